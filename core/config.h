@@ -1,0 +1,101 @@
+// The experiment: a JSON document validated against the schema in config_schema.h.
+// Parsing fills defaults, rejects unknown keys, and reports every error with the field
+// path, the bad value and what was expected, so the GUI can mark the exact field.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace r1wb {
+
+struct MoeConfig {
+  int num_experts = 0;        //!< routed experts per MoE layer
+  int top_k = 0;              //!< experts each token is sent to
+  int expert_hidden = 0;      //!< SwiGLU hidden width of one expert
+  double aux_loss_weight = 0; //!< alpha of the batch-level load-balancing loss
+};
+
+struct ModelConfig {
+  std::string tokenizer;      //!< "byte"
+  int vocab_size = 0;
+  int d_model = 0;
+  int n_layers = 0;
+  int n_heads = 0;
+  std::string ffn;            //!< "moe" or "dense"
+  int ffn_hidden = 0;         //!< dense SwiGLU hidden width
+  int max_seq_len = 0;
+  double rope_theta = 0;
+  double norm_eps = 0;
+  bool tie_embeddings = true;
+  MoeConfig moe;
+};
+
+struct DataConfig {
+  std::string task;           //!< "addition"
+  int min_digits = 0;
+  int max_digits = 0;
+  int seq_len = 0;
+  int seed = 0;
+};
+
+struct TrainConfig {
+  int steps = 0;
+  int batch_size = 0;
+  int grad_accum = 0;
+  double lr = 0;
+  double min_lr_ratio = 0;
+  int warmup_steps = 0;
+  double weight_decay = 0;
+  double beta1 = 0, beta2 = 0, eps = 0;
+  double grad_clip = 0;       //!< 0 disables clipping
+  int seed = 0;
+  int threads = 0;            //!< torch intra-op threads
+  int blas_threads = 0;       //!< OpenBLAS threads; 0 leaves the library's choice
+  int checkpoint_every = 0;   //!< 0: only at the end
+  int keep_checkpoints = 0;
+};
+
+struct CurriculumConfig {
+  std::string mode;           //!< "none" or "digits_ramp"
+  double ramp_fraction = 0;   //!< share of steps over which max digits ramps up
+};
+
+struct TelemetryConfig {
+  int log_every = 0;
+  int expert_load_every = 0;
+};
+
+//! The resolved experiment: every field set, defaults filled in.
+struct Experiment {
+  std::string name;
+  std::string description;
+  ModelConfig model;
+  DataConfig data;
+  TrainConfig train;
+  CurriculumConfig curriculum;
+  TelemetryConfig telemetry;
+};
+
+//! One validation problem: `path: message`, e.g. "model.moe.top_k: 5 exceeds ...".
+struct ConfigError {
+  std::string path;     //!< dotted field path; empty for document-level errors
+  std::string message;  //!< names the bad value and what was expected
+  std::string to_string() const;
+};
+
+struct ConfigResult {
+  bool ok() const { return errors.empty(); }
+  std::vector<ConfigError> errors;
+  nlohmann::json resolved;  //!< the document with defaults filled in (valid only if ok())
+  Experiment experiment;    //!< typed view of `resolved` (valid only if ok())
+};
+
+//! Parses and validates JSON text. Never throws for bad input.
+ConfigResult parse_experiment(std::string_view json_text);
+//! Validates an already-parsed document.
+ConfigResult validate_experiment(const nlohmann::json& doc);
+//! Reads a file and validates it; a missing file is a document-level error.
+ConfigResult load_experiment_file(const std::string& path);
+
+}  // namespace r1wb

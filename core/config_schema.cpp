@@ -1,0 +1,179 @@
+#include "core/config_schema.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace r1wb {
+namespace {
+
+using nlohmann::json;
+
+// Row builders: the member pointer ties each row to its field in `Experiment`.
+template <class Section, class T>
+std::function<void(Experiment&, const json&)> bind(Section Experiment::*section, T Section::*member) {
+  return [=](Experiment& e, const json& v) { (e.*section).*member = v.get<T>(); };
+}
+template <class T>
+std::function<void(Experiment&, const json&)> bind_moe(T MoeConfig::*member) {
+  return [=](Experiment& e, const json& v) { e.model.moe.*member = v.get<T>(); };
+}
+
+FieldSpec int_field(std::string path, int def, double lo, double hi, std::string desc,
+                    std::function<void(Experiment&, const json&)> assign) {
+  return {std::move(path), FieldType::Int, def, lo, hi, {}, std::move(desc), std::move(assign)};
+}
+FieldSpec float_field(std::string path, double def, double lo, double hi, std::string desc,
+                      std::function<void(Experiment&, const json&)> assign) {
+  return {std::move(path), FieldType::Float, def, lo, hi, {}, std::move(desc), std::move(assign)};
+}
+FieldSpec bool_field(std::string path, bool def, std::string desc,
+                     std::function<void(Experiment&, const json&)> assign) {
+  return {std::move(path), FieldType::Bool, def, {}, {}, {}, std::move(desc), std::move(assign)};
+}
+FieldSpec enum_field(std::string path, std::string def, std::vector<std::string> choices,
+                     std::string desc, std::function<void(Experiment&, const json&)> assign) {
+  return {std::move(path), FieldType::Enum, def, {}, {}, std::move(choices), std::move(desc),
+          std::move(assign)};
+}
+
+std::vector<FieldSpec> build_schema() {
+  using E = Experiment;
+  using M = ModelConfig;
+  using D = DataConfig;
+  using T = TrainConfig;
+  using C = CurriculumConfig;
+  using L = TelemetryConfig;
+  return {
+      {"name", FieldType::String, "experiment", {}, {}, {}, "Experiment name; runs are named after it.",
+       [](E& e, const json& v) { e.name = v.get<std::string>(); }},
+      {"description", FieldType::String, "", {}, {}, {}, "Free text shown in the experiment browser.",
+       [](E& e, const json& v) { e.description = v.get<std::string>(); }},
+
+      enum_field("model.tokenizer", "byte", {"byte"}, "Tokenizer: byte-level (vocabulary 256).",
+                 bind(&E::model, &M::tokenizer)),
+      int_field("model.vocab_size", 256, 256, 1 << 20, "Vocabulary size; at least 256 for the byte tokenizer.",
+                bind(&E::model, &M::vocab_size)),
+      int_field("model.d_model", 64, 8, 16384, "Residual stream width.", bind(&E::model, &M::d_model)),
+      int_field("model.n_layers", 2, 1, 256, "Transformer blocks.", bind(&E::model, &M::n_layers)),
+      int_field("model.n_heads", 4, 1, 256, "Attention heads; must divide d_model into an even head size.",
+                bind(&E::model, &M::n_heads)),
+      enum_field("model.ffn", "moe", {"moe", "dense"}, "Feed-forward block: Mixture-of-Experts or dense SwiGLU.",
+                 bind(&E::model, &M::ffn)),
+      int_field("model.ffn_hidden", 128, 1, 1 << 20, "Hidden width of the dense SwiGLU block.",
+                bind(&E::model, &M::ffn_hidden)),
+      int_field("model.max_seq_len", 128, 2, 1 << 20, "Longest sequence the RoPE tables cover.",
+                bind(&E::model, &M::max_seq_len)),
+      float_field("model.rope_theta", 10000.0, 1.0, 1e9, "RoPE base frequency.", bind(&E::model, &M::rope_theta)),
+      float_field("model.norm_eps", 1e-5, 0.0, 1.0, "RMSNorm epsilon.", bind(&E::model, &M::norm_eps)),
+      bool_field("model.tie_embeddings", true, "Share the input embedding with the output head.",
+                 bind(&E::model, &M::tie_embeddings)),
+      int_field("model.moe.num_experts", 4, 1, 4096, "Routed experts per MoE layer.",
+                bind_moe(&MoeConfig::num_experts)),
+      int_field("model.moe.top_k", 2, 1, 4096, "Experts each token is routed to (softmax router, top-k).",
+                bind_moe(&MoeConfig::top_k)),
+      int_field("model.moe.expert_hidden", 128, 1, 1 << 20, "SwiGLU hidden width of one expert.",
+                bind_moe(&MoeConfig::expert_hidden)),
+      float_field("model.moe.aux_loss_weight", 0.01, 0.0, 10.0,
+                  "Weight of the batch-level load-balancing loss E * sum_i f_i * P_i (Switch/GShard).",
+                  bind_moe(&MoeConfig::aux_loss_weight)),
+
+      enum_field("data.task", "addition", {"addition"},
+                 "Synthetic task: multi-digit addition with a step-by-step <think> scratchpad.",
+                 bind(&E::data, &D::task)),
+      int_field("data.min_digits", 1, 1, 18, "Fewest digits per operand (the difficulty knob).",
+                bind(&E::data, &D::min_digits)),
+      int_field("data.max_digits", 2, 1, 18, "Most digits per operand.", bind(&E::data, &D::max_digits)),
+      int_field("data.seq_len", 64, 8, 1 << 20, "Tokens per training sequence (examples are padded).",
+                bind(&E::data, &D::seq_len)),
+      int_field("data.seed", 1234, 0, 2147483647, "Seed of the example generator.", bind(&E::data, &D::seed)),
+
+      int_field("train.steps", 200, 1, 1e9, "Optimizer steps.", bind(&E::train, &T::steps)),
+      int_field("train.batch_size", 32, 1, 1 << 20, "Sequences per micro-batch.", bind(&E::train, &T::batch_size)),
+      int_field("train.grad_accum", 1, 1, 4096, "Micro-batches accumulated per optimizer step.",
+                bind(&E::train, &T::grad_accum)),
+      float_field("train.lr", 3e-3, 0.0, 10.0, "Peak learning rate.", bind(&E::train, &T::lr)),
+      float_field("train.min_lr_ratio", 0.1, 0.0, 1.0, "Final learning rate as a fraction of the peak (cosine).",
+                  bind(&E::train, &T::min_lr_ratio)),
+      int_field("train.warmup_steps", 20, 0, 1e9, "Linear warmup steps before the cosine decay.",
+                bind(&E::train, &T::warmup_steps)),
+      float_field("train.weight_decay", 0.1, 0.0, 10.0, "AdamW decoupled weight decay.",
+                  bind(&E::train, &T::weight_decay)),
+      float_field("train.beta1", 0.9, 0.0, 0.999999, "AdamW beta1.", bind(&E::train, &T::beta1)),
+      float_field("train.beta2", 0.95, 0.0, 0.999999, "AdamW beta2.", bind(&E::train, &T::beta2)),
+      float_field("train.eps", 1e-8, 0.0, 1.0, "AdamW epsilon.", bind(&E::train, &T::eps)),
+      float_field("train.grad_clip", 1.0, 0.0, 1e6, "Global gradient-norm clip; 0 disables.",
+                  bind(&E::train, &T::grad_clip)),
+      int_field("train.seed", 0, 0, 2147483647, "Seed of parameter initialisation.", bind(&E::train, &T::seed)),
+      int_field("train.threads", 1, 1, 1024,
+                "Torch intra-op threads. On 2 cores, 1 beat 2 (measured; see README).",
+                bind(&E::train, &T::threads)),
+      int_field("train.blas_threads", 0, 0, 1024, "OpenBLAS threads; 0 keeps the library's default.",
+                bind(&E::train, &T::blas_threads)),
+      int_field("train.checkpoint_every", 50, 0, 1e9, "Steps between checkpoints; 0 writes one only at the end.",
+                bind(&E::train, &T::checkpoint_every)),
+      int_field("train.keep_checkpoints", 2, 1, 1000, "Newest checkpoints kept on disk.",
+                bind(&E::train, &T::keep_checkpoints)),
+
+      enum_field("curriculum.mode", "none", {"none", "digits_ramp"},
+                 "none: digits uniform in [min_digits, max_digits]; digits_ramp: the largest digit count "
+                 "grows from min_digits to max_digits over the first ramp_fraction of steps.",
+                 bind(&E::curriculum, &C::mode)),
+      float_field("curriculum.ramp_fraction", 0.5, 0.0, 1.0, "Share of steps the digits ramp takes.",
+                  bind(&E::curriculum, &C::ramp_fraction)),
+
+      int_field("telemetry.log_every", 10, 1, 1e9, "Steps between metric records.",
+                bind(&E::telemetry, &L::log_every)),
+      int_field("telemetry.expert_load_every", 10, 1, 1e9, "Steps between expert-load snapshots.",
+                bind(&E::telemetry, &L::expert_load_every)),
+  };
+}
+
+}  // namespace
+
+const std::vector<FieldSpec>& experiment_schema() {
+  static const std::vector<FieldSpec> schema = build_schema();
+  return schema;
+}
+
+const FieldSpec* find_field(const std::string& path) {
+  for (const auto& f : experiment_schema())
+    if (f.path == path) return &f;
+  return nullptr;
+}
+
+std::string format_number(double x) {
+  if (x == static_cast<double>(static_cast<long long>(x)) && std::abs(x) < 1e15)
+    return std::to_string(static_cast<long long>(x));
+  std::ostringstream o;
+  o << x;
+  return o.str();
+}
+
+const char* field_type_name(FieldType t) {
+  switch (t) {
+    case FieldType::Int: return "integer";
+    case FieldType::Float: return "number";
+    case FieldType::Bool: return "boolean";
+    case FieldType::String: return "string";
+    case FieldType::Enum: return "choice";
+  }
+  return "?";
+}
+
+std::string schema_markdown() {
+  std::ostringstream out;
+  out << "| key | type | default | allowed | description |\n|---|---|---|---|---|\n";
+  for (const auto& f : experiment_schema()) {
+    std::string allowed;
+    if (f.type == FieldType::Enum) {
+      for (size_t i = 0; i < f.choices.size(); ++i) allowed += (i ? ", " : "") + ("`" + f.choices[i] + "`");
+    } else if (f.min && f.max) {
+      allowed = "[" + format_number(*f.min) + ", " + format_number(*f.max) + "]";
+    }
+    out << "| `" << f.path << "` | " << field_type_name(f.type) << " | `" << f.default_value.dump() << "` | "
+        << allowed << " | " << f.description << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace r1wb

@@ -1,0 +1,36 @@
+// The experiment schema as data: one row per field with its default, constraints,
+// description and where it lands in `Experiment`. Validation, defaults, the README's
+// config reference and the GUI's tooltips all come from this one table.
+#pragma once
+#include "core/config.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace r1wb {
+
+enum class FieldType { Int, Float, Bool, String, Enum };
+
+struct FieldSpec {
+  std::string path;                   //!< "model.moe.top_k"
+  FieldType type;
+  nlohmann::json default_value;
+  std::optional<double> min, max;     //!< inclusive bounds for numbers
+  std::vector<std::string> choices;   //!< for Enum
+  std::string description;
+  std::function<void(Experiment&, const nlohmann::json&)> assign;
+};
+
+//! Every field of an experiment, in document order.
+const std::vector<FieldSpec>& experiment_schema();
+//! The spec for a path, or nullptr.
+const FieldSpec* find_field(const std::string& path);
+//! Markdown table of all fields (path, type, default, range, description).
+std::string schema_markdown();
+const char* field_type_name(FieldType t);
+//! 8 rather than 8.0; 1e-05 rather than 1.0000000000000001e-05.
+std::string format_number(double x);
+
+}  // namespace r1wb

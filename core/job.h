@@ -1,0 +1,29 @@
+// One job interface for every place a runner can execute (local child process now; SSH
+// and Slurm implement the same), so the GUI has a single code path (RenderDoc's
+// IRemoteServer idea). A job exposes the runner's event stream as a readable descriptor.
+#pragma once
+#include <optional>
+#include <string>
+
+namespace r1wb {
+
+class Job {
+ public:
+  virtual ~Job() = default;
+  //! Descriptor that becomes readable when stream bytes arrive (for poll/QSocketNotifier).
+  virtual int stream_fd() const = 0;
+  //! Everything readable now without blocking; empty when nothing is there.
+  virtual std::string read_available() = 0;
+  //! True once the stream reached end of file.
+  virtual bool stream_closed() const = 0;
+  //! Asks the runner to checkpoint and stop (SIGTERM locally).
+  virtual void request_stop() = 0;
+  //! Ends the runner at once.
+  virtual void kill() = 0;
+  //! The exit code once the process ended (128+signal if killed by a signal).
+  virtual std::optional<int> poll_exit() = 0;
+  //! Where the runner's stderr goes, for failure messages.
+  virtual std::string stderr_path() const = 0;
+};
+
+}  // namespace r1wb

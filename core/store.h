@@ -1,0 +1,100 @@
+// The SQLite store (WAL): runs, metrics, snapshots, checkpoints and log lines.
+//
+// Ingest is idempotent by (run, seq): each run remembers the last seq it holds, so the same
+// records can be fed twice (a replayed log, a reconnect) without duplicates. A RunStarted
+// record that resumes from step S drops the rows of steps after S from the abandoned
+// timeline, so every step appears exactly once. Reads downsample on the way out with
+// min/max per bucket; ingest never drops data.
+//
+// Users can query the view v_metrics(run_name, step, metric, value) with sqlite3 or pandas.
+#pragma once
+#include "core/event_protocol.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace r1wb {
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RunRow {
+  int64_t id = 0;
+  std::string name;
+  std::string experiment;   //!< the experiment's name
+  std::string status;       //!< created, running, completed, stopped, failed
+  std::string config_json;
+  std::string run_dir;
+  std::string host;
+  std::string message;      //!< last status message (failure reason)
+  double created_at = 0, started_at = 0, finished_at = 0;  //!< Unix seconds; 0 when unset
+  int64_t last_step = -1;
+  int64_t total_steps = 0;
+  uint64_t last_seq = 0;
+};
+
+//! One bucket of a downsampled series: the step range it covers and the value envelope.
+struct SeriesPoint {
+  int64_t step_lo = 0, step_hi = 0;
+  double min = 0, max = 0, mean = 0;
+  int64_t count = 0;
+};
+
+struct SnapshotRow {
+  int64_t step = 0;
+  uint32_t rows = 0, cols = 0;
+  std::vector<float> data;  // [rows, cols]
+};
+
+struct IngestResult {
+  size_t applied = 0;     //!< records new to the store
+  size_t skipped = 0;     //!< records it already held (seq <= last seq)
+  bool gap = false;       //!< a record arrived whose seq is past last_seq + 1
+  uint64_t last_seq = 0;  //!< after ingest
+};
+
+class Store {
+ public:
+  //! Opens or creates a store. Throws StoreError for a corrupt or foreign database.
+  explicit Store(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  //! "tiny-moe-1", "tiny-moe-2", ...: the first name not taken.
+  std::string next_run_name(const std::string& experiment);
+  int64_t create_run(const std::string& name, const std::string& experiment, const std::string& config_json,
+                     const std::string& run_dir, const std::string& host);
+  std::optional<RunRow> run(int64_t id);
+  std::optional<RunRow> run_by_dir(const std::string& run_dir);
+  std::vector<RunRow> list_runs();
+  void set_status(int64_t run_id, const std::string& status, const std::string& message = "");
+
+  //! Applies records in seq order; stops at a gap (the caller backfills from the log).
+  IngestResult ingest(int64_t run_id, const std::vector<wire::Record>& records);
+
+  std::vector<std::string> metric_names(int64_t run_id);
+  //! The series downsampled to at most `max_points` buckets, each with min/max/mean.
+  std::vector<SeriesPoint> metric_series(int64_t run_id, const std::string& metric, int max_points);
+  std::optional<SnapshotRow> latest_snapshot(int64_t run_id, const std::string& kind);
+  int64_t count_rows(const std::string& table, int64_t run_id);
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  void exec(const char* sql);
+  void init_schema();
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace r1wb

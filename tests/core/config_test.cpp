@@ -1,0 +1,124 @@
+// Pins the experiment schema: defaults, unknown keys, and every kind of validation error
+// with its field path.
+#include "core/config.h"
+#include "core/config_schema.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace r1wb;
+
+namespace {
+std::string first_error(const std::string& text) {
+  auto r = parse_experiment(text);
+  return r.errors.empty() ? std::string() : r.errors.front().to_string();
+}
+}  // namespace
+
+TEST(Config, EmptyObjectGetsEveryDefault) {
+  auto r = parse_experiment("{}");
+  ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+  EXPECT_EQ(r.experiment.model.d_model, 64);
+  EXPECT_EQ(r.experiment.model.moe.num_experts, 4);
+  EXPECT_EQ(r.experiment.model.moe.top_k, 2);
+  EXPECT_EQ(r.experiment.train.steps, 200);
+  EXPECT_EQ(r.experiment.curriculum.mode, "none");
+  for (const auto& f : experiment_schema()) {
+    std::string p = "/" + f.path;
+    std::replace(p.begin(), p.end(), '.', '/');
+    EXPECT_EQ(r.resolved.at(nlohmann::json::json_pointer(p)), f.default_value) << f.path;
+  }
+}
+
+TEST(Config, GivenValuesOverrideDefaults) {
+  auto r = parse_experiment(R"({"model": {"d_model": 128, "moe": {"num_experts": 8}}, "train": {"lr": 0.01}})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.experiment.model.d_model, 128);
+  EXPECT_EQ(r.experiment.model.moe.num_experts, 8);
+  EXPECT_DOUBLE_EQ(r.experiment.train.lr, 0.01);
+  EXPECT_EQ(r.resolved["model"]["n_layers"], 2);
+}
+
+TEST(Config, UnknownKeyIsRejectedWithPathAndSuggestion) {
+  EXPECT_EQ(first_error(R"({"model": {"moe": {"topk": 2}}})"),
+            "model.moe.topk: unknown key (did you mean 'top_k'?); expected one of: aux_loss_weight, expert_hidden, "
+            "num_experts, top_k");
+  EXPECT_NE(first_error(R"({"optimizer": {}})").find("optimizer: unknown key"), std::string::npos);
+}
+
+TEST(Config, TopKAboveExpertsNamesBothFields) {
+  EXPECT_EQ(first_error(R"({"model": {"moe": {"num_experts": 4, "top_k": 5}}})"),
+            "model.moe.top_k: 5 exceeds model.moe.num_experts (4)");
+}
+
+TEST(Config, WrongTypeSaysWhatWasExpected) {
+  EXPECT_EQ(first_error(R"({"model": {"d_model": "wide"}})"),
+            "model.d_model: \"wide\" is not an integer (expected integer in [8, 16384])");
+  EXPECT_EQ(first_error(R"({"model": {"d_model": 64.5}})"),
+            "model.d_model: 64.5 is not an integer (expected integer in [8, 16384])");
+  EXPECT_EQ(first_error(R"({"model": {"tie_embeddings": 1}})"),
+            "model.tie_embeddings: 1 is not a boolean (expected true or false)");
+  EXPECT_EQ(first_error(R"({"train": {"lr": "fast"}})"),
+            "train.lr: \"fast\" is not a number (expected number in [0, 10])");
+}
+
+TEST(Config, OutOfRangeNamesTheRange) {
+  EXPECT_EQ(first_error(R"({"model": {"n_layers": 0}})"),
+            "model.n_layers: 0 is out of range (expected integer in [1, 256])");
+  EXPECT_EQ(first_error(R"({"train": {"lr": -1}})"), "train.lr: -1 is out of range (expected number in [0, 10])");
+}
+
+TEST(Config, EnumListsItsChoices) {
+  EXPECT_EQ(first_error(R"({"model": {"ffn": "mlp"}})"),
+            "model.ffn: \"mlp\" is not allowed (expected one of \"moe\", \"dense\")");
+}
+
+TEST(Config, SectionMustBeAnObject) {
+  EXPECT_EQ(first_error(R"({"model": 3})"), "model: 3 is not an object (expected a section with keys)");
+}
+
+TEST(Config, CrossFieldRules) {
+  EXPECT_EQ(first_error(R"({"model": {"n_heads": 5}})"), "model.n_heads: 5 does not divide model.d_model (64)");
+  EXPECT_EQ(first_error(R"({"model": {"d_model": 96, "n_heads": 32}})"),
+            "model.n_heads: 32 gives an odd head size 3 (expected an even head size for RoPE)");
+  EXPECT_EQ(first_error(R"({"data": {"min_digits": 3, "max_digits": 2}})"),
+            "data.min_digits: 3 exceeds data.max_digits (2)");
+  EXPECT_EQ(first_error(R"({"data": {"seq_len": 256}})"), "data.seq_len: 256 exceeds model.max_seq_len (128)");
+  EXPECT_NE(first_error(R"({"data": {"seq_len": 16}})").find("data.seq_len: 16 is too short for 2-digit addition"),
+            std::string::npos);
+  EXPECT_EQ(first_error(R"({"train": {"steps": 10, "warmup_steps": 20}})"),
+            "train.warmup_steps: 20 exceeds train.steps (10)");
+}
+
+TEST(Config, EveryErrorIsReportedNotJustTheFirst) {
+  auto r = parse_experiment(R"({"model": {"d_model": "x", "n_layers": 0}, "bogus": 1})");
+  EXPECT_EQ(r.errors.size(), 3u);
+}
+
+TEST(Config, SyntaxErrorGivesLineAndColumn) {
+  auto e = first_error("{\n  \"model\": {\n    \"d_model\": ,\n  }\n}");
+  EXPECT_EQ(e.rfind("invalid JSON at line 3, column 16", 0), 0u) << e;
+}
+
+TEST(Config, NonObjectDocumentIsRejected) {
+  EXPECT_EQ(first_error("[1,2]"), "the experiment must be a JSON object, got array");
+}
+
+TEST(Config, MissingFileIsAnError) {
+  auto r = load_experiment_file("/nonexistent/x.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors[0].message, "cannot read experiment file '/nonexistent/x.json'");
+}
+
+TEST(Config, SchemaMarkdownListsEveryField) {
+  auto md = schema_markdown();
+  for (const auto& f : experiment_schema()) EXPECT_NE(md.find("`" + f.path + "`"), std::string::npos) << f.path;
+}
+
+TEST(Config, ShippedExperimentsValidate) {
+  for (const char* name : {"tiny-moe.json"}) {
+    auto r = load_experiment_file(std::string(R1WB_SOURCE_DIR) + "/experiments/" + name);
+    EXPECT_TRUE(r.ok()) << name << ": " << (r.errors.empty() ? "" : r.errors[0].to_string());
+  }
+}

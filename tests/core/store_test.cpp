@@ -1,0 +1,193 @@
+// Pins the store: ingest is idempotent by (run, seq), a resume rewinds the abandoned
+// timeline, downsampling keeps every bucket's min and max, and foreign files are refused.
+#include "core/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace r1wb;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempStore {
+  fs::path dir = fs::temp_directory_path() / ("r1wb-store-" + std::to_string(::getpid()) + "-" +
+                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  TempStore() { fs::remove_all(dir); fs::create_directories(dir); }
+  ~TempStore() { fs::remove_all(dir); }
+  std::string db() const { return (dir / "workbench.db").string(); }
+};
+
+std::vector<wire::Record> loss_records(uint64_t first_seq, int64_t first_step, int64_t last_step) {
+  std::vector<wire::Record> out;
+  uint64_t seq = first_seq;
+  for (int64_t s = first_step; s <= last_step; ++s)
+    out.push_back({seq++, wire::Metrics{s, 1000.0 + s, {{"train/loss", 10.0 / s}, {"train/lr", 0.001}}}});
+  return out;
+}
+
+int64_t count(Store& st, const std::string& sql) {
+  sqlite3_stmt* s = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(st.handle(), sql.c_str(), -1, &s, nullptr), SQLITE_OK);
+  sqlite3_step(s);
+  int64_t n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return n;
+}
+
+}  // namespace
+
+TEST(Store, IngestTwiceGivesTheSameRows) {
+  TempStore t;
+  Store st(t.db());
+  auto id = st.create_run("tiny-1", "tiny", "{}", "/runs/tiny-1", "host");
+  std::vector<wire::Record> recs{{1, wire::RunStarted{"host", 1, 1, -1, 50, "{}"}}};
+  auto more = loss_records(2, 1, 50);
+  recs.insert(recs.end(), more.begin(), more.end());
+  recs.push_back({52, wire::Snapshot{50, "moe/expert_load", 1, 2, {0.5f, 0.5f}}});
+  recs.push_back({53, wire::Log{1.0, wire::LogLevel::Info, "hello"}});
+  recs.push_back({54, wire::Status{50, "completed", ""}});
+
+  auto first = st.ingest(id, recs);
+  EXPECT_EQ(first.applied, recs.size());
+  const auto rows = count(st, "SELECT COUNT(*) FROM metrics");
+  auto second = st.ingest(id, recs);
+  EXPECT_EQ(second.applied, 0u);
+  EXPECT_EQ(second.skipped, recs.size());
+  EXPECT_EQ(count(st, "SELECT COUNT(*) FROM metrics"), rows);
+  EXPECT_EQ(rows, 100);
+  EXPECT_EQ(count(st, "SELECT COUNT(*) FROM logs"), 1);
+  EXPECT_EQ(st.run(id)->status, "completed");
+  EXPECT_EQ(st.run(id)->last_step, 50);
+  EXPECT_EQ(count(st, "SELECT COUNT(*) FROM v_metrics WHERE run_name='tiny-1' AND metric='train/loss'"), 50);
+}
+
+TEST(Store, OverlappingBatchesApplyOnlyTheNewTail) {
+  TempStore t;
+  Store st(t.db());
+  auto id = st.create_run("r", "e", "{}", "/r", "h");
+  st.ingest(id, loss_records(1, 1, 30));
+  auto res = st.ingest(id, loss_records(1, 1, 40));  // a replay that goes further
+  EXPECT_EQ(res.skipped, 30u);
+  EXPECT_EQ(res.applied, 10u);
+  EXPECT_EQ(count(st, "SELECT COUNT(DISTINCT step) FROM metrics"), 40);
+}
+
+TEST(Store, GapStopsIngestAndIsReported) {
+  TempStore t;
+  Store st(t.db());
+  auto id = st.create_run("r", "e", "{}", "/r", "h");
+  st.ingest(id, loss_records(1, 1, 5));
+  auto res = st.ingest(id, loss_records(9, 9, 12));
+  EXPECT_TRUE(res.gap);
+  EXPECT_EQ(res.applied, 0u);
+  EXPECT_EQ(res.last_seq, 5u);
+}
+
+TEST(Store, ResumeDropsTheAbandonedTimeline) {
+  TempStore t;
+  Store st(t.db());
+  auto id = st.create_run("r", "e", "{}", "/r", "h");
+  st.ingest(id, loss_records(1, 1, 150));  // crashed at 150, newest checkpoint at 100
+  std::vector<wire::Record> resumed{{151, wire::RunStarted{"h", 2, 1, 100, 200, "{}"}}};
+  auto more = loss_records(152, 101, 120);  // stopped again at 120
+  resumed.insert(resumed.end(), more.begin(), more.end());
+  st.ingest(id, resumed);
+  EXPECT_EQ(count(st, "SELECT MAX(step) FROM metrics WHERE name='train/loss'"), 120);
+  EXPECT_EQ(count(st, "SELECT COUNT(*) FROM metrics WHERE name='train/loss'"), 120);
+}
+
+TEST(Store, DownsamplingKeepsMinAndMaxOfEveryBucket) {
+  TempStore t;
+  Store st(t.db());
+  auto id = st.create_run("r", "e", "{}", "/r", "h");
+  std::vector<wire::Record> recs;
+  for (int64_t s = 1; s <= 10000; ++s) {
+    double v = 1.0;
+    if (s == 4321) v = 50.0;   // a one-step spike
+    if (s == 8765) v = -7.0;   // a one-step dip
+    recs.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", v}}}});
+  }
+  st.ingest(id, recs);
+  auto series = st.metric_series(id, "train/loss", 100);
+  ASSERT_LE(series.size(), 100u);
+  ASSERT_GE(series.size(), 99u);
+  int64_t total = 0;
+  double hi = -1e9, lo = 1e9;
+  for (auto& p : series) {
+    total += p.count;
+    hi = std::max(hi, p.max);
+    lo = std::min(lo, p.min);
+    if (p.step_lo <= 4321 && 4321 <= p.step_hi) EXPECT_EQ(p.max, 50.0);
+  }
+  EXPECT_EQ(total, 10000);  // every point is in some bucket
+  EXPECT_EQ(hi, 50.0);
+  EXPECT_EQ(lo, -7.0);
+  // Fewer points than buckets: returned as they are.
+  EXPECT_EQ(st.metric_series(id, "train/loss", 20000).size(), 10000u);
+}
+
+TEST(Store, SnapshotsComeBackAsStored) {
+  TempStore t;
+  Store st(t.db());
+  auto id = st.create_run("r", "e", "{}", "/r", "h");
+  st.ingest(id, {{1, wire::Snapshot{10, "moe/expert_load", 2, 2, {0.1f, 0.9f, 0.6f, 0.4f}}},
+                 {2, wire::Snapshot{20, "moe/expert_load", 2, 2, {0.2f, 0.8f, 0.5f, 0.5f}}}});
+  auto s = st.latest_snapshot(id, "moe/expert_load");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->step, 20);
+  EXPECT_EQ(s->rows, 2u);
+  EXPECT_FLOAT_EQ(s->data[1], 0.8f);
+  EXPECT_FALSE(st.latest_snapshot(id, "other"));
+}
+
+TEST(Store, ReopenKeepsEverything) {
+  TempStore t;
+  int64_t id;
+  {
+    Store st(t.db());
+    id = st.create_run("r", "e", "{}", "/r", "h");
+    st.ingest(id, loss_records(1, 1, 10));
+  }
+  Store st(t.db());
+  EXPECT_EQ(st.run(id)->last_seq, 10u);
+  EXPECT_EQ(st.next_run_name("e"), "e-1");
+  EXPECT_EQ(st.metric_names(id), (std::vector<std::string>{"train/loss", "train/lr"}));
+}
+
+TEST(Store, NotADatabaseIsAClearError) {
+  TempStore t;
+  std::ofstream(t.db()) << "this is a text file, not SQLite, and it is long enough to have a header";
+  try {
+    Store st(t.db());
+    FAIL() << "opened a text file";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot use '" + t.db() + "' as a store"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Store, ForeignSqliteDatabaseIsRefused) {
+  TempStore t;
+  sqlite3* db = nullptr;
+  sqlite3_open(t.db().c_str(), &db);
+  sqlite3_exec(db, "CREATE TABLE invoices(id INTEGER); INSERT INTO invoices VALUES(1);", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  try {
+    Store st(t.db());
+    FAIL() << "opened a foreign database";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("another application"), std::string::npos) << e.what();
+  }
+  // And it was left untouched.
+  sqlite3_open(t.db().c_str(), &db);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master", -1, &s, nullptr);
+  sqlite3_step(s);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 1);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+}
