@@ -1,0 +1,23 @@
+// Checkpoints: <run-dir>/checkpoints/step-N/{model.pt, optimizer.pt, trainer.json}.
+// Written into a hidden temp directory, fsynced, then renamed, so a directory named
+// step-N is always complete; a crash mid-write leaves only a temp directory, removed later.
+#pragma once
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <optional>
+#include <string>
+
+namespace r1wb::gpu {
+
+//! Writes a checkpoint for `step`; returns its path relative to the run directory.
+std::string save_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module& model,
+                            torch::optim::Optimizer& optimizer);
+//! Step of the newest complete checkpoint, if any.
+std::optional<int64_t> newest_checkpoint(const std::string& run_dir);
+void load_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer);
+//! Deletes all but the newest `keep` checkpoints and any leftover temp directories.
+void prune_checkpoints(const std::string& run_dir, int keep);
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,3 @@
+// Precompiled header of the engine targets: LibTorch is the slow part of every build.
+#pragma once
+#include <torch/torch.h>

@@ -1,0 +1,179 @@
+#include "gpu/trainer.h"
+
+#include "core/paths.h"
+#include "gpu/addition_data.h"
+#include "gpu/checkpoint.h"
+#include "gpu/lr_schedule.h"
+#include "gpu/threads.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace r1wb::gpu {
+namespace {
+
+namespace F = torch::nn::functional;
+using Clock = std::chrono::steady_clock;
+
+// Decoupled weight decay on matrices only; norms and the embedding are not decayed.
+std::vector<torch::optim::OptimizerParamGroup> param_groups(TransformerLM& model, const TrainConfig& t) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model->named_parameters()) {
+    const bool is_matrix = p.value().dim() >= 2 && p.key().find("embed") == std::string::npos;
+    (is_matrix ? decay : no_decay).push_back(p.value());
+  }
+  auto opts = [&](double wd) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2}).eps(t.eps).weight_decay(wd));
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, opts(t.weight_decay));
+  groups.emplace_back(no_decay, opts(0.0));
+  return groups;
+}
+
+void set_lr(torch::optim::Optimizer& opt, double lr) {
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+}
+
+std::string format_eta(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "--:--";
+  const long s = std::lround(seconds);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  return buf;
+}
+
+}  // namespace
+
+Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& sink, std::string config_json)
+    : e_(experiment), run_dir_(std::move(run_dir)), sink_(sink), config_json_(std::move(config_json)) {
+  apply_thread_settings(e_.train.threads, e_.train.blas_threads);
+  torch::manual_seed(e_.train.seed);
+  model_ = TransformerLM(e_.model);
+}
+
+TrainResult Trainer::run(const TrainOptions& o) {
+  const auto& t = e_.train;
+  torch::optim::AdamW optimizer(param_groups(model_, t));
+  AdditionData data(e_.data, e_.curriculum, t.steps, t.batch_size);
+
+  TrainResult result;
+  int64_t step = 0;
+  if (auto ckpt = newest_checkpoint(run_dir_)) {
+    load_checkpoint(run_dir_, *ckpt, *model_, optimizer);
+    step = *ckpt;
+    result.resumed_from = step;
+  }
+  sink_.emit(wire::RunStarted{host_name(), static_cast<uint32_t>(::getpid()), wire::kProtocolVersion,
+                              result.resumed_from, t.steps, config_json_});
+  if (result.resumed_from >= 0)
+    sink_.log(wire::LogLevel::Info, "resumed from checkpoint at step " + std::to_string(step));
+  sink_.flush();
+
+  const int64_t end = o.stop_after_step > 0 ? std::min<int64_t>(o.stop_after_step, t.steps) : t.steps;
+  const int64_t tokens_per_step = int64_t(t.batch_size) * e_.data.seq_len * t.grad_accum;
+  auto params = model_->parameters();
+  const auto run_start = Clock::now();
+  auto window_start = run_start;
+  int64_t window_steps = 0, steps_run = 0;
+  int last_digits = data.max_digits_at(step + 1);
+
+  model_->train();
+  while (step < end) {
+    ++step;
+    StepStats s;
+    s.step = step;
+    s.lr = learning_rate(t, step);
+    optimizer.zero_grad();
+    std::vector<torch::Tensor> loads;
+    for (int micro = 0; micro < t.grad_accum; ++micro) {
+      Batch b = data.batch(step, micro);
+      auto out = model_->forward(b.input);
+      auto ce = F::cross_entropy(out.logits.reshape({-1, out.logits.size(-1)}), b.target.reshape({-1}),
+                                 F::CrossEntropyFuncOptions().reduction(torch::kNone));
+      auto mask = b.mask.reshape({-1});
+      auto lm_loss = (ce * mask).sum() / mask.sum().clamp_min(1.0);
+      auto loss = lm_loss + e_.model.moe.aux_loss_weight * out.aux_loss;
+      (loss / double(t.grad_accum)).backward();
+      s.loss += lm_loss.item<double>() / t.grad_accum;
+      s.aux_loss += out.aux_loss.item<double>() / t.grad_accum;
+      for (size_t l = 0; l < out.loads.size(); ++l)
+        loads.size() <= l ? loads.push_back(out.loads[l] / double(t.grad_accum))
+                          : void(loads[l] = loads[l] + out.loads[l] / double(t.grad_accum));
+    }
+    const double max_norm = t.grad_clip > 0 ? t.grad_clip : std::numeric_limits<double>::infinity();
+    s.grad_norm = torch::nn::utils::clip_grad_norm_(params, max_norm);
+    if (!std::isfinite(s.loss) || !std::isfinite(s.grad_norm)) {
+      s.skipped = true;  // never apply a non-finite update
+      sink_.log(wire::LogLevel::Warning, "step " + std::to_string(step) + ": non-finite loss or gradient, skipped");
+    } else {
+      set_lr(optimizer, s.lr);
+      optimizer.step();
+    }
+    for (auto& l : loads) {
+      auto c = l.to(torch::kCPU).contiguous();
+      s.expert_load.emplace_back(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+    }
+    ++window_steps;
+    ++steps_run;
+    result.last_loss = s.loss;
+    if (o.on_step) o.on_step(s);
+
+    const int digits = data.max_digits_at(step + 1);
+    if (digits != last_digits) {
+      sink_.log(wire::LogLevel::Info, "curriculum: operands now up to " + std::to_string(digits) + " digits");
+      last_digits = digits;
+    }
+    const bool stopping = o.stop_requested && o.stop_requested->load();
+    if (step % e_.telemetry.log_every == 0 || step == end || stopping) {
+      const double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
+      const double tps = secs > 0 ? double(window_steps * tokens_per_step) / secs : 0;
+      double imbalance = 0;
+      for (auto& l : s.expert_load)
+        for (float f : l) imbalance = std::max(imbalance, double(f) * l.size());
+      wire::Metrics m{step, wall_clock(),
+                      {{"train/loss", s.loss}, {"train/lr", s.lr}, {"train/grad_norm", s.grad_norm},
+                       {"perf/tokens_per_s", tps}, {"curriculum/max_digits", double(data.max_digits_at(step))}}};
+      if (!s.expert_load.empty()) {
+        m.values.emplace_back("train/aux_loss", s.aux_loss);
+        m.values.emplace_back("moe/max_load_ratio", imbalance);
+      }
+      sink_.emit(std::move(m));
+      if (o.progress) {
+        const double elapsed = std::chrono::duration<double>(Clock::now() - run_start).count();
+        const double eta = elapsed / steps_run * double(end - step);
+        std::fprintf(stderr, "step %lld/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %s\n", (long long)step, t.steps, s.loss,
+                     s.lr, tps, format_eta(eta).c_str());
+      }
+      window_start = Clock::now();
+      window_steps = 0;
+    }
+    if (!s.expert_load.empty() && (step % e_.telemetry.expert_load_every == 0 || step == end)) {
+      wire::Snapshot snap{step, "moe/expert_load", uint32_t(s.expert_load.size()), uint32_t(s.expert_load[0].size()), {}};
+      for (auto& l : s.expert_load) snap.data.insert(snap.data.end(), l.begin(), l.end());
+      sink_.emit(std::move(snap));
+    }
+    const bool checkpoint_due = (t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping;
+    if (checkpoint_due) {
+      sink_.emit(wire::Checkpoint{step, save_checkpoint(run_dir_, step, *model_, optimizer)});
+      prune_checkpoints(run_dir_, t.keep_checkpoints);
+    }
+    sink_.flush(checkpoint_due);
+    if (stopping) break;
+  }
+  result.state = step >= t.steps ? "completed" : "stopped";
+  result.last_step = step;
+  const double secs = std::chrono::duration<double>(Clock::now() - run_start).count();
+  result.tokens_per_s = secs > 0 ? double(steps_run * tokens_per_step) / secs : 0;
+  sink_.emit(wire::Status{step, result.state,
+                          result.state == "completed" ? "" : "stopped at step " + std::to_string(step) +
+                                                                 "; run again to resume"});
+  sink_.flush(true);
+  return result;
+}
+
+}  // namespace r1wb::gpu

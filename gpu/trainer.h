@@ -1,0 +1,58 @@
+// The pretraining loop: AdamW with warmup + cosine, gradient accumulation and clipping,
+// fixed seeds, a skip guard for non-finite steps, telemetry records every N steps, atomic
+// checkpoints, and resume from the newest checkpoint of the run directory. With one torch
+// thread a resumed run is bit-identical to an uninterrupted one (data is a function of the
+// step, and model + optimizer state are restored exactly).
+#pragma once
+#include "core/config.h"
+#include "gpu/event_sink.h"
+#include "gpu/transformer.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace r1wb::gpu {
+
+//! What one optimizer step did, for tests and progress lines.
+struct StepStats {
+  int64_t step = 0;
+  double loss = 0;       //!< LM loss on completion tokens, mean over micro-batches
+  double aux_loss = 0;
+  double grad_norm = 0;
+  double lr = 0;
+  bool skipped = false;  //!< non-finite loss or gradient: not applied
+  std::vector<std::vector<float>> expert_load;  //!< [moe layers][experts]
+};
+
+struct TrainOptions {
+  int64_t stop_after_step = -1;                      //!< --steps N; the schedule still spans train.steps
+  const std::atomic<bool>* stop_requested = nullptr;  //!< set by SIGTERM: checkpoint and stop
+  bool progress = false;                              //!< progress line on stderr
+  std::function<void(const StepStats&)> on_step;
+};
+
+struct TrainResult {
+  std::string state;        //!< "completed" or "stopped"
+  int64_t resumed_from = -1;
+  int64_t last_step = 0;
+  double last_loss = 0;
+  double tokens_per_s = 0;  //!< over the steps this call ran
+};
+
+class Trainer {
+ public:
+  Trainer(const Experiment& experiment, std::string run_dir, EventSink& sink, std::string resolved_config_json);
+  TrainResult run(const TrainOptions& options);
+  TransformerLM& model() { return model_; }
+
+ private:
+  Experiment e_;
+  std::string run_dir_;
+  EventSink& sink_;
+  std::string config_json_;
+  TransformerLM model_{nullptr};
+};
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,175 @@
+// Pins the model: MoE dispatch equals a naive per-token reference (forward and gradients),
+// expert loads sum to 1 per layer, attention is causal, checkpoint keys do not drift.
+#include "core/config.h"
+#include "gpu/addition_data.h"
+#include "gpu/moe.h"
+#include "gpu/transformer.h"
+
+#include <gtest/gtest.h>
+
+using namespace r1wb;
+using namespace r1wb::gpu;
+
+namespace {
+
+Experiment tiny() {
+  auto r = parse_experiment(R"({"model": {"d_model": 32, "n_heads": 2, "max_seq_len": 64,
+                                         "moe": {"num_experts": 4, "top_k": 2, "expert_hidden": 24}}})");
+  EXPECT_TRUE(r.ok());
+  return r.experiment;
+}
+
+// The definition of the layer, one token and one expert at a time.
+torch::Tensor naive_moe(MoeImpl& moe, const torch::Tensor& x) {
+  auto r = moe.route(x);
+  std::vector<torch::Tensor> rows;
+  for (int64_t t = 0; t < x.size(0); ++t) {
+    auto y = torch::zeros({x.size(1)});
+    for (int64_t j = 0; j < moe.top_k; ++j) {
+      const int64_t e = r.experts[t][j].item<int64_t>();
+      y = y + r.weights[t][j] * moe.expert(e, x[t].unsqueeze(0)).squeeze(0);
+    }
+    rows.push_back(y);
+  }
+  return torch::stack(rows);
+}
+
+class Seeded : public ::testing::Test {
+ protected:
+  void SetUp() override { torch::manual_seed(0); }
+};
+
+}  // namespace
+
+using MoeDispatch = Seeded;
+
+TEST_F(MoeDispatch, ForwardMatchesNaivePerTokenReference) {
+  Moe moe(16, 6, 2, 20);
+  auto x = torch::randn({37, 16});
+  auto fast = moe->forward(x).y;
+  auto ref = naive_moe(*moe, x);
+  EXPECT_TRUE(torch::allclose(fast, ref, 1e-5, 1e-6)) << (fast - ref).abs().max().item<float>();
+}
+
+TEST_F(MoeDispatch, GradientsMatchNaivePerTokenReference) {
+  Moe moe(16, 6, 3, 20);
+  auto x = torch::randn({29, 16});
+  auto target = torch::randn({29, 16});
+  auto grads = [&](const torch::Tensor& y) {
+    moe->zero_grad();
+    ((y - target).pow(2).sum()).backward();
+    std::vector<torch::Tensor> g;
+    for (auto& p : moe->parameters()) g.push_back(p.grad().clone());
+    return g;
+  };
+  auto xf = x.clone().requires_grad_(true);
+  auto g_fast = grads(moe->forward(xf).y);
+  auto gx_fast = xf.grad().clone();
+  auto xr = x.clone().requires_grad_(true);
+  auto g_ref = grads(naive_moe(*moe, xr));
+  ASSERT_EQ(g_fast.size(), g_ref.size());
+  for (size_t i = 0; i < g_fast.size(); ++i)
+    EXPECT_TRUE(torch::allclose(g_fast[i], g_ref[i], 1e-4, 1e-5)) << "parameter " << i;
+  EXPECT_TRUE(torch::allclose(gx_fast, xr.grad(), 1e-4, 1e-5));
+}
+
+TEST_F(MoeDispatch, UnusedExpertsAreSkippedWithoutError) {
+  Moe moe(8, 8, 1, 4);
+  auto x = torch::randn({2, 8});  // at most 2 of 8 experts see a token
+  auto out = moe->forward(x);
+  EXPECT_TRUE(torch::allclose(out.y, naive_moe(*moe, x), 1e-5, 1e-6));
+  EXPECT_NEAR(out.load.sum().item<float>(), 1.0f, 1e-6);
+}
+
+TEST_F(MoeDispatch, LoadsSumToOnePerLayerAndAuxLossIsOneWhenBalanced) {
+  auto e = tiny();
+  TransformerLM lm(e.model);
+  auto out = lm->forward(torch::randint(0, 256, {4, 32}));
+  ASSERT_EQ(out.loads.size(), size_t(e.model.n_layers));
+  for (auto& l : out.loads) {
+    EXPECT_EQ(l.size(0), e.model.moe.num_experts);
+    EXPECT_NEAR(l.sum().item<float>(), 1.0f, 1e-5);
+  }
+  // E * sum f_i P_i is 1 at perfect balance and at least near 1 otherwise.
+  EXPECT_GT(out.aux_loss.item<float>(), 0.9f);
+}
+
+TEST_F(MoeDispatch, ComputeMatchesEquivalentDenseWhenOneExpert) {
+  Moe moe(8, 1, 1, 12);
+  auto x = torch::randn({5, 8});
+  auto y = moe->forward(x).y;
+  EXPECT_TRUE(torch::allclose(y, moe->expert(0, x), 1e-6, 1e-6));
+}
+
+using Transformer = Seeded;
+
+TEST_F(Transformer, AttentionIsCausal) {
+  auto e = tiny();
+  TransformerLM lm(e.model);
+  auto a = torch::randint(0, 256, {1, 20});
+  auto b = a.clone();
+  b.index_put_({0, torch::indexing::Slice(12, 20)}, torch::randint(0, 256, {8}));
+  auto la = lm->forward(a).logits, lb = lm->forward(b).logits;
+  using torch::indexing::Slice;
+  EXPECT_TRUE(torch::allclose(la.index({0, Slice(0, 12)}), lb.index({0, Slice(0, 12)}), 1e-5, 1e-5));
+  EXPECT_FALSE(torch::allclose(la.index({0, Slice(12, 20)}), lb.index({0, Slice(12, 20)}), 1e-5, 1e-5));
+}
+
+TEST_F(Transformer, CheckpointKeysArePinned) {
+  auto e = tiny();
+  TransformerLM lm(e.model);
+  std::vector<std::string> keys;
+  for (auto& p : lm->named_parameters()) keys.push_back(p.key());
+  const std::vector<std::string> expected = {
+      "embed.weight",
+      "blocks.0.attn_norm.weight", "blocks.0.attn.qkv.weight", "blocks.0.attn.proj.weight",
+      "blocks.0.ffn_norm.weight", "blocks.0.moe.w_gate", "blocks.0.moe.w_up", "blocks.0.moe.w_down",
+      "blocks.0.moe.router.weight",
+      "blocks.1.attn_norm.weight", "blocks.1.attn.qkv.weight", "blocks.1.attn.proj.weight",
+      "blocks.1.ffn_norm.weight", "blocks.1.moe.w_gate", "blocks.1.moe.w_up", "blocks.1.moe.w_down",
+      "blocks.1.moe.router.weight",
+      "norm.weight"};
+  EXPECT_EQ(keys, expected);
+}
+
+TEST_F(Transformer, DenseUntiedVariantBuildsAndCountsParameters) {
+  auto r = parse_experiment(R"({"model": {"ffn": "dense", "tie_embeddings": false, "d_model": 32, "n_heads": 2}})");
+  ASSERT_TRUE(r.ok());
+  TransformerLM lm(r.experiment.model);
+  int64_t n = 0;
+  for (auto& p : lm->parameters()) n += p.numel();
+  EXPECT_EQ(n, model_cost(r.experiment.model, 64).params);
+  EXPECT_TRUE(lm->forward(torch::randint(0, 256, {2, 8})).loads.empty());
+}
+
+TEST(AdditionData, BatchesArePackedMaskedAndReproducible) {
+  auto e = tiny();
+  AdditionData data(e.data, e.curriculum, e.train.steps, 4);
+  auto a = data.batch(7, 0), b = data.batch(7, 0), c = data.batch(8, 0);
+  EXPECT_EQ(a.input.sizes(), (std::vector<int64_t>{4, e.data.seq_len}));
+  EXPECT_TRUE(torch::equal(a.input, b.input));
+  EXPECT_FALSE(torch::equal(a.input, c.input));
+  using torch::indexing::Slice;
+  EXPECT_TRUE(torch::equal(a.input.index({Slice(), Slice(1, torch::indexing::None)}), a.target.index({Slice(), Slice(0, -1)})));
+  const float share = a.mask.mean().item<float>();
+  EXPECT_GT(share, 0.5f);  // completions dominate the tokens
+  EXPECT_LT(share, 1.0f);
+  // No padding: every token is a printable byte or a newline.
+  EXPECT_EQ((a.input == 0).sum().item<int64_t>(), 0);
+}
+
+TEST(AdditionData, DigitsRampFollowsTheCurriculum) {
+  auto r = parse_experiment(R"({"data": {"min_digits": 1, "max_digits": 3, "seq_len": 96},
+                                "model": {"max_seq_len": 96},
+                                "curriculum": {"mode": "digits_ramp", "ramp_fraction": 0.6},
+                                "train": {"steps": 100}})");
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  AdditionData data(r.experiment.data, r.experiment.curriculum, 100, 2);
+  // (step - 1) / 60 of the ramp, three levels: a level every 20 steps.
+  EXPECT_EQ(data.max_digits_at(1), 1);
+  EXPECT_EQ(data.max_digits_at(20), 1);
+  EXPECT_EQ(data.max_digits_at(21), 2);
+  EXPECT_EQ(data.max_digits_at(40), 2);
+  EXPECT_EQ(data.max_digits_at(41), 3);
+  EXPECT_EQ(data.max_digits_at(100), 3);
+}
