@@ -50,6 +50,7 @@ struct TrainConfig {
   double beta1 = 0, beta2 = 0, eps = 0;
   double grad_clip = 0;       //!< 0 disables clipping
   int seed = 0;
+  std::string device;         //!< "auto", "cpu" or "cuda"
   int threads = 0;            //!< torch intra-op threads
   int blas_threads = 0;       //!< OpenBLAS threads; 0 leaves the library's choice
   int checkpoint_every = 0;   //!< 0: only at the end

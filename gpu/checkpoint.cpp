@@ -80,16 +80,16 @@ std::optional<int64_t> newest_checkpoint(const std::string& run_dir) {
 }
 
 void load_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module& model,
-                     torch::optim::Optimizer& optimizer) {
+                     torch::optim::Optimizer& optimizer, torch::Device device) {
   const auto dir = checkpoints_dir(run_dir) / (kPrefix + std::to_string(step));
   {
     torch::serialize::InputArchive archive;
-    archive.load_from((dir / "model.pt").string());
+    archive.load_from((dir / "model.pt").string(), device);
     model.load(archive);
   }
   {
     torch::serialize::InputArchive archive;
-    archive.load_from((dir / "optimizer.pt").string());
+    archive.load_from((dir / "optimizer.pt").string(), device);
     optimizer.load(archive);
   }
 }

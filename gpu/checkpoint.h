@@ -15,8 +15,9 @@ std::string save_checkpoint(const std::string& run_dir, int64_t step, torch::nn:
                             torch::optim::Optimizer& optimizer);
 //! Step of the newest complete checkpoint, if any.
 std::optional<int64_t> newest_checkpoint(const std::string& run_dir);
+//! Loads onto `device` (the model's), so a CPU-written checkpoint resumes on a GPU and back.
 void load_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module& model,
-                     torch::optim::Optimizer& optimizer);
+                     torch::optim::Optimizer& optimizer, torch::Device device);
 //! Deletes all but the newest `keep` checkpoints and any leftover temp directories.
 void prune_checkpoints(const std::string& run_dir, int keep);
 

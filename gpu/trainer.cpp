@@ -52,8 +52,13 @@ std::string format_eta(double seconds) {
 Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& sink, std::string config_json)
     : e_(experiment), run_dir_(std::move(run_dir)), sink_(sink), config_json_(std::move(config_json)) {
   apply_thread_settings(e_.train.threads, e_.train.blas_threads);
+  const bool cuda = torch::cuda::is_available();
+  if (e_.train.device == "cuda" && !cuda)
+    throw std::runtime_error("train.device: \"cuda\" was asked for, but LibTorch sees no CUDA device");
+  if (e_.train.device == "cuda" || (e_.train.device == "auto" && cuda)) device_ = torch::Device(torch::kCUDA);
   torch::manual_seed(e_.train.seed);
-  model_ = TransformerLM(e_.model);
+  model_ = TransformerLM(e_.model);  // initialised on the CPU so every device starts from the same weights
+  model_->to(device_);
 }
 
 TrainResult Trainer::run(const TrainOptions& o) {
@@ -64,7 +69,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   TrainResult result;
   int64_t step = 0;
   if (auto ckpt = newest_checkpoint(run_dir_)) {
-    load_checkpoint(run_dir_, *ckpt, *model_, optimizer);
+    load_checkpoint(run_dir_, *ckpt, *model_, optimizer, device_);
     step = *ckpt;
     result.resumed_from = step;
   }
@@ -92,6 +97,9 @@ TrainResult Trainer::run(const TrainOptions& o) {
     std::vector<torch::Tensor> loads;
     for (int micro = 0; micro < t.grad_accum; ++micro) {
       Batch b = data.batch(step, micro);
+      b.input = b.input.to(device_);
+      b.target = b.target.to(device_);
+      b.mask = b.mask.to(device_);
       auto out = model_->forward(b.input);
       auto ce = F::cross_entropy(out.logits.reshape({-1, out.logits.size(-1)}), b.target.reshape({-1}),
                                  F::CrossEntropyFuncOptions().reduction(torch::kNone));
@@ -115,7 +123,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
       optimizer.step();
     }
     for (auto& l : loads) {
-      auto c = l.to(torch::kCPU).contiguous();
+      auto c = l.to(torch::kCPU).contiguous();  // [experts]
       s.expert_load.emplace_back(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
     }
     ++window_steps;

@@ -52,6 +52,7 @@ class Trainer {
   std::string run_dir_;
   EventSink& sink_;
   std::string config_json_;
+  torch::Device device_{torch::kCPU};
   TransformerLM model_{nullptr};
 };
 

@@ -176,3 +176,18 @@ TEST(RunnerCli, SigtermCheckpointsAndExits3ThenResumes) {
   EXPECT_EQ(last_state, "stopped");
   EXPECT_TRUE(fs::exists(run_dir / "checkpoints"));
 }
+
+TEST(RunnerCli, ConfigReferenceInDocsMatchesTheSchema) {
+  TempDir t;
+  LocalJob job({R1WB_RUNNER, "schema"}, (t.path / "err.txt").string());
+  std::string generated;
+  while (!job.stream_closed()) {
+    generated += job.read_available();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::ifstream in(std::string(R1WB_SOURCE_DIR) + "/docs/config-reference.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_FALSE(generated.empty());
+  EXPECT_NE(doc.find(generated), std::string::npos)
+      << "docs/config-reference.md is stale: run scripts/gen-config-reference.sh";
+}
