@@ -51,7 +51,7 @@ struct TrainConfig {
   double grad_clip = 0;       //!< 0 disables clipping
   int seed = 0;
   std::string device;         //!< "auto", "cpu" or "cuda"
-  int threads = 0;            //!< torch intra-op threads
+  int threads = 0;            //!< torch intra-op threads; 0: every core
   int blas_threads = 0;       //!< OpenBLAS threads; 0 leaves the library's choice
   int checkpoint_every = 0;   //!< 0: only at the end
   int keep_checkpoints = 0;

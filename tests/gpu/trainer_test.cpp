@@ -32,6 +32,7 @@ ConfigResult tiny_moe(int steps) {
   doc["train"]["steps"] = steps;
   doc["train"]["checkpoint_every"] = 50;
   doc["telemetry"]["log_every"] = 10;
+  doc["train"]["threads"] = 1;  // ctest runs two suites at once on 2 cores
   return validate_experiment(doc);
 }
 

@@ -66,6 +66,7 @@ fs::path write_config(const fs::path& dir, int steps) {
   doc["train"]["steps"] = steps;
   doc["train"]["checkpoint_every"] = 20;
   doc["telemetry"]["log_every"] = 1;
+  doc["train"]["threads"] = 1;  // ctest runs two suites at once on 2 cores
   auto path = dir / "experiment.json";
   std::ofstream(path) << doc.dump(2);
   return path;
