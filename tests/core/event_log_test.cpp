@@ -2,6 +2,7 @@
 // tail and a corrupt checksum stop reading at the right place, reopening continues seq.
 #include "core/event_log.h"
 #include "core/event_protocol.h"
+#include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 using namespace r1wb;
+using r1wb::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -28,12 +30,6 @@ std::vector<wire::Payload> one_of_each() {
   return {rs, m, s, c, l, st};
 }
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("r1wb-evt-" + std::to_string(::getpid()) + "-" +
-                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TempDir() { fs::remove_all(path); fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 void write_log(const std::string& path, int n_metrics) {
   EventLogWriter w(path);

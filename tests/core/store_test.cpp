@@ -1,6 +1,7 @@
 // Pins the store: ingest is idempotent by (run, seq), a resume rewinds the abandoned
 // timeline, downsampling keeps every bucket's min and max, and foreign files are refused.
 #include "core/store.h"
+#include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -14,12 +15,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempStore {
-  fs::path dir = fs::temp_directory_path() / ("r1wb-store-" + std::to_string(::getpid()) + "-" +
-                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TempStore() { fs::remove_all(dir); fs::create_directories(dir); }
-  ~TempStore() { fs::remove_all(dir); }
-  std::string db() const { return (dir / "workbench.db").string(); }
+// A store file in a per-test temporary directory.
+struct TempStore : r1wb::testing::TempDir {
+  std::string db() const { return (path / "workbench.db").string(); }
 };
 
 std::vector<wire::Record> loss_records(uint64_t first_seq, int64_t first_step, int64_t last_step) {

@@ -6,6 +6,7 @@
 #include "gpu/checkpoint.h"
 #include "gpu/event_sink.h"
 #include "gpu/trainer.h"
+#include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
 
@@ -25,16 +26,7 @@ fs::path temp_root() {
   return root;
 }
 
-ConfigResult tiny_moe(int steps) {
-  auto r = load_experiment_file(std::string(R1WB_SOURCE_DIR) + "/experiments/tiny-moe.json");
-  EXPECT_TRUE(r.ok());
-  auto doc = r.resolved;
-  doc["train"]["steps"] = steps;
-  doc["train"]["checkpoint_every"] = 50;
-  doc["telemetry"]["log_every"] = 10;
-  doc["train"]["threads"] = 1;  // ctest runs two suites at once on 2 cores
-  return validate_experiment(doc);
-}
+ConfigResult tiny_moe(int steps) { return validate_experiment(r1wb::testing::tiny_moe_doc(steps, 50, 10)); }
 
 struct RunLog {
   std::map<int64_t, double> loss;  // step -> LM loss

@@ -5,6 +5,7 @@
 #include "core/event_log.h"
 #include "core/local_job.h"
 #include "core/store.h"
+#include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -16,16 +17,11 @@
 #include <unistd.h>
 
 using namespace r1wb;
+using r1wb::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("r1wb-e2e-" + std::to_string(::getpid()) + "-" +
-                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TempDir() { fs::remove_all(path); fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // Runs r1wb-run to completion; returns the exit code, stderr in `err`.
 int run_runner(const std::vector<std::string>& args, const fs::path& dir, std::string* err = nullptr) {
@@ -60,15 +56,8 @@ int64_t query(const std::string& db_path, const std::string& sql) {
 }
 
 fs::path write_config(const fs::path& dir, int steps) {
-  auto r = load_experiment_file(std::string(R1WB_SOURCE_DIR) + "/experiments/tiny-moe.json");
-  EXPECT_TRUE(r.ok());
-  auto doc = r.resolved;
-  doc["train"]["steps"] = steps;
-  doc["train"]["checkpoint_every"] = 20;
-  doc["telemetry"]["log_every"] = 1;
-  doc["train"]["threads"] = 1;  // ctest runs two suites at once on 2 cores
   auto path = dir / "experiment.json";
-  std::ofstream(path) << doc.dump(2);
+  std::ofstream(path) << r1wb::testing::tiny_moe_doc(steps, 20, 1).dump(2);
   return path;
 }
 
