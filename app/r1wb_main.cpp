@@ -1,0 +1,31 @@
+// r1wb: the desktop app. Wiring only: options, QApplication, the main window.
+#include "views/main_window.h"
+#include "views/theme.h"
+#include "views/workbench_options.h"
+
+#include <QApplication>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  const auto parsed = r1wb::views::parse_workbench_args(argc, argv);  // before Qt wants a display
+  if (!parsed.help_text.isEmpty()) {
+    std::fputs(parsed.help_text.toLocal8Bit().constData(), stdout);
+    return 0;
+  }
+  if (!parsed.error.isEmpty()) {
+    std::fprintf(stderr, "r1wb: %s (try --help)\n", parsed.error.toLocal8Bit().constData());
+    return 2;
+  }
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("R1 Workbench");
+  r1wb::views::apply_workbench_theme(app);
+  QString error;
+  auto window = r1wb::views::MainWindow::open(parsed.options, &error);
+  if (!window) {
+    std::fprintf(stderr, "r1wb: %s\n", error.toLocal8Bit().constData());
+    return 1;
+  }
+  window->show();
+  return app.exec();
+}

@@ -1,0 +1,225 @@
+// The whole window against real parts: a real SQLite store in a temp dir, the real runner
+// started by clicking the real Run button, the real app binary for the error exit.
+#include "test_support.h"
+#include "views/config_editor.h"
+#include "views/expert_load_panel.h"
+#include "views/main_window.h"
+#include "views/metric_chart.h"
+#include "views/run_list.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QProcess>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstdio>
+
+namespace r1wb::views {
+namespace {
+
+using nlohmann::json;
+
+bool runner_built() { return QFileInfo(R1WB_RUNNER).isExecutable(); }
+
+WorkbenchOptions temp_options(const QTemporaryDir& dir) {
+  WorkbenchOptions o;
+  o.store_path = dir.filePath("workbench.db");
+  o.runs_dir = dir.filePath("runs");
+  o.runner_path = R1WB_RUNNER;
+  o.experiment_path = test::source_path("experiments/tiny-moe.json");
+  return o;
+}
+
+// A short tiny-moe run: metrics and expert load every 5 steps.
+json short_run(int steps) {
+  json doc = test::tiny_moe();
+  doc["train"]["steps"] = steps;
+  doc["train"]["warmup_steps"] = 5;
+  doc["telemetry"]["log_every"] = 5;
+  doc["telemetry"]["expert_load_every"] = 5;
+  return doc;
+}
+
+// Waits, with the event loop running, until the window's run has ended.
+bool wait_for_run_end(MainWindow& w, int timeout_ms, int* chart_points_while_running = nullptr) {
+  QElapsedTimer t;
+  t.start();
+  while (w.run_active() && t.elapsed() < timeout_ms) {
+    QTest::qWait(50);
+    if (chart_points_while_running && w.run_active())
+      *chart_points_while_running = std::max(*chart_points_while_running, w.chart()->point_count());
+  }
+  return !w.run_active();
+}
+
+TEST(MainWindow, RunButtonTrainsAndFillsRunListChartAndHeatmap) {
+  ASSERT_TRUE(runner_built()) << "runner not built: " << R1WB_RUNNER;
+  QTemporaryDir dir;
+  ASSERT_TRUE(dir.isValid());
+  QString error;
+  auto w = MainWindow::open(temp_options(dir), &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  EXPECT_TRUE(w->editor()->is_valid()) << "the demo experiment loads: "
+                                       << w->editor()->errors().join("\n").toStdString();
+  EXPECT_EQ(w->run_list()->topLevelItemCount(), 0);
+
+  const json doc = short_run(30);
+  w->editor()->set_text(QString::fromStdString(doc.dump(2)));
+  ASSERT_TRUE(w->editor()->run_enabled()) << w->editor()->errors().join("\n").toStdString();
+  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
+  ASSERT_TRUE(w->run_active()) << "Run starts the runner";
+  const int64_t id = w->last_started_run();
+  EXPECT_FALSE(w->editor()->run_button()->isEnabled()) << "one run at a time";
+  EXPECT_TRUE(w->editor()->stop_button()->isEnabled());
+  EXPECT_EQ(w->run_list()->selected_run(), id) << "the new run is selected";
+
+  int live_points = 0;
+  ASSERT_TRUE(wait_for_run_end(*w, 120000, &live_points)) << "run did not end within 120 s";
+  std::printf("[ info ] chart points seen while the run was live: %d\n", live_points);
+
+  const auto row = w->store().run(id);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, "completed") << row->message;
+  EXPECT_TRUE(w->editor()->run_button()->isEnabled());
+  EXPECT_FALSE(w->editor()->stop_button()->isEnabled());
+
+  const int r = w->run_list()->row_of(id);
+  ASSERT_GE(r, 0) << "the run list shows the run";
+  EXPECT_EQ(w->run_list()->cell(r, RunList::Name).toStdString(), row->name);
+  EXPECT_EQ(w->run_list()->cell(r, RunList::Status), "completed");
+  EXPECT_EQ(w->run_list()->cell(r, RunList::Step), "30 / 30");
+
+  EXPECT_EQ(w->chart()->title(), "train/loss");
+  EXPECT_GT(w->chart()->point_count(), 0);
+  EXPECT_EQ(w->chart()->points().back().step_hi, 30);
+
+  const ExpertLoad& load = w->heatmap()->snapshot();
+  ASSERT_FALSE(load.empty());
+  EXPECT_EQ(load.rows, doc["model"]["n_layers"].get<int>());
+  EXPECT_EQ(load.cols, doc["model"]["moe"]["num_experts"].get<int>());
+  EXPECT_EQ(load.step, 30);
+  for (int l = 0; l < load.rows; ++l) {
+    double sum = 0;
+    for (int e = 0; e < load.cols; ++e) sum += load.at(l, e);
+    EXPECT_NEAR(sum, 1.0, 1e-3) << "layer " << l;
+  }
+
+  QTest::qWait(200);  // let the last repaint land
+  const QImage heat = w->heatmap()->grabFramebuffer();
+  EXPECT_GT(test::colour_count(heat), 10) << "the heatmap is drawn, not blank";
+  EXPECT_TRUE(heat.save(test::screenshot_path("expert_load.png")));
+  EXPECT_TRUE(w->grab().save(test::screenshot_path("main_window.png")));
+  std::printf("[ info ] screenshots in %s\n", R1WB_SCREENSHOT_DIR);
+}
+
+TEST(MainWindow, StopButtonEndsTheRunGracefully) {
+  ASSERT_TRUE(runner_built()) << "runner not built: " << R1WB_RUNNER;
+  QTemporaryDir dir;
+  QString error;
+  auto w = MainWindow::open(temp_options(dir), &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  w->editor()->set_text(QString::fromStdString(short_run(100000).dump(2)));
+  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
+  ASSERT_TRUE(w->run_active());
+  ASSERT_TRUE(QTest::qWaitFor([&] { return w->chart()->point_count() > 0 || !w->run_active(); }, 120000));
+  ASSERT_TRUE(w->run_active()) << w->store().run(w->last_started_run())->message;
+  QTest::mouseClick(w->editor()->stop_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for_run_end(*w, 60000)) << "runner did not stop within 60 s";
+  const auto row = w->store().run(w->last_started_run());
+  EXPECT_EQ(row->status, "stopped") << row->message;
+  EXPECT_LT(row->last_step, 100000);
+}
+
+TEST(MainWindow, RunnerThatCannotStartLeavesAFailedRunAndRunEnabled) {
+  QTemporaryDir dir;
+  WorkbenchOptions o = temp_options(dir);
+  o.runner_path = dir.filePath("no-such-runner");
+  QString error;
+  auto w = MainWindow::open(o, &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  w->editor()->set_text(QString::fromStdString(short_run(10).dump(2)));
+  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
+  EXPECT_FALSE(w->run_active());
+  EXPECT_TRUE(w->editor()->run_button()->isEnabled());
+  ASSERT_EQ(w->run_list()->topLevelItemCount(), 1);
+  EXPECT_EQ(w->run_list()->cell(0, RunList::Status), "failed");
+  const auto runs = w->store().list_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_NE(runs.front().message.find("no-such-runner"), std::string::npos) << runs.front().message;
+}
+
+TEST(MainWindow, FileThatIsNotAStoreIsAClearErrorNotACrash) {
+  QTemporaryDir dir;
+  WorkbenchOptions o = temp_options(dir);
+  o.store_path = dir.filePath("notes.db");
+  {
+    QFile f(o.store_path);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 200; ++i) f.write("these are my notes, not a database\n");
+  }
+  QString error;
+  EXPECT_EQ(MainWindow::open(o, &error), nullptr);
+  EXPECT_TRUE(error.contains("notes.db")) << error.toStdString();
+  std::printf("[ info ] text file: %s\n", qPrintable(error));
+
+  // A real SQLite file that belongs to another application.
+  o.store_path = dir.filePath("contacts.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(o.store_path.toUtf8().constData(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE contacts(name TEXT, phone TEXT)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  error.clear();
+  EXPECT_EQ(MainWindow::open(o, &error), nullptr);
+  EXPECT_TRUE(error.contains("another application")) << error.toStdString();
+  std::printf("[ info ] foreign SQLite: %s\n", qPrintable(error));
+}
+
+TEST(MainWindow, AppExitsNonZeroWithAMessageOnABadStore) {
+  ASSERT_TRUE(QFileInfo(R1WB_APP).isExecutable()) << "app not built: " << R1WB_APP;
+  QTemporaryDir dir;
+  const QString bad = dir.filePath("bad.db");
+  {
+    QFile f(bad);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(8192, 'x'));
+  }
+  QProcess app;
+  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+  env.insert("QT_QPA_PLATFORM", "offscreen");
+  env.insert("XDG_DATA_HOME", dir.filePath("xdg"));
+  app.setProcessEnvironment(env);
+  app.start(R1WB_APP, {"--store", bad, "--runs-dir", dir.filePath("runs")});
+  ASSERT_TRUE(app.waitForFinished(30000));
+  EXPECT_EQ(app.exitStatus(), QProcess::NormalExit) << "no crash";
+  EXPECT_EQ(app.exitCode(), 1);
+  const QString err = QString::fromLocal8Bit(app.readAllStandardError());
+  EXPECT_TRUE(err.contains("r1wb: ") && err.contains("bad.db")) << err.toStdString();
+}
+
+TEST(MainWindow, OpensOnAnEmptyStoreWithAMissingExperiment) {
+  QTemporaryDir dir;
+  WorkbenchOptions o = temp_options(dir);
+  o.experiment_path = dir.filePath("missing.json");
+  QString error;
+  auto w = MainWindow::open(o, &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  EXPECT_EQ(w->run_list()->topLevelItemCount(), 0);
+  EXPECT_FALSE(w->editor()->run_enabled()) << "nothing valid to run";
+  EXPECT_EQ(w->chart()->point_count(), 0);
+  EXPECT_TRUE(w->heatmap()->snapshot().empty());
+}
+
+}  // namespace
+}  // namespace r1wb::views

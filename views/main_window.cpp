@@ -1,0 +1,359 @@
+#include "views/main_window.h"
+
+#include "views/config_editor.h"
+#include "views/expert_load_panel.h"
+#include "views/metric_chart.h"
+#include "views/run_list.h"
+
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QFile>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QOpenGLContext>
+#include <QSocketNotifier>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <exception>
+
+namespace r1wb::views {
+namespace {
+
+const char* kExpertLoad = "moe/expert_load";
+const QString kDot = QStringLiteral("  \u00B7  ");
+
+QLabel* section_title(const QString& text, QWidget* parent) {
+  auto* label = new QLabel(text, parent);
+  QFont f = label->font();
+  f.setBold(true);
+  label->setFont(f);
+  return label;
+}
+
+// A panel with a small margin, so the splitter handles do not touch the content.
+QWidget* panel(QWidget* parent, QLayout* layout) {
+  auto* w = new QWidget(parent);
+  layout->setContentsMargins(6, 6, 6, 6);
+  w->setLayout(layout);
+  return w;
+}
+
+// Some platforms (offscreen, some remote sessions) have no OpenGL; a QOpenGLWidget there
+// fails to paint or worse, so the heatmap is left out with a note instead.
+bool opengl_available() {
+  QOpenGLContext probe;
+  return probe.create();
+}
+
+}  // namespace
+
+std::unique_ptr<MainWindow> MainWindow::open(const WorkbenchOptions& options, QString* error) {
+  std::unique_ptr<Store> store;
+  try {
+    store = std::make_unique<Store>(options.store_path.toStdString());
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return nullptr;
+  }
+  return std::unique_ptr<MainWindow>(new MainWindow(std::move(store), options));
+}
+
+MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& options)
+    : store_(std::move(store)), options_(options) {
+  setWindowTitle("R1 Workbench");
+  build_ui();
+
+  poll_timer_ = new QTimer(this);
+  poll_timer_->setInterval(kPollMs);
+  connect(poll_timer_, &QTimer::timeout, this, [this] { pump(false); });
+  refresh_timer_ = new QTimer(this);
+  refresh_timer_->setSingleShot(true);
+  refresh_timer_->setInterval(kRefreshMs);
+  connect(refresh_timer_, &QTimer::timeout, this, &MainWindow::refresh);
+
+  connect(editor_, &ConfigEditor::run_requested, this, &MainWindow::start_run);
+  connect(editor_, &ConfigEditor::stop_requested, this, &MainWindow::stop_run);
+  connect(run_list_, &RunList::run_selected, this, [this] {
+    refresh_selected();
+    show_run_status();
+  });
+  connect(metric_box_, &QComboBox::currentTextChanged, this, [this](const QString& m) {
+    if (m.isEmpty() || m == metric_) return;
+    metric_ = m;
+    refresh_selected();
+  });
+  connect(chart_, &MetricChart::plot_width_changed, this, &MainWindow::schedule_refresh);
+
+  load_experiment(options_.experiment_path);
+  refresh();
+  if (run_list_->topLevelItemCount() > 0) run_list_->select_run(runs_.front().id);
+}
+
+MainWindow::~MainWindow() {
+  delete notifier_;  // before the controller closes the descriptor it watches
+  notifier_ = nullptr;
+  if (run_active()) {
+    // Forced close: the runner dies with the controller; say so rather than leave "running".
+    try {
+      store_->set_status(controller_->run_id(), "failed", "the workbench closed while the run was in progress");
+    } catch (const std::exception&) {
+    }
+  }
+  controller_.reset();
+}
+
+void MainWindow::build_ui() {
+  run_list_ = new RunList(this);
+  editor_ = new ConfigEditor(this);
+  chart_ = new MetricChart(this);
+  heatmap_ = new ExpertLoadPanel;  // parented below, or kept out of the window without OpenGL
+  metric_box_ = new QComboBox(this);
+  metric_box_->setMinimumContentsLength(16);
+  metric_box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  metric_box_->addItem(metric_);
+
+  auto* runs_layout = new QVBoxLayout;
+  runs_layout->addWidget(section_title("Runs", this));
+  runs_layout->addWidget(run_list_);
+  auto* editor_layout = new QVBoxLayout;
+  editor_layout->addWidget(editor_);
+  auto* left = new QSplitter(Qt::Vertical, this);
+  left->addWidget(panel(left, runs_layout));
+  left->addWidget(panel(left, editor_layout));
+  left->setStretchFactor(0, 2);
+  left->setStretchFactor(1, 3);
+
+  auto* chart_header = new QHBoxLayout;
+  chart_header->addWidget(section_title("Metrics", this));
+  chart_header->addStretch(1);
+  chart_header->addWidget(new QLabel("Metric", this));
+  chart_header->addWidget(metric_box_);
+  auto* chart_layout = new QVBoxLayout;
+  chart_layout->addLayout(chart_header);
+  chart_layout->addWidget(chart_, 1);
+  auto* heat_layout = new QVBoxLayout;
+  if (opengl_available()) {
+    heat_layout->addWidget(heatmap_);
+  } else {
+    // Still fed, never in the window: a GL widget anywhere in it switches the whole window
+    // to GL composition, which such platforms cannot do.
+    detached_heatmap_.reset(heatmap_);
+    auto* note = new QLabel("The expert-load heatmap needs OpenGL, which this display does not offer.", this);
+    note->setAlignment(Qt::AlignCenter);
+    note->setWordWrap(true);
+    heat_layout->addWidget(note);
+  }
+  auto* right = new QSplitter(Qt::Vertical, this);
+  right->addWidget(panel(right, chart_layout));
+  right->addWidget(panel(right, heat_layout));
+  right->setStretchFactor(0, 3);
+  right->setStretchFactor(1, 2);
+
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  split->addWidget(left);
+  split->addWidget(right);
+  split->setStretchFactor(0, 2);
+  split->setStretchFactor(1, 3);
+  split->setSizes({480, 760});
+  setCentralWidget(split);
+
+  run_status_ = new QLabel(this);
+  run_status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  statusBar()->addWidget(run_status_, 1);
+  statusBar()->setSizeGripEnabled(true);
+  resize(1240, 760);
+}
+
+void MainWindow::load_experiment(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) {
+    editor_->set_text(QString(), path + " (cannot read: " + f.errorString() + ")");
+    statusBar()->showMessage("Cannot read the experiment " + path + ": " + f.errorString());
+    return;
+  }
+  editor_->set_text(QString::fromUtf8(f.readAll()), path);
+}
+
+void MainWindow::start_run() {
+  if (run_active() || !editor_->is_valid()) return;
+  const ConfigResult& config = editor_->result();
+  RunLaunch launch;
+  launch.runner_path = options_.runner_path.toStdString();
+  launch.runs_root = options_.runs_dir.toStdString();
+  launch.experiment_name = config.experiment.name;
+  launch.config_json = config.resolved.dump(2);
+
+  delete notifier_;
+  notifier_ = nullptr;
+  controller_ = std::make_unique<RunController>(*store_);
+  int64_t id = 0;
+  try {
+    id = controller_->start(launch);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Cannot start the run: ") + e.what());
+    const int64_t failed = controller_->run_id();
+    controller_.reset();
+    refresh();
+    if (failed) run_list_->select_run(failed);
+    return;
+  }
+  editor_->set_running(true);
+  if (const int fd = controller_->stream_fd(); fd >= 0) {
+    notifier_ = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+    connect(notifier_, &QSocketNotifier::activated, this, [this] { pump(true); });
+  }
+  poll_timer_->start();
+  statusBar()->showMessage("Started " + QString::fromStdString(store_->run(id)->name), 5000);
+  refresh_runs();
+  run_list_->select_run(id);
+}
+
+void MainWindow::stop_run() {
+  if (!run_active()) return;
+  controller_->stop();
+  statusBar()->showMessage("Stopping: the runner writes a checkpoint, then exits.");
+}
+
+void MainWindow::pump(bool from_notifier) {
+  if (!controller_ || controller_->finished()) return;
+  size_t applied = 0;
+  try {
+    applied = controller_->pump();
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Reading the run's stream failed: ") + e.what());
+  }
+  if (applied > 0) schedule_refresh();
+  if (controller_->finished()) {
+    run_ended();
+    return;
+  }
+  // A readable descriptor that yields no whole record is at end of file (the process is
+  // exiting) or holds half a record: let the slow timer poll instead of spinning on it.
+  if (notifier_) notifier_->setEnabled(!(from_notifier && applied == 0));
+}
+
+void MainWindow::run_ended() {
+  delete notifier_;
+  notifier_ = nullptr;
+  poll_timer_->stop();
+  editor_->set_running(false);
+  const int64_t id = controller_->run_id();
+  refresh();
+  if (const RunRow* r = cached_run(id)) {
+    QString msg = QString::fromStdString(r->name) + " " + QString::fromStdString(r->status);
+    if (controller_->exit_code()) msg += QString(" (exit code %1)").arg(*controller_->exit_code());
+    if (!controller_->stream_error().empty()) msg += "; stream: " + QString::fromStdString(controller_->stream_error());
+    statusBar()->showMessage(msg, 10000);
+  }
+  emit run_finished(id);
+  if (closing_) QTimer::singleShot(0, this, &QWidget::close);
+}
+
+void MainWindow::schedule_refresh() {
+  if (!refresh_timer_->isActive()) refresh_timer_->start();
+}
+
+void MainWindow::refresh() {
+  refresh_timer_->stop();
+  refresh_runs();
+  refresh_selected();
+  show_run_status();
+}
+
+void MainWindow::refresh_runs() {
+  try {
+    runs_ = store_->list_runs();
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Reading the store failed: ") + e.what());
+    return;
+  }
+  run_list_->set_runs(runs_);
+}
+
+void MainWindow::refresh_selected() {
+  const int64_t id = run_list_->selected_run();
+  if (id == 0) {
+    chart_->clear(metric_, "Select a run to see its metrics.");
+    heatmap_->clear("Select a run to see how its tokens were routed.");
+    return;
+  }
+  const RunRow* row = cached_run(id);
+  const QString name = row ? QString::fromStdString(row->name) : QString::number(id);
+  try {
+    // Offer the run's metrics; keep the chosen one even before the run has logged it.
+    QStringList names;
+    for (const auto& m : store_->metric_names(id)) names << QString::fromStdString(m);
+    if (!names.contains(metric_)) names.prepend(metric_);
+    QStringList shown;
+    for (int i = 0; i < metric_box_->count(); ++i) shown << metric_box_->itemText(i);
+    if (shown != names) {
+      const QSignalBlocker block(metric_box_);
+      metric_box_->clear();
+      metric_box_->addItems(names);
+    }
+    metric_box_->setCurrentText(metric_);
+
+    QString subtitle = name;
+    if (row && row->last_step >= 0) subtitle += kDot + QString("step %1 of %2").arg(row->last_step).arg(row->total_steps);
+    chart_->set_series(store_->metric_series(id, metric_.toStdString(), std::max(1, chart_->plot_width())), metric_,
+                       subtitle);
+
+    if (auto snap = store_->latest_snapshot(id, kExpertLoad)) {
+      const ExpertLoad& shown_load = heatmap_->snapshot();
+      if (shown_load.run_name != name || shown_load.step != snap->step) {
+        ExpertLoad load;
+        load.run_name = name;
+        load.step = snap->step;
+        load.rows = int(snap->rows);
+        load.cols = int(snap->cols);
+        load.data = std::move(snap->data);
+        heatmap_->set_snapshot(std::move(load));
+      }
+    } else {
+      heatmap_->clear(name + ": no expert-load snapshot yet" +
+                      (row && row->status == "running" ? QString(" (the runner sends one every few steps).") : "."));
+    }
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Reading the store failed: ") + e.what());
+  }
+}
+
+void MainWindow::show_run_status() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) {
+    run_status_->setText(QString::fromStdString(store_->path()));
+    run_status_->setStyleSheet({});
+    return;
+  }
+  QString text = QString::fromStdString(r->name) + kDot + QString::fromStdString(r->status);
+  if (r->last_step >= 0) text += kDot + QString("step %1 / %2").arg(r->last_step).arg(r->total_steps);
+  text += kDot + QString::fromStdString(r->run_dir);
+  if (!r->message.empty()) text += kDot + QString::fromStdString(r->message).section('\n', 0, 0);
+  run_status_->setText(text);
+  run_status_->setToolTip(QString::fromStdString(r->message));
+  run_status_->setStyleSheet(r->status == "failed" ? "color: #c0392b;" : "");
+}
+
+const RunRow* MainWindow::cached_run(int64_t id) const {
+  for (const auto& r : runs_)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (run_active() && !closing_) {
+    // Let the runner checkpoint and record its final status; close when it has ended.
+    closing_ = true;
+    stop_run();
+    statusBar()->showMessage("Stopping the run before closing...");
+    QTimer::singleShot(15000, this, &QWidget::close);  // a runner that ignores the stop
+    e->ignore();
+    return;
+  }
+  QMainWindow::closeEvent(e);
+}
+
+}  // namespace r1wb::views

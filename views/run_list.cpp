@@ -1,0 +1,102 @@
+#include "views/run_list.h"
+
+#include <QDateTime>
+#include <QHeaderView>
+
+namespace r1wb::views {
+namespace {
+
+constexpr int kIdRole = Qt::UserRole;
+
+QString time_text(double unix_seconds) {
+  if (unix_seconds <= 0) return QStringLiteral("\u2014");
+  const QDateTime t = QDateTime::fromMSecsSinceEpoch(qint64(unix_seconds * 1000.0));
+  return t.date() == QDate::currentDate() ? t.toString("HH:mm:ss") : t.toString("yyyy-MM-dd HH:mm");
+}
+
+QColor status_colour(const std::string& status) {
+  if (status == "running") return QColor(31, 102, 170);
+  if (status == "completed") return QColor(30, 130, 60);
+  if (status == "failed") return QColor(190, 40, 35);
+  return QColor(110, 114, 120);  // created, stopped
+}
+
+QString step_text(const RunRow& r) {
+  const QString done = r.last_step >= 0 ? QString::number(r.last_step) : QStringLiteral("\u2014");
+  return r.total_steps > 0 ? done + " / " + QString::number(r.total_steps) : done;
+}
+
+}  // namespace
+
+RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
+  setColumnCount(ColumnCount);
+  setHeaderLabels({"Run", "Status", "Step", "Started", "Host"});
+  setRootIsDecorated(false);
+  setUniformRowHeights(true);
+  setAlternatingRowColors(true);
+  setSelectionMode(QAbstractItemView::SingleSelection);
+  setAllColumnsShowFocus(true);
+  header()->setStretchLastSection(true);
+  header()->setSectionResizeMode(QHeaderView::Interactive);
+  header()->setMinimumSectionSize(40);
+  setColumnWidth(Name, 124);
+  setColumnWidth(Status, 82);
+  setColumnWidth(Step, 74);
+  setColumnWidth(Started, 72);
+  connect(this, &QTreeWidget::itemSelectionChanged, this, [this] {
+    if (!refreshing_) emit run_selected(selected_run());
+  });
+}
+
+void RunList::set_runs(const std::vector<RunRow>& runs) {
+  const int64_t keep = selected_run();
+  refreshing_ = true;
+  // Update rows in place when the set of runs is unchanged (the common live case), so
+  // the view neither flickers nor loses its scroll position.
+  bool same = topLevelItemCount() == int(runs.size());
+  for (int i = 0; same && i < int(runs.size()); ++i)
+    same = topLevelItem(i)->data(Name, kIdRole).toLongLong() == runs[size_t(i)].id;
+  if (!same) clear();
+  for (int i = 0; i < int(runs.size()); ++i) {
+    const RunRow& r = runs[size_t(i)];
+    QTreeWidgetItem* item = same ? topLevelItem(i) : new QTreeWidgetItem(this);
+    item->setData(Name, kIdRole, qlonglong(r.id));
+    item->setText(Name, QString::fromStdString(r.name));
+    item->setText(Status, QString::fromStdString(r.status));
+    item->setForeground(Status, status_colour(r.status));
+    item->setText(Step, step_text(r));
+    item->setTextAlignment(Step, Qt::AlignRight | Qt::AlignVCenter);
+    item->setText(Started, time_text(r.started_at > 0 ? r.started_at : r.created_at));
+    item->setText(Host, QString::fromStdString(r.host));
+    QString tip = QString::fromStdString(r.run_dir);
+    if (!r.message.empty()) tip += "\n" + QString::fromStdString(r.message);
+    for (int c = 0; c < ColumnCount; ++c) item->setToolTip(c, tip);
+  }
+  if (const int row = row_of(keep); row >= 0) topLevelItem(row)->setSelected(true);
+  refreshing_ = false;
+  if (keep != 0 && row_of(keep) < 0) emit run_selected(0);
+}
+
+void RunList::select_run(int64_t run_id) {
+  const int row = row_of(run_id);
+  if (row < 0) return;
+  setCurrentItem(topLevelItem(row));  // emits run_selected via itemSelectionChanged
+}
+
+int64_t RunList::selected_run() const {
+  const auto items = selectedItems();
+  return items.isEmpty() ? 0 : items.front()->data(Name, kIdRole).toLongLong();
+}
+
+int RunList::row_of(int64_t run_id) const {
+  for (int i = 0; i < topLevelItemCount(); ++i)
+    if (topLevelItem(i)->data(Name, kIdRole).toLongLong() == run_id) return i;
+  return -1;
+}
+
+QString RunList::cell(int row, Column column) const {
+  const QTreeWidgetItem* item = topLevelItem(row);
+  return item ? item->text(column) : QString();
+}
+
+}  // namespace r1wb::views

@@ -1,0 +1,41 @@
+// The list of runs in the store, newest first: name, status, step/total, start time, host.
+//
+// It is refreshed from Store::list_runs() rows as runs progress and keeps the user's
+// selection (by run id) across refreshes, so a live run can be watched without the list
+// jumping. Selecting a row announces the run id; the main window loads that run's data.
+#pragma once
+#include "core/store.h"
+
+#include <QTreeWidget>
+
+#include <cstdint>
+#include <vector>
+
+namespace r1wb::views {
+
+class RunList : public QTreeWidget {
+  Q_OBJECT
+ public:
+  enum Column { Name, Status, Step, Started, Host, ColumnCount };
+
+  explicit RunList(QWidget* parent = nullptr);
+
+  //! Replaces the rows with `runs`, keeping the selected run selected.
+  void set_runs(const std::vector<RunRow>& runs);
+  //! Selects a run by id (no-op if it is not listed); emits run_selected.
+  void select_run(int64_t run_id);
+  //! The selected run's id, or 0.
+  int64_t selected_run() const;
+  //! Row of a run, or -1.
+  int row_of(int64_t run_id) const;
+  //! Text of one cell, for tests and status lines.
+  QString cell(int row, Column column) const;
+
+ signals:
+  void run_selected(int64_t run_id);
+
+ private:
+  bool refreshing_ = false;
+};
+
+}  // namespace r1wb::views
