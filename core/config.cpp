@@ -142,6 +142,23 @@ void check_cross_fields(const Experiment& e, std::vector<ConfigError>& errors) {
   if (m.moe.top_k > m.moe.num_experts)
     add("model.moe.top_k", std::to_string(m.moe.top_k) + " exceeds model.moe.num_experts (" +
                                std::to_string(m.moe.num_experts) + ")");
+  const auto& moe = m.moe;
+  const auto num = [](int v) { return std::to_string(v); };
+  if (moe.num_experts % moe.n_groups != 0)
+    add("model.moe.n_groups", num(moe.n_groups) + " does not divide model.moe.num_experts (" + num(moe.num_experts) + ")");
+  else if (moe.topk_groups > moe.n_groups)
+    add("model.moe.topk_groups", num(moe.topk_groups) + " exceeds model.moe.n_groups (" + num(moe.n_groups) + ")");
+  else if (moe.top_k <= moe.num_experts && moe.top_k > moe.topk_groups * (moe.num_experts / moe.n_groups))
+    add("model.moe.top_k", num(moe.top_k) + " exceeds the experts in model.moe.topk_groups groups (" +
+                               num(moe.topk_groups * (moe.num_experts / moe.n_groups)) + ")");
+  if (moe.dynamic_k_max != 0 && (moe.dynamic_k_max <= moe.top_k || moe.dynamic_k_max > moe.num_experts))
+    add("model.moe.dynamic_k_max", num(moe.dynamic_k_max) + " is not in (model.moe.top_k, model.moe.num_experts] = (" +
+                                       num(moe.top_k) + ", " + num(moe.num_experts) + "] (or 0 for off)");
+  if (moe.dynamic_k_max != 0 && moe.n_groups > 1)
+    add("model.moe.dynamic_k_max", "dynamic top-k cannot be combined with group-limited routing (model.moe.n_groups " +
+                                       num(moe.n_groups) + ")");
+  if (m.first_k_dense > m.n_layers)
+    add("model.first_k_dense", num(m.first_k_dense) + " exceeds model.n_layers (" + num(m.n_layers) + ")");
   if (m.d_model % m.n_heads != 0)
     add("model.n_heads", std::to_string(m.n_heads) + " does not divide model.d_model (" + std::to_string(m.d_model) + ")");
   else if ((m.d_model / m.n_heads) % 2 != 0)

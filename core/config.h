@@ -9,11 +9,26 @@
 
 namespace r1wb {
 
+//! The MoE layer. DeepSeek-V3's router (arXiv 2412.19437 sec. 2.1.2) and the classic
+//! softmax top-k with a batch-level auxiliary loss are both settings of the same fields.
 struct MoeConfig {
-  int num_experts = 0;        //!< routed experts per MoE layer
-  int top_k = 0;              //!< experts each token is sent to
-  int expert_hidden = 0;      //!< SwiGLU hidden width of one expert
-  double aux_loss_weight = 0; //!< alpha of the batch-level load-balancing loss
+  int num_experts = 0;             //!< routed experts per MoE layer
+  int top_k = 0;                   //!< experts each token is sent to
+  int expert_hidden = 0;           //!< SwiGLU hidden width of one expert
+  int num_shared_experts = 0;      //!< always-on experts, output added unweighted
+  std::string score_func;          //!< "softmax" or "sigmoid" affinity
+  bool renormalize = true;         //!< gate weights of the chosen experts sum to 1
+  double routed_scaling_factor = 1;  //!< gate weights are multiplied by it
+  int n_groups = 1;                //!< expert groups for group-limited routing
+  int topk_groups = 1;             //!< groups a token may route to
+  double bias_update_speed = 0;    //!< gamma of aux-loss-free balancing; 0 is off
+  double aux_loss_weight = 0;      //!< alpha of the batch-level load-balancing loss
+  double seq_aux_loss_weight = 0;  //!< alpha of DeepSeek-V3's sequence-wise balance loss
+  double z_loss_weight = 0;        //!< router z-loss weight
+  double capacity_factor = 0;      //!< 0: dropless; else slots per expert = cf * tokens * k / E
+  int dynamic_k_max = 0;           //!< variant: high-entropy tokens get this many experts; 0 is off
+  double dynamic_entropy_threshold = 0.5;  //!< normalised router entropy above which a token is "hard"
+  bool shared_input_proj = false;  //!< variant: experts share one up-projection
 };
 
 struct ModelConfig {
@@ -23,6 +38,7 @@ struct ModelConfig {
   int n_layers = 0;
   int n_heads = 0;
   std::string ffn;            //!< "moe" or "dense"
+  int first_k_dense = 0;      //!< with ffn "moe": the first k blocks use the dense SwiGLU
   int ffn_hidden = 0;         //!< dense SwiGLU hidden width
   int max_seq_len = 0;
   double rope_theta = 0;

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -48,6 +49,17 @@ std::string format_eta(double seconds) {
 }
 
 }  // namespace
+
+wire::Snapshot Trainer::bias_snapshot(int64_t step) {
+  wire::Snapshot snap{step, "moe/expert_bias", 0, uint32_t(e_.model.moe.num_experts), {}};
+  for (auto& m : *model_->blocks)
+    if (auto moe = m->as<Block>()->moe) {
+      auto b = moe->expert_bias.to(torch::kCPU, torch::kFloat32).contiguous();
+      snap.data.insert(snap.data.end(), b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
+      ++snap.rows;
+    }
+  return snap;
+}
 
 Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& sink, std::string config_json)
     : e_(experiment), run_dir_(std::move(run_dir)), sink_(sink), config_json_(std::move(config_json)) {
@@ -94,7 +106,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
     s.step = step;
     s.lr = learning_rate(t, step);
     optimizer.zero_grad();
-    std::vector<torch::Tensor> loads;
+    std::vector<torch::Tensor> loads, entropy, dropped;  // per MoE layer, mean over micro-batches
     for (int micro = 0; micro < t.grad_accum; ++micro) {
       Batch b = data.batch(step, micro);
       b.input = b.input.to(device_);
@@ -105,13 +117,22 @@ TrainResult Trainer::run(const TrainOptions& o) {
                                  F::CrossEntropyFuncOptions().reduction(torch::kNone));
       auto mask = b.mask.reshape({-1});
       auto lm_loss = (ce * mask).sum() / mask.sum().clamp_min(1.0);
-      auto loss = lm_loss + e_.model.moe.aux_loss_weight * out.aux_loss;
+      auto loss = lm_loss + out.router_loss;
       (loss / double(t.grad_accum)).backward();
       s.loss += lm_loss.item<double>() / t.grad_accum;
       s.aux_loss += out.aux_loss.item<double>() / t.grad_accum;
-      for (size_t l = 0; l < out.loads.size(); ++l)
-        loads.size() <= l ? loads.push_back(out.loads[l] / double(t.grad_accum))
-                          : void(loads[l] = loads[l] + out.loads[l] / double(t.grad_accum));
+      const double share = 1.0 / t.grad_accum;
+      for (size_t l = 0; l < out.moe.size(); ++l) {
+        const auto& m = out.moe[l];
+        if (micro == 0) {
+          s.moe_layers.push_back(m.layer);
+          loads.push_back(m.load * share), entropy.push_back(m.entropy * share), dropped.push_back(m.dropped_frac * share);
+        } else {
+          loads[l] = loads[l] + m.load * share;
+          entropy[l] = entropy[l] + m.entropy * share;
+          dropped[l] = dropped[l] + m.dropped_frac * share;
+        }
+      }
     }
     const double max_norm = t.grad_clip > 0 ? t.grad_clip : std::numeric_limits<double>::infinity();
     s.grad_norm = torch::nn::utils::clip_grad_norm_(params, max_norm);
@@ -122,9 +143,12 @@ TrainResult Trainer::run(const TrainOptions& o) {
       set_lr(optimizer, s.lr);
       optimizer.step();
     }
-    for (auto& l : loads) {
-      auto c = l.to(torch::kCPU).contiguous();  // [experts]
+    model_->update_expert_bias();  // the loads were real even when the update was skipped
+    for (size_t l = 0; l < loads.size(); ++l) {
+      auto c = loads[l].to(torch::kCPU).contiguous();  // [experts]
       s.expert_load.emplace_back(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+      s.router_entropy.push_back(entropy[l].item<double>());
+      s.dropped_frac.push_back(dropped[l].item<double>());
     }
     ++window_steps;
     ++steps_run;
@@ -149,6 +173,13 @@ TrainResult Trainer::run(const TrainOptions& o) {
       if (!s.expert_load.empty()) {
         m.values.emplace_back("train/aux_loss", s.aux_loss);
         m.values.emplace_back("moe/max_load_ratio", imbalance);
+        for (size_t l = 0; l < s.expert_load.size(); ++l) {
+          const std::string prefix = "moe/L" + std::to_string(s.moe_layers[l]) + "/";
+          const auto& load = s.expert_load[l];
+          m.values.emplace_back(prefix + "load_ratio", *std::max_element(load.begin(), load.end()) * load.size());
+          m.values.emplace_back(prefix + "router_entropy", s.router_entropy[l]);
+          m.values.emplace_back(prefix + "dropped_frac", s.dropped_frac[l]);
+        }
       }
       sink_.emit(std::move(m));
       if (o.progress) {
@@ -164,6 +195,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
       wire::Snapshot snap{step, "moe/expert_load", uint32_t(s.expert_load.size()), uint32_t(s.expert_load[0].size()), {}};
       for (auto& l : s.expert_load) snap.data.insert(snap.data.end(), l.begin(), l.end());
       sink_.emit(std::move(snap));
+      if (e_.model.moe.bias_update_speed > 0) sink_.emit(bias_snapshot(step));
     }
     const bool checkpoint_due = (t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping;
     if (checkpoint_due) {

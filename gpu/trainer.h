@@ -24,6 +24,9 @@ struct StepStats {
   double lr = 0;
   bool skipped = false;  //!< non-finite loss or gradient: not applied
   std::vector<std::vector<float>> expert_load;  //!< [moe layers][experts]
+  std::vector<int> moe_layers;                  //!< block index of each expert_load row
+  std::vector<double> router_entropy;           //!< per MoE layer, mean normalised entropy
+  std::vector<double> dropped_frac;             //!< per MoE layer, share of dropped assignments
 };
 
 struct TrainOptions {
@@ -48,6 +51,8 @@ class Trainer {
   TransformerLM& model() { return model_; }
 
  private:
+  wire::Snapshot bias_snapshot(int64_t step);  //!< [moe layers, experts] selection biases
+
   Experiment e_;
   std::string run_dir_;
   EventSink& sink_;

@@ -4,30 +4,31 @@
 
 namespace r1wb::gpu {
 
-BlockImpl::BlockImpl(const ModelConfig& c) {
+BlockImpl::BlockImpl(const ModelConfig& c, int i) : index(i) {
   attn_norm = register_module("attn_norm", RMSNorm(c.d_model, c.norm_eps));
   attn = register_module("attn", CausalSelfAttention(c.d_model, c.n_heads, c.max_seq_len, c.rope_theta));
   ffn_norm = register_module("ffn_norm", RMSNorm(c.d_model, c.norm_eps));
-  if (c.ffn == "moe")
-    moe = register_module("moe", Moe(c.d_model, c.moe.num_experts, c.moe.top_k, c.moe.expert_hidden));
+  if (c.ffn == "moe" && i >= c.first_k_dense)
+    moe = register_module("moe", Moe(c.moe, c.d_model));
   else
     mlp = register_module("mlp", SwiGLU(c.d_model, c.ffn_hidden));
 }
 
-torch::Tensor BlockImpl::forward(const torch::Tensor& x, torch::Tensor& aux_loss, std::vector<torch::Tensor>& loads) {
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, LMOutput& out) {
   auto h = x + attn(attn_norm(x));
   auto n = ffn_norm(h);
   if (!moe) return h + mlp(n);
-  auto out = moe(n.reshape({-1, n.size(-1)}));
-  aux_loss = aux_loss + out.aux_loss;
-  loads.push_back(out.load);
-  return h + out.y.view_as(h);
+  auto m = moe->forward(n.reshape({-1, n.size(-1)}), n.size(1));
+  out.router_loss = out.router_loss + m.router_loss;
+  out.aux_loss = out.aux_loss + m.aux_loss;
+  out.moe.push_back({index, m.load, m.dropped_frac, m.entropy});
+  return h + m.y.view_as(h);
 }
 
 TransformerLMImpl::TransformerLMImpl(const ModelConfig& c) : cfg(c) {
   embed = register_module("embed", torch::nn::Embedding(c.vocab_size, c.d_model));
   blocks = register_module("blocks", torch::nn::ModuleList());
-  for (int i = 0; i < c.n_layers; ++i) blocks->push_back(Block(c));
+  for (int i = 0; i < c.n_layers; ++i) blocks->push_back(Block(c, i));
   norm = register_module("norm", RMSNorm(c.d_model, c.norm_eps));
   if (!c.tie_embeddings)
     head = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(c.d_model, c.vocab_size).bias(false)));
@@ -45,31 +46,44 @@ TransformerLMImpl::TransformerLMImpl(const ModelConfig& c) : cfg(c) {
 
 LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
   auto x = embed(tokens);  // [B, T, D]
-  auto aux = torch::zeros({}, x.options());
-  std::vector<torch::Tensor> loads;
-  for (auto& m : *blocks) x = m->as<Block>()->forward(x, aux, loads);
+  LMOutput out;
+  out.router_loss = torch::zeros({}, x.options().dtype(torch::kFloat32));
+  out.aux_loss = out.router_loss;
+  for (auto& m : *blocks) x = m->as<Block>()->forward(x, out);
   x = norm(x);
-  auto logits = head ? head(x) : torch::matmul(x, embed->weight.t());  // [B, T, V]
-  if (!loads.empty()) aux = aux / double(loads.size());
-  return {logits, aux, loads};
+  out.logits = head ? head(x) : torch::matmul(x, embed->weight.t());  // [B, T, V]
+  if (!out.moe.empty()) {
+    out.router_loss = out.router_loss / double(out.moe.size());
+    out.aux_loss = out.aux_loss / double(out.moe.size());
+  }
+  return out;
+}
+
+void TransformerLMImpl::update_expert_bias() {
+  for (auto& m : *blocks)
+    if (auto moe = m->as<Block>()->moe) moe->update_bias();
 }
 
 ModelCost model_cost(const ModelConfig& c, int seq_len) {
   const int64_t D = c.d_model;
   const int64_t attn = 4 * D * D;
   const int64_t dense_ffn = 3 * D * c.ffn_hidden;
-  const int64_t expert = 3 * D * c.moe.expert_hidden;
-  const int64_t router = D * c.moe.num_experts;
-  const bool moe = c.ffn == "moe";
-  const int64_t ffn_total = moe ? router + expert * c.moe.num_experts : dense_ffn;
-  const int64_t ffn_active = moe ? router + expert * c.moe.top_k : dense_ffn;
+  const auto& m = c.moe;
+  const int64_t H = m.expert_hidden;
+  // A routed expert: gate and down always, up unless the up-projection is shared.
+  const int64_t expert = (m.shared_input_proj ? 2 : 3) * D * H;
+  const int64_t moe_fixed = D * m.num_experts + 3 * D * H * m.num_shared_experts + (m.shared_input_proj ? D * H : 0);
+  const int64_t moe_layers = c.ffn == "moe" ? c.n_layers - c.first_k_dense : 0;
+  const int64_t dense_layers = c.n_layers - moe_layers;
+  const int64_t ffn_total = moe_layers * (moe_fixed + expert * m.num_experts) + dense_layers * dense_ffn;
+  const int64_t ffn_active = moe_layers * (moe_fixed + expert * m.top_k) + dense_layers * dense_ffn;
   const int64_t embed = int64_t(c.vocab_size) * D * (c.tie_embeddings ? 1 : 2);
   ModelCost cost;
-  cost.params = embed + c.n_layers * (attn + ffn_total + 2 * D) + D;
-  cost.active_params = embed + c.n_layers * (attn + ffn_active + 2 * D) + D;
+  cost.params = embed + c.n_layers * (attn + 2 * D) + ffn_total + D;
+  cost.active_params = embed + c.n_layers * (attn + 2 * D) + ffn_active + D;
   // Matmul FLOPs per token: weights (2 per parameter used), the head, and QK^T plus AV
-  // averaged over causal positions (seq/2 keys each).
-  const double weights = 2.0 * c.n_layers * (attn + ffn_active) + 2.0 * D * c.vocab_size;
+  // averaged over causal positions (seq/2 keys each). Dynamic top-k counts as top_k.
+  const double weights = 2.0 * (c.n_layers * attn + ffn_active) + 2.0 * D * c.vocab_size;
   const double attention = 2.0 * c.n_layers * 2.0 * D * (seq_len / 2.0);
   cost.forward_flops_per_token = weights + attention;
   return cost;

@@ -1,6 +1,7 @@
 // Decoder-only transformer LM built from ModelConfig: embedding, pre-norm blocks of
 // RMSNorm + causal attention (RoPE) and RMSNorm + SwiGLU or MoE, final RMSNorm, tied or
-// untied head. Checkpoint keys (pinned in a test): "embed.weight", "blocks.<i>.attn_norm",
+// untied head; with first_k_dense the first blocks of an MoE model use the dense FFN.
+// Checkpoint keys (pinned in a test): "embed.weight", "blocks.<i>.attn_norm",
 // "blocks.<i>.attn", "blocks.<i>.ffn_norm", "blocks.<i>.moe" or "blocks.<i>.mlp",
 // "norm.weight", "head.weight" (untied only).
 #pragma once
@@ -17,29 +18,41 @@
 
 namespace r1wb::gpu {
 
+//! What one MoE block's router did in a forward pass.
+struct MoeLayerStats {
+  int layer = 0;               //!< block index
+  torch::Tensor load;          //!< [experts], sums to 1
+  torch::Tensor dropped_frac;  //!< []
+  torch::Tensor entropy;       //!< [] mean normalised router entropy
+};
+
+struct LMOutput {
+  torch::Tensor logits;       //!< [batch, seq, vocab]
+  torch::Tensor router_loss;  //!< [] weighted balance + z losses, mean over MoE layers (0 when dense)
+  torch::Tensor aux_loss;     //!< [] batch-level balance loss, mean over MoE layers, unweighted
+  std::vector<MoeLayerStats> moe;
+};
+
 class BlockImpl : public torch::nn::Module {
  public:
-  BlockImpl(const ModelConfig& cfg);
-  //! x: [batch, seq, d_model]. Adds this block's aux loss and expert load to the outputs.
-  torch::Tensor forward(const torch::Tensor& x, torch::Tensor& aux_loss, std::vector<torch::Tensor>& loads);
+  BlockImpl(const ModelConfig& cfg, int index);
+  //! x: [batch, seq, d_model]. An MoE block adds its losses and stats to `out`.
+  torch::Tensor forward(const torch::Tensor& x, LMOutput& out);
 
   RMSNorm attn_norm{nullptr}, ffn_norm{nullptr};
   CausalSelfAttention attn{nullptr};
   Moe moe{nullptr};    // set when cfg.ffn == "moe"
-  SwiGLU mlp{nullptr}; // set when cfg.ffn == "dense"
+  SwiGLU mlp{nullptr}; // set when dense
+  int index;
 };
 TORCH_MODULE(Block);
-
-struct LMOutput {
-  torch::Tensor logits;              // [batch, seq, vocab]
-  torch::Tensor aux_loss;            // [] mean over MoE layers (0 when dense)
-  std::vector<torch::Tensor> loads;  // per MoE layer: [experts]
-};
 
 class TransformerLMImpl : public torch::nn::Module {
  public:
   explicit TransformerLMImpl(const ModelConfig& cfg);
   LMOutput forward(const torch::Tensor& tokens);  // tokens: [batch, seq] int64
+  //! Aux-loss-free balancing: every MoE block applies the bias update of the last step.
+  void update_expert_bias();
 
   torch::nn::Embedding embed{nullptr};
   torch::nn::ModuleList blocks{nullptr};
