@@ -5,6 +5,8 @@
 #include "core/event_log.h"
 #include "core/paths.h"
 #include "core/store.h"
+#include "gpu/bench_command.h"
+#include "gpu/cli_args.h"
 #include "gpu/event_sink.h"
 #include "gpu/trainer.h"
 
@@ -33,6 +35,7 @@ const char* kUsage =
     "  validate CONFIG                      check an experiment; errors name the field path\n"
     "  train CONFIG --run-dir DIR [...]     train, writing DIR/events.log; resumes if DIR has a checkpoint\n"
     "  ingest DIR --store DB                load DIR/events.log into a store (idempotent)\n"
+    "  bench CONFIG [--steps N]             time training steps: tokens/s, model FLOP/s, step parts\n"
     "  schema                               print every config key as a Markdown table\n"
     "\n"
     "`r1wb-run COMMAND --help` describes a command. Exit codes: 0 done, 1 failure,\n"
@@ -62,47 +65,6 @@ const char* kIngestUsage =
     "Ingests DIR/events.log into DB. Records the store already holds are skipped, so it\n"
     "can be run any number of times. A torn tail is reported and ignored.\n";
 
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> options;  // --name value
-  std::map<std::string, bool> flags;           // --name
-};
-
-// Parses options; `with_value` lists the options that take a value.
-std::optional<Args> parse_args(const std::vector<std::string>& in, const std::vector<std::string>& with_value,
-                               const std::vector<std::string>& flags, std::string& error) {
-  Args a;
-  for (size_t i = 0; i < in.size(); ++i) {
-    const auto& s = in[i];
-    if (s.rfind("--", 0) != 0) { a.positional.push_back(s); continue; }
-    const std::string name = s.substr(2);
-    if (std::find(with_value.begin(), with_value.end(), name) != with_value.end()) {
-      if (i + 1 >= in.size()) { error = s + " needs a value"; return std::nullopt; }
-      a.options[name] = in[++i];
-    } else if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
-      a.flags[name] = true;
-    } else {
-      error = "unknown option " + s;
-      return std::nullopt;
-    }
-  }
-  return a;
-}
-
-int usage_error(const std::string& msg, const char* usage) {
-  std::cerr << "r1wb-run: " << msg << "\n\n" << usage;
-  return kExitUsage;
-}
-
-bool wants_help(const std::vector<std::string>& args) {
-  return std::find(args.begin(), args.end(), "--help") != args.end() ||
-         std::find(args.begin(), args.end(), "-h") != args.end();
-}
-
-void print_errors(const ConfigResult& r) {
-  for (const auto& e : r.errors) std::cerr << "error: " << e.to_string() << "\n";
-}
-
 int cmd_validate(const std::vector<std::string>& args) {
   if (wants_help(args)) { std::cout << kValidateUsage; return kExitOk; }
   std::string err;
@@ -123,16 +85,9 @@ int cmd_train(const std::vector<std::string>& args) {
   if (!a) return usage_error(err, kTrainUsage);
   if (a->positional.size() != 1) return usage_error("train takes one CONFIG file", kTrainUsage);
   if (!a->options.count("run-dir")) return usage_error("train needs --run-dir DIR", kTrainUsage);
-  int64_t stop_after = -1;
-  if (a->options.count("steps")) {
-    try {
-      size_t used = 0;
-      stop_after = std::stoll(a->options["steps"], &used);
-      if (used != a->options["steps"].size() || stop_after < 1) throw std::invalid_argument("");
-    } catch (...) {
-      return usage_error("--steps: '" + a->options["steps"] + "' is not a positive integer", kTrainUsage);
-    }
-  }
+  const auto steps = int_option(*a, "steps", -1, 1);
+  if (!steps) return usage_error("--steps: '" + a->options["steps"] + "' is not a positive integer", kTrainUsage);
+  const int64_t stop_after = *steps;
   auto r = load_experiment_file(a->positional[0]);
   if (!r.ok()) { print_errors(r); return kExitUsage; }
 
@@ -234,6 +189,7 @@ int run_command_line(const std::vector<std::string>& args) {
   if (cmd == "validate") return cmd_validate(rest);
   if (cmd == "train") return cmd_train(rest);
   if (cmd == "ingest") return cmd_ingest(rest);
+  if (cmd == "bench") return cmd_bench(rest);
   if (cmd == "schema") { std::cout << schema_markdown(); return kExitOk; }
   std::cerr << "r1wb-run: unknown command '" << cmd << "'\n\n" << kUsage;
   return kExitUsage;

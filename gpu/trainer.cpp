@@ -3,7 +3,11 @@
 #include "core/paths.h"
 #include "gpu/addition_data.h"
 #include "gpu/checkpoint.h"
+#include "gpu/device.h"
+#include "gpu/host_allocator.h"
+#include "gpu/lm_loss.h"
 #include "gpu/lr_schedule.h"
+#include "gpu/optimizer.h"
 #include "gpu/threads.h"
 
 #include <unistd.h>
@@ -16,29 +20,7 @@
 namespace r1wb::gpu {
 namespace {
 
-namespace F = torch::nn::functional;
 using Clock = std::chrono::steady_clock;
-
-// Decoupled weight decay on matrices only; norms and the embedding are not decayed.
-std::vector<torch::optim::OptimizerParamGroup> param_groups(TransformerLM& model, const TrainConfig& t) {
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : model->named_parameters()) {
-    const bool is_matrix = p.value().dim() >= 2 && p.key().find("embed") == std::string::npos;
-    (is_matrix ? decay : no_decay).push_back(p.value());
-  }
-  auto opts = [&](double wd) {
-    return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2}).eps(t.eps).weight_decay(wd));
-  };
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, opts(t.weight_decay));
-  groups.emplace_back(no_decay, opts(0.0));
-  return groups;
-}
-
-void set_lr(torch::optim::Optimizer& opt, double lr) {
-  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-}
 
 std::string format_eta(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "--:--";
@@ -64,10 +46,8 @@ wire::Snapshot Trainer::bias_snapshot(int64_t step) {
 Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& sink, std::string config_json)
     : e_(experiment), run_dir_(std::move(run_dir)), sink_(sink), config_json_(std::move(config_json)) {
   apply_thread_settings(e_.train.threads, e_.train.blas_threads);
-  const bool cuda = torch::cuda::is_available();
-  if (e_.train.device == "cuda" && !cuda)
-    throw std::runtime_error("train.device: \"cuda\" was asked for, but LibTorch sees no CUDA device");
-  if (e_.train.device == "cuda" || (e_.train.device == "auto" && cuda)) device_ = torch::Device(torch::kCUDA);
+  keep_freed_host_memory();
+  device_ = training_device(e_.train.device);
   torch::manual_seed(e_.train.seed);
   model_ = TransformerLM(e_.model);  // initialised on the CPU so every device starts from the same weights
   model_->to(device_);
@@ -75,7 +55,8 @@ Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& s
 
 TrainResult Trainer::run(const TrainOptions& o) {
   const auto& t = e_.train;
-  torch::optim::AdamW optimizer(param_groups(model_, t));
+  auto optimizer_ptr = make_optimizer(model_, t);
+  auto& optimizer = *optimizer_ptr;
   AdditionData data(e_.data, e_.curriculum, t.steps, t.batch_size);
 
   TrainResult result;
@@ -112,14 +93,10 @@ TrainResult Trainer::run(const TrainOptions& o) {
       b.input = b.input.to(device_);
       b.target = b.target.to(device_);
       b.mask = b.mask.to(device_);
-      auto out = model_->forward(b.input);
-      auto ce = F::cross_entropy(out.logits.reshape({-1, out.logits.size(-1)}), b.target.reshape({-1}),
-                                 F::CrossEntropyFuncOptions().reduction(torch::kNone));
-      auto mask = b.mask.reshape({-1});
-      auto lm_loss = (ce * mask).sum() / mask.sum().clamp_min(1.0);
-      auto loss = lm_loss + out.router_loss;
-      (loss / double(t.grad_accum)).backward();
-      s.loss += lm_loss.item<double>() / t.grad_accum;
+      auto mb = micro_batch_loss(model_, b);
+      const auto& out = mb.out;
+      (mb.loss / double(t.grad_accum)).backward();
+      s.loss += mb.lm_loss.item<double>() / t.grad_accum;
       s.aux_loss += out.aux_loss.item<double>() / t.grad_accum;
       const double share = 1.0 / t.grad_accum;
       for (size_t l = 0; l < out.moe.size(); ++l) {
@@ -140,7 +117,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
       s.skipped = true;  // never apply a non-finite update
       sink_.log(wire::LogLevel::Warning, "step " + std::to_string(step) + ": non-finite loss or gradient, skipped");
     } else {
-      set_lr(optimizer, s.lr);
+      set_learning_rate(optimizer, s.lr);
       optimizer.step();
     }
     model_->update_expert_bias();  // the loads were real even when the update was skipped

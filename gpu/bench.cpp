@@ -1,0 +1,93 @@
+#include "gpu/bench.h"
+
+#include "gpu/addition_data.h"
+#include "gpu/device.h"
+#include "gpu/host_allocator.h"
+#include "gpu/lm_loss.h"
+#include "gpu/lr_schedule.h"
+#include "gpu/optimizer.h"
+#include "gpu/threads.h"
+
+#include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/cuda.h>
+
+#include <chrono>
+
+namespace r1wb::gpu {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Wall time of f in milliseconds, with the device drained before and after.
+template <class F>
+double timed_ms(torch::Device device, F&& f) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const auto t0 = Clock::now();
+  f();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+double measure_sgemm_flops(int n, torch::Device device) {
+  auto a = torch::randn({n, n}, torch::TensorOptions().device(device));
+  auto b = torch::randn({n, n}, torch::TensorOptions().device(device));
+  auto c = torch::mm(a, b);  // warm up the kernels and the allocator
+  double best_ms = 1e30;
+  for (int rep = 0; rep < 8; ++rep) best_ms = std::min(best_ms, timed_ms(device, [&] { c = torch::mm(a, b); }));
+  return 2.0 * double(n) * n * n / (best_ms / 1000.0);
+}
+
+BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, const std::string& trace_path) {
+  apply_thread_settings(e.train.threads, e.train.blas_threads);
+  keep_freed_host_memory();
+  const auto device = training_device(e.train.device);
+  torch::manual_seed(e.train.seed);
+  TransformerLM model(e.model);
+  model->to(device);
+  model->train();
+  auto optimizer = make_optimizer(model, e.train);
+  AdditionData data(e.data, e.curriculum, e.train.steps, e.train.batch_size);
+
+  BenchResult r;
+  r.steps = steps;
+  r.device = device.str();
+  r.tokens_per_step = int64_t(e.train.batch_size) * e.data.seq_len * e.train.grad_accum;
+  r.cost = model_cost(e.model, e.data.seq_len);
+  auto params = model->parameters();
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> trace;
+  for (int i = 1; i <= warmup + steps; ++i) {
+    const bool timed = i > warmup;
+    if (i == warmup + 1 && !trace_path.empty())
+      trace = std::make_unique<torch::autograd::profiler::RecordProfile>(trace_path);
+    double data_ms = 0, fwd_ms = 0, bwd_ms = 0, opt_ms = 0;
+    optimizer->zero_grad();
+    for (int micro = 0; micro < e.train.grad_accum; ++micro) {
+      Batch b;
+      data_ms += timed_ms(device, [&] {
+        b = data.batch(i, micro);
+        b.input = b.input.to(device), b.target = b.target.to(device), b.mask = b.mask.to(device);
+      });
+      MicroBatchLoss mb;
+      fwd_ms += timed_ms(device, [&] { mb = micro_batch_loss(model, b); });
+      bwd_ms += timed_ms(device, [&] { (mb.loss / double(e.train.grad_accum)).backward(); });
+    }
+    opt_ms = timed_ms(device, [&] {
+      if (e.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, e.train.grad_clip);
+      set_learning_rate(*optimizer, learning_rate(e.train, i));
+      optimizer->step();
+      model->update_expert_bias();
+    });
+    if (!timed) continue;
+    r.data_ms += data_ms / steps, r.forward_ms += fwd_ms / steps;
+    r.backward_ms += bwd_ms / steps, r.optimizer_ms += opt_ms / steps;
+  }
+  trace.reset();  // writes the trace
+  r.tokens_per_s = double(r.tokens_per_step) / (r.compute_ms() / 1000.0);
+  r.model_flops_per_s = 3.0 * r.cost.forward_flops_per_token * r.tokens_per_s;
+  if (sgemm_n > 0) r.sgemm_flops_per_s = measure_sgemm_flops(sgemm_n, device);
+  return r;
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,17 @@
+// The training objective of one micro-batch: cross-entropy on completion tokens (the loss
+// mask) plus the router's weighted balance and z losses. Shared by the trainer and bench.
+#pragma once
+#include "gpu/addition_data.h"
+#include "gpu/transformer.h"
+
+namespace r1wb::gpu {
+
+struct MicroBatchLoss {
+  torch::Tensor loss;     //!< [] what backward() runs on
+  torch::Tensor lm_loss;  //!< [] mean cross-entropy over masked tokens
+  LMOutput out;
+};
+
+MicroBatchLoss micro_batch_loss(TransformerLM& model, const Batch& batch);
+
+}  // namespace r1wb::gpu
