@@ -173,6 +173,11 @@ void check_cross_fields(const Experiment& e, std::vector<ConfigError>& errors) {
   if (e.data.seq_len < need)
     add("data.seq_len", std::to_string(e.data.seq_len) + " is too short for " + std::to_string(e.data.max_digits) +
                             "-digit addition examples (expected at least " + std::to_string(need) + ")");
+  const auto& t = e.train;
+  if (t.lr_schedule == "v3" && !(t.v3_decay_start <= t.v3_decay_end && t.v3_decay_end <= t.v3_tail_step))
+    add("train.v3_decay_end", "expected train.v3_decay_start <= train.v3_decay_end <= train.v3_tail_step, got " +
+                                  format_number(t.v3_decay_start) + ", " + format_number(t.v3_decay_end) + ", " +
+                                  format_number(t.v3_tail_step));
   if (e.train.warmup_steps > e.train.steps)
     add("train.warmup_steps", std::to_string(e.train.warmup_steps) + " exceeds train.steps (" +
                                   std::to_string(e.train.steps) + ")");

@@ -62,6 +62,11 @@ struct TrainConfig {
   double lr = 0;
   double min_lr_ratio = 0;
   int warmup_steps = 0;
+  std::string lr_schedule;    //!< "cosine", "cosine_restarts", "wsd" or "v3"
+  int restart_period = 0;     //!< cosine_restarts: steps of the first cycle after warmup
+  double restart_mult = 1;    //!< cosine_restarts: each cycle this many times longer
+  double decay_fraction = 0;  //!< wsd: share of the steps in the final decay
+  double v3_decay_start = 0, v3_decay_end = 0, v3_tail_step = 0, v3_tail_ratio = 0;  //!< v3 shape
   double weight_decay = 0;
   double beta1 = 0, beta2 = 0, eps = 0;
   double grad_clip = 0;       //!< 0 disables clipping

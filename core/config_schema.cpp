@@ -143,6 +143,32 @@ std::vector<FieldSpec> build_schema() {
                   bind(&E::train, &T::min_lr_ratio)),
       int_field("train.warmup_steps", 20, 0, 1e9, "Linear warmup steps before the cosine decay.",
                 bind(&E::train, &T::warmup_steps)),
+      enum_field("train.lr_schedule", "cosine", {"cosine", "cosine_restarts", "wsd", "v3"},
+                 "After linear warmup: cosine to min_lr_ratio; cosine_restarts (SGDR) with cycles of "
+                 "restart_period steps growing by restart_mult; wsd (warmup-stable-decay) holds the peak and "
+                 "decays linearly to min_lr_ratio over the last decay_fraction of steps; v3 is DeepSeek-V3's "
+                 "warmup-constant-cosine-step tail (see the v3_* keys).",
+                 bind(&E::train, &T::lr_schedule)),
+      int_field("train.restart_period", 100, 1, 1e9, "cosine_restarts: steps of the first cycle after warmup.",
+                bind(&E::train, &T::restart_period)),
+      float_field("train.restart_mult", 2.0, 1.0, 100.0, "cosine_restarts: each cycle is this many times longer.",
+                  bind(&E::train, &T::restart_mult)),
+      float_field("train.decay_fraction", 0.2, 0.0, 1.0, "wsd: share of the steps spent in the final linear decay.",
+                  bind(&E::train, &T::decay_fraction)),
+      float_field("train.v3_decay_start", 0.676, 0.0, 1.0,
+                  "v3: fraction of steps where the constant peak ends and the cosine decay starts (V3: 10T of "
+                  "14.8T tokens).",
+                  bind(&E::train, &T::v3_decay_start)),
+      float_field("train.v3_decay_end", 0.966, 0.0, 1.0,
+                  "v3: fraction where the cosine decay to min_lr_ratio ends (V3: 14.3T of 14.8T tokens).",
+                  bind(&E::train, &T::v3_decay_end)),
+      float_field("train.v3_tail_step", 0.9775, 0.0, 1.0,
+                  "v3: fraction after which the tail drops from min_lr_ratio to v3_tail_ratio (V3: after 333B "
+                  "of the last 500B tokens).",
+                  bind(&E::train, &T::v3_tail_step)),
+      float_field("train.v3_tail_ratio", 0.0332, 0.0, 1.0,
+                  "v3: LR of the last part of the tail as a fraction of the peak (V3: 7.3e-6 / 2.2e-4).",
+                  bind(&E::train, &T::v3_tail_ratio)),
       float_field("train.weight_decay", 0.1, 0.0, 10.0, "AdamW decoupled weight decay.",
                   bind(&E::train, &T::weight_decay)),
       float_field("train.beta1", 0.9, 0.0, 0.999999, "AdamW beta1.", bind(&E::train, &T::beta1)),

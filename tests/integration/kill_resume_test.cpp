@@ -8,6 +8,7 @@
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -23,17 +24,20 @@ namespace fs = std::filesystem;
 namespace {
 
 
-// Runs r1wb-run to completion; returns the exit code, stderr in `err`.
-int run_runner(const std::vector<std::string>& args, const fs::path& dir, std::string* err = nullptr) {
+// Runs r1wb-run to completion; returns the exit code, stderr in `err`, stdout in `out`.
+int run_runner(const std::vector<std::string>& args, const fs::path& dir, std::string* err = nullptr,
+               std::string* out = nullptr) {
   std::vector<std::string> argv{R1WB_RUNNER};
   argv.insert(argv.end(), args.begin(), args.end());
   const auto err_path = (dir / "stderr.txt").string();
   fs::remove(err_path);
   LocalJob job(argv, err_path);
+  std::string stdout_text;
   while (!job.stream_closed()) {
-    job.read_available();
+    stdout_text += job.read_available();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  if (out) *out = stdout_text;
   std::optional<int> code;
   while (!(code = job.poll_exit())) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (err) {
@@ -126,6 +130,26 @@ TEST(RunnerCli, ValidateReportsFieldPathAndExits2) {
   EXPECT_EQ(run_runner({"validate", bad.string()}, t.path, &err), 2);
   EXPECT_EQ(err, "error: model.moe.top_k: 5 exceeds model.moe.num_experts (4)\n");
   EXPECT_EQ(run_runner({"validate", std::string(R1WB_SOURCE_DIR) + "/experiments/tiny-moe.json"}, t.path, &err), 0);
+}
+
+TEST(RunnerCli, BenchReportsThroughputFlopsAndStepSplit) {
+  TempDir t;
+  std::string err, out;
+  const std::string config = std::string(R1WB_SOURCE_DIR) + "/experiments/tiny-moe.json";
+  ASSERT_EQ(run_runner({"bench", config, "--steps", "3", "--warmup", "1", "--threads", "1", "--json"}, t.path, &err, &out), 0)
+      << err;
+  const auto r = nlohmann::json::parse(out);
+  EXPECT_EQ(r["steps"], 3);
+  EXPECT_EQ(r["tokens_per_step"], 32 * 64);
+  EXPECT_GT(r["tokens_per_s"].get<double>(), 0);
+  EXPECT_GT(r["sgemm_flops_per_s"].get<double>(), r["model_flops_per_s"].get<double>() * 0.1);
+  const double parts = r["forward_ms"].get<double>() + r["backward_ms"].get<double>() + r["optimizer_ms"].get<double>();
+  EXPECT_NEAR(r["step_ms"].get<double>(), parts, 1e-6);
+  EXPECT_NEAR(r["tokens_per_s"].get<double>(), 32 * 64 / (parts / 1000), 1e-3);
+  EXPECT_LT(r["active_params"].get<int64_t>(), r["params"].get<int64_t>()) << "top-2 of 4 experts";
+
+  EXPECT_EQ(run_runner({"bench", config, "--steps", "0"}, t.path, &err), 2);
+  EXPECT_NE(err.find("--steps: '0' is not a positive integer"), std::string::npos) << err;
 }
 
 TEST(RunnerCli, BadUsageExits2WithHelp) {
