@@ -12,6 +12,7 @@
 #include <torch/cuda.h>
 
 #include <chrono>
+#include <thread>
 
 namespace r1wb::gpu {
 namespace {
@@ -86,7 +87,16 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   trace.reset();  // writes the trace
   r.tokens_per_s = double(r.tokens_per_step) / (r.compute_ms() / 1000.0);
   r.model_flops_per_s = 3.0 * r.cost.forward_flops_per_token * r.tokens_per_s;
-  if (sgemm_n > 0) r.sgemm_flops_per_s = measure_sgemm_flops(sgemm_n, device);
+  if (sgemm_n > 0) {
+    r.sgemm_flops_per_s = measure_sgemm_flops(sgemm_n, device);
+    if (!device.is_cuda()) {
+      apply_thread_settings(1, int(std::max(1u, std::thread::hardware_concurrency())));
+      r.sgemm_all_cores_flops_per_s = measure_sgemm_flops(sgemm_n, device);
+      apply_thread_settings(e.train.threads, e.train.blas_threads);
+    } else {
+      r.sgemm_all_cores_flops_per_s = r.sgemm_flops_per_s;
+    }
+  }
   return r;
 }
 

@@ -16,6 +16,7 @@ struct BenchResult {
   double tokens_per_s = 0;       //!< over forward + backward + optimizer (data excluded)
   double model_flops_per_s = 0;  //!< 3 * forward FLOPs/token * tokens/s
   double sgemm_flops_per_s = 0;  //!< n x n x n float32 matmul, same device and threads
+  double sgemm_all_cores_flops_per_s = 0;  //!< the same with OpenBLAS on every core: the machine's limit
   ModelCost cost;
   std::string device;
 };
