@@ -176,6 +176,11 @@ std::vector<FieldSpec> build_schema() {
       float_field("train.eps", 1e-8, 0.0, 1.0, "AdamW epsilon.", bind(&E::train, &T::eps)),
       float_field("train.grad_clip", 1.0, 0.0, 1e6, "Global gradient-norm clip; 0 disables.",
                   bind(&E::train, &T::grad_clip)),
+      enum_field("train.precision", "fp32", {"fp32", "bf16", "fp16"},
+                 "Forward-pass precision: fp32; bf16 autocast; fp16 autocast with dynamic loss scaling "
+                 "(GradScaler's defaults: start 2^16, halve and skip the step on overflow, double after 2000 "
+                 "clean steps; the scale is the metric train/loss_scale). fp16 needs CUDA with LibTorch 1.x.",
+                 bind(&E::train, &T::precision)),
       int_field("train.seed", 0, 0, 2147483647, "Seed of parameter initialisation.", bind(&E::train, &T::seed)),
       enum_field("train.device", "auto", {"auto", "cpu", "cuda"},
                  "Where to train: auto picks CUDA when LibTorch sees a GPU, else the CPU.",

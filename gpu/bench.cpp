@@ -1,6 +1,7 @@
 #include "gpu/bench.h"
 
 #include "gpu/addition_data.h"
+#include "gpu/autocast_scope.h"
 #include "gpu/device.h"
 #include "gpu/host_allocator.h"
 #include "gpu/lm_loss.h"
@@ -71,7 +72,10 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
         b.input = b.input.to(device), b.target = b.target.to(device), b.mask = b.mask.to(device);
       });
       MicroBatchLoss mb;
-      fwd_ms += timed_ms(device, [&] { mb = micro_batch_loss(model, b); });
+      fwd_ms += timed_ms(device, [&] {
+        AutocastScope autocast(e.train.precision, device);
+        mb = micro_batch_loss(model, b);
+      });
       bwd_ms += timed_ms(device, [&] { (mb.loss / double(e.train.grad_accum)).backward(); });
     }
     opt_ms = timed_ms(device, [&] {

@@ -45,7 +45,7 @@ std::vector<int64_t> complete_steps(const std::string& run_dir) {
 }  // namespace
 
 std::string save_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module& model,
-                            torch::optim::Optimizer& optimizer) {
+                            torch::optim::Optimizer& optimizer, const nlohmann::json& trainer_state) {
   const auto dir = checkpoints_dir(run_dir);
   const auto name = kPrefix + std::to_string(step);
   const auto tmp = dir / (".tmp-" + name);
@@ -64,7 +64,9 @@ std::string save_checkpoint(const std::string& run_dir, int64_t step, torch::nn:
   }
   {
     std::ofstream out(tmp / "trainer.json");
-    out << nlohmann::json{{"step", step}}.dump() << "\n";
+    auto state = trainer_state.is_object() ? trainer_state : nlohmann::json::object();
+    state["step"] = step;
+    out << state.dump() << "\n";
   }
   for (const char* f : {"model.pt", "optimizer.pt", "trainer.json"}) fsync_path(tmp / f);
   fs::remove_all(final_dir);  // a checkpoint of the same step from an abandoned timeline
@@ -79,8 +81,8 @@ std::optional<int64_t> newest_checkpoint(const std::string& run_dir) {
   return steps.back();
 }
 
-void load_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module& model,
-                     torch::optim::Optimizer& optimizer, torch::Device device) {
+nlohmann::json load_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module& model,
+                               torch::optim::Optimizer& optimizer, torch::Device device) {
   const auto dir = checkpoints_dir(run_dir) / (kPrefix + std::to_string(step));
   {
     torch::serialize::InputArchive archive;
@@ -92,6 +94,9 @@ void load_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module
     archive.load_from((dir / "optimizer.pt").string(), device);
     optimizer.load(archive);
   }
+  std::ifstream in(dir / "trainer.json");
+  auto state = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return state.is_object() ? state : nlohmann::json::object();
 }
 
 void prune_checkpoints(const std::string& run_dir, int keep) {

@@ -1,11 +1,14 @@
 #include "gpu/trainer.h"
 
+#include "core/config_schema.h"
 #include "core/paths.h"
 #include "gpu/addition_data.h"
+#include "gpu/autocast_scope.h"
 #include "gpu/checkpoint.h"
 #include "gpu/device.h"
 #include "gpu/host_allocator.h"
 #include "gpu/lm_loss.h"
+#include "gpu/loss_scaler.h"
 #include "gpu/lr_schedule.h"
 #include "gpu/optimizer.h"
 #include "gpu/threads.h"
@@ -59,10 +62,14 @@ TrainResult Trainer::run(const TrainOptions& o) {
   auto& optimizer = *optimizer_ptr;
   AdditionData data(e_.data, e_.curriculum, t.steps, t.batch_size);
 
+  AutocastScope::check(t.precision, device_);
+  LossScaler scaler(t.precision == "fp16");
   TrainResult result;
   int64_t step = 0;
   if (auto ckpt = newest_checkpoint(run_dir_)) {
-    load_checkpoint(run_dir_, *ckpt, *model_, optimizer, device_);
+    auto state = load_checkpoint(run_dir_, *ckpt, *model_, optimizer, device_);
+    if (scaler.enabled() && state.contains("loss_scale"))
+      scaler.set_state(state["loss_scale"].get<double>(), state.value("loss_scale_clean_steps", 0));
     step = *ckpt;
     result.resumed_from = step;
   }
@@ -93,9 +100,13 @@ TrainResult Trainer::run(const TrainOptions& o) {
       b.input = b.input.to(device_);
       b.target = b.target.to(device_);
       b.mask = b.mask.to(device_);
-      auto mb = micro_batch_loss(model_, b);
+      MicroBatchLoss mb;
+      {
+        AutocastScope autocast(t.precision, device_);
+        mb = micro_batch_loss(model_, b);
+      }
       const auto& out = mb.out;
-      (mb.loss / double(t.grad_accum)).backward();
+      scaler.scale_loss(mb.loss / double(t.grad_accum)).backward();
       s.loss += mb.lm_loss.item<double>() / t.grad_accum;
       s.aux_loss += out.aux_loss.item<double>() / t.grad_accum;
       const double share = 1.0 / t.grad_accum;
@@ -111,9 +122,17 @@ TrainResult Trainer::run(const TrainOptions& o) {
         }
       }
     }
+    const bool overflow = scaler.unscale(params);
     const double max_norm = t.grad_clip > 0 ? t.grad_clip : std::numeric_limits<double>::infinity();
     s.grad_norm = torch::nn::utils::clip_grad_norm_(params, max_norm);
-    if (!std::isfinite(s.loss) || !std::isfinite(s.grad_norm)) {
+    s.loss_scale = scaler.scale();
+    scaler.update(overflow);
+    if (overflow && scaler.enabled()) {
+      s.skipped = true;  // the scaler's overflow: expected now and then, the scale backs off
+      sink_.log(wire::LogLevel::Info, "step " + std::to_string(step) + ": fp16 gradient overflow at loss scale " +
+                                          format_number(s.loss_scale) + ", skipped; scale now " +
+                                          format_number(scaler.scale()));
+    } else if (!std::isfinite(s.loss) || !std::isfinite(s.grad_norm)) {
       s.skipped = true;  // never apply a non-finite update
       sink_.log(wire::LogLevel::Warning, "step " + std::to_string(step) + ": non-finite loss or gradient, skipped");
     } else {
@@ -147,6 +166,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
       wire::Metrics m{step, wall_clock(),
                       {{"train/loss", s.loss}, {"train/lr", s.lr}, {"train/grad_norm", s.grad_norm},
                        {"perf/tokens_per_s", tps}, {"curriculum/max_digits", double(data.max_digits_at(step))}}};
+      if (scaler.enabled()) m.values.emplace_back("train/loss_scale", s.loss_scale);
       if (!s.expert_load.empty()) {
         m.values.emplace_back("train/aux_loss", s.aux_loss);
         m.values.emplace_back("moe/max_load_ratio", imbalance);
@@ -176,7 +196,9 @@ TrainResult Trainer::run(const TrainOptions& o) {
     }
     const bool checkpoint_due = (t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping;
     if (checkpoint_due) {
-      sink_.emit(wire::Checkpoint{step, save_checkpoint(run_dir_, step, *model_, optimizer)});
+      sink_.emit(wire::Checkpoint{step, save_checkpoint(run_dir_, step, *model_, optimizer,
+                                                  {{"loss_scale", scaler.scale()},
+                                                   {"loss_scale_clean_steps", scaler.clean_steps()}})});
       prune_checkpoints(run_dir_, t.keep_checkpoints);
     }
     sink_.flush(checkpoint_due);

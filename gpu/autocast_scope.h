@@ -1,0 +1,29 @@
+// Mixed precision for the forward pass: while alive, LibTorch's autocast runs matmuls in
+// bf16 or fp16 on the training device (softmax, norms and losses stay in fp32, as autocast's
+// op lists decide). fp32 does nothing. LibTorch 1.13's CPU autocast knows only bf16, so fp16
+// on the CPU is refused with the setting's name. The autocast API changed in LibTorch 2.4;
+// both are handled here and nowhere else.
+#pragma once
+#include <torch/types.h>
+
+#include <string>
+
+namespace r1wb::gpu {
+
+class AutocastScope {
+ public:
+  //! precision: "fp32", "bf16" or "fp16". Throws for a combination the device cannot run.
+  AutocastScope(const std::string& precision, torch::Device device);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+  //! Checks a precision against a device without entering autocast.
+  static void check(const std::string& precision, torch::Device device);
+
+ private:
+  bool active_ = false;
+  bool cuda_ = false;
+};
+
+}  // namespace r1wb::gpu
