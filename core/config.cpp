@@ -1,6 +1,6 @@
 #include "core/config.h"
 
-#include "core/addition_task.h"
+#include "core/reasoning_tasks.h"
 #include "core/config_schema.h"
 
 #include <algorithm>
@@ -97,6 +97,10 @@ bool check_value(const FieldSpec& f, const json& v, std::vector<ConfigError>& er
     case FieldType::String:
       if (!v.is_string()) return fail("is not a string");
       return true;
+    case FieldType::List:
+      if (!v.is_array()) return fail("is not a list");
+      f.check_list(v, f.path, errors);
+      return true;
     case FieldType::Enum: {
       std::string list;
       for (size_t i = 0; i < f.choices.size(); ++i) list += (i ? ", " : "") + ("\"" + f.choices[i] + "\"");
@@ -164,15 +168,32 @@ void check_cross_fields(const Experiment& e, std::vector<ConfigError>& errors) {
   else if ((m.d_model / m.n_heads) % 2 != 0)
     add("model.n_heads", std::to_string(m.n_heads) + " gives an odd head size " + std::to_string(m.d_model / m.n_heads) +
                              " (expected an even head size for RoPE)");
-  if (e.data.min_digits > e.data.max_digits)
-    add("data.min_digits", std::to_string(e.data.min_digits) + " exceeds data.max_digits (" +
-                               std::to_string(e.data.max_digits) + ")");
-  if (e.data.seq_len > m.max_seq_len)
-    add("data.seq_len", std::to_string(e.data.seq_len) + " exceeds model.max_seq_len (" + std::to_string(m.max_seq_len) + ")");
-  const int need = addition_max_tokens(e.data.max_digits);
-  if (e.data.seq_len < need)
-    add("data.seq_len", std::to_string(e.data.seq_len) + " is too short for " + std::to_string(e.data.max_digits) +
-                            "-digit addition examples (expected at least " + std::to_string(need) + ")");
+  const auto& d = e.data;
+  if (d.min_difficulty > d.max_difficulty)
+    add("data.min_difficulty", num(d.min_difficulty) + " exceeds data.max_difficulty (" + num(d.max_difficulty) + ")");
+  const int top = max_task_difficulty(d.task);
+  if (d.max_difficulty > top)
+    add("data.max_difficulty", num(d.max_difficulty) + " exceeds what " + d.task + " supports (" + num(top) + ")");
+  if (d.seq_len > m.max_seq_len)
+    add("data.seq_len", num(d.seq_len) + " exceeds model.max_seq_len (" + num(m.max_seq_len) + ")");
+  if (d.max_difficulty <= top) {
+    const int need = max_example_tokens(d.task, d.max_difficulty);
+    if (d.seq_len < need)
+      add("data.seq_len", num(d.seq_len) + " is too short for " + d.task + " examples at difficulty " +
+                              num(d.max_difficulty) + " (expected at least " + num(need) + ")");
+  }
+  const auto& c = e.curriculum;
+  if (c.mode == "phases" || c.mode == "loss_driven") {
+    for (size_t i = 0; i < c.phases.size(); ++i)
+      for (const auto& [level, weight] : c.phases[i].mix)
+        if (level < d.min_difficulty || level > d.max_difficulty)
+          add("curriculum.phases[" + std::to_string(i) + "].mix." + num(level),
+              "difficulty " + num(level) + " is outside [data.min_difficulty, data.max_difficulty] = [" +
+                  num(d.min_difficulty) + ", " + num(d.max_difficulty) + "]");
+    if (c.mode == "phases" && !c.phases.empty() && c.phases.back().until < 1.0)
+      add("curriculum.phases[" + std::to_string(c.phases.size() - 1) + "].until",
+          format_number(c.phases.back().until) + " leaves steps without a phase (expected the last phase to end at 1)");
+  }
   const auto& t = e.train;
   if (t.lr_schedule == "v3" && !(t.v3_decay_start <= t.v3_decay_end && t.v3_decay_end <= t.v3_tail_step))
     add("train.v3_decay_end", "expected train.v3_decay_start <= train.v3_decay_end <= train.v3_tail_step, got " +

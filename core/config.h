@@ -48,9 +48,9 @@ struct ModelConfig {
 };
 
 struct DataConfig {
-  std::string task;           //!< "addition"
-  int min_digits = 0;
-  int max_digits = 0;
+  std::string task;           //!< "addition", "multiplication", "sorting" or "countdown"
+  int min_difficulty = 0;     //!< digits per operand for arithmetic (see reasoning_tasks.h)
+  int max_difficulty = 0;
   int seq_len = 0;
   int seed = 0;
 };
@@ -79,9 +79,19 @@ struct TrainConfig {
   int keep_checkpoints = 0;
 };
 
+//! One curriculum phase: a mix of difficulties, until a share of the steps (phases mode) or
+//! until the smoothed loss falls below a threshold (loss_driven mode).
+struct CurriculumPhase {
+  double until = 1;                          //!< phases: ends after this share of train.steps
+  double loss_below = 0;                     //!< loss_driven: ends when the loss EMA falls below
+  std::vector<std::pair<int, double>> mix;   //!< (difficulty, weight), weights need not sum to 1
+};
+
 struct CurriculumConfig {
-  std::string mode;           //!< "none" or "digits_ramp"
-  double ramp_fraction = 0;   //!< share of steps over which max digits ramps up
+  std::string mode;           //!< "none", "ramp", "phases" or "loss_driven"
+  double ramp_fraction = 0;   //!< ramp: share of steps over which the top difficulty rises
+  double loss_ema = 0;        //!< loss_driven: smoothing of the loss the thresholds compare with
+  std::vector<CurriculumPhase> phases;
 };
 
 struct TelemetryConfig {

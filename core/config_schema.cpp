@@ -1,5 +1,7 @@
 #include "core/config_schema.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -34,6 +36,57 @@ FieldSpec enum_field(std::string path, std::string def, std::vector<std::string>
                      std::string desc, std::function<void(Experiment&, const json&)> assign) {
   return {std::move(path), FieldType::Enum, def, {}, {}, std::move(choices), std::move(desc),
           std::move(assign)};
+}
+
+std::vector<CurriculumPhase> parse_phases(const json& v) {
+  std::vector<CurriculumPhase> phases;
+  for (const auto& p : v) {
+    CurriculumPhase phase;
+    phase.until = p.value("until", 1.0);
+    phase.loss_below = p.value("loss_below", 0.0);
+    for (auto it = p["mix"].begin(); it != p["mix"].end(); ++it)
+      phase.mix.emplace_back(std::stoi(it.key()), it.value().get<double>());
+    phases.push_back(std::move(phase));
+  }
+  return phases;
+}
+
+bool is_level(const std::string& key) {
+  return !key.empty() && key.size() <= 2 && std::all_of(key.begin(), key.end(), ::isdigit) && std::stoi(key) >= 1;
+}
+
+void check_phases(const json& list, const std::string& path, std::vector<ConfigError>& errors) {
+  if (list.empty()) errors.push_back({path, "is empty (expected at least one phase)"});
+  double last_until = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    const json& p = list[i];
+    if (!p.is_object()) { errors.push_back({at, p.dump() + " is not an object (expected {until, loss_below, mix})"}); continue; }
+    for (auto it = p.begin(); it != p.end(); ++it)
+      if (it.key() != "until" && it.key() != "loss_below" && it.key() != "mix")
+        errors.push_back({at + "." + it.key(), "unknown key; expected one of: loss_below, mix, until"});
+    const json until = p.value("until", json(1.0));
+    if (!until.is_number() || until.get<double>() <= 0 || until.get<double>() < last_until || until.get<double>() > 1.0)
+      errors.push_back({at + ".until", until.dump() + " is not in [" + format_number(std::max(last_until, 0.0)) +
+                                           ", 1] above 0 (expected non-decreasing shares of the steps)"});
+    else
+      last_until = until.get<double>();
+    if (p.contains("loss_below") && (!p["loss_below"].is_number() || p["loss_below"].get<double>() < 0))
+      errors.push_back({at + ".loss_below", p["loss_below"].dump() + " is not a number >= 0"});
+    if (!p.contains("mix") || !p["mix"].is_object() || p["mix"].empty()) {
+      errors.push_back({at + ".mix", (p.contains("mix") ? p["mix"].dump() : std::string("missing")) +
+                                         " (expected an object {\"<difficulty>\": weight} with at least one entry)"});
+      continue;
+    }
+    double total = 0;
+    for (auto it = p["mix"].begin(); it != p["mix"].end(); ++it) {
+      if (!is_level(it.key())) errors.push_back({at + ".mix." + it.key(), "is not a difficulty level (expected 1, 2, ...)"});
+      else if (!it.value().is_number() || it.value().get<double>() < 0)
+        errors.push_back({at + ".mix." + it.key(), it.value().dump() + " is not a weight >= 0"});
+      else total += it.value().get<double>();
+    }
+    if (total <= 0 && errors.empty()) errors.push_back({at + ".mix", "weights sum to 0 (expected a positive sum)"});
+  }
 }
 
 std::vector<FieldSpec> build_schema() {
@@ -124,12 +177,15 @@ std::vector<FieldSpec> build_schema() {
                  "up-projection (computed once per token); gate and down projections stay per expert.",
                  bind_moe(&MoeConfig::shared_input_proj)),
 
-      enum_field("data.task", "addition", {"addition"},
-                 "Synthetic task: multi-digit addition with a step-by-step <think> scratchpad.",
+      enum_field("data.task", "addition", {"addition", "multiplication", "sorting", "countdown"},
+                 "Synthetic reasoning task with a <think> scratchpad: addition and multiplication (difficulty = "
+                 "digits per operand), sorting (difficulty + 1 numbers), countdown (reach a target from "
+                 "difficulty + 1 numbers with + - *).",
                  bind(&E::data, &D::task)),
-      int_field("data.min_digits", 1, 1, 18, "Fewest digits per operand (the difficulty knob).",
-                bind(&E::data, &D::min_digits)),
-      int_field("data.max_digits", 2, 1, 18, "Most digits per operand.", bind(&E::data, &D::max_digits)),
+      int_field("data.min_difficulty", 1, 1, 30, "Lowest difficulty level sampled.",
+                bind(&E::data, &D::min_difficulty)),
+      int_field("data.max_difficulty", 2, 1, 30, "Highest difficulty level sampled.",
+                bind(&E::data, &D::max_difficulty)),
       int_field("data.seq_len", 64, 8, 1 << 20, "Tokens per training sequence (examples are padded).",
                 bind(&E::data, &D::seq_len)),
       int_field("data.seed", 1234, 0, 2147483647, "Seed of the example generator.", bind(&E::data, &D::seed)),
@@ -197,12 +253,25 @@ std::vector<FieldSpec> build_schema() {
       int_field("train.keep_checkpoints", 2, 1, 1000, "Newest checkpoints kept on disk.",
                 bind(&E::train, &T::keep_checkpoints)),
 
-      enum_field("curriculum.mode", "none", {"none", "digits_ramp"},
-                 "none: digits uniform in [min_digits, max_digits]; digits_ramp: the largest digit count "
-                 "grows from min_digits to max_digits over the first ramp_fraction of steps.",
+      enum_field("curriculum.mode", "none", {"none", "ramp", "phases", "loss_driven"},
+                 "none: difficulties uniform in [min, max]; ramp: the top difficulty rises from min to max over "
+                 "the first ramp_fraction of steps; phases: the phase list by share of steps; loss_driven: the "
+                 "phase list, each phase left when the loss EMA falls below its loss_below. Each phase change "
+                 "is an event (snapshot curriculum/mix) with the new mix.",
                  bind(&E::curriculum, &C::mode)),
-      float_field("curriculum.ramp_fraction", 0.5, 0.0, 1.0, "Share of steps the digits ramp takes.",
+      float_field("curriculum.ramp_fraction", 0.5, 0.0, 1.0, "ramp: share of steps the ramp takes.",
                   bind(&E::curriculum, &C::ramp_fraction)),
+      float_field("curriculum.loss_ema", 0.9, 0.0, 0.9999, "loss_driven: EMA factor of the loss the thresholds see.",
+                  bind(&E::curriculum, &C::loss_ema)),
+      {"curriculum.phases", FieldType::List,
+       json::array({{{"until", 0.2}, {"loss_below", 1.0}, {"mix", {{"1", 1.0}}}},
+                    {{"until", 0.6}, {"loss_below", 0.5}, {"mix", {{"1", 0.5}, {"2", 0.5}}}},
+                    {{"until", 1.0}, {"loss_below", 0.0}, {"mix", {{"2", 1.0}}}}}),
+       {}, {}, {},
+       "Phases in order, each {\"until\": share of steps it ends at, \"loss_below\": loss EMA that ends it in "
+       "loss_driven mode, \"mix\": {\"<difficulty>\": weight}}; default easy / mixed / hard over 0-20 / 20-60 / "
+       "60-100 %.",
+       [](E& e, const json& v) { e.curriculum.phases = parse_phases(v); }, check_phases},
 
       int_field("telemetry.log_every", 10, 1, 1e9, "Steps between metric records.",
                 bind(&E::telemetry, &L::log_every)),
@@ -239,6 +308,7 @@ const char* field_type_name(FieldType t) {
     case FieldType::Bool: return "boolean";
     case FieldType::String: return "string";
     case FieldType::Enum: return "choice";
+    case FieldType::List: return "list";
   }
   return "?";
 }

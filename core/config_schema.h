@@ -11,7 +11,7 @@
 
 namespace r1wb {
 
-enum class FieldType { Int, Float, Bool, String, Enum };
+enum class FieldType { Int, Float, Bool, String, Enum, List };
 
 struct FieldSpec {
   std::string path;                   //!< "model.moe.top_k"
@@ -21,6 +21,8 @@ struct FieldSpec {
   std::vector<std::string> choices;   //!< for Enum
   std::string description;
   std::function<void(Experiment&, const nlohmann::json&)> assign;
+  //! List fields: checks the elements, reporting errors under `path[i].key`.
+  std::function<void(const nlohmann::json&, const std::string& path, std::vector<ConfigError>&)> check_list;
 };
 
 //! Every field of an experiment, in document order.

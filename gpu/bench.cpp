@@ -1,6 +1,6 @@
 #include "gpu/bench.h"
 
-#include "gpu/addition_data.h"
+#include "gpu/synthetic_data.h"
 #include "gpu/autocast_scope.h"
 #include "gpu/device.h"
 #include "gpu/host_allocator.h"
@@ -50,7 +50,8 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   model->to(device);
   model->train();
   auto optimizer = make_optimizer(model, e.train);
-  AdditionData data(e.data, e.curriculum, e.train.steps, e.train.batch_size);
+  SyntheticData data(e.data, e.train.batch_size);
+  const auto mix = data.uniform_mix();
 
   BenchResult r;
   r.steps = steps;
@@ -68,7 +69,7 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
     for (int micro = 0; micro < e.train.grad_accum; ++micro) {
       Batch b;
       data_ms += timed_ms(device, [&] {
-        b = data.batch(i, micro);
+        b = data.batch(i, micro, mix);
         b.input = b.input.to(device), b.target = b.target.to(device), b.mask = b.mask.to(device);
       });
       MicroBatchLoss mb;

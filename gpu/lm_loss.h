@@ -1,7 +1,7 @@
 // The training objective of one micro-batch: cross-entropy on completion tokens (the loss
 // mask) plus the router's weighted balance and z losses. Shared by the trainer and bench.
 #pragma once
-#include "gpu/addition_data.h"
+#include "gpu/synthetic_data.h"
 #include "gpu/transformer.h"
 
 namespace r1wb::gpu {

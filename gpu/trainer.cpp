@@ -2,9 +2,9 @@
 
 #include "core/config_schema.h"
 #include "core/paths.h"
-#include "gpu/addition_data.h"
 #include "gpu/autocast_scope.h"
 #include "gpu/checkpoint.h"
+#include "gpu/curriculum.h"
 #include "gpu/device.h"
 #include "gpu/host_allocator.h"
 #include "gpu/lm_loss.h"
@@ -46,6 +46,22 @@ wire::Snapshot Trainer::bias_snapshot(int64_t step) {
   return snap;
 }
 
+void Trainer::emit_curriculum_phase(int64_t step, int phase, const std::vector<double>& mix) {
+  double total = 0;
+  for (double w : mix) total += w;
+  wire::Snapshot snap{step, "curriculum/mix", 1, uint32_t(mix.size()), {}};
+  std::string text;
+  for (size_t i = 0; i < mix.size(); ++i) {
+    snap.data.push_back(float(mix[i] / total));
+    if (mix[i] > 0)
+      text += (text.empty() ? "" : ", ") + std::string("difficulty ") + std::to_string(e_.data.min_difficulty + i) +
+              ": " + format_number(std::round(1000 * mix[i] / total) / 1000);
+  }
+  sink_.emit(std::move(snap));
+  sink_.log(wire::LogLevel::Info, "curriculum: phase " + std::to_string(phase) + " from step " + std::to_string(step) +
+                                      " (" + text + ")");
+}
+
 Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& sink, std::string config_json)
     : e_(experiment), run_dir_(std::move(run_dir)), sink_(sink), config_json_(std::move(config_json)) {
   apply_thread_settings(e_.train.threads, e_.train.blas_threads);
@@ -60,7 +76,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
   const auto& t = e_.train;
   auto optimizer_ptr = make_optimizer(model_, t);
   auto& optimizer = *optimizer_ptr;
-  AdditionData data(e_.data, e_.curriculum, t.steps, t.batch_size);
+  SyntheticData data(e_.data, t.batch_size);
+  Curriculum curriculum(e_.curriculum, e_.data, t.steps);
 
   AutocastScope::check(t.precision, device_);
   LossScaler scaler(t.precision == "fp16");
@@ -70,6 +87,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
     auto state = load_checkpoint(run_dir_, *ckpt, *model_, optimizer, device_);
     if (scaler.enabled() && state.contains("loss_scale"))
       scaler.set_state(state["loss_scale"].get<double>(), state.value("loss_scale_clean_steps", 0));
+    curriculum.restore(state.value("curriculum", nlohmann::json()));
     step = *ckpt;
     result.resumed_from = step;
   }
@@ -85,7 +103,6 @@ TrainResult Trainer::run(const TrainOptions& o) {
   const auto run_start = Clock::now();
   auto window_start = run_start;
   int64_t window_steps = 0, steps_run = 0;
-  int last_digits = data.max_digits_at(step + 1);
 
   model_->train();
   while (step < end) {
@@ -94,9 +111,11 @@ TrainResult Trainer::run(const TrainOptions& o) {
     s.step = step;
     s.lr = learning_rate(t, step);
     optimizer.zero_grad();
+    const DifficultyMix mix = curriculum.mix_at(step);
+    if (curriculum.changed()) emit_curriculum_phase(step, curriculum.phase(), mix);
     std::vector<torch::Tensor> loads, entropy, dropped;  // per MoE layer, mean over micro-batches
     for (int micro = 0; micro < t.grad_accum; ++micro) {
-      Batch b = data.batch(step, micro);
+      Batch b = data.batch(step, micro, mix);
       b.input = b.input.to(device_);
       b.target = b.target.to(device_);
       b.mask = b.mask.to(device_);
@@ -151,11 +170,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
     result.last_loss = s.loss;
     if (o.on_step) o.on_step(s);
 
-    const int digits = data.max_digits_at(step + 1);
-    if (digits != last_digits) {
-      sink_.log(wire::LogLevel::Info, "curriculum: operands now up to " + std::to_string(digits) + " digits");
-      last_digits = digits;
-    }
+    curriculum.observe_loss(s.loss);
     const bool stopping = o.stop_requested && o.stop_requested->load();
     if (step % e_.telemetry.log_every == 0 || step == end || stopping) {
       const double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
@@ -165,7 +180,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
         for (float f : l) imbalance = std::max(imbalance, double(f) * l.size());
       wire::Metrics m{step, wall_clock(),
                       {{"train/loss", s.loss}, {"train/lr", s.lr}, {"train/grad_norm", s.grad_norm},
-                       {"perf/tokens_per_s", tps}, {"curriculum/max_digits", double(data.max_digits_at(step))}}};
+                       {"perf/tokens_per_s", tps}, {"curriculum/phase", double(curriculum.phase())}}};
       if (scaler.enabled()) m.values.emplace_back("train/loss_scale", s.loss_scale);
       if (!s.expert_load.empty()) {
         m.values.emplace_back("train/aux_loss", s.aux_loss);
@@ -198,7 +213,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
     if (checkpoint_due) {
       sink_.emit(wire::Checkpoint{step, save_checkpoint(run_dir_, step, *model_, optimizer,
                                                   {{"loss_scale", scaler.scale()},
-                                                   {"loss_scale_clean_steps", scaler.clean_steps()}})});
+                                                   {"loss_scale_clean_steps", scaler.clean_steps()},
+                                                   {"curriculum", curriculum.state()}})});
       prune_checkpoints(run_dir_, t.keep_checkpoints);
     }
     sink_.flush(checkpoint_due);

@@ -53,6 +53,8 @@ class Trainer {
 
  private:
   wire::Snapshot bias_snapshot(int64_t step);  //!< [moe layers, experts] selection biases
+  //! A phase change: snapshot curriculum/mix [1, levels] (normalised) and a log line.
+  void emit_curriculum_phase(int64_t step, int phase, const std::vector<double>& mix);
 
   Experiment e_;
   std::string run_dir_;

@@ -62,6 +62,32 @@ TEST(Config, RouterRulesNameTheFieldsTheyRelate) {
             "model.moe.score_func: \"relu\" is not allowed (expected one of \"softmax\", \"sigmoid\")");
 }
 
+TEST(Config, CurriculumPhasesAreCheckedElementByElement) {
+  EXPECT_EQ(first_error(R"({"curriculum": {"phases": [{"until": 0.5, "mix": {"1": 1}}, {"until": 0.4, "mix": {"2": 1}}]}})"),
+            "curriculum.phases[1].until: 0.4 is not in [0.5, 1] above 0 (expected non-decreasing shares of the steps)");
+  EXPECT_EQ(first_error(R"({"curriculum": {"phases": [{"until": 1, "mix": {"easy": 1}}]}})"),
+            "curriculum.phases[0].mix.easy: is not a difficulty level (expected 1, 2, ...)");
+  EXPECT_EQ(first_error(R"({"curriculum": {"phases": [{"until": 1, "mix": {"1": 1}, "weight": 2}]}})"),
+            "curriculum.phases[0].weight: unknown key; expected one of: loss_below, mix, until");
+  EXPECT_EQ(first_error(R"({"curriculum": {"phases": {"until": 1}}})"), "curriculum.phases: {\"until\":1} is not a list");
+  EXPECT_EQ(first_error(R"({"curriculum": {"mode": "phases", "phases": [{"until": 1, "mix": {"3": 1}}]}})"),
+            "curriculum.phases[0].mix.3: difficulty 3 is outside [data.min_difficulty, data.max_difficulty] = [1, 2]");
+  EXPECT_EQ(first_error(R"({"curriculum": {"mode": "phases", "phases": [{"until": 0.5, "mix": {"1": 1}}]}})"),
+            "curriculum.phases[0].until: 0.5 leaves steps without a phase (expected the last phase to end at 1)");
+  auto r = parse_experiment(R"({"curriculum": {"mode": "phases"}})");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.experiment.curriculum.phases.size(), 3u) << "default easy / mixed / hard";
+  EXPECT_DOUBLE_EQ(r.experiment.curriculum.phases[1].until, 0.6);
+  EXPECT_EQ(r.experiment.curriculum.phases[1].mix, (std::vector<std::pair<int, double>>{{1, 0.5}, {2, 0.5}}));
+}
+
+TEST(Config, TaskDifficultyAndSequenceLengthAgree) {
+  EXPECT_EQ(first_error(R"({"data": {"task": "countdown", "max_difficulty": 7}})"),
+            "data.max_difficulty: 7 exceeds what countdown supports (6)");
+  const auto e = first_error(R"({"data": {"task": "multiplication", "max_difficulty": 3, "seq_len": 40}})");
+  EXPECT_EQ(e.rfind("data.seq_len: 40 is too short for multiplication examples at difficulty 3 (expected at least ", 0), 0u) << e;
+}
+
 TEST(Config, TopKAboveExpertsNamesBothFields) {
   EXPECT_EQ(first_error(R"({"model": {"moe": {"num_experts": 4, "top_k": 5}}})"),
             "model.moe.top_k: 5 exceeds model.moe.num_experts (4)");
@@ -97,10 +123,10 @@ TEST(Config, CrossFieldRules) {
   EXPECT_EQ(first_error(R"({"model": {"n_heads": 5}})"), "model.n_heads: 5 does not divide model.d_model (64)");
   EXPECT_EQ(first_error(R"({"model": {"d_model": 96, "n_heads": 32}})"),
             "model.n_heads: 32 gives an odd head size 3 (expected an even head size for RoPE)");
-  EXPECT_EQ(first_error(R"({"data": {"min_digits": 3, "max_digits": 2}})"),
-            "data.min_digits: 3 exceeds data.max_digits (2)");
+  EXPECT_EQ(first_error(R"({"data": {"min_difficulty": 3, "max_difficulty": 2}})"),
+            "data.min_difficulty: 3 exceeds data.max_difficulty (2)");
   EXPECT_EQ(first_error(R"({"data": {"seq_len": 256}})"), "data.seq_len: 256 exceeds model.max_seq_len (128)");
-  EXPECT_NE(first_error(R"({"data": {"seq_len": 16}})").find("data.seq_len: 16 is too short for 2-digit addition"),
+  EXPECT_NE(first_error(R"({"data": {"seq_len": 16}})").find("data.seq_len: 16 is too short for addition examples at difficulty 2"),
             std::string::npos);
   EXPECT_EQ(first_error(R"({"train": {"steps": 10, "warmup_steps": 20}})"),
             "train.warmup_steps: 20 exceeds train.steps (10)");

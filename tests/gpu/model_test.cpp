@@ -1,7 +1,6 @@
 // Pins the model: expert loads sum to 1 per layer, attention is causal, checkpoint keys do
-// not drift, parameter counts match model_cost; and the addition data.
+// not drift, parameter counts match model_cost.
 #include "core/config.h"
-#include "gpu/addition_data.h"
 #include "gpu/transformer.h"
 
 #include <gtest/gtest.h>
@@ -92,36 +91,4 @@ TEST_F(Transformer, DenseUntiedVariantBuildsAndCountsParameters) {
   for (auto& p : lm->parameters()) n += p.numel();
   EXPECT_EQ(n, model_cost(r.experiment.model, 64).params);
   EXPECT_TRUE(lm->forward(torch::randint(0, 256, {2, 8})).moe.empty());
-}
-
-TEST(AdditionData, BatchesArePackedMaskedAndReproducible) {
-  auto e = tiny();
-  AdditionData data(e.data, e.curriculum, e.train.steps, 4);
-  auto a = data.batch(7, 0), b = data.batch(7, 0), c = data.batch(8, 0);
-  EXPECT_EQ(a.input.sizes(), (std::vector<int64_t>{4, e.data.seq_len}));
-  EXPECT_TRUE(torch::equal(a.input, b.input));
-  EXPECT_FALSE(torch::equal(a.input, c.input));
-  using torch::indexing::Slice;
-  EXPECT_TRUE(torch::equal(a.input.index({Slice(), Slice(1, torch::indexing::None)}), a.target.index({Slice(), Slice(0, -1)})));
-  const float share = a.mask.mean().item<float>();
-  EXPECT_GT(share, 0.5f);  // completions dominate the tokens
-  EXPECT_LT(share, 1.0f);
-  // No padding: every token is a printable byte or a newline.
-  EXPECT_EQ((a.input == 0).sum().item<int64_t>(), 0);
-}
-
-TEST(AdditionData, DigitsRampFollowsTheCurriculum) {
-  auto r = parse_experiment(R"({"data": {"min_digits": 1, "max_digits": 3, "seq_len": 96},
-                                "model": {"max_seq_len": 96},
-                                "curriculum": {"mode": "digits_ramp", "ramp_fraction": 0.6},
-                                "train": {"steps": 100}})");
-  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
-  AdditionData data(r.experiment.data, r.experiment.curriculum, 100, 2);
-  // (step - 1) / 60 of the ramp, three levels: a level every 20 steps.
-  EXPECT_EQ(data.max_digits_at(1), 1);
-  EXPECT_EQ(data.max_digits_at(20), 1);
-  EXPECT_EQ(data.max_digits_at(21), 2);
-  EXPECT_EQ(data.max_digits_at(40), 2);
-  EXPECT_EQ(data.max_digits_at(41), 3);
-  EXPECT_EQ(data.max_digits_at(100), 3);
 }

@@ -110,7 +110,7 @@ TEST_F(TinyMoe, ExpertLoadSnapshotsSumToOnePerLayer) {
   auto log = read_event_log((temp_root() / "full" / "events.log").string());
   int snapshots = 0, metrics = 0;
   for (auto& r : log.records) {
-    if (auto* s = std::get_if<wire::Snapshot>(&r.payload)) {
+    if (auto* s = std::get_if<wire::Snapshot>(&r.payload); s && s->name == "moe/expert_load") {
       ++snapshots;
       ASSERT_EQ(s->rows, 2u);
       ASSERT_EQ(s->cols, 4u);
