@@ -161,6 +161,11 @@ void check_cross_fields(const Experiment& e, std::vector<ConfigError>& errors) {
   if (moe.dynamic_k_max != 0 && moe.n_groups > 1)
     add("model.moe.dynamic_k_max", "dynamic top-k cannot be combined with group-limited routing (model.moe.n_groups " +
                                        num(moe.n_groups) + ")");
+  const auto& a = m.attention;
+  if (a.n_kv_heads > 0 && m.n_heads % a.n_kv_heads != 0)
+    add("model.attention.n_kv_heads", num(a.n_kv_heads) + " does not divide model.n_heads (" + num(m.n_heads) + ")");
+  if (a.kind == "mla" && a.rope_head_dim % 2 != 0)
+    add("model.attention.rope_head_dim", num(a.rope_head_dim) + " is odd (expected an even width for RoPE)");
   if (m.first_k_dense > m.n_layers)
     add("model.first_k_dense", num(m.first_k_dense) + " exceeds model.n_layers (" + num(m.n_layers) + ")");
   if (m.d_model % m.n_heads != 0)

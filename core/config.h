@@ -9,6 +9,17 @@
 
 namespace r1wb {
 
+//! Attention. The sigmoid gate is a variant from write-ups about R1, not DeepSeek's papers.
+struct AttentionConfig {
+  std::string kind;              //!< "mha" (MHA or GQA) or "mla" (multi-head latent attention)
+  int n_kv_heads = 0;            //!< mha: key/value heads; 0 = n_heads (MHA), fewer = GQA
+  int sliding_window = 0;        //!< each query sees at most this many keys (itself included); 0 = all
+  std::string scores;            //!< "softmax" or "sigmoid_gate"
+  bool sigmoid_log_bias = false; //!< sigmoid_gate: add -log(seq_len) to the scores
+  int kv_lora_rank = 0;          //!< mla: width of the compressed key/value latent
+  int rope_head_dim = 0;         //!< mla: width of the decoupled RoPE key/query part
+};
+
 //! The MoE layer. DeepSeek-V3's router (arXiv 2412.19437 sec. 2.1.2) and the classic
 //! softmax top-k with a batch-level auxiliary loss are both settings of the same fields.
 struct MoeConfig {
@@ -44,6 +55,7 @@ struct ModelConfig {
   double rope_theta = 0;
   double norm_eps = 0;
   bool tie_embeddings = true;
+  AttentionConfig attention;
   MoeConfig moe;
 };
 

@@ -16,6 +16,10 @@ std::function<void(Experiment&, const json&)> bind(Section Experiment::*section,
   return [=](Experiment& e, const json& v) { (e.*section).*member = v.get<T>(); };
 }
 template <class T>
+std::function<void(Experiment&, const json&)> bind_attn(T AttentionConfig::*member) {
+  return [=](Experiment& e, const json& v) { e.model.attention.*member = v.get<T>(); };
+}
+template <class T>
 std::function<void(Experiment&, const json&)> bind_moe(T MoeConfig::*member) {
   return [=](Experiment& e, const json& v) { e.model.moe.*member = v.get<T>(); };
 }
@@ -123,6 +127,29 @@ std::vector<FieldSpec> build_schema() {
       float_field("model.norm_eps", 1e-5, 0.0, 1.0, "RMSNorm epsilon.", bind(&E::model, &M::norm_eps)),
       bool_field("model.tie_embeddings", true, "Share the input embedding with the output head.",
                  bind(&E::model, &M::tie_embeddings)),
+      enum_field("model.attention.kind", "mha", {"mha", "mla"},
+                 "mha: causal multi-head attention with RoPE (GQA with n_kv_heads); mla: DeepSeek-V2/V3 "
+                 "multi-head latent attention, keys and values from a compressed latent plus a decoupled RoPE key.",
+                 bind_attn(&AttentionConfig::kind)),
+      int_field("model.attention.n_kv_heads", 0, 0, 256,
+                "mha: key/value heads; 0 means n_heads (MHA), fewer shares each among n_heads / n_kv_heads "
+                "query heads (GQA).",
+                bind_attn(&AttentionConfig::n_kv_heads)),
+      int_field("model.attention.sliding_window", 0, 0, 1 << 20,
+                "Each query attends to at most this many most recent keys, itself included; 0 is off.",
+                bind_attn(&AttentionConfig::sliding_window)),
+      enum_field("model.attention.scores", "softmax", {"softmax", "sigmoid_gate"},
+                 "softmax; or sigmoid_gate, a variant from write-ups about R1 (not DeepSeek's papers): weights "
+                 "sigmoid(gamma_h * QK^T / sqrt(d)) with gamma learnable per head (init 0.5).",
+                 bind_attn(&AttentionConfig::scores)),
+      bool_field("model.attention.sigmoid_log_bias", false,
+                 "sigmoid_gate: add the -log(seq_len) score bias that sigmoid-attention work found necessary.",
+                 bind_attn(&AttentionConfig::sigmoid_log_bias)),
+      int_field("model.attention.kv_lora_rank", 32, 1, 1 << 16, "mla: width of the compressed key/value latent.",
+                bind_attn(&AttentionConfig::kv_lora_rank)),
+      int_field("model.attention.rope_head_dim", 8, 2, 1024,
+                "mla: width of the decoupled RoPE part of each query and the shared RoPE key (even).",
+                bind_attn(&AttentionConfig::rope_head_dim)),
       int_field("model.moe.num_experts", 4, 1, 4096, "Routed experts per MoE layer.",
                 bind_moe(&MoeConfig::num_experts)),
       int_field("model.moe.top_k", 2, 1, 4096, "Routed experts each token is sent to.",

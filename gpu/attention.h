@@ -1,7 +1,12 @@
-// Causal multi-head self-attention with rotary position embeddings (RoPE, half-split
-// layout). Explicit softmax(QK^T/sqrt(d)) so it builds on LibTorch 1.13, which lacks
-// scaled_dot_product_attention. Checkpoint keys: "qkv.weight", "proj.weight".
+// Causal self-attention with RoPE: MHA, or GQA when model.attention.n_kv_heads < n_heads
+// (each key/value head serves n_heads / n_kv_heads query heads). Scores become weights in
+// attention_weights.h (causal mask, sliding window, softmax or sigmoid gate).
+// Checkpoint keys: "qkv.weight" ([(H + 2 Hkv) * head_dim, d_model]), "proj.weight", and
+// "gate_gamma" ([H]) with the sigmoid gate.
 #pragma once
+#include "core/config.h"
+#include "gpu/rope.h"
+
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
@@ -10,16 +15,19 @@ namespace r1wb::gpu {
 
 class CausalSelfAttentionImpl : public torch::nn::Module {
  public:
-  CausalSelfAttentionImpl(int64_t d_model, int64_t n_heads, int64_t max_seq_len, double rope_theta);
+  explicit CausalSelfAttentionImpl(const ModelConfig& cfg);
   torch::Tensor forward(const torch::Tensor& x);  // [batch, seq, d_model] -> same
 
-  torch::nn::Linear qkv{nullptr};   // d_model -> 3 * d_model
+  torch::nn::Linear qkv{nullptr};   // d_model -> (H + 2 Hkv) * head_dim
   torch::nn::Linear proj{nullptr};  // d_model -> d_model
+  torch::Tensor gate_gamma;         // [H] with the sigmoid gate
+  bool capture_weights = false;     //!< keep the last forward's weights (probes)
+  torch::Tensor last_weights;       //!< [batch, H, seq, seq], detached
 
  private:
-  torch::Tensor rope(const torch::Tensor& x) const;  // [batch, heads, seq, head_dim]
-  int64_t n_heads_, head_dim_;
-  torch::Tensor cos_, sin_;  // [max_seq, head_dim / 2]; derived, not saved
+  AttentionConfig cfg_;
+  int64_t n_heads_, n_kv_heads_, head_dim_;
+  Rope rope_;
 };
 TORCH_MODULE(CausalSelfAttention);
 

@@ -6,7 +6,10 @@ namespace r1wb::gpu {
 
 BlockImpl::BlockImpl(const ModelConfig& c, int i) : index(i) {
   attn_norm = register_module("attn_norm", RMSNorm(c.d_model, c.norm_eps));
-  attn = register_module("attn", CausalSelfAttention(c.d_model, c.n_heads, c.max_seq_len, c.rope_theta));
+  if (c.attention.kind == "mla")
+    mla = register_module("mla", MultiHeadLatentAttention(c));
+  else
+    attn = register_module("attn", CausalSelfAttention(c));
   ffn_norm = register_module("ffn_norm", RMSNorm(c.d_model, c.norm_eps));
   if (c.ffn == "moe" && i >= c.first_k_dense)
     moe = register_module("moe", Moe(c.moe, c.d_model));
@@ -14,8 +17,10 @@ BlockImpl::BlockImpl(const ModelConfig& c, int i) : index(i) {
     mlp = register_module("mlp", SwiGLU(c.d_model, c.ffn_hidden));
 }
 
+torch::Tensor BlockImpl::attend(const torch::Tensor& x) { return mla ? mla(x) : attn(x); }
+
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, LMOutput& out) {
-  auto h = x + attn(attn_norm(x));
+  auto h = x + attend(attn_norm(x));
   auto n = ffn_norm(h);
   if (!moe) return h + mlp(n);
   auto m = moe->forward(n.reshape({-1, n.size(-1)}), n.size(1));
@@ -38,8 +43,9 @@ TransformerLMImpl::TransformerLMImpl(const ModelConfig& c) : cfg(c) {
   const double resid_std = 0.02 / std::sqrt(2.0 * c.n_layers);
   for (auto& p : named_parameters()) {
     const auto& name = p.key();
-    if (name.find("norm") != std::string::npos) continue;
-    const bool resid = name.find("proj.weight") != std::string::npos || name.find("w_down") != std::string::npos;
+    if (name.find("norm") != std::string::npos || name.find("gate_gamma") != std::string::npos) continue;
+    const bool resid = name.find("proj.weight") != std::string::npos || name.find("wo.weight") != std::string::npos ||
+                       name.find("w_down") != std::string::npos;
     p.value().normal_(0.0, resid ? resid_std : 0.02);
   }
 }
@@ -66,7 +72,13 @@ void TransformerLMImpl::update_expert_bias() {
 
 ModelCost model_cost(const ModelConfig& c, int seq_len) {
   const int64_t D = c.d_model;
-  const int64_t attn = 4 * D * D;
+  const auto& a = c.attention;
+  const int64_t hd = D / c.n_heads, kv_heads = a.n_kv_heads > 0 ? a.n_kv_heads : c.n_heads;
+  const int64_t attn =
+      a.kind == "mla"
+          ? D * c.n_heads * (hd + a.rope_head_dim) + D * (a.kv_lora_rank + a.rope_head_dim) + a.kv_lora_rank +
+                a.kv_lora_rank * c.n_heads * 2 * hd + c.n_heads * hd * D + (a.scores == "sigmoid_gate" ? c.n_heads : 0)
+          : D * (c.n_heads + 2 * kv_heads) * hd + D * D + (a.scores == "sigmoid_gate" ? c.n_heads : 0);
   const int64_t dense_ffn = 3 * D * c.ffn_hidden;
   const auto& m = c.moe;
   const int64_t H = m.expert_hidden;

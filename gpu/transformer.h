@@ -2,11 +2,12 @@
 // RMSNorm + causal attention (RoPE) and RMSNorm + SwiGLU or MoE, final RMSNorm, tied or
 // untied head; with first_k_dense the first blocks of an MoE model use the dense FFN.
 // Checkpoint keys (pinned in a test): "embed.weight", "blocks.<i>.attn_norm",
-// "blocks.<i>.attn", "blocks.<i>.ffn_norm", "blocks.<i>.moe" or "blocks.<i>.mlp",
+// "blocks.<i>.attn" or "blocks.<i>.mla", "blocks.<i>.ffn_norm", "blocks.<i>.moe" or "blocks.<i>.mlp",
 // "norm.weight", "head.weight" (untied only).
 #pragma once
 #include "core/config.h"
 #include "gpu/attention.h"
+#include "gpu/mla.h"
 #include "gpu/moe.h"
 #include "gpu/rms_norm.h"
 #include "gpu/swiglu.h"
@@ -40,7 +41,10 @@ class BlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, LMOutput& out);
 
   RMSNorm attn_norm{nullptr}, ffn_norm{nullptr};
-  CausalSelfAttention attn{nullptr};
+  //! The attention's output for x (whichever kind the config chose).
+  torch::Tensor attend(const torch::Tensor& x);
+  CausalSelfAttention attn{nullptr};    // set for "mha"
+  MultiHeadLatentAttention mla{nullptr};  // set for "mla"
   Moe moe{nullptr};    // set when cfg.ffn == "moe"
   SwiGLU mlp{nullptr}; // set when dense
   int index;
