@@ -55,6 +55,7 @@ struct ModelConfig {
   double rope_theta = 0;
   double norm_eps = 0;
   bool tie_embeddings = true;
+  double mtp_weight = 0;      //!< multi-token prediction: weight lambda of the one MTP module's loss; 0 is off
   AttentionConfig attention;
   MoeConfig moe;
 };

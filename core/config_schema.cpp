@@ -127,6 +127,11 @@ std::vector<FieldSpec> build_schema() {
       float_field("model.norm_eps", 1e-5, 0.0, 1.0, "RMSNorm epsilon.", bind(&E::model, &M::norm_eps)),
       bool_field("model.tie_embeddings", true, "Share the input embedding with the output head.",
                  bind(&E::model, &M::tie_embeddings)),
+      float_field("model.mtp_weight", 0.0, 0.0, 10.0,
+                  "Multi-token prediction (DeepSeek-V3 sec. 2.2): one MTP module (a block over RMSNorm'd main "
+                  "hidden state and next-token embedding, projected) predicts the token after next through the "
+                  "shared head; its loss is added with this weight lambda (V3: 0.3, then 0.1). 0 is off.",
+                  bind(&E::model, &M::mtp_weight)),
       enum_field("model.attention.kind", "mha", {"mha", "mla"},
                  "mha: causal multi-head attention with RoPE (GQA with n_kv_heads); mla: DeepSeek-V2/V3 "
                  "multi-head latent attention, keys and values from a compressed latent plus a decoupled RoPE key.",

@@ -128,6 +128,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
       scaler.scale_loss(mb.loss / double(t.grad_accum)).backward();
       s.loss += mb.lm_loss.item<double>() / t.grad_accum;
       s.aux_loss += out.aux_loss.item<double>() / t.grad_accum;
+      if (mb.mtp_loss.defined()) s.mtp_loss += mb.mtp_loss.item<double>() / t.grad_accum;
       const double share = 1.0 / t.grad_accum;
       for (size_t l = 0; l < out.moe.size(); ++l) {
         const auto& m = out.moe[l];
@@ -182,6 +183,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
                       {{"train/loss", s.loss}, {"train/lr", s.lr}, {"train/grad_norm", s.grad_norm},
                        {"perf/tokens_per_s", tps}, {"curriculum/phase", double(curriculum.phase())}}};
       if (scaler.enabled()) m.values.emplace_back("train/loss_scale", s.loss_scale);
+      if (e_.model.mtp_weight > 0) m.values.emplace_back("train/mtp_loss", s.mtp_loss);
       if (!s.expert_load.empty()) {
         m.values.emplace_back("train/aux_loss", s.aux_loss);
         m.values.emplace_back("moe/max_load_ratio", imbalance);

@@ -20,6 +20,7 @@ struct StepStats {
   int64_t step = 0;
   double loss = 0;       //!< LM loss on completion tokens, mean over micro-batches
   double aux_loss = 0;
+  double mtp_loss = 0;   //!< the MTP module's loss (0 when off)
   double grad_norm = 0;
   double lr = 0;
   bool skipped = false;  //!< non-finite loss or gradient, or an fp16 overflow: not applied

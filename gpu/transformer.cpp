@@ -37,6 +37,12 @@ TransformerLMImpl::TransformerLMImpl(const ModelConfig& c) : cfg(c) {
   norm = register_module("norm", RMSNorm(c.d_model, c.norm_eps));
   if (!c.tie_embeddings)
     head = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(c.d_model, c.vocab_size).bias(false)));
+  if (c.mtp_weight > 0) {
+    mtp_norm_h = register_module("mtp_norm_h", RMSNorm(c.d_model, c.norm_eps));
+    mtp_norm_e = register_module("mtp_norm_e", RMSNorm(c.d_model, c.norm_eps));
+    mtp_proj = register_module("mtp_proj", torch::nn::Linear(torch::nn::LinearOptions(2 * c.d_model, c.d_model).bias(false)));
+    mtp_block = register_module("mtp_block", Block(c, c.n_layers));
+  }
 
   // GPT-2 style init: N(0, 0.02), residual output projections scaled by 1/sqrt(2 * layers).
   torch::NoGradGuard no_grad;
@@ -56,8 +62,15 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
   out.router_loss = torch::zeros({}, x.options().dtype(torch::kFloat32));
   out.aux_loss = out.router_loss;
   for (auto& m : *blocks) x = m->as<Block>()->forward(x, out);
-  x = norm(x);
-  out.logits = head ? head(x) : torch::matmul(x, embed->weight.t());  // [B, T, V]
+  auto project = [&](const torch::Tensor& h) { return head ? head(norm(h)) : torch::matmul(norm(h), embed->weight.t()); };
+  out.logits = project(x);  // [B, T, V]
+  if (mtp_block && tokens.size(1) > 1) {
+    // Position i combines the main model's state at i with the embedding of token i + 1.
+    const int64_t T = tokens.size(1);
+    auto h = mtp_norm_h(x.narrow(1, 0, T - 1));
+    auto e = mtp_norm_e(embed(tokens.narrow(1, 1, T - 1)));
+    out.mtp_logits = project(mtp_block->forward(mtp_proj(torch::cat({h, e}, -1)), out));
+  }
   if (!out.moe.empty()) {
     out.router_loss = out.router_loss / double(out.moe.size());
     out.aux_loss = out.aux_loss / double(out.moe.size());
@@ -93,6 +106,12 @@ ModelCost model_cost(const ModelConfig& c, int seq_len) {
   ModelCost cost;
   cost.params = embed + c.n_layers * (attn + 2 * D) + ffn_total + D;
   cost.active_params = embed + c.n_layers * (attn + 2 * D) + ffn_active + D;
+  if (c.mtp_weight > 0) {  // two norms, the projection and one more block of the last layer's kind
+    const int64_t block_total = attn + 2 * D + (moe_layers > 0 ? moe_fixed + expert * m.num_experts : dense_ffn);
+    const int64_t block_active = attn + 2 * D + (moe_layers > 0 ? moe_fixed + expert * m.top_k : dense_ffn);
+    cost.params += 2 * D + 2 * D * D + block_total;
+    cost.active_params += 2 * D + 2 * D * D + block_active;
+  }
   // Matmul FLOPs per token: weights (2 per parameter used), the head, and QK^T plus AV
   // averaged over causal positions (seq/2 keys each). Dynamic top-k counts as top_k.
   const double weights = 2.0 * (c.n_layers * attn + ffn_active) + 2.0 * D * c.vocab_size;

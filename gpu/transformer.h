@@ -3,7 +3,7 @@
 // untied head; with first_k_dense the first blocks of an MoE model use the dense FFN.
 // Checkpoint keys (pinned in a test): "embed.weight", "blocks.<i>.attn_norm",
 // "blocks.<i>.attn" or "blocks.<i>.mla", "blocks.<i>.ffn_norm", "blocks.<i>.moe" or "blocks.<i>.mlp",
-// "norm.weight", "head.weight" (untied only).
+// "norm.weight", "head.weight" (untied only), and the MTP module's "mtp_*" when enabled.
 #pragma once
 #include "core/config.h"
 #include "gpu/attention.h"
@@ -29,6 +29,7 @@ struct MoeLayerStats {
 
 struct LMOutput {
   torch::Tensor logits;       //!< [batch, seq, vocab]
+  torch::Tensor mtp_logits;   //!< [batch, seq - 1, vocab]: position i predicts token i + 2; undefined if off
   torch::Tensor router_loss;  //!< [] weighted balance + z losses, mean over MoE layers (0 when dense)
   torch::Tensor aux_loss;     //!< [] batch-level balance loss, mean over MoE layers, unweighted
   std::vector<MoeLayerStats> moe;
@@ -62,6 +63,10 @@ class TransformerLMImpl : public torch::nn::Module {
   torch::nn::ModuleList blocks{nullptr};
   RMSNorm norm{nullptr};
   torch::nn::Linear head{nullptr};  // null when tied to embed
+  // Multi-token prediction (model.mtp_weight > 0): "mtp_norm_h", "mtp_norm_e", "mtp_proj", "mtp_block".
+  RMSNorm mtp_norm_h{nullptr}, mtp_norm_e{nullptr};
+  torch::nn::Linear mtp_proj{nullptr};
+  Block mtp_block{nullptr};
   ModelConfig cfg;
 };
 TORCH_MODULE(TransformerLM);
