@@ -110,6 +110,8 @@ struct CurriculumConfig {
 struct TelemetryConfig {
   int log_every = 0;
   int expert_load_every = 0;
+  int probe_every = 0;     //!< steps between probes of routing and attention on probe_text; 0 is off
+  std::string probe_text;  //!< the fixed text the probes run on
 };
 
 //! The resolved experiment: every field set, defaults filled in.

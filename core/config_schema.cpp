@@ -309,6 +309,13 @@ std::vector<FieldSpec> build_schema() {
                 bind(&E::telemetry, &L::log_every)),
       int_field("telemetry.expert_load_every", 10, 1, 1e9, "Steps between expert-load snapshots.",
                 bind(&E::telemetry, &L::expert_load_every)),
+      int_field("telemetry.probe_every", 50, 0, 1e9,
+                "Steps between probes on probe_text: each token's experts per MoE layer and every layer's and "
+                "head's attention weights and entropy (snapshots probe/*); 0 is off.",
+                bind(&E::telemetry, &L::probe_every)),
+      {"telemetry.probe_text", FieldType::String, "57+68=<think>7+8=15 c1;5+6+1=12 c1;</think><answer>125</answer>",
+       {}, {}, {}, "The fixed text the probes run on (bytes; cut to model.max_seq_len).",
+       [](E& e, const json& v) { e.telemetry.probe_text = v.get<std::string>(); }},
   };
 }
 

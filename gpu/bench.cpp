@@ -3,6 +3,7 @@
 #include "gpu/synthetic_data.h"
 #include "gpu/autocast_scope.h"
 #include "gpu/device.h"
+#include "gpu/device_timer.h"
 #include "gpu/host_allocator.h"
 #include "gpu/lm_loss.h"
 #include "gpu/lr_schedule.h"
@@ -16,21 +17,6 @@
 #include <thread>
 
 namespace r1wb::gpu {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Wall time of f in milliseconds, with the device drained before and after.
-template <class F>
-double timed_ms(torch::Device device, F&& f) {
-  if (device.is_cuda()) torch::cuda::synchronize();
-  const auto t0 = Clock::now();
-  f();
-  if (device.is_cuda()) torch::cuda::synchronize();
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-}  // namespace
 
 double measure_sgemm_flops(int n, torch::Device device) {
   auto a = torch::randn({n, n}, torch::TensorOptions().device(device));

@@ -31,6 +31,7 @@ struct MoeOutput {
   torch::Tensor load;          //!< [experts] share of the assignments; sums to 1
   torch::Tensor dropped_frac;  //!< [] share of assignments dropped by the capacity limit
   torch::Tensor entropy;       //!< [] mean normalised router entropy
+  torch::Tensor experts;       //!< [tokens, k] chosen experts, -1 in inactive slots (probes)
 };
 
 class MoeImpl : public torch::nn::Module {

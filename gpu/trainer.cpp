@@ -6,6 +6,9 @@
 #include "gpu/checkpoint.h"
 #include "gpu/curriculum.h"
 #include "gpu/device.h"
+#include "gpu/device_timer.h"
+#include "gpu/peak_memory.h"
+#include "gpu/probes.h"
 #include "gpu/host_allocator.h"
 #include "gpu/lm_loss.h"
 #include "gpu/loss_scaler.h"
@@ -103,6 +106,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   const auto run_start = Clock::now();
   auto window_start = run_start;
   int64_t window_steps = 0, steps_run = 0;
+  struct { double forward_ms = 0, backward_ms = 0, optimizer_ms = 0; } window;  // summed over the log window
 
   model_->train();
   while (step < end) {
@@ -120,12 +124,12 @@ TrainResult Trainer::run(const TrainOptions& o) {
       b.target = b.target.to(device_);
       b.mask = b.mask.to(device_);
       MicroBatchLoss mb;
-      {
+      window.forward_ms += timed_ms(device_, [&] {
         AutocastScope autocast(t.precision, device_);
         mb = micro_batch_loss(model_, b);
-      }
+      });
       const auto& out = mb.out;
-      scaler.scale_loss(mb.loss / double(t.grad_accum)).backward();
+      window.backward_ms += timed_ms(device_, [&] { scaler.scale_loss(mb.loss / double(t.grad_accum)).backward(); });
       s.loss += mb.lm_loss.item<double>() / t.grad_accum;
       s.aux_loss += out.aux_loss.item<double>() / t.grad_accum;
       if (mb.mtp_loss.defined()) s.mtp_loss += mb.mtp_loss.item<double>() / t.grad_accum;
@@ -142,6 +146,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
         }
       }
     }
+    const auto optimizer_start = Clock::now();
     const bool overflow = scaler.unscale(params);
     const double max_norm = t.grad_clip > 0 ? t.grad_clip : std::numeric_limits<double>::infinity();
     s.grad_norm = torch::nn::utils::clip_grad_norm_(params, max_norm);
@@ -160,6 +165,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
       optimizer.step();
     }
     model_->update_expert_bias();  // the loads were real even when the update was skipped
+    if (device_.is_cuda()) torch::cuda::synchronize();
+    window.optimizer_ms += std::chrono::duration<double, std::milli>(Clock::now() - optimizer_start).count();
     for (size_t l = 0; l < loads.size(); ++l) {
       auto c = loads[l].to(torch::kCPU).contiguous();  // [experts]
       s.expert_load.emplace_back(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
@@ -182,6 +189,12 @@ TrainResult Trainer::run(const TrainOptions& o) {
       wire::Metrics m{step, wall_clock(),
                       {{"train/loss", s.loss}, {"train/lr", s.lr}, {"train/grad_norm", s.grad_norm},
                        {"perf/tokens_per_s", tps}, {"curriculum/phase", double(curriculum.phase())}}};
+      const double n = double(std::max<int64_t>(window_steps, 1));
+      m.values.emplace_back("perf/forward_ms", window.forward_ms / n);
+      m.values.emplace_back("perf/backward_ms", window.backward_ms / n);
+      m.values.emplace_back("perf/optimizer_ms", window.optimizer_ms / n);
+      m.values.emplace_back("perf/peak_memory_mb", peak_host_memory_mb());
+      window = {};
       if (scaler.enabled()) m.values.emplace_back("train/loss_scale", s.loss_scale);
       if (e_.model.mtp_weight > 0) m.values.emplace_back("train/mtp_loss", s.mtp_loss);
       if (!s.expert_load.empty()) {
@@ -211,6 +224,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
       sink_.emit(std::move(snap));
       if (e_.model.moe.bias_update_speed > 0) sink_.emit(bias_snapshot(step));
     }
+    if (e_.telemetry.probe_every > 0 && (step % e_.telemetry.probe_every == 0 || step == end))
+      for (auto& snap : run_probes(model_, e_.telemetry.probe_text, step, device_)) sink_.emit(std::move(snap));
     const bool checkpoint_due = (t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping;
     if (checkpoint_due) {
       sink_.emit(wire::Checkpoint{step, save_checkpoint(run_dir_, step, *model_, optimizer,

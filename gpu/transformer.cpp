@@ -19,6 +19,13 @@ BlockImpl::BlockImpl(const ModelConfig& c, int i) : index(i) {
 
 torch::Tensor BlockImpl::attend(const torch::Tensor& x) { return mla ? mla(x) : attn(x); }
 
+void BlockImpl::capture_attention(bool on) {
+  if (mla) mla->capture_weights = on;
+  else attn->capture_weights = on;
+}
+
+torch::Tensor BlockImpl::attention_weights() const { return mla ? mla->last_weights : attn->last_weights; }
+
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, LMOutput& out) {
   auto h = x + attend(attn_norm(x));
   auto n = ffn_norm(h);
@@ -26,7 +33,7 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, LMOutput& out) {
   auto m = moe->forward(n.reshape({-1, n.size(-1)}), n.size(1));
   out.router_loss = out.router_loss + m.router_loss;
   out.aux_loss = out.aux_loss + m.aux_loss;
-  out.moe.push_back({index, m.load, m.dropped_frac, m.entropy});
+  out.moe.push_back({index, m.load, m.dropped_frac, m.entropy, m.experts});
   return h + m.y.view_as(h);
 }
 

@@ -25,6 +25,7 @@ struct MoeLayerStats {
   torch::Tensor load;          //!< [experts], sums to 1
   torch::Tensor dropped_frac;  //!< []
   torch::Tensor entropy;       //!< [] mean normalised router entropy
+  torch::Tensor experts;       //!< [tokens, k] chosen experts, -1 in inactive slots
 };
 
 struct LMOutput {
@@ -44,6 +45,10 @@ class BlockImpl : public torch::nn::Module {
   RMSNorm attn_norm{nullptr}, ffn_norm{nullptr};
   //! The attention's output for x (whichever kind the config chose).
   torch::Tensor attend(const torch::Tensor& x);
+  //! Makes the attention keep its weights (last_weights) for probes.
+  void capture_attention(bool on);
+  //! The weights kept by the last forward with capture on: [batch, heads, seq, seq].
+  torch::Tensor attention_weights() const;
   CausalSelfAttention attn{nullptr};    // set for "mha"
   MultiHeadLatentAttention mla{nullptr};  // set for "mla"
   Moe moe{nullptr};    // set when cfg.ffn == "moe"

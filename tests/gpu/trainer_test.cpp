@@ -131,6 +131,22 @@ TEST_F(TinyMoe, ExpertLoadSnapshotsSumToOnePerLayer) {
   EXPECT_EQ(metrics, 20);
 }
 
+TEST_F(TinyMoe, ProbesAndStepSplitAreEmittedOnSchedule) {
+  auto log = read_event_log((temp_root() / "full" / "events.log").string());
+  std::vector<int64_t> probe_steps;
+  int with_split = 0;
+  for (auto& r : log.records) {
+    if (auto* s = std::get_if<wire::Snapshot>(&r.payload); s && s->name == "probe/tokens") probe_steps.push_back(s->step);
+    if (auto* m = std::get_if<wire::Metrics>(&r.payload)) {
+      std::map<std::string, double> v(m->values.begin(), m->values.end());
+      if (v["perf/forward_ms"] > 0 && v["perf/backward_ms"] > 0 && v["perf/optimizer_ms"] > 0 && v["perf/peak_memory_mb"] > 0)
+        ++with_split;
+    }
+  }
+  EXPECT_EQ(probe_steps, (std::vector<int64_t>{50, 100, 150, 200})) << "telemetry.probe_every defaults to 50";
+  EXPECT_EQ(with_split, 20);
+}
+
 TEST_F(TinyMoe, StopRequestCheckpointsAndResumes) {
   const auto dir = temp_root() / "stopped";
   std::atomic<bool> stop{false};

@@ -1,0 +1,9 @@
+// Peak memory of the training process, for the perf/peak_memory_mb metric: the resident set
+// high-water mark (VmHWM) on the CPU. A CUDA build reports the device's peak allocation in a
+// later issue; until then CUDA runs report the host's.
+#pragma once
+
+namespace r1wb::gpu {
+//! Megabytes, or 0 when the platform does not say.
+double peak_host_memory_mb();
+}
