@@ -14,6 +14,15 @@ struct MicroBatchLoss {
   LMOutput out;
 };
 
-MicroBatchLoss micro_batch_loss(TransformerLM& model, const Batch& batch);
+//! How a shard of a larger batch is normalised (data parallel): cross-entropies are divided
+//! by the whole batch's masked token counts and the router losses weighted by the shard's
+//! share, so the ranks' gradients sum to the whole batch's. The defaults mean "the whole batch".
+struct LossNorm {
+  double tokens = 0;        //!< masked tokens of the whole batch; 0: this batch's own
+  double mtp_tokens = 0;    //!< the same for the MTP targets (positions 1..T-1)
+  double router_share = 1;  //!< weight of this shard's router losses
+};
+
+MicroBatchLoss micro_batch_loss(TransformerLM& model, const Batch& batch, const LossNorm& norm = {});
 
 }  // namespace r1wb::gpu

@@ -48,6 +48,9 @@ class MoeImpl : public torch::nn::Module {
   torch::Tensor shared_up(const torch::Tensor& x);
   //! Applies the aux-loss-free bias update from the counts gathered since the last call.
   void update_bias();
+  //! The counts update_bias() will use (undefined before the first training forward); data
+  //! parallel ranks sum them so the bias sees the whole batch.
+  torch::Tensor& pending_counts() { return pending_counts_; }
 
   MoeConfig cfg;
   torch::nn::Linear router{nullptr};  // d_model -> experts

@@ -65,6 +65,28 @@ void Trainer::emit_curriculum_phase(int64_t step, int phase, const std::vector<d
                                       " (" + text + ")");
 }
 
+void Trainer::sync_ranks(DataParallel& dp, StepStats& s, std::vector<torch::Tensor>& loads,
+                         std::vector<torch::Tensor>& entropy, std::vector<torch::Tensor>& dropped, bool last_step) {
+  std::vector<torch::Tensor> grads;
+  for (auto& p : model_->parameters()) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad());
+  }
+  dp.sum(grads);  // losses were normalised globally: the sum is the global batch's gradient
+  if (last_step) last_grad_difference_ = dp.max_difference(grads);
+  auto counts = model_->pending_expert_counts();
+  dp.sum(counts);  // the bias update sees the whole batch's loads
+  auto scalars = torch::tensor({s.loss, s.aux_loss, s.mtp_loss}, torch::kFloat64);
+  std::vector<torch::Tensor> stats{scalars};
+  for (auto* group : {&loads, &entropy, &dropped})
+    for (auto& x : *group) stats.push_back(x.to(torch::kFloat32) / double(dp.world()));
+  dp.sum(stats);
+  s.loss = stats[0][0].item<double>(), s.aux_loss = stats[0][1].item<double>(), s.mtp_loss = stats[0][2].item<double>();
+  size_t i = 1;
+  for (auto* group : {&loads, &entropy, &dropped})
+    for (auto& x : *group) x = stats[i++];
+}
+
 Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& sink, std::string config_json)
     : e_(experiment), run_dir_(std::move(run_dir)), sink_(sink), config_json_(std::move(config_json)) {
   apply_thread_settings(e_.train.threads, e_.train.blas_threads);
@@ -108,6 +130,11 @@ TrainResult Trainer::run(const TrainOptions& o) {
   int64_t window_steps = 0, steps_run = 0;
   struct { double forward_ms = 0, backward_ms = 0, optimizer_ms = 0; } window;  // summed over the log window
 
+  DataParallel* dp = o.data_parallel;
+  const bool lead = !dp || dp->rank() == 0;  // only the lead rank writes checkpoints
+  if (dp && t.batch_size % dp->world() != 0)
+    throw std::runtime_error("train.batch_size: " + std::to_string(t.batch_size) + " does not divide among " +
+                             std::to_string(dp->world()) + " data-parallel ranks");
   model_->train();
   while (step < end) {
     ++step;
@@ -120,18 +147,26 @@ TrainResult Trainer::run(const TrainOptions& o) {
     std::vector<torch::Tensor> loads, entropy, dropped;  // per MoE layer, mean over micro-batches
     for (int micro = 0; micro < t.grad_accum; ++micro) {
       Batch b = data.batch(step, micro, mix);
+      LossNorm norm;
+      if (dp) {  // this rank's rows of the global batch, normalised as the global batch
+        const int64_t rows = t.batch_size / dp->world(), first = rows * dp->rank();
+        norm.tokens = b.mask.sum().item<double>();
+        norm.mtp_tokens = b.mask.narrow(1, 1, b.mask.size(1) - 1).sum().item<double>();
+        norm.router_share = 1.0 / dp->world();
+        b = {b.input.narrow(0, first, rows), b.target.narrow(0, first, rows), b.mask.narrow(0, first, rows)};
+      }
       b.input = b.input.to(device_);
       b.target = b.target.to(device_);
       b.mask = b.mask.to(device_);
       MicroBatchLoss mb;
       window.forward_ms += timed_ms(device_, [&] {
         AutocastScope autocast(t.precision, device_);
-        mb = micro_batch_loss(model_, b);
+        mb = micro_batch_loss(model_, b, norm);
       });
       const auto& out = mb.out;
       window.backward_ms += timed_ms(device_, [&] { scaler.scale_loss(mb.loss / double(t.grad_accum)).backward(); });
       s.loss += mb.lm_loss.item<double>() / t.grad_accum;
-      s.aux_loss += out.aux_loss.item<double>() / t.grad_accum;
+      s.aux_loss += norm.router_share * out.aux_loss.item<double>() / t.grad_accum;
       if (mb.mtp_loss.defined()) s.mtp_loss += mb.mtp_loss.item<double>() / t.grad_accum;
       const double share = 1.0 / t.grad_accum;
       for (size_t l = 0; l < out.moe.size(); ++l) {
@@ -146,6 +181,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
         }
       }
     }
+    if (dp) sync_ranks(*dp, s, loads, entropy, dropped, step == end);
     const auto optimizer_start = Clock::now();
     const bool overflow = scaler.unscale(params);
     const double max_norm = t.grad_clip > 0 ? t.grad_clip : std::numeric_limits<double>::infinity();
@@ -179,7 +215,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
     if (o.on_step) o.on_step(s);
 
     curriculum.observe_loss(s.loss);
-    const bool stopping = o.stop_requested && o.stop_requested->load();
+    bool stopping = o.stop_requested && o.stop_requested->load();
+    if (dp) stopping = dp->any(stopping);  // every rank stops at the same step
     if (step % e_.telemetry.log_every == 0 || step == end || stopping) {
       const double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
       const double tps = secs > 0 ? double(window_steps * tokens_per_step) / secs : 0;
@@ -226,7 +263,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
     }
     if (e_.telemetry.probe_every > 0 && (step % e_.telemetry.probe_every == 0 || step == end))
       for (auto& snap : run_probes(model_, e_.telemetry.probe_text, step, device_)) sink_.emit(std::move(snap));
-    const bool checkpoint_due = (t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping;
+    const bool checkpoint_due =
+        lead && ((t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping);
     if (checkpoint_due) {
       sink_.emit(wire::Checkpoint{step, save_checkpoint(run_dir_, step, *model_, optimizer,
                                                   {{"loss_scale", scaler.scale()},
@@ -236,6 +274,14 @@ TrainResult Trainer::run(const TrainOptions& o) {
     }
     sink_.flush(checkpoint_due);
     if (stopping) break;
+  }
+  if (dp) {
+    result.max_weight_difference = dp->max_difference(params);
+    sink_.emit(wire::Metrics{step, wall_clock(), {{"dp/max_weight_diff", result.max_weight_difference},
+                                                   {"dp/max_grad_diff", last_grad_difference_}}});
+    sink_.log(wire::LogLevel::Info, "data parallel over " + std::to_string(dp->world()) +
+                                        " ranks: largest weight difference between ranks " +
+                                        format_number(result.max_weight_difference));
   }
   result.state = step >= t.steps ? "completed" : "stopped";
   result.last_step = step;

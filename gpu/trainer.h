@@ -5,6 +5,7 @@
 // step, and model + optimizer state are restored exactly).
 #pragma once
 #include "core/config.h"
+#include "gpu/data_parallel.h"
 #include "gpu/event_sink.h"
 #include "gpu/transformer.h"
 
@@ -36,6 +37,7 @@ struct TrainOptions {
   const std::atomic<bool>* stop_requested = nullptr;  //!< set by SIGTERM: checkpoint and stop
   bool progress = false;                              //!< progress line on stderr
   std::function<void(const StepStats&)> on_step;
+  DataParallel* data_parallel = nullptr;              //!< set on every rank of a --nproc run
 };
 
 struct TrainResult {
@@ -44,6 +46,7 @@ struct TrainResult {
   int64_t last_step = 0;
   double last_loss = 0;
   double tokens_per_s = 0;  //!< over the steps this call ran
+  double max_weight_difference = -1;  //!< data parallel: largest weight difference between ranks at the end
 };
 
 class Trainer {
@@ -53,6 +56,10 @@ class Trainer {
   TransformerLM& model() { return model_; }
 
  private:
+  //! Sums gradients, bias counts and step statistics across data-parallel ranks.
+  void sync_ranks(DataParallel& dp, StepStats& s, std::vector<torch::Tensor>& loads, std::vector<torch::Tensor>& entropy,
+                  std::vector<torch::Tensor>& dropped, bool last_step);
+  double last_grad_difference_ = -1;
   wire::Snapshot bias_snapshot(int64_t step);  //!< [moe layers, experts] selection biases
   //! A phase change: snapshot curriculum/mix [1, levels] (normalised) and a log line.
   void emit_curriculum_phase(int64_t step, int phase, const std::vector<double>& mix);

@@ -85,7 +85,17 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
   return out;
 }
 
+std::vector<torch::Tensor> TransformerLMImpl::pending_expert_counts() {
+  std::vector<torch::Tensor> counts;
+  for (auto& m : *blocks)
+    if (auto moe = m->as<Block>()->moe; moe && moe->pending_counts().defined()) counts.push_back(moe->pending_counts());
+  if (mtp_block && mtp_block->moe && mtp_block->moe->pending_counts().defined())
+    counts.push_back(mtp_block->moe->pending_counts());
+  return counts;
+}
+
 void TransformerLMImpl::update_expert_bias() {
+  if (mtp_block && mtp_block->moe) mtp_block->moe->update_bias();
   for (auto& m : *blocks)
     if (auto moe = m->as<Block>()->moe) moe->update_bias();
 }

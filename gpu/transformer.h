@@ -63,6 +63,8 @@ class TransformerLMImpl : public torch::nn::Module {
   LMOutput forward(const torch::Tensor& tokens);  // tokens: [batch, seq] int64
   //! Aux-loss-free balancing: every MoE block applies the bias update of the last step.
   void update_expert_bias();
+  //! Every MoE block's pending assignment counts (see MoeImpl::pending_counts).
+  std::vector<torch::Tensor> pending_expert_counts();
 
   torch::nn::Embedding embed{nullptr};
   torch::nn::ModuleList blocks{nullptr};

@@ -5,6 +5,7 @@
 #include "core/event_log.h"
 #include "core/local_job.h"
 #include "core/store.h"
+#include "tests/integration/run_runner.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -19,33 +20,12 @@
 
 using namespace r1wb;
 using r1wb::testing::TempDir;
+using r1wb::testing::run_runner;
 namespace fs = std::filesystem;
 
 namespace {
 
 
-// Runs r1wb-run to completion; returns the exit code, stderr in `err`, stdout in `out`.
-int run_runner(const std::vector<std::string>& args, const fs::path& dir, std::string* err = nullptr,
-               std::string* out = nullptr) {
-  std::vector<std::string> argv{R1WB_RUNNER};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const auto err_path = (dir / "stderr.txt").string();
-  fs::remove(err_path);
-  LocalJob job(argv, err_path);
-  std::string stdout_text;
-  while (!job.stream_closed()) {
-    stdout_text += job.read_available();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (out) *out = stdout_text;
-  std::optional<int> code;
-  while (!(code = job.poll_exit())) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  if (err) {
-    std::ifstream in(err_path);
-    *err = std::string((std::istreambuf_iterator<char>(in)), {});
-  }
-  return *code;
-}
 
 int64_t query(const std::string& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
