@@ -80,6 +80,7 @@ struct TrainConfig {
   double restart_mult = 1;    //!< cosine_restarts: each cycle this many times longer
   double decay_fraction = 0;  //!< wsd: share of the steps in the final decay
   double v3_decay_start = 0, v3_decay_end = 0, v3_tail_step = 0, v3_tail_ratio = 0;  //!< v3 shape
+  std::string optimizer;      //!< "adamw" or "lamb"
   double weight_decay = 0;
   double beta1 = 0, beta2 = 0, eps = 0;
   double grad_clip = 0;       //!< 0 disables clipping

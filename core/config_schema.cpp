@@ -257,6 +257,11 @@ std::vector<FieldSpec> build_schema() {
       float_field("train.v3_tail_ratio", 0.0332, 0.0, 1.0,
                   "v3: LR of the last part of the tail as a fraction of the peak (V3: 7.3e-6 / 2.2e-4).",
                   bind(&E::train, &T::v3_tail_ratio)),
+      enum_field("train.optimizer", "adamw", {"adamw", "lamb"},
+                 "adamw (DeepSeek's: betas 0.9 / 0.95, weight decay 0.1, clip 1.0) or lamb (Adam moments, "
+                 "per-tensor trust ratio ||w|| / ||update||). Both skip weight decay on norms, biases and "
+                 "embeddings.",
+                 bind(&E::train, &T::optimizer)),
       float_field("train.weight_decay", 0.1, 0.0, 10.0, "AdamW decoupled weight decay.",
                   bind(&E::train, &T::weight_decay)),
       float_field("train.beta1", 0.9, 0.0, 0.999999, "AdamW beta1.", bind(&E::train, &T::beta1)),

@@ -1,5 +1,5 @@
-// The optimizer of a run, built from TrainConfig: AdamW with decoupled weight decay on
-// matrices only (norms, biases and the embedding are not decayed, as in DeepSeek-V3).
+// The optimizer of a run, built from TrainConfig: AdamW or LAMB (lamb.h), with decoupled
+// weight decay on matrices only (norms, biases and the embedding are not decayed).
 #pragma once
 #include "core/config.h"
 #include "gpu/transformer.h"
