@@ -3,6 +3,7 @@
 #include "gpu/event_sink.h"
 #include "gpu/lamb.h"
 #include "gpu/trainer.h"
+#include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -61,17 +62,7 @@ TEST(Lamb, TrainsTinyMoe) {
   auto doc = r1wb::testing::tiny_moe_doc(40, 0, 10);
   doc["train"]["optimizer"] = "lamb";
   doc["train"]["lr"] = 0.03;  // LAMB moves each tensor by lr x its norm: larger than AdamW's lr
-  auto cfg = validate_experiment(doc);
-  ASSERT_TRUE(cfg.ok());
-  EventSink sink(tmp.path.string(), -1, "", cfg.resolved.dump(), cfg.experiment.name);
-  Trainer trainer(cfg.experiment, tmp.path.string(), sink, cfg.resolved.dump());
-  double first = 0, last = 0;
-  TrainOptions o;
-  o.on_step = [&](const StepStats& s) {
-    if (s.step <= 5) first += s.loss / 5;
-    if (s.step > 35) last += s.loss / 5;
-  };
-  ASSERT_EQ(trainer.run(o).state, "completed");
-  std::printf("[ info ] LAMB tiny-moe: loss %.3f -> %.3f in 40 steps\n", first, last);
-  EXPECT_LE(last, first * 0.6);
+  const auto run = r1wb::testing::short_run(doc, tmp.path);
+  std::printf("[ info ] LAMB tiny-moe: loss %.3f -> %.3f in 40 steps\n", run.first_loss, run.last_loss);
+  EXPECT_LE(run.last_loss, run.first_loss * 0.6);
 }

@@ -4,6 +4,7 @@
 #include "gpu/event_sink.h"
 #include "gpu/trainer.h"
 #include "gpu/transformer.h"
+#include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -36,17 +37,12 @@ TEST(MultiTokenPrediction, BothLossesFallInTraining) {
   r1wb::testing::TempDir tmp;
   auto doc = r1wb::testing::tiny_moe_doc(40, 0, 10);
   doc["model"]["mtp_weight"] = 0.3;
-  auto cfg = validate_experiment(doc);
-  ASSERT_TRUE(cfg.ok());
-  EventSink sink(tmp.path.string(), -1, "", cfg.resolved.dump(), cfg.experiment.name);
-  Trainer trainer(cfg.experiment, tmp.path.string(), sink, cfg.resolved.dump());
-  double lm0 = 0, lm1 = 0, mtp0 = 0, mtp1 = 0;
-  TrainOptions o;
-  o.on_step = [&](const StepStats& s) {
-    if (s.step <= 5) lm0 += s.loss / 5, mtp0 += s.mtp_loss / 5;
-    if (s.step > 35) lm1 += s.loss / 5, mtp1 += s.mtp_loss / 5;
-  };
-  ASSERT_EQ(trainer.run(o).state, "completed");
+  double mtp0 = 0, mtp1 = 0;
+  const auto run = r1wb::testing::short_run(doc, tmp.path, 5, [&](const StepStats& s) {
+    if (s.step <= 5) mtp0 += s.mtp_loss / 5;
+    if (s.step > 35) mtp1 += s.mtp_loss / 5;
+  });
+  const double lm0 = run.first_loss, lm1 = run.last_loss;
   std::printf("[ info ] MTP: LM loss %.3f -> %.3f, MTP loss %.3f -> %.3f in 40 steps\n", lm0, lm1, mtp0, mtp1);
   EXPECT_GT(mtp0, 0.0);
   EXPECT_LE(lm1, lm0 * 0.6);

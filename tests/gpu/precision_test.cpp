@@ -5,6 +5,7 @@
 #include "gpu/event_sink.h"
 #include "gpu/loss_scaler.h"
 #include "gpu/trainer.h"
+#include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -67,22 +68,11 @@ TEST(Precision, Bf16AutocastTrainsTinyMoe) {
   r1wb::testing::TempDir tmp;
   auto doc = r1wb::testing::tiny_moe_doc(60, 0, 10);
   doc["train"]["precision"] = "bf16";
-  auto cfg = validate_experiment(doc);
-  ASSERT_TRUE(cfg.ok());
-  EventSink sink(tmp.path.string(), -1, "", cfg.resolved.dump(), cfg.experiment.name);
-  Trainer trainer(cfg.experiment, tmp.path.string(), sink, cfg.resolved.dump());
-  double first = 0, last = 0;
   int skipped = 0;
-  TrainOptions o;
-  o.on_step = [&](const StepStats& s) {
-    if (s.step <= 5) first += s.loss / 5;
-    if (s.step > 55) last += s.loss / 5;
-    skipped += s.skipped;
-  };
-  EXPECT_EQ(trainer.run(o).state, "completed");
-  std::printf("[ info ] bf16 tiny-moe loss: steps 1-5 %.3f, steps 56-60 %.3f\n", first, last);
+  const auto run = r1wb::testing::short_run(doc, tmp.path, 5, [&](const StepStats& s) { skipped += s.skipped; });
+  std::printf("[ info ] bf16 tiny-moe loss: steps 1-5 %.3f, steps 56-60 %.3f\n", run.first_loss, run.last_loss);
   EXPECT_EQ(skipped, 0);
-  EXPECT_LE(last, first * 0.5);
+  EXPECT_LE(run.last_loss, run.first_loss * 0.5);
 }
 
 TEST(Precision, Fp16OnTheCpuIsRefusedByName) {
