@@ -46,11 +46,10 @@ torch::Tensor assignment_counts(const Routing& r, int64_t num_experts) {
   return torch::bincount(ids, {}, num_experts).to(torch::kFloat32);
 }
 
-torch::Tensor batch_balance_loss(const Routing& r, int64_t E) {
-  auto counts = assignment_counts(r, E);
+torch::Tensor batch_balance_loss(const Routing& r, const torch::Tensor& counts) {
   auto f = counts / counts.sum().clamp_min(1.0);                              // no gradient
   auto p = (r.scores / r.scores.sum(-1, true)).mean(0);                       // [E]
-  return double(E) * (f * p).sum();
+  return double(counts.size(0)) * (f * p).sum();
 }
 
 torch::Tensor sequence_balance_loss(const Routing& r, int64_t E, int64_t T) {

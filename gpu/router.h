@@ -31,9 +31,10 @@ Routing route(const MoeConfig& cfg, const torch::Tensor& logits, const torch::Te
 torch::Tensor assignment_counts(const Routing& r, int64_t num_experts);
 
 //! Batch-level balance loss (Switch/GShard): E * sum_i f_i * P_i with f_i the share of the
-//! assignments that went to expert i and P_i the mean of the normalised scores s / sum(s).
-//! 1 at perfect balance.
-torch::Tensor batch_balance_loss(const Routing& r, int64_t num_experts);
+//! assignments that went to expert i (from `counts`, assignment_counts() of the same routing,
+//! which the MoE layer has already computed for its dispatch) and P_i the mean of the
+//! normalised scores s / sum(s). 1 at perfect balance.
+torch::Tensor batch_balance_loss(const Routing& r, const torch::Tensor& counts);
 
 //! DeepSeek-V3's sequence-wise balance loss: for each sequence of seq_len consecutive tokens,
 //! sum_i f_i * P_i with f_i = E / (K * T) * (tokens of the sequence routed to i) and

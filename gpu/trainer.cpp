@@ -182,27 +182,26 @@ TrainResult Trainer::run(const TrainOptions& o) {
       }
     }
     if (dp) sync_ranks(*dp, s, loads, entropy, dropped, step == end);
-    const auto optimizer_start = Clock::now();
-    const bool overflow = scaler.unscale(params);
-    const double max_norm = t.grad_clip > 0 ? t.grad_clip : std::numeric_limits<double>::infinity();
-    s.grad_norm = torch::nn::utils::clip_grad_norm_(params, max_norm);
-    s.loss_scale = scaler.scale();
-    scaler.update(overflow);
-    if (overflow && scaler.enabled()) {
-      s.skipped = true;  // the scaler's overflow: expected now and then, the scale backs off
-      sink_.log(wire::LogLevel::Info, "step " + std::to_string(step) + ": fp16 gradient overflow at loss scale " +
-                                          format_number(s.loss_scale) + ", skipped; scale now " +
-                                          format_number(scaler.scale()));
-    } else if (!std::isfinite(s.loss) || !std::isfinite(s.grad_norm)) {
-      s.skipped = true;  // never apply a non-finite update
-      sink_.log(wire::LogLevel::Warning, "step " + std::to_string(step) + ": non-finite loss or gradient, skipped");
-    } else {
-      set_learning_rate(optimizer, s.lr);
-      optimizer.step();
-    }
-    model_->update_expert_bias();  // the loads were real even when the update was skipped
-    if (device_.is_cuda()) torch::cuda::synchronize();
-    window.optimizer_ms += std::chrono::duration<double, std::milli>(Clock::now() - optimizer_start).count();
+    window.optimizer_ms += timed_ms(device_, [&] {
+      const bool overflow = scaler.unscale(params);
+      const double max_norm = t.grad_clip > 0 ? t.grad_clip : std::numeric_limits<double>::infinity();
+      s.grad_norm = torch::nn::utils::clip_grad_norm_(params, max_norm);
+      s.loss_scale = scaler.scale();
+      scaler.update(overflow);
+      if (overflow && scaler.enabled()) {
+        s.skipped = true;  // the scaler's overflow: expected now and then, the scale backs off
+        sink_.log(wire::LogLevel::Info, "step " + std::to_string(step) + ": fp16 gradient overflow at loss scale " +
+                                            format_number(s.loss_scale) + ", skipped; scale now " +
+                                            format_number(scaler.scale()));
+      } else if (!std::isfinite(s.loss) || !std::isfinite(s.grad_norm)) {
+        s.skipped = true;  // never apply a non-finite update
+        sink_.log(wire::LogLevel::Warning, "step " + std::to_string(step) + ": non-finite loss or gradient, skipped");
+      } else {
+        set_learning_rate(optimizer, s.lr);
+        optimizer.step();
+      }
+      model_->update_expert_bias();  // the loads were real even when the update was skipped
+    });
     for (size_t l = 0; l < loads.size(); ++l) {
       auto c = loads[l].to(torch::kCPU).contiguous();  // [experts]
       s.expert_load.emplace_back(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
@@ -220,9 +219,6 @@ TrainResult Trainer::run(const TrainOptions& o) {
     if (step % e_.telemetry.log_every == 0 || step == end || stopping) {
       const double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
       const double tps = secs > 0 ? double(window_steps * tokens_per_step) / secs : 0;
-      double imbalance = 0;
-      for (auto& l : s.expert_load)
-        for (float f : l) imbalance = std::max(imbalance, double(f) * l.size());
       wire::Metrics m{step, wall_clock(),
                       {{"train/loss", s.loss}, {"train/lr", s.lr}, {"train/grad_norm", s.grad_norm},
                        {"perf/tokens_per_s", tps}, {"curriculum/phase", double(curriculum.phase())}}};
@@ -236,14 +232,17 @@ TrainResult Trainer::run(const TrainOptions& o) {
       if (e_.model.mtp_weight > 0) m.values.emplace_back("train/mtp_loss", s.mtp_loss);
       if (!s.expert_load.empty()) {
         m.values.emplace_back("train/aux_loss", s.aux_loss);
-        m.values.emplace_back("moe/max_load_ratio", imbalance);
+        double worst_ratio = 0;  // moe/max_load_ratio: the worst layer's
         for (size_t l = 0; l < s.expert_load.size(); ++l) {
           const std::string prefix = "moe/L" + std::to_string(s.moe_layers[l]) + "/";
           const auto& load = s.expert_load[l];
-          m.values.emplace_back(prefix + "load_ratio", *std::max_element(load.begin(), load.end()) * load.size());
+          const double ratio = double(*std::max_element(load.begin(), load.end())) * load.size();
+          worst_ratio = std::max(worst_ratio, ratio);
+          m.values.emplace_back(prefix + "load_ratio", ratio);
           m.values.emplace_back(prefix + "router_entropy", s.router_entropy[l]);
           m.values.emplace_back(prefix + "dropped_frac", s.dropped_frac[l]);
         }
+        m.values.emplace_back("moe/max_load_ratio", worst_ratio);
       }
       sink_.emit(std::move(m));
       if (o.progress) {
