@@ -84,6 +84,7 @@ struct TrainConfig {
   double weight_decay = 0;
   double beta1 = 0, beta2 = 0, eps = 0;
   double grad_clip = 0;       //!< 0 disables clipping
+  int recompute_layers = 0;   //!< activation checkpointing of the first N blocks; > n_layers adds MTP
   std::string precision;      //!< "fp32", "bf16" (autocast) or "fp16" (autocast + dynamic loss scaling)
   int seed = 0;
   std::string device;         //!< "auto", "cpu" or "cuda"

@@ -269,6 +269,11 @@ std::vector<FieldSpec> build_schema() {
       float_field("train.eps", 1e-8, 0.0, 1.0, "AdamW epsilon.", bind(&E::train, &T::eps)),
       float_field("train.grad_clip", 1.0, 0.0, 1e6, "Global gradient-norm clip; 0 disables.",
                   bind(&E::train, &T::grad_clip)),
+      int_field("train.recompute_layers", 0, 0, 1 << 20,
+                "Activation checkpointing: the first N blocks keep only their input and recompute the rest in "
+                "backward (one more forward of those blocks per step for less memory). 0 is off; n_layers covers "
+                "every block; more than n_layers adds the MTP block.",
+                bind(&E::train, &T::recompute_layers)),
       enum_field("train.precision", "fp32", {"fp32", "bf16", "fp16"},
                  "Forward-pass precision: fp32; bf16 autocast; fp16 autocast with dynamic loss scaling "
                  "(GradScaler's defaults: start 2^16, halve and skip the step on overflow, double after 2000 "

@@ -14,6 +14,8 @@ void set_autocast(bool cuda, bool on, at::ScalarType dtype) {
   at::autocast::set_autocast_dtype(type, dtype);
   at::autocast::set_autocast_enabled(type, on);
 }
+bool autocast_enabled(bool cuda) { return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU); }
+at::ScalarType autocast_dtype(bool cuda) { return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU); }
 #else
 void set_autocast(bool cuda, bool on, at::ScalarType dtype) {
   if (cuda) {
@@ -23,6 +25,10 @@ void set_autocast(bool cuda, bool on, at::ScalarType dtype) {
     at::autocast::set_autocast_cpu_dtype(dtype);
     at::autocast::set_cpu_enabled(on);
   }
+}
+bool autocast_enabled(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+at::ScalarType autocast_dtype(bool cuda) {
+  return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
 }
 #endif
 
@@ -36,6 +42,11 @@ void AutocastScope::check(const std::string& precision, torch::Device device) {
     throw std::runtime_error("train.precision: \"fp16\" needs a CUDA device with this LibTorch (" TORCH_VERSION
                              "); use \"bf16\" on the CPU");
 #endif
+}
+
+std::string AutocastScope::active_precision(torch::Device device) {
+  if (!autocast_enabled(device.is_cuda())) return "fp32";
+  return autocast_dtype(device.is_cuda()) == at::kBFloat16 ? "bf16" : "fp16";
 }
 
 AutocastScope::AutocastScope(const std::string& precision, torch::Device device) : cuda_(device.is_cuda()) {

@@ -20,6 +20,8 @@ class AutocastScope {
 
   //! Checks a precision against a device without entering autocast.
   static void check(const std::string& precision, torch::Device device);
+  //! The precision autocast runs in now on the device's type: "fp32" when it is off.
+  static std::string active_precision(torch::Device device);
 
  private:
   bool active_ = false;

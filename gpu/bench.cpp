@@ -8,6 +8,7 @@
 #include "gpu/lm_loss.h"
 #include "gpu/lr_schedule.h"
 #include "gpu/optimizer.h"
+#include "gpu/peak_memory.h"
 #include "gpu/threads.h"
 
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -33,6 +34,7 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   const auto device = training_device(e.train.device);
   torch::manual_seed(e.train.seed);
   TransformerLM model(e.model);
+  model->set_recompute_layers(e.train.recompute_layers);
   model->to(device);
   model->train();
   auto optimizer = make_optimizer(model, e.train);
@@ -76,6 +78,7 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
     r.backward_ms += bwd_ms / steps, r.optimizer_ms += opt_ms / steps;
   }
   trace.reset();  // writes the trace
+  r.peak_memory_mb = peak_host_memory_mb();
   r.tokens_per_s = double(r.tokens_per_step) / (r.compute_ms() / 1000.0);
   r.model_flops_per_s = 3.0 * r.cost.forward_flops_per_token * r.tokens_per_s;
   if (sgemm_n > 0) {

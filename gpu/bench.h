@@ -17,6 +17,7 @@ struct BenchResult {
   double model_flops_per_s = 0;  //!< 3 * forward FLOPs/token * tokens/s
   double sgemm_flops_per_s = 0;  //!< n x n x n float32 matmul, same device and threads
   double sgemm_all_cores_flops_per_s = 0;  //!< the same with OpenBLAS on every core: the machine's limit
+  double peak_memory_mb = 0;     //!< the process's peak after the timed steps (peak_memory.h)
   ModelCost cost;
   std::string device;
 };

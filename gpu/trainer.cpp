@@ -94,6 +94,7 @@ Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& s
   device_ = training_device(e_.train.device);
   torch::manual_seed(e_.train.seed);
   model_ = TransformerLM(e_.model);  // initialised on the CPU so every device starts from the same weights
+  model_->set_recompute_layers(e_.train.recompute_layers);
   model_->to(device_);
 }
 

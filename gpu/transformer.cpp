@@ -1,5 +1,7 @@
 #include "gpu/transformer.h"
 
+#include "gpu/activation_recompute.h"
+
 #include <cmath>
 
 namespace r1wb::gpu {
@@ -27,14 +29,34 @@ void BlockImpl::capture_attention(bool on) {
 torch::Tensor BlockImpl::attention_weights() const { return mla ? mla->last_weights : attn->last_weights; }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, LMOutput& out) {
+  std::vector<torch::Tensor> parts;
+  if (recompute && torch::GradMode::is_enabled()) {
+    auto run = [&](const torch::Tensor& in) { return forward_parts(in, &out.moe); };
+    auto rerun = [this](const torch::Tensor& in) {
+      // The first run took the step's assignment counts; the rerun must not add them again.
+      torch::Tensor counts = moe ? moe->pending_counts() : torch::Tensor();
+      auto again = forward_parts(in, nullptr);
+      if (moe) moe->pending_counts() = counts;
+      return again;
+    };
+    parts = recompute_in_backward(x, run, rerun);
+  } else {
+    parts = forward_parts(x, &out.moe);
+  }
+  if (moe) {
+    out.router_loss = out.router_loss + parts[1];
+    out.aux_loss = out.aux_loss + parts[2];
+  }
+  return parts[0];
+}
+
+std::vector<torch::Tensor> BlockImpl::forward_parts(const torch::Tensor& x, std::vector<MoeLayerStats>* stats) {
   auto h = x + attend(attn_norm(x));
   auto n = ffn_norm(h);
-  if (!moe) return h + mlp(n);
+  if (!moe) return {h + mlp(n)};
   auto m = moe->forward(n.reshape({-1, n.size(-1)}), n.size(1));
-  out.router_loss = out.router_loss + m.router_loss;
-  out.aux_loss = out.aux_loss + m.aux_loss;
-  out.moe.push_back({index, m.load, m.dropped_frac, m.entropy, m.experts});
-  return h + m.y.view_as(h);
+  if (stats) stats->push_back({index, m.load, m.dropped_frac, m.entropy, m.experts});
+  return {h + m.y.view_as(h), m.router_loss, m.aux_loss};
 }
 
 TransformerLMImpl::TransformerLMImpl(const ModelConfig& c) : cfg(c) {
@@ -83,6 +105,14 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
     out.aux_loss = out.aux_loss / double(out.moe.size());
   }
   return out;
+}
+
+void TransformerLMImpl::set_recompute_layers(int n) {
+  for (auto& m : *blocks) {
+    auto block = m->as<Block>();
+    block->recompute = block->index < n;
+  }
+  if (mtp_block) mtp_block->recompute = n > cfg.n_layers;
 }
 
 std::vector<torch::Tensor> TransformerLMImpl::pending_expert_counts() {

@@ -41,6 +41,9 @@ class BlockImpl : public torch::nn::Module {
   BlockImpl(const ModelConfig& cfg, int index);
   //! x: [batch, seq, d_model]. An MoE block adds its losses and stats to `out`.
   torch::Tensor forward(const torch::Tensor& x, LMOutput& out);
+  //! Recompute this block's activations in backward instead of keeping them
+  //! (activation_recompute.h); only while gradients are on.
+  bool recompute = false;
 
   RMSNorm attn_norm{nullptr}, ffn_norm{nullptr};
   //! The attention's output for x (whichever kind the config chose).
@@ -54,6 +57,11 @@ class BlockImpl : public torch::nn::Module {
   Moe moe{nullptr};    // set when cfg.ffn == "moe"
   SwiGLU mlp{nullptr}; // set when dense
   int index;
+
+ private:
+  //! {output} for a dense block, {output, router_loss, aux_loss} for an MoE block, whose
+  //! router statistics go to `stats` when it is given.
+  std::vector<torch::Tensor> forward_parts(const torch::Tensor& x, std::vector<MoeLayerStats>* stats);
 };
 TORCH_MODULE(Block);
 
@@ -61,6 +69,9 @@ class TransformerLMImpl : public torch::nn::Module {
  public:
   explicit TransformerLMImpl(const ModelConfig& cfg);
   LMOutput forward(const torch::Tensor& tokens);  // tokens: [batch, seq] int64
+  //! Recompute activations in backward for the first n blocks; n > n_layers includes the
+  //! MTP block (train.recompute_layers).
+  void set_recompute_layers(int n);
   //! Aux-loss-free balancing: every MoE block applies the bias update of the last step.
   void update_expert_bias();
   //! Every MoE block's pending assignment counts (see MoeImpl::pending_counts).
