@@ -174,14 +174,18 @@ void check_cross_fields(const Experiment& e, std::vector<ConfigError>& errors) {
     add("model.n_heads", std::to_string(m.n_heads) + " gives an odd head size " + std::to_string(m.d_model / m.n_heads) +
                              " (expected an even head size for RoPE)");
   const auto& d = e.data;
+  const bool text = d.task == "text";
+  if (text && d.corpus.empty()) add("data.corpus", "empty (data.task \"text\" needs a text file or a folder of them)");
+  if (text && e.curriculum.mode != "none")
+    add("curriculum.mode", "\"" + e.curriculum.mode + "\" needs a synthetic task (a text corpus has no difficulty levels)");
   if (d.min_difficulty > d.max_difficulty)
     add("data.min_difficulty", num(d.min_difficulty) + " exceeds data.max_difficulty (" + num(d.max_difficulty) + ")");
-  const int top = max_task_difficulty(d.task);
-  if (d.max_difficulty > top)
+  const int top = text ? d.max_difficulty : max_task_difficulty(d.task);
+  if (!text && d.max_difficulty > top)
     add("data.max_difficulty", num(d.max_difficulty) + " exceeds what " + d.task + " supports (" + num(top) + ")");
   if (d.seq_len > m.max_seq_len)
     add("data.seq_len", num(d.seq_len) + " exceeds model.max_seq_len (" + num(m.max_seq_len) + ")");
-  if (d.max_difficulty <= top) {
+  if (!text && d.max_difficulty <= top) {
     const int need = max_example_tokens(d.task, d.max_difficulty);
     if (d.seq_len < need)
       add("data.seq_len", num(d.seq_len) + " is too short for " + d.task + " examples at difficulty " +

@@ -43,7 +43,7 @@ struct MoeConfig {
 };
 
 struct ModelConfig {
-  std::string tokenizer;      //!< "byte"
+  std::string tokenizer;      //!< "byte" or "bpe" (SentencePiece, trained on the run's corpus)
   int vocab_size = 0;
   int d_model = 0;
   int n_layers = 0;
@@ -61,7 +61,9 @@ struct ModelConfig {
 };
 
 struct DataConfig {
-  std::string task;           //!< "addition", "multiplication", "sorting" or "countdown"
+  std::string task;           //!< "addition", "multiplication", "sorting", "countdown" or "text"
+  std::string corpus;         //!< text: a file or a folder of files
+  std::string packing;        //!< text: "pack", "bucket" or "pad"
   int min_difficulty = 0;     //!< digits per operand for arithmetic (see reasoning_tasks.h)
   int max_difficulty = 0;
   int seq_len = 0;

@@ -106,9 +106,15 @@ std::vector<FieldSpec> build_schema() {
       {"description", FieldType::String, "", {}, {}, {}, "Free text shown in the experiment browser.",
        [](E& e, const json& v) { e.description = v.get<std::string>(); }},
 
-      enum_field("model.tokenizer", "byte", {"byte"}, "Tokenizer: byte-level (vocabulary 256).",
+      enum_field("model.tokenizer", "byte", {"byte", "bpe"},
+                 "byte: byte-level, vocabulary 256. bpe: SentencePiece BPE of model.vocab_size pieces, trained at "
+                 "the start of the run on its own corpus (the text corpus, or 20,000 generated examples of a "
+                 "synthetic task) and kept in the run directory as tokenizer.model (pieces in tokenizer.vocab); "
+                 "lossless: byte fallback, no normalisation, digits split.",
                  bind(&E::model, &M::tokenizer)),
-      int_field("model.vocab_size", 256, 256, 1 << 20, "Vocabulary size; at least 256 for the byte tokenizer.",
+      int_field("model.vocab_size", 256, 256, 1 << 20,
+                "Vocabulary size: at least 256 for the byte tokenizer; for bpe the pieces trained (its 256 byte "
+                "pieces, 3 control tokens and the corpus's characters included).",
                 bind(&E::model, &M::vocab_size)),
       int_field("model.d_model", 64, 8, 16384, "Residual stream width.", bind(&E::model, &M::d_model)),
       int_field("model.n_layers", 2, 1, 256, "Transformer blocks.", bind(&E::model, &M::n_layers)),
@@ -209,16 +215,25 @@ std::vector<FieldSpec> build_schema() {
                  "up-projection (computed once per token); gate and down projections stay per expert.",
                  bind_moe(&MoeConfig::shared_input_proj)),
 
-      enum_field("data.task", "addition", {"addition", "multiplication", "sorting", "countdown"},
+      enum_field("data.task", "addition", {"addition", "multiplication", "sorting", "countdown", "text"},
                  "Synthetic reasoning task with a <think> scratchpad: addition and multiplication (difficulty = "
                  "digits per operand), sorting (difficulty + 1 numbers), countdown (reach a target from "
-                 "difficulty + 1 numbers with + - *).",
+                 "difficulty + 1 numbers with + - *); or text: the corpus at data.corpus.",
                  bind(&E::data, &D::task)),
+      {"data.corpus", FieldType::String, "", {}, {}, {},
+       "text: a text file or a folder of them (every file below it); documents are separated by blank "
+       "lines. Tokenized once into the run directory's token_cache and memory-mapped from there.",
+       [](E& e, const json& v) { e.data.corpus = v.get<std::string>(); }},
+      enum_field("data.packing", "pack", {"pack", "bucket", "pad"},
+                 "text: pack = rows are consecutive tokens of the whole corpus, no padding; bucket = one document "
+                 "(or seq_len piece) per row, rows of similar length batched together so padding stays small; "
+                 "pad = the same rows in random batches (the baseline). Padding is the metric data/padding_frac.",
+                 bind(&E::data, &D::packing)),
       int_field("data.min_difficulty", 1, 1, 30, "Lowest difficulty level sampled.",
                 bind(&E::data, &D::min_difficulty)),
       int_field("data.max_difficulty", 2, 1, 30, "Highest difficulty level sampled.",
                 bind(&E::data, &D::max_difficulty)),
-      int_field("data.seq_len", 64, 8, 1 << 20, "Tokens per training sequence (examples are padded).",
+      int_field("data.seq_len", 64, 8, 1 << 20, "Tokens per training row: synthetic examples are packed into it; text rows are at most this long.",
                 bind(&E::data, &D::seq_len)),
       int_field("data.seed", 1234, 0, 2147483647, "Seed of the example generator.", bind(&E::data, &D::seed)),
 

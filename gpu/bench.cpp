@@ -1,6 +1,5 @@
 #include "gpu/bench.h"
 
-#include "gpu/synthetic_data.h"
 #include "gpu/autocast_scope.h"
 #include "gpu/device.h"
 #include "gpu/device_timer.h"
@@ -10,11 +9,16 @@
 #include "gpu/optimizer.h"
 #include "gpu/peak_memory.h"
 #include "gpu/threads.h"
+#include "gpu/training_data.h"
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <thread>
 
 namespace r1wb::gpu {
@@ -38,8 +42,18 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   model->to(device);
   model->train();
   auto optimizer = make_optimizer(model, e.train);
-  SyntheticData data(e.data, e.train.batch_size);
-  const auto mix = data.uniform_mix();
+  // A BPE tokenizer and a corpus's token cache live in a scratch folder for the bench's life.
+  const auto scratch = std::filesystem::temp_directory_path() / ("r1wb-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(scratch);
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() { std::filesystem::remove_all(dir); }
+  } cleanup{scratch};
+  auto log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  auto tokenizer = open_run_tokenizer(e, scratch.string(), log);
+  auto data = open_training_data(e, *tokenizer, scratch.string(), log);
+  const auto mix = data->uniform_mix();
+  int64_t timed_tokens = 0;
 
   BenchResult r;
   r.steps = steps;
@@ -57,9 +71,10 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
     for (int micro = 0; micro < e.train.grad_accum; ++micro) {
       Batch b;
       data_ms += timed_ms(device, [&] {
-        b = data.batch(i, micro, mix);
+        b = data->batch(i, micro, mix);
         b.input = b.input.to(device), b.target = b.target.to(device), b.mask = b.mask.to(device);
       });
+      if (timed) timed_tokens += b.input.numel() - b.padding;
       MicroBatchLoss mb;
       fwd_ms += timed_ms(device, [&] {
         AutocastScope autocast(e.train.precision, device);
@@ -79,7 +94,7 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   }
   trace.reset();  // writes the trace
   r.peak_memory_mb = peak_host_memory_mb();
-  r.tokens_per_s = double(r.tokens_per_step) / (r.compute_ms() / 1000.0);
+  r.tokens_per_s = double(timed_tokens) / steps / (r.compute_ms() / 1000.0);
   r.model_flops_per_s = 3.0 * r.cost.forward_flops_per_token * r.tokens_per_s;
   if (sgemm_n > 0) {
     r.sgemm_flops_per_s = measure_sgemm_flops(sgemm_n, device);

@@ -8,7 +8,7 @@
 // goes into checkpoints so a resumed run continues in the same phase.
 #pragma once
 #include "core/config.h"
-#include "gpu/synthetic_data.h"
+#include "gpu/training_data.h"
 
 #include <nlohmann/json.hpp>
 

@@ -2,7 +2,7 @@
 // mask), plus mtp_weight times the MTP module's cross-entropy on the token after next, plus
 // the router's weighted balance and z losses. Shared by the trainer and bench.
 #pragma once
-#include "gpu/synthetic_data.h"
+#include "gpu/training_data.h"
 #include "gpu/transformer.h"
 
 namespace r1wb::gpu {

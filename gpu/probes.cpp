@@ -12,12 +12,13 @@ wire::Snapshot snapshot(int64_t step, std::string name, const torch::Tensor& mat
 
 }  // namespace
 
-std::vector<wire::Snapshot> run_probes(TransformerLM& model, const std::string& text, int64_t step, torch::Device device) {
-  const int64_t T = std::min<int64_t>(int64_t(text.size()), model->cfg.max_seq_len);
+std::vector<wire::Snapshot> run_probes(TransformerLM& model, const Tokenizer& tokenizer, const std::string& text,
+                                       int64_t step, torch::Device device) {
+  auto ids = tokenizer.encode(text);
+  const int64_t T = std::min<int64_t>(int64_t(ids.size()), model->cfg.max_seq_len);
   std::vector<wire::Snapshot> out;
   if (T == 0) return out;
-  auto tokens = torch::empty({1, T}, torch::kInt64);
-  for (int64_t i = 0; i < T; ++i) tokens[0][i] = int64_t(static_cast<unsigned char>(text[i]));
+  auto tokens = torch::tensor(ids, torch::kInt64).narrow(0, 0, T).unsqueeze(0);
 
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();

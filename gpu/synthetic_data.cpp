@@ -6,11 +6,8 @@
 
 namespace r1wb::gpu {
 
-SyntheticData::SyntheticData(const DataConfig& data, int batch_size) : data_(data), batch_size_(batch_size) {}
-
-DifficultyMix SyntheticData::uniform_mix() const {
-  return DifficultyMix(data_.max_difficulty - data_.min_difficulty + 1, 1.0);
-}
+SyntheticData::SyntheticData(const DataConfig& data, int batch_size, const Tokenizer& tokenizer)
+    : TrainingData(data), batch_size_(batch_size), tokenizer_(tokenizer) {}
 
 Batch SyntheticData::batch(int64_t step, int micro, const DifficultyMix& mix) const {
   const int L = data_.seq_len;
@@ -27,9 +24,9 @@ Batch SyntheticData::batch(int64_t step, int micro, const DifficultyMix& mix) co
     while (pos < L + 1) {
       const auto ex = make_example(data_.task, data_.min_difficulty + level(rng), rng);
       for (int part = 0; part < 2 && pos < L + 1; ++part) {
-        const std::string& text = part == 0 ? ex.prompt : ex.completion;
-        for (size_t i = 0; i < text.size() && pos < L + 1; ++i, ++pos) {
-          tok[b * (L + 1) + pos] = static_cast<unsigned char>(text[i]);
+        const auto ids = tokenizer_.encode(part == 0 ? ex.prompt : ex.completion);
+        for (size_t i = 0; i < ids.size() && pos < L + 1; ++i, ++pos) {
+          tok[b * (L + 1) + pos] = ids[i];
           msk[b * (L + 1) + pos] = part == 1 ? 1.f : 0.f;
         }
       }

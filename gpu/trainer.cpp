@@ -38,6 +38,36 @@ std::string format_eta(double seconds) {
 
 }  // namespace
 
+std::pair<std::unique_ptr<Tokenizer>, std::unique_ptr<TrainingData>> Trainer::open_data(DataParallel* dp) {
+  auto log = [this](const std::string& line) {
+    sink_.log(wire::LogLevel::Info, line);
+    sink_.flush();
+  };
+  auto open = [&] {
+    auto tokenizer = open_run_tokenizer(e_, run_dir_, log);
+    if (tokenizer->vocab_size() > e_.model.vocab_size)
+      throw std::runtime_error("model.vocab_size: " + std::to_string(e_.model.vocab_size) + " is smaller than the " +
+                               e_.model.tokenizer + " tokenizer's " + std::to_string(tokenizer->vocab_size()));
+    auto data = open_training_data(e_, *tokenizer, run_dir_, log);
+    return std::make_pair(std::move(tokenizer), std::move(data));
+  };
+  if (!dp) return open();
+  if (dp->rank() == 0) {
+    decltype(open()) opened;
+    std::exception_ptr failed;
+    try {
+      opened = open();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    dp->any(bool(failed));  // releases the waiting ranks
+    if (failed) std::rethrow_exception(failed);
+    return opened;
+  }
+  if (dp->any(false)) throw std::runtime_error("rank 0 could not prepare the data (its log says why)");
+  return open();
+}
+
 wire::Snapshot Trainer::bias_snapshot(int64_t step) {
   wire::Snapshot snap{step, "moe/expert_bias", 0, uint32_t(e_.model.moe.num_experts), {}};
   for (auto& m : *model_->blocks)
@@ -102,7 +132,6 @@ TrainResult Trainer::run(const TrainOptions& o) {
   const auto& t = e_.train;
   auto optimizer_ptr = make_optimizer(model_, t);
   auto& optimizer = *optimizer_ptr;
-  SyntheticData data(e_.data, t.batch_size);
   Curriculum curriculum(e_.curriculum, e_.data, t.steps);
 
   AutocastScope::check(t.precision, device_);
@@ -123,16 +152,19 @@ TrainResult Trainer::run(const TrainOptions& o) {
     sink_.log(wire::LogLevel::Info, "resumed from checkpoint at step " + std::to_string(step));
   sink_.flush();
 
+  DataParallel* dp = o.data_parallel;
+  const bool lead = !dp || dp->rank() == 0;  // only the lead rank writes checkpoints and prepares data
+  auto [tokenizer, data] = open_data(dp);
+
   const int64_t end = o.stop_after_step > 0 ? std::min<int64_t>(o.stop_after_step, t.steps) : t.steps;
-  const int64_t tokens_per_step = int64_t(t.batch_size) * e_.data.seq_len * t.grad_accum;
   auto params = model_->parameters();
   const auto run_start = Clock::now();
   auto window_start = run_start;
-  int64_t window_steps = 0, steps_run = 0;
-  struct { double forward_ms = 0, backward_ms = 0, optimizer_ms = 0; } window;  // summed over the log window
-
-  DataParallel* dp = o.data_parallel;
-  const bool lead = !dp || dp->rank() == 0;  // only the lead rank writes checkpoints
+  int64_t window_steps = 0, steps_run = 0, run_tokens = 0;
+  struct {
+    double forward_ms = 0, backward_ms = 0, optimizer_ms = 0;
+    int64_t tokens = 0, padding = 0;  // of the global batch
+  } window;  // summed over the log window
   if (dp && t.batch_size % dp->world() != 0)
     throw std::runtime_error("train.batch_size: " + std::to_string(t.batch_size) + " does not divide among " +
                              std::to_string(dp->world()) + " data-parallel ranks");
@@ -147,7 +179,9 @@ TrainResult Trainer::run(const TrainOptions& o) {
     if (curriculum.changed()) emit_curriculum_phase(step, curriculum.phase(), mix);
     std::vector<torch::Tensor> loads, entropy, dropped;  // per MoE layer, mean over micro-batches
     for (int micro = 0; micro < t.grad_accum; ++micro) {
-      Batch b = data.batch(step, micro, mix);
+      Batch b = data->batch(step, micro, mix);
+      window.tokens += b.input.numel() - b.padding;
+      window.padding += b.padding;
       LossNorm norm;
       if (dp) {  // this rank's rows of the global batch, normalised as the global batch
         const int64_t rows = t.batch_size / dp->world(), first = rows * dp->rank();
@@ -219,7 +253,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
     if (dp) stopping = dp->any(stopping);  // every rank stops at the same step
     if (step % e_.telemetry.log_every == 0 || step == end || stopping) {
       const double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
-      const double tps = secs > 0 ? double(window_steps * tokens_per_step) / secs : 0;
+      const double tps = secs > 0 ? double(window.tokens) / secs : 0;
       wire::Metrics m{step, wall_clock(),
                       {{"train/loss", s.loss}, {"train/lr", s.lr}, {"train/grad_norm", s.grad_norm},
                        {"perf/tokens_per_s", tps}, {"curriculum/phase", double(curriculum.phase())}}};
@@ -228,6 +262,9 @@ TrainResult Trainer::run(const TrainOptions& o) {
       m.values.emplace_back("perf/backward_ms", window.backward_ms / n);
       m.values.emplace_back("perf/optimizer_ms", window.optimizer_ms / n);
       m.values.emplace_back("perf/peak_memory_mb", peak_host_memory_mb());
+      if (e_.data.task == "text")
+        m.values.emplace_back("data/padding_frac", double(window.padding) / double(std::max<int64_t>(window.tokens + window.padding, 1)));
+      run_tokens += window.tokens;
       window = {};
       if (scaler.enabled()) m.values.emplace_back("train/loss_scale", s.loss_scale);
       if (e_.model.mtp_weight > 0) m.values.emplace_back("train/mtp_loss", s.mtp_loss);
@@ -262,7 +299,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
       if (e_.model.moe.bias_update_speed > 0) sink_.emit(bias_snapshot(step));
     }
     if (e_.telemetry.probe_every > 0 && (step % e_.telemetry.probe_every == 0 || step == end))
-      for (auto& snap : run_probes(model_, e_.telemetry.probe_text, step, device_)) sink_.emit(std::move(snap));
+      for (auto& snap : run_probes(model_, *tokenizer, e_.telemetry.probe_text, step, device_)) sink_.emit(std::move(snap));
     const bool checkpoint_due =
         lead && ((t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping);
     if (checkpoint_due) {
@@ -286,7 +323,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   result.state = step >= t.steps ? "completed" : "stopped";
   result.last_step = step;
   const double secs = std::chrono::duration<double>(Clock::now() - run_start).count();
-  result.tokens_per_s = secs > 0 ? double(steps_run * tokens_per_step) / secs : 0;
+  result.tokens_per_s = secs > 0 ? double(run_tokens + window.tokens) / secs : 0;
   sink_.emit(wire::Status{step, result.state,
                           result.state == "completed" ? "" : "stopped at step " + std::to_string(step) +
                                                                  "; run again to resume"});

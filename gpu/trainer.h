@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "gpu/data_parallel.h"
 #include "gpu/event_sink.h"
+#include "gpu/training_data.h"
 #include "gpu/transformer.h"
 
 #include <atomic>
@@ -60,6 +61,9 @@ class Trainer {
   void sync_ranks(DataParallel& dp, StepStats& s, std::vector<torch::Tensor>& loads, std::vector<torch::Tensor>& entropy,
                   std::vector<torch::Tensor>& dropped, bool last_step);
   double last_grad_difference_ = -1;
+  //! The run's tokenizer and batches. The lead rank trains the tokenizer and tokenizes the
+  //! corpus when the run directory lacks them; the other ranks wait for it, then open them.
+  std::pair<std::unique_ptr<Tokenizer>, std::unique_ptr<TrainingData>> open_data(DataParallel* dp);
   wire::Snapshot bias_snapshot(int64_t step);  //!< [moe layers, experts] selection biases
   //! A phase change: snapshot curriculum/mix [1, levels] (normalised) and a log line.
   void emit_curriculum_phase(int64_t step, int phase, const std::vector<double>& mix);

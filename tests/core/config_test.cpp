@@ -88,6 +88,15 @@ TEST(Config, TaskDifficultyAndSequenceLengthAgree) {
   EXPECT_EQ(e.rfind("data.seq_len: 40 is too short for multiplication examples at difficulty 3 (expected at least ", 0), 0u) << e;
 }
 
+TEST(Config, ATextCorpusNeedsAPathAndNoDifficultyCurriculum) {
+  EXPECT_EQ(first_error(R"({"data": {"task": "text"}})"),
+            "data.corpus: empty (data.task \"text\" needs a text file or a folder of them)");
+  EXPECT_EQ(first_error(R"({"data": {"task": "text", "corpus": "c.txt"}, "curriculum": {"mode": "ramp"}})"),
+            "curriculum.mode: \"ramp\" needs a synthetic task (a text corpus has no difficulty levels)");
+  EXPECT_EQ(first_error(R"({"data": {"task": "text", "corpus": "c.txt", "seq_len": 8, "max_difficulty": 30}})"), "")
+      << "difficulty and example-length rules are the synthetic tasks'";
+}
+
 TEST(Config, TopKAboveExpertsNamesBothFields) {
   EXPECT_EQ(first_error(R"({"model": {"moe": {"num_experts": 4, "top_k": 5}}})"),
             "model.moe.top_k: 5 exceeds model.moe.num_experts (4)");

@@ -26,7 +26,8 @@ TEST(SyntheticData, BatchesArePackedMaskedAndReproducible) {
   for (const char* task : {"addition", "multiplication", "sorting", "countdown"}) {
     SCOPED_TRACE(task);
     auto e = experiment(std::string(R"({"data": {"seq_len": 128, "task": ")") + task + R"("}, "model": {"max_seq_len": 128}})");
-    SyntheticData data(e.data, 4);
+    ByteTokenizer bytes;
+    SyntheticData data(e.data, 4, bytes);
     const auto mix = data.uniform_mix();
     auto a = data.batch(7, 0, mix), b = data.batch(7, 0, mix), c = data.batch(8, 0, mix);
     EXPECT_EQ(a.input.sizes(), (std::vector<int64_t>{4, 128}));
@@ -43,7 +44,8 @@ TEST(SyntheticData, BatchesArePackedMaskedAndReproducible) {
 
 TEST(SyntheticData, TheMixDecidesTheDifficulty) {
   auto e = experiment(R"({"data": {"min_difficulty": 1, "max_difficulty": 3, "seq_len": 96}, "model": {"max_seq_len": 96}})");
-  SyntheticData data(e.data, 8);
+  ByteTokenizer bytes;
+  SyntheticData data(e.data, 8, bytes);
   auto only = [&](int level) {
     DifficultyMix mix(3, 0.0);
     mix[level - 1] = 1.0;

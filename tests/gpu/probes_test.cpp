@@ -21,7 +21,7 @@ TEST(Probes, SnapshotsDescribeRoutingAndAttentionOnTheProbeText) {
   TransformerLM lm(r.experiment.model);
   lm->train();
   const std::string text = "12+34=<think>";
-  auto snaps = run_probes(lm, text, 7, torch::kCPU);
+  auto snaps = run_probes(lm, ByteTokenizer(), text, 7, torch::kCPU);
   EXPECT_TRUE(lm->is_training()) << "the probe restores train mode";
   std::map<std::string, wire::Snapshot> by_name;
   for (auto& s : snaps) {

@@ -1,0 +1,75 @@
+#include "gpu/tokenizer.h"
+
+#include "core/reasoning_tasks.h"
+#include "gpu/bpe_tokenizer.h"
+#include "gpu/token_cache.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+namespace r1wb::gpu {
+namespace {
+
+constexpr int kSyntheticSentences = 20000;  // generated examples a synthetic task's BPE learns from
+
+// The sentences a BPE learns from: the corpus's non-blank lines, or generated examples.
+SentenceSource run_corpus(const DataConfig& d) {
+  if (d.task != "text") {
+    auto rng = std::make_shared<std::mt19937_64>(uint64_t(d.seed) ^ 0x627065);
+    auto n = std::make_shared<int>(0);
+    return [d, rng, n](std::string& sentence) {
+      if ((*n)++ == kSyntheticSentences) return false;
+      const int level = d.min_difficulty + int((*rng)() % uint64_t(d.max_difficulty - d.min_difficulty + 1));
+      const auto ex = make_example(d.task, level, *rng);
+      sentence = ex.prompt + ex.completion;
+      return true;
+    };
+  }
+  auto files = std::make_shared<std::vector<std::string>>(corpus_files(d.corpus));
+  auto next_file = std::make_shared<size_t>(0);
+  auto in = std::make_shared<std::ifstream>();
+  return [files, next_file, in](std::string& sentence) {
+    while (true) {
+      while (std::getline(*in, sentence))
+        if (sentence.find_first_not_of(" \t\r") != std::string::npos) return true;
+      if (*next_file == files->size()) return false;
+      *in = std::ifstream((*files)[(*next_file)++], std::ios::binary);
+    }
+  };
+}
+
+}  // namespace
+
+std::vector<int64_t> ByteTokenizer::encode(const std::string& text) const {
+  std::vector<int64_t> ids(text.size());
+  for (size_t i = 0; i < text.size(); ++i) ids[i] = static_cast<unsigned char>(text[i]);
+  return ids;
+}
+
+std::string ByteTokenizer::decode(const std::vector<int64_t>& ids) const {
+  std::string s(ids.size(), '\0');
+  for (size_t i = 0; i < ids.size(); ++i) s[i] = static_cast<char>(ids[i] & 0xFF);
+  return s;
+}
+
+std::unique_ptr<Tokenizer> open_run_tokenizer(const Experiment& e, const std::string& run_dir, const Log& log) {
+  if (e.model.tokenizer == "byte") return std::make_unique<ByteTokenizer>();
+  const std::string path = run_dir + "/tokenizer.model";
+  if (!std::filesystem::exists(path)) {
+    log("training a " + std::to_string(e.model.vocab_size) + "-piece BPE tokenizer on " +
+        (e.data.task == "text" ? e.data.corpus : std::to_string(kSyntheticSentences) + " " + e.data.task + " examples"));
+    const auto start = std::chrono::steady_clock::now();
+    train_bpe(run_corpus(e.data), e.model.vocab_size, path, int(std::max(1u, std::thread::hardware_concurrency())));
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f", secs);
+    log(std::string("tokenizer trained in ") + took + " s: " + path);
+  }
+  return open_bpe_tokenizer(path);
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,211 @@
+// Pins the text pipeline: the BPE tokenizer trained on the run's corpus is lossless and
+// compresses it; the token cache tokenizes once, maps the files and rebuilds when the corpus
+// changes; bucketing keeps padding small where random batching does not; a run on a text
+// corpus with a BPE tokenizer trains and leaves its tokenizer and cache in the run directory.
+#include "gpu/bpe_tokenizer.h"
+#include "gpu/text_data.h"
+#include "gpu/token_cache.h"
+#include "tests/gpu/short_run.h"
+#include "tests/support/test_dirs.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+
+using namespace r1wb;
+using namespace r1wb::gpu;
+using r1wb::testing::TempDir;
+
+namespace {
+
+// Paragraphs of made-up English from a small vocabulary, 1 to `max_sentences` sentences each,
+// so documents differ in length by more than an order of magnitude.
+std::vector<std::string> make_documents(int n, int max_sentences, uint64_t seed) {
+  static const std::vector<std::string> words = {
+      "the", "expert", "router", "sends", "each", "token", "to", "two", "of", "eight", "experts", "and",
+      "balance", "loss", "keeps", "load", "even", "attention", "heads", "look", "back", "over", "sequence",
+      "model", "learns", "reasoning", "steps", "before", "answer", "curriculum", "raises", "difficulty",
+      "when", "falls", "below", "threshold", "gradient", "optimizer", "updates", "weights", "with", "decay"};
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> docs;
+  for (int d = 0; d < n; ++d) {
+    std::string doc;
+    const int sentences = 1 + int(rng() % max_sentences);
+    for (int s = 0; s < sentences; ++s) {
+      const int len = 4 + int(rng() % 8);
+      for (int w = 0; w < len; ++w) doc += (w ? " " : "") + words[rng() % words.size()];
+      doc += ". " + std::to_string(rng() % 1000) + (s % 3 == 2 ? "\n" : " ");
+    }
+    if (doc.back() != '\n') doc += '\n';
+    docs.push_back(doc);
+  }
+  return docs;
+}
+
+void write_corpus(const std::filesystem::path& file, const std::vector<std::string>& docs) {
+  std::ofstream f(file);
+  for (const auto& d : docs) f << d << "\n";  // a blank line ends each document
+}
+
+SentenceSource lines_of(const std::vector<std::string>& docs) {
+  auto i = std::make_shared<size_t>(0);
+  return [&docs, i](std::string& s) {
+    if (*i == docs.size()) return false;
+    s = docs[(*i)++];
+    return true;
+  };
+}
+
+Experiment text_experiment(const std::string& corpus, const std::string& packing, int seq_len, int batch) {
+  auto r = parse_experiment(nlohmann::json{{"data", {{"task", "text"}, {"corpus", corpus}, {"packing", packing},
+                                                     {"seq_len", seq_len}}},
+                                           {"model", {{"max_seq_len", seq_len}}},
+                                           {"train", {{"batch_size", batch}}}}
+                                .dump());
+  EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  return r.experiment;
+}
+
+}  // namespace
+
+TEST(BpeTokenizer, TrainedOnTheCorpusIsLosslessAndShorterThanBytes) {
+  TempDir dir;
+  const auto docs = make_documents(400, 6, 1);
+  const auto model = (dir.path / "tokenizer.model").string();
+  train_bpe(lines_of(docs), 400, model, 2);
+  auto tokenizer = open_bpe_tokenizer(model);
+  const Tokenizer& bpe = *tokenizer;
+  EXPECT_EQ(bpe.vocab_size(), 400);
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "tokenizer.vocab"));
+  size_t bytes = 0, tokens = 0;
+  for (const auto& d : docs) {
+    const auto ids = bpe.encode(d);
+    ASSERT_EQ(bpe.decode(ids), d);
+    bytes += d.size(), tokens += ids.size();
+  }
+  EXPECT_LT(double(tokens), 0.5 * double(bytes)) << tokens << " tokens for " << bytes << " bytes";
+  // Text it never saw still round-trips (byte fallback), whitespace and all.
+  const std::string unseen = "  Ünïcode ✓\ttabs,  double  spaces\n\nand 98765\n";
+  EXPECT_EQ(bpe.decode(bpe.encode(unseen)), unseen);
+  EXPECT_EQ(bpe.encode("98765").size(), 5u) << "digits are split one per token";
+}
+
+TEST(BpeTokenizer, AVocabularyTooSmallForTheCorpusNamesTheField) {
+  TempDir dir;
+  const auto docs = make_documents(50, 3, 2);
+  try {
+    train_bpe(lines_of(docs), 256, (dir.path / "t.model").string(), 1);
+    FAIL() << "256 pieces cannot hold 256 bytes, 3 control tokens and the corpus's characters";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("model.vocab_size: 256"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "t.model"));
+}
+
+TEST(TokenCache, TokenizesOnceMapsTheFilesAndRebuildsWhenTheCorpusChanges) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path / "corpus");
+  const auto a = make_documents(30, 4, 3), b = make_documents(20, 4, 4);
+  write_corpus(dir.path / "corpus" / "a.txt", a);
+  write_corpus(dir.path / "corpus" / "b.txt", b);
+  ByteTokenizer bytes;
+  const auto files = corpus_files((dir.path / "corpus").string());
+  ASSERT_EQ(files.size(), 2u);
+  const auto cache_dir = (dir.path / "cache").string();
+  {
+    TokenCache cache(files, bytes, cache_dir, [](const std::string&) {});
+    EXPECT_TRUE(cache.built());
+    ASSERT_EQ(cache.documents(), a.size() + b.size());
+    for (uint64_t d = 0; d < cache.documents(); ++d) {
+      const std::vector<int64_t> ids(cache.tokens() + cache.doc_begin(d), cache.tokens() + cache.doc_end(d));
+      EXPECT_EQ(bytes.decode(ids), (d < a.size() ? a[d] : b[d - a.size()]) + "\n") << "document " << d;
+    }
+  }
+  {
+    TokenCache again(files, bytes, cache_dir, [](const std::string&) {});
+    EXPECT_FALSE(again.built()) << "an unchanged corpus is not tokenized again";
+    EXPECT_EQ(again.documents(), a.size() + b.size());
+  }
+  write_corpus(dir.path / "corpus" / "b.txt", make_documents(25, 4, 5));
+  TokenCache changed(files, bytes, cache_dir, [](const std::string&) {});
+  EXPECT_TRUE(changed.built());
+  EXPECT_EQ(changed.documents(), a.size() + 25);
+}
+
+TEST(TokenCache, AMissingCorpusNamesTheFieldAndThePath) {
+  try {
+    corpus_files("/nonexistent/corpus.txt");
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_EQ(std::string(e.what()), "data.corpus: \"/nonexistent/corpus.txt\" does not exist");
+  }
+}
+
+TEST(TextData, BucketingKeepsPaddingSmallWhereRandomBatchesDoNot) {
+  TempDir dir;
+  write_corpus(dir.path / "corpus.txt", make_documents(600, 12, 6));
+  ByteTokenizer bytes;
+  std::map<std::string, double> padding;
+  for (const std::string packing : {"pack", "bucket", "pad"}) {
+    auto e = text_experiment((dir.path / "corpus.txt").string(), packing, 256, 8);
+    auto cache = std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes, (dir.path / "cache").string(),
+                                              [](const std::string&) {});
+    TextData data(e.data, 8, 1, std::move(cache));
+    const int batches = packing == "pack" ? 20 : int(data.rows() / 8);  // one epoch
+    int64_t pad = 0, positions = 0;
+    for (int step = 1; step <= batches; ++step) {
+      const auto b = data.batch(step, 0, {1.0});
+      ASSERT_EQ(b.input.size(0), 8);
+      ASSERT_LE(b.input.size(1), 256);
+      // Targets are the inputs shifted by one wherever the mask is on; padding is masked off.
+      auto in = b.input.narrow(1, 1, b.input.size(1) - 1), tg = b.target.narrow(1, 0, b.target.size(1) - 1);
+      auto both = b.mask.narrow(1, 1, b.mask.size(1) - 1).to(torch::kBool);
+      EXPECT_TRUE(torch::equal(in.masked_select(both), tg.masked_select(both)));
+      EXPECT_EQ(b.padding, b.mask.numel() - b.mask.sum().item<int64_t>());
+      pad += b.padding, positions += b.mask.numel();
+    }
+    EXPECT_TRUE(torch::equal(data.batch(3, 0, {1.0}).input, data.batch(3, 0, {1.0}).input)) << "reproducible";
+    padding[packing] = double(pad) / double(positions);
+    std::printf("[ figures  ] %s: padding %.1f %% of %lld positions\n", packing.c_str(), 100 * padding[packing],
+                (long long)positions);
+  }
+  EXPECT_EQ(padding["pack"], 0.0);
+  EXPECT_LT(padding["bucket"], 0.05);
+  EXPECT_GT(padding["pad"], 0.2);
+  EXPECT_LT(10 * padding["bucket"], padding["pad"]);
+}
+
+TEST(TextData, ACorpusShorterThanARowIsRefusedWithItsSize) {
+  TempDir dir;
+  write_corpus(dir.path / "tiny.txt", {"just a few words\n"});
+  auto e = text_experiment((dir.path / "tiny.txt").string(), "pack", 64, 2);
+  ByteTokenizer bytes;
+  try {
+    TextData data(e.data, 2, 1, std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes,
+                                                             (dir.path / "c").string(), [](const std::string&) {}));
+    FAIL();
+  } catch (const std::exception& ex) {
+    EXPECT_EQ(std::string(ex.what()), "data.corpus: 18 tokens are fewer than data.seq_len + 1 (65)");
+  }
+}
+
+TEST(TextRun, BpeOnACorpusTrainsAndKeepsTokenizerAndCacheInTheRunDirectory) {
+  TempDir dir;
+  write_corpus(dir.path / "corpus.txt", make_documents(300, 8, 7));
+  auto doc = r1wb::testing::tiny_moe_doc(60, 0, 10);
+  doc["data"] = {{"task", "text"}, {"corpus", (dir.path / "corpus.txt").string()}, {"packing", "bucket"},
+                 {"seq_len", 64}};
+  doc["model"]["tokenizer"] = "bpe";
+  doc["model"]["vocab_size"] = 384;
+  doc["curriculum"]["mode"] = "none";
+  doc["telemetry"]["probe_every"] = 60;
+  const auto run = dir.path / "run";
+  std::filesystem::create_directories(run);
+  auto r = r1wb::testing::short_run(doc, run);
+  std::printf("[ figures  ] bpe text run: loss %.3f (steps 1-5) -> %.3f (56-60)\n", r.first_loss, r.last_loss);
+  EXPECT_LT(r.last_loss, 0.75 * r.first_loss);
+  EXPECT_TRUE(std::filesystem::exists(run / "tokenizer.model"));
+  EXPECT_TRUE(std::filesystem::exists(run / "tokenizer.vocab"));
+  EXPECT_TRUE(std::filesystem::exists(run / "token_cache" / "tokens.u32"));
+}
