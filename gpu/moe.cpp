@@ -88,7 +88,12 @@ MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
   out.dropped_frac = torch::full({}, double(assigned - total_kept) / double(std::max<int64_t>(assigned, 1)));
   out.entropy = r.entropy.mean();
   out.experts = r.experts.masked_fill(~r.active, -1);
-  out.aux_loss = batch_balance_loss(r, counts_f);
+  auto batch_counts = counts_f;
+  if (count_reducer && is_training()) {
+    batch_counts = counts_f.clone();
+    count_reducer(batch_counts);
+  }
+  out.aux_loss = batch_balance_loss(r, batch_counts);
   out.router_loss = cfg.aux_loss_weight * out.aux_loss;
   if (cfg.seq_aux_loss_weight > 0)
     out.router_loss = out.router_loss + cfg.seq_aux_loss_weight * sequence_balance_loss(r, E, seq_len);

@@ -22,6 +22,8 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <functional>
+
 namespace r1wb::gpu {
 
 struct MoeOutput {
@@ -51,6 +53,10 @@ class MoeImpl : public torch::nn::Module {
   //! The counts update_bias() will use (undefined before the first training forward); data
   //! parallel ranks sum them so the bias sees the whole batch.
   torch::Tensor& pending_counts() { return pending_counts_; }
+  //! Data parallel: sums a rank's assignment counts over all ranks, in place. Set, the
+  //! batch-level balance loss of a training forward takes f_i from the global batch (P_i
+  //! stays this rank's; the ranks' summed gradients are then the global loss's).
+  std::function<void(torch::Tensor&)> count_reducer;
 
   MoeConfig cfg;
   torch::nn::Linear router{nullptr};  // d_model -> experts

@@ -155,6 +155,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   DataParallel* dp = o.data_parallel;
   const bool lead = !dp || dp->rank() == 0;  // only the lead rank writes checkpoints and prepares data
   auto [tokenizer, data] = open_data(dp);
+  if (dp) model_->set_count_reducer([dp](torch::Tensor& counts) { dp->sum({counts}); });
 
   const int64_t end = o.stop_after_step > 0 ? std::min<int64_t>(o.stop_after_step, t.steps) : t.steps;
   auto params = model_->parameters();

@@ -107,6 +107,12 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
   return out;
 }
 
+void TransformerLMImpl::set_count_reducer(const std::function<void(torch::Tensor&)>& reducer) {
+  for (auto& m : *blocks)
+    if (auto moe = m->as<Block>()->moe) moe->count_reducer = reducer;
+  if (mtp_block && mtp_block->moe) mtp_block->moe->count_reducer = reducer;
+}
+
 void TransformerLMImpl::set_recompute_layers(int n) {
   for (auto& m : *blocks) {
     auto block = m->as<Block>();

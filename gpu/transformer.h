@@ -72,6 +72,8 @@ class TransformerLMImpl : public torch::nn::Module {
   //! Recompute activations in backward for the first n blocks; n > n_layers includes the
   //! MTP block (train.recompute_layers).
   void set_recompute_layers(int n);
+  //! Every MoE block's count_reducer (data parallel: the batch-level loss over the global batch).
+  void set_count_reducer(const std::function<void(torch::Tensor&)>& reducer);
   //! Aux-loss-free balancing: every MoE block applies the bias update of the last step.
   void update_expert_bias();
   //! Every MoE block's pending assignment counts (see MoeImpl::pending_counts).

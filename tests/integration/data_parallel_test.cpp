@@ -27,10 +27,11 @@ std::map<int64_t, std::map<std::string, double>> metrics(const fs::path& run_dir
 
 TEST(DataParallel, TwoRanksMatchOneProcessOnTheSameGlobalBatch) {
   TempDir t;
-  // The batch-level balance loss is a statistic of each rank's rows, so it is off here;
-  // everything else (LM loss, MoE dispatch, AdamW, clipping) must match exactly.
+  // Everything must match: LM loss, MoE dispatch, the batch-level balance loss (its f_i over
+  // the global batch), the sequence-wise loss, AdamW, clipping.
   auto doc = r1wb::testing::tiny_moe_doc(30, 0, 1);
-  doc["model"]["moe"]["aux_loss_weight"] = 0.0;
+  doc["model"]["moe"]["aux_loss_weight"] = 0.05;
+  doc["model"]["moe"]["seq_aux_loss_weight"] = 0.01;
   const auto config = t.path / "experiment.json";
   std::ofstream(config) << doc.dump(2);
   std::string err;
@@ -41,13 +42,16 @@ TEST(DataParallel, TwoRanksMatchOneProcessOnTheSameGlobalBatch) {
       << err;
   const auto one = metrics(t.path / "one"), two = metrics(t.path / "two");
   ASSERT_EQ(one.size(), 30u);
-  double worst = 0;
+  double worst = 0, worst_aux = 0;
   for (int64_t step = 1; step <= 30; ++step) {
     ASSERT_TRUE(two.count(step)) << "step " << step;
     worst = std::max(worst, std::abs(one.at(step).at("train/loss") - two.at(step).at("train/loss")));
+    worst_aux = std::max(worst_aux, std::abs(one.at(step).at("train/aux_loss") - two.at(step).at("train/aux_loss")));
   }
-  std::printf("[ info ] largest loss difference over 30 steps, 1 vs 2 processes: %.2e\n", worst);
+  std::printf("[ info ] largest difference over 30 steps, 1 vs 2 processes: loss %.2e, aux loss %.2e\n", worst,
+              worst_aux);
   EXPECT_LE(worst, 1e-4);
+  EXPECT_LE(worst_aux, 1e-4);
   EXPECT_EQ(two.at(30).at("dp/max_weight_diff"), 0.0) << "weights identical across ranks";
   EXPECT_EQ(two.at(30).at("dp/max_grad_diff"), 0.0) << "gradients identical across ranks";
   EXPECT_TRUE(fs::exists(t.path / "two" / "checkpoints" / "step-30")) << "rank 0 writes the checkpoint";
