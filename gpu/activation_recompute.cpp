@@ -50,7 +50,10 @@ class Recompute : public torch::autograd::Function<Recompute> {
 std::vector<torch::Tensor> recompute_in_backward(const torch::Tensor& x, const BlockFn& run, BlockFn rerun) {
   // A custom function's outputs need grad only through its tensor inputs; with an input that
   // needs none, the parameters' gradients would be lost, so keep the activations instead.
-  if (!x.requires_grad()) return rerun(x);
+  if (!x.requires_grad()) {
+    torch::AutoGradMode grad_on(true);
+    return run(x);
+  }
   auto r = c10::make_intrusive<Rerun>();
   r->fn = std::move(rerun);
   r->precision = AutocastScope::active_precision(x.device());

@@ -20,7 +20,8 @@ using BlockFn = std::function<std::vector<torch::Tensor>(const torch::Tensor& x)
 //! by one backward node. That node calls rerun(x) (gradients on) and back-propagates through
 //! it. run and rerun must compute the same outputs; side effects (statistics, counters)
 //! belong in run only. Outputs must be defined floating-point tensors. When x needs no
-//! gradient, rerun(x) is simply called (nothing would carry the parameters' gradients).
+//! gradient, run(x) is called with gradients on and its activations kept (a custom
+//! function's node would carry no gradient to the parameters).
 std::vector<torch::Tensor> recompute_in_backward(const torch::Tensor& x, const BlockFn& run, BlockFn rerun);
 
 }  // namespace r1wb::gpu

@@ -53,6 +53,7 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   auto tokenizer = open_run_tokenizer(e, scratch.string(), log);
   auto data = open_training_data(e, *tokenizer, scratch.string(), log);
   const auto mix = data->uniform_mix();
+  reset_peak_host_memory();  // the peak printed is the training steps', not the data preparation's
   int64_t timed_tokens = 0;
 
   BenchResult r;

@@ -53,9 +53,10 @@ std::unique_ptr<Tokenizer> open_bpe_tokenizer(const std::string& model_path) {
   return t;
 }
 
-void train_bpe(const SentenceSource& sentences, int vocab_size, const std::string& model_path, int threads) {
+void train_bpe(const SentenceSource& sentences, int vocab_size, const std::string& model_path, int threads,
+               uint32_t seed) {
   std::string error;
-  if (!plugin().train(sentences, vocab_size, model_path, threads, &error)) throw std::runtime_error(error);
+  if (!plugin().train(sentences, vocab_size, model_path, threads, seed, &error)) throw std::runtime_error(error);
 }
 
 }  // namespace r1wb::gpu

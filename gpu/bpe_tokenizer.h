@@ -24,7 +24,9 @@ std::unique_ptr<Tokenizer> open_bpe_tokenizer(const std::string& model_path);
 
 //! Trains a BPE model of vocab_size pieces on the sentences and writes it to model_path
 //! (atomically) and its pieces, one "id<TAB>piece" line each, to model_path's ".vocab"
-//! sibling for viewers. Throws "model.vocab_size: ..." when SentencePiece refuses the size.
-void train_bpe(const SentenceSource& sentences, int vocab_size, const std::string& model_path, int threads);
+//! sibling for viewers. The same sentences and seed give the same model. Throws
+//! "model.vocab_size: ..." when SentencePiece refuses the size.
+void train_bpe(const SentenceSource& sentences, int vocab_size, const std::string& model_path, int threads,
+               uint32_t seed);
 
 }  // namespace r1wb::gpu

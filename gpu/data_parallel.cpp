@@ -15,6 +15,7 @@ torch::Tensor flatten(const std::vector<torch::Tensor>& tensors) {
 }  // namespace
 
 struct DataParallel::Group {
+  c10::intrusive_ptr<c10d::FileStore> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
 };
 
@@ -22,7 +23,17 @@ DataParallel::DataParallel(int rank, int world, const std::string& rendezvous_fi
   auto store = c10::make_intrusive<c10d::FileStore>(rendezvous_file, world);
   auto options = c10d::ProcessGroupGloo::Options::create();
   options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
-  group_ = std::make_unique<Group>(Group{c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options)});
+  group_ = std::make_unique<Group>(Group{store, c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options)});
+}
+
+void DataParallel::announce(const std::string& key, bool ok) {
+  group_->store->set(key, std::vector<uint8_t>{uint8_t(ok ? 1 : 0)});
+}
+
+bool DataParallel::await(const std::string& key, std::chrono::seconds timeout) {
+  group_->store->wait({key}, std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+  const auto value = group_->store->get(key);
+  return !value.empty() && value[0] == 1;
 }
 
 DataParallel::~DataParallel() = default;

@@ -7,6 +7,7 @@
 #pragma once
 #include <torch/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,11 @@ class DataParallel {
   double max_difference(const std::vector<torch::Tensor>& tensors);
   //! True on every rank when `flag` is true on any.
   bool any(bool flag);
+  //! Rank 0 tells the other ranks how work they wait on (data preparation) ended.
+  void announce(const std::string& key, bool ok);
+  //! Waits up to `timeout` for rank 0's announcement of `key` (not a collective, so not
+  //! bound by the group's 30-minute operation timeout); false when it failed.
+  bool await(const std::string& key, std::chrono::seconds timeout);
 
  private:
   struct Group;  // the c10d process group, kept out of this header

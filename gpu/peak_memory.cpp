@@ -19,4 +19,6 @@ double peak_host_memory_mb() {
   return 0;
 }
 
+void reset_peak_host_memory() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
 }  // namespace r1wb::gpu

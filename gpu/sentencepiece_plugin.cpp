@@ -65,7 +65,8 @@ void write_atomically(const std::string& path, const std::string& bytes) {
 }
 
 void train(const std::function<bool(std::string&)>& sentences, int vocab_size, const std::string& model_path,
-           int threads) {
+           int threads, uint32_t seed) {
+  sentencepiece::SetRandomGeneratorSeed(seed);  // the sentence sampling of large corpora
   const std::unordered_map<std::string, std::string> args{
       {"model_type", "bpe"},
       {"vocab_size", std::to_string(vocab_size)},
@@ -107,9 +108,10 @@ extern "C" r1wb::gpu::Tokenizer* r1wb_sentencepiece_open(const std::string& mode
 }
 
 extern "C" bool r1wb_sentencepiece_train(const std::function<bool(std::string&)>& sentences, int vocab_size,
-                                         const std::string& model_path, int threads, std::string* error) {
+                                         const std::string& model_path, int threads, uint32_t seed,
+                                         std::string* error) {
   try {
-    r1wb::gpu::train(sentences, vocab_size, model_path, threads);
+    r1wb::gpu::train(sentences, vocab_size, model_path, threads, seed);
     return true;
   } catch (const std::exception& e) {
     *error = e.what();

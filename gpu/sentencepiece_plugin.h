@@ -13,5 +13,5 @@ extern "C" {
 r1wb::gpu::Tokenizer* r1wb_sentencepiece_open(const std::string& model_path, std::string* error);
 //! Trains and writes model_path and its .vocab; false on failure.
 bool r1wb_sentencepiece_train(const std::function<bool(std::string&)>& sentences, int vocab_size,
-                              const std::string& model_path, int threads, std::string* error);
+                              const std::string& model_path, int threads, uint32_t seed, std::string* error);
 }

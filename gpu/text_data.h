@@ -4,9 +4,10 @@
 //           random offset: documents run into each other and nothing is padded
 //   bucket  each row is one document, or a seq_len + 1 piece of a longer one; rows of similar
 //           length form a batch, which is as wide as its longest row, so padding stays small
-//   pad     rows as in bucket, batched in shuffled order: the padding bucketing avoids
-// The loss is taken on every real token. Rows of bucket and pad are visited once per epoch,
-// the epoch's order a function of data.seed and the epoch.
+//   pad     rows as in bucket, batched at random: the padding bucketing avoids
+// The loss is taken on every real token. An epoch of bucket or pad visits every row at most
+// once (the rows that do not fill a last batch wait, and differ from epoch to epoch); its
+// arrangement is a function of data.seed and the epoch, so a resumed run sees the same batches.
 #pragma once
 #include "gpu/token_cache.h"
 #include "gpu/training_data.h"
@@ -33,8 +34,12 @@ class TextData : public TrainingData {
 
   int batch_size_, grad_accum_;
   std::unique_ptr<TokenCache> cache_;
-  std::vector<Piece> pieces_;  // bucket: sorted by length; pad: shuffled once
-  mutable std::vector<uint64_t> epoch_order_;  // group order of the epoch last asked for
+  //! Lays out epoch `epoch` in epoch_rows_ and epoch_order_ (kept until another is asked for).
+  void arrange(uint64_t epoch) const;
+
+  std::vector<Piece> pieces_;  // bucket: sorted by length
+  mutable std::vector<uint64_t> epoch_rows_;   // row r of the epoch's layout is pieces_[epoch_rows_[r]]
+  mutable std::vector<uint64_t> epoch_order_;  // the epoch's groups (of batch_size rows) in visiting order
   mutable uint64_t epoch_ = 0;
 };
 

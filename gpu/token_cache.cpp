@@ -58,7 +58,9 @@ void build(const std::vector<std::string>& files, const Tokenizer& tokenizer, co
   auto last_report = start;
   const int64_t end_id = tokenizer.document_end();
   std::vector<uint32_t> ids32;
-  for_each_document(files, [&](const std::string& doc) {
+  DocumentReader reader(files);
+  std::string doc;
+  while (reader.next(doc)) {
     const auto ids = tokenizer.encode(doc);
     ids32.assign(ids.begin(), ids.end());
     ids32.push_back(uint32_t(end_id));
@@ -75,7 +77,7 @@ void build(const std::vector<std::string>& files, const Tokenizer& tokenizer, co
               100.0 * done_bytes / std::max<uint64_t>(total_bytes, 1), rate / 1e6) +
           fmt(", about %.0f s left", (total_bytes - std::min(done_bytes, total_bytes)) / std::max(rate, 1.0)));
     }
-  });
+  }
   if (!tokens.flush() || !docs.flush()) throw std::runtime_error("cannot write the token cache in " + dir);
   tokens.close(), docs.close();
   fs::rename(dir + "/tokens.u32.tmp", dir + "/tokens.u32");
@@ -105,41 +107,38 @@ std::vector<std::string> corpus_files(const std::string& corpus) {
   return files;
 }
 
-void for_each_document(const std::vector<std::string>& files, const std::function<void(const std::string&)>& fn) {
-  for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("data.corpus: cannot read \"" + path + "\"");
-    std::string line, doc;
-    while (std::getline(in, line)) {
-      const bool blank = line.find_first_not_of(" \t\r") == std::string::npos;
-      if (blank) {
-        if (!doc.empty()) fn(doc);
-        doc.clear();
-      } else {
-        doc += line;
-        doc += '\n';
+bool DocumentReader::next(std::string& doc) {
+  doc.clear();
+  while (true) {
+    while (std::getline(in_, line_)) {
+      if (line_.find_first_not_of(" \t\r") == std::string::npos) {
+        if (!doc.empty()) return true;  // a blank line ends the document
+        continue;
       }
+      doc += line_;
+      doc += '\n';
     }
-    if (!doc.empty()) fn(doc);
+    if (!doc.empty()) return true;  // a file's end ends its last document
+    if (next_file_ == files_.size()) return false;
+    in_ = std::ifstream(files_[next_file_], std::ios::binary);
+    if (!in_) throw std::runtime_error("data.corpus: cannot read \"" + files_[next_file_] + "\"");
+    ++next_file_;
   }
 }
 
-TokenCache::Mapping TokenCache::map_file(const std::string& path) {
+TokenCache::Mapping::Mapping(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error("cannot open " + path);
   struct stat st {};
   ::fstat(fd, &st);
-  Mapping m;
-  m.bytes = size_t(st.st_size);
-  if (m.bytes > 0) {
-    m.addr = ::mmap(nullptr, m.bytes, PROT_READ, MAP_SHARED, fd, 0);
-    if (m.addr == MAP_FAILED) {
-      ::close(fd);
-      throw std::runtime_error("cannot map " + path);
-    }
-  }
+  bytes_ = size_t(st.st_size);
+  if (bytes_ > 0) addr_ = ::mmap(nullptr, bytes_, PROT_READ, MAP_SHARED, fd, 0);
   ::close(fd);
-  return m;
+  if (addr_ == MAP_FAILED) throw std::runtime_error("cannot map " + path);
+}
+
+TokenCache::Mapping::~Mapping() {
+  if (addr_ && addr_ != MAP_FAILED) ::munmap(addr_, bytes_);
 }
 
 TokenCache::TokenCache(const std::vector<std::string>& files, const Tokenizer& tokenizer, const std::string& dir,
@@ -149,19 +148,14 @@ TokenCache::TokenCache(const std::vector<std::string>& files, const Tokenizer& t
     build(files, tokenizer, dir, meta, log);
     built_ = true;
   }
-  tokens_map_ = map_file(dir + "/tokens.u32");
-  docs_map_ = map_file(dir + "/docs.u64");
-  tokens_ = static_cast<const uint32_t*>(tokens_map_.addr);
-  docs_ = static_cast<const uint64_t*>(docs_map_.addr);
-  n_tokens_ = tokens_map_.bytes / sizeof(uint32_t);
-  n_docs_ = docs_map_.bytes < sizeof(uint64_t) ? 0 : docs_map_.bytes / sizeof(uint64_t) - 1;
-  if (docs_map_.bytes < sizeof(uint64_t) || docs_[n_docs_] != n_tokens_)
+  tokens_map_ = std::make_unique<Mapping>(dir + "/tokens.u32");
+  docs_map_ = std::make_unique<Mapping>(dir + "/docs.u64");
+  tokens_ = static_cast<const uint32_t*>(tokens_map_->addr());
+  docs_ = static_cast<const uint64_t*>(docs_map_->addr());
+  n_tokens_ = tokens_map_->bytes() / sizeof(uint32_t);
+  n_docs_ = docs_map_->bytes() < sizeof(uint64_t) ? 0 : docs_map_->bytes() / sizeof(uint64_t) - 1;
+  if (docs_map_->bytes() < sizeof(uint64_t) || docs_[n_docs_] != n_tokens_)
     throw std::runtime_error("token cache in " + dir + " is inconsistent (delete the folder to rebuild it)");
-}
-
-TokenCache::~TokenCache() {
-  if (tokens_map_.addr) ::munmap(tokens_map_.addr, tokens_map_.bytes);
-  if (docs_map_.addr) ::munmap(docs_map_.addr, docs_map_.bytes);
 }
 
 }  // namespace r1wb::gpu

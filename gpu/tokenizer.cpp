@@ -15,8 +15,9 @@ namespace r1wb::gpu {
 namespace {
 
 constexpr int kSyntheticSentences = 20000;  // generated examples a synthetic task's BPE learns from
+constexpr size_t kMaxSentenceBytes = 60000;  // below the trainer's max_sentence_length
 
-// The sentences a BPE learns from: the corpus's non-blank lines, or generated examples.
+// The sentences a BPE learns from: the corpus's documents, or generated examples.
 SentenceSource run_corpus(const DataConfig& d) {
   if (d.task != "text") {
     auto rng = std::make_shared<std::mt19937_64>(uint64_t(d.seed) ^ 0x627065);
@@ -29,16 +30,22 @@ SentenceSource run_corpus(const DataConfig& d) {
       return true;
     };
   }
-  auto files = std::make_shared<std::vector<std::string>>(corpus_files(d.corpus));
-  auto next_file = std::make_shared<size_t>(0);
-  auto in = std::make_shared<std::ifstream>();
-  return [files, next_file, in](std::string& sentence) {
-    while (true) {
-      while (std::getline(*in, sentence))
-        if (sentence.find_first_not_of(" \t\r") != std::string::npos) return true;
-      if (*next_file == files->size()) return false;
-      *in = std::ifstream((*files)[(*next_file)++], std::ios::binary);
+  // Whole documents, newlines included, so the pieces learn the text as it will be encoded;
+  // SentencePiece skips sentences over max_sentence_length, so long ones are cut to it.
+  auto reader = std::make_shared<DocumentReader>(corpus_files(d.corpus));
+  return [reader](std::string& sentence) {
+    if (!reader->next(sentence)) return false;
+    if (sentence.size() > kMaxSentenceBytes) {  // at a line end, else at a UTF-8 character start
+      size_t cut = sentence.rfind('\n', kMaxSentenceBytes - 1);
+      if (cut == std::string::npos) {
+        cut = kMaxSentenceBytes;
+        while (cut > 0 && (static_cast<unsigned char>(sentence[cut]) & 0xC0) == 0x80) --cut;
+      } else {
+        ++cut;
+      }
+      sentence.resize(cut);
     }
+    return true;
   };
 }
 
@@ -63,7 +70,8 @@ std::unique_ptr<Tokenizer> open_run_tokenizer(const Experiment& e, const std::st
     log("training a " + std::to_string(e.model.vocab_size) + "-piece BPE tokenizer on " +
         (e.data.task == "text" ? e.data.corpus : std::to_string(kSyntheticSentences) + " " + e.data.task + " examples"));
     const auto start = std::chrono::steady_clock::now();
-    train_bpe(run_corpus(e.data), e.model.vocab_size, path, int(std::max(1u, std::thread::hardware_concurrency())));
+    train_bpe(run_corpus(e.data), e.model.vocab_size, path, int(std::max(1u, std::thread::hardware_concurrency())),
+              uint32_t(e.data.seed));
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     char took[32];
     std::snprintf(took, sizeof took, "%.1f", secs);

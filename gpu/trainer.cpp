@@ -52,20 +52,30 @@ std::pair<std::unique_ptr<Tokenizer>, std::unique_ptr<TrainingData>> Trainer::op
     return std::make_pair(std::move(tokenizer), std::move(data));
   };
   if (!dp) return open();
+  // Rank 0 may train a tokenizer and tokenize a large corpus first: the others wait on a
+  // store key (hours allowed), then every rank opens, and one collective tells all of them
+  // whether any rank failed, so no rank is left alone in the first training collective.
+  decltype(open()) opened;
+  std::exception_ptr failed;
   if (dp->rank() == 0) {
-    decltype(open()) opened;
-    std::exception_ptr failed;
     try {
       opened = open();
     } catch (...) {
       failed = std::current_exception();
     }
-    dp->any(bool(failed));  // releases the waiting ranks
-    if (failed) std::rethrow_exception(failed);
-    return opened;
+    dp->announce("data_prepared", !failed);
+  } else if (!dp->await("data_prepared", std::chrono::hours(24))) {
+    failed = std::make_exception_ptr(std::runtime_error("rank 0 could not prepare the data (its log says why)"));
+  } else {
+    try {
+      opened = open();
+    } catch (...) {
+      failed = std::current_exception();
+    }
   }
-  if (dp->any(false)) throw std::runtime_error("rank 0 could not prepare the data (its log says why)");
-  return open();
+  if (dp->any(bool(failed)) && !failed) throw std::runtime_error("another rank could not open the data");
+  if (failed) std::rethrow_exception(failed);
+  return opened;
 }
 
 wire::Snapshot Trainer::bias_snapshot(int64_t step) {
@@ -155,7 +165,12 @@ TrainResult Trainer::run(const TrainOptions& o) {
   DataParallel* dp = o.data_parallel;
   const bool lead = !dp || dp->rank() == 0;  // only the lead rank writes checkpoints and prepares data
   auto [tokenizer, data] = open_data(dp);
+  reset_peak_host_memory();  // perf/peak_memory_mb is training's, not the data preparation's
   if (dp) model_->set_count_reducer([dp](torch::Tensor& counts) { dp->sum({counts}); });
+  struct ClearReducer {  // the reducer points at dp, which the caller owns: gone after run()
+    TransformerLM& model;
+    ~ClearReducer() { model->set_count_reducer({}); }
+  } clear_reducer{model_};
 
   const int64_t end = o.stop_after_step > 0 ? std::min<int64_t>(o.stop_after_step, t.steps) : t.steps;
   auto params = model_->parameters();

@@ -31,12 +31,29 @@ torch::Tensor BlockImpl::attention_weights() const { return mla ? mla->last_weig
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, LMOutput& out) {
   std::vector<torch::Tensor> parts;
   if (recompute && torch::GradMode::is_enabled()) {
-    auto run = [&](const torch::Tensor& in) { return forward_parts(in, &out.moe); };
-    auto rerun = [this](const torch::Tensor& in) {
-      // The first run took the step's assignment counts; the rerun must not add them again.
-      torch::Tensor counts = moe ? moe->pending_counts() : torch::Tensor();
+    // The rerun must compute what the first run did without its side effects: the step's
+    // assignment counts were taken once, and the data-parallel count reduction (a collective)
+    // ran once; the rerun replays its result instead of calling it again.
+    auto reduced = std::make_shared<torch::Tensor>();
+    auto run = [&](const torch::Tensor& in) {
+      std::function<void(torch::Tensor&)> reducer = moe ? moe->count_reducer : nullptr;
+      if (reducer)
+        moe->count_reducer = [&](torch::Tensor& counts) {
+          reducer(counts);
+          *reduced = counts.clone();
+        };
+      auto first = forward_parts(in, &out.moe);
+      if (reducer) moe->count_reducer = reducer;
+      return first;
+    };
+    auto rerun = [this, reduced](const torch::Tensor& in) {
+      if (!moe) return forward_parts(in, nullptr);
+      torch::Tensor counts = moe->pending_counts();
+      auto reducer = moe->count_reducer;
+      if (reducer) moe->count_reducer = [reduced](torch::Tensor& c) { c.copy_(*reduced); };
       auto again = forward_parts(in, nullptr);
-      if (moe) moe->pending_counts() = counts;
+      moe->pending_counts() = counts;
+      moe->count_reducer = reducer;
       return again;
     };
     parts = recompute_in_backward(x, run, rerun);

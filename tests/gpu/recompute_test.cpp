@@ -90,9 +90,9 @@ TEST(Recompute, RerunUsesTheForwardsAutocastSetting) {
   expect_same(forward_backward(e, 0, "bf16"), forward_backward(e, e.model.n_layers + 1, "bf16"), 1e-6);
 }
 
-TEST(Recompute, LeavesOneGraphNodePerRecomputedBlock) {
-  // The memory recompute saves is the tensors the blocks' graph nodes would hold; count the
-  // nodes reachable from the loss (the peak-memory figures are in the README, from bench).
+TEST(Recompute, CollapsesEachRecomputedBlocksGraphIntoOneNode) {
+  // What recompute saves is the tensors the blocks' graph nodes would hold; count the nodes
+  // reachable from the loss (the memory figures are in the README, from r1wb-run bench).
   auto graph_nodes = [](int recompute_layers) {
     auto e = model_with_every_side_output();
     torch::manual_seed(3);

@@ -69,33 +69,46 @@ Experiment text_experiment(const std::string& corpus, const std::string& packing
 
 }  // namespace
 
-TEST(BpeTokenizer, TrainedOnTheCorpusIsLosslessAndShorterThanBytes) {
+TEST(BpeTokenizer, TrainedOnTheRunsCorpusIsLosslessAndShorterThanBytes) {
   TempDir dir;
   const auto docs = make_documents(400, 6, 1);
-  const auto model = (dir.path / "tokenizer.model").string();
-  train_bpe(lines_of(docs), 400, model, 2);
-  auto tokenizer = open_bpe_tokenizer(model);
+  write_corpus(dir.path / "corpus.txt", docs);
+  auto e = text_experiment((dir.path / "corpus.txt").string(), "pack", 64, 4);
+  e.model.tokenizer = "bpe";
+  e.model.vocab_size = 400;
+  std::vector<std::string> log;
+  auto tokenizer = open_run_tokenizer(e, dir.path.string(), [&](const std::string& l) { log.push_back(l); });
   const Tokenizer& bpe = *tokenizer;
   EXPECT_EQ(bpe.vocab_size(), 400);
   EXPECT_TRUE(std::filesystem::exists(dir.path / "tokenizer.vocab"));
+  ASSERT_EQ(log.size(), 2u) << "a line when training starts and one when it ends";
   size_t bytes = 0, tokens = 0;
   for (const auto& d : docs) {
     const auto ids = bpe.encode(d);
     ASSERT_EQ(bpe.decode(ids), d);
     bytes += d.size(), tokens += ids.size();
   }
-  EXPECT_LT(double(tokens), 0.5 * double(bytes)) << tokens << " tokens for " << bytes << " bytes";
+  std::printf("[ figures  ] bpe 400 pieces: %zu tokens for %zu bytes\n", tokens, bytes);
+  EXPECT_LT(double(tokens), 0.5 * double(bytes));
+  // Trained on whole documents, a newline is a piece of its own, not a byte fallback.
+  const auto newline = bpe.encode("\n");
+  ASSERT_EQ(newline.size(), 1u);
+  EXPECT_EQ(bpe.piece(newline[0]).rfind("<0x", 0), std::string::npos) << bpe.piece(newline[0]);
   // Text it never saw still round-trips (byte fallback), whitespace and all.
   const std::string unseen = "  Ünïcode ✓\ttabs,  double  spaces\n\nand 98765\n";
   EXPECT_EQ(bpe.decode(bpe.encode(unseen)), unseen);
   EXPECT_EQ(bpe.encode("98765").size(), 5u) << "digits are split one per token";
+  // A second open finds the model in the run directory and trains nothing.
+  auto again = open_run_tokenizer(e, dir.path.string(), [&](const std::string& l) { log.push_back(l); });
+  EXPECT_EQ(log.size(), 2u);
+  EXPECT_EQ(again->fingerprint(), bpe.fingerprint());
 }
 
 TEST(BpeTokenizer, AVocabularyTooSmallForTheCorpusNamesTheField) {
   TempDir dir;
   const auto docs = make_documents(50, 3, 2);
   try {
-    train_bpe(lines_of(docs), 256, (dir.path / "t.model").string(), 1);
+    train_bpe(lines_of(docs), 256, (dir.path / "t.model").string(), 1, 0);
     FAIL() << "256 pieces cannot hold 256 bytes, 3 control tokens and the corpus's characters";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("model.vocab_size: 256"), std::string::npos) << e.what();
@@ -165,7 +178,11 @@ TEST(TextData, BucketingKeepsPaddingSmallWhereRandomBatchesDoNot) {
       EXPECT_EQ(b.padding, b.mask.numel() - b.mask.sum().item<int64_t>());
       pad += b.padding, positions += b.mask.numel();
     }
-    EXPECT_TRUE(torch::equal(data.batch(3, 0, {1.0}).input, data.batch(3, 0, {1.0}).input)) << "reproducible";
+    // A resumed run builds a fresh TextData and may ask for any step first.
+    TextData fresh(e.data, 8, 1, std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes,
+                                                              (dir.path / "cache").string(), [](const std::string&) {}));
+    for (int step : {batches + 3, 2, 2 * batches + 1})
+      EXPECT_TRUE(torch::equal(fresh.batch(step, 0, {1.0}).input, data.batch(step, 0, {1.0}).input)) << "step " << step;
     padding[packing] = double(pad) / double(positions);
     std::printf("[ figures  ] %s: padding %.1f %% of %lld positions\n", packing.c_str(), 100 * padding[packing],
                 (long long)positions);
@@ -174,6 +191,22 @@ TEST(TextData, BucketingKeepsPaddingSmallWhereRandomBatchesDoNot) {
   EXPECT_LT(padding["bucket"], 0.05);
   EXPECT_GT(padding["pad"], 0.2);
   EXPECT_LT(10 * padding["bucket"], padding["pad"]);
+}
+
+TEST(TextData, EveryTokenPairOfALongDocumentIsATargetOnce) {
+  TempDir dir;
+  const auto docs = make_documents(5, 40, 8);  // documents of thousands of bytes, seq_len 64
+  write_corpus(dir.path / "long.txt", docs);
+  ByteTokenizer bytes;
+  for (const std::string packing : {"bucket", "pad"}) {
+    auto e = text_experiment((dir.path / "long.txt").string(), packing, 64, 1);
+    TextData data(e.data, 1, 1, std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes,
+                                                             (dir.path / "c").string(), [](const std::string&) {}));
+    int64_t targets = 0, expected = 0;
+    for (const auto& d : docs) expected += int64_t(d.size());  // document + its end token, minus one
+    for (size_t step = 1; step <= data.rows(); ++step) targets += data.batch(int64_t(step), 0, {1.0}).mask.sum().item<int64_t>();
+    EXPECT_EQ(targets, expected) << packing;
+  }
 }
 
 TEST(TextData, ACorpusShorterThanARowIsRefusedWithItsSize) {

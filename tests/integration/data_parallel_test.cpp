@@ -58,6 +58,33 @@ TEST(DataParallel, TwoRanksMatchOneProcessOnTheSameGlobalBatch) {
   EXPECT_FALSE(fs::exists(t.path / "two" / "ranks" / "rank-1" / "checkpoints"));
 }
 
+TEST(DataParallel, RecomputedBlocksReplayTheGlobalCountsInsteadOfReducingAgain) {
+  // With recompute, backward reruns each MoE block; the rerun must use the global counts the
+  // first run reduced (the same loss, so the same gradients) and call no extra collective.
+  TempDir t;
+  auto doc = r1wb::testing::tiny_moe_doc(10, 0, 1);
+  doc["model"]["moe"]["aux_loss_weight"] = 0.05;
+  doc["train"]["warmup_steps"] = 2;
+  const auto plain = t.path / "plain.json", recompute = t.path / "recompute.json";
+  std::ofstream(plain) << doc.dump(2);
+  doc["train"]["recompute_layers"] = 2;
+  std::ofstream(recompute) << doc.dump(2);
+  std::string err;
+  ASSERT_EQ(run_runner({"train", plain.string(), "--run-dir", (t.path / "one").string(), "--no-stream"}, t.path, &err), 0)
+      << err;
+  ASSERT_EQ(run_runner({"train", recompute.string(), "--run-dir", (t.path / "two").string(), "--nproc", "2",
+                        "--no-stream"}, t.path, &err), 0)
+      << err;
+  const auto one = metrics(t.path / "one"), two = metrics(t.path / "two");
+  double worst = 0;
+  for (int64_t step = 1; step <= 10; ++step) {
+    ASSERT_TRUE(two.count(step)) << "step " << step;
+    worst = std::max(worst, std::abs(one.at(step).at("train/loss") - two.at(step).at("train/loss")));
+  }
+  EXPECT_LE(worst, 1e-4);
+  EXPECT_EQ(two.at(10).at("dp/max_weight_diff"), 0.0);
+}
+
 TEST(DataParallel, BatchThatDoesNotDivideIsAClearError) {
   TempDir t;
   auto doc = r1wb::testing::tiny_moe_doc(30, 0, 1);
