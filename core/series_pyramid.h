@@ -6,12 +6,19 @@
 // x is whatever the chart's axis is (step, tokens, wall-clock ms), non-decreasing.
 // Appending is O(log n), so a live run's series grows in place.
 #pragma once
-#include "core/store.h"
-
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace r1wb {
+
+//! One bucket of a downsampled series: the x range it covers (first and last point's x,
+//! named for the usual axis) and the exact envelope and mean of its points.
+struct SeriesPoint {
+  int64_t step_lo = 0, step_hi = 0;
+  double min = 0, max = 0, mean = 0;
+  int64_t count = 0;
+};
 
 class SeriesPyramid {
  public:

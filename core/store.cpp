@@ -289,20 +289,20 @@ std::vector<std::string> Store::metric_names(int64_t run_id) {
   return out;
 }
 
-std::vector<SeriesPoint> Store::metric_series(int64_t run_id, const std::string& metric, int max_points) {
-  Stmt range(db_, "SELECT MIN(step), MAX(step), COUNT(*) FROM metrics WHERE run_id = ? AND name = ?");
-  range.bind(1, run_id).bind(2, metric);
-  range.step();
-  const int64_t lo = range.i64(0), hi = range.i64(1), n = range.i64(2);
-  std::vector<SeriesPoint> out;
-  if (n == 0) return out;
-  const int64_t buckets = max_points < 1 ? 1 : max_points;
-  // Integer bucket index over the step range; a bucket keeps min, max and mean.
-  Stmt s(db_, "SELECT MIN(step), MAX(step), MIN(value), MAX(value), AVG(value), COUNT(*) FROM metrics "
-              "WHERE run_id = ?1 AND name = ?2 GROUP BY ((step - ?3) * ?4) / (?5 - ?3 + 1) ORDER BY 1");
-  s.bind(1, run_id).bind(2, metric).bind(3, lo).bind(4, buckets).bind(5, hi);
-  while (s.step()) out.push_back({s.i64(0), s.i64(1), s.f64(2), s.f64(3), s.f64(4), s.i64(5)});
+std::vector<std::pair<int64_t, double>> Store::metric_points(int64_t run_id, const std::string& metric,
+                                                             int64_t after_step) {
+  Stmt s(db_, "SELECT step, value FROM metrics WHERE run_id = ? AND name = ? AND step > ? ORDER BY step");
+  s.bind(1, run_id).bind(2, metric).bind(3, after_step);
+  std::vector<std::pair<int64_t, double>> out;
+  while (s.step()) out.emplace_back(s.i64(0), s.f64(1));
   return out;
+}
+
+int64_t Store::count_metric_points(int64_t run_id, const std::string& metric, int64_t up_to_step) {
+  Stmt s(db_, "SELECT COUNT(*) FROM metrics WHERE run_id = ? AND name = ? AND step <= ?");
+  s.bind(1, run_id).bind(2, metric).bind(3, up_to_step);
+  s.step();
+  return s.i64(0);
 }
 
 std::optional<SnapshotRow> Store::latest_snapshot(int64_t run_id, const std::string& kind) {

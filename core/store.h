@@ -40,13 +40,6 @@ struct RunRow {
   uint64_t last_seq = 0;
 };
 
-//! One bucket of a downsampled series: the step range it covers and the value envelope.
-struct SeriesPoint {
-  int64_t step_lo = 0, step_hi = 0;
-  double min = 0, max = 0, mean = 0;
-  int64_t count = 0;
-};
-
 struct SnapshotRow {
   int64_t step = 0;
   uint32_t rows = 0, cols = 0;
@@ -83,8 +76,12 @@ class Store {
   IngestResult ingest(int64_t run_id, const std::vector<wire::Record>& records);
 
   std::vector<std::string> metric_names(int64_t run_id);
-  //! The series downsampled to at most `max_points` buckets, each with min/max/mean.
-  std::vector<SeriesPoint> metric_series(int64_t run_id, const std::string& metric, int max_points);
+  //! Every (step, value) of a metric with step > after_step, in step order: what a chart's
+  //! full-fidelity series (series_pyramid.h) appends as a run streams.
+  std::vector<std::pair<int64_t, double>> metric_points(int64_t run_id, const std::string& metric, int64_t after_step);
+  //! Rows of a metric with step <= up_to_step: tells a chart whether a resumed run replaced
+  //! steps it already holds.
+  int64_t count_metric_points(int64_t run_id, const std::string& metric, int64_t up_to_step);
   std::optional<SnapshotRow> latest_snapshot(int64_t run_id, const std::string& kind);
   int64_t count_rows(const std::string& table, int64_t run_id);
 

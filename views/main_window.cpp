@@ -6,6 +6,7 @@
 #include "views/run_list.h"
 
 #include <QCloseEvent>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QHBoxLayout>
@@ -18,6 +19,7 @@
 #include <QVBoxLayout>
 
 #include <exception>
+#include <limits>
 
 namespace r1wb::views {
 namespace {
@@ -85,7 +87,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
     metric_ = m;
     refresh_selected();
   });
-  connect(chart_, &MetricChart::plot_width_changed, this, &MainWindow::schedule_refresh);
+  connect(log_y_box_, &QCheckBox::toggled, chart_, &MetricChart::set_log_y);
 
   load_experiment(options_.experiment_path);
   refresh();
@@ -109,6 +111,9 @@ void MainWindow::build_ui() {
   run_list_ = new RunList(this);
   editor_ = new ConfigEditor(this);
   chart_ = new MetricChart(this);
+  chart_->setToolTip("Wheel: zoom around the cursor. Drag: pan. Double-click: the whole run.\n"
+                     "Ctrl/Shift-click runs in the list to overlay them.");
+  log_y_box_ = new QCheckBox("log y", this);
   heatmap_ = new ExpertLoadPanel;  // parented below, or kept out of the window without OpenGL
   metric_box_ = new QComboBox(this);
   metric_box_->setMinimumContentsLength(16);
@@ -129,6 +134,8 @@ void MainWindow::build_ui() {
   auto* chart_header = new QHBoxLayout;
   chart_header->addWidget(section_title("Metrics", this));
   chart_header->addStretch(1);
+  chart_header->addWidget(log_y_box_);
+  chart_header->addSpacing(12);
   chart_header->addWidget(new QLabel("Metric", this));
   chart_header->addWidget(metric_box_);
   auto* chart_layout = new QVBoxLayout;
@@ -296,10 +303,16 @@ void MainWindow::refresh_selected() {
     }
     metric_box_->setCurrentText(metric_);
 
+    std::vector<ChartSeries> series;
+    for (int64_t run : run_list_->selected_runs()) {
+      if (series.size() == 8) break;  // the palette's colours; more would not stay apart
+      const RunRow* r = cached_run(run);
+      series.push_back({r ? QString::fromStdString(r->name) : QString::number(run), series_for(run, metric_.toStdString())});
+    }
     QString subtitle = name;
-    if (row && row->last_step >= 0) subtitle += kDot + QString("step %1 of %2").arg(row->last_step).arg(row->total_steps);
-    chart_->set_series(store_->metric_series(id, metric_.toStdString(), std::max(1, chart_->plot_width())), metric_,
-                       subtitle);
+    if (series.size() > 1) subtitle = QString("%1 runs overlaid").arg(series.size());
+    else if (row && row->last_step >= 0) subtitle += kDot + QString("step %1 of %2").arg(row->last_step).arg(row->total_steps);
+    chart_->set_series(std::move(series), metric_, subtitle);
 
     if (auto snap = store_->latest_snapshot(id, kExpertLoad)) {
       const ExpertLoad& shown_load = heatmap_->snapshot();
@@ -319,6 +332,15 @@ void MainWindow::refresh_selected() {
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Reading the store failed: ") + e.what());
   }
+}
+
+std::shared_ptr<const SeriesPyramid> MainWindow::series_for(int64_t run_id, const std::string& metric) {
+  auto& s = series_cache_[{run_id, metric}];
+  if (s && s->size() > 0 && store_->count_metric_points(run_id, metric, s->x_last()) != int64_t(s->size())) s.reset();
+  if (!s) s = std::make_shared<SeriesPyramid>();
+  const int64_t after = s->size() > 0 ? s->x_last() : std::numeric_limits<int64_t>::min();
+  for (const auto& [step, value] : store_->metric_points(run_id, metric, after)) s->append(step, value);
+  return s;
 }
 
 void MainWindow::show_run_status() {

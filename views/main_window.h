@@ -8,14 +8,17 @@
 // cannot flood the UI thread.
 #pragma once
 #include "core/run_controller.h"
+#include "core/series_pyramid.h"
 #include "core/store.h"
 #include "views/workbench_options.h"
 
 #include <QMainWindow>
 
+#include <map>
 #include <memory>
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QSocketNotifier;
@@ -82,6 +85,11 @@ class MainWindow : public QMainWindow {
   RunList* run_list_ = nullptr;
   ConfigEditor* editor_ = nullptr;
   QComboBox* metric_box_ = nullptr;
+  QCheckBox* log_y_box_ = nullptr;
+  //! The full-fidelity series of (run, metric), brought up to date from the store: new steps
+  //! are appended; a run whose earlier steps were replaced (a resume) is read again.
+  std::shared_ptr<const SeriesPyramid> series_for(int64_t run_id, const std::string& metric);
+  std::map<std::pair<int64_t, std::string>, std::shared_ptr<SeriesPyramid>> series_cache_;
   MetricChart* chart_ = nullptr;
   ExpertLoadPanel* heatmap_ = nullptr;
   std::unique_ptr<ExpertLoadPanel> detached_heatmap_;  // owns heatmap_ when it is not shown

@@ -2,16 +2,17 @@
 
 #include <QMouseEvent>
 #include <QPainter>
+#include <QWheelEvent>
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace r1wb::views {
 namespace {
 
 constexpr int kLeft = 64, kRight = 18, kTop = 44, kBottom = 42;
-const QColor kLine(31, 102, 170);
-const QColor kBand(31, 102, 170, 56);
 const QColor kGrid(226, 228, 232);
 const QColor kAxis(120, 124, 130);
 const QColor kText(40, 42, 46);
@@ -38,32 +39,71 @@ Ticks nice_ticks(double lo, double hi, int max_ticks, bool integers) {
   return t;
 }
 
+// Log-y ticks as values: 1, 2 and 5 times powers of ten inside [10^lo, 10^hi] (decades
+// only when those are too many); inside less than a decade, linear nice ticks of the values.
+std::vector<double> log_ticks(double lo, double hi, int max_ticks) {
+  std::vector<double> all, decades;
+  for (int k = int(std::floor(lo)); k <= int(std::ceil(hi)); ++k)
+    for (double m : {1.0, 2.0, 5.0}) {
+      const double v = m * std::pow(10.0, k), l = std::log10(v);
+      if (l < lo || l > hi) continue;
+      all.push_back(v);
+      if (m == 1.0) decades.push_back(v);
+    }
+  if (int(all.size()) <= max_ticks && all.size() >= 3) return all;
+  if (decades.size() >= 2) return decades;
+  const Ticks t = nice_ticks(std::pow(10.0, lo), std::pow(10.0, hi), max_ticks, false);
+  std::vector<double> linear;
+  for (int i = 0; i < t.count; ++i)
+    if (const double v = t.first + i * t.step; v > 0) linear.push_back(v);
+  return linear;
+}
+
 QString value_text(double v, int decimals) {
   if (std::fabs(v) < 1e-12) v = 0;
   return QString::number(v, 'f', std::min(decimals, 6));
 }
 
+double mid(const SeriesPoint& s) { return 0.5 * double(s.step_lo + s.step_hi); }
+
 }  // namespace
+
+QColor series_color(size_t i) {
+  static const QColor palette[] = {{31, 102, 170}, {214, 96, 39},  {44, 150, 84},  {148, 82, 178},
+                                   {196, 58, 76},  {24, 150, 160}, {160, 120, 30}, {90, 90, 96}};
+  return palette[i % (sizeof palette / sizeof palette[0])];
+}
 
 MetricChart::MetricChart(QWidget* parent) : QWidget(parent), hint_("No run selected.") {
   setAttribute(Qt::WA_OpaquePaintEvent);
   setMouseTracking(true);
 }
 
-void MetricChart::set_series(std::vector<SeriesPoint> points, const QString& title, const QString& subtitle) {
-  points_ = std::move(points);
+void MetricChart::set_series(std::vector<ChartSeries> series, const QString& title, const QString& subtitle) {
+  if (title != title_) view_.reset();
+  series_ = std::move(series);
   title_ = title;
   subtitle_ = subtitle;
-  hint_ = points_.empty() ? QStringLiteral("No data yet.") : QString();
-  update();
+  hint_ = data_range() ? QString() : QStringLiteral("No data yet.");
+  rebucket();
 }
 
+void MetricChart::data_changed() { rebucket(); }
+
 void MetricChart::clear(const QString& title, const QString& hint) {
-  points_.clear();
+  series_.clear();
+  drawn_.clear();
+  view_.reset();
   title_ = title;
   subtitle_.clear();
   hint_ = hint;
   update();
+}
+
+int MetricChart::point_count() const {
+  int n = 0;
+  for (const auto& d : drawn_) n += int(d.size());
+  return n;
 }
 
 QRect MetricChart::plot_rect() const {
@@ -72,17 +112,153 @@ QRect MetricChart::plot_rect() const {
 
 int MetricChart::plot_width() const { return plot_rect().width(); }
 
-void MetricChart::resizeEvent(QResizeEvent*) { emit plot_width_changed(plot_width()); }
+std::optional<std::pair<int64_t, int64_t>> MetricChart::data_range() const {
+  std::optional<std::pair<int64_t, int64_t>> r;
+  for (const auto& s : series_) {
+    if (!s.points || s.points->size() == 0) continue;
+    if (!r) r = {s.points->x_first(), s.points->x_last()};
+    r->first = std::min(r->first, s.points->x_first());
+    r->second = std::max(r->second, s.points->x_last());
+  }
+  return r;
+}
+
+std::pair<int64_t, int64_t> MetricChart::x_view() const {
+  if (view_) return {int64_t(std::floor(view_->first)), int64_t(std::ceil(view_->second))};
+  return data_range().value_or(std::pair<int64_t, int64_t>{0, 0});
+}
+
+void MetricChart::rebucket() {
+  drawn_.clear();
+  const auto [lo, hi] = x_view();
+  for (const auto& s : series_) drawn_.push_back(s.points ? s.points->buckets(lo, hi, plot_width()) : std::vector<SeriesPoint>{});
+  update();
+}
+
+void MetricChart::set_log_y(bool on) {
+  log_y_ = on;
+  update();
+}
+
+void MetricChart::zoom(double factor, double anchor) {
+  const auto range = data_range();
+  if (!range) return;
+  const auto [lo, hi] = x_view();
+  const double full = double(range->second - range->first);
+  const double width = std::clamp(double(hi - lo) * factor, std::min(full, 8.0), full);
+  const double share = hi > lo ? (anchor - lo) / double(hi - lo) : 0.5;
+  double first = anchor - share * width;
+  first = std::clamp(first, double(range->first), double(range->second) - width);
+  view_ = {first, first + width};
+  if (width >= full) view_.reset();  // all of it: follow new points again
+  rebucket();
+}
+
+void MetricChart::pan(double dx) {
+  const auto range = data_range();
+  if (!range || !view_) return;
+  const double width = view_->second - view_->first;
+  const double first = std::clamp(view_->first + dx, double(range->first), double(range->second) - width);
+  view_ = {first, first + width};
+  rebucket();
+}
+
+void MetricChart::set_x_view(double first, double last) {
+  const auto range = data_range();
+  if (!range) return;
+  first = std::max(first, double(range->first));
+  last = std::min(last, double(range->second));
+  if (last <= first) return;
+  view_ = {first, last};
+  if (first <= range->first && last >= range->second) view_.reset();
+  rebucket();
+}
+
+void MetricChart::reset_view() {
+  view_.reset();
+  rebucket();
+}
+
+void MetricChart::resizeEvent(QResizeEvent*) { rebucket(); }
+
+void MetricChart::mousePressEvent(QMouseEvent* e) {
+  if (e->button() != Qt::LeftButton || !plot_rect().contains(e->position().toPoint())) return;
+  const auto [lo, hi] = x_view();
+  drag_from_x_ = e->position().toPoint().x();
+  drag_view_ = {double(lo), double(hi)};
+}
+
+void MetricChart::mouseReleaseEvent(QMouseEvent*) { drag_from_x_ = -1; }
+
+void MetricChart::mouseDoubleClickEvent(QMouseEvent*) { reset_view(); }
 
 void MetricChart::mouseMoveEvent(QMouseEvent* e) {
   const QPoint p = e->position().toPoint();
+  if (drag_from_x_ >= 0 && (e->buttons() & Qt::LeftButton)) {
+    const double per_pixel = (drag_view_.second - drag_view_.first) / double(plot_width());
+    if (!view_) view_ = drag_view_;
+    pan(drag_view_.first - (p.x() - drag_from_x_) * per_pixel - view_->first);
+  }
   hover_x_ = plot_rect().contains(p) ? p.x() : -1;
   update();
+}
+
+void MetricChart::wheelEvent(QWheelEvent* e) {
+  const QRect pr = plot_rect();
+  const auto [lo, hi] = x_view();
+  const double anchor = lo + (e->position().x() - pr.left()) / double(pr.width()) * double(hi - lo);
+  const double notches = e->angleDelta().y() / 120.0;
+  if (notches != 0) zoom(std::pow(0.8, notches), anchor);
+  e->accept();
 }
 
 void MetricChart::leaveEvent(QEvent*) {
   hover_x_ = -1;
   update();
+}
+
+void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets, const QColor& color,
+                               const QRect& pr, double x0, double x1, double y0, double y1) const {
+  auto px = [&](double x) { return pr.left() + (x - x0) / (x1 - x0) * pr.width(); };
+  auto py = [&](double y) {
+    const double v = log_y_ ? std::log10(std::max(y, 1e-300)) : y;
+    return pr.bottom() - (v - y0) / (y1 - y0) * pr.height();
+  };
+  QColor band = color;
+  band.setAlpha(56);
+  // Dense buckets (more than one per 3 pixels) draw the band as one vertical hairline per
+  // bucket and the mean as a hairline, without antialiasing: a polygon through a
+  // million-point band's zigzag, a rectangle per bucket (Qt hands large fills to its thread
+  // pool, one hand-off each) or a wide antialiased stroke of a noisy series cost Qt's
+  // rasterizer 50 ms to a second. Sparse buckets get a filled band and a smooth wider line.
+  const bool dense = 3 * buckets.size() > size_t(pr.width());
+  QPolygonF line;
+  line.reserve(int(buckets.size()));
+  for (const auto& s : buckets) line << QPointF(px(mid(s)), py(s.mean));
+  if (dense) {
+    QVector<QLineF> columns;
+    columns.reserve(int(buckets.size()));
+    for (const auto& s : buckets) columns << QLineF(px(mid(s)), py(s.max), px(mid(s)), py(s.min));
+    p.setRenderHint(QPainter::Antialiasing, false);
+    p.setPen(QPen(band, 0));
+    p.drawLines(columns);
+  } else {
+    QPolygonF outline;
+    for (const auto& s : buckets) outline << QPointF(px(mid(s)), py(s.max));
+    for (auto it = buckets.rbegin(); it != buckets.rend(); ++it) outline << QPointF(px(mid(*it)), py(it->min));
+    p.setRenderHint(QPainter::Antialiasing, true);
+    p.setPen(Qt::NoPen);
+    p.setBrush(band);
+    p.drawPolygon(outline);
+  }
+  p.setRenderHint(QPainter::Antialiasing, !dense);
+  p.setPen(QPen(color, dense ? 0 : 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+  p.setBrush(Qt::NoBrush);
+  p.drawPolyline(line);
+  if (buckets.size() == 1) {
+    p.setBrush(color);
+    p.drawEllipse(line.front(), 3, 3);
+  }
 }
 
 void MetricChart::paintEvent(QPaintEvent*) {
@@ -104,17 +280,25 @@ void MetricChart::paintEvent(QPaintEvent*) {
     p.drawText(QRect(kLeft + title_w + 10, 8, width(), 22), Qt::AlignLeft | Qt::AlignVCenter, subtitle_);
 
   p.setPen(QPen(kAxis, 1));
-  if (points_.empty()) {
+  if (point_count() == 0) {
     p.drawRect(pr.adjusted(0, 0, -1, -1));
     p.setPen(kDim);
-    p.drawText(pr, Qt::AlignCenter, hint_);
+    p.drawText(pr, Qt::AlignCenter, hint_.isEmpty() ? QStringLiteral("No points in this range.") : hint_);
     return;
   }
 
-  // Data ranges, padded so a flat or single-point series still has an area to sit in.
-  double x0 = double(points_.front().step_lo), x1 = double(points_.back().step_hi);
-  double y0 = points_.front().min, y1 = points_.front().max;
-  for (const auto& s : points_) y0 = std::min(y0, s.min), y1 = std::max(y1, s.max);
+  // Ranges: x is the view; y spans every drawn bucket (log-y: the positive ones), padded so a
+  // flat or single-point series still has an area to sit in.
+  const auto [view_lo, view_hi] = x_view();
+  double x0 = double(view_lo), x1 = double(view_hi);
+  double y0 = 1e300, y1 = -1e300;
+  for (const auto& d : drawn_)
+    for (const auto& s : d) {
+      const double lo = log_y_ ? (s.min > 0 ? std::log10(s.min) : (s.max > 0 ? std::log10(s.max) : 1e300)) : s.min;
+      const double hi = log_y_ ? (s.max > 0 ? std::log10(s.max) : -1e300) : s.max;
+      y0 = std::min(y0, lo), y1 = std::max(y1, hi);
+    }
+  if (y0 > y1) y0 = 0, y1 = 1;  // log-y with nothing positive
   if (x1 <= x0) x0 -= 1, x1 += 1;
   if (y1 - y0 < 1e-12) {
     const double d = std::max(std::fabs(y0) * 0.1, 0.5);
@@ -124,21 +308,24 @@ void MetricChart::paintEvent(QPaintEvent*) {
     y0 -= d, y1 += d;
   }
   auto px = [&](double x) { return pr.left() + (x - x0) / (x1 - x0) * pr.width(); };
-  auto py = [&](double y) { return pr.bottom() - (y - y0) / (y1 - y0) * pr.height(); };
-  auto mid = [](const SeriesPoint& s) { return 0.5 * double(s.step_lo + s.step_hi); };
+  auto py_axis = [&](double v) { return pr.bottom() - (v - y0) / (y1 - y0) * pr.height(); };
 
-  // Grid and tick labels.
+  // Grid and tick labels (log-y: ticks in log space, labelled with the value).
   const Ticks yt = nice_ticks(y0, y1, pr.height() / 42, false);
   const Ticks xt = nice_ticks(x0, x1, pr.width() / 90, true);
   const QFontMetrics fm = p.fontMetrics();
-  for (int i = 0; i < yt.count; ++i) {
-    const double v = yt.first + i * yt.step;
-    const double y = py(v);
+  std::vector<std::pair<double, QString>> y_ticks;  // (axis position, label)
+  if (log_y_) {
+    for (double v : log_ticks(y0, y1, pr.height() / 36)) y_ticks.emplace_back(std::log10(v), QString::number(v, 'g', 4));
+  } else {
+    for (int i = 0; i < yt.count; ++i) y_ticks.emplace_back(yt.first + i * yt.step, value_text(yt.first + i * yt.step, yt.decimals));
+  }
+  for (const auto& [v, label] : y_ticks) {
+    const double y = py_axis(v);
     p.setPen(QPen(kGrid, 1));
     p.drawLine(QPointF(pr.left(), y), QPointF(pr.right(), y));
     p.setPen(kDim);
-    p.drawText(QRectF(0, y - fm.height() / 2.0, kLeft - 8, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-               value_text(v, yt.decimals));
+    p.drawText(QRectF(0, y - fm.height() / 2.0, kLeft - 8, fm.height()), Qt::AlignRight | Qt::AlignVCenter, label);
   }
   for (int i = 0; i < xt.count; ++i) {
     const double v = xt.first + i * xt.step;
@@ -150,66 +337,45 @@ void MetricChart::paintEvent(QPaintEvent*) {
                QString::number(qint64(std::llround(v))));
   }
   p.setPen(kDim);
-  p.drawText(QRect(pr.left(), pr.bottom() + 4 + fm.height(), pr.width(), fm.height() + 2), Qt::AlignCenter, "step");
+  p.drawText(QRect(pr.left(), pr.bottom() + 4 + fm.height(), pr.width(), fm.height() + 2), Qt::AlignCenter,
+             QString(log_y_ ? "step (log y)" : "step") + (view_ ? "  (zoomed: double-click for all)" : ""));
   p.setPen(QPen(kAxis, 1));
   p.drawRect(QRectF(pr).adjusted(0.5, 0.5, -0.5, -0.5));
 
-  // Envelope, then the mean on top. Dense buckets (more than one per 3 pixels) draw the band
-  // as one vertical hairline per bucket and the mean as a hairline, without antialiasing: a
-  // polygon through a million-point band's zigzag, a rectangle per bucket (Qt hands large
-  // fills to its thread pool, one hand-off each) or a wide antialiased stroke of a noisy
-  // series cost Qt's rasterizer 50 ms to a second. Sparse buckets get a filled band and a
-  // smooth wider line.
   p.save();
   p.setClipRect(pr.adjusted(1, 1, -1, -1));
-  const bool dense = 3 * points_.size() > size_t(pr.width());
-  QPolygonF line;
-  line.reserve(int(points_.size()));
-  for (const auto& s : points_) line << QPointF(px(mid(s)), py(s.mean));
-  if (dense) {
-    QVector<QLineF> columns;
-    columns.reserve(int(points_.size()));
-    for (const auto& s : points_) columns << QLineF(px(mid(s)), py(s.max), px(mid(s)), py(s.min));
-    p.setRenderHint(QPainter::Antialiasing, false);
-    p.setPen(QPen(kBand, 0));
-    p.drawLines(columns);
-  } else {
-    QPolygonF band;
-    for (const auto& s : points_) band << QPointF(px(mid(s)), py(s.max));
-    for (auto it = points_.rbegin(); it != points_.rend(); ++it) band << QPointF(px(mid(*it)), py(it->min));
-    p.setPen(Qt::NoPen);
-    p.setBrush(kBand);
-    p.drawPolygon(band);
-  }
-  p.setRenderHint(QPainter::Antialiasing, !dense);
-  p.setPen(QPen(kLine, dense ? 0 : 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-  p.setBrush(Qt::NoBrush);
-  p.drawPolyline(line);
-  if (points_.size() == 1) {
-    p.setBrush(kLine);
-    p.drawEllipse(QPointF(px(mid(points_.front())), py(points_.front().mean)), 3, 3);
-  }
+  for (size_t i = 0; i < drawn_.size(); ++i) paint_series(p, drawn_[i], series_color(i), pr, x0, x1, y0, y1);
   p.restore();
 
-  // Readout: the latest value at the top right, or the bucket under the mouse.
-  const SeriesPoint* shown = &points_.back();
-  if (hover_x_ >= 0) {
-    const double x = x0 + (hover_x_ - pr.left()) / double(pr.width()) * (x1 - x0);
-    shown = &*std::min_element(points_.begin(), points_.end(), [&](const SeriesPoint& a, const SeriesPoint& b) {
-      return std::fabs(mid(a) - x) < std::fabs(mid(b) - x);
-    });
-    p.setPen(QPen(kAxis, 1, Qt::DashLine));
-    p.drawLine(QPointF(px(mid(*shown)), pr.top()), QPointF(px(mid(*shown)), pr.bottom()));
+  // Readout: each series' latest drawn bucket, or the bucket under the mouse.
+  const int decimals = log_y_ ? 4 : std::max(3, yt.decimals + 2);
+  int line = 0;
+  for (size_t i = 0; i < drawn_.size() && line < 4; ++i) {
+    if (drawn_[i].empty()) continue;
+    const SeriesPoint* shown = &drawn_[i].back();
+    if (hover_x_ >= 0) {
+      const double x = x0 + (hover_x_ - pr.left()) / double(pr.width()) * (x1 - x0);
+      shown = &*std::min_element(drawn_[i].begin(), drawn_[i].end(), [&](const SeriesPoint& a, const SeriesPoint& b) {
+        return std::fabs(mid(a) - x) < std::fabs(mid(b) - x);
+      });
+      if (i == 0) {
+        p.setPen(QPen(kAxis, 1, Qt::DashLine));
+        p.drawLine(QPointF(px(mid(*shown)), pr.top()), QPointF(px(mid(*shown)), pr.bottom()));
+      }
+    }
+    QString readout = (series_.size() > 1 ? series_[i].label + "  " : QString()) +
+                      QString("step %1: %2").arg(shown->step_hi).arg(value_text(shown->mean, decimals));
+    if (shown->count > 1)
+      readout += QString("  [%1, %2]").arg(value_text(shown->min, decimals), value_text(shown->max, decimals));
+    p.setPen(series_.size() > 1 ? series_color(i) : kText);
+    p.drawText(QRect(0, 4 + 14 * line, width() - kRight, 16), Qt::AlignRight | Qt::AlignVCenter, readout);
+    ++line;
   }
-  const int decimals = std::max(3, yt.decimals + 2);
-  QString readout = QString("step %1: %2").arg(shown->step_hi).arg(value_text(shown->mean, decimals));
-  if (shown->count > 1)
-    readout += QString("  [%1, %2]").arg(value_text(shown->min, decimals), value_text(shown->max, decimals));
-  p.setPen(kText);
-  p.drawText(QRect(0, 8, width() - kRight, 22), Qt::AlignRight | Qt::AlignVCenter, readout);
-  p.setPen(kDim);
-  p.drawText(QRect(0, 24, width() - kRight, 18), Qt::AlignRight | Qt::AlignVCenter,
-             QString("%1 buckets, min/max band").arg(points_.size()));
+  if (series_.size() == 1) {
+    p.setPen(kDim);
+    p.drawText(QRect(0, 24, width() - kRight, 18), Qt::AlignRight | Qt::AlignVCenter,
+               QString("%1 buckets of %2 points, min/max band").arg(point_count()).arg(series_[0].points->size()));
+  }
 }
 
 }  // namespace r1wb::views

@@ -34,7 +34,7 @@ RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
   setRootIsDecorated(false);
   setUniformRowHeights(true);
   setAlternatingRowColors(true);
-  setSelectionMode(QAbstractItemView::SingleSelection);
+  setSelectionMode(QAbstractItemView::ExtendedSelection);  // several runs overlay in the chart
   setAllColumnsShowFocus(true);
   header()->setStretchLastSection(true);
   header()->setSectionResizeMode(QHeaderView::Interactive);
@@ -50,6 +50,7 @@ RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
 
 void RunList::set_runs(const std::vector<RunRow>& runs) {
   const int64_t keep = selected_run();
+  const std::vector<int64_t> keep_all = selected_runs();
   refreshing_ = true;
   // Update rows in place when the set of runs is unchanged (the common live case), so
   // the view neither flickers nor loses its scroll position.
@@ -72,7 +73,9 @@ void RunList::set_runs(const std::vector<RunRow>& runs) {
     if (!r.message.empty()) tip += "\n" + QString::fromStdString(r.message);
     for (int c = 0; c < ColumnCount; ++c) item->setToolTip(c, tip);
   }
-  if (const int row = row_of(keep); row >= 0) topLevelItem(row)->setSelected(true);
+  for (int64_t id : keep_all)
+    if (const int row = row_of(id); row >= 0) topLevelItem(row)->setSelected(true);
+  if (const int row = row_of(keep); row >= 0) setCurrentItem(topLevelItem(row), 0, QItemSelectionModel::NoUpdate);
   refreshing_ = false;
   if (keep != 0 && row_of(keep) < 0) emit run_selected(0);
 }
@@ -84,8 +87,17 @@ void RunList::select_run(int64_t run_id) {
 }
 
 int64_t RunList::selected_run() const {
+  if (const QTreeWidgetItem* item = currentItem(); item && item->isSelected())
+    return item->data(Name, kIdRole).toLongLong();
   const auto items = selectedItems();
   return items.isEmpty() ? 0 : items.front()->data(Name, kIdRole).toLongLong();
+}
+
+std::vector<int64_t> RunList::selected_runs() const {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < topLevelItemCount(); ++i)
+    if (topLevelItem(i)->isSelected()) ids.push_back(topLevelItem(i)->data(Name, kIdRole).toLongLong());
+  return ids;
 }
 
 int RunList::row_of(int64_t run_id) const {

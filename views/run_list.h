@@ -2,7 +2,8 @@
 //
 // It is refreshed from Store::list_runs() rows as runs progress and keeps the user's
 // selection (by run id) across refreshes, so a live run can be watched without the list
-// jumping. Selecting a row announces the run id; the main window loads that run's data.
+// jumping. Selecting rows announces the current run id; the main window loads the data of
+// every selected run.
 #pragma once
 #include "core/store.h"
 
@@ -24,8 +25,10 @@ class RunList : public QTreeWidget {
   void set_runs(const std::vector<RunRow>& runs);
   //! Selects a run by id (no-op if it is not listed); emits run_selected.
   void select_run(int64_t run_id);
-  //! The selected run's id, or 0.
+  //! The current selected run's id (the one the heatmap and status line show), or 0.
   int64_t selected_run() const;
+  //! Every selected run (ctrl/shift-click adds runs), in list order: the chart overlays them.
+  std::vector<int64_t> selected_runs() const;
   //! Row of a run, or -1.
   int row_of(int64_t run_id) const;
   //! Text of one cell, for tests and status lines.

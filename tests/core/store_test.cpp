@@ -4,6 +4,8 @@
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -99,34 +101,23 @@ TEST(Store, ResumeDropsTheAbandonedTimeline) {
   EXPECT_EQ(count(st, "SELECT COUNT(*) FROM metrics WHERE name='train/loss'"), 120);
 }
 
-TEST(Store, DownsamplingKeepsMinAndMaxOfEveryBucket) {
+TEST(Store, MetricPointsComeBackInStepOrderAfterAStep) {
   TempStore t;
   Store st(t.db());
   auto id = st.create_run("r", "e", "{}", "/r", "h");
   std::vector<wire::Record> recs;
-  for (int64_t s = 1; s <= 10000; ++s) {
-    double v = 1.0;
-    if (s == 4321) v = 50.0;   // a one-step spike
-    if (s == 8765) v = -7.0;   // a one-step dip
-    recs.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", v}}}});
-  }
+  for (int64_t s = 1; s <= 10000; ++s)
+    recs.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", s == 4321 ? 50.0 : 1.0}, {"train/lr", 0.1}}}});
   st.ingest(id, recs);
-  auto series = st.metric_series(id, "train/loss", 100);
-  ASSERT_LE(series.size(), 100u);
-  ASSERT_GE(series.size(), 99u);
-  int64_t total = 0;
-  double hi = -1e9, lo = 1e9;
-  for (auto& p : series) {
-    total += p.count;
-    hi = std::max(hi, p.max);
-    lo = std::min(lo, p.min);
-    if (p.step_lo <= 4321 && 4321 <= p.step_hi) EXPECT_EQ(p.max, 50.0);
-  }
-  EXPECT_EQ(total, 10000);  // every point is in some bucket
-  EXPECT_EQ(hi, 50.0);
-  EXPECT_EQ(lo, -7.0);
-  // Fewer points than buckets: returned as they are.
-  EXPECT_EQ(st.metric_series(id, "train/loss", 20000).size(), 10000u);
+  const auto all = st.metric_points(id, "train/loss", std::numeric_limits<int64_t>::min());
+  ASSERT_EQ(all.size(), 10000u);
+  EXPECT_EQ(all.front(), (std::pair<int64_t, double>{1, 1.0}));
+  EXPECT_EQ(all[4320], (std::pair<int64_t, double>{4321, 50.0}));
+  const auto tail = st.metric_points(id, "train/loss", 9990);
+  ASSERT_EQ(tail.size(), 10u);
+  EXPECT_EQ(tail.front().first, 9991);
+  EXPECT_EQ(st.count_metric_points(id, "train/loss", 100), 100);
+  EXPECT_EQ(st.count_metric_points(id, "train/lr", 0), 0);
 }
 
 TEST(Store, SnapshotsComeBackAsStored) {

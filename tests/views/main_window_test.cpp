@@ -19,6 +19,7 @@
 #include <QTest>
 
 #include <cstdio>
+#include <set>
 
 namespace r1wb::views {
 namespace {
@@ -99,7 +100,7 @@ TEST(MainWindow, RunButtonTrainsAndFillsRunListChartAndHeatmap) {
 
   EXPECT_EQ(w->chart()->title(), "train/loss");
   EXPECT_GT(w->chart()->point_count(), 0);
-  EXPECT_EQ(w->chart()->points().back().step_hi, 30);
+  EXPECT_EQ(w->chart()->drawn()[0].back().step_hi, 30);
 
   const ExpertLoad& load = w->heatmap()->snapshot();
   ASSERT_FALSE(load.empty());
@@ -204,6 +205,47 @@ TEST(MainWindow, AppExitsNonZeroWithAMessageOnABadStore) {
   EXPECT_EQ(app.exitCode(), 1);
   const QString err = QString::fromLocal8Bit(app.readAllStandardError());
   EXPECT_TRUE(err.contains("r1wb: ") && err.contains("bad.db")) << err.toStdString();
+}
+
+TEST(MainWindow, SelectingSeveralRunsOverlaysThemAndNewStepsAppendLive) {
+  QTemporaryDir dir;
+  const WorkbenchOptions o = temp_options(dir);
+  int64_t a = 0, b = 0;
+  {
+    Store st(o.store_path.toStdString());
+    a = st.create_run("tiny-moe-1", "tiny-moe", "{}", "/ra", "h");
+    b = st.create_run("tiny-moe-2", "tiny-moe", "{}", "/rb", "h");
+    std::vector<wire::Record> ra, rb;
+    for (int64_t s = 1; s <= 300; ++s) {
+      ra.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 5.0 / double(s)}}}});
+      if (s <= 200) rb.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 4.0 / double(s)}}}});
+    }
+    st.ingest(a, ra);
+    st.ingest(b, rb);
+  }
+  QString error;
+  auto w = MainWindow::open(o, &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  w->run_list()->selectAll();
+  w->refresh();
+  auto last_steps = [&] {
+    std::set<int64_t> ends;
+    for (const auto& d : w->chart()->drawn()) ends.insert(d.empty() ? -1 : d.back().step_hi);
+    return ends;
+  };
+  ASSERT_EQ(w->chart()->drawn().size(), 2u);
+  EXPECT_EQ(last_steps(), (std::set<int64_t>{200, 300}));
+  {
+    Store st(o.store_path.toStdString());
+    std::vector<wire::Record> more;
+    for (int64_t s = 201; s <= 250; ++s) more.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 4.0 / double(s)}}}});
+    st.ingest(b, more);
+  }
+  w->refresh();
+  EXPECT_EQ(last_steps(), (std::set<int64_t>{250, 300})) << "the second run's new steps were appended";
+  w->grab().save(test::screenshot_path("main_window_overlay.png"));
 }
 
 TEST(MainWindow, OpensOnAnEmptyStoreWithAMissingExperiment) {

@@ -1,5 +1,6 @@
-// The chart and the ImGui heatmap on synthetic data: they draw what they are given, and the
-// ImGui bridge keeps one context per widget and feeds it Qt's mouse input.
+// The chart and the ImGui heatmap on synthetic data: they draw what they are given, the chart
+// overlays runs and zooms, pans and resets under the mouse, and the ImGui bridge keeps one
+// context per widget and feeds it Qt's mouse input.
 #include "test_support.h"
 #include "views/expert_load_panel.h"
 #include "views/metric_chart.h"
@@ -11,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QMouseEvent>
 #include <QTest>
+#include <QWheelEvent>
 
 #include <cmath>
 
@@ -33,24 +35,73 @@ ExpertLoad skewed_load(int layers, int experts, int64_t step) {
   return load;
 }
 
-TEST(MetricChart, DrawsEnvelopeAndMeanOfTheGivenBuckets) {
+namespace {
+// A loss-like curve of n points, with a one-step spike at `spike` (0: none).
+std::shared_ptr<SeriesPyramid> loss_curve(int64_t n, double scale, int64_t spike) {
+  auto s = std::make_shared<SeriesPyramid>();
+  for (int64_t i = 1; i <= n; ++i)
+    s->append(i, scale * (3.0 * std::exp(-double(i) / (n / 4.0)) + 0.2 + 0.05 * std::sin(i * 0.7)) +
+                     (i == spike ? 5.0 : 0.0));
+  return s;
+}
+
+void send_wheel(QWidget& w, QPoint at, int delta) {
+  QWheelEvent e(at, w.mapToGlobal(at), QPoint(), QPoint(0, delta), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase,
+                false);
+  QApplication::sendEvent(&w, &e);
+}
+}  // namespace
+
+TEST(MetricChart, OverlaysRunsAndKeepsASpikeAmongAMillionPoints) {
   MetricChart chart;
-  chart.resize(640, 320);
+  chart.resize(900, 360);
   chart.show();
   ASSERT_TRUE(QTest::qWaitForWindowExposed(&chart));
-  EXPECT_GT(chart.plot_width(), 400);
-  std::vector<SeriesPoint> pts;
-  for (int i = 0; i < 120; ++i) {
-    const double mean = 3.0 * std::exp(-i / 40.0) + 0.2;
-    pts.push_back({i * 5 + 1, i * 5 + 5, mean - 0.1, mean + 0.15, mean, 5});
-  }
-  chart.set_series(pts, "train/loss", "synthetic");
-  EXPECT_EQ(chart.point_count(), 120);
+  chart.set_series({{"run-a", loss_curve(1'000'000, 1.0, 654'321)}, {"run-b", loss_curve(400'000, 0.8, 0)}},
+                   "train/loss", "2 runs overlaid");
+  ASSERT_EQ(chart.drawn().size(), 2u);
+  EXPECT_LE(int(chart.drawn()[0].size()), chart.plot_width());
+  EXPECT_EQ(chart.drawn()[0].back().step_hi, 1'000'000);
+  EXPECT_EQ(chart.drawn()[1].back().step_hi, 400'000) << "the shorter run ends where its points end";
+  int spikes = 0;
+  for (const auto& b : chart.drawn()[0]) spikes += b.max > 5.0;
+  EXPECT_EQ(spikes, 1) << "the one-step spike is in exactly one bucket";
   const QImage image = chart.grab().toImage();
-  EXPECT_GT(test::colour_count(image), 20) << "band, line, grid and labels are drawn";
-
+  image.save(test::screenshot_path("chart_overlay.png"));
+  EXPECT_GT(test::colour_count(image), 20) << "bands, lines, grid and labels are drawn";
   chart.clear("train/loss", "No run selected.");
   EXPECT_EQ(chart.point_count(), 0);
+}
+
+TEST(MetricChart, WheelZoomsAroundTheCursorDragPansDoubleClickShowsAll) {
+  MetricChart chart;
+  chart.resize(900, 360);
+  chart.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&chart));
+  chart.set_series({{"run-a", loss_curve(100'000, 1.0, 0)}}, "train/loss", "");
+  ASSERT_EQ(chart.x_view(), (std::pair<int64_t, int64_t>{1, 100'000}));
+  const QPoint centre(64 + chart.plot_width() / 2, 150);
+  for (int i = 0; i < 5; ++i) send_wheel(chart, centre, 120);  // five notches in: 0.8^5 of the width
+  auto [lo, hi] = chart.x_view();
+  EXPECT_NEAR(double(hi - lo), 0.8 * 0.8 * 0.8 * 0.8 * 0.8 * 99'999, 50);
+  EXPECT_NEAR(0.5 * double(lo + hi), 50'000, 200) << "zoomed around the cursor";
+  EXPECT_LE(int(chart.drawn()[0].size()), chart.plot_width());
+  EXPECT_GE(chart.drawn()[0].front().step_lo, lo);
+
+  QTest::mousePress(&chart, Qt::LeftButton, Qt::NoModifier, centre);
+  QTest::mouseMove(&chart, centre - QPoint(200, 0));
+  QTest::mouseRelease(&chart, Qt::LeftButton, Qt::NoModifier, centre - QPoint(200, 0));
+  auto [lo2, hi2] = chart.x_view();
+  EXPECT_GT(lo2, lo) << "dragging left shows later steps";
+  EXPECT_NEAR(double(hi2 - lo2), double(hi - lo), 2);
+
+  chart.set_log_y(true);
+  const QImage zoomed = chart.grab().toImage();
+  zoomed.save(test::screenshot_path("chart_zoomed_log.png"));
+  EXPECT_GT(test::colour_count(zoomed), 10);
+
+  QTest::mouseDClick(&chart, Qt::LeftButton, Qt::NoModifier, centre);
+  EXPECT_EQ(chart.x_view(), (std::pair<int64_t, int64_t>{1, 100'000}));
 }
 
 TEST(ExpertLoadPanel, DrawsTheSnapshotItWasGiven) {
