@@ -4,7 +4,7 @@
 // its new x-range plus painting them into an image. Printed beside it, in the same run: the same buckets from a linear
 // pass over all points, the cost the pyramid avoids. Runs without a display
 // (QT_QPA_PLATFORM=offscreen). Usage: r1wb-bench-chart [POINTS] [REDRAWS]
-#include "core/series_pyramid.h"
+#include "core/metric_series.h"
 #include "views/metric_chart.h"
 
 #include <QApplication>
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   for (int64_t i = 0; i < points; ++i)
     y[i] = 4.0 * std::exp(-double(i) / (points / 5.0)) + 0.5 + noise(rng) + (rng() % 100000 == 0 ? 3.0 : 0.0);
   auto t = Clock::now();
-  auto series = std::make_shared<r1wb::SeriesPyramid>();
+  auto series = std::make_shared<r1wb::MetricSeries>();
   for (int64_t i = 0; i < points; ++i) series->append(i + 1, y[i]);
   const double build_ms = ms_since(t);
 

@@ -25,6 +25,8 @@ class SeriesPyramid {
   //! Adds a point; x must not be below the last one (returns false and ignores it if so).
   bool append(int64_t x, double value);
   size_t size() const { return x_.size(); }
+  int64_t x(size_t i) const { return x_[i]; }
+  double value(size_t i) const { return y_[i]; }
   int64_t x_first() const { return x_.front(); }
   int64_t x_last() const { return x_.back(); }
 

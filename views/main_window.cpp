@@ -12,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QOpenGLContext>
+#include <QSlider>
 #include <QSocketNotifier>
 #include <QSplitter>
 #include <QStatusBar>
@@ -88,6 +89,10 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
     refresh_selected();
   });
   connect(log_y_box_, &QCheckBox::toggled, chart_, &MetricChart::set_log_y);
+  connect(smoothing_slider_, &QSlider::valueChanged, this, [this](int v) {
+    smoothing_label_->setText(QString("smoothing %1").arg(v / 100.0, 0, 'f', 2));
+    refresh_selected();
+  });
 
   load_experiment(options_.experiment_path);
   refresh();
@@ -114,6 +119,12 @@ void MainWindow::build_ui() {
   chart_->setToolTip("Wheel: zoom around the cursor. Drag: pan. Double-click: the whole run.\n"
                      "Ctrl/Shift-click runs in the list to overlay them.");
   log_y_box_ = new QCheckBox("log y", this);
+  smoothing_slider_ = new QSlider(Qt::Horizontal, this);
+  smoothing_slider_->setRange(0, 99);
+  smoothing_slider_->setTracking(false);  // smoothing recomputes every point: once, on release
+  smoothing_slider_->setFixedWidth(120);
+  smoothing_slider_->setToolTip("EMA smoothing of the line (TensorBoard's, debiased); the band stays the raw min/max.");
+  smoothing_label_ = new QLabel("smoothing 0.00", this);
   heatmap_ = new ExpertLoadPanel;  // parented below, or kept out of the window without OpenGL
   metric_box_ = new QComboBox(this);
   metric_box_->setMinimumContentsLength(16);
@@ -134,6 +145,9 @@ void MainWindow::build_ui() {
   auto* chart_header = new QHBoxLayout;
   chart_header->addWidget(section_title("Metrics", this));
   chart_header->addStretch(1);
+  chart_header->addWidget(smoothing_label_);
+  chart_header->addWidget(smoothing_slider_);
+  chart_header->addSpacing(12);
   chart_header->addWidget(log_y_box_);
   chart_header->addSpacing(12);
   chart_header->addWidget(new QLabel("Metric", this));
@@ -334,11 +348,14 @@ void MainWindow::refresh_selected() {
   }
 }
 
-std::shared_ptr<const SeriesPyramid> MainWindow::series_for(int64_t run_id, const std::string& metric) {
+std::shared_ptr<const MetricSeries> MainWindow::series_for(int64_t run_id, const std::string& metric) {
   auto& s = series_cache_[{run_id, metric}];
-  if (s && s->size() > 0 && store_->count_metric_points(run_id, metric, s->x_last()) != int64_t(s->size())) s.reset();
-  if (!s) s = std::make_shared<SeriesPyramid>();
-  const int64_t after = s->size() > 0 ? s->x_last() : std::numeric_limits<int64_t>::min();
+  if (s && s->raw().size() > 0 &&
+      store_->count_metric_points(run_id, metric, s->raw().x_last()) != int64_t(s->raw().size()))
+    s.reset();
+  if (!s) s = std::make_shared<MetricSeries>();
+  s->set_smoothing(smoothing_slider_->value() / 100.0);
+  const int64_t after = s->raw().size() > 0 ? s->raw().x_last() : std::numeric_limits<int64_t>::min();
   for (const auto& [step, value] : store_->metric_points(run_id, metric, after)) s->append(step, value);
   return s;
 }

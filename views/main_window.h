@@ -8,7 +8,7 @@
 // cannot flood the UI thread.
 #pragma once
 #include "core/run_controller.h"
-#include "core/series_pyramid.h"
+#include "core/metric_series.h"
 #include "core/store.h"
 #include "views/workbench_options.h"
 
@@ -19,6 +19,7 @@
 #include <vector>
 
 class QCheckBox;
+class QSlider;
 class QComboBox;
 class QLabel;
 class QSocketNotifier;
@@ -42,6 +43,8 @@ class MainWindow : public QMainWindow {
   RunList* run_list() const { return run_list_; }
   ConfigEditor* editor() const { return editor_; }
   MetricChart* chart() const { return chart_; }
+  //! The chart's EMA smoothing control (0..99 hundredths).
+  QSlider* smoothing_slider() const { return smoothing_slider_; }
   ExpertLoadPanel* heatmap() const { return heatmap_; }
   Store& store() { return *store_; }
   //! True while a run started from this window has not finished.
@@ -86,10 +89,13 @@ class MainWindow : public QMainWindow {
   ConfigEditor* editor_ = nullptr;
   QComboBox* metric_box_ = nullptr;
   QCheckBox* log_y_box_ = nullptr;
+  QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off
+  QLabel* smoothing_label_ = nullptr;
   //! The full-fidelity series of (run, metric), brought up to date from the store: new steps
-  //! are appended; a run whose earlier steps were replaced (a resume) is read again.
-  std::shared_ptr<const SeriesPyramid> series_for(int64_t run_id, const std::string& metric);
-  std::map<std::pair<int64_t, std::string>, std::shared_ptr<SeriesPyramid>> series_cache_;
+  //! are appended; a run whose earlier steps were replaced (a resume) is read again. Smoothed
+  //! with the slider's weight.
+  std::shared_ptr<const MetricSeries> series_for(int64_t run_id, const std::string& metric);
+  std::map<std::pair<int64_t, std::string>, std::shared_ptr<MetricSeries>> series_cache_;
   MetricChart* chart_ = nullptr;
   ExpertLoadPanel* heatmap_ = nullptr;
   std::unique_ptr<ExpertLoadPanel> detached_heatmap_;  // owns heatmap_ when it is not shown

@@ -93,6 +93,7 @@ void MetricChart::data_changed() { rebucket(); }
 void MetricChart::clear(const QString& title, const QString& hint) {
   series_.clear();
   drawn_.clear();
+  drawn_smoothed_.clear();
   view_.reset();
   title_ = title;
   subtitle_.clear();
@@ -115,10 +116,11 @@ int MetricChart::plot_width() const { return plot_rect().width(); }
 std::optional<std::pair<int64_t, int64_t>> MetricChart::data_range() const {
   std::optional<std::pair<int64_t, int64_t>> r;
   for (const auto& s : series_) {
-    if (!s.points || s.points->size() == 0) continue;
-    if (!r) r = {s.points->x_first(), s.points->x_last()};
-    r->first = std::min(r->first, s.points->x_first());
-    r->second = std::max(r->second, s.points->x_last());
+    if (!s.points || s.points->raw().size() == 0) continue;
+    const SeriesPyramid& p = s.points->raw();
+    if (!r) r = {p.x_first(), p.x_last()};
+    r->first = std::min(r->first, p.x_first());
+    r->second = std::max(r->second, p.x_last());
   }
   return r;
 }
@@ -130,8 +132,13 @@ std::pair<int64_t, int64_t> MetricChart::x_view() const {
 
 void MetricChart::rebucket() {
   drawn_.clear();
+  drawn_smoothed_.clear();
   const auto [lo, hi] = x_view();
-  for (const auto& s : series_) drawn_.push_back(s.points ? s.points->buckets(lo, hi, plot_width()) : std::vector<SeriesPoint>{});
+  for (const auto& s : series_) {
+    drawn_.push_back(s.points ? s.points->raw().buckets(lo, hi, plot_width()) : std::vector<SeriesPoint>{});
+    const SeriesPyramid* smooth = s.points ? s.points->smoothed() : nullptr;
+    drawn_smoothed_.push_back(smooth ? smooth->buckets(lo, hi, plot_width()) : std::vector<SeriesPoint>{});
+  }
   update();
 }
 
@@ -217,8 +224,9 @@ void MetricChart::leaveEvent(QEvent*) {
   update();
 }
 
-void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets, const QColor& color,
-                               const QRect& pr, double x0, double x1, double y0, double y1) const {
+void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets,
+                               const std::vector<SeriesPoint>& line_buckets, const QColor& color, const QRect& pr,
+                               double x0, double x1, double y0, double y1) const {
   auto px = [&](double x) { return pr.left() + (x - x0) / (x1 - x0) * pr.width(); };
   auto py = [&](double y) {
     const double v = log_y_ ? std::log10(std::max(y, 1e-300)) : y;
@@ -233,8 +241,8 @@ void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buck
   // rasterizer 50 ms to a second. Sparse buckets get a filled band and a smooth wider line.
   const bool dense = 3 * buckets.size() > size_t(pr.width());
   QPolygonF line;
-  line.reserve(int(buckets.size()));
-  for (const auto& s : buckets) line << QPointF(px(mid(s)), py(s.mean));
+  line.reserve(int(line_buckets.size()));
+  for (const auto& s : line_buckets) line << QPointF(px(mid(s)), py(s.mean));
   if (dense) {
     QVector<QLineF> columns;
     columns.reserve(int(buckets.size()));
@@ -251,11 +259,21 @@ void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buck
     p.setBrush(band);
     p.drawPolygon(outline);
   }
+  if (&line_buckets != &buckets) {  // smoothing: the raw line stays visible, faint, under the EMA
+    QPolygonF raw;
+    raw.reserve(int(buckets.size()));
+    for (const auto& s : buckets) raw << QPointF(px(mid(s)), py(s.mean));
+    QColor faint = color;
+    faint.setAlpha(90);
+    p.setRenderHint(QPainter::Antialiasing, false);
+    p.setPen(QPen(faint, 0));
+    p.drawPolyline(raw);
+  }
   p.setRenderHint(QPainter::Antialiasing, !dense);
   p.setPen(QPen(color, dense ? 0 : 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
   p.setBrush(Qt::NoBrush);
   p.drawPolyline(line);
-  if (buckets.size() == 1) {
+  if (line.size() == 1) {
     p.setBrush(color);
     p.drawEllipse(line.front(), 3, 3);
   }
@@ -344,7 +362,9 @@ void MetricChart::paintEvent(QPaintEvent*) {
 
   p.save();
   p.setClipRect(pr.adjusted(1, 1, -1, -1));
-  for (size_t i = 0; i < drawn_.size(); ++i) paint_series(p, drawn_[i], series_color(i), pr, x0, x1, y0, y1);
+  for (size_t i = 0; i < drawn_.size(); ++i)
+    paint_series(p, drawn_[i], drawn_smoothed_[i].empty() ? drawn_[i] : drawn_smoothed_[i], series_color(i), pr, x0, x1,
+                 y0, y1);
   p.restore();
 
   // Readout: each series' latest drawn bucket, or the bucket under the mouse.
@@ -367,6 +387,12 @@ void MetricChart::paintEvent(QPaintEvent*) {
                       QString("step %1: %2").arg(shown->step_hi).arg(value_text(shown->mean, decimals));
     if (shown->count > 1)
       readout += QString("  [%1, %2]").arg(value_text(shown->min, decimals), value_text(shown->max, decimals));
+    const auto& smooth = drawn_smoothed_[i];
+    if (!smooth.empty()) {  // the smoothed bucket over the same steps
+      const auto it = std::lower_bound(smooth.begin(), smooth.end(), shown->step_hi,
+                                       [](const SeriesPoint& b, int64_t x) { return b.step_hi < x; });
+      if (it != smooth.end()) readout += "  smoothed " + value_text(it->mean, decimals);
+    }
     p.setPen(series_.size() > 1 ? series_color(i) : kText);
     p.drawText(QRect(0, 4 + 14 * line, width() - kRight, 16), Qt::AlignRight | Qt::AlignVCenter, readout);
     ++line;
@@ -374,7 +400,7 @@ void MetricChart::paintEvent(QPaintEvent*) {
   if (series_.size() == 1) {
     p.setPen(kDim);
     p.drawText(QRect(0, 24, width() - kRight, 18), Qt::AlignRight | Qt::AlignVCenter,
-               QString("%1 buckets of %2 points, min/max band").arg(point_count()).arg(series_[0].points->size()));
+               QString("%1 buckets of %2 points, min/max band").arg(point_count()).arg(series_[0].points->raw().size()));
   }
 }
 

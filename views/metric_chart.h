@@ -1,13 +1,13 @@
 // A live line chart of one metric for one or more runs, painted with QPainter.
 //
-// Each series is a full-fidelity SeriesPyramid (core/series_pyramid.h) that its owner
-// appends to as the run streams; the chart asks it for one exact min/max/mean bucket per
+// Each series is a full-fidelity MetricSeries (core/metric_series.h) that its owner appends
+// to as the run streams; the chart asks its pyramid for one exact min/max/mean bucket per
 // pixel of the visible x-range and draws the min/max envelope as a band (so a one-step
-// spike shows at any zoom) and the mean as a line. Wheel zooms around the cursor, dragging
+// spike shows at any zoom) and the mean, or with smoothing on the smoothed points, as a line. Wheel zooms around the cursor, dragging
 // pans, a double click returns to the whole run (the view then follows new steps); log-y is
 // a switch. Nothing is sampled away, whatever the number of points.
 #pragma once
-#include "core/series_pyramid.h"
+#include "core/metric_series.h"
 
 #include <QColor>
 #include <QString>
@@ -21,7 +21,7 @@ namespace r1wb::views {
 
 struct ChartSeries {
   QString label;                                //!< the run's name
-  std::shared_ptr<const SeriesPyramid> points;  //!< may grow between redraws
+  std::shared_ptr<const MetricSeries> points;   //!< may grow between redraws
 };
 
 class MetricChart : public QWidget {
@@ -52,6 +52,8 @@ class MetricChart : public QWidget {
 
   //! Buckets drawn per series (for tests and the readout).
   const std::vector<std::vector<SeriesPoint>>& drawn() const { return drawn_; }
+  //! The smoothed line's buckets per series (empty for a series without smoothing).
+  const std::vector<std::vector<SeriesPoint>>& drawn_smoothed() const { return drawn_smoothed_; }
   //! Buckets drawn, all series together.
   int point_count() const;
   const QString& title() const { return title_; }
@@ -76,11 +78,11 @@ class MetricChart : public QWidget {
   //! The x-range of all series' points, or nothing when they are empty.
   std::optional<std::pair<int64_t, int64_t>> data_range() const;
   void rebucket();
-  void paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets, const QColor& color, const QRect& pr,
-                    double x0, double x1, double y0, double y1) const;
+  void paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets, const std::vector<SeriesPoint>& line_buckets,
+                    const QColor& color, const QRect& pr, double x0, double x1, double y0, double y1) const;
 
   std::vector<ChartSeries> series_;
-  std::vector<std::vector<SeriesPoint>> drawn_;
+  std::vector<std::vector<SeriesPoint>> drawn_, drawn_smoothed_;
   std::optional<std::pair<double, double>> view_;  // unset: the whole range, following new points
   QString title_, subtitle_, hint_;
   bool log_y_ = false;

@@ -15,6 +15,7 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QPushButton>
+#include <QSlider>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -245,6 +246,11 @@ TEST(MainWindow, SelectingSeveralRunsOverlaysThemAndNewStepsAppendLive) {
   }
   w->refresh();
   EXPECT_EQ(last_steps(), (std::set<int64_t>{250, 300})) << "the second run's new steps were appended";
+  EXPECT_TRUE(w->chart()->drawn_smoothed()[0].empty());
+  w->smoothing_slider()->setValue(60);
+  ASSERT_EQ(w->chart()->drawn_smoothed().size(), 2u);
+  EXPECT_FALSE(w->chart()->drawn_smoothed()[0].empty()) << "the slider smooths every overlaid run";
+  EXPECT_FALSE(w->chart()->drawn_smoothed()[1].empty());
   w->grab().save(test::screenshot_path("main_window_overlay.png"));
 }
 

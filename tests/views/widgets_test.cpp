@@ -37,8 +37,8 @@ ExpertLoad skewed_load(int layers, int experts, int64_t step) {
 
 namespace {
 // A loss-like curve of n points, with a one-step spike at `spike` (0: none).
-std::shared_ptr<SeriesPyramid> loss_curve(int64_t n, double scale, int64_t spike) {
-  auto s = std::make_shared<SeriesPyramid>();
+std::shared_ptr<MetricSeries> loss_curve(int64_t n, double scale, int64_t spike) {
+  auto s = std::make_shared<MetricSeries>();
   for (int64_t i = 1; i <= n; ++i)
     s->append(i, scale * (3.0 * std::exp(-double(i) / (n / 4.0)) + 0.2 + 0.05 * std::sin(i * 0.7)) +
                      (i == spike ? 5.0 : 0.0));
@@ -102,6 +102,29 @@ TEST(MetricChart, WheelZoomsAroundTheCursorDragPansDoubleClickShowsAll) {
 
   QTest::mouseDClick(&chart, Qt::LeftButton, Qt::NoModifier, centre);
   EXPECT_EQ(chart.x_view(), (std::pair<int64_t, int64_t>{1, 100'000}));
+}
+
+TEST(MetricChart, SmoothingDrawsTheEmaLineInsideTheRawBand) {
+  MetricChart chart;
+  chart.resize(900, 360);
+  chart.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&chart));
+  auto noisy = std::make_shared<MetricSeries>();
+  for (int64_t i = 1; i <= 600; ++i) noisy->append(i, 2.0 + (i % 2 ? 0.5 : -0.5) - i / 600.0);
+  noisy->set_smoothing(0.9);
+  chart.set_series({{"run-a", noisy}}, "train/loss", "smoothed 0.9");
+  ASSERT_EQ(chart.drawn_smoothed().size(), 1u);
+  ASSERT_FALSE(chart.drawn_smoothed()[0].empty());
+  // Step-to-step jumps after the first few points (where the debiased average settles).
+  auto largest_jump = [](const std::vector<SeriesPoint>& b) {
+    double jump = 0;
+    for (size_t i = 20; i < b.size(); ++i) jump = std::max(jump, std::fabs(b[i].mean - b[i - 1].mean));
+    return jump;
+  };
+  const double raw = largest_jump(chart.drawn()[0]), smooth = largest_jump(chart.drawn_smoothed()[0]);
+  EXPECT_GT(raw, 0.9);
+  EXPECT_LT(smooth, 0.2 * raw) << "the EMA line does not zigzag with the noise";
+  chart.grab().save(test::screenshot_path("chart_smoothed.png"));
 }
 
 TEST(ExpertLoadPanel, DrawsTheSnapshotItWasGiven) {

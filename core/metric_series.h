@@ -1,0 +1,34 @@
+// One run's metric as the chart shows it: every point in a SeriesPyramid and, with smoothing
+// on, a second pyramid of the points' exponential moving average, both growing as points
+// arrive. The average is TensorBoard's: ema = w * ema + (1 - w) * value, debiased by
+// 1 - w^n so the first points are not pulled towards 0. The band stays the raw envelope, so
+// smoothing never hides a spike; only the line is smoothed.
+#pragma once
+#include "core/series_pyramid.h"
+
+#include <optional>
+
+namespace r1wb {
+
+class MetricSeries {
+ public:
+  //! Adds a point (x non-decreasing; an earlier x is ignored and false returned).
+  bool append(int64_t x, double value);
+  //! Smoothing weight w in [0, 1): 0 is off. A new weight recomputes the average over all points.
+  void set_smoothing(double weight);
+  double smoothing() const { return weight_; }
+
+  const SeriesPyramid& raw() const { return raw_; }
+  //! The smoothed points, or null with smoothing off.
+  const SeriesPyramid* smoothed() const { return smoothed_ ? &*smoothed_ : nullptr; }
+
+ private:
+  void smooth_append(int64_t x, double value);
+
+  SeriesPyramid raw_;
+  std::optional<SeriesPyramid> smoothed_;
+  double weight_ = 0;
+  double ema_ = 0, decay_ = 1;  // running average and w^n
+};
+
+}  // namespace r1wb
