@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     y[i] = 4.0 * std::exp(-double(i) / (points / 5.0)) + 0.5 + noise(rng) + (rng() % 100000 == 0 ? 3.0 : 0.0);
   auto t = Clock::now();
   auto series = std::make_shared<r1wb::MetricSeries>();
-  for (int64_t i = 0; i < points; ++i) series->append(i + 1, y[i]);
+  for (int64_t i = 0; i < points; ++i) series->append(i + 1, i + 1, y[i]);
   const double build_ms = ms_since(t);
 
   r1wb::views::MetricChart chart;

@@ -4,7 +4,9 @@
 
 namespace r1wb {
 
-bool MetricSeries::append(int64_t x, double value) {
+bool MetricSeries::append(int64_t step, int64_t x, double value) {
+  ++points_read_;
+  last_step_ = step;
   if (!raw_.append(x, value)) return false;
   if (smoothed_) smooth_append(x, value);
   return true;

@@ -12,8 +12,12 @@ namespace r1wb {
 
 class MetricSeries {
  public:
-  //! Adds a point (x non-decreasing; an earlier x is ignored and false returned).
-  bool append(int64_t x, double value);
+  //! Adds the point of `step` at `x` on the chart's axis (x non-decreasing; a point with an
+  //! earlier x, e.g. a wall clock that stepped back, is not drawn and false is returned).
+  bool append(int64_t step, int64_t x, double value);
+  //! Points offered so far (drawn or not) and the last one's step: where the next read starts.
+  int64_t points_read() const { return points_read_; }
+  int64_t last_step() const { return last_step_; }
   //! Smoothing weight w in [0, 1): 0 is off. A new weight recomputes the average over all points.
   void set_smoothing(double weight);
   double smoothing() const { return weight_; }
@@ -29,6 +33,7 @@ class MetricSeries {
   std::optional<SeriesPyramid> smoothed_;
   double weight_ = 0;
   double ema_ = 0, decay_ = 1;  // running average and w^n
+  int64_t points_read_ = 0, last_step_ = 0;
 };
 
 }  // namespace r1wb

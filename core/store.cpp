@@ -289,17 +289,29 @@ std::vector<std::string> Store::metric_names(int64_t run_id) {
   return out;
 }
 
-std::vector<std::pair<int64_t, double>> Store::metric_points(int64_t run_id, const std::string& metric,
-                                                             int64_t after_step) {
-  Stmt s(db_, "SELECT step, value FROM metrics WHERE run_id = ? AND name = ? AND step > ? ORDER BY step");
+std::vector<MetricPoint> Store::metric_points(int64_t run_id, const std::string& metric, int64_t after_step,
+                                              ChartAxis axis) {
+  const char* sql =
+      axis == ChartAxis::Step
+          ? "SELECT step, step, value FROM metrics WHERE run_id = ?1 AND name = ?2 AND step > ?3 ORDER BY step"
+      : axis == ChartAxis::Tokens
+          ? "SELECT m.step, CAST(t.value AS INTEGER), m.value FROM metrics m JOIN metrics t "
+            "ON t.run_id = m.run_id AND t.name = 'train/tokens' AND t.step = m.step "
+            "WHERE m.run_id = ?1 AND m.name = ?2 AND m.step > ?3 ORDER BY m.step"
+          : "SELECT step, CAST(ROUND((wall_time - (SELECT MIN(wall_time) FROM metrics WHERE run_id = ?1 AND name = ?2)) "
+            "* 1000) AS INTEGER), value FROM metrics WHERE run_id = ?1 AND name = ?2 AND step > ?3 ORDER BY step";
+  Stmt s(db_, sql);
   s.bind(1, run_id).bind(2, metric).bind(3, after_step);
-  std::vector<std::pair<int64_t, double>> out;
-  while (s.step()) out.emplace_back(s.i64(0), s.f64(1));
+  std::vector<MetricPoint> out;
+  while (s.step()) out.push_back({s.i64(0), s.i64(1), s.f64(2)});
   return out;
 }
 
-int64_t Store::count_metric_points(int64_t run_id, const std::string& metric, int64_t up_to_step) {
-  Stmt s(db_, "SELECT COUNT(*) FROM metrics WHERE run_id = ? AND name = ? AND step <= ?");
+int64_t Store::count_metric_points(int64_t run_id, const std::string& metric, int64_t up_to_step, ChartAxis axis) {
+  Stmt s(db_, axis == ChartAxis::Tokens
+                  ? "SELECT COUNT(*) FROM metrics m JOIN metrics t ON t.run_id = m.run_id AND t.name = 'train/tokens' "
+                    "AND t.step = m.step WHERE m.run_id = ?1 AND m.name = ?2 AND m.step <= ?3"
+                  : "SELECT COUNT(*) FROM metrics WHERE run_id = ?1 AND name = ?2 AND step <= ?3");
   s.bind(1, run_id).bind(2, metric).bind(3, up_to_step);
   s.step();
   return s.i64(0);

@@ -40,6 +40,16 @@ struct RunRow {
   uint64_t last_seq = 0;
 };
 
+//! What a chart's x axis counts: optimizer steps, training tokens (the train/tokens metric at
+//! the same step) or wall-clock milliseconds since the metric's first point.
+enum class ChartAxis { Step, Tokens, WallTime };
+
+struct MetricPoint {
+  int64_t step = 0;
+  int64_t x = 0;  //!< the step, tokens or milliseconds, per ChartAxis
+  double value = 0;
+};
+
 struct SnapshotRow {
   int64_t step = 0;
   uint32_t rows = 0, cols = 0;
@@ -76,12 +86,14 @@ class Store {
   IngestResult ingest(int64_t run_id, const std::vector<wire::Record>& records);
 
   std::vector<std::string> metric_names(int64_t run_id);
-  //! Every (step, value) of a metric with step > after_step, in step order: what a chart's
-  //! full-fidelity series (series_pyramid.h) appends as a run streams.
-  std::vector<std::pair<int64_t, double>> metric_points(int64_t run_id, const std::string& metric, int64_t after_step);
-  //! Rows of a metric with step <= up_to_step: tells a chart whether a resumed run replaced
-  //! steps it already holds.
-  int64_t count_metric_points(int64_t run_id, const std::string& metric, int64_t up_to_step);
+  //! Every point of a metric with step > after_step, in step order, with its x on `axis`:
+  //! what a chart's full-fidelity series (metric_series.h) appends as a run streams.
+  std::vector<MetricPoint> metric_points(int64_t run_id, const std::string& metric, int64_t after_step,
+                                         ChartAxis axis = ChartAxis::Step);
+  //! How many points metric_points() has with step <= up_to_step: tells a chart whether a
+  //! resumed run replaced steps it already holds.
+  int64_t count_metric_points(int64_t run_id, const std::string& metric, int64_t up_to_step,
+                              ChartAxis axis = ChartAxis::Step);
   std::optional<SnapshotRow> latest_snapshot(int64_t run_id, const std::string& kind);
   int64_t count_rows(const std::string& table, int64_t run_id);
 

@@ -148,11 +148,13 @@ TrainResult Trainer::run(const TrainOptions& o) {
   LossScaler scaler(t.precision == "fp16");
   TrainResult result;
   int64_t step = 0;
+  int64_t total_tokens = 0;  // train/tokens: real tokens of the global batches through this step
   if (auto ckpt = newest_checkpoint(run_dir_)) {
     auto state = load_checkpoint(run_dir_, *ckpt, *model_, optimizer, device_);
     if (scaler.enabled() && state.contains("loss_scale"))
       scaler.set_state(state["loss_scale"].get<double>(), state.value("loss_scale_clean_steps", 0));
     curriculum.restore(state.value("curriculum", nlohmann::json()));
+    total_tokens = state.value("tokens", int64_t(0));
     step = *ckpt;
     result.resumed_from = step;
   }
@@ -197,6 +199,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
     for (int micro = 0; micro < t.grad_accum; ++micro) {
       Batch b = data->batch(step, micro, mix);
       window.tokens += b.input.numel() - b.padding;
+      total_tokens += b.input.numel() - b.padding;
       window.padding += b.padding;
       LossNorm norm;
       if (dp) {  // this rank's rows of the global batch, normalised as the global batch
@@ -272,7 +275,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
       const double tps = secs > 0 ? double(window.tokens) / secs : 0;
       wire::Metrics m{step, wall_clock(),
                       {{"train/loss", s.loss}, {"train/lr", s.lr}, {"train/grad_norm", s.grad_norm},
-                       {"perf/tokens_per_s", tps}, {"curriculum/phase", double(curriculum.phase())}}};
+                       {"train/tokens", double(total_tokens)}, {"perf/tokens_per_s", tps},
+                       {"curriculum/phase", double(curriculum.phase())}}};
       const double n = double(std::max<int64_t>(window_steps, 1));
       m.values.emplace_back("perf/forward_ms", window.forward_ms / n);
       m.values.emplace_back("perf/backward_ms", window.backward_ms / n);
@@ -322,7 +326,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
       sink_.emit(wire::Checkpoint{step, save_checkpoint(run_dir_, step, *model_, optimizer,
                                                   {{"loss_scale", scaler.scale()},
                                                    {"loss_scale_clean_steps", scaler.clean_steps()},
-                                                   {"curriculum", curriculum.state()}})});
+                                                   {"curriculum", curriculum.state()},
+                                                   {"tokens", total_tokens}})});
       prune_checkpoints(run_dir_, t.keep_checkpoints);
     }
     sink_.flush(checkpoint_due);

@@ -89,6 +89,10 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
     refresh_selected();
   });
   connect(log_y_box_, &QCheckBox::toggled, chart_, &MetricChart::set_log_y);
+  connect(x_axis_box_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    chart_->set_x_axis(i == 1 ? ChartAxis::Tokens : i == 2 ? ChartAxis::WallTime : ChartAxis::Step);
+    refresh_selected();
+  });
   connect(smoothing_slider_, &QSlider::valueChanged, this, [this](int v) {
     smoothing_label_->setText(QString("smoothing %1").arg(v / 100.0, 0, 'f', 2));
     refresh_selected();
@@ -125,6 +129,9 @@ void MainWindow::build_ui() {
   smoothing_slider_->setFixedWidth(120);
   smoothing_slider_->setToolTip("EMA smoothing of the line (TensorBoard's, debiased); the band stays the raw min/max.");
   smoothing_label_ = new QLabel("smoothing 0.00", this);
+  x_axis_box_ = new QComboBox(this);
+  x_axis_box_->addItems({"step", "tokens", "wall time"});
+  x_axis_box_->setToolTip("x axis: optimizer steps, training tokens (train/tokens), or wall time since the first point");
   heatmap_ = new ExpertLoadPanel;  // parented below, or kept out of the window without OpenGL
   metric_box_ = new QComboBox(this);
   metric_box_->setMinimumContentsLength(16);
@@ -145,6 +152,9 @@ void MainWindow::build_ui() {
   auto* chart_header = new QHBoxLayout;
   chart_header->addWidget(section_title("Metrics", this));
   chart_header->addStretch(1);
+  chart_header->addWidget(new QLabel("x", this));
+  chart_header->addWidget(x_axis_box_);
+  chart_header->addSpacing(12);
   chart_header->addWidget(smoothing_label_);
   chart_header->addWidget(smoothing_slider_);
   chart_header->addSpacing(12);
@@ -349,14 +359,14 @@ void MainWindow::refresh_selected() {
 }
 
 std::shared_ptr<const MetricSeries> MainWindow::series_for(int64_t run_id, const std::string& metric) {
-  auto& s = series_cache_[{run_id, metric}];
-  if (s && s->raw().size() > 0 &&
-      store_->count_metric_points(run_id, metric, s->raw().x_last()) != int64_t(s->raw().size()))
+  const ChartAxis axis = chart_->x_axis();
+  auto& s = series_cache_[{run_id, metric, axis}];
+  if (s && s->points_read() > 0 && store_->count_metric_points(run_id, metric, s->last_step(), axis) != s->points_read())
     s.reset();
   if (!s) s = std::make_shared<MetricSeries>();
   s->set_smoothing(smoothing_slider_->value() / 100.0);
-  const int64_t after = s->raw().size() > 0 ? s->raw().x_last() : std::numeric_limits<int64_t>::min();
-  for (const auto& [step, value] : store_->metric_points(run_id, metric, after)) s->append(step, value);
+  const int64_t after = s->points_read() > 0 ? s->last_step() : std::numeric_limits<int64_t>::min();
+  for (const auto& p : store_->metric_points(run_id, metric, after, axis)) s->append(p.step, p.x, p.value);
   return s;
 }
 

@@ -15,6 +15,7 @@
 #include <QMainWindow>
 
 #include <map>
+#include <tuple>
 #include <memory>
 #include <vector>
 
@@ -43,6 +44,8 @@ class MainWindow : public QMainWindow {
   RunList* run_list() const { return run_list_; }
   ConfigEditor* editor() const { return editor_; }
   MetricChart* chart() const { return chart_; }
+  //! The chart's x-axis choice: "step", "tokens" or "wall time".
+  QComboBox* x_axis_box() const { return x_axis_box_; }
   //! The chart's EMA smoothing control (0..99 hundredths).
   QSlider* smoothing_slider() const { return smoothing_slider_; }
   ExpertLoadPanel* heatmap() const { return heatmap_; }
@@ -89,13 +92,14 @@ class MainWindow : public QMainWindow {
   ConfigEditor* editor_ = nullptr;
   QComboBox* metric_box_ = nullptr;
   QCheckBox* log_y_box_ = nullptr;
+  QComboBox* x_axis_box_ = nullptr;  // step, tokens, wall time
   QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off
   QLabel* smoothing_label_ = nullptr;
   //! The full-fidelity series of (run, metric), brought up to date from the store: new steps
   //! are appended; a run whose earlier steps were replaced (a resume) is read again. Smoothed
   //! with the slider's weight.
   std::shared_ptr<const MetricSeries> series_for(int64_t run_id, const std::string& metric);
-  std::map<std::pair<int64_t, std::string>, std::shared_ptr<MetricSeries>> series_cache_;
+  std::map<std::tuple<int64_t, std::string, ChartAxis>, std::shared_ptr<MetricSeries>> series_cache_;
   MetricChart* chart_ = nullptr;
   ExpertLoadPanel* heatmap_ = nullptr;
   std::unique_ptr<ExpertLoadPanel> detached_heatmap_;  // owns heatmap_ when it is not shown

@@ -59,9 +59,45 @@ std::vector<double> log_ticks(double lo, double hi, int max_ticks) {
   return linear;
 }
 
+// Wall-time ticks (x in ms) at clock-friendly spacings: 1, 2, 5, 10, 15, 30 s, then minutes
+// and hours the same way.
+Ticks clock_ticks(double lo, double hi, int max_ticks) {
+  static const double steps_s[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
+  Ticks t;
+  t.step = steps_s[sizeof steps_s / sizeof steps_s[0] - 1] * 1000.0;
+  for (double s : steps_s)
+    if ((hi - lo) / (s * 1000.0) <= std::max(2, max_ticks)) {
+      t.step = s * 1000.0;
+      break;
+    }
+  t.first = std::ceil(lo / t.step - 1e-9) * t.step;
+  t.count = int(std::floor((hi - t.first) / t.step + 1e-9)) + 1;
+  return t;
+}
+
 QString value_text(double v, int decimals) {
   if (std::fabs(v) < 1e-12) v = 0;
   return QString::number(v, 'f', std::min(decimals, 6));
+}
+
+// An x value as its axis reads: steps as integers, tokens with k/M/B, wall time as h:mm:ss.
+QString x_text(double x, ChartAxis axis) {
+  if (axis == ChartAxis::Tokens) {
+    const double a = std::fabs(x);
+    if (a >= 1e9) return QString::number(x / 1e9, 'g', 3) + "B";
+    if (a >= 1e6) return QString::number(x / 1e6, 'g', 3) + "M";
+    if (a >= 1e3) return QString::number(x / 1e3, 'g', 3) + "k";
+  }
+  if (axis == ChartAxis::WallTime) {
+    const qint64 s = qint64(std::llround(x / 1000.0));
+    const QString mmss = QString("%1:%2").arg((s / 60) % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'));
+    return s >= 3600 ? QString::number(s / 3600) + ":" + mmss : mmss;
+  }
+  return QString::number(qint64(std::llround(x)));
+}
+
+const char* axis_name(ChartAxis axis) {
+  return axis == ChartAxis::Tokens ? "tokens" : axis == ChartAxis::WallTime ? "wall time" : "step";
 }
 
 double mid(const SeriesPoint& s) { return 0.5 * double(s.step_lo + s.step_hi); }
@@ -140,6 +176,13 @@ void MetricChart::rebucket() {
     drawn_smoothed_.push_back(smooth ? smooth->buckets(lo, hi, plot_width()) : std::vector<SeriesPoint>{});
   }
   update();
+}
+
+void MetricChart::set_x_axis(ChartAxis axis) {
+  if (axis == x_axis_) return;
+  x_axis_ = axis;
+  view_.reset();
+  rebucket();
 }
 
 void MetricChart::set_log_y(bool on) {
@@ -330,7 +373,8 @@ void MetricChart::paintEvent(QPaintEvent*) {
 
   // Grid and tick labels (log-y: ticks in log space, labelled with the value).
   const Ticks yt = nice_ticks(y0, y1, pr.height() / 42, false);
-  const Ticks xt = nice_ticks(x0, x1, pr.width() / 90, true);
+  Ticks xt = nice_ticks(x0, x1, pr.width() / 90, true);
+  if (x_axis_ == ChartAxis::WallTime) xt = clock_ticks(x0, x1, pr.width() / 90);
   const QFontMetrics fm = p.fontMetrics();
   std::vector<std::pair<double, QString>> y_ticks;  // (axis position, label)
   if (log_y_) {
@@ -351,12 +395,11 @@ void MetricChart::paintEvent(QPaintEvent*) {
     p.setPen(QPen(kGrid, 1));
     p.drawLine(QPointF(x, pr.top()), QPointF(x, pr.bottom()));
     p.setPen(kDim);
-    p.drawText(QRectF(x - 40, pr.bottom() + 4, 80, fm.height()), Qt::AlignHCenter | Qt::AlignTop,
-               QString::number(qint64(std::llround(v))));
+    p.drawText(QRectF(x - 40, pr.bottom() + 4, 80, fm.height()), Qt::AlignHCenter | Qt::AlignTop, x_text(v, x_axis_));
   }
   p.setPen(kDim);
   p.drawText(QRect(pr.left(), pr.bottom() + 4 + fm.height(), pr.width(), fm.height() + 2), Qt::AlignCenter,
-             QString(log_y_ ? "step (log y)" : "step") + (view_ ? "  (zoomed: double-click for all)" : ""));
+             QString(axis_name(x_axis_)) + (log_y_ ? " (log y)" : "") + (view_ ? "  (zoomed: double-click for all)" : ""));
   p.setPen(QPen(kAxis, 1));
   p.drawRect(QRectF(pr).adjusted(0.5, 0.5, -0.5, -0.5));
 
@@ -384,7 +427,8 @@ void MetricChart::paintEvent(QPaintEvent*) {
       }
     }
     QString readout = (series_.size() > 1 ? series_[i].label + "  " : QString()) +
-                      QString("step %1: %2").arg(shown->step_hi).arg(value_text(shown->mean, decimals));
+                      QString("%1 %2: %3")
+                          .arg(axis_name(x_axis_), x_text(double(shown->step_hi), x_axis_), value_text(shown->mean, decimals));
     if (shown->count > 1)
       readout += QString("  [%1, %2]").arg(value_text(shown->min, decimals), value_text(shown->max, decimals));
     const auto& smooth = drawn_smoothed_[i];

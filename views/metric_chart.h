@@ -8,6 +8,7 @@
 // a switch. Nothing is sampled away, whatever the number of points.
 #pragma once
 #include "core/metric_series.h"
+#include "core/store.h"
 
 #include <QColor>
 #include <QString>
@@ -37,6 +38,9 @@ class MetricChart : public QWidget {
   //! Shows an empty chart with a hint instead of data.
   void clear(const QString& title, const QString& hint);
 
+  //! What x counts (the series' owner reads the points on the same axis); labels follow it.
+  void set_x_axis(ChartAxis axis);
+  ChartAxis x_axis() const { return x_axis_; }
   void set_log_y(bool on);
   bool log_y() const { return log_y_; }
   //! Scales the visible x-range by `factor` (< 1 zooms in) around x = `anchor`.
@@ -86,6 +90,7 @@ class MetricChart : public QWidget {
   std::optional<std::pair<double, double>> view_;  // unset: the whole range, following new points
   QString title_, subtitle_, hint_;
   bool log_y_ = false;
+  ChartAxis x_axis_ = ChartAxis::Step;
   int hover_x_ = -1;       // mouse x over the plot, -1 when away
   int drag_from_x_ = -1;   // mouse x where a pan drag started, -1 when not dragging
   std::pair<double, double> drag_view_{0, 0};

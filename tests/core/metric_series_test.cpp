@@ -14,8 +14,8 @@ TEST(MetricSeries, SmoothingIsTheDebiasedEmaOfEveryPoint) {
   std::vector<double> values;
   for (int i = 1; i <= 1000; ++i) values.push_back(std::sin(i * 0.3) + (i == 500 ? 10.0 : 0.0));
   for (int i = 1; i <= 1000; ++i) {
-    on_from_start.append(i, values[i - 1]);
-    on_later.append(i, values[i - 1]);
+    on_from_start.append(i, i, values[i - 1]);
+    on_later.append(i, i, values[i - 1]);
   }
   EXPECT_EQ(on_later.smoothed(), nullptr) << "off by default";
   on_later.set_smoothing(0.6);

@@ -101,23 +101,37 @@ TEST(Store, ResumeDropsTheAbandonedTimeline) {
   EXPECT_EQ(count(st, "SELECT COUNT(*) FROM metrics WHERE name='train/loss'"), 120);
 }
 
-TEST(Store, MetricPointsComeBackInStepOrderAfterAStep) {
+TEST(Store, MetricPointsComeBackInStepOrderOnEachAxis) {
   TempStore t;
   Store st(t.db());
   auto id = st.create_run("r", "e", "{}", "/r", "h");
   std::vector<wire::Record> recs;
-  for (int64_t s = 1; s <= 10000; ++s)
-    recs.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", s == 4321 ? 50.0 : 1.0}, {"train/lr", 0.1}}}});
+  for (int64_t s = 1; s <= 10000; ++s) {
+    std::vector<std::pair<std::string, double>> values{{"train/loss", s == 4321 ? 50.0 : 1.0}};
+    if (s % 10 == 0) values.emplace_back("train/tokens", double(s * 512));
+    recs.push_back({uint64_t(s), wire::Metrics{s, 1000.0 + 0.25 * double(s), values}});
+  }
   st.ingest(id, recs);
   const auto all = st.metric_points(id, "train/loss", std::numeric_limits<int64_t>::min());
   ASSERT_EQ(all.size(), 10000u);
-  EXPECT_EQ(all.front(), (std::pair<int64_t, double>{1, 1.0}));
-  EXPECT_EQ(all[4320], (std::pair<int64_t, double>{4321, 50.0}));
+  EXPECT_EQ(all.front().step, 1);
+  EXPECT_EQ(all.front().x, 1);
+  EXPECT_EQ(all[4320].value, 50.0);
   const auto tail = st.metric_points(id, "train/loss", 9990);
   ASSERT_EQ(tail.size(), 10u);
-  EXPECT_EQ(tail.front().first, 9991);
+  EXPECT_EQ(tail.front().step, 9991);
   EXPECT_EQ(st.count_metric_points(id, "train/loss", 100), 100);
-  EXPECT_EQ(st.count_metric_points(id, "train/lr", 0), 0);
+
+  const auto tokens = st.metric_points(id, "train/loss", 0, ChartAxis::Tokens);
+  ASSERT_EQ(tokens.size(), 1000u) << "only the steps that logged train/tokens";
+  EXPECT_EQ(tokens[0].step, 10);
+  EXPECT_EQ(tokens[0].x, 5120);
+  EXPECT_EQ(st.count_metric_points(id, "train/loss", 100, ChartAxis::Tokens), 10);
+
+  const auto wall = st.metric_points(id, "train/loss", 0, ChartAxis::WallTime);
+  ASSERT_EQ(wall.size(), 10000u);
+  EXPECT_EQ(wall[0].x, 0) << "milliseconds since the metric's first point";
+  EXPECT_EQ(wall[4].x, 1000);
 }
 
 TEST(Store, SnapshotsComeBackAsStored) {

@@ -104,6 +104,21 @@ TEST_F(TinyMoe, StoppedAtStep100AndResumedMatchesUninterruptedAtStep200) {
       ++starts;
     }
   EXPECT_EQ(starts, 2);
+
+  // train/tokens (the charts' token axis) counts on from the checkpoint, not from zero.
+  auto tokens_at = [](const fs::path& run, int64_t step) {
+    double tokens = -1;
+    for (auto& r : read_event_log((run / "events.log").string()).records)
+      if (auto* m = std::get_if<wire::Metrics>(&r.payload); m && m->step == step)
+        for (const auto& [name, value] : m->values)
+          if (name == "train/tokens") tokens = value;
+    return tokens;
+  };
+  const auto& t = cfg.experiment.train;
+  const double per_step = double(t.batch_size) * cfg.experiment.data.seq_len * t.grad_accum;
+  EXPECT_EQ(tokens_at(dir, 100), 100 * per_step);
+  EXPECT_EQ(tokens_at(dir, 200), 200 * per_step);
+  EXPECT_EQ(tokens_at(temp_root() / "full", 200), 200 * per_step);
 }
 
 TEST_F(TinyMoe, ExpertLoadSnapshotsSumToOnePerLayer) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -218,7 +219,8 @@ TEST(MainWindow, SelectingSeveralRunsOverlaysThemAndNewStepsAppendLive) {
     b = st.create_run("tiny-moe-2", "tiny-moe", "{}", "/rb", "h");
     std::vector<wire::Record> ra, rb;
     for (int64_t s = 1; s <= 300; ++s) {
-      ra.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 5.0 / double(s)}}}});
+      ra.push_back({uint64_t(s), wire::Metrics{s, 100.0 + 2.0 * double(s),
+                                               {{"train/loss", 5.0 / double(s)}, {"train/tokens", 1000.0 * double(s)}}}});
       if (s <= 200) rb.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 4.0 / double(s)}}}});
     }
     st.ingest(a, ra);
@@ -251,6 +253,13 @@ TEST(MainWindow, SelectingSeveralRunsOverlaysThemAndNewStepsAppendLive) {
   ASSERT_EQ(w->chart()->drawn_smoothed().size(), 2u);
   EXPECT_FALSE(w->chart()->drawn_smoothed()[0].empty()) << "the slider smooths every overlaid run";
   EXPECT_FALSE(w->chart()->drawn_smoothed()[1].empty());
+
+  w->x_axis_box()->setCurrentText("tokens");
+  ASSERT_EQ(w->chart()->x_axis(), ChartAxis::Tokens);
+  EXPECT_EQ(last_steps(), (std::set<int64_t>{-1, 300'000})) << "run 2 logged no train/tokens; run 1's x is its tokens";
+  w->x_axis_box()->setCurrentText("wall time");
+  EXPECT_EQ(last_steps(), (std::set<int64_t>{0, 598'000})) << "milliseconds since each run's first point";
+  w->grab().save(test::screenshot_path("main_window_wall_time.png"));
   w->grab().save(test::screenshot_path("main_window_overlay.png"));
 }
 

@@ -40,7 +40,7 @@ namespace {
 std::shared_ptr<MetricSeries> loss_curve(int64_t n, double scale, int64_t spike) {
   auto s = std::make_shared<MetricSeries>();
   for (int64_t i = 1; i <= n; ++i)
-    s->append(i, scale * (3.0 * std::exp(-double(i) / (n / 4.0)) + 0.2 + 0.05 * std::sin(i * 0.7)) +
+    s->append(i, i, scale * (3.0 * std::exp(-double(i) / (n / 4.0)) + 0.2 + 0.05 * std::sin(i * 0.7)) +
                      (i == spike ? 5.0 : 0.0));
   return s;
 }
@@ -110,7 +110,7 @@ TEST(MetricChart, SmoothingDrawsTheEmaLineInsideTheRawBand) {
   chart.show();
   ASSERT_TRUE(QTest::qWaitForWindowExposed(&chart));
   auto noisy = std::make_shared<MetricSeries>();
-  for (int64_t i = 1; i <= 600; ++i) noisy->append(i, 2.0 + (i % 2 ? 0.5 : -0.5) - i / 600.0);
+  for (int64_t i = 1; i <= 600; ++i) noisy->append(i, i, 2.0 + (i % 2 ? 0.5 : -0.5) - i / 600.0);
   noisy->set_smoothing(0.9);
   chart.set_series({{"run-a", noisy}}, "train/loss", "smoothed 0.9");
   ASSERT_EQ(chart.drawn_smoothed().size(), 1u);
