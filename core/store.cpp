@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -315,6 +316,15 @@ int64_t Store::count_metric_points(int64_t run_id, const std::string& metric, in
   s.bind(1, run_id).bind(2, metric).bind(3, up_to_step);
   s.step();
   return s.i64(0);
+}
+
+std::vector<LogRow> Store::logs(int64_t run_id, uint64_t after_seq) {
+  Stmt s(db_, "SELECT seq, wall_time, level, text FROM logs WHERE run_id = ? AND seq > ? ORDER BY seq");
+  s.bind(1, run_id).bind(2, int64_t(after_seq));
+  std::vector<LogRow> out;
+  while (s.step())
+    out.push_back({uint64_t(s.i64(0)), s.f64(1), wire::LogLevel(std::clamp<int64_t>(s.i64(2), 0, 3)), s.text(3)});
+  return out;
 }
 
 std::optional<SnapshotRow> Store::latest_snapshot(int64_t run_id, const std::string& kind) {

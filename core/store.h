@@ -50,6 +50,13 @@ struct MetricPoint {
   double value = 0;
 };
 
+struct LogRow {
+  uint64_t seq = 0;  //!< the record's sequence number: lines come in this order
+  double wall_time = 0;
+  wire::LogLevel level = wire::LogLevel::Info;
+  std::string text;
+};
+
 struct SnapshotRow {
   int64_t step = 0;
   uint32_t rows = 0, cols = 0;
@@ -94,6 +101,8 @@ class Store {
   //! resumed run replaced steps it already holds.
   int64_t count_metric_points(int64_t run_id, const std::string& metric, int64_t up_to_step,
                               ChartAxis axis = ChartAxis::Step);
+  //! The run's log lines with seq > after_seq, in order (the log view follows the tail).
+  std::vector<LogRow> logs(int64_t run_id, uint64_t after_seq);
   std::optional<SnapshotRow> latest_snapshot(int64_t run_id, const std::string& kind);
   int64_t count_rows(const std::string& table, int64_t run_id);
 

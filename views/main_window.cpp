@@ -2,6 +2,7 @@
 
 #include "views/config_editor.h"
 #include "views/expert_load_panel.h"
+#include "views/log_view.h"
 #include "views/metric_chart.h"
 #include "views/run_list.h"
 
@@ -177,11 +178,17 @@ void MainWindow::build_ui() {
     note->setWordWrap(true);
     heat_layout->addWidget(note);
   }
+  log_view_ = new LogView(this);
+  auto* log_layout = new QVBoxLayout;
+  log_layout->addWidget(section_title("Log", this));
+  log_layout->addWidget(log_view_, 1);
   auto* right = new QSplitter(Qt::Vertical, this);
   right->addWidget(panel(right, chart_layout));
   right->addWidget(panel(right, heat_layout));
+  right->addWidget(panel(right, log_layout));
   right->setStretchFactor(0, 3);
   right->setStretchFactor(1, 2);
+  right->setStretchFactor(2, 1);
 
   auto* split = new QSplitter(Qt::Horizontal, this);
   split->addWidget(left);
@@ -308,6 +315,7 @@ void MainWindow::refresh_selected() {
   const int64_t id = run_list_->selected_run();
   if (id == 0) {
     chart_->clear(metric_, "Select a run to see its metrics.");
+    log_view_->set_run(0, {});
     heatmap_->clear("Select a run to see how its tokens were routed.");
     return;
   }
@@ -337,6 +345,8 @@ void MainWindow::refresh_selected() {
     if (series.size() > 1) subtitle = QString("%1 runs overlaid").arg(series.size());
     else if (row && row->last_step >= 0) subtitle += kDot + QString("step %1 of %2").arg(row->last_step).arg(row->total_steps);
     chart_->set_series(std::move(series), metric_, subtitle);
+    log_view_->set_run(id, name);
+    log_view_->append(store_->logs(id, log_view_->last_seq()));
 
     if (auto snap = store_->latest_snapshot(id, kExpertLoad)) {
       const ExpertLoad& shown_load = heatmap_->snapshot();

@@ -1,5 +1,5 @@
-// The workbench window: run list and experiment editor on the left, the live metric chart
-// and the expert-load heatmap on the right.
+// The workbench window: run list and experiment editor on the left; the live metric chart,
+// the expert-load heatmap and the run's log on the right.
 //
 // It owns the store and, while a run is in progress, the RunController that drives it.
 // The runner's stream descriptor is watched with a QSocketNotifier and a slow timer
@@ -30,6 +30,7 @@ namespace r1wb::views {
 
 class ConfigEditor;
 class ExpertLoadPanel;
+class LogView;
 class MetricChart;
 class RunList;
 
@@ -49,6 +50,7 @@ class MainWindow : public QMainWindow {
   //! The chart's EMA smoothing control (0..99 hundredths).
   QSlider* smoothing_slider() const { return smoothing_slider_; }
   ExpertLoadPanel* heatmap() const { return heatmap_; }
+  LogView* log_view() const { return log_view_; }
   Store& store() { return *store_; }
   //! True while a run started from this window has not finished.
   bool run_active() const { return controller_ && controller_->active(); }
@@ -102,6 +104,7 @@ class MainWindow : public QMainWindow {
   std::map<std::tuple<int64_t, std::string, ChartAxis>, std::shared_ptr<MetricSeries>> series_cache_;
   MetricChart* chart_ = nullptr;
   ExpertLoadPanel* heatmap_ = nullptr;
+  LogView* log_view_ = nullptr;
   std::unique_ptr<ExpertLoadPanel> detached_heatmap_;  // owns heatmap_ when it is not shown
   QLabel* run_status_ = nullptr;
   QSocketNotifier* notifier_ = nullptr;

@@ -3,6 +3,7 @@
 #include "test_support.h"
 #include "views/config_editor.h"
 #include "views/expert_load_panel.h"
+#include "views/log_view.h"
 #include "views/main_window.h"
 #include "views/metric_chart.h"
 #include "views/run_list.h"
@@ -261,6 +262,46 @@ TEST(MainWindow, SelectingSeveralRunsOverlaysThemAndNewStepsAppendLive) {
   EXPECT_EQ(last_steps(), (std::set<int64_t>{0, 598'000})) << "milliseconds since each run's first point";
   w->grab().save(test::screenshot_path("main_window_wall_time.png"));
   w->grab().save(test::screenshot_path("main_window_overlay.png"));
+}
+
+TEST(MainWindow, LogViewFiltersByTextAndLevelAndFollowsNewLines) {
+  QTemporaryDir dir;
+  const WorkbenchOptions o = temp_options(dir);
+  int64_t id = 0;
+  auto log_line = [](uint64_t seq, wire::LogLevel level, std::string text) {
+    return wire::Record{seq, wire::Log{1.7e9 + double(seq), level, std::move(text)}};
+  };
+  {
+    Store st(o.store_path.toStdString());
+    id = st.create_run("tiny-moe-1", "tiny-moe", "{}", "/r", "h");
+    st.ingest(id, {log_line(1, wire::LogLevel::Info, "resumed from checkpoint at step 100"),
+                   log_line(2, wire::LogLevel::Info, "step 120: fp16 gradient overflow at loss scale 65536, skipped"),
+                   log_line(3, wire::LogLevel::Warning, "step 130: non-finite loss or gradient, skipped"),
+                   log_line(4, wire::LogLevel::Info, "curriculum: phase 1 from step 140")});
+  }
+  QString error;
+  auto w = MainWindow::open(o, &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  w->run_list()->select_run(id);
+  LogView* view = w->log_view();
+  ASSERT_EQ(view->shown_lines().size(), 4);
+  view->set_filter("skipped");
+  EXPECT_EQ(view->shown_lines().size(), 2);
+  view->set_min_level(2);
+  ASSERT_EQ(view->shown_lines().size(), 1);
+  EXPECT_TRUE(view->shown_lines()[0].contains("WARN")) << view->shown_lines()[0].toStdString();
+  view->set_filter("");
+  view->set_min_level(0);
+  {
+    Store st(o.store_path.toStdString());
+    st.ingest(id, {log_line(5, wire::LogLevel::Error, "runner exited with code 1")});
+  }
+  w->refresh();
+  ASSERT_EQ(view->shown_lines().size(), 5) << "the new line arrived without re-reading the others";
+  EXPECT_TRUE(view->shown_lines().back().contains("runner exited"));
+  w->grab().save(test::screenshot_path("main_window_log.png"));
 }
 
 TEST(MainWindow, OpensOnAnEmptyStoreWithAMissingExperiment) {
