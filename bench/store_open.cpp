@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   o.store_path = QString::fromStdString(path);
   o.runs_dir = "/tmp/r1wb-bench-store-runs";
   o.experiment_path = "/nonexistent.json";
+  o.settings_path = "/tmp/r1wb-bench-store-settings.ini";  // not the user's layout
   double worst = 0, total = 0;
   std::printf("store open to first paint, %d runs x %d steps x %zu metrics, %s (first run: the page cache as\n"
               "the machine left it; drop it first for a cold start)\n",

@@ -13,6 +13,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QOpenGLContext>
+#include <QSettings>
 #include <QSlider>
 #include <QSocketNotifier>
 #include <QSplitter>
@@ -99,9 +100,39 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
     refresh_selected();
   });
 
+  restore_settings();
   load_experiment(options_.experiment_path);
   refresh();
   if (run_list_->topLevelItemCount() > 0) run_list_->select_run(runs_.front().id);
+}
+
+std::unique_ptr<QSettings> MainWindow::settings() const {
+  if (options_.settings_path.isEmpty()) return std::make_unique<QSettings>("R1 Workbench", "r1wb");
+  return std::make_unique<QSettings>(options_.settings_path, QSettings::IniFormat);
+}
+
+void MainWindow::save_settings() const {
+  auto s = settings();
+  s->setValue("window/geometry", saveGeometry());
+  s->setValue("window/left_split", left_split_->saveState());
+  s->setValue("window/right_split", right_split_->saveState());
+  s->setValue("window/main_split", main_split_->saveState());
+  s->setValue("chart/metric", metric_);
+  s->setValue("chart/x_axis", x_axis_box_->currentText());
+  s->setValue("chart/smoothing", smoothing_slider_->value());
+  s->setValue("chart/log_y", log_y_box_->isChecked());
+}
+
+void MainWindow::restore_settings() {
+  auto s = settings();
+  if (s->contains("window/geometry")) restoreGeometry(s->value("window/geometry").toByteArray());
+  left_split_->restoreState(s->value("window/left_split").toByteArray());
+  right_split_->restoreState(s->value("window/right_split").toByteArray());
+  main_split_->restoreState(s->value("window/main_split").toByteArray());
+  metric_ = s->value("chart/metric", metric_).toString();
+  x_axis_box_->setCurrentText(s->value("chart/x_axis", "step").toString());
+  smoothing_slider_->setValue(s->value("chart/smoothing", 0).toInt());
+  log_y_box_->setChecked(s->value("chart/log_y", false).toBool());
 }
 
 MainWindow::~MainWindow() {
@@ -124,6 +155,7 @@ void MainWindow::build_ui() {
   chart_->setToolTip("Wheel: zoom around the cursor. Drag: pan. Double-click: the whole run.\n"
                      "Ctrl/Shift-click runs in the list to overlay them.");
   log_y_box_ = new QCheckBox("log y", this);
+  log_y_box_->setObjectName("log_y");
   smoothing_slider_ = new QSlider(Qt::Horizontal, this);
   smoothing_slider_->setRange(0, 99);
   smoothing_slider_->setTracking(false);  // smoothing recomputes every point: once, on release
@@ -144,7 +176,7 @@ void MainWindow::build_ui() {
   runs_layout->addWidget(run_list_);
   auto* editor_layout = new QVBoxLayout;
   editor_layout->addWidget(editor_);
-  auto* left = new QSplitter(Qt::Vertical, this);
+  auto* left = left_split_ = new QSplitter(Qt::Vertical, this);
   left->addWidget(panel(left, runs_layout));
   left->addWidget(panel(left, editor_layout));
   left->setStretchFactor(0, 2);
@@ -182,7 +214,7 @@ void MainWindow::build_ui() {
   auto* log_layout = new QVBoxLayout;
   log_layout->addWidget(section_title("Log", this));
   log_layout->addWidget(log_view_, 1);
-  auto* right = new QSplitter(Qt::Vertical, this);
+  auto* right = right_split_ = new QSplitter(Qt::Vertical, this);
   right->addWidget(panel(right, chart_layout));
   right->addWidget(panel(right, heat_layout));
   right->addWidget(panel(right, log_layout));
@@ -190,7 +222,7 @@ void MainWindow::build_ui() {
   right->setStretchFactor(1, 2);
   right->setStretchFactor(2, 1);
 
-  auto* split = new QSplitter(Qt::Horizontal, this);
+  auto* split = main_split_ = new QSplitter(Qt::Horizontal, this);
   split->addWidget(left);
   split->addWidget(right);
   split->setStretchFactor(0, 2);
@@ -412,6 +444,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     e->ignore();
     return;
   }
+  save_settings();
   QMainWindow::closeEvent(e);
 }
 

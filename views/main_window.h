@@ -20,7 +20,9 @@
 #include <vector>
 
 class QCheckBox;
+class QSettings;
 class QSlider;
+class QSplitter;
 class QComboBox;
 class QLabel;
 class QSocketNotifier;
@@ -93,6 +95,12 @@ class MainWindow : public QMainWindow {
   RunList* run_list_ = nullptr;
   ConfigEditor* editor_ = nullptr;
   QComboBox* metric_box_ = nullptr;
+  //! Window geometry, splitter positions and the chart's choices (metric, x axis,
+  //! smoothing, log y) persist between sessions: saved on close, restored on open.
+  std::unique_ptr<QSettings> settings() const;
+  void save_settings() const;
+  void restore_settings();
+  QSplitter *left_split_ = nullptr, *right_split_ = nullptr, *main_split_ = nullptr;
   QCheckBox* log_y_box_ = nullptr;
   QComboBox* x_axis_box_ = nullptr;  // step, tokens, wall time
   QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off

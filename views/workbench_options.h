@@ -12,6 +12,7 @@ struct WorkbenchOptions {
   QString runs_dir;         //!< run directories are created under it
   QString runner_path;      //!< the r1wb-run executable
   QString experiment_path;  //!< experiment opened in the editor at start
+  QString settings_path;    //!< ini file for the window layout and view choices; empty: QSettings' default
 };
 
 struct ParsedOptions {

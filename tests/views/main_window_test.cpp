@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
@@ -37,6 +38,7 @@ WorkbenchOptions temp_options(const QTemporaryDir& dir) {
   o.runs_dir = dir.filePath("runs");
   o.runner_path = R1WB_RUNNER;
   o.experiment_path = test::source_path("experiments/tiny-moe.json");
+  o.settings_path = dir.filePath("settings.ini");
   return o;
 }
 
@@ -302,6 +304,30 @@ TEST(MainWindow, LogViewFiltersByTextAndLevelAndFollowsNewLines) {
   ASSERT_EQ(view->shown_lines().size(), 5) << "the new line arrived without re-reading the others";
   EXPECT_TRUE(view->shown_lines().back().contains("runner exited"));
   w->grab().save(test::screenshot_path("main_window_log.png"));
+}
+
+TEST(MainWindow, LayoutAndChartChoicesPersistAcrossSessions) {
+  QTemporaryDir dir;
+  const WorkbenchOptions o = temp_options(dir);
+  QString error;
+  {
+    auto w = MainWindow::open(o, &error);
+    ASSERT_TRUE(w) << error.toStdString();
+    w->show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+    w->resize(1100, 700);
+    w->x_axis_box()->setCurrentText("tokens");
+    w->smoothing_slider()->setValue(35);
+    w->findChild<QCheckBox*>("log_y")->setChecked(true);
+    ASSERT_TRUE(w->close());
+  }
+  auto w = MainWindow::open(o, &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  EXPECT_EQ(w->size(), QSize(1100, 700));
+  EXPECT_EQ(w->x_axis_box()->currentText(), "tokens");
+  EXPECT_EQ(w->chart()->x_axis(), ChartAxis::Tokens);
+  EXPECT_EQ(w->smoothing_slider()->value(), 35);
+  EXPECT_TRUE(w->chart()->log_y());
 }
 
 TEST(MainWindow, OpensOnAnEmptyStoreWithAMissingExperiment) {
