@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 namespace fs = std::filesystem;
 
@@ -23,16 +24,30 @@ int64_t RunController::start(const RunLaunch& l) {
     out << l.config_json << "\n";
   }
   run_id_ = store_.create_run(name, l.experiment_name, l.config_json, run_dir_, host_name());
+  launch(l.runner_path);
+  return run_id_;
+}
+
+void RunController::resume(int64_t run_id, const std::string& runner_path) {
+  const auto row = store_.run(run_id);
+  if (!row) throw std::runtime_error("run " + std::to_string(run_id) + " is not in the store");
+  if (!fs::exists(fs::path(row->run_dir) / "config.json"))
+    throw std::runtime_error("the run directory " + row->run_dir + " (or its config.json) is gone");
+  run_id_ = run_id;
+  run_dir_ = row->run_dir;
+  launch(runner_path);
+}
+
+void RunController::launch(const std::string& runner_path) {
+  const std::string config_path = (fs::path(run_dir_) / "config.json").string();
   try {
-    job_ = std::make_unique<LocalJob>(
-        std::vector<std::string>{l.runner_path, "train", config_path, "--run-dir", run_dir_},
-        (fs::path(run_dir_) / "runner.log").string());
+    job_ = std::make_unique<LocalJob>(std::vector<std::string>{runner_path, "train", config_path, "--run-dir", run_dir_},
+                                      (fs::path(run_dir_) / "runner.log").string());
   } catch (const std::exception& e) {
     store_.set_status(run_id_, "failed", e.what());
     finished_ = true;
     throw;
   }
-  return run_id_;
 }
 
 void RunController::ingest_batch(std::vector<wire::Record>& batch) {

@@ -28,6 +28,9 @@ class RunController {
 
   //! Starts a new run; returns its id. Throws on failure (the run row is marked failed).
   int64_t start(const RunLaunch& launch);
+  //! Continues an existing run from its newest checkpoint: the runner on the same run
+  //! directory and config.json. Throws when the run or its directory is gone.
+  void resume(int64_t run_id, const std::string& runner_path);
   //! Reads and ingests whatever has arrived; returns records applied. Finalises the run
   //! when the process has ended.
   size_t pump();
@@ -42,6 +45,8 @@ class RunController {
   const std::string& stream_error() const { return stream_error_; }
 
  private:
+  //! Starts the runner on run_dir_ (its config.json); marks the run failed if it cannot.
+  void launch(const std::string& runner_path);
   void ingest_batch(std::vector<wire::Record>& batch);
   void finalise(int code);
   Store& store_;

@@ -290,6 +290,12 @@ std::vector<std::string> Store::metric_names(int64_t run_id) {
   return out;
 }
 
+void Store::delete_run(int64_t run_id) {
+  Stmt s(db_, "DELETE FROM runs WHERE id = ?");  // metrics, snapshots, checkpoints, logs cascade
+  s.bind(1, run_id);
+  s.step();
+}
+
 std::vector<MetricPoint> Store::metric_points(int64_t run_id, const std::string& metric, int64_t after_step,
                                               ChartAxis axis) {
   const char* sql =

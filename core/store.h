@@ -88,6 +88,8 @@ class Store {
   std::optional<RunRow> run_by_dir(const std::string& run_dir);
   std::vector<RunRow> list_runs();
   void set_status(int64_t run_id, const std::string& status, const std::string& message = "");
+  //! Removes a run and everything recorded for it (its run directory is the caller's).
+  void delete_run(int64_t run_id);
 
   //! Applies records in seq order; stops at a gap (the caller backfills from the log).
   IngestResult ingest(int64_t run_id, const std::vector<wire::Record>& records);

@@ -6,13 +6,16 @@
 #include "views/metric_chart.h"
 #include "views/run_list.h"
 
-#include <QCloseEvent>
 #include <QCheckBox>
+#include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMessageBox>
 #include <QOpenGLContext>
+#include <QPushButton>
 #include <QSettings>
 #include <QSlider>
 #include <QSocketNotifier>
@@ -84,7 +87,14 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
   connect(run_list_, &RunList::run_selected, this, [this] {
     refresh_selected();
     show_run_status();
+    update_run_buttons();
   });
+  connect(resume_button_, &QPushButton::clicked, this, &MainWindow::resume_selected);
+  connect(delete_button_, &QPushButton::clicked, this, &MainWindow::delete_selected);
+  confirm_ = [this](const QString& question) {
+    return QMessageBox::question(this, "Delete run", question, QMessageBox::Yes | QMessageBox::Cancel,
+                                 QMessageBox::Cancel) == QMessageBox::Yes;
+  };
   connect(metric_box_, &QComboBox::currentTextChanged, this, [this](const QString& m) {
     if (m.isEmpty() || m == metric_) return;
     metric_ = m;
@@ -171,9 +181,18 @@ void MainWindow::build_ui() {
   metric_box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   metric_box_->addItem(metric_);
 
+  resume_button_ = new QPushButton("Resume", this);
+  resume_button_->setToolTip("Continue the selected stopped or failed run from its newest checkpoint");
+  delete_button_ = new QPushButton("Delete...", this);
+  delete_button_->setToolTip("Remove the selected run from the store and delete its run directory");
+  auto* run_buttons = new QHBoxLayout;
+  run_buttons->addStretch(1);
+  run_buttons->addWidget(resume_button_);
+  run_buttons->addWidget(delete_button_);
   auto* runs_layout = new QVBoxLayout;
   runs_layout->addWidget(section_title("Runs", this));
   runs_layout->addWidget(run_list_);
+  runs_layout->addLayout(run_buttons);
   auto* editor_layout = new QVBoxLayout;
   editor_layout->addWidget(editor_);
   auto* left = left_split_ = new QSplitter(Qt::Vertical, this);
@@ -270,15 +289,70 @@ void MainWindow::start_run() {
     if (failed) run_list_->select_run(failed);
     return;
   }
+  watch_run(id, "Started ");
+}
+
+void MainWindow::watch_run(int64_t id, const QString& verb) {
   editor_->set_running(true);
   if (const int fd = controller_->stream_fd(); fd >= 0) {
     notifier_ = new QSocketNotifier(fd, QSocketNotifier::Read, this);
     connect(notifier_, &QSocketNotifier::activated, this, [this] { pump(true); });
   }
   poll_timer_->start();
-  statusBar()->showMessage("Started " + QString::fromStdString(store_->run(id)->name), 5000);
+  statusBar()->showMessage(verb + QString::fromStdString(store_->run(id)->name), 5000);
   refresh_runs();
   run_list_->select_run(id);
+  update_run_buttons();
+}
+
+void MainWindow::resume_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (run_active() || !r || r->status == "running" || r->status == "completed") return;
+  const int64_t id = r->id;
+  delete notifier_;
+  notifier_ = nullptr;
+  controller_ = std::make_unique<RunController>(*store_);
+  try {
+    controller_->resume(id, options_.runner_path.toStdString());
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Cannot resume the run: ") + e.what());
+    controller_.reset();
+    refresh();
+    return;
+  }
+  watch_run(id, "Resumed ");
+}
+
+void MainWindow::delete_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) return;
+  if (run_active() && controller_->run_id() == r->id) {
+    statusBar()->showMessage("Stop the run before deleting it.");
+    return;
+  }
+  const QString name = QString::fromStdString(r->name), dir = QString::fromStdString(r->run_dir);
+  if (!confirm_(QString("Delete %1 and its run directory?\n%2\n\nIts metrics, checkpoints and logs are removed; "
+                        "this cannot be undone.").arg(name, dir)))
+    return;
+  const int64_t id = r->id;
+  try {
+    store_->delete_run(id);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Deleting the run failed: ") + e.what());
+    return;
+  }
+  for (auto it = series_cache_.begin(); it != series_cache_.end();)
+    it = std::get<0>(it->first) == id ? series_cache_.erase(it) : std::next(it);
+  const bool removed = dir.isEmpty() || !QDir(dir).exists() || QDir(dir).removeRecursively();
+  statusBar()->showMessage(removed ? "Deleted " + name : "Deleted " + name + " from the store; could not remove " + dir);
+  refresh();
+}
+
+void MainWindow::update_run_buttons() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  const bool busy = run_active();
+  resume_button_->setEnabled(r && !busy && r->status != "running" && r->status != "completed");
+  delete_button_->setEnabled(r && !(busy && controller_->run_id() == r->id));
 }
 
 void MainWindow::stop_run() {
@@ -331,6 +405,7 @@ void MainWindow::refresh() {
   refresh_runs();
   refresh_selected();
   show_run_status();
+  update_run_buttons();
 }
 
 void MainWindow::refresh_runs() {

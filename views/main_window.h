@@ -14,12 +14,14 @@
 
 #include <QMainWindow>
 
+#include <functional>
 #include <map>
 #include <tuple>
 #include <memory>
 #include <vector>
 
 class QCheckBox;
+class QPushButton;
 class QSettings;
 class QSlider;
 class QSplitter;
@@ -53,6 +55,10 @@ class MainWindow : public QMainWindow {
   QSlider* smoothing_slider() const { return smoothing_slider_; }
   ExpertLoadPanel* heatmap() const { return heatmap_; }
   LogView* log_view() const { return log_view_; }
+  QPushButton* resume_button() const { return resume_button_; }
+  QPushButton* delete_button() const { return delete_button_; }
+  //! Replaces the yes/no question asked before deleting a run (tests answer it).
+  void set_confirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
   Store& store() { return *store_; }
   //! True while a run started from this window has not finished.
   bool run_active() const { return controller_ && controller_->active(); }
@@ -101,6 +107,15 @@ class MainWindow : public QMainWindow {
   void save_settings() const;
   void restore_settings();
   QSplitter *left_split_ = nullptr, *right_split_ = nullptr, *main_split_ = nullptr;
+  //! Continues the selected stopped or failed run from its newest checkpoint.
+  void resume_selected();
+  //! Deletes the selected run (not the one running) and its run directory, after confirm_.
+  void delete_selected();
+  void update_run_buttons();
+  //! Shows a run the controller just launched: stream watch, buttons, selection.
+  void watch_run(int64_t id, const QString& verb);
+  QPushButton *resume_button_ = nullptr, *delete_button_ = nullptr;
+  std::function<bool(const QString&)> confirm_;
   QCheckBox* log_y_box_ = nullptr;
   QComboBox* x_axis_box_ = nullptr;  // step, tokens, wall time
   QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off

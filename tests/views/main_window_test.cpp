@@ -145,6 +145,71 @@ TEST(MainWindow, StopButtonEndsTheRunGracefully) {
   EXPECT_LT(row->last_step, 100000);
 }
 
+TEST(MainWindow, StoppedRunResumesFromItsCheckpointAndCompletes) {
+  ASSERT_TRUE(runner_built()) << "runner not built: " << R1WB_RUNNER;
+  QTemporaryDir dir;
+  QString error;
+  auto w = MainWindow::open(temp_options(dir), &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  w->editor()->set_text(QString::fromStdString(short_run(150).dump(2)));
+  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return w->chart()->point_count() > 0 || !w->run_active(); }, 120000));
+  QTest::mouseClick(w->editor()->stop_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for_run_end(*w, 60000));
+  const int64_t id = w->last_started_run();
+  const auto stopped = w->store().run(id);
+  ASSERT_EQ(stopped->status, "stopped") << stopped->message;
+  ASSERT_LT(stopped->last_step, 150);
+  EXPECT_TRUE(w->resume_button()->isEnabled());
+
+  QTest::mouseClick(w->resume_button(), Qt::LeftButton);
+  ASSERT_TRUE(w->run_active());
+  EXPECT_FALSE(w->resume_button()->isEnabled()) << "one run at a time";
+  EXPECT_FALSE(w->delete_button()->isEnabled()) << "the running run cannot be deleted";
+  ASSERT_TRUE(wait_for_run_end(*w, 120000));
+  const auto done = w->store().run(id);
+  EXPECT_EQ(done->status, "completed") << done->message;
+  EXPECT_EQ(done->last_step, 150);
+  EXPECT_EQ(w->store().list_runs().size(), 1u) << "the same run continued, no new one";
+  bool resumed_line = false;
+  for (const auto& l : w->store().logs(id, 0)) resumed_line |= l.text.find("resumed from checkpoint at step") == 0;
+  EXPECT_TRUE(resumed_line);
+  EXPECT_FALSE(w->resume_button()->isEnabled()) << "a completed run has nothing to resume";
+}
+
+TEST(MainWindow, DeleteAsksThenRemovesTheRunAndItsDirectory) {
+  QTemporaryDir dir;
+  const WorkbenchOptions o = temp_options(dir);
+  const QString run_dir = dir.filePath("runs/tiny-moe-1");
+  QDir().mkpath(run_dir + "/checkpoints");
+  QFile(run_dir + "/events.log").open(QIODevice::WriteOnly);
+  int64_t id = 0;
+  {
+    Store st(o.store_path.toStdString());
+    id = st.create_run("tiny-moe-1", "tiny-moe", "{}", run_dir.toStdString(), "h");
+    st.ingest(id, {{1, wire::Metrics{1, 0, {{"train/loss", 1.0}}}}});
+  }
+  QString error;
+  auto w = MainWindow::open(o, &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  w->run_list()->select_run(id);
+  QString asked;
+  w->set_confirm([&](const QString& q) { asked = q; return false; });
+  QTest::mouseClick(w->delete_button(), Qt::LeftButton);
+  EXPECT_TRUE(asked.contains("tiny-moe-1") && asked.contains(run_dir)) << asked.toStdString();
+  EXPECT_EQ(w->store().list_runs().size(), 1u) << "cancelled: nothing removed";
+  EXPECT_TRUE(QDir(run_dir).exists());
+
+  w->set_confirm([](const QString&) { return true; });
+  QTest::mouseClick(w->delete_button(), Qt::LeftButton);
+  EXPECT_TRUE(w->store().list_runs().empty());
+  EXPECT_EQ(w->store().count_rows("metrics", id), 0) << "its metrics went with it";
+  EXPECT_FALSE(QDir(run_dir).exists());
+  EXPECT_EQ(w->run_list()->topLevelItemCount(), 0);
+}
+
 TEST(MainWindow, RunnerThatCannotStartLeavesAFailedRunAndRunEnabled) {
   QTemporaryDir dir;
   WorkbenchOptions o = temp_options(dir);
