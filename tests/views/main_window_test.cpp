@@ -126,6 +126,21 @@ TEST(MainWindow, RunButtonTrainsAndFillsRunListChartAndHeatmap) {
   std::printf("[ info ] screenshots in %s\n", R1WB_SCREENSHOT_DIR);
 }
 
+// Starts `steps` of tiny-moe from the editor and presses Stop once the chart has a point;
+// true when the runner then ended within a minute.
+bool run_then_stop(MainWindow& w, int steps) {
+  w.editor()->set_text(QString::fromStdString(short_run(steps).dump(2)));
+  QTest::mouseClick(w.editor()->run_button(), Qt::LeftButton);
+  if (!w.run_active()) return false;
+  if (!QTest::qWaitFor([&] { return w.chart()->point_count() > 0 || !w.run_active(); }, 120000)) return false;
+  if (!w.run_active()) {
+    ADD_FAILURE() << "the run ended before Stop: " << w.store().run(w.last_started_run())->message;
+    return false;
+  }
+  QTest::mouseClick(w.editor()->stop_button(), Qt::LeftButton);
+  return wait_for_run_end(w, 60000);
+}
+
 TEST(MainWindow, StopButtonEndsTheRunGracefully) {
   ASSERT_TRUE(runner_built()) << "runner not built: " << R1WB_RUNNER;
   QTemporaryDir dir;
@@ -133,13 +148,7 @@ TEST(MainWindow, StopButtonEndsTheRunGracefully) {
   auto w = MainWindow::open(temp_options(dir), &error);
   ASSERT_TRUE(w) << error.toStdString();
   w->show();
-  w->editor()->set_text(QString::fromStdString(short_run(100000).dump(2)));
-  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
-  ASSERT_TRUE(w->run_active());
-  ASSERT_TRUE(QTest::qWaitFor([&] { return w->chart()->point_count() > 0 || !w->run_active(); }, 120000));
-  ASSERT_TRUE(w->run_active()) << w->store().run(w->last_started_run())->message;
-  QTest::mouseClick(w->editor()->stop_button(), Qt::LeftButton);
-  ASSERT_TRUE(wait_for_run_end(*w, 60000)) << "runner did not stop within 60 s";
+  ASSERT_TRUE(run_then_stop(*w, 100000)) << "runner did not stop within 60 s";
   const auto row = w->store().run(w->last_started_run());
   EXPECT_EQ(row->status, "stopped") << row->message;
   EXPECT_LT(row->last_step, 100000);
@@ -152,11 +161,7 @@ TEST(MainWindow, StoppedRunResumesFromItsCheckpointAndCompletes) {
   auto w = MainWindow::open(temp_options(dir), &error);
   ASSERT_TRUE(w) << error.toStdString();
   w->show();
-  w->editor()->set_text(QString::fromStdString(short_run(150).dump(2)));
-  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
-  ASSERT_TRUE(QTest::qWaitFor([&] { return w->chart()->point_count() > 0 || !w->run_active(); }, 120000));
-  QTest::mouseClick(w->editor()->stop_button(), Qt::LeftButton);
-  ASSERT_TRUE(wait_for_run_end(*w, 60000));
+  ASSERT_TRUE(run_then_stop(*w, 150));
   const int64_t id = w->last_started_run();
   const auto stopped = w->store().run(id);
   ASSERT_EQ(stopped->status, "stopped") << stopped->message;
