@@ -215,6 +215,14 @@ void check_cross_fields(const Experiment& e, std::vector<ConfigError>& errors) {
 
 }  // namespace
 
+std::vector<std::string> moe_layer_names(const ModelConfig& m) {
+  std::vector<std::string> names;
+  if (m.ffn != "moe") return names;
+  for (int i = m.first_k_dense; i < m.n_layers; ++i) names.push_back("layer " + std::to_string(i));
+  if (m.mtp_weight > 0) names.push_back("MTP");
+  return names;
+}
+
 std::string ConfigError::to_string() const { return path.empty() ? message : path + ": " + message; }
 
 ConfigResult validate_experiment(const json& doc) {

@@ -145,6 +145,11 @@ struct ConfigResult {
 
 //! Parses and validates JSON text. Never throws for bad input.
 ConfigResult parse_experiment(std::string_view json_text);
+
+//! The MoE layers in the order the engine reports them (rows of moe/expert_load and
+//! moe/expert_bias): "layer i" for blocks first_k_dense .. n_layers - 1, then "MTP" when the
+//! multi-token-prediction block has experts. Empty for a dense model.
+std::vector<std::string> moe_layer_names(const ModelConfig& model);
 //! Validates an already-parsed document.
 ConfigResult validate_experiment(const nlohmann::json& doc);
 //! Reads a file and validates it; a missing file is a document-level error.

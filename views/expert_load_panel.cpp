@@ -85,8 +85,9 @@ void ExpertLoadPanel::draw_ui() {
   // Layout: corner/column labels on top, row labels on the left, imbalance on the right,
   // colour legend at the bottom; the cells take the rest, within sane bounds.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "layer %d", load_.rows - 1);
-  const float label_w = std::max(ImGui::CalcTextSize(buf).x, ImGui::CalcTextSize("layer").x) + 2 * pad;
+  float label_w = ImGui::CalcTextSize("layer").x;
+  for (int l = 0; l < load_.rows; ++l) label_w = std::max(label_w, ImGui::CalcTextSize(load_.row_name(l).c_str()).x);
+  label_w += 2 * pad;
   const float imbalance_w = ImGui::CalcTextSize("max/mean").x + 2 * pad;
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -110,9 +111,9 @@ void ExpertLoadPanel::draw_ui() {
   const bool short_fit = cell_w >= ImGui::CalcTextSize(".00").x + 4 && cell_h >= line + 2;
   for (int l = 0; l < load_.rows; ++l) {
     const float y = grid_lo.y + cell_h * float(l);
-    std::snprintf(buf, sizeof buf, "layer %d", l);
-    const ImVec2 size = ImGui::CalcTextSize(buf);
-    dl->AddText(ImVec2(grid_lo.x - pad - size.x, y + (cell_h - size.y) * 0.5f), text, buf);
+    const std::string name = load_.row_name(l);
+    const ImVec2 size = ImGui::CalcTextSize(name.c_str());
+    dl->AddText(ImVec2(grid_lo.x - pad - size.x, y + (cell_h - size.y) * 0.5f), text, name.c_str());
     float row_max = 0;
     for (int e = 0; e < load_.cols; ++e) {
       const float v = load_.at(l, e);
@@ -145,7 +146,7 @@ void ExpertLoadPanel::draw_ui() {
     const ImVec2 lo(grid_lo.x + cell_w * float(e), grid_lo.y + cell_h * float(l));
     dl->AddRect(lo, ImVec2(lo.x + cell_w, lo.y + cell_h), IM_COL32(20, 20, 20, 255), 0, 0, 2.0f);
     const float v = load_.at(l, e);
-    ImGui::SetTooltip("layer %d, expert %d\nshare %.4f  (%.2fx uniform 1/%d)", l, e, double(v),
+    ImGui::SetTooltip("%s, expert %d\nshare %.4f  (%.2fx uniform 1/%d)", load_.row_name(l).c_str(), e, double(v),
                       double(v) * load_.cols, load_.cols);
   }
 

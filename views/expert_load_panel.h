@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace r1wb::views {
@@ -22,6 +23,11 @@ struct ExpertLoad {
   int rows = 0;             //!< MoE layers
   int cols = 0;             //!< experts per layer
   std::vector<float> data;  // [rows, cols], each row sums to 1
+  //! Row names ("layer 3", "MTP"; core's moe_layer_names); empty: "layer <row>".
+  std::vector<std::string> row_names;
+  std::string row_name(int row) const {
+    return size_t(row) < row_names.size() ? row_names[size_t(row)] : "layer " + std::to_string(row);
+  }
   bool empty() const { return rows <= 0 || cols <= 0 || data.size() != size_t(rows) * size_t(cols); }
   float at(int layer, int expert) const { return data[size_t(layer) * size_t(cols) + size_t(expert)]; }
 };

@@ -1,5 +1,7 @@
 #include "views/main_window.h"
 
+#include "core/config.h"
+
 #include "views/config_editor.h"
 #include "views/expert_load_panel.h"
 #include "views/log_view.h"
@@ -464,6 +466,10 @@ void MainWindow::refresh_selected() {
         load.rows = int(snap->rows);
         load.cols = int(snap->cols);
         load.data = std::move(snap->data);
+        if (row) {  // which block each row is: the run's own config says (first_k_dense, MTP)
+          const auto config = parse_experiment(row->config_json);
+          if (config.ok()) load.row_names = moe_layer_names(config.experiment.model);
+        }
         heatmap_->set_snapshot(std::move(load));
       }
     } else {

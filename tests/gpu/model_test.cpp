@@ -54,6 +54,20 @@ TEST_F(Transformer, FirstKDenseBlocksHaveNoRouterAndCostCountsThem) {
   EXPECT_EQ(n, model_cost(r.experiment.model, 64).params);
 }
 
+TEST_F(Transformer, MoeLayersReportInTheOrderCoreNamesThem) {
+  auto r = parse_experiment(R"({"model": {"d_model": 32, "n_heads": 2, "n_layers": 3, "first_k_dense": 1,
+                                          "ffn_hidden": 40, "mtp_weight": 0.3}})");
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  TransformerLM lm(r.experiment.model);
+  auto out = lm->forward(torch::randint(0, 256, {2, 8}));
+  const auto names = moe_layer_names(r.experiment.model);
+  ASSERT_EQ(names, (std::vector<std::string>{"layer 1", "layer 2", "MTP"}));
+  ASSERT_EQ(out.moe.size(), names.size()) << "one expert-load row per name";
+  EXPECT_EQ(out.moe[0].layer, 1);
+  EXPECT_EQ(out.moe[1].layer, 2);
+  EXPECT_EQ(out.moe[2].layer, 3) << "the MTP block comes last";
+}
+
 TEST_F(Transformer, AttentionIsCausal) {
   auto e = tiny();
   TransformerLM lm(e.model);

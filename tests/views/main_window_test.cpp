@@ -376,6 +376,28 @@ TEST(MainWindow, LogViewFiltersByTextAndLevelAndFollowsNewLines) {
   w->grab().save(test::screenshot_path("main_window_log.png"));
 }
 
+TEST(MainWindow, HeatmapRowsAreNamedByTheRunsOwnLayers) {
+  QTemporaryDir dir;
+  const WorkbenchOptions o = temp_options(dir);
+  int64_t id = 0;
+  {
+    Store st(o.store_path.toStdString());
+    const std::string config = R"({"model": {"n_layers": 3, "first_k_dense": 1, "ffn_hidden": 40, "mtp_weight": 0.3}})";
+    id = st.create_run("mtp-1", "mtp", config, "/r", "h");
+    std::vector<float> rows{0.25f, 0.25f, 0.25f, 0.25f, 0.4f, 0.2f, 0.2f, 0.2f, 0.1f, 0.3f, 0.3f, 0.3f};
+    st.ingest(id, {{1, wire::Snapshot{10, "moe/expert_load", 3, 4, rows}}});
+  }
+  QString error;
+  auto w = MainWindow::open(o, &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  w->run_list()->select_run(id);
+  const ExpertLoad& shown = w->heatmap()->snapshot();
+  ASSERT_EQ(shown.rows, 3);
+  EXPECT_EQ(shown.row_name(0), "layer 1") << "block 0 is dense (first_k_dense 1)";
+  EXPECT_EQ(shown.row_name(2), "MTP");
+}
+
 TEST(MainWindow, LayoutAndChartChoicesPersistAcrossSessions) {
   QTemporaryDir dir;
   const WorkbenchOptions o = temp_options(dir);
