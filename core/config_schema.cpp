@@ -223,7 +223,7 @@ std::vector<FieldSpec> build_schema() {
       {"data.corpus", FieldType::String, "", {}, {}, {},
        "text: a text file or a folder of them (every file below it); documents are separated by blank "
        "lines. Tokenized once into the run directory's token_cache and memory-mapped from there.",
-       [](E& e, const json& v) { e.data.corpus = v.get<std::string>(); }},
+       bind(&E::data, &D::corpus)},
       enum_field("data.packing", "pack", {"pack", "bucket", "pad"},
                  "text: pack = rows are consecutive tokens of the whole corpus, no padding; bucket = one document "
                  "(or seq_len piece) per row, rows of similar length batched together so padding stays small; "
@@ -233,7 +233,8 @@ std::vector<FieldSpec> build_schema() {
                 bind(&E::data, &D::min_difficulty)),
       int_field("data.max_difficulty", 2, 1, 30, "Highest difficulty level sampled.",
                 bind(&E::data, &D::max_difficulty)),
-      int_field("data.seq_len", 64, 8, 1 << 20, "Tokens per training row: synthetic examples are packed into it; text rows are at most this long.",
+      int_field("data.seq_len", 64, 8, 1 << 20,
+                "Tokens per training row: synthetic examples are packed into it; text rows are at most this long.",
                 bind(&E::data, &D::seq_len)),
       int_field("data.seed", 1234, 0, 2147483647, "Seed of the example generator.", bind(&E::data, &D::seed)),
 

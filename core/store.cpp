@@ -296,18 +296,22 @@ void Store::delete_run(int64_t run_id) {
   s.step();
 }
 
+// A metric's rows joined to the train/tokens row of the same step: the token axis's x.
+constexpr const char* kWithTokens =
+    "metrics m JOIN metrics t ON t.run_id = m.run_id AND t.name = 'train/tokens' AND t.step = m.step "
+    "WHERE m.run_id = ?1 AND m.name = ?2";
+
 std::vector<MetricPoint> Store::metric_points(int64_t run_id, const std::string& metric, int64_t after_step,
                                               ChartAxis axis) {
-  const char* sql =
+  const std::string sql =
       axis == ChartAxis::Step
           ? "SELECT step, step, value FROM metrics WHERE run_id = ?1 AND name = ?2 AND step > ?3 ORDER BY step"
       : axis == ChartAxis::Tokens
-          ? "SELECT m.step, CAST(t.value AS INTEGER), m.value FROM metrics m JOIN metrics t "
-            "ON t.run_id = m.run_id AND t.name = 'train/tokens' AND t.step = m.step "
-            "WHERE m.run_id = ?1 AND m.name = ?2 AND m.step > ?3 ORDER BY m.step"
+          ? std::string("SELECT m.step, CAST(t.value AS INTEGER), m.value FROM ") + kWithTokens +
+                " AND m.step > ?3 ORDER BY m.step"
           : "SELECT step, CAST(ROUND((wall_time - (SELECT MIN(wall_time) FROM metrics WHERE run_id = ?1 AND name = ?2)) "
             "* 1000) AS INTEGER), value FROM metrics WHERE run_id = ?1 AND name = ?2 AND step > ?3 ORDER BY step";
-  Stmt s(db_, sql);
+  Stmt s(db_, sql.c_str());
   s.bind(1, run_id).bind(2, metric).bind(3, after_step);
   std::vector<MetricPoint> out;
   while (s.step()) out.push_back({s.i64(0), s.i64(1), s.f64(2)});
@@ -315,10 +319,10 @@ std::vector<MetricPoint> Store::metric_points(int64_t run_id, const std::string&
 }
 
 int64_t Store::count_metric_points(int64_t run_id, const std::string& metric, int64_t up_to_step, ChartAxis axis) {
-  Stmt s(db_, axis == ChartAxis::Tokens
-                  ? "SELECT COUNT(*) FROM metrics m JOIN metrics t ON t.run_id = m.run_id AND t.name = 'train/tokens' "
-                    "AND t.step = m.step WHERE m.run_id = ?1 AND m.name = ?2 AND m.step <= ?3"
-                  : "SELECT COUNT(*) FROM metrics WHERE run_id = ?1 AND name = ?2 AND step <= ?3");
+  const std::string sql = axis == ChartAxis::Tokens
+                              ? std::string("SELECT COUNT(*) FROM ") + kWithTokens + " AND m.step <= ?3"
+                              : "SELECT COUNT(*) FROM metrics WHERE run_id = ?1 AND name = ?2 AND step <= ?3";
+  Stmt s(db_, sql.c_str());
   s.bind(1, run_id).bind(2, metric).bind(3, up_to_step);
   s.step();
   return s.i64(0);

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 namespace r1wb::gpu {
@@ -77,7 +77,12 @@ std::unique_ptr<Tokenizer> open_run_tokenizer(const Experiment& e, const std::st
     std::snprintf(took, sizeof took, "%.1f", secs);
     log(std::string("tokenizer trained in ") + took + " s: " + path);
   }
-  return open_bpe_tokenizer(path);
+  auto tokenizer = open_bpe_tokenizer(path);
+  if (tokenizer->vocab_size() > e.model.vocab_size)
+    throw std::runtime_error("model.vocab_size: " + std::to_string(e.model.vocab_size) +
+                             " is smaller than the tokenizer's " + std::to_string(tokenizer->vocab_size()) + " (" +
+                             path + ")");
+  return tokenizer;
 }
 
 }  // namespace r1wb::gpu

@@ -44,6 +44,7 @@ class ByteTokenizer : public Tokenizer {
 
 //! The run's tokenizer: bytes, or the BPE model in run_dir (trained there first when it is
 //! missing, from the corpus the experiment's data section names). `log` receives progress lines.
+//! Throws "model.vocab_size: ..." when a model found in run_dir has more pieces than the model.
 std::unique_ptr<Tokenizer> open_run_tokenizer(const Experiment& e, const std::string& run_dir, const Log& log);
 
 }  // namespace r1wb::gpu

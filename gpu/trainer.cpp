@@ -45,9 +45,6 @@ std::pair<std::unique_ptr<Tokenizer>, std::unique_ptr<TrainingData>> Trainer::op
   };
   auto open = [&] {
     auto tokenizer = open_run_tokenizer(e_, run_dir_, log);
-    if (tokenizer->vocab_size() > e_.model.vocab_size)
-      throw std::runtime_error("model.vocab_size: " + std::to_string(e_.model.vocab_size) + " is smaller than the " +
-                               e_.model.tokenizer + " tokenizer's " + std::to_string(tokenizer->vocab_size()));
     auto data = open_training_data(e_, *tokenizer, run_dir_, log);
     return std::make_pair(std::move(tokenizer), std::move(data));
   };
@@ -57,21 +54,20 @@ std::pair<std::unique_ptr<Tokenizer>, std::unique_ptr<TrainingData>> Trainer::op
   // whether any rank failed, so no rank is left alone in the first training collective.
   decltype(open()) opened;
   std::exception_ptr failed;
+  auto try_open = [&] {
+    try {
+      opened = open();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  };
   if (dp->rank() == 0) {
-    try {
-      opened = open();
-    } catch (...) {
-      failed = std::current_exception();
-    }
+    try_open();
     dp->announce("data_prepared", !failed);
-  } else if (!dp->await("data_prepared", std::chrono::hours(24))) {
-    failed = std::make_exception_ptr(std::runtime_error("rank 0 could not prepare the data (its log says why)"));
+  } else if (dp->await("data_prepared", std::chrono::hours(24))) {
+    try_open();
   } else {
-    try {
-      opened = open();
-    } catch (...) {
-      failed = std::current_exception();
-    }
+    failed = std::make_exception_ptr(std::runtime_error("rank 0 could not prepare the data (its log says why)"));
   }
   if (dp->any(bool(failed)) && !failed) throw std::runtime_error("another rank could not open the data");
   if (failed) std::rethrow_exception(failed);

@@ -268,7 +268,7 @@ void MetricChart::leaveEvent(QEvent*) {
 }
 
 void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets,
-                               const std::vector<SeriesPoint>& line_buckets, const QColor& color, const QRect& pr,
+                               const std::vector<SeriesPoint>& smoothed, const QColor& color, const QRect& pr,
                                double x0, double x1, double y0, double y1) const {
   auto px = [&](double x) { return pr.left() + (x - x0) / (x1 - x0) * pr.width(); };
   auto py = [&](double y) {
@@ -283,9 +283,12 @@ void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buck
   // pool, one hand-off each) or a wide antialiased stroke of a noisy series cost Qt's
   // rasterizer 50 ms to a second. Sparse buckets get a filled band and a smooth wider line.
   const bool dense = 3 * buckets.size() > size_t(pr.width());
-  QPolygonF line;
-  line.reserve(int(line_buckets.size()));
-  for (const auto& s : line_buckets) line << QPointF(px(mid(s)), py(s.mean));
+  auto mean_line = [&](const std::vector<SeriesPoint>& b) {
+    QPolygonF line;
+    line.reserve(int(b.size()));
+    for (const auto& s : b) line << QPointF(px(mid(s)), py(s.mean));
+    return line;
+  };
   if (dense) {
     QVector<QLineF> columns;
     columns.reserve(int(buckets.size()));
@@ -302,16 +305,14 @@ void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buck
     p.setBrush(band);
     p.drawPolygon(outline);
   }
-  if (&line_buckets != &buckets) {  // smoothing: the raw line stays visible, faint, under the EMA
-    QPolygonF raw;
-    raw.reserve(int(buckets.size()));
-    for (const auto& s : buckets) raw << QPointF(px(mid(s)), py(s.mean));
+  if (!smoothed.empty()) {  // the raw line stays visible, faint, under the EMA
     QColor faint = color;
     faint.setAlpha(90);
     p.setRenderHint(QPainter::Antialiasing, false);
     p.setPen(QPen(faint, 0));
-    p.drawPolyline(raw);
+    p.drawPolyline(mean_line(buckets));
   }
+  const QPolygonF line = mean_line(smoothed.empty() ? buckets : smoothed);
   p.setRenderHint(QPainter::Antialiasing, !dense);
   p.setPen(QPen(color, dense ? 0 : 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
   p.setBrush(Qt::NoBrush);
@@ -406,8 +407,7 @@ void MetricChart::paintEvent(QPaintEvent*) {
   p.save();
   p.setClipRect(pr.adjusted(1, 1, -1, -1));
   for (size_t i = 0; i < drawn_.size(); ++i)
-    paint_series(p, drawn_[i], drawn_smoothed_[i].empty() ? drawn_[i] : drawn_smoothed_[i], series_color(i), pr, x0, x1,
-                 y0, y1);
+    paint_series(p, drawn_[i], drawn_smoothed_[i], series_color(i), pr, x0, x1, y0, y1);
   p.restore();
 
   // Readout: each series' latest drawn bucket, or the bucket under the mouse.

@@ -82,7 +82,9 @@ class MetricChart : public QWidget {
   //! The x-range of all series' points, or nothing when they are empty.
   std::optional<std::pair<int64_t, int64_t>> data_range() const;
   void rebucket();
-  void paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets, const std::vector<SeriesPoint>& line_buckets,
+  //! One series: the min/max band of `buckets`, and the mean line of `smoothed` (raw under it,
+  //! faint) or, when that is empty, of `buckets`.
+  void paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets, const std::vector<SeriesPoint>& smoothed,
                     const QColor& color, const QRect& pr, double x0, double x1, double y0, double y1) const;
 
   std::vector<ChartSeries> series_;
