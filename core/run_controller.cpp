@@ -14,16 +14,22 @@ namespace r1wb {
 
 RunController::~RunController() = default;
 
-int64_t RunController::start(const RunLaunch& l) {
-  const std::string name = store_.next_run_name(l.experiment_name);
-  run_dir_ = absolute_path((fs::path(l.runs_root) / name).string());
-  fs::create_directories(run_dir_);
-  const std::string config_path = (fs::path(run_dir_) / "config.json").string();
+int64_t RunController::prepare(Store& store, const RunLaunch& l) {
+  const std::string name = store.next_run_name(l.experiment_name);
+  const std::string run_dir = absolute_path((fs::path(l.runs_root) / name).string());
+  fs::create_directories(run_dir);
+  const std::string config_path = (fs::path(run_dir) / "config.json").string();
   {
     std::ofstream out(config_path);
     out << l.config_json << "\n";
+    if (!out.flush()) throw std::runtime_error("cannot write " + config_path);
   }
-  run_id_ = store_.create_run(name, l.experiment_name, l.config_json, run_dir_, host_name());
+  return store.create_run(name, l.experiment_name, l.config_json, run_dir, host_name());
+}
+
+int64_t RunController::start(const RunLaunch& l) {
+  run_id_ = prepare(store_, l);
+  run_dir_ = store_.run(run_id_)->run_dir;
   launch(l.runner_path);
   return run_id_;
 }

@@ -26,10 +26,14 @@ class RunController {
   explicit RunController(Store& store) : store_(store) {}
   ~RunController();
 
+  //! Creates a run without starting it: its row (status "created"), run directory and
+  //! config.json. resume() starts it.
+  static int64_t prepare(Store& store, const RunLaunch& launch);
   //! Starts a new run; returns its id. Throws on failure (the run row is marked failed).
   int64_t start(const RunLaunch& launch);
-  //! Continues an existing run from its newest checkpoint: the runner on the same run
-  //! directory and config.json. Throws when the run or its directory is gone.
+  //! Starts a prepared run, or continues an existing one from its newest checkpoint: the
+  //! runner on the run directory and its config.json. Throws when the run or its directory
+  //! is gone.
   void resume(int64_t run_id, const std::string& runner_path);
   //! Reads and ingests whatever has arrived; returns records applied. Finalises the run
   //! when the process has ended.

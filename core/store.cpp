@@ -1,16 +1,18 @@
 #include "core/store.h"
 
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <limits>
 
 namespace r1wb {
 namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: runs.tags (JSON array) and runs.notes
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -27,7 +29,9 @@ CREATE TABLE IF NOT EXISTS runs(
   finished_at REAL NOT NULL DEFAULT 0,
   last_step INTEGER NOT NULL DEFAULT -1,
   total_steps INTEGER NOT NULL DEFAULT 0,
-  last_seq INTEGER NOT NULL DEFAULT 0);
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  tags TEXT NOT NULL DEFAULT '[]',
+  notes TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS runs_by_dir ON runs(run_dir);
 CREATE TABLE IF NOT EXISTS metrics(
   run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -102,7 +106,7 @@ class Stmt {
 
 constexpr const char* kRunColumns =
     "id, name, experiment, status, config, run_dir, host, message, created_at, started_at, finished_at, "
-    "last_step, total_steps, last_seq";
+    "last_step, total_steps, last_seq, tags, notes";
 
 RunRow read_run(Stmt& s) {
   RunRow r;
@@ -110,6 +114,11 @@ RunRow read_run(Stmt& s) {
   r.config_json = s.text(4); r.run_dir = s.text(5); r.host = s.text(6); r.message = s.text(7);
   r.created_at = s.f64(8); r.started_at = s.f64(9); r.finished_at = s.f64(10);
   r.last_step = s.i64(11); r.total_steps = s.i64(12); r.last_seq = static_cast<uint64_t>(s.i64(13));
+  const auto tags = nlohmann::json::parse(s.text(14), nullptr, false);
+  if (tags.is_array())
+    for (const auto& t : tags)
+      if (t.is_string()) r.tags.push_back(t.get<std::string>());
+  r.notes = s.text(15);
   return r;
 }
 
@@ -166,6 +175,9 @@ void Store::init_schema() {
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   exec("BEGIN IMMEDIATE");
   try {
+    if (n_objects > 0 && version < 2)  // schema 1 had no tags or notes
+      exec("ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';"
+           "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';");
     exec(kSchema);
     exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
     exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
@@ -209,10 +221,72 @@ std::optional<RunRow> Store::run_by_dir(const std::string& run_dir) {
   return read_run(s);
 }
 
-std::vector<RunRow> Store::list_runs() {
-  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC").c_str());
+std::vector<RunRow> Store::list_runs() { return find_runs({}); }
+
+std::vector<RunRow> Store::find_runs(const RunQuery& q) {
+  // Every clause binds its values; operators come from parse_run_query's fixed set.
+  std::string where;
+  std::vector<nlohmann::json> params;
+  auto clause = [&](const std::string& c) { where += (where.empty() ? " WHERE " : " AND ") + c; };
+  for (const auto& w : q.words) {
+    std::string like = "%";
+    for (char c : w) {
+      if (c == '%' || c == '_' || c == '\\') like += '\\';
+      like += c;
+    }
+    like += "%";
+    clause("(name LIKE ? ESCAPE '\\' OR experiment LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR "
+           "notes LIKE ? ESCAPE '\\')");
+    for (int i = 0; i < 4; ++i) params.push_back(like);
+  }
+  if (!q.statuses.empty()) {
+    std::string in;
+    for (const auto& st : q.statuses) {
+      in += in.empty() ? "?" : ",?";
+      params.push_back(st);
+    }
+    clause("status IN (" + in + ")");
+  }
+  for (const auto& t : q.tags) {
+    clause("EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE json_each.value = ?)");
+    params.push_back(t);
+  }
+  for (const auto& c : q.config) {
+    clause("json_extract(config, ?) " + c.op + " ?");
+    params.push_back("$." + c.path);
+    params.push_back(c.value);
+  }
+  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs" + where + " ORDER BY id DESC").c_str());
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& p = params[i];
+    const int at = int(i) + 1;
+    if (p.is_string()) s.bind(at, p.get<std::string>());
+    else if (p.is_boolean()) s.bind(at, int64_t(p.get<bool>()));
+    else s.bind(at, p.get<double>());
+  }
   std::vector<RunRow> out;
   while (s.step()) out.push_back(read_run(s));
+  return out;
+}
+
+void Store::set_tags(int64_t run_id, const std::vector<std::string>& tags) {
+  Stmt s(db_, "UPDATE runs SET tags = ? WHERE id = ?");
+  s.bind(1, nlohmann::json(tags).dump()).bind(2, run_id).run();
+}
+
+void Store::set_notes(int64_t run_id, const std::string& notes) {
+  Stmt s(db_, "UPDATE runs SET notes = ? WHERE id = ?");
+  s.bind(1, notes).bind(2, run_id).run();
+}
+
+std::vector<MetricSummary> Store::metric_summaries(int64_t run_id) {
+  // The last step's value per metric comes from the primary key's order (run, name, step).
+  Stmt s(db_, "SELECT name, MIN(value), MAX(value), MAX(step), "
+              "(SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.name = m.name ORDER BY step DESC LIMIT 1) "
+              "FROM metrics m WHERE run_id = ? GROUP BY name ORDER BY name");
+  s.bind(1, run_id);
+  std::vector<MetricSummary> out;
+  while (s.step()) out.push_back({s.text(0), s.f64(4), s.f64(1), s.f64(2), s.i64(3)});
   return out;
 }
 
@@ -338,8 +412,13 @@ std::vector<LogRow> Store::logs(int64_t run_id, uint64_t after_seq) {
 }
 
 std::optional<SnapshotRow> Store::latest_snapshot(int64_t run_id, const std::string& kind) {
-  Stmt s(db_, "SELECT step, rows, cols, payload FROM snapshots WHERE run_id = ? AND kind = ? ORDER BY step DESC LIMIT 1");
-  s.bind(1, run_id).bind(2, kind);
+  return snapshot_at(run_id, kind, std::numeric_limits<int64_t>::max());
+}
+
+std::optional<SnapshotRow> Store::snapshot_at(int64_t run_id, const std::string& kind, int64_t step) {
+  Stmt s(db_, "SELECT step, rows, cols, payload FROM snapshots WHERE run_id = ? AND kind = ? AND step <= ? "
+              "ORDER BY step DESC LIMIT 1");
+  s.bind(1, run_id).bind(2, kind).bind(3, step);
   if (!s.step()) return std::nullopt;
   SnapshotRow r;
   r.step = s.i64(0);
@@ -350,6 +429,14 @@ std::optional<SnapshotRow> Store::latest_snapshot(int64_t run_id, const std::str
   r.data.resize(static_cast<size_t>(bytes) / sizeof(float));
   if (bytes > 0) std::memcpy(r.data.data(), p, r.data.size() * sizeof(float));
   return r;
+}
+
+std::vector<int64_t> Store::snapshot_steps(int64_t run_id, const std::string& kind) {
+  Stmt s(db_, "SELECT step FROM snapshots WHERE run_id = ? AND kind = ? ORDER BY step");
+  s.bind(1, run_id).bind(2, kind);
+  std::vector<int64_t> out;
+  while (s.step()) out.push_back(s.i64(0));
+  return out;
 }
 
 int64_t Store::count_rows(const std::string& table, int64_t run_id) {

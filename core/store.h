@@ -9,6 +9,7 @@
 // Users can query the view v_metrics(run_name, step, metric, value) with sqlite3 or pandas.
 #pragma once
 #include "core/event_protocol.h"
+#include "core/run_query.h"
 
 #include <cstdint>
 #include <memory>
@@ -29,7 +30,7 @@ struct RunRow {
   int64_t id = 0;
   std::string name;
   std::string experiment;   //!< the experiment's name
-  std::string status;       //!< created, running, completed, stopped, failed
+  std::string status;       //!< created, queued, running, completed, stopped, failed
   std::string config_json;
   std::string run_dir;
   std::string host;
@@ -38,6 +39,15 @@ struct RunRow {
   int64_t last_step = -1;
   int64_t total_steps = 0;
   uint64_t last_seq = 0;
+  std::vector<std::string> tags;
+  std::string notes;
+};
+
+//! One metric of a run in a results table: its last value, extremes and last step.
+struct MetricSummary {
+  std::string name;
+  double final = 0, min = 0, max = 0;
+  int64_t final_step = 0;
 };
 
 //! What a chart's x axis counts: optimizer steps, training tokens (the train/tokens metric at
@@ -87,6 +97,12 @@ class Store {
   std::optional<RunRow> run(int64_t id);
   std::optional<RunRow> run_by_dir(const std::string& run_dir);
   std::vector<RunRow> list_runs();
+  //! The runs matching a parsed search (run_query.h), newest first; an empty query lists all.
+  std::vector<RunRow> find_runs(const RunQuery& query);
+  void set_tags(int64_t run_id, const std::vector<std::string>& tags);
+  void set_notes(int64_t run_id, const std::string& notes);
+  //! Final, min and max of every metric the run logged, by name.
+  std::vector<MetricSummary> metric_summaries(int64_t run_id);
   void set_status(int64_t run_id, const std::string& status, const std::string& message = "");
   //! Removes a run and everything recorded for it (its run directory is the caller's).
   void delete_run(int64_t run_id);
@@ -106,6 +122,10 @@ class Store {
   //! The run's log lines with seq > after_seq, in order (the log view follows the tail).
   std::vector<LogRow> logs(int64_t run_id, uint64_t after_seq);
   std::optional<SnapshotRow> latest_snapshot(int64_t run_id, const std::string& kind);
+  //! The newest snapshot of `kind` at or before `step` (a step scrubber's position).
+  std::optional<SnapshotRow> snapshot_at(int64_t run_id, const std::string& kind, int64_t step);
+  //! The steps that have a snapshot of `kind`, ascending.
+  std::vector<int64_t> snapshot_steps(int64_t run_id, const std::string& kind);
   int64_t count_rows(const std::string& table, int64_t run_id);
 
   sqlite3* handle() { return db_; }
