@@ -67,7 +67,7 @@ const ProgressEstimate* RunQueue::progress(int64_t run_id) const {
 
 QueueEvents RunQueue::fill_slots() {
   QueueEvents ev;
-  while (!queue_.empty() && int(active_.size()) < max_concurrent_) {
+  while (!paused_ && !queue_.empty() && int(active_.size()) < max_concurrent_) {
     const int64_t id = queue_.front();
     queue_.pop_front();
     auto controller = std::make_unique<RunController>(store_);

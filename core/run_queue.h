@@ -31,6 +31,8 @@ class RunQueue {
   ~RunQueue();
 
   void set_max_concurrent(int n);
+  //! While paused no queued run starts (a closing window lets its active runs finish).
+  void set_paused(bool paused) { paused_ = paused; }
   int max_concurrent() const { return max_concurrent_; }
 
   //! Creates a queued run of a resolved, validated experiment; returns its id.
@@ -70,6 +72,7 @@ class RunQueue {
   Store& store_;
   std::string runner_path_, runs_root_;
   int max_concurrent_;
+  bool paused_ = false;
   std::deque<int64_t> queue_;
   std::map<int64_t, Active> active_;
 };

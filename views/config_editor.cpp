@@ -47,6 +47,7 @@ ConfigEditor::ConfigEditor(QWidget* parent)
   edit_->setObjectName("config_text");
 
   state_->setObjectName("config_state");
+  state_->setWordWrap(true);  // a long experiment name must not widen the window
   error_list_->setObjectName("config_errors");
   error_list_->setMaximumHeight(96);
   error_list_->setWordWrap(true);
@@ -58,8 +59,8 @@ ConfigEditor::ConfigEditor(QWidget* parent)
   run_->setDefault(true);
   run_->setMinimumWidth(90);
   stop_->setMinimumWidth(90);
-  run_->setToolTip("Start a training run with this experiment");
-  stop_->setToolTip("Ask the runner to checkpoint and stop");
+  run_->setToolTip("Queue a training run of this experiment (Ctrl+R); it starts when a slot is free");
+  stop_->setToolTip("Stop the selected run: it checkpoints and exits (a waiting run leaves the queue)");
   stop_->setEnabled(false);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(state_, 1);
@@ -108,13 +109,7 @@ void ConfigEditor::validate_now() {
   emit validated(result_.ok());
 }
 
-void ConfigEditor::set_running(bool running) {
-  running_ = running;
-  run_->setEnabled(run_enabled());
-  stop_->setEnabled(running);
-}
-
-bool ConfigEditor::run_enabled() const { return result_.ok() && !running_; }
+void ConfigEditor::set_stop_enabled(bool enabled) { stop_->setEnabled(enabled); }
 
 QStringList ConfigEditor::errors() const {
   QStringList out;

@@ -31,12 +31,13 @@ class ConfigEditor : public QWidget {
   //! Validates the current text now instead of waiting for the debounce.
   void validate_now();
 
-  //! Tells the editor whether a run is in progress (Run off, Stop on).
-  void set_running(bool running);
+  //! Enables Stop (the window's selected run is running or queued).
+  void set_stop_enabled(bool enabled);
 
   bool is_valid() const { return result_.ok(); }
-  //! True when Run can be clicked: the document is valid and no run is in progress.
-  bool run_enabled() const;
+  //! True when Run can be clicked: the document is valid. Runs queue, so a run in progress
+  //! does not block another.
+  bool run_enabled() const { return result_.ok(); }
   //! The errors shown, each "path: message".
   QStringList errors() const;
   //! The last successful validation (valid only if is_valid()).
@@ -69,7 +70,6 @@ class ConfigEditor : public QWidget {
   QPushButton* stop_;
   QTimer* debounce_;
   ConfigResult result_;
-  bool running_ = false;
 };
 
 }  // namespace r1wb::views

@@ -2,19 +2,28 @@
 
 #include "core/config.h"
 
+#include "core/progress_estimate.h"
+
+#include "views/ablation_panel.h"
 #include "views/config_editor.h"
 #include "views/expert_load_panel.h"
 #include "views/log_view.h"
 #include "views/metric_chart.h"
+#include "views/queue_panel.h"
 #include "views/run_list.h"
+#include "views/run_notifier.h"
 
 #include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QTabWidget>
 #include <QMessageBox>
 #include <QOpenGLContext>
 #include <QPushButton>
@@ -74,11 +83,13 @@ std::unique_ptr<MainWindow> MainWindow::open(const WorkbenchOptions& options, QS
 MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& options)
     : store_(std::move(store)), options_(options) {
   setWindowTitle("R1 Workbench");
+  queue_ = std::make_unique<RunQueue>(*store_, options_.runner_path.toStdString(), options_.runs_dir.toStdString());
+  notifier_ = new RunNotifier(this);
   build_ui();
 
   poll_timer_ = new QTimer(this);
   poll_timer_->setInterval(kPollMs);
-  connect(poll_timer_, &QTimer::timeout, this, [this] { pump(false); });
+  connect(poll_timer_, &QTimer::timeout, this, [this] { pump(0, false); });
   refresh_timer_ = new QTimer(this);
   refresh_timer_->setSingleShot(true);
   refresh_timer_->setInterval(kRefreshMs);
@@ -92,6 +103,37 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
     update_run_buttons();
   });
   connect(resume_button_, &QPushButton::clicked, this, &MainWindow::resume_selected);
+  connect(duplicate_button_, &QPushButton::clicked, this, &MainWindow::duplicate_selected);
+  connect(search_box_, &QLineEdit::textChanged, this, [this](const QString& text) {
+    auto parsed = parse_run_query(text.toStdString());
+    query_ = std::move(parsed.query);
+    QStringList errors;
+    for (const auto& e : parsed.errors) errors << QString::fromStdString(e);
+    search_errors_->setText(errors.join("\n"));
+    search_errors_->setVisible(!errors.isEmpty());
+    refresh_runs();
+    update_run_buttons();
+  });
+  connect(editor_, &ConfigEditor::validated, this, [this](bool valid) {
+    ablation_->set_base(valid ? editor_->result().resolved : nlohmann::json());
+  });
+  connect(ablation_, &AblationPanel::queue_requested, this, &MainWindow::queue_ablation);
+  connect(ablation_, &AblationPanel::runs_selected, this, [this](const std::vector<int64_t>& ids) {
+    run_list_->select_runs(ids);
+  });
+  connect(queue_panel_, &QueuePanel::stop_requested, this, [this](int64_t id) {
+    queue_->stop(id);
+    refresh();
+  });
+  connect(queue_panel_, &QueuePanel::concurrency_changed, this, [this](int n) {
+    queue_->set_max_concurrent(n);
+    handle(queue_->fill_slots());
+  });
+  connect(notifier_, &RunNotifier::notified, this, [this](const RunNotification& n, bool failure) {
+    banner_->setText("<b>" + n.title.toHtmlEscaped() + "</b>  " + n.body.section('\n', 0, 0).toHtmlEscaped());
+    banner_->setToolTip(n.body);
+    banner_->setStyleSheet(failure ? "color: #c0392b;" : "color: #1e823c;");
+  });
   connect(delete_button_, &QPushButton::clicked, this, &MainWindow::delete_selected);
   confirm_ = [this](const QString& question) {
     return QMessageBox::question(this, "Delete run", question, QMessageBox::Yes | QMessageBox::Cancel,
@@ -114,8 +156,13 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
 
   restore_settings();
   load_experiment(options_.experiment_path);
+  ablation_->set_base(editor_->is_valid() ? editor_->result().resolved : nlohmann::json());
   refresh();
   if (run_list_->topLevelItemCount() > 0) run_list_->select_run(runs_.front().id);
+  if (!queue_->queued_runs().empty()) {  // a queue left by the last session
+    statusBar()->showMessage(QString("Continuing the queue left by the last session: %1 runs").arg(queue_->queued_runs().size()));
+    QTimer::singleShot(0, this, [this] { handle(queue_->fill_slots()); });
+  }
 }
 
 std::unique_ptr<QSettings> MainWindow::settings() const {
@@ -133,6 +180,8 @@ void MainWindow::save_settings() const {
   s->setValue("chart/x_axis", x_axis_box_->currentText());
   s->setValue("chart/smoothing", smoothing_slider_->value());
   s->setValue("chart/log_y", log_y_box_->isChecked());
+  s->setValue("window/tab", tabs_->currentIndex());
+  s->setValue("queue/max_concurrent", queue_panel_->concurrency()->value());
 }
 
 void MainWindow::restore_settings() {
@@ -145,19 +194,23 @@ void MainWindow::restore_settings() {
   x_axis_box_->setCurrentText(s->value("chart/x_axis", "step").toString());
   smoothing_slider_->setValue(s->value("chart/smoothing", 0).toInt());
   log_y_box_->setChecked(s->value("chart/log_y", false).toBool());
+  tabs_->setCurrentIndex(s->value("window/tab", 0).toInt());
+  queue_panel_->concurrency()->setValue(s->value("queue/max_concurrent", 1).toInt());
+  queue_->set_max_concurrent(queue_panel_->concurrency()->value());
 }
 
 MainWindow::~MainWindow() {
-  delete notifier_;  // before the controller closes the descriptor it watches
-  notifier_ = nullptr;
-  if (run_active()) {
-    // Forced close: the runner dies with the controller; say so rather than leave "running".
+  for (auto& [id, n] : notifiers_) delete n;  // before the queue closes the descriptors they watch
+  notifiers_.clear();
+  // Forced close: runners die with the queue; say so rather than leave "running". Waiting
+  // runs stay queued: the next session continues them.
+  for (int64_t id : queue_->active_runs()) {
     try {
-      store_->set_status(controller_->run_id(), "failed", "the workbench closed while the run was in progress");
+      store_->set_status(id, "failed", "the workbench closed while the run was in progress");
     } catch (const std::exception&) {
     }
   }
-  controller_.reset();
+  queue_.reset();
 }
 
 void MainWindow::build_ui() {
@@ -187,16 +240,39 @@ void MainWindow::build_ui() {
   resume_button_->setToolTip("Continue the selected stopped or failed run from its newest checkpoint");
   delete_button_ = new QPushButton("Delete...", this);
   delete_button_->setToolTip("Remove the selected run from the store and delete its run directory");
+  duplicate_button_ = new QPushButton("Duplicate", this);
+  duplicate_button_->setToolTip("Queue a new run with the selected run's exact config (Ctrl+D)");
+  duplicate_button_->setShortcut(QKeySequence("Ctrl+D"));
   auto* run_buttons = new QHBoxLayout;
   run_buttons->addStretch(1);
+  run_buttons->addWidget(duplicate_button_);
   run_buttons->addWidget(resume_button_);
   run_buttons->addWidget(delete_button_);
+  search_box_ = new QLineEdit(this);
+  search_box_->setObjectName("run_search");
+  search_box_->setClearButtonEnabled(true);
+  search_box_->setPlaceholderText("Search: words  status:failed  tag:baseline  model.moe.top_k>=2  train.lr<1e-3");
+  search_box_->setToolTip("Words match name, experiment, tags and notes; status:, tag: and config-field comparisons "
+                          "(=, !=, <, <=, >, >=) filter in the store. Ctrl+F");
+  search_errors_ = new QLabel(this);
+  search_errors_->setStyleSheet("color: #c0392b;");
+  search_errors_->setWordWrap(true);
+  search_errors_->hide();
   auto* runs_layout = new QVBoxLayout;
   runs_layout->addWidget(section_title("Runs", this));
+  runs_layout->addWidget(search_box_);
+  runs_layout->addWidget(search_errors_);
   runs_layout->addWidget(run_list_);
   runs_layout->addLayout(run_buttons);
+  ablation_ = new AblationPanel(this);
+  queue_panel_ = new QueuePanel(this);
+  tabs_ = new QTabWidget(this);
+  tabs_->setDocumentMode(true);
+  tabs_->addTab(editor_, "Experiment");
+  tabs_->addTab(ablation_, "Ablation");
+  tabs_->addTab(queue_panel_, "Queue");
   auto* editor_layout = new QVBoxLayout;
-  editor_layout->addWidget(editor_);
+  editor_layout->addWidget(tabs_);
   auto* left = left_split_ = new QSplitter(Qt::Vertical, this);
   left->addWidget(panel(left, runs_layout));
   left->addWidget(panel(left, editor_layout));
@@ -254,6 +330,9 @@ void MainWindow::build_ui() {
   run_status_ = new QLabel(this);
   run_status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   statusBar()->addWidget(run_status_, 1);
+  banner_ = new QLabel(this);
+  banner_->setObjectName("notification_banner");
+  statusBar()->addPermanentWidget(banner_);
   statusBar()->setSizeGripEnabled(true);
   resize(1240, 760);
 }
@@ -269,66 +348,86 @@ void MainWindow::load_experiment(const QString& path) {
 }
 
 void MainWindow::start_run() {
-  if (run_active() || !editor_->is_valid()) return;
+  if (!editor_->is_valid()) return;
   const ConfigResult& config = editor_->result();
-  RunLaunch launch;
-  launch.runner_path = options_.runner_path.toStdString();
-  launch.runs_root = options_.runs_dir.toStdString();
-  launch.experiment_name = config.experiment.name;
-  launch.config_json = config.resolved.dump(2);
-
-  delete notifier_;
-  notifier_ = nullptr;
-  controller_ = std::make_unique<RunController>(*store_);
-  int64_t id = 0;
   try {
-    id = controller_->start(launch);
+    last_started_ = queue_->enqueue(config.experiment.name, config.resolved.dump(2));
   } catch (const std::exception& e) {
-    statusBar()->showMessage(QString("Cannot start the run: ") + e.what());
-    const int64_t failed = controller_->run_id();
-    controller_.reset();
-    refresh();
-    if (failed) run_list_->select_run(failed);
+    statusBar()->showMessage(QString("Cannot queue the run: ") + e.what());
     return;
   }
-  watch_run(id, "Started ");
+  handle(queue_->fill_slots());
+  refresh_runs();
+  run_list_->select_run(last_started_);
 }
 
-void MainWindow::watch_run(int64_t id, const QString& verb) {
-  editor_->set_running(true);
-  if (const int fd = controller_->stream_fd(); fd >= 0) {
-    notifier_ = new QSocketNotifier(fd, QSocketNotifier::Read, this);
-    connect(notifier_, &QSocketNotifier::activated, this, [this] { pump(true); });
+void MainWindow::queue_ablation() {
+  const AblationPlan& plan = ablation_->plan();
+  if (!plan.ok()) return;
+  // One tag names the grid, so the browser finds its runs again (tag:ablation-...).
+  const std::string tag = "ablation-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss").toStdString();
+  ablation_runs_.clear();
+  ablation_axes_ = ablation_->axis_paths();
+  try {
+    for (const auto& cell : plan.cells)
+      ablation_runs_.push_back(queue_->enqueue(cell.config.value("name", std::string("ablation")), cell.config.dump(2), {tag}));
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Queueing the grid stopped: ") + e.what());
   }
-  poll_timer_->start();
-  statusBar()->showMessage(verb + QString::fromStdString(store_->run(id)->name), 5000);
-  refresh_runs();
-  run_list_->select_run(id);
-  update_run_buttons();
+  if (!ablation_runs_.empty()) last_started_ = ablation_runs_.back();
+  statusBar()->showMessage(QString("Queued %1 runs, tagged %2").arg(ablation_runs_.size()).arg(QString::fromStdString(tag)), 8000);
+  handle(queue_->fill_slots());
+  refresh();
+  run_list_->select_runs(ablation_runs_);  // the chart overlays the whole grid as it trains
+}
+
+void MainWindow::handle(const QueueEvents& ev) {
+  for (int64_t id : ev.started) {
+    if (const int fd = queue_->stream_fd(id); fd >= 0) {
+      auto* n = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+      connect(n, &QSocketNotifier::activated, this, [this, id] { pump(id, true); });
+      notifiers_[id] = n;
+    }
+  }
+  for (int64_t id : ev.ended) run_ended(id);
+  if (queue_->busy()) poll_timer_->start();
+  else poll_timer_->stop();
+  if (!ev.started.empty() || !ev.ended.empty()) refresh();
+  else if (ev.applied > 0) schedule_refresh();
+  if (closing_ && queue_->active_runs().empty()) QTimer::singleShot(0, this, &QWidget::close);
 }
 
 void MainWindow::resume_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
-  if (run_active() || !r || r->status == "running" || r->status == "completed") return;
-  const int64_t id = r->id;
-  delete notifier_;
-  notifier_ = nullptr;
-  controller_ = std::make_unique<RunController>(*store_);
-  try {
-    controller_->resume(id, options_.runner_path.toStdString());
-  } catch (const std::exception& e) {
-    statusBar()->showMessage(QString("Cannot resume the run: ") + e.what());
-    controller_.reset();
-    refresh();
+  if (!r || r->status == "running" || r->status == "completed" || queue_->is_active(r->id) || queue_->is_queued(r->id))
+    return;
+  if (!QDir(QString::fromStdString(r->run_dir)).exists()) {
+    statusBar()->showMessage("Cannot resume the run: its directory " + QString::fromStdString(r->run_dir) + " is gone.");
     return;
   }
-  watch_run(id, "Resumed ");
+  queue_->enqueue_resume(r->id);
+  handle(queue_->fill_slots());
+  refresh();
+}
+
+void MainWindow::duplicate_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) return;
+  try {
+    last_started_ = queue_->enqueue(r->experiment, r->config_json, r->tags);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Cannot duplicate the run: ") + e.what());
+    return;
+  }
+  handle(queue_->fill_slots());
+  refresh_runs();
+  run_list_->select_run(last_started_);
 }
 
 void MainWindow::delete_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r) return;
-  if (run_active() && controller_->run_id() == r->id) {
+  if (queue_->is_active(r->id) || queue_->is_queued(r->id)) {
     statusBar()->showMessage("Stop the run before deleting it.");
     return;
   }
@@ -352,50 +451,65 @@ void MainWindow::delete_selected() {
 
 void MainWindow::update_run_buttons() {
   const RunRow* r = cached_run(run_list_->selected_run());
-  const bool busy = run_active();
-  resume_button_->setEnabled(r && !busy && r->status != "running" && r->status != "completed");
-  delete_button_->setEnabled(r && !(busy && controller_->run_id() == r->id));
+  const bool mine = r && (queue_->is_active(r->id) || queue_->is_queued(r->id));
+  resume_button_->setEnabled(r && !mine && r->status != "running" && r->status != "completed" && r->status != "queued");
+  delete_button_->setEnabled(r && !mine);
+  duplicate_button_->setEnabled(r != nullptr);
+  editor_->set_stop_enabled(mine);
 }
 
 void MainWindow::stop_run() {
-  if (!run_active()) return;
-  controller_->stop();
-  statusBar()->showMessage("Stopping: the runner writes a checkpoint, then exits.");
+  const int64_t id = run_list_->selected_run();
+  const bool active = queue_->is_active(id);
+  if (!queue_->stop(id)) return;
+  statusBar()->showMessage(active ? "Stopping: the runner writes a checkpoint, then exits."
+                                  : "Removed the run from the queue.");
+  refresh();
 }
 
-void MainWindow::pump(bool from_notifier) {
-  if (!controller_ || controller_->finished()) return;
-  size_t applied = 0;
+void MainWindow::pump(int64_t run_id, bool from_notifier) {
+  QueueEvents ev;
   try {
-    applied = controller_->pump();
+    ev = queue_->pump(run_id);
   } catch (const std::exception& e) {
-    statusBar()->showMessage(QString("Reading the run's stream failed: ") + e.what());
-  }
-  if (applied > 0) schedule_refresh();
-  if (controller_->finished()) {
-    run_ended();
-    return;
+    statusBar()->showMessage(QString("Reading a run's stream failed: ") + e.what());
   }
   // A readable descriptor that yields no whole record is at end of file (the process is
   // exiting) or holds half a record: let the slow timer poll instead of spinning on it.
-  if (notifier_) notifier_->setEnabled(!(from_notifier && applied == 0));
+  if (from_notifier) {
+    if (auto it = notifiers_.find(run_id); it != notifiers_.end()) it->second->setEnabled(ev.applied > 0);
+  } else {
+    for (auto& [id, n] : notifiers_) n->setEnabled(true);
+  }
+  handle(ev);
 }
 
-void MainWindow::run_ended() {
-  delete notifier_;
-  notifier_ = nullptr;
-  poll_timer_->stop();
-  editor_->set_running(false);
-  const int64_t id = controller_->run_id();
-  refresh();
-  if (const RunRow* r = cached_run(id)) {
-    QString msg = QString::fromStdString(r->name) + " " + QString::fromStdString(r->status);
-    if (controller_->exit_code()) msg += QString(" (exit code %1)").arg(*controller_->exit_code());
-    if (!controller_->stream_error().empty()) msg += "; stream: " + QString::fromStdString(controller_->stream_error());
-    statusBar()->showMessage(msg, 10000);
+void MainWindow::run_ended(int64_t id) {
+  if (auto it = notifiers_.find(id); it != notifiers_.end()) {
+    delete it->second;
+    notifiers_.erase(it);
+  }
+  const auto r = store_->run(id);
+  if (r) {
+    const QString name = QString::fromStdString(r->name), status = QString::fromStdString(r->status);
+    const bool failed = r->status == "failed";
+    QString body;
+    if (failed) {
+      body = QString::fromStdString(r->message);
+      // The failure's last words: the run's final log lines (the runner's stderr tail is in the message).
+      const auto logs = store_->logs(id, 0);
+      QStringList tail;
+      for (size_t i = logs.size() > 5 ? logs.size() - 5 : 0; i < logs.size(); ++i) tail << QString::fromStdString(logs[i].text);
+      if (!tail.isEmpty()) body += "\nlast log lines:\n" + tail.join("\n");
+    } else {
+      body = QString("step %1 of %2").arg(r->last_step).arg(r->total_steps);
+      if (r->started_at > 0 && r->finished_at > r->started_at)
+        body += QString::fromStdString(" in " + format_duration(r->finished_at - r->started_at));
+    }
+    notifier_->notify(name + " " + status, body, failed);
+    statusBar()->showMessage(name + " " + status, 10000);
   }
   emit run_finished(id);
-  if (closing_) QTimer::singleShot(0, this, &QWidget::close);
 }
 
 void MainWindow::schedule_refresh() {
@@ -412,12 +526,37 @@ void MainWindow::refresh() {
 
 void MainWindow::refresh_runs() {
   try {
-    runs_ = store_->list_runs();
+    runs_ = store_->find_runs(query_);
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Reading the store failed: ") + e.what());
     return;
   }
-  run_list_->set_runs(runs_);
+  std::map<int64_t, QString> eta;
+  for (int64_t id : queue_->active_runs())
+    if (auto left = queue_->progress(id)->eta_seconds()) eta[id] = QString::fromStdString(format_duration(*left));
+  run_list_->set_runs(runs_, eta);
+  refresh_queue_views();
+}
+
+void MainWindow::refresh_queue_views() {
+  std::vector<QueueEntry> entries;
+  for (int64_t id : queue_->active_runs()) {
+    const auto r = store_->run(id);
+    const ProgressEstimate* p = queue_->progress(id);
+    QueueEntry e{id, r ? QString::fromStdString(r->name) : QString::number(id), true, p->fraction(), {}};
+    e.detail = p->step() >= 0 ? QString("step %1 / %2").arg(p->step()).arg(p->total()) : QString("starting");
+    if (auto left = p->eta_seconds()) e.detail += QString::fromStdString(" \u00B7 ETA " + format_duration(*left));
+    entries.push_back(e);
+  }
+  int place = 0;
+  for (int64_t id : queue_->queued_runs()) {
+    const auto r = store_->run(id);
+    entries.push_back({id, r ? QString::fromStdString(r->name) : QString::number(id), false, 0,
+                       QString("waiting (%1 in line)").arg(++place)});
+  }
+  queue_panel_->set_entries(entries);
+  tabs_->setTabText(2, entries.empty() ? QString("Queue") : QString("Queue (%1)").arg(entries.size()));
+  if (!ablation_runs_.empty()) ablation_->set_results(ablation_axes_, ablation_results(*store_, ablation_runs_, ablation_axes_));
 }
 
 void MainWindow::refresh_selected() {
@@ -516,11 +655,13 @@ const RunRow* MainWindow::cached_run(int64_t id) const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
-  if (run_active() && !closing_) {
-    // Let the runner checkpoint and record its final status; close when it has ended.
+  if (!queue_->active_runs().empty() && !closing_) {
+    // Let the runners checkpoint and record their final status; close when they have ended.
+    // Waiting runs stay queued in the store for the next session.
     closing_ = true;
-    stop_run();
-    statusBar()->showMessage("Stopping the run before closing...");
+    for (int64_t id : queue_->active_runs()) queue_->stop(id);
+    queue_->set_paused(true);
+    statusBar()->showMessage("Stopping the runs before closing...");
     QTimer::singleShot(15000, this, &QWidget::close);  // a runner that ignores the stop
     e->ignore();
     return;

@@ -1,13 +1,14 @@
-// The workbench window: run list and experiment editor on the left; the live metric chart,
-// the expert-load heatmap and the run's log on the right.
+// The workbench window: the run browser (search, list, run buttons) and the tabs Experiment,
+// Ablation and Queue on the left; the live metric chart, the expert-load heatmap and the
+// run's log on the right.
 //
-// It owns the store and, while a run is in progress, the RunController that drives it.
-// The runner's stream descriptor is watched with a QSocketNotifier and a slow timer
-// notices the process ending; both call pump(), which never blocks. Views are refreshed
+// It owns the store and the RunQueue that drives every run started from it. Each active
+// runner's stream descriptor is watched with a QSocketNotifier and a slow timer notices
+// processes ending; both pump the queue, which never blocks. Views are refreshed
 // from the store after records arrive, at most every kRefreshMs, so a chatty runner
 // cannot flood the UI thread.
 #pragma once
-#include "core/run_controller.h"
+#include "core/run_queue.h"
 #include "core/metric_series.h"
 #include "core/store.h"
 #include "views/workbench_options.h"
@@ -21,6 +22,8 @@
 #include <vector>
 
 class QCheckBox;
+class QLineEdit;
+class QTabWidget;
 class QPushButton;
 class QSettings;
 class QSlider;
@@ -32,7 +35,10 @@ class QTimer;
 
 namespace r1wb::views {
 
+class AblationPanel;
 class ConfigEditor;
+class QueuePanel;
+class RunNotifier;
 class ExpertLoadPanel;
 class LogView;
 class MetricChart;
@@ -57,13 +63,24 @@ class MainWindow : public QMainWindow {
   LogView* log_view() const { return log_view_; }
   QPushButton* resume_button() const { return resume_button_; }
   QPushButton* delete_button() const { return delete_button_; }
+  QPushButton* duplicate_button() const { return duplicate_button_; }
+  //! The run browser's search line (run_query.h's language) and its error line.
+  QLineEdit* search_box() const { return search_box_; }
+  QLabel* search_errors() const { return search_errors_; }
+  QTabWidget* tabs() const { return tabs_; }
+  AblationPanel* ablation() const { return ablation_; }
+  QueuePanel* queue_panel() const { return queue_panel_; }
+  RunNotifier* notifier() const { return notifier_; }
+  RunQueue& queue() { return *queue_; }
+  //! The runs of the grid queued last from the Ablation tab.
+  const std::vector<int64_t>& ablation_runs() const { return ablation_runs_; }
   //! Replaces the yes/no question asked before deleting a run (tests answer it).
   void set_confirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
   Store& store() { return *store_; }
-  //! True while a run started from this window has not finished.
-  bool run_active() const { return controller_ && controller_->active(); }
-  //! The run started last from this window, or 0.
-  int64_t last_started_run() const { return controller_ ? controller_->run_id() : 0; }
+  //! True while a run started from this window is running or waiting in the queue.
+  bool run_active() const { return queue_->busy(); }
+  //! The run queued last from this window, or 0.
+  int64_t last_started_run() const { return last_started_; }
 
   //! Re-reads the run list and the selected run's chart and heatmap now.
   void refresh();
@@ -72,7 +89,7 @@ class MainWindow : public QMainWindow {
   static constexpr int kRefreshMs = 100;  //!< shortest interval between view refreshes
 
  signals:
-  //! A run started from this window ended (completed, stopped or failed).
+  //! A run of this window's queue ended (completed, stopped or failed).
   void run_finished(int64_t run_id);
 
  protected:
@@ -84,16 +101,25 @@ class MainWindow : public QMainWindow {
   void load_experiment(const QString& path);
   void start_run();
   void stop_run();
-  void pump(bool from_notifier);
-  void run_ended();
+  //! Pumps one run's stream (from its notifier) or, with 0, every active run.
+  void pump(int64_t run_id, bool from_notifier);
+  //! Watches runs that started, reports runs that ended, refreshes.
+  void handle(const QueueEvents& ev);
+  void run_ended(int64_t run_id);
+  void queue_ablation();
+  void duplicate_selected();
+  void refresh_queue_views();
   void schedule_refresh();
   void refresh_runs();
   void refresh_selected();
   void show_run_status();
   const RunRow* cached_run(int64_t id) const;
 
-  std::unique_ptr<Store> store_;  // outlives controller_
-  std::unique_ptr<RunController> controller_;
+  std::unique_ptr<Store> store_;  // outlives queue_
+  std::unique_ptr<RunQueue> queue_;
+  std::map<int64_t, QSocketNotifier*> notifiers_;  // active run -> its stream watch
+  int64_t last_started_ = 0;
+  RunQuery query_;  // the search line, parsed
   WorkbenchOptions options_;
   std::vector<RunRow> runs_;      // last list_runs(), for names and status lines
   QString metric_ = QStringLiteral("train/loss");
@@ -112,9 +138,16 @@ class MainWindow : public QMainWindow {
   //! Deletes the selected run (not the one running) and its run directory, after confirm_.
   void delete_selected();
   void update_run_buttons();
-  //! Shows a run the controller just launched: stream watch, buttons, selection.
-  void watch_run(int64_t id, const QString& verb);
-  QPushButton *resume_button_ = nullptr, *delete_button_ = nullptr;
+  QPushButton *resume_button_ = nullptr, *delete_button_ = nullptr, *duplicate_button_ = nullptr;
+  QLineEdit* search_box_ = nullptr;
+  QLabel* search_errors_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  AblationPanel* ablation_ = nullptr;
+  QueuePanel* queue_panel_ = nullptr;
+  RunNotifier* notifier_ = nullptr;
+  QLabel* banner_ = nullptr;  // the last notification, inside the window
+  std::vector<int64_t> ablation_runs_;
+  std::vector<std::string> ablation_axes_;
   std::function<bool(const QString&)> confirm_;
   QCheckBox* log_y_box_ = nullptr;
   QComboBox* x_axis_box_ = nullptr;  // step, tokens, wall time
@@ -130,7 +163,6 @@ class MainWindow : public QMainWindow {
   LogView* log_view_ = nullptr;
   std::unique_ptr<ExpertLoadPanel> detached_heatmap_;  // owns heatmap_ when it is not shown
   QLabel* run_status_ = nullptr;
-  QSocketNotifier* notifier_ = nullptr;
   QTimer* poll_timer_ = nullptr;
   QTimer* refresh_timer_ = nullptr;
   bool closing_ = false;

@@ -58,6 +58,7 @@ class MetricChart : public QWidget {
   const std::vector<std::vector<SeriesPoint>>& drawn() const { return drawn_; }
   //! The smoothed line's buckets per series (empty for a series without smoothing).
   const std::vector<std::vector<SeriesPoint>>& drawn_smoothed() const { return drawn_smoothed_; }
+  int series_count() const { return int(series_.size()); }
   //! Buckets drawn, all series together.
   int point_count() const;
   const QString& title() const { return title_; }

@@ -1,5 +1,7 @@
 #include "views/run_list.h"
 
+#include "core/progress_estimate.h"
+
 #include <QDateTime>
 #include <QHeaderView>
 
@@ -18,6 +20,7 @@ QColor status_colour(const std::string& status) {
   if (status == "running") return QColor(31, 102, 170);
   if (status == "completed") return QColor(30, 130, 60);
   if (status == "failed") return QColor(190, 40, 35);
+  if (status == "queued") return QColor(150, 110, 20);
   return QColor(110, 114, 120);  // created, stopped
 }
 
@@ -26,11 +29,23 @@ QString step_text(const RunRow& r) {
   return r.total_steps > 0 ? done + " / " + QString::number(r.total_steps) : done;
 }
 
+QString duration_text(const RunRow& r) {
+  if (r.started_at <= 0) return QStringLiteral("\u2014");
+  const double end = r.finished_at > r.started_at ? r.finished_at : QDateTime::currentMSecsSinceEpoch() / 1000.0;
+  return QString::fromStdString(format_duration(end - r.started_at));
+}
+
+QString tags_text(const RunRow& r) {
+  QStringList tags;
+  for (const auto& t : r.tags) tags << QString::fromStdString(t);
+  return tags.join(", ");
+}
+
 }  // namespace
 
 RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
   setColumnCount(ColumnCount);
-  setHeaderLabels({"Run", "Status", "Step", "Started", "Host"});
+  setHeaderLabels({"Run", "Status", "Step", "Progress", "Started", "Duration", "Host", "Tags"});
   setRootIsDecorated(false);
   setUniformRowHeights(true);
   setAlternatingRowColors(true);
@@ -42,13 +57,16 @@ RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
   setColumnWidth(Name, 124);
   setColumnWidth(Status, 82);
   setColumnWidth(Step, 74);
+  setColumnWidth(Progress, 130);
   setColumnWidth(Started, 72);
+  setColumnWidth(Duration, 80);
+  setColumnWidth(Host, 80);
   connect(this, &QTreeWidget::itemSelectionChanged, this, [this] {
     if (!refreshing_) emit run_selected(selected_run());
   });
 }
 
-void RunList::set_runs(const std::vector<RunRow>& runs) {
+void RunList::set_runs(const std::vector<RunRow>& runs, const std::map<int64_t, QString>& eta) {
   const int64_t keep = selected_run();
   const std::vector<int64_t> keep_all = selected_runs();
   refreshing_ = true;
@@ -66,11 +84,18 @@ void RunList::set_runs(const std::vector<RunRow>& runs) {
     item->setText(Status, QString::fromStdString(r.status));
     item->setForeground(Status, status_colour(r.status));
     item->setText(Step, step_text(r));
+    QString progress;
+    if (r.total_steps > 0 && r.last_step >= 0) progress = QString("%1 %").arg(int(100.0 * r.last_step / r.total_steps));
+    if (const auto e = eta.find(r.id); e != eta.end()) progress += QString::fromUtf8(" \u00B7 ETA ") + e->second;
+    item->setText(Progress, progress);
     item->setTextAlignment(Step, Qt::AlignRight | Qt::AlignVCenter);
     item->setText(Started, time_text(r.started_at > 0 ? r.started_at : r.created_at));
+    item->setText(Duration, duration_text(r));
     item->setText(Host, QString::fromStdString(r.host));
+    item->setText(Tags, tags_text(r));
     QString tip = QString::fromStdString(r.run_dir);
     if (!r.message.empty()) tip += "\n" + QString::fromStdString(r.message);
+    if (!r.notes.empty()) tip += "\n\n" + QString::fromStdString(r.notes);
     for (int c = 0; c < ColumnCount; ++c) item->setToolTip(c, tip);
   }
   for (int64_t id : keep_all)
@@ -84,6 +109,21 @@ void RunList::select_run(int64_t run_id) {
   const int row = row_of(run_id);
   if (row < 0) return;
   setCurrentItem(topLevelItem(row));  // emits run_selected via itemSelectionChanged
+}
+
+void RunList::select_runs(const std::vector<int64_t>& run_ids) {
+  refreshing_ = true;
+  clearSelection();
+  bool first = true;
+  for (int64_t id : run_ids) {
+    const int row = row_of(id);
+    if (row < 0) continue;
+    if (first) setCurrentItem(topLevelItem(row), 0, QItemSelectionModel::Select);
+    topLevelItem(row)->setSelected(true);
+    first = false;
+  }
+  refreshing_ = false;
+  emit run_selected(selected_run());
 }
 
 int64_t RunList::selected_run() const {

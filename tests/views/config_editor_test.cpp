@@ -105,19 +105,20 @@ TEST(ConfigEditor, TypingRevalidatesAfterTheDebounce) {
   EXPECT_TRUE(editor.run_enabled()) << editor.errors().join("\n").toStdString();
 }
 
-TEST(ConfigEditor, RunningDisablesRunAndEnablesStop) {
+TEST(ConfigEditor, RunQueuesWhileStopFollowsTheWindow) {
   ConfigEditor editor;
   editor.set_text(QString::fromStdString(test::tiny_moe().dump(2)));
   int requested = 0;
   QObject::connect(&editor, &ConfigEditor::run_requested, [&] { ++requested; });
-  editor.set_running(true);
-  EXPECT_FALSE(editor.run_enabled());
+  EXPECT_FALSE(editor.stop_button()->isEnabled());
+  editor.set_stop_enabled(true);
   EXPECT_TRUE(editor.stop_button()->isEnabled());
   editor.run_button()->click();
-  EXPECT_EQ(requested, 0);
-  editor.set_running(false);
   editor.run_button()->click();
-  EXPECT_EQ(requested, 1);
+  EXPECT_EQ(requested, 2) << "a second run queues behind the first";
+  editor.text_edit()->setPlainText("{");
+  editor.run_button()->click();
+  EXPECT_EQ(requested, 2) << "an invalid document does not run";
 }
 
 }  // namespace

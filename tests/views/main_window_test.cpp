@@ -1,6 +1,7 @@
 // The whole window against real parts: a real SQLite store in a temp dir, the real runner
 // started by clicking the real Run button, the real app binary for the error exit.
 #include "test_support.h"
+#include "window_support.h"
 #include "views/config_editor.h"
 #include "views/expert_load_panel.h"
 #include "views/log_view.h"
@@ -30,40 +31,6 @@ namespace {
 
 using nlohmann::json;
 
-bool runner_built() { return QFileInfo(R1WB_RUNNER).isExecutable(); }
-
-WorkbenchOptions temp_options(const QTemporaryDir& dir) {
-  WorkbenchOptions o;
-  o.store_path = dir.filePath("workbench.db");
-  o.runs_dir = dir.filePath("runs");
-  o.runner_path = R1WB_RUNNER;
-  o.experiment_path = test::source_path("experiments/tiny-moe.json");
-  o.settings_path = dir.filePath("settings.ini");
-  return o;
-}
-
-// A short tiny-moe run: metrics and expert load every 5 steps.
-json short_run(int steps) {
-  json doc = test::tiny_moe();
-  doc["train"]["steps"] = steps;
-  doc["train"]["warmup_steps"] = 5;
-  doc["telemetry"]["log_every"] = 5;
-  doc["telemetry"]["expert_load_every"] = 5;
-  return doc;
-}
-
-// Waits, with the event loop running, until the window's run has ended.
-bool wait_for_run_end(MainWindow& w, int timeout_ms, int* chart_points_while_running = nullptr) {
-  QElapsedTimer t;
-  t.start();
-  while (w.run_active() && t.elapsed() < timeout_ms) {
-    QTest::qWait(50);
-    if (chart_points_while_running && w.run_active())
-      *chart_points_while_running = std::max(*chart_points_while_running, w.chart()->point_count());
-  }
-  return !w.run_active();
-}
-
 TEST(MainWindow, RunButtonTrainsAndFillsRunListChartAndHeatmap) {
   ASSERT_TRUE(runner_built()) << "runner not built: " << R1WB_RUNNER;
   QTemporaryDir dir;
@@ -83,7 +50,7 @@ TEST(MainWindow, RunButtonTrainsAndFillsRunListChartAndHeatmap) {
   QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
   ASSERT_TRUE(w->run_active()) << "Run starts the runner";
   const int64_t id = w->last_started_run();
-  EXPECT_FALSE(w->editor()->run_button()->isEnabled()) << "one run at a time";
+  EXPECT_TRUE(w->editor()->run_button()->isEnabled()) << "more runs queue behind it";
   EXPECT_TRUE(w->editor()->stop_button()->isEnabled());
   EXPECT_EQ(w->run_list()->selected_run(), id) << "the new run is selected";
 
