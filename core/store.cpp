@@ -279,6 +279,16 @@ void Store::set_notes(int64_t run_id, const std::string& notes) {
   s.bind(1, notes).bind(2, run_id).run();
 }
 
+std::vector<std::pair<std::string, double>> Store::recent_metric_means(const std::string& metric,
+                                                                      const std::string& host, int limit) {
+  Stmt s(db_, "SELECT r.config, AVG(m.value) FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name = ? "
+              "WHERE r.host = ? AND r.status = 'completed' GROUP BY r.id ORDER BY r.id DESC LIMIT ?");
+  s.bind(1, metric).bind(2, host).bind(3, int64_t(limit));
+  std::vector<std::pair<std::string, double>> out;
+  while (s.step()) out.emplace_back(s.text(0), s.f64(1));
+  return out;
+}
+
 std::vector<MetricSummary> Store::metric_summaries(int64_t run_id) {
   // The last step's value per metric comes from the primary key's order (run, name, step).
   Stmt s(db_, "SELECT name, MIN(value), MAX(value), MAX(step), "

@@ -101,6 +101,10 @@ class Store {
   std::vector<RunRow> find_runs(const RunQuery& query);
   void set_tags(int64_t run_id, const std::vector<std::string>& tags);
   void set_notes(int64_t run_id, const std::string& notes);
+  //! The mean of `metric` over each of the `limit` newest completed runs on `host`, with
+  //! the run's config: what this machine measured (e.g. perf/tokens_per_s).
+  std::vector<std::pair<std::string, double>> recent_metric_means(const std::string& metric, const std::string& host,
+                                                                   int limit);
   //! Final, min and max of every metric the run logged, by name.
   std::vector<MetricSummary> metric_summaries(int64_t run_id);
   void set_status(int64_t run_id, const std::string& status, const std::string& message = "");

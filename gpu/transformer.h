@@ -5,6 +5,7 @@
 // "blocks.<i>.attn" or "blocks.<i>.mla", "blocks.<i>.ffn_norm", "blocks.<i>.moe" or "blocks.<i>.mlp",
 // "norm.weight", "head.weight" (untied only), and the MTP module's "mtp_*" when enabled.
 #pragma once
+#include "core/model_cost.h"
 #include "core/config.h"
 #include "gpu/attention.h"
 #include "gpu/mla.h"
@@ -91,12 +92,5 @@ class TransformerLMImpl : public torch::nn::Module {
 };
 TORCH_MODULE(TransformerLM);
 
-//! Parameters and the FLOPs of one token's forward pass (2 per multiply-add, attention included).
-struct ModelCost {
-  int64_t params = 0;
-  int64_t active_params = 0;
-  double forward_flops_per_token = 0;
-};
-ModelCost model_cost(const ModelConfig& cfg, int seq_len);
 
 }  // namespace r1wb::gpu
