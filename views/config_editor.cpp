@@ -1,5 +1,8 @@
 #include "views/config_editor.h"
 
+#include "core/config_diff.h"
+#include "views/config_form.h"
+
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -7,9 +10,13 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollArea>
+#include <QSplitter>
 #include <QTextBlock>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include "core/progress_estimate.h"
 
 namespace r1wb::views {
 namespace {
@@ -28,6 +35,12 @@ ConfigEditor::ConfigEditor(QWidget* parent)
       error_list_(new QListWidget(this)),
       run_(new QPushButton("Run", this)),
       stop_(new QPushButton("Stop", this)),
+      undo_(new QPushButton("Undo", this)),
+      redo_(new QPushButton("Redo", this)),
+      derive_(new QPushButton("Derive", this)),
+      form_(new ConfigForm),
+      cost_(new QLabel(this)),
+      diff_list_(new QListWidget(this)),
       debounce_(new QTimer(this)) {
   auto* title = new QLabel("Experiment", this);
   QFont bold = title->font();
@@ -35,6 +48,7 @@ ConfigEditor::ConfigEditor(QWidget* parent)
   title->setFont(bold);
   source_->setStyleSheet("color: #6e7278;");
   source_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  source_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // a long path must not widen the window
   auto* header = new QHBoxLayout;
   header->addWidget(title);
   header->addWidget(source_, 1);
@@ -57,8 +71,8 @@ ConfigEditor::ConfigEditor(QWidget* parent)
   run_->setObjectName("run_button");
   stop_->setObjectName("stop_button");
   run_->setDefault(true);
-  run_->setMinimumWidth(90);
-  stop_->setMinimumWidth(90);
+  run_->setMinimumWidth(80);
+  stop_->setMinimumWidth(70);
   run_->setToolTip("Queue a training run of this experiment (Ctrl+R); it starts when a slot is free");
   stop_->setToolTip("Stop the selected run: it checkpoints and exits (a waiting run leaves the queue)");
   stop_->setEnabled(false);
@@ -67,12 +81,59 @@ ConfigEditor::ConfigEditor(QWidget* parent)
   buttons->addWidget(stop_);
   buttons->addWidget(run_);
 
+  undo_->setToolTip("Undo the last edit, in the form or the text (Ctrl+Z in the text)");
+  redo_->setToolTip("Redo (Ctrl+Shift+Z in the text)");
+  derive_->setToolTip("Start a new experiment from this one: it is renamed, and every field you change is listed "
+                      "against this parent");
+  undo_->setEnabled(false);
+  redo_->setEnabled(false);
+  for (auto* b : {undo_, redo_, derive_}) b->setAutoDefault(false);
+  header->addWidget(undo_);
+  header->addWidget(redo_);
+  header->addWidget(derive_);
+
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(form_);
+  scroll->setWidgetResizable(true);
+  scroll->setObjectName("config_form");
+  scroll->setMinimumWidth(120);
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  split->addWidget(scroll);
+  split->addWidget(edit_);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 1);
+  split->setChildrenCollapsible(false);
+
+  cost_->setObjectName("config_cost");
+  cost_->setWordWrap(true);
+  cost_->setStyleSheet("color: #41464d;");
+  cost_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  diff_list_->setObjectName("config_diff");
+  diff_list_->setMaximumHeight(90);
+  diff_list_->setStyleSheet("QListWidget { color: #1f4e79; background: #f3f7fb; border: 1px solid #c9d8e8; }");
+  diff_list_->hide();
+
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addLayout(header);
-  layout->addWidget(edit_, 1);
+  layout->addWidget(split, 1);
   layout->addWidget(error_list_);
+  layout->addWidget(diff_list_);
+  layout->addWidget(cost_);
   layout->addLayout(buttons);
+
+  connect(form_, &ConfigForm::field_edited, this, &ConfigEditor::apply_field);
+  connect(edit_, &QPlainTextEdit::undoAvailable, undo_, &QPushButton::setEnabled);
+  connect(edit_, &QPlainTextEdit::redoAvailable, redo_, &QPushButton::setEnabled);
+  connect(undo_, &QPushButton::clicked, this, [this] {
+    edit_->undo();
+    validate_now();
+  });
+  connect(redo_, &QPushButton::clicked, this, [this] {
+    edit_->redo();
+    validate_now();
+  });
+  connect(derive_, &QPushButton::clicked, this, [this] { derive(); });
 
   debounce_->setSingleShot(true);
   debounce_->setInterval(kDebounceMs);
@@ -104,12 +165,97 @@ QString ConfigEditor::text() const { return edit_->toPlainText(); }
 
 void ConfigEditor::validate_now() {
   debounce_->stop();
-  result_ = parse_experiment(edit_->toPlainText().toStdString());
+  const std::string text = edit_->toPlainText().toStdString();
+  result_ = parse_experiment(text);
+  form_->set_document(nlohmann::json::parse(text, nullptr, false), result_.errors);
   show_result();
+  show_cost();
+  show_diff();
   emit validated(result_.ok());
 }
 
 void ConfigEditor::set_stop_enabled(bool enabled) { stop_->setEnabled(enabled); }
+
+void ConfigEditor::apply_field(const QString& path, const QString& value_json) {
+  auto doc = nlohmann::ordered_json::parse(edit_->toPlainText().toStdString(), nullptr, false);
+  if (!doc.is_object()) return;  // the form is disabled while the text does not parse
+  std::string ptr = "/" + path.toStdString();
+  for (auto& c : ptr)
+    if (c == '.') c = '/';
+  doc[nlohmann::ordered_json::json_pointer(ptr)] = nlohmann::ordered_json::parse(value_json.toStdString());
+  // One edit block: a single Undo takes the whole form edit back.
+  QTextCursor c(edit_->document());
+  c.beginEditBlock();
+  c.select(QTextCursor::Document);
+  c.insertText(QString::fromStdString(doc.dump(2)));
+  c.endEditBlock();
+  validate_now();
+}
+
+void ConfigEditor::derive(const QString& parent_text, const QString& parent_label) {
+  const QString text = parent_text.isEmpty() ? edit_->toPlainText() : parent_text;
+  auto doc = nlohmann::ordered_json::parse(text.toStdString(), nullptr, false);
+  if (!doc.is_object()) return;
+  parent_ = nlohmann::json::parse(text.toStdString());
+  const std::string name = doc.value("name", std::string("experiment"));
+  parent_label_ = parent_label.isEmpty() ? QString::fromStdString(name) : parent_label;
+  doc["name"] = name + "-derived";
+  QTextCursor c(edit_->document());
+  c.beginEditBlock();
+  c.select(QTextCursor::Document);
+  c.insertText(QString::fromStdString(doc.dump(2)));
+  c.endEditBlock();
+  source_->setText("derived from " + parent_label_);
+  validate_now();
+}
+
+QStringList ConfigEditor::diff() const {
+  QStringList out;
+  for (int i = 0; i < diff_list_->count(); ++i) out << diff_list_->item(i)->text();
+  return out;
+}
+
+void ConfigEditor::show_diff() {
+  diff_list_->clear();
+  diff_list_->setVisible(!parent_.is_null());
+  if (parent_.is_null()) return;
+  const auto doc = nlohmann::json::parse(edit_->toPlainText().toStdString(), nullptr, false);
+  if (doc.is_discarded()) return;
+  const auto changes = diff_configs(parent_, doc);
+  diff_list_->setToolTip("Changes against " + parent_label_);
+  for (const auto& ch : changes) diff_list_->addItem(QString::fromStdString(to_string(ch)));
+  if (changes.empty()) diff_list_->addItem("no changes against " + parent_label_ + " yet");
+}
+
+void ConfigEditor::set_throughput(std::optional<Throughput> t) {
+  throughput_ = t;
+  show_cost();
+}
+
+QString ConfigEditor::cost_text() const { return cost_->text(); }
+
+void ConfigEditor::show_cost() {
+  if (!result_.ok()) {
+    cost_->setText("Cost: fix the errors to see parameters, FLOPs and time.");
+    return;
+  }
+  const RunCost c = run_cost(result_.experiment);
+  QString text = QString::fromUtf8("params %1 \u00B7 active %2 \u00B7 %3FLOP/token \u00B7 %4FLOP for %5 steps")
+                     .arg(QString::fromStdString(si_number(double(c.model.params))),
+                          QString::fromStdString(si_number(double(c.model.active_params))),
+                          QString::fromStdString(si_number(c.train_flops_per_token)),
+                          QString::fromStdString(si_number(c.total_flops)))
+                     .arg(result_.experiment.train.steps);
+  if (throughput_ && throughput_->flops_per_s > 0)
+    text += QString::fromUtf8(" \u00B7 \u2248 %1 here (%2FLOP/s measured over %3 run%4)")
+                .arg(QString::fromStdString(format_duration(c.total_flops / throughput_->flops_per_s)),
+                     QString::fromStdString(si_number(throughput_->flops_per_s)))
+                .arg(throughput_->runs)
+                .arg(throughput_->runs == 1 ? "" : "s");
+  else
+    text += QString::fromUtf8(" \u00B7 time: no run finished on this machine yet to measure its throughput");
+  cost_->setText(text);
+}
 
 QStringList ConfigEditor::errors() const {
   QStringList out;

@@ -1,13 +1,18 @@
-// The experiment editor: JSON text validated live against the experiment schema, with the
-// Run and Stop buttons that act on it.
+// The experiment editor: a form generated from the schema beside the JSON text, both
+// validated live, with undo/redo, derive-and-diff, a cost line, and the Run and Stop buttons.
 //
-// Every edit restarts a short debounce timer; when it fires the text is parsed with
-// parse_experiment() and each error is listed as "path: message", the offending lines are
-// marked in the text, and Run is disabled until the document is valid again. Clicking an
-// error moves the cursor to its line. Run hands out the resolved (defaults filled in)
-// experiment; the editor itself starts nothing.
+// The text is the one source. Every edit restarts a short debounce timer; when it fires the
+// text is parsed with parse_experiment(), each error is listed as "path: message", the
+// offending lines are marked in the text and the fields in the form, and Run is disabled
+// until the document is valid again. A form edit rewrites the text as one undoable step, so
+// Undo/Redo walk back through form and text edits alike. Derive keeps the current document
+// as the parent and lists every field changed since. Run hands out the resolved (defaults
+// filled in) experiment; the editor itself starts nothing.
 #pragma once
 #include "core/config.h"
+#include "core/model_cost.h"
+
+#include <optional>
 
 #include <QStringList>
 #include <QWidget>
@@ -20,6 +25,8 @@ class QTimer;
 
 namespace r1wb::views {
 
+class ConfigForm;
+
 class ConfigEditor : public QWidget {
   Q_OBJECT
  public:
@@ -30,6 +37,17 @@ class ConfigEditor : public QWidget {
   QString text() const;
   //! Validates the current text now instead of waiting for the debounce.
   void validate_now();
+
+  //! Starts a derived experiment: `parent_text` (another experiment, e.g. a run's config)
+  //! becomes the parent, the text becomes a copy of it renamed "<name>-derived", and the
+  //! changes against the parent are listed from then on. Empty: derive from the current text.
+  void derive(const QString& parent_text = {}, const QString& parent_label = {});
+  //! The changes against the parent, each "path: before -> after"; empty when not derived.
+  QStringList diff() const;
+  //! This machine's measured training throughput, for the cost line's time estimate.
+  void set_throughput(std::optional<Throughput> t);
+  //! "params 1.2 M · active 0.6 M · ...": the cost line as shown.
+  QString cost_text() const;
 
   //! Enables Stop (the window's selected run is running or queued).
   void set_stop_enabled(bool enabled);
@@ -44,6 +62,10 @@ class ConfigEditor : public QWidget {
   const ConfigResult& result() const { return result_; }
 
   QPlainTextEdit* text_edit() const { return edit_; }
+  ConfigForm* form() const { return form_; }
+  QPushButton* undo_button() const { return undo_; }
+  QPushButton* redo_button() const { return redo_; }
+  QPushButton* derive_button() const { return derive_; }
   QPushButton* run_button() const { return run_; }
   QPushButton* stop_button() const { return stop_; }
 
@@ -59,6 +81,10 @@ class ConfigEditor : public QWidget {
 
  private:
   void show_result();
+  //! Applies a form edit to the text as one undoable step.
+  void apply_field(const QString& path, const QString& value_json);
+  void show_cost();
+  void show_diff();
   void mark_error_lines();
   int line_of(const ConfigError& e) const;
 
@@ -68,8 +94,15 @@ class ConfigEditor : public QWidget {
   QListWidget* error_list_;
   QPushButton* run_;
   QPushButton* stop_;
+  QPushButton *undo_, *redo_, *derive_;
+  ConfigForm* form_;
+  QLabel* cost_;
+  QListWidget* diff_list_;
   QTimer* debounce_;
   ConfigResult result_;
+  nlohmann::json parent_;  // the experiment derived from; null when not derived
+  QString parent_label_;
+  std::optional<Throughput> throughput_;
 };
 
 }  // namespace r1wb::views

@@ -2,6 +2,8 @@
 
 #include "core/config.h"
 
+#include "core/model_cost.h"
+#include "core/paths.h"
 #include "core/progress_estimate.h"
 
 #include "views/ablation_panel.h"
@@ -104,6 +106,14 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
   });
   connect(resume_button_, &QPushButton::clicked, this, &MainWindow::resume_selected);
   connect(duplicate_button_, &QPushButton::clicked, this, &MainWindow::duplicate_selected);
+  connect(derive_button_, &QPushButton::clicked, this, [this] {
+    const RunRow* r = cached_run(run_list_->selected_run());
+    if (!r) return;
+    const auto doc = nlohmann::json::parse(r->config_json, nullptr, false);
+    if (doc.is_discarded()) return;
+    editor_->derive(QString::fromStdString(doc.dump(2)), QString::fromStdString(r->name));
+    tabs_->setCurrentWidget(editor_);
+  });
   connect(search_box_, &QLineEdit::textChanged, this, [this](const QString& text) {
     auto parsed = parse_run_query(text.toStdString());
     query_ = std::move(parsed.query);
@@ -157,6 +167,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
   restore_settings();
   load_experiment(options_.experiment_path);
   ablation_->set_base(editor_->is_valid() ? editor_->result().resolved : nlohmann::json());
+  update_throughput();
   refresh();
   if (run_list_->topLevelItemCount() > 0) run_list_->select_run(runs_.front().id);
   if (!queue_->queued_runs().empty()) {  // a queue left by the last session
@@ -243,8 +254,11 @@ void MainWindow::build_ui() {
   duplicate_button_ = new QPushButton("Duplicate", this);
   duplicate_button_->setToolTip("Queue a new run with the selected run's exact config (Ctrl+D)");
   duplicate_button_->setShortcut(QKeySequence("Ctrl+D"));
+  derive_button_ = new QPushButton("Derive", this);
+  derive_button_->setToolTip("Edit a new experiment starting from the selected run's config; the editor lists what you change");
   auto* run_buttons = new QHBoxLayout;
   run_buttons->addStretch(1);
+  run_buttons->addWidget(derive_button_);
   run_buttons->addWidget(duplicate_button_);
   run_buttons->addWidget(resume_button_);
   run_buttons->addWidget(delete_button_);
@@ -455,6 +469,7 @@ void MainWindow::update_run_buttons() {
   resume_button_->setEnabled(r && !mine && r->status != "running" && r->status != "completed" && r->status != "queued");
   delete_button_->setEnabled(r && !mine);
   duplicate_button_->setEnabled(r != nullptr);
+  derive_button_->setEnabled(r != nullptr);
   editor_->set_stop_enabled(mine);
 }
 
@@ -509,7 +524,16 @@ void MainWindow::run_ended(int64_t id) {
     notifier_->notify(name + " " + status, body, failed);
     statusBar()->showMessage(name + " " + status, 10000);
   }
+  update_throughput();
   emit run_finished(id);
+}
+
+void MainWindow::update_throughput() {
+  try {
+    editor_->set_throughput(measured_throughput(*store_, host_name()));
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Reading the store failed: ") + e.what());
+  }
 }
 
 void MainWindow::schedule_refresh() {

@@ -64,6 +64,7 @@ class MainWindow : public QMainWindow {
   QPushButton* resume_button() const { return resume_button_; }
   QPushButton* delete_button() const { return delete_button_; }
   QPushButton* duplicate_button() const { return duplicate_button_; }
+  QPushButton* derive_button() const { return derive_button_; }
   //! The run browser's search line (run_query.h's language) and its error line.
   QLineEdit* search_box() const { return search_box_; }
   QLabel* search_errors() const { return search_errors_; }
@@ -139,6 +140,9 @@ class MainWindow : public QMainWindow {
   void delete_selected();
   void update_run_buttons();
   QPushButton *resume_button_ = nullptr, *delete_button_ = nullptr, *duplicate_button_ = nullptr;
+  QPushButton* derive_button_ = nullptr;  // a new experiment from the selected run's config
+  //! Gives the editor's cost line this machine's measured throughput.
+  void update_throughput();
   QLineEdit* search_box_ = nullptr;
   QLabel* search_errors_ = nullptr;
   QTabWidget* tabs_ = nullptr;
