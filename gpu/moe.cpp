@@ -88,6 +88,7 @@ MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
   out.dropped_frac = torch::full({}, double(assigned - total_kept) / double(std::max<int64_t>(assigned, 1)));
   out.entropy = r.entropy.mean();
   out.experts = r.experts.masked_fill(~r.active, -1);
+  out.weights = r.weights.masked_fill(~r.active, 0.0);
   auto batch_counts = counts_f;
   if (count_reducer && is_training()) {
     batch_counts = counts_f.clone();

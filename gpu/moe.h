@@ -34,6 +34,7 @@ struct MoeOutput {
   torch::Tensor dropped_frac;  //!< [] share of assignments dropped by the capacity limit
   torch::Tensor entropy;       //!< [] mean normalised router entropy
   torch::Tensor experts;       //!< [tokens, k] chosen experts, -1 in inactive slots (probes)
+  torch::Tensor weights;       //!< [tokens, k] their gate weights, 0 in inactive slots (probes)
 };
 
 class MoeImpl : public torch::nn::Module {

@@ -29,10 +29,16 @@ std::vector<wire::Snapshot> run_probes(TransformerLM& model, const Tokenizer& to
   if (was_training) model->train();
 
   out.push_back(snapshot(step, "probe/tokens", tokens.to(torch::kFloat32)));
-  std::vector<torch::Tensor> choices;
+  std::vector<torch::Tensor> choices, weights;
   for (const auto& m : result.moe)
-    if (m.layer < model->cfg.n_layers) choices.push_back(m.experts.t());  // [k, T]; the MTP block is not a layer
-  if (!choices.empty()) out.push_back(snapshot(step, "probe/expert_choice", torch::cat(choices, 0)));
+    if (m.layer < model->cfg.n_layers) {  // the MTP block is not a layer
+      choices.push_back(m.experts.t());  // [k, T]
+      weights.push_back(m.weights.t());
+    }
+  if (!choices.empty()) {
+    out.push_back(snapshot(step, "probe/expert_choice", torch::cat(choices, 0)));
+    out.push_back(snapshot(step, "probe/expert_weight", torch::cat(weights, 0)));
+  }
 
   std::vector<torch::Tensor> entropies;
   for (size_t i = 0; i < model->blocks->size(); ++i) {

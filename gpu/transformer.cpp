@@ -72,7 +72,7 @@ std::vector<torch::Tensor> BlockImpl::forward_parts(const torch::Tensor& x, std:
   auto n = ffn_norm(h);
   if (!moe) return {h + mlp(n)};
   auto m = moe->forward(n.reshape({-1, n.size(-1)}), n.size(1));
-  if (stats) stats->push_back({index, m.load, m.dropped_frac, m.entropy, m.experts});
+  if (stats) stats->push_back({index, m.load, m.dropped_frac, m.entropy, m.experts, m.weights});
   return {h + m.y.view_as(h), m.router_loss, m.aux_loss};
 }
 

@@ -27,6 +27,7 @@ struct MoeLayerStats {
   torch::Tensor dropped_frac;  //!< []
   torch::Tensor entropy;       //!< [] mean normalised router entropy
   torch::Tensor experts;       //!< [tokens, k] chosen experts, -1 in inactive slots
+  torch::Tensor weights;       //!< [tokens, k] their gate weights, 0 in inactive slots
 };
 
 struct LMOutput {

@@ -7,8 +7,10 @@
 #include "core/progress_estimate.h"
 
 #include "views/ablation_panel.h"
+#include "views/attention_panel.h"
+#include "views/curriculum_view.h"
 #include "views/config_editor.h"
-#include "views/expert_load_panel.h"
+#include "views/routing_panel.h"
 #include "views/log_view.h"
 #include "views/metric_chart.h"
 #include "views/queue_panel.h"
@@ -43,7 +45,6 @@
 namespace r1wb::views {
 namespace {
 
-const char* kExpertLoad = "moe/expert_load";
 const QString kDot = QStringLiteral("  \u00B7  ");
 
 QLabel* section_title(const QString& text, QWidget* parent) {
@@ -128,6 +129,9 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
     ablation_->set_base(valid ? editor_->result().resolved : nlohmann::json());
   });
   connect(ablation_, &AblationPanel::queue_requested, this, &MainWindow::queue_ablation);
+  connect(heatmap_, &RoutingPanel::step_requested, this, &MainWindow::refresh_selected);
+  connect(attention_, &AttentionPanel::step_requested, this, &MainWindow::refresh_selected);
+  connect(attention_, &AttentionPanel::layer_requested, this, &MainWindow::refresh_selected);
   connect(ablation_, &AblationPanel::runs_selected, this, [this](const std::vector<int64_t>& ids) {
     run_list_->select_runs(ids);
   });
@@ -192,6 +196,7 @@ void MainWindow::save_settings() const {
   s->setValue("chart/smoothing", smoothing_slider_->value());
   s->setValue("chart/log_y", log_y_box_->isChecked());
   s->setValue("window/tab", tabs_->currentIndex());
+  s->setValue("window/inspect_tab", inspect_tabs_->currentIndex());
   s->setValue("queue/max_concurrent", queue_panel_->concurrency()->value());
 }
 
@@ -206,6 +211,7 @@ void MainWindow::restore_settings() {
   smoothing_slider_->setValue(s->value("chart/smoothing", 0).toInt());
   log_y_box_->setChecked(s->value("chart/log_y", false).toBool());
   tabs_->setCurrentIndex(s->value("window/tab", 0).toInt());
+  inspect_tabs_->setCurrentIndex(s->value("window/inspect_tab", 0).toInt());
   queue_panel_->concurrency()->setValue(s->value("queue/max_concurrent", 1).toInt());
   queue_->set_max_concurrent(queue_panel_->concurrency()->value());
 }
@@ -241,7 +247,7 @@ void MainWindow::build_ui() {
   x_axis_box_ = new QComboBox(this);
   x_axis_box_->addItems({"step", "tokens", "wall time"});
   x_axis_box_->setToolTip("x axis: optimizer steps, training tokens (train/tokens), or wall time since the first point");
-  heatmap_ = new ExpertLoadPanel;  // parented below, or kept out of the window without OpenGL
+  heatmap_ = new RoutingPanel;  // parented below, or kept out of the window without OpenGL
   metric_box_ = new QComboBox(this);
   metric_box_->setMinimumContentsLength(16);
   metric_box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -309,18 +315,26 @@ void MainWindow::build_ui() {
   auto* chart_layout = new QVBoxLayout;
   chart_layout->addLayout(chart_header);
   chart_layout->addWidget(chart_, 1);
-  auto* heat_layout = new QVBoxLayout;
+  attention_ = new AttentionPanel;
+  curriculum_ = new CurriculumView(this);
+  inspect_tabs_ = new QTabWidget(this);
+  inspect_tabs_->setDocumentMode(true);
   if (opengl_available()) {
-    heat_layout->addWidget(heatmap_);
+    inspect_tabs_->addTab(heatmap_, "Routing");
+    inspect_tabs_->addTab(attention_, "Attention");
   } else {
     // Still fed, never in the window: a GL widget anywhere in it switches the whole window
     // to GL composition, which such platforms cannot do.
     detached_heatmap_.reset(heatmap_);
-    auto* note = new QLabel("The expert-load heatmap needs OpenGL, which this display does not offer.", this);
+    detached_attention_.reset(attention_);
+    auto* note = new QLabel("The routing and attention panels need OpenGL, which this display does not offer.", this);
     note->setAlignment(Qt::AlignCenter);
     note->setWordWrap(true);
-    heat_layout->addWidget(note);
+    inspect_tabs_->addTab(note, "Routing");
   }
+  inspect_tabs_->addTab(curriculum_, "Curriculum");
+  auto* heat_layout = new QVBoxLayout;
+  heat_layout->addWidget(inspect_tabs_);
   log_view_ = new LogView(this);
   auto* log_layout = new QVBoxLayout;
   log_layout->addWidget(section_title("Log", this));
@@ -458,6 +472,7 @@ void MainWindow::delete_selected() {
   }
   for (auto it = series_cache_.begin(); it != series_cache_.end();)
     it = std::get<0>(it->first) == id ? series_cache_.erase(it) : std::next(it);
+  feed_.reset();
   const bool removed = dir.isEmpty() || !QDir(dir).exists() || QDir(dir).removeRecursively();
   statusBar()->showMessage(removed ? "Deleted " + name : "Deleted " + name + " from the store; could not remove " + dir);
   refresh();
@@ -589,6 +604,9 @@ void MainWindow::refresh_selected() {
     chart_->clear(metric_, "Select a run to see its metrics.");
     log_view_->set_run(0, {});
     heatmap_->clear("Select a run to see how its tokens were routed.");
+    attention_->clear("Select a run to see its attention on the probe text.");
+    curriculum_->clear("Select a run to see its curriculum.");
+    feed_.reset();
     return;
   }
   const RunRow* row = cached_run(id);
@@ -619,25 +637,10 @@ void MainWindow::refresh_selected() {
     chart_->set_series(std::move(series), metric_, subtitle);
     log_view_->set_run(id, name);
     log_view_->append(store_->logs(id, log_view_->last_seq()));
-
-    if (auto snap = store_->latest_snapshot(id, kExpertLoad)) {
-      const ExpertLoad& shown_load = heatmap_->snapshot();
-      if (shown_load.run_name != name || shown_load.step != snap->step) {
-        ExpertLoad load;
-        load.run_name = name;
-        load.step = snap->step;
-        load.rows = int(snap->rows);
-        load.cols = int(snap->cols);
-        load.data = std::move(snap->data);
-        if (row) {  // which block each row is: the run's own config says (first_k_dense, MTP)
-          const auto config = parse_experiment(row->config_json);
-          if (config.ok()) load.row_names = moe_layer_names(config.experiment.model);
-        }
-        heatmap_->set_snapshot(std::move(load));
-      }
-    } else {
-      heatmap_->clear(name + ": no expert-load snapshot yet" +
-                      (row && row->status == "running" ? QString(" (the runner sends one every few steps).") : "."));
+    if (row) {
+      feed_.routing(*store_, *row, *heatmap_);
+      feed_.attention(*store_, *row, *attention_);
+      feed_.curriculum(*store_, *row, *curriculum_);
     }
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Reading the store failed: ") + e.what());

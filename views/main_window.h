@@ -11,6 +11,7 @@
 #include "core/run_queue.h"
 #include "core/metric_series.h"
 #include "core/store.h"
+#include "views/inspection_feed.h"
 #include "views/workbench_options.h"
 
 #include <QMainWindow>
@@ -36,10 +37,12 @@ class QTimer;
 namespace r1wb::views {
 
 class AblationPanel;
+class AttentionPanel;
+class CurriculumView;
 class ConfigEditor;
 class QueuePanel;
 class RunNotifier;
-class ExpertLoadPanel;
+class RoutingPanel;
 class LogView;
 class MetricChart;
 class RunList;
@@ -59,7 +62,11 @@ class MainWindow : public QMainWindow {
   QComboBox* x_axis_box() const { return x_axis_box_; }
   //! The chart's EMA smoothing control (0..99 hundredths).
   QSlider* smoothing_slider() const { return smoothing_slider_; }
-  ExpertLoadPanel* heatmap() const { return heatmap_; }
+  RoutingPanel* heatmap() const { return heatmap_; }
+  AttentionPanel* attention() const { return attention_; }
+  CurriculumView* curriculum() const { return curriculum_; }
+  //! Routing, Attention and Curriculum: the tabs beside the chart.
+  QTabWidget* inspect_tabs() const { return inspect_tabs_; }
   LogView* log_view() const { return log_view_; }
   QPushButton* resume_button() const { return resume_button_; }
   QPushButton* delete_button() const { return delete_button_; }
@@ -163,9 +170,14 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<const MetricSeries> series_for(int64_t run_id, const std::string& metric);
   std::map<std::tuple<int64_t, std::string, ChartAxis>, std::shared_ptr<MetricSeries>> series_cache_;
   MetricChart* chart_ = nullptr;
-  ExpertLoadPanel* heatmap_ = nullptr;
+  RoutingPanel* heatmap_ = nullptr;
+  AttentionPanel* attention_ = nullptr;
+  CurriculumView* curriculum_ = nullptr;
+  QTabWidget* inspect_tabs_ = nullptr;
+  std::unique_ptr<AttentionPanel> detached_attention_;  // owns attention_ without OpenGL
+  InspectionFeed feed_;
   LogView* log_view_ = nullptr;
-  std::unique_ptr<ExpertLoadPanel> detached_heatmap_;  // owns heatmap_ when it is not shown
+  std::unique_ptr<RoutingPanel> detached_heatmap_;  // owns heatmap_ when it is not shown
   QLabel* run_status_ = nullptr;
   QTimer* poll_timer_ = nullptr;
   QTimer* refresh_timer_ = nullptr;

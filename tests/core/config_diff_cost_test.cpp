@@ -2,9 +2,12 @@
 // on a hand-counted model. gpu_tests pin model_cost to the engine's real modules.
 #include "core/config_diff.h"
 #include "core/model_cost.h"
+#include "core/probe_tokens.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 using namespace r1wb;
 using nlohmann::json;
@@ -67,4 +70,13 @@ TEST(ModelCost, ThroughputComesFromThisHostsCompletedRuns) {
   ASSERT_TRUE(tp);
   EXPECT_EQ(tp->runs, 2);
   EXPECT_DOUBLE_EQ(tp->flops_per_s, 3000 * fpt);
+}
+
+TEST(ProbeTokens, BytesAreReadableAndBpeIdsComeFromTheRunsVocab) {
+  EXPECT_EQ(probe_token_texts({'5', '+', ' ', '\n', 7}, "byte", ""),
+            (std::vector<std::string>{"5", "+", "\xC2\xB7", "\\n", "\\x07"}));
+  r1wb::testing::TempDir t;
+  std::ofstream(t.path / "tokenizer.vocab") << "0\t<unk>\n1\t\xE2\x96\x81the\n2\tcat\n";
+  EXPECT_EQ(probe_token_texts({1, 2, 9}, "bpe", t.path.string()),
+            (std::vector<std::string>{"\xC2\xB7the", "cat", "#9"}));
 }

@@ -35,6 +35,16 @@ TEST(Probes, SnapshotsDescribeRoutingAndAttentionOnTheProbeText) {
   EXPECT_EQ(choice.rows, 2u * 2u);  // 2 MoE layers x top-2
   EXPECT_EQ(choice.cols, T);
   for (float e : choice.data) EXPECT_TRUE(e >= 0 && e < 4) << e;
+  // The gate weights of each token's experts: positive, and (renormalised) summing to 1.
+  const auto& weight = by_name["probe/expert_weight"];
+  ASSERT_EQ(weight.rows, choice.rows);
+  ASSERT_EQ(weight.cols, T);
+  for (uint32_t l = 0; l < 2; ++l)
+    for (uint32_t t = 0; t < T; ++t) {
+      const float a = weight.data[(2 * l) * T + t], b = weight.data[(2 * l + 1) * T + t];
+      EXPECT_GT(a, 0.0f);
+      EXPECT_NEAR(a + b, 1.0f, 1e-5) << "layer " << l << " token " << t;
+    }
   for (int l = 0; l < 2; ++l) {
     const auto& w = by_name["probe/attention/L" + std::to_string(l)];
     ASSERT_EQ(w.rows, 2u * T);

@@ -3,7 +3,7 @@
 #include "test_support.h"
 #include "window_support.h"
 #include "views/config_editor.h"
-#include "views/expert_load_panel.h"
+#include "views/routing_panel.h"
 #include "views/log_view.h"
 #include "views/main_window.h"
 #include "views/metric_chart.h"

@@ -2,7 +2,8 @@
 // overlays runs and zooms, pans and resets under the mouse, and the ImGui bridge keeps one
 // context per widget and feeds it Qt's mouse input.
 #include "test_support.h"
-#include "views/expert_load_panel.h"
+#include "views/attention_panel.h"
+#include "views/routing_panel.h"
 #include "views/metric_chart.h"
 
 #include <gtest/gtest.h>
@@ -14,7 +15,11 @@
 #include <QTest>
 #include <QWheelEvent>
 
+#include <QElapsedTimer>
+
 #include <cmath>
+#include <cstdio>
+#include <random>
 
 namespace r1wb::views {
 namespace {
@@ -127,8 +132,8 @@ TEST(MetricChart, SmoothingDrawsTheEmaLineInsideTheRawBand) {
   chart.grab().save(test::screenshot_path("chart_smoothed.png"));
 }
 
-TEST(ExpertLoadPanel, DrawsTheSnapshotItWasGiven) {
-  ExpertLoadPanel panel;
+TEST(RoutingPanel, DrawsTheSnapshotItWasGiven) {
+  RoutingPanel panel;
   panel.resize(560, 300);
   panel.show();
   ASSERT_TRUE(QTest::qWaitForWindowExposed(&panel));
@@ -143,10 +148,68 @@ TEST(ExpertLoadPanel, DrawsTheSnapshotItWasGiven) {
   EXPECT_EQ(ImGui::GetCurrentContext(), nullptr) << "the bridge never leaves its context current";
 }
 
+// Causal attention of T tokens, H heads: each query spreads over its keys with one sharp key.
+AttentionProbe synthetic_attention(int T, int H) {
+  AttentionProbe p;
+  p.run_name = "synthetic";
+  p.step = 100;
+  p.layers = 1;
+  p.heads = H;
+  for (int t = 0; t < T; ++t) p.tokens.push_back(std::to_string(t % 10));
+  p.weights.assign(size_t(H) * T * T, 0.0f);
+  std::mt19937 rng(1);
+  for (int h = 0; h < H; ++h) {
+    for (int q = 0; q < T; ++q) {
+      float* row = &p.weights[(size_t(h) * T + q) * T];
+      const int sharp = int(rng() % uint32_t(q + 1));
+      for (int k = 0; k <= q; ++k) row[k] = 0.5f / float(q + 1);
+      row[sharp] += 0.5f;
+    }
+    p.thumbs.push_back(AttentionProbe::thumbnail(&p.weights[size_t(h) * T * T], T));
+    p.entropy.push_back(1.0f + float(h));
+  }
+  return p;
+}
+
+TEST(AttentionPanel, TwoThousandTokenProbeDrawsAndPicksTokens) {
+  AttentionPanel panel;
+  panel.resize(1000, 760);
+  panel.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&panel));
+  for (int T : {512, 2048}) {
+    QElapsedTimer upload;
+    upload.start();
+    panel.set_probe(synthetic_attention(T, 4));
+    panel.grabFramebuffer();  // the first frame uploads the textures
+    const double first_ms = double(upload.nsecsElapsed()) / 1e6;
+    ASSERT_EQ(panel.probe().T(), T);
+    // Frames after that only draw: time a few hovering over the map.
+    double worst = 0, sum = 0;
+    const int frames = 20;
+    for (int i = 0; i < frames; ++i) {
+      QElapsedTimer f;
+      f.start();
+      panel.grabFramebuffer();
+      const double ms = double(f.nsecsElapsed()) / 1e6;
+      worst = std::max(worst, ms);
+      sum += ms;
+    }
+    std::printf("[ info ] attention panel T=%d: first frame (upload) %.1f ms; then frame mean %.2f ms, worst %.2f ms, "
+                "draw_ui %.2f ms\n", T, first_ms, sum / frames, worst, panel.last_draw_ms());
+  }
+  panel.select_query(2047);
+  const auto keys = panel.top_keys(0, 3);
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_NEAR(panel.probe().at(0, 2047, keys[0]), 0.5f + 0.5f / 2048, 1e-6) << "the sharp key comes first";
+  const QImage image = panel.grabFramebuffer();
+  EXPECT_GT(test::colour_count(image), 50) << "map, thumbnails and the token strip are drawn";
+  image.save(test::screenshot_path("attention-2048.png"));
+}
+
 TEST(ImGuiBridge, EachWidgetHasItsOwnContextAndGetsMouseInput) {
   QWidget window;
-  auto* a = new ExpertLoadPanel(&window);
-  auto* b = new ExpertLoadPanel(&window);
+  auto* a = new RoutingPanel(&window);
+  auto* b = new RoutingPanel(&window);
   auto* layout = new QHBoxLayout(&window);
   layout->addWidget(a);
   layout->addWidget(b);
