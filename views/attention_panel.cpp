@@ -223,10 +223,16 @@ void AttentionPanel::draw_ui() {
   // Right: the chosen head, tokens on both axes.
   const float axis = std::min(110.0f, 8.0f * line);
   const ImVec2 map_lo(o.x + grid_w + 16 + axis, o.y + line);
-  const float bottom_h = query_ >= 0 ? (line + 8) * float(probe_.heads) + 2 * line : line;
+  // The map takes the height; a picked token's strip goes to its right (a wide panel) or
+  // below the map and the grid (a narrow one).
+  const float strip_rows_h = (2 * line + 6) * float(probe_.heads) + line + 4;
+  const float strip_w_min = 160;
+  const float avail_w = io.DisplaySize.x - map_lo.x - 8, avail_h = io.DisplaySize.y - map_lo.y - 8;
+  const float side_right = std::min(avail_h, avail_w - strip_w_min - 8);
+  const float side_below = std::min(avail_w, avail_h - strip_rows_h);
+  const bool strip_right = query_ >= 0 && side_right >= side_below;  // whichever leaves the bigger map
+  const float side = std::max(40.0f, query_ < 0 ? std::min(avail_w, avail_h) : strip_right ? side_right : side_below);
   const float grid_bottom = o.y + grid_h;
-  // The map takes what is left; the picked token's strip goes below the map and the grid.
-  const float side = std::max(40.0f, std::min(io.DisplaySize.x - map_lo.x - 8, io.DisplaySize.y - map_lo.y - bottom_h - 8));
   const ImVec2 map_hi(map_lo.x + side, map_lo.y + side);
   const bool have_map = map_tex_ && probe_.layer == layer_ && !probe_.empty();
   if (have_map) dl->AddImage(tex_id(map_tex_), map_lo, map_hi);
@@ -256,14 +262,15 @@ void AttentionPanel::draw_ui() {
 
   // Bottom: the picked query in every head of the layer.
   if (query_ >= 0 && have_map) {
-    float y = std::max(map_hi.y, grid_bottom) + 6;
+    const float left = strip_right ? map_hi.x + 16 : o.x;
+    float y = strip_right ? map_lo.y : std::max(map_hi.y, grid_bottom) + 6;
     std::snprintf(buf, sizeof buf, "token %d '%s' attends to:", query_, probe_.tokens[size_t(query_)].c_str());
-    dl->AddText(ImVec2(o.x, y), text, buf);
+    dl->AddText(ImVec2(left, y), text, buf);
     y += line + 2;
-    const float x0 = o.x + 40, w = io.DisplaySize.x - x0 - 260;
+    const float x0 = left + 30, w = io.DisplaySize.x - x0 - 8;
     for (int h = 0; h < probe_.heads; ++h) {
       std::snprintf(buf, sizeof buf, "H%d", h);
-      dl->AddText(ImVec2(o.x, y), dim, buf);
+      dl->AddText(ImVec2(left, y), dim, buf);
       // One bin per pixel (max of its keys), so a single sharp key still shows.
       const int bins = std::max(1, std::min(T, int(w)));
       for (int b = 0; b < bins; ++b) {
@@ -280,8 +287,8 @@ void AttentionPanel::draw_ui() {
         std::snprintf(buf, sizeof buf, "%s'%s' %.2f", tops.empty() ? "" : "  ", probe_.tokens[size_t(k)].c_str(), double(probe_.at(h, query_, k)));
         tops += buf;
       }
-      dl->AddText(ImVec2(x0 + w + 8, y), text, tops.c_str());
-      y += line + 8;
+      dl->AddText(ImVec2(x0, y + line + 1), text, tops.c_str());  // its strongest keys under the strip
+      y += 2 * line + 6;
     }
   }
   ImGui::End();

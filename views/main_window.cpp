@@ -26,6 +26,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QToolButton>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QMessageBox>
@@ -192,6 +194,7 @@ void MainWindow::save_settings() const {
   s->setValue("window/right_split", right_split_->saveState());
   s->setValue("window/main_split", main_split_->saveState());
   s->setValue("chart/metric", metric_);
+  s->setValue("chart/extra_metrics", extra_metrics_);
   s->setValue("chart/x_axis", x_axis_box_->currentText());
   s->setValue("chart/smoothing", smoothing_slider_->value());
   s->setValue("chart/log_y", log_y_box_->isChecked());
@@ -207,6 +210,7 @@ void MainWindow::restore_settings() {
   right_split_->restoreState(s->value("window/right_split").toByteArray());
   main_split_->restoreState(s->value("window/main_split").toByteArray());
   metric_ = s->value("chart/metric", metric_).toString();
+  extra_metrics_ = s->value("chart/extra_metrics").toStringList();
   x_axis_box_->setCurrentText(s->value("chart/x_axis", "step").toString());
   smoothing_slider_->setValue(s->value("chart/smoothing", 0).toInt());
   log_y_box_->setChecked(s->value("chart/log_y", false).toBool());
@@ -252,6 +256,12 @@ void MainWindow::build_ui() {
   metric_box_->setMinimumContentsLength(16);
   metric_box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   metric_box_->addItem(metric_);
+  more_metrics_ = new QToolButton(this);
+  more_metrics_->setObjectName("more_metrics");
+  more_metrics_->setText("+");
+  more_metrics_->setToolTip("Draw more metrics in the same chart (log y helps when their scales differ)");
+  more_metrics_->setPopupMode(QToolButton::InstantPopup);
+  more_metrics_->setMenu(new QMenu(more_metrics_));
 
   resume_button_ = new QPushButton("Resume", this);
   resume_button_->setToolTip("Continue the selected stopped or failed run from its newest checkpoint");
@@ -312,6 +322,7 @@ void MainWindow::build_ui() {
   chart_header->addSpacing(12);
   chart_header->addWidget(new QLabel("Metric", this));
   chart_header->addWidget(metric_box_);
+  chart_header->addWidget(more_metrics_);
   auto* chart_layout = new QVBoxLayout;
   chart_layout->addLayout(chart_header);
   chart_layout->addWidget(chart_, 1);
@@ -344,7 +355,7 @@ void MainWindow::build_ui() {
   right->addWidget(panel(right, heat_layout));
   right->addWidget(panel(right, log_layout));
   right->setStretchFactor(0, 3);
-  right->setStretchFactor(1, 2);
+  right->setStretchFactor(1, 3);
   right->setStretchFactor(2, 1);
 
   auto* split = main_split_ = new QSplitter(Qt::Horizontal, this);
@@ -624,17 +635,43 @@ void MainWindow::refresh_selected() {
       metric_box_->addItems(names);
     }
     metric_box_->setCurrentText(metric_);
+    // The "+" menu offers every other metric of the run to draw in the same chart.
+    QMenu* menu = more_metrics_->menu();
+    QStringList offered;
+    for (QAction* a : menu->actions()) offered << a->text();
+    QStringList others = names;
+    others.removeAll(metric_);
+    if (offered != others) {
+      menu->clear();
+      for (const QString& m : others) {
+        QAction* a = menu->addAction(m);
+        a->setCheckable(true);
+        a->setChecked(extra_metrics_.contains(m));
+        connect(a, &QAction::toggled, this, [this, m](bool on) {
+          if (on && !extra_metrics_.contains(m)) extra_metrics_ << m;
+          if (!on) extra_metrics_.removeAll(m);
+          refresh_selected();
+        });
+      }
+    }
+    QStringList metrics{metric_};
+    for (const QString& m : extra_metrics_)
+      if (m != metric_ && names.contains(m)) metrics << m;
+    more_metrics_->setText(metrics.size() > 1 ? QString("+%1").arg(metrics.size() - 1) : QString("+"));
 
+    // Every selected run times every chosen metric; no cap (colours cycle beyond the palette).
     std::vector<ChartSeries> series;
-    for (int64_t run : run_list_->selected_runs()) {
-      if (series.size() == 8) break;  // the palette's colours; more would not stay apart
+    const auto runs = run_list_->selected_runs();
+    for (int64_t run : runs) {
       const RunRow* r = cached_run(run);
-      series.push_back({r ? QString::fromStdString(r->name) : QString::number(run), series_for(run, metric_.toStdString())});
+      const QString run_name = r ? QString::fromStdString(r->name) : QString::number(run);
+      for (const QString& m : metrics)
+        series.push_back({metrics.size() > 1 ? run_name + " \u00B7 " + m : run_name, series_for(run, m.toStdString())});
     }
     QString subtitle = name;
-    if (series.size() > 1) subtitle = QString("%1 runs overlaid").arg(series.size());
+    if (runs.size() > 1) subtitle = QString("%1 runs overlaid").arg(runs.size());
     else if (row && row->last_step >= 0) subtitle += kDot + QString("step %1 of %2").arg(row->last_step).arg(row->total_steps);
-    chart_->set_series(std::move(series), metric_, subtitle);
+    chart_->set_series(std::move(series), metrics.join(", "), subtitle);
     log_view_->set_run(id, name);
     log_view_->append(store_->logs(id, log_view_->last_seq()));
     if (row) {

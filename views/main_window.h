@@ -25,6 +25,7 @@
 class QCheckBox;
 class QLineEdit;
 class QTabWidget;
+class QToolButton;
 class QPushButton;
 class QSettings;
 class QSlider;
@@ -62,6 +63,8 @@ class MainWindow : public QMainWindow {
   QComboBox* x_axis_box() const { return x_axis_box_; }
   //! The chart's EMA smoothing control (0..99 hundredths).
   QSlider* smoothing_slider() const { return smoothing_slider_; }
+  //! The "+" button whose menu adds metrics to the chart.
+  QToolButton* more_metrics_button() const { return more_metrics_; }
   RoutingPanel* heatmap() const { return heatmap_; }
   AttentionPanel* attention() const { return attention_; }
   CurriculumView* curriculum() const { return curriculum_; }
@@ -135,6 +138,8 @@ class MainWindow : public QMainWindow {
   RunList* run_list_ = nullptr;
   ConfigEditor* editor_ = nullptr;
   QComboBox* metric_box_ = nullptr;
+  QToolButton* more_metrics_ = nullptr;  // more metrics in the same chart
+  QStringList extra_metrics_;
   //! Window geometry, splitter positions and the chart's choices (metric, x axis,
   //! smoothing, log y) persist between sessions: saved on close, restored on open.
   std::unique_ptr<QSettings> settings() const;

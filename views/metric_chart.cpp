@@ -107,7 +107,10 @@ double mid(const SeriesPoint& s) { return 0.5 * double(s.step_lo + s.step_hi); }
 QColor series_color(size_t i) {
   static const QColor palette[] = {{31, 102, 170}, {214, 96, 39},  {44, 150, 84},  {148, 82, 178},
                                    {196, 58, 76},  {24, 150, 160}, {160, 120, 30}, {90, 90, 96}};
-  return palette[i % (sizeof palette / sizeof palette[0])];
+  constexpr size_t n = sizeof palette / sizeof palette[0];
+  if (i < n) return palette[i];
+  // Beyond the palette: hues a golden angle apart, so any number of series stay distinct.
+  return QColor::fromHsvF(std::fmod(0.07 + double(i - n) * 0.618034, 1.0), 0.7, 0.72);
 }
 
 MetricChart::MetricChart(QWidget* parent) : QWidget(parent), hint_("No run selected.") {
@@ -440,6 +443,11 @@ void MetricChart::paintEvent(QPaintEvent*) {
     p.setPen(series_.size() > 1 ? series_color(i) : kText);
     p.drawText(QRect(0, 4 + 14 * line, width() - kRight, 16), Qt::AlignRight | Qt::AlignVCenter, readout);
     ++line;
+  }
+  if (line == 4 && drawn_.size() > 4) {  // the rest are drawn; say so instead of crowding the plot
+    p.setPen(kDim);
+    p.drawText(QRect(0, 4 + 14 * line, width() - kRight, 16), Qt::AlignRight | Qt::AlignVCenter,
+               QString("+%1 more series").arg(drawn_.size() - 4));
   }
   if (series_.size() == 1) {
     p.setPen(kDim);

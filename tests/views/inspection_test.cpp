@@ -11,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <QMenu>
 #include <QPushButton>
+#include <QToolButton>
 #include <QTabWidget>
 
 #include <cstdio>
@@ -111,6 +113,22 @@ TEST_F(Inspection, AttentionHoldsEveryHeadAndFollowsTheChosenHeadAndToken) {
   a.scrub_to(10);
   EXPECT_EQ(a.probe().step, 10);
   a.scrub_to(-1);
+}
+
+TEST_F(Inspection, ChartDrawsSeveralMetricsOfTheRun) {
+  QMenu* menu = window_->more_metrics_button()->menu();
+  QAction* lr = nullptr;
+  for (QAction* a : menu->actions())
+    if (a->text() == "train/grad_norm") lr = a;
+  ASSERT_TRUE(lr) << "the + menu offers the run's other metrics";
+  lr->setChecked(true);
+  EXPECT_EQ(window_->chart()->series_count(), 2);
+  EXPECT_EQ(window_->chart()->title(), "train/loss, train/grad_norm");
+  EXPECT_EQ(window_->chart()->drawn()[1].size(), 6u) << "grad_norm's six logged steps";
+  QTest::qWait(200);
+  window_->grab().save(test::screenshot_path("chart-two-metrics.png"));
+  lr->setChecked(false);
+  EXPECT_EQ(window_->chart()->series_count(), 1);
 }
 
 TEST_F(Inspection, CurriculumShowsEveryPhaseBesideTheLoss) {

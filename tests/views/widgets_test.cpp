@@ -78,6 +78,19 @@ TEST(MetricChart, OverlaysRunsAndKeepsASpikeAmongAMillionPoints) {
   EXPECT_EQ(chart.point_count(), 0);
 }
 
+TEST(MetricChart, TwelveRunsAreAllDrawnInDistinctColours) {
+  MetricChart chart;
+  chart.resize(700, 360);
+  std::vector<ChartSeries> series;
+  for (int i = 0; i < 12; ++i) series.push_back({QString("run-%1").arg(i), loss_curve(2000, 1.0 + 0.1 * i, 0)});
+  chart.set_series(std::move(series), "train/loss", "12 runs");
+  ASSERT_EQ(chart.drawn().size(), 12u) << "no cap on runs";
+  for (const auto& d : chart.drawn()) EXPECT_FALSE(d.empty());
+  QSet<QRgb> colours;
+  for (size_t i = 0; i < 12; ++i) colours.insert(series_color(i).rgb());
+  EXPECT_EQ(colours.size(), 12);
+}
+
 TEST(MetricChart, WheelZoomsAroundTheCursorDragPansDoubleClickShowsAll) {
   MetricChart chart;
   chart.resize(900, 360);
