@@ -22,8 +22,8 @@ namespace r1wb::views {
 namespace {
 
 constexpr int kLineRole = Qt::UserRole;
-const char* kEditorOk = "QPlainTextEdit { border: 1px solid #b8bcc2; background: #ffffff; }";
-const char* kEditorBad = "QPlainTextEdit { border: 2px solid #c0392b; background: #fffafa; }";
+const char* kEditorOk = "QPlainTextEdit { border: 1px solid palette(mid); }";  // colours: the theme's
+const char* kEditorBad = "QPlainTextEdit { border: 2px solid #c0392b; }";
 
 }  // namespace
 
@@ -106,7 +106,6 @@ ConfigEditor::ConfigEditor(QWidget* parent)
 
   cost_->setObjectName("config_cost");
   cost_->setWordWrap(true);
-  cost_->setStyleSheet("color: #41464d;");
   cost_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   diff_list_->setObjectName("config_diff");
   diff_list_->setMaximumHeight(90);

@@ -151,6 +151,15 @@ void ImGuiWidget::paintGL() {
   clock_.restart();
   io.DeltaTime = ns > 0 ? float(double(ns) * 1e-9) : 1.0f / 60.0f;
 
+  // ImGui's colours follow the Qt palette (light or dark theme), its background exactly.
+  const QColor window = palette().color(QPalette::Window);
+  const int dark = window.lightness() < 128;
+  if (dark != style_dark_) {
+    style_dark_ = dark;
+    if (dark) ImGui::StyleColorsDark();
+    else ImGui::StyleColorsLight();
+    ImGui::GetStyle().Colors[ImGuiCol_WindowBg] = ImVec4(float(window.redF()), float(window.greenF()), float(window.blueF()), 1.0f);
+  }
   const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
   glClearColor(bg.x, bg.y, bg.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);

@@ -12,6 +12,7 @@
 #include "core/metric_series.h"
 #include "core/store.h"
 #include "views/inspection_feed.h"
+#include "views/theme.h"
 #include "views/workbench_options.h"
 
 #include <QMainWindow>
@@ -22,7 +23,9 @@
 #include <memory>
 #include <vector>
 
+class QAction;
 class QCheckBox;
+class QMenu;
 class QLineEdit;
 class QTabWidget;
 class QToolButton;
@@ -93,6 +96,16 @@ class MainWindow : public QMainWindow {
   //! The run queued last from this window, or 0.
   int64_t last_started_run() const { return last_started_; }
 
+  //! Switches the whole application to the light or dark theme (remembered).
+  void set_theme(Theme theme);
+  //! Opens another store in a new window (this one closes when no run of it is active);
+  //! returns the new window, or nullptr with the reason in the status bar.
+  MainWindow* open_store(const QString& path);
+  //! Stores opened before, newest first (File > Open recent).
+  QStringList recent_stores() const;
+  //! The menu bar's actions by name ("run", "stop", "theme_dark", ...), for tests.
+  QAction* action(const QString& name) const;
+
   //! Re-reads the run list and the selected run's chart and heatmap now.
   void refresh();
 
@@ -155,6 +168,11 @@ class MainWindow : public QMainWindow {
   QPushButton* derive_button_ = nullptr;  // a new experiment from the selected run's config
   //! Gives the editor's cost line this machine's measured throughput.
   void update_throughput();
+  void build_menus();
+  void remember_store();
+  void fill_recent_menu();
+  QMenu* recent_menu_ = nullptr;
+  std::map<QString, QAction*> actions_;
   QLineEdit* search_box_ = nullptr;
   QLabel* search_errors_ = nullptr;
   QTabWidget* tabs_ = nullptr;

@@ -13,10 +13,6 @@ namespace r1wb::views {
 namespace {
 
 constexpr int kLeft = 64, kRight = 18, kTop = 44, kBottom = 42;
-const QColor kGrid(226, 228, 232);
-const QColor kAxis(120, 124, 130);
-const QColor kText(40, 42, 46);
-const QColor kDim(110, 114, 120);
 
 struct Ticks {
   double first = 0, step = 1;
@@ -327,8 +323,16 @@ void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buck
 }
 
 void MetricChart::paintEvent(QPaintEvent*) {
+  // Colours from the palette, so the chart follows the light or dark theme.
+  const QColor background = palette().color(QPalette::Base), kText = palette().color(QPalette::Text);
+  const QColor kDim = palette().color(QPalette::PlaceholderText);
+  auto blend = [&](double t) {
+    return QColor::fromRgbF(kText.redF() * (1 - t) + background.redF() * t, kText.greenF() * (1 - t) + background.greenF() * t,
+                            kText.blueF() * (1 - t) + background.blueF() * t);
+  };
+  const QColor kAxis = blend(0.5), kGrid = blend(0.87);
   QPainter p(this);
-  p.fillRect(rect(), Qt::white);
+  p.fillRect(rect(), background);
   p.setRenderHint(QPainter::Antialiasing, true);
   const QRect pr = plot_rect();
 

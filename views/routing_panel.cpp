@@ -361,7 +361,7 @@ void RoutingPanel::draw_load() {
       if (values_fit || short_fit) {
         std::snprintf(buf, sizeof buf, values_fit ? "%.3f" : "%.2f", double(v));
         const char* shown = (!values_fit && buf[0] == '0') ? buf + 1 : buf;  // ".25" when narrow
-        centred_text(dl, lo, hi, std::fabs(dev) > 0.6f ? IM_COL32_WHITE : text, shown);
+        centred_text(dl, lo, hi, std::fabs(dev) > 0.6f ? IM_COL32_WHITE : IM_COL32(33, 35, 38, 255), shown);
       }
     }
     std::snprintf(buf, sizeof buf, "%.2f", double(row_max) * load_.cols);

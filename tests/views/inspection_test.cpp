@@ -11,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QMenu>
+#include <QSettings>
 #include <QPushButton>
 #include <QToolButton>
 #include <QTabWidget>
@@ -129,6 +131,21 @@ TEST_F(Inspection, ChartDrawsSeveralMetricsOfTheRun) {
   window_->grab().save(test::screenshot_path("chart-two-metrics.png"));
   lr->setChecked(false);
   EXPECT_EQ(window_->chart()->series_count(), 1);
+}
+
+TEST_F(Inspection, DarkThemeRepaintsChartAndPanelsAndIsRemembered) {
+  window_->inspect_tabs()->setCurrentWidget(window_->heatmap());
+  window_->action("theme_dark")->trigger();
+  QTest::qWait(300);
+  const QImage chart = window_->chart()->grab().toImage();
+  EXPECT_LT(QColor(chart.pixel(chart.width() / 2, chart.height() - 4)).lightness(), 80) << "chart background";
+  const QImage panel = window_->heatmap()->grabFramebuffer();
+  EXPECT_LT(QColor(panel.pixel(panel.width() - 4, panel.height() - 4)).lightness(), 80) << "ImGui background";
+  window_->grab().save(test::screenshot_path("dark-theme.png"));
+  EXPECT_EQ(QSettings(dir_->filePath("settings.ini"), QSettings::IniFormat).value("view/theme").toString(), "dark");
+  window_->action("theme_light")->trigger();
+  QTest::qWait(100);
+  EXPECT_GT(QColor(window_->chart()->grab().toImage().pixel(chart.width() / 2, chart.height() - 4)).lightness(), 200);
 }
 
 TEST_F(Inspection, CurriculumShowsEveryPhaseBesideTheLoss) {

@@ -12,7 +12,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QLineEdit>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
@@ -387,6 +389,39 @@ TEST(MainWindow, LayoutAndChartChoicesPersistAcrossSessions) {
   EXPECT_EQ(w->chart()->x_axis(), ChartAxis::Tokens);
   EXPECT_EQ(w->smoothing_slider()->value(), 35);
   EXPECT_TRUE(w->chart()->log_y());
+}
+
+TEST(MainWindow, OpenStoreRemembersRecentStoresAndShortcutsReachTheirTargets) {
+  QTemporaryDir dir;
+  const WorkbenchOptions o = temp_options(dir);
+  QString error;
+  auto first = MainWindow::open(o, &error);
+  ASSERT_TRUE(first) << error.toStdString();
+  first->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(first.get()));
+  first->activateWindow();
+  ASSERT_TRUE(QTest::qWaitForWindowActive(first.get()));
+  QTest::keyClick(first->windowHandle(), Qt::Key_F, Qt::ControlModifier);  // through the shortcut map
+  EXPECT_EQ(QApplication::focusWidget(), first->search_box()) << "Ctrl+F goes to the run search";
+
+  // A second store: a new window opens on it, the idle first one closes, both are remembered.
+  MainWindow* second = first->open_store(dir.filePath("other.db"));
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(first->isVisible());
+  const QStringList recent = second->recent_stores();
+  ASSERT_EQ(recent.size(), 2);
+  EXPECT_TRUE(recent[0].endsWith("other.db"));
+  EXPECT_TRUE(recent[1].endsWith("workbench.db"));
+  // A store that cannot be opened: a message, the window stays.
+  const QString bad = dir.filePath("bad.db");
+  {
+    QFile f(bad);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(4096, 'x'));
+  }
+  EXPECT_EQ(second->open_store(bad), nullptr);
+  EXPECT_TRUE(second->isVisible());
+  second->close();
 }
 
 TEST(MainWindow, OpensOnAnEmptyStoreWithAMissingExperiment) {
