@@ -108,7 +108,10 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
 
   connect(editor_, &ConfigEditor::run_requested, this, &MainWindow::start_run);
   connect(editor_, &ConfigEditor::stop_requested, this, &MainWindow::stop_run);
+  connect(tags_edit_, &QLineEdit::editingFinished, this, &MainWindow::save_run_annotations);
+  connect(notes_edit_, &QLineEdit::editingFinished, this, &MainWindow::save_run_annotations);
   connect(run_list_, &RunList::run_selected, this, [this] {
+    show_run_annotations();
     refresh_selected();
     show_run_status();
     update_run_buttons();
@@ -396,11 +399,23 @@ void MainWindow::build_ui() {
   search_errors_->setStyleSheet("color: #c0392b;");
   search_errors_->setWordWrap(true);
   search_errors_->hide();
+  tags_edit_ = new QLineEdit(this);
+  tags_edit_->setObjectName("run_tags");
+  tags_edit_->setPlaceholderText("tags, comma-separated");
+  tags_edit_->setToolTip("The selected run's tags (search with tag:name)");
+  notes_edit_ = new QLineEdit(this);
+  notes_edit_->setObjectName("run_notes");
+  notes_edit_->setPlaceholderText("notes on this run");
+  notes_edit_->setToolTip("Free text kept with the run; the search matches it");
+  auto* annotations = new QHBoxLayout;
+  annotations->addWidget(tags_edit_, 2);
+  annotations->addWidget(notes_edit_, 3);
   auto* runs_layout = new QVBoxLayout;
   runs_layout->addWidget(section_title("Runs", this));
   runs_layout->addWidget(search_box_);
   runs_layout->addWidget(search_errors_);
   runs_layout->addWidget(run_list_);
+  runs_layout->addLayout(annotations);
   runs_layout->addLayout(run_buttons);
   ablation_ = new AblationPanel(this);
   queue_panel_ = new QueuePanel(this);
@@ -595,6 +610,35 @@ void MainWindow::delete_selected() {
   const bool removed = dir.isEmpty() || !QDir(dir).exists() || QDir(dir).removeRecursively();
   statusBar()->showMessage(removed ? "Deleted " + name : "Deleted " + name + " from the store; could not remove " + dir);
   refresh();
+}
+
+void MainWindow::show_run_annotations() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  QStringList tags;
+  if (r)
+    for (const auto& t : r->tags) tags << QString::fromStdString(t);
+  tags_edit_->setText(tags.join(", "));
+  notes_edit_->setText(r ? QString::fromStdString(r->notes) : QString());
+  tags_edit_->setEnabled(r != nullptr);
+  notes_edit_->setEnabled(r != nullptr);
+}
+
+void MainWindow::save_run_annotations() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) return;
+  std::vector<std::string> tags;
+  for (const QString& t : tags_edit_->text().split(',', Qt::SkipEmptyParts))
+    if (!t.trimmed().isEmpty()) tags.push_back(t.trimmed().toStdString());
+  const std::string notes = notes_edit_->text().trimmed().toStdString();
+  if (tags == r->tags && notes == r->notes) return;
+  try {
+    store_->set_tags(r->id, tags);
+    store_->set_notes(r->id, notes);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Saving the run's tags failed: ") + e.what());
+    return;
+  }
+  refresh_runs();
 }
 
 void MainWindow::update_run_buttons() {

@@ -81,6 +81,9 @@ class MainWindow : public QMainWindow {
   //! The run browser's search line (run_query.h's language) and its error line.
   QLineEdit* search_box() const { return search_box_; }
   QLabel* search_errors() const { return search_errors_; }
+  //! The selected run's tags (comma-separated) and notes; saved when editing finishes.
+  QLineEdit* tags_edit() const { return tags_edit_; }
+  QLineEdit* notes_edit() const { return notes_edit_; }
   QTabWidget* tabs() const { return tabs_; }
   AblationPanel* ablation() const { return ablation_; }
   QueuePanel* queue_panel() const { return queue_panel_; }
@@ -174,6 +177,9 @@ class MainWindow : public QMainWindow {
   QMenu* recent_menu_ = nullptr;
   std::map<QString, QAction*> actions_;
   QLineEdit* search_box_ = nullptr;
+  QLineEdit *tags_edit_ = nullptr, *notes_edit_ = nullptr;  // the selected run's
+  void show_run_annotations();
+  void save_run_annotations();
   QLabel* search_errors_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   AblationPanel* ablation_ = nullptr;

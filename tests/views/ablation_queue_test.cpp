@@ -204,6 +204,20 @@ TEST(RunBrowser, SearchFiltersByNameStatusTagAndConfigField) {
   EXPECT_TRUE(w->search_errors()->isVisibleTo(w.get()));
   EXPECT_TRUE(w->search_errors()->text().contains("no config field model.moe.topk")) << w->search_errors()->text().toStdString();
   EXPECT_EQ(shown().size(), 3u) << "the bad condition is left out, the rest applies";
+
+  // Tagging and noting a run from the browser: stored, listed and searchable.
+  w->search_box()->clear();
+  w->run_list()->select_run(idb);
+  w->tags_edit()->setText("diverged, lr-sweep");
+  w->notes_edit()->setText("loss spikes after warmup");
+  emit w->tags_edit()->editingFinished();
+  EXPECT_EQ(w->store().run(idb)->tags, (std::vector<std::string>{"diverged", "lr-sweep"}));
+  EXPECT_EQ(w->store().run(idb)->notes, "loss spikes after warmup");
+  QTest::keyClicks(w->search_box(), "tag:lr-sweep");
+  EXPECT_EQ(shown(), (std::set<QString>{"tiny-moe-2"}));
+  w->search_box()->clear();
+  QTest::keyClicks(w->search_box(), "spikes");
+  EXPECT_EQ(shown(), (std::set<QString>{"tiny-moe-2"})) << "words match notes";
 }
 
 TEST(RunNotifications, FailedRunNotifiesWithItsReasonAndLastLines) {

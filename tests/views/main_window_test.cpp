@@ -8,6 +8,7 @@
 #include "views/main_window.h"
 #include "views/metric_chart.h"
 #include "views/run_list.h"
+#include "views/run_notifier.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -25,6 +26,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <QStatusBar>
+
+#include <csignal>
 #include <cstdio>
 #include <set>
 
@@ -422,6 +426,58 @@ TEST(MainWindow, OpenStoreRemembersRecentStoresAndShortcutsReachTheirTargets) {
   EXPECT_EQ(second->open_store(bad), nullptr);
   EXPECT_TRUE(second->isVisible());
   second->close();
+}
+
+// The pid of the runner working in `run_dir`, from /proc (the test plays the OOM killer).
+pid_t runner_pid(const QString& run_dir) {
+  for (const QString& entry : QDir("/proc").entryList(QDir::Dirs)) {
+    bool numeric = false;
+    const pid_t pid = entry.toInt(&numeric);
+    if (!numeric) continue;
+    QFile f("/proc/" + entry + "/cmdline");
+    if (!f.open(QIODevice::ReadOnly)) continue;
+    const QByteArray cmd = f.readAll();
+    if (cmd.contains("r1wb-run") && cmd.contains(run_dir.toUtf8())) return pid;
+  }
+  return -1;
+}
+
+TEST(MainWindow, RunnerKilledMidStreamAndAVanishedRunDirGiveMessagesAndTheWindowGoesOn) {
+  QTemporaryDir dir;
+  QString error;
+  auto w = MainWindow::open(temp_options(dir), &error);
+  ASSERT_TRUE(w) << error.toStdString();
+  w->show();
+  w->editor()->set_text(QString::fromStdString(short_run(2000).dump(2)));
+  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
+  const int64_t id = w->last_started_run();
+  QElapsedTimer t;
+  t.start();
+  while (w->store().run(id)->last_step < 10 && t.elapsed() < 60000) QTest::qWait(50);
+  ASSERT_GE(w->store().run(id)->last_step, 10) << "the run is streaming";
+  const pid_t pid = runner_pid(QString::fromStdString(w->store().run(id)->run_dir));
+  ASSERT_GT(pid, 0);
+  ::kill(pid, SIGKILL);
+  ASSERT_TRUE(wait_for_run_end(*w, 20000));
+  const auto failed = w->store().run(id);
+  EXPECT_EQ(failed->status, "failed");
+  EXPECT_NE(failed->message.find("code 137"), std::string::npos) << failed->message;
+  EXPECT_TRUE(w->notifier()->last().title.endsWith("failed"));
+  EXPECT_GE(w->store().count_rows("metrics", id), 10) << "what streamed before the kill is kept";
+
+  // Its run directory vanishes: Resume says so instead of failing obscurely.
+  QDir(QString::fromStdString(failed->run_dir)).removeRecursively();
+  w->refresh();
+  w->run_list()->select_run(id);
+  ASSERT_TRUE(w->resume_button()->isEnabled());
+  QTest::mouseClick(w->resume_button(), Qt::LeftButton);
+  EXPECT_FALSE(w->run_active());
+  EXPECT_TRUE(w->statusBar()->currentMessage().contains("is gone")) << w->statusBar()->currentMessage().toStdString();
+  // The window goes on: a new run completes.
+  w->editor()->set_text(QString::fromStdString(short_run(10).dump(2)));
+  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for_run_end(*w, 60000));
+  EXPECT_EQ(w->store().run(w->last_started_run())->status, "completed");
 }
 
 TEST(MainWindow, OpensOnAnEmptyStoreWithAMissingExperiment) {
