@@ -83,12 +83,12 @@ void AttentionPanel::select_head(int layer, int head) {
 }
 
 void AttentionPanel::set_steps(std::vector<int64_t> steps) {
-  steps_ = std::move(steps);
+  scrubber_.steps = std::move(steps);
   update();
 }
 
 void AttentionPanel::scrub_to(int64_t step) {
-  scrub_step_ = step;
+  scrubber_.at = step;
   emit step_requested(step);
   update();
 }
@@ -110,6 +110,15 @@ std::vector<int> AttentionPanel::top_keys(int head, int n) const {
   return keys;
 }
 
+void AttentionPanel::upload(unsigned& tex, int w, int h, const unsigned char* rgba, int min_filter) {
+  if (!tex) glGenTextures(1, &tex);
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, min_filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);  // magnified cells stay sharp
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+}
+
 void AttentionPanel::upload_textures() {
   const int T = probe_.T();
   if (thumbs_dirty_ && !probe_.thumbs.empty()) {
@@ -126,24 +135,14 @@ void AttentionPanel::upload_textures() {
           for (int x = 0; x < K; ++x)
             ramp(th[size_t(y * K + x)], &px[(size_t(l * (K + g) + y) * size_t(W) + size_t(h * (K + g) + x)) * 4]);
       }
-    if (!thumb_tex_) glGenTextures(1, &thumb_tex_);
-    glBindTexture(GL_TEXTURE_2D, thumb_tex_);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, W, H, 0, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+    upload(thumb_tex_, W, H, px.data(), GL_NEAREST);
     thumbs_dirty_ = false;
   }
   if (map_dirty_ && !probe_.empty() && probe_.layer == layer_) {
     std::vector<unsigned char> px(size_t(T) * size_t(T) * 4);
     for (int q = 0; q < T; ++q)
       for (int k = 0; k < T; ++k) ramp(probe_.at(head_, q, k), &px[(size_t(q) * size_t(T) + size_t(k)) * 4]);
-    if (!map_tex_) glGenTextures(1, &map_tex_);
-    glBindTexture(GL_TEXTURE_2D, map_tex_);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, T, T, 0, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+    upload(map_tex_, T, T, px.data(), GL_LINEAR);
     map_dirty_ = false;
   }
 }
@@ -170,18 +169,7 @@ void AttentionPanel::draw_ui() {
   const int T = probe_.T();
   ImGui::TextDisabled("%s  \xC2\xB7  step %lld  \xC2\xB7  %d tokens  \xC2\xB7  layer %d, head %d",
                       probe_.run_name.toUtf8().constData(), static_cast<long long>(probe_.step), T, layer_, head_);
-  if (steps_.size() > 1) {  // the scrubber: one stop per probe; the right end follows the newest
-    int at = int(steps_.size()) - 1;
-    if (scrub_step_ >= 0) at = int(std::lower_bound(steps_.begin(), steps_.end(), scrub_step_) - steps_.begin());
-    at = std::clamp(at, 0, int(steps_.size()) - 1);
-    ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 60));
-    char label[48];
-    std::snprintf(label, sizeof label, "step %lld", static_cast<long long>(steps_[size_t(at)]));
-    if (ImGui::SliderInt("##step", &at, 0, int(steps_.size()) - 1, label))
-      scrub_to(at == int(steps_.size()) - 1 ? -1 : steps_[size_t(at)]);
-    ImGui::SameLine();
-    ImGui::TextDisabled(scrub_step_ < 0 ? "live" : "scrubbed");
-  }
+  if (scrubber_.draw(60)) scrub_to(scrubber_.at);
   upload_textures();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled), text = ImGui::GetColorU32(ImGuiCol_Text);

@@ -9,6 +9,7 @@
 // notebook plot stops being usable.
 #pragma once
 #include "views/imgui_widget.h"
+#include "views/step_scrubber.h"
 
 #include <QString>
 
@@ -58,9 +59,9 @@ class AttentionPanel : public ImGuiWidget {
   std::vector<int> top_keys(int head, int n) const;
   //! The steps that have a probe: the scrubber's stops.
   void set_steps(std::vector<int64_t> steps);
-  const std::vector<int64_t>& steps() const { return steps_; }
+  const std::vector<int64_t>& steps() const { return scrubber_.steps; }
   //! The step the scrubber is on, or -1 when it follows the newest.
-  int64_t scrub_step() const { return scrub_step_; }
+  int64_t scrub_step() const { return scrubber_.at; }
   //! Moves the scrubber (-1: follow the newest) and asks for that step's data.
   void scrub_to(int64_t step);
   //! Milliseconds the last frame's draw_ui took (the 2,048-token smoothness figure).
@@ -77,6 +78,8 @@ class AttentionPanel : public ImGuiWidget {
 
  private:
   void upload_textures();
+  //! Creates or refills a GL texture from RGBA bytes (the widget's context is current).
+  void upload(unsigned& tex, int w, int h, const unsigned char* rgba, int min_filter);
   AttentionProbe probe_;
   QString hint_;
   int layer_ = 0, head_ = 0, query_ = -1;
@@ -84,8 +87,7 @@ class AttentionPanel : public ImGuiWidget {
   bool thumbs_dirty_ = true, map_dirty_ = true;
   int atlas_cols_ = 0, atlas_rows_ = 0;
   double last_draw_ms_ = 0;
-  std::vector<int64_t> steps_;
-  int64_t scrub_step_ = -1;
+  StepScrubber scrubber_;
 };
 
 }  // namespace r1wb::views

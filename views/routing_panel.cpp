@@ -114,7 +114,7 @@ void RoutingPanel::set_snapshot(ExpertLoad load) {
 }
 
 void RoutingPanel::set_steps(std::vector<int64_t> steps) {
-  steps_ = std::move(steps);
+  scrubber_.steps = std::move(steps);
   update();
 }
 
@@ -133,16 +133,15 @@ void RoutingPanel::set_probe(ProbeRouting probe) {
 void RoutingPanel::clear(const QString& hint) {
   load_ = ExpertLoad{};
   probe_ = ProbeRouting{};
-  steps_.clear();
+  scrubber_ = {};
   imbalance_.clear();
   entropy_.clear();
-  scrub_step_ = -1;
   hint_ = hint;
   update();
 }
 
 void RoutingPanel::scrub_to(int64_t step) {
-  scrub_step_ = step;
+  scrubber_.at = step;
   emit step_requested(step);
   update();
 }
@@ -174,21 +173,9 @@ void RoutingPanel::draw_ui() {
   ImGui::SameLine();
   ImGui::TextDisabled("%s  \xC2\xB7  step %lld", load_.run_name.toUtf8().constData(), static_cast<long long>(load_.step));
   // The scrubber: one stop per load snapshot; at the right end it follows the newest.
-  if (steps_.size() > 1) {
+  if (scrubber_.steps.size() > 1) {
     ImGui::SameLine();
-    int at = int(steps_.size()) - 1;
-    if (scrub_step_ >= 0)
-      at = int(std::lower_bound(steps_.begin(), steps_.end(), scrub_step_) - steps_.begin());
-    at = std::clamp(at, 0, int(steps_.size()) - 1);
-    ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 90));
-    char label[48];
-    std::snprintf(label, sizeof label, "step %lld", static_cast<long long>(steps_[size_t(at)]));
-    if (ImGui::SliderInt("##step", &at, 0, int(steps_.size()) - 1, label)) {
-      const bool newest = at == int(steps_.size()) - 1;
-      scrub_to(newest ? -1 : steps_[size_t(at)]);
-    }
-    ImGui::SameLine();
-    ImGui::TextDisabled(scrub_step_ < 0 ? "live" : "scrubbed");
+    if (scrubber_.draw(90)) scrub_to(scrubber_.at);
   }
   if (ImGui::BeginTabBar("routing-tabs")) {
     const char* names[] = {"Load", "Over time", "Probe tokens"};
@@ -213,7 +200,7 @@ void RoutingPanel::draw_history() {
     return;
   }
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const int64_t marker = scrub_step_ >= 0 ? scrub_step_ : load_.step;
+  const int64_t marker = scrubber_.at >= 0 ? scrubber_.at : load_.step;
   const float h = std::max(60.0f, (avail.y - 2 * ImGui::GetTextLineHeight()) / 2);
   line_chart("load imbalance (max/mean; 1 is balanced)", imbalance_, marker, ImVec2(avail.x, h));
   line_chart("router entropy (normalised; 1 is uniform)", entropy_, marker, ImVec2(avail.x, h));

@@ -13,6 +13,7 @@
 // into the store. Moving the scrubber asks the owner for that step's data (step_requested).
 #pragma once
 #include "views/imgui_widget.h"
+#include "views/step_scrubber.h"
 
 #include <QString>
 
@@ -76,9 +77,9 @@ class RoutingPanel : public ImGuiWidget {
   const ProbeRouting& probe() const { return probe_; }
   const std::vector<LayerSeries>& imbalance() const { return imbalance_; }
   const std::vector<LayerSeries>& entropy() const { return entropy_; }
-  const std::vector<int64_t>& steps() const { return steps_; }
+  const std::vector<int64_t>& steps() const { return scrubber_.steps; }
   //! The step the scrubber is on, or -1 when it follows the newest.
-  int64_t scrub_step() const { return scrub_step_; }
+  int64_t scrub_step() const { return scrubber_.at; }
   //! Moves the scrubber (-1: follow the newest) and asks for that step's data.
   void scrub_to(int64_t step);
   void show_tab(Tab t);
@@ -99,11 +100,10 @@ class RoutingPanel : public ImGuiWidget {
   void draw_history();
   void draw_probe();
   ExpertLoad load_;
-  std::vector<int64_t> steps_;
+  StepScrubber scrubber_;
   std::vector<LayerSeries> imbalance_, entropy_;
   ProbeRouting probe_;
   QString hint_;
-  int64_t scrub_step_ = -1;
   int probe_layer_ = 0;
   int hovered_token_ = -1;
   int pending_tab_ = -1;
