@@ -10,12 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-json::json_pointer pointer(const std::string& path) {
-  std::string p = "/" + path;
-  std::replace(p.begin(), p.end(), '.', '/');
-  return json::json_pointer(p);
-}
-
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\n");
   if (b == std::string::npos) return {};
@@ -29,11 +23,6 @@ std::string value_text(const json& v) {
 }
 
 }  // namespace
-
-json value_at(const json& config, const std::string& path) {
-  const auto p = pointer(path);
-  return config.contains(p) ? config.at(p) : json();
-}
 
 std::vector<json> parse_axis_values(const std::string& path, const std::string& text, std::vector<std::string>& errors) {
   std::vector<json> out;
@@ -106,7 +95,7 @@ AblationPlan expand_ablation(const json& base, const std::vector<AblationAxis>& 
     json doc = base;
     for (size_t a = 0; a < axes.size(); ++a) {
       const json& v = axes[a].values[at[a]];
-      doc[pointer(axes[a].path)] = v;
+      doc[config_pointer(axes[a].path)] = v;
       cell.values.push_back(v);
       cell.label += (cell.label.empty() ? "" : " ") + axes[a].path + "=" + value_text(v);
     }

@@ -56,7 +56,4 @@ struct ResultRow {
 std::vector<ResultRow> ablation_results(Store& store, const std::vector<int64_t>& run_ids,
                                         const std::vector<std::string>& axis_paths);
 
-//! The config value at a dotted path, or null.
-nlohmann::json value_at(const nlohmann::json& config, const std::string& path);
-
 }  // namespace r1wb

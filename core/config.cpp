@@ -276,4 +276,16 @@ ConfigResult load_experiment_file(const std::string& path) {
   return parse_experiment(ss.str());
 }
 
+nlohmann::json::json_pointer config_pointer(const std::string& dotted_path) {
+  std::string p = "/" + dotted_path;
+  for (auto& c : p)
+    if (c == '.') c = '/';
+  return nlohmann::json::json_pointer(p);
+}
+
+nlohmann::json value_at(const nlohmann::json& doc, const std::string& dotted_path) {
+  const auto ptr = config_pointer(dotted_path);
+  return doc.is_object() && doc.contains(ptr) ? doc.at(ptr) : nlohmann::json();
+}
+
 }  // namespace r1wb

@@ -150,6 +150,10 @@ ConfigResult parse_experiment(std::string_view json_text);
 //! moe/expert_bias): "layer i" for blocks first_k_dense .. n_layers - 1, then "MTP" when the
 //! multi-token-prediction block has experts. Empty for a dense model.
 std::vector<std::string> moe_layer_names(const ModelConfig& model);
+//! The JSON pointer of a dotted field path: "model.moe.top_k" -> /model/moe/top_k.
+nlohmann::json::json_pointer config_pointer(const std::string& dotted_path);
+//! The value at a dotted path of a document, or null when absent.
+nlohmann::json value_at(const nlohmann::json& doc, const std::string& dotted_path);
 //! Validates an already-parsed document.
 ConfigResult validate_experiment(const nlohmann::json& doc);
 //! Reads a file and validates it; a missing file is a document-level error.

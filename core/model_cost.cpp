@@ -1,5 +1,7 @@
 #include "core/model_cost.h"
 
+#include "core/store.h"
+
 #include <cmath>
 #include <cstdio>
 

@@ -5,12 +5,13 @@
 // parameters the engine's modules really create.
 #pragma once
 #include "core/config.h"
-#include "core/store.h"
 
 #include <optional>
 #include <string>
 
 namespace r1wb {
+
+class Store;
 
 //! Parameters and the FLOPs of one token's forward pass (2 per multiply-add, attention included).
 struct ModelCost {

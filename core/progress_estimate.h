@@ -24,7 +24,7 @@ class ProgressEstimate {
   double first_time_ = 0, time_ = 0;
 };
 
-//! "45 s", "12 min", "3 h 05 min".
+//! "45 s", "12 min 05 s", "3 h 05 min".
 std::string format_duration(double seconds);
 
 }  // namespace r1wb

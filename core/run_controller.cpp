@@ -27,13 +27,6 @@ int64_t RunController::prepare(Store& store, const RunLaunch& l) {
   return store.create_run(name, l.experiment_name, l.config_json, run_dir, host_name());
 }
 
-int64_t RunController::start(const RunLaunch& l) {
-  run_id_ = prepare(store_, l);
-  run_dir_ = store_.run(run_id_)->run_dir;
-  launch(l.runner_path);
-  return run_id_;
-}
-
 void RunController::resume(int64_t run_id, const std::string& runner_path) {
   const auto row = store_.run(run_id);
   if (!row) throw std::runtime_error("run " + std::to_string(run_id) + " is not in the store");

@@ -29,8 +29,6 @@ class RunController {
   //! Creates a run without starting it: its row (status "created"), run directory and
   //! config.json. resume() starts it.
   static int64_t prepare(Store& store, const RunLaunch& launch);
-  //! Starts a new run; returns its id. Throws on failure (the run row is marked failed).
-  int64_t start(const RunLaunch& launch);
   //! Starts a prepared run, or continues an existing one from its newest checkpoint: the
   //! runner on the run directory and its config.json. Throws when the run or its directory
   //! is gone.

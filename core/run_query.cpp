@@ -80,7 +80,9 @@ RunQueryParse parse_run_query(const std::string& text) {
       out.errors.push_back("'" + tok + "': " + path + " is a list; compare one of its scalar fields");
       continue;
     }
-    out.query.config.push_back({path, op, typed_value(value)});
+    // Text fields compare as text even when the value looks like a number.
+    const bool text = f->type == FieldType::String || f->type == FieldType::Enum;
+    out.query.config.push_back({path, op, text ? nlohmann::json(value) : typed_value(value)});
   }
   return out;
 }

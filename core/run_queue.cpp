@@ -55,11 +55,6 @@ int RunQueue::stream_fd(int64_t run_id) const {
   return it == active_.end() ? -1 : it->second.controller->stream_fd();
 }
 
-const RunController* RunQueue::controller(int64_t run_id) const {
-  auto it = active_.find(run_id);
-  return it == active_.end() ? nullptr : it->second.controller.get();
-}
-
 const ProgressEstimate* RunQueue::progress(int64_t run_id) const {
   auto it = active_.find(run_id);
   return it == active_.end() ? nullptr : &it->second.progress;
@@ -124,9 +119,5 @@ bool RunQueue::stop(int64_t run_id) {
   return false;
 }
 
-void RunQueue::stop_all() {
-  while (!queue_.empty()) stop(queue_.front());
-  for (auto& [id, a] : active_) a.controller->stop();
-}
 
 }  // namespace r1wb

@@ -31,9 +31,9 @@ class RunQueue {
   ~RunQueue();
 
   void set_max_concurrent(int n);
-  //! While paused no queued run starts (a closing window lets its active runs finish).
+  //! While paused no queued run starts (a closing window stops its active runs and leaves
+  //! the waiting ones queued for the next session).
   void set_paused(bool paused) { paused_ = paused; }
-  int max_concurrent() const { return max_concurrent_; }
 
   //! Creates a queued run of a resolved, validated experiment; returns its id.
   int64_t enqueue(const std::string& experiment_name, const std::string& config_json,
@@ -49,8 +49,6 @@ class RunQueue {
   //! An active run: graceful stop (checkpoint, exit). A queued run: removed from the queue
   //! and marked stopped. Returns false when the run is neither.
   bool stop(int64_t run_id);
-  //! Asks every active run to stop and cancels the queue.
-  void stop_all();
 
   bool is_active(int64_t run_id) const { return active_.count(run_id) > 0; }
   bool is_queued(int64_t run_id) const;
@@ -59,7 +57,6 @@ class RunQueue {
   bool busy() const { return !active_.empty() || !queue_.empty(); }
   //! The stream descriptor of an active run, or -1.
   int stream_fd(int64_t run_id) const;
-  const RunController* controller(int64_t run_id) const;
   //! Progress of an active run as measured since its launch.
   const ProgressEstimate* progress(int64_t run_id) const;
 

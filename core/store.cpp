@@ -94,6 +94,10 @@ class Stmt {
   void reset() { sqlite3_reset(s_); sqlite3_clear_bindings(s_); }
   int64_t i64(int c) { return sqlite3_column_int64(s_, c); }
   double f64(int c) { return sqlite3_column_double(s_, c); }
+  //! NULL (how SQLite stores a NaN) reads as NaN rather than 0.
+  double f64_or_nan(int c) {
+    return sqlite3_column_type(s_, c) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(s_, c);
+  }
   std::string text(int c) {
     auto p = sqlite3_column_text(s_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : std::string();
@@ -296,7 +300,7 @@ std::vector<MetricSummary> Store::metric_summaries(int64_t run_id) {
               "FROM metrics m WHERE run_id = ? GROUP BY name ORDER BY name");
   s.bind(1, run_id);
   std::vector<MetricSummary> out;
-  while (s.step()) out.push_back({s.text(0), s.f64(4), s.f64(1), s.f64(2), s.i64(3)});
+  while (s.step()) out.push_back({s.text(0), s.f64_or_nan(4), s.f64_or_nan(1), s.f64_or_nan(2), s.i64(3)});
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <cmath>
 #include <set>
 
 namespace r1wb::views {
@@ -207,7 +208,12 @@ void AblationPanel::set_results(const std::vector<std::string>& axis_paths, cons
         auto* item = new QTableWidgetItem;
         if (it != r.metrics.end()) {
           const double v = s == 0 ? it->second.final : s == 1 ? it->second.min : s == 2 ? it->second.max : r.best(metric);
-          item->setData(Qt::DisplayRole, v);
+          if (std::isnan(v)) {  // a diverged run: said in words, never sorted as if it were best
+            item->setText("NaN");
+            item->setForeground(QColor(192, 57, 43));
+          } else {
+            item->setData(Qt::DisplayRole, v);
+          }
         }
         table_->setItem(i, fixed_columns_ + 4 * m + s, item);
       }

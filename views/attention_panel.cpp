@@ -213,9 +213,9 @@ void AttentionPanel::draw_ui() {
   const ImVec2 map_lo(o.x + grid_w + 16 + axis, o.y + line);
   // The map takes the height; a picked token's strip goes to its right (a wide panel) or
   // below the map and the grid (a narrow one).
-  const float strip_rows_h = (2 * line + 6) * float(probe_.heads) + line + 4;
+  const float strip_rows_h = (2 * line + 6) * float(probe_.heads) + 2 * line + 4;
   const float strip_w_min = 160;
-  const float avail_w = io.DisplaySize.x - map_lo.x - 8, avail_h = io.DisplaySize.y - map_lo.y - 8;
+  const float avail_w = io.DisplaySize.x - map_lo.x - 8, avail_h = io.DisplaySize.y - map_lo.y - 8 - line;  // key labels
   const float side_right = std::min(avail_h, avail_w - strip_w_min - 8);
   const float side_below = std::min(avail_w, avail_h - strip_rows_h);
   const bool strip_right = query_ >= 0 && side_right >= side_below;  // whichever leaves the bigger map
@@ -235,6 +235,11 @@ void AttentionPanel::draw_ui() {
     const ImVec2 sz = ImGui::CalcTextSize(tok.c_str());
     dl->AddText(ImVec2(map_lo.x - 4 - std::min(sz.x, axis - 4), y), t == query_ ? IM_COL32(200, 60, 30, 255) : dim, tok.c_str());
   }
+  for (int t = 0; t < T; t += every) {  // keys along the bottom, the same tokens
+    const std::string& tok = probe_.tokens[size_t(t)];
+    const float x = map_lo.x + px_per_token * (float(t) + 0.5f) - ImGui::CalcTextSize(tok.c_str()).x * 0.5f;
+    dl->AddText(ImVec2(x, map_hi.y + 1), dim, tok.c_str());
+  }
   dl->AddText(ImVec2(map_lo.x - axis, map_lo.y - line), dim, "rows: query, columns: key");
   if (query_ >= 0) {
     const float y = map_lo.y + px_per_token * float(query_);
@@ -251,7 +256,7 @@ void AttentionPanel::draw_ui() {
   // Bottom: the picked query in every head of the layer.
   if (query_ >= 0 && have_map) {
     const float left = strip_right ? map_hi.x + 16 : o.x;
-    float y = strip_right ? map_lo.y : std::max(map_hi.y, grid_bottom) + 6;
+    float y = strip_right ? map_lo.y : std::max(map_hi.y + line, grid_bottom) + 6;
     std::snprintf(buf, sizeof buf, "token %d '%s' attends to:", query_, probe_.tokens[size_t(query_)].c_str());
     dl->AddText(ImVec2(left, y), text, buf);
     y += line + 2;

@@ -64,6 +64,8 @@ class AttentionPanel : public ImGuiWidget {
   int64_t scrub_step() const { return scrubber_.at; }
   //! Moves the scrubber (-1: follow the newest) and asks for that step's data.
   void scrub_to(int64_t step);
+  //! Puts the scrubber back on "newest" without asking for data (another run was selected).
+  void follow_newest() { scrubber_.at = -1; }
   //! Milliseconds the last frame's draw_ui took (the 2,048-token smoothness figure).
   double last_draw_ms() const { return last_draw_ms_; }
 

@@ -178,10 +178,13 @@ void ConfigEditor::set_stop_enabled(bool enabled) { stop_->setEnabled(enabled); 
 void ConfigEditor::apply_field(const QString& path, const QString& value_json) {
   auto doc = nlohmann::ordered_json::parse(edit_->toPlainText().toStdString(), nullptr, false);
   if (!doc.is_object()) return;  // the form is disabled while the text does not parse
-  std::string ptr = "/" + path.toStdString();
-  for (auto& c : ptr)
-    if (c == '.') c = '/';
-  doc[nlohmann::ordered_json::json_pointer(ptr)] = nlohmann::ordered_json::parse(value_json.toStdString());
+  try {
+    doc[config_pointer(path.toStdString())] = nlohmann::ordered_json::parse(value_json.toStdString());
+  } catch (const std::exception&) {
+    // A section that is not an object ("model": 3): the error list already names it.
+    state_->setText("Fix " + path.section('.', 0, -2) + " in the text first: it is not an object.");
+    return;
+  }
   // One edit block: a single Undo takes the whole form edit back.
   QTextCursor c(edit_->document());
   c.beginEditBlock();
@@ -196,7 +199,7 @@ void ConfigEditor::derive(const QString& parent_text, const QString& parent_labe
   auto doc = nlohmann::ordered_json::parse(text.toStdString(), nullptr, false);
   if (!doc.is_object()) return;
   parent_ = nlohmann::json::parse(text.toStdString());
-  const std::string name = doc.value("name", std::string("experiment"));
+  const std::string name = doc.contains("name") && doc["name"].is_string() ? doc["name"].get<std::string>() : "experiment";
   parent_label_ = parent_label.isEmpty() ? QString::fromStdString(name) : parent_label;
   doc["name"] = name + "-derived";
   QTextCursor c(edit_->document());

@@ -27,14 +27,6 @@ std::string section_of(const std::string& path) {
   return dot == std::string::npos ? std::string("experiment") : path.substr(0, dot);
 }
 
-json value_in(const json& doc, const std::string& path) {
-  std::string p = "/" + path;
-  for (auto& c : p)
-    if (c == '.') c = '/';
-  const json::json_pointer ptr(p);
-  return doc.contains(ptr) ? doc.at(ptr) : json();
-}
-
 QString number_text(const json& v) {
   if (v.is_number()) return QString::fromStdString(format_number(v.get<double>()));
   if (v.is_string()) return QString::fromStdString(v.get<std::string>());
@@ -147,7 +139,7 @@ void ConfigForm::set_document(const json& doc, const std::vector<ConfigError>& e
   updating_ = true;
   for (const FieldSpec& f : experiment_schema()) {
     QWidget* w = fields_[f.path].editor;
-    json v = doc.is_object() ? value_in(doc, f.path) : json();
+    json v = value_at(doc, f.path);
     if (v.is_null()) v = f.default_value;
     const QSignalBlocker block(w);
     switch (f.type) {

@@ -57,8 +57,8 @@ class ImGuiWidget : public QOpenGLWidget, protected QOpenGLFunctions {
   ImFont* bold_ = nullptr;
   bool gl_ready_ = false;
   int frames_ = 0;
-  int extra_frames_ = 0;
-  int style_dark_ = -1;  // the palette the ImGui colours were last set for  // ImGui reacts to input one frame late: paint a couple more
+  int extra_frames_ = 0;  // ImGui reacts to input one frame late: paint a couple more
+  int style_dark_ = -1;   // the palette the ImGui colours were last set for
   QElapsedTimer clock_;
 };
 

@@ -47,6 +47,10 @@ std::vector<LayerSeries> layer_series(Store& store, int64_t run, const std::vect
 
 void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& panel) {
   const QString name = QString::fromStdString(run.name);
+  if (routing_run_ != run.id) {
+    panel.follow_newest();
+    routing_run_ = run.id;
+  }
   const int64_t want = panel.scrub_step() >= 0 ? panel.scrub_step() : kNewest;
   auto steps = store.snapshot_steps(run.id, "moe/expert_load");
   const bool has_probe = store.snapshot_at(run.id, "probe/expert_choice", kNewest).has_value();
@@ -55,13 +59,19 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
       panel.clear(name + ": no routing snapshot yet" +
                   (run.status == "running" ? QString(" (the runner sends one every few steps).") : QString(".")));
       load_ = {run.id, -1};
+      history_ = probe_ = {};  // cleared with the panel: read again once there is data
     }
     return;
   }
   if (panel.steps() != steps) panel.set_steps(steps);
   const auto config = parse_experiment(run.config_json);
   const std::vector<std::string> row_names = config.ok() ? moe_layer_names(config.experiment.model) : std::vector<std::string>{};
-  if (auto snap = store.snapshot_at(run.id, "moe/expert_load", want); snap && !load_.same(run.id, snap->step)) {
+  auto snap = store.snapshot_at(run.id, "moe/expert_load", want);
+  if (!snap && !load_.same(run.id, -1)) {  // scrubbed before the first load snapshot
+    panel.set_snapshot(ExpertLoad{});
+    load_ = {run.id, -1};
+  }
+  if (snap && !load_.same(run.id, snap->step)) {
     ExpertLoad load;
     load.run_name = name;
     load.step = snap->step;
@@ -98,6 +108,10 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
 }
 
 void InspectionFeed::attention(Store& store, const RunRow& run, AttentionPanel& panel) {
+  if (attention_run_ != run.id) {
+    panel.follow_newest();
+    attention_run_ = run.id;
+  }
   const int64_t want = panel.scrub_step() >= 0 ? panel.scrub_step() : kNewest;
   if (attention_steps_run_ != run.id || panel.probe().run_name != QString::fromStdString(run.name) ||
       panel.steps().empty() || panel.steps().back() < run.last_step) {

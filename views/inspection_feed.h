@@ -34,6 +34,7 @@ class InspectionFeed {
   };
   Seen load_, history_, probe_, attention_, curriculum_;
   int64_t attention_steps_run_ = 0;
+  int64_t routing_run_ = 0, attention_run_ = 0;  // a new run starts its scrubbers on "newest"
 };
 
 }  // namespace r1wb::views

@@ -140,9 +140,10 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
     ablation_->set_base(valid ? editor_->result().resolved : nlohmann::json());
   });
   connect(ablation_, &AblationPanel::queue_requested, this, &MainWindow::queue_ablation);
-  connect(heatmap_, &RoutingPanel::step_requested, this, &MainWindow::refresh_selected);
-  connect(attention_, &AttentionPanel::step_requested, this, &MainWindow::refresh_selected);
-  connect(attention_, &AttentionPanel::layer_requested, this, &MainWindow::refresh_selected);
+  // Queued: the panels ask from inside their paint; the store is read after the frame.
+  connect(heatmap_, &RoutingPanel::step_requested, this, &MainWindow::refresh_selected, Qt::QueuedConnection);
+  connect(attention_, &AttentionPanel::step_requested, this, &MainWindow::refresh_selected, Qt::QueuedConnection);
+  connect(attention_, &AttentionPanel::layer_requested, this, &MainWindow::refresh_selected, Qt::QueuedConnection);
   connect(ablation_, &AblationPanel::runs_selected, this, [this](const std::vector<int64_t>& ids) {
     run_list_->select_runs(ids);
   });
@@ -196,103 +197,6 @@ std::unique_ptr<QSettings> MainWindow::settings() const {
   return std::make_unique<QSettings>(options_.settings_path, QSettings::IniFormat);
 }
 
-void MainWindow::build_menus() {
-  auto add = [this](QMenu* menu, const QString& name, const QString& text, const QKeySequence& keys, auto&& slot) {
-    QAction* a = menu->addAction(text);
-    a->setShortcut(keys);
-    a->setShortcutContext(Qt::ApplicationShortcut);
-    connect(a, &QAction::triggered, this, slot);
-    actions_[name] = a;
-    return a;
-  };
-  QMenu* file = menuBar()->addMenu("&File");
-  add(file, "open_store", "&Open store...", QKeySequence::Open, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, "Open a workbench store", QFileInfo(QString::fromStdString(store_->path())).absolutePath(),
-                                                      "Workbench stores (*.db *.sqlite);;All files (*)");
-    if (!path.isEmpty()) open_store(path);
-  });
-  recent_menu_ = file->addMenu("Open &recent");
-  file->addSeparator();
-  add(file, "quit", "&Quit", QKeySequence::Quit, [this] { close(); });
-  QMenu* run = menuBar()->addMenu("&Run");
-  add(run, "run", "&Run the experiment", QKeySequence("Ctrl+R"), [this] { editor_->run_button()->click(); });
-  add(run, "stop", "&Stop the selected run", QKeySequence("Ctrl+."), [this] { stop_run(); });
-  add(run, "resume", "Res&ume the selected run", QKeySequence("Ctrl+Shift+R"), [this] { resume_selected(); });
-  add(run, "duplicate", "&Duplicate the selected run", QKeySequence(), [this] { duplicate_selected(); });
-  QMenu* view = menuBar()->addMenu("&View");
-  add(view, "find", "&Find runs", QKeySequence::Find, [this] {
-    search_box_->setFocus();
-    search_box_->selectAll();
-  });
-  add(view, "refresh", "Re&fresh", QKeySequence::Refresh, [this] { refresh(); });
-  view->addSeparator();
-  QAction* light = add(view, "theme_light", "&Light theme", QKeySequence(), [this] { set_theme(Theme::Light); });
-  QAction* dark = add(view, "theme_dark", "&Dark theme", QKeySequence(), [this] { set_theme(Theme::Dark); });
-  light->setCheckable(true);
-  dark->setCheckable(true);
-  auto* themes = new QActionGroup(this);
-  themes->addAction(light);
-  themes->addAction(dark);
-  QMenu* help = menuBar()->addMenu("&Help");
-  add(help, "shortcuts", "&Keyboard shortcuts", QKeySequence::HelpContents, [this] {
-    QStringList lines;
-    for (const auto& [name, a] : actions_)
-      if (!a->shortcut().isEmpty())
-        lines << a->text().remove('&') + "\t" + a->shortcut().toString(QKeySequence::NativeText);
-    lines.sort();
-    QMessageBox::information(this, "Keyboard shortcuts", lines.join("\n") + "\n\nIn the chart: wheel zooms, drag pans, double-click shows all.");
-  });
-  fill_recent_menu();
-}
-
-QAction* MainWindow::action(const QString& name) const {
-  auto it = actions_.find(name);
-  return it == actions_.end() ? nullptr : it->second;
-}
-
-void MainWindow::set_theme(Theme theme) {
-  if (auto* app = qobject_cast<QApplication*>(QApplication::instance())) apply_workbench_theme(*app, theme);
-  action(theme == Theme::Dark ? "theme_dark" : "theme_light")->setChecked(true);
-  settings()->setValue("view/theme", theme_name(theme));
-}
-
-QStringList MainWindow::recent_stores() const { return settings()->value("stores/recent").toStringList(); }
-
-void MainWindow::remember_store() {
-  QStringList recent = recent_stores();
-  const QString path = QFileInfo(QString::fromStdString(store_->path())).absoluteFilePath();
-  recent.removeAll(path);
-  recent.prepend(path);
-  while (recent.size() > 8) recent.removeLast();
-  settings()->setValue("stores/recent", recent);
-}
-
-void MainWindow::fill_recent_menu() {
-  recent_menu_->clear();
-  const QString current = QFileInfo(QString::fromStdString(store_->path())).absoluteFilePath();
-  for (const QString& path : recent_stores()) {
-    QAction* a = recent_menu_->addAction(path);
-    a->setEnabled(path != current);
-    connect(a, &QAction::triggered, this, [this, path] { open_store(path); });
-  }
-  recent_menu_->setEnabled(!recent_menu_->isEmpty());
-}
-
-MainWindow* MainWindow::open_store(const QString& path) {
-  WorkbenchOptions o = options_;
-  o.store_path = path;
-  QString error;
-  auto next = open(o, &error);
-  if (!next) {
-    statusBar()->showMessage("Cannot open " + path + ": " + error);
-    return nullptr;
-  }
-  next->setAttribute(Qt::WA_DeleteOnClose);
-  next->show();
-  if (queue_->active_runs().empty() && queue_->queued_runs().empty()) close();
-  return next.release();
-}
-
 void MainWindow::save_settings() const {
   auto s = settings();
   s->setValue("window/geometry", saveGeometry());
@@ -322,7 +226,10 @@ void MainWindow::restore_settings() {
   log_y_box_->setChecked(s->value("chart/log_y", false).toBool());
   tabs_->setCurrentIndex(s->value("window/tab", 0).toInt());
   inspect_tabs_->setCurrentIndex(s->value("window/inspect_tab", 0).toInt());
-  queue_panel_->concurrency()->setValue(s->value("queue/max_concurrent", 1).toInt());
+  {
+    const QSignalBlocker quiet(queue_panel_->concurrency());  // nothing starts inside the constructor
+    queue_panel_->concurrency()->setValue(s->value("queue/max_concurrent", 1).toInt());
+  }
   queue_->set_max_concurrent(queue_panel_->concurrency()->value());
   const Theme theme = theme_from_name(s->value("view/theme", "light").toString());
   if (auto* app = qobject_cast<QApplication*>(QApplication::instance())) apply_workbench_theme(*app, theme);
@@ -544,6 +451,8 @@ void MainWindow::queue_ablation() {
 }
 
 void MainWindow::handle(const QueueEvents& ev) {
+  // Ended first: a started run may reuse an ended one's descriptor number.
+  for (int64_t id : ev.ended) run_ended(id);
   for (int64_t id : ev.started) {
     if (const int fd = queue_->stream_fd(id); fd >= 0) {
       auto* n = new QSocketNotifier(fd, QSocketNotifier::Read, this);
@@ -551,9 +460,9 @@ void MainWindow::handle(const QueueEvents& ev) {
       notifiers_[id] = n;
     }
   }
-  for (int64_t id : ev.ended) run_ended(id);
-  if (queue_->busy()) poll_timer_->start();
-  else poll_timer_->stop();
+  // Never restarted while running: a chatty run must not postpone noticing another's end.
+  if (!queue_->busy()) poll_timer_->stop();
+  else if (!poll_timer_->isActive()) poll_timer_->start();
   if (!ev.started.empty() || !ev.ended.empty()) refresh();
   else if (ev.applied > 0) schedule_refresh();
   if (closing_ && queue_->active_runs().empty()) QTimer::singleShot(0, this, &QWidget::close);
@@ -589,15 +498,21 @@ void MainWindow::duplicate_selected() {
 void MainWindow::delete_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r) return;
-  if (queue_->is_active(r->id) || queue_->is_queued(r->id)) {
+  // Copies: the question below runs an event loop, whose refreshes replace runs_.
+  const int64_t id = r->id;
+  const QString name = QString::fromStdString(r->name), dir = QString::fromStdString(r->run_dir);
+  auto busy = [&] { return queue_->is_active(id) || queue_->is_queued(id); };
+  if (busy()) {
     statusBar()->showMessage("Stop the run before deleting it.");
     return;
   }
-  const QString name = QString::fromStdString(r->name), dir = QString::fromStdString(r->run_dir);
   if (!confirm_(QString("Delete %1 and its run directory?\n%2\n\nIts metrics, checkpoints and logs are removed; "
                         "this cannot be undone.").arg(name, dir)))
     return;
-  const int64_t id = r->id;
+  if (busy()) {  // queued or resumed while the question was open
+    statusBar()->showMessage("Stop the run before deleting it.");
+    return;
+  }
   try {
     store_->delete_run(id);
   } catch (const std::exception& e) {
@@ -703,6 +618,7 @@ void MainWindow::run_ended(int64_t id) {
     statusBar()->showMessage(name + " " + status, 10000);
   }
   update_throughput();
+  force_results_ = true;  // a finished run's final values belong in the table now
   emit run_finished(id);
 }
 
@@ -758,7 +674,12 @@ void MainWindow::refresh_queue_views() {
   }
   queue_panel_->set_entries(entries);
   tabs_->setTabText(2, entries.empty() ? QString("Queue") : QString("Queue (%1)").arg(entries.size()));
-  if (!ablation_runs_.empty()) ablation_->set_results(ablation_axes_, ablation_results(*store_, ablation_runs_, ablation_axes_));
+  // The results scan every metric of the grid's runs: at most once a second while they stream.
+  if (!ablation_runs_.empty() && (!ablation_clock_.isValid() || ablation_clock_.elapsed() > 1000 || force_results_)) {
+    ablation_->set_results(ablation_axes_, ablation_results(*store_, ablation_runs_, ablation_axes_));
+    ablation_clock_.start();
+    force_results_ = false;
+  }
 }
 
 void MainWindow::refresh_selected() {

@@ -1,6 +1,7 @@
-// The workbench window: the run browser (search, list, run buttons) and the tabs Experiment,
-// Ablation and Queue on the left; the live metric chart, the expert-load heatmap and the
-// run's log on the right.
+// The workbench window: the run browser (search, list, tags and notes, run buttons) and the
+// tabs Experiment, Ablation and Queue on the left; the live metric chart, the Routing,
+// Attention and Curriculum tabs and the run's log on the right; menus in
+// main_window_menus.cpp.
 //
 // It owns the store and the RunQueue that drives every run started from it. Each active
 // runner's stream descriptor is watched with a QSocketNotifier and a slow timer notices
@@ -15,6 +16,7 @@
 #include "views/theme.h"
 #include "views/workbench_options.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 
 #include <functional>
@@ -187,6 +189,8 @@ class MainWindow : public QMainWindow {
   RunNotifier* notifier_ = nullptr;
   QLabel* banner_ = nullptr;  // the last notification, inside the window
   std::vector<int64_t> ablation_runs_;
+  QElapsedTimer ablation_clock_;  // when the results table was last read
+  bool force_results_ = false;
   std::vector<std::string> ablation_axes_;
   std::function<bool(const QString&)> confirm_;
   QCheckBox* log_y_box_ = nullptr;

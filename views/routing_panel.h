@@ -82,6 +82,8 @@ class RoutingPanel : public ImGuiWidget {
   int64_t scrub_step() const { return scrubber_.at; }
   //! Moves the scrubber (-1: follow the newest) and asks for that step's data.
   void scrub_to(int64_t step);
+  //! Puts the scrubber back on "newest" without asking for data (another run was selected).
+  void follow_newest() { scrubber_.at = -1; }
   void show_tab(Tab t);
   //! The token under the mouse in the probe tab, or -1.
   int hovered_token() const { return hovered_token_; }

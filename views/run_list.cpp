@@ -45,7 +45,7 @@ QString tags_text(const RunRow& r) {
 
 RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
   setColumnCount(ColumnCount);
-  setHeaderLabels({"Run", "Status", "Step", "Progress", "Started", "Duration", "Host", "Tags"});
+  setHeaderLabels({"Run", "Experiment", "Status", "Step", "Progress", "Started", "Duration", "Host", "Tags"});
   setRootIsDecorated(false);
   setUniformRowHeights(true);
   setAlternatingRowColors(true);
@@ -55,6 +55,7 @@ RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
   header()->setSectionResizeMode(QHeaderView::Interactive);
   header()->setMinimumSectionSize(40);
   setColumnWidth(Name, 124);
+  setColumnWidth(Experiment, 90);
   setColumnWidth(Status, 82);
   setColumnWidth(Step, 74);
   setColumnWidth(Progress, 130);
@@ -81,6 +82,7 @@ void RunList::set_runs(const std::vector<RunRow>& runs, const std::map<int64_t, 
     QTreeWidgetItem* item = same ? topLevelItem(i) : new QTreeWidgetItem(this);
     item->setData(Name, kIdRole, qlonglong(r.id));
     item->setText(Name, QString::fromStdString(r.name));
+    item->setText(Experiment, QString::fromStdString(r.experiment));
     item->setText(Status, QString::fromStdString(r.status));
     item->setForeground(Status, status_colour(r.status));
     item->setText(Step, step_text(r));

@@ -1,5 +1,5 @@
-// The list of runs in the store, newest first: name, status, step/total with progress and
-// ETA for active runs, start time, duration, host and tags.
+// The list of runs in the store, newest first: name, experiment, status, step/total with
+// progress and ETA for active runs, start time, duration, host and tags.
 //
 // It is refreshed from Store::list_runs() rows as runs progress and keeps the user's
 // selection (by run id) across refreshes, so a live run can be watched without the list
@@ -19,7 +19,7 @@ namespace r1wb::views {
 class RunList : public QTreeWidget {
   Q_OBJECT
  public:
-  enum Column { Name, Status, Step, Progress, Started, Duration, Host, Tags, ColumnCount };
+  enum Column { Name, Experiment, Status, Step, Progress, Started, Duration, Host, Tags, ColumnCount };
 
   explicit RunList(QWidget* parent = nullptr);
 

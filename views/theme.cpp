@@ -38,6 +38,4 @@ Theme theme_from_name(const QString& name) { return name == "dark" ? Theme::Dark
 
 QString theme_name(Theme theme) { return theme == Theme::Dark ? "dark" : "light"; }
 
-bool dark_palette() { return QApplication::palette().color(QPalette::Window).lightness() < 128; }
-
 }  // namespace r1wb::views

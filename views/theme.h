@@ -16,7 +16,5 @@ void apply_workbench_theme(QApplication& app, Theme theme = Theme::Light);
 //! "dark" or "light" (anything else is light).
 Theme theme_from_name(const QString& name);
 QString theme_name(Theme theme);
-//! True when the application's current palette is a dark one.
-bool dark_palette();
 
 }  // namespace r1wb::views

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace r1wb;
 using nlohmann::json;
 
@@ -76,4 +78,10 @@ TEST(Ablation, ResultsCarryAxisValuesAndFinalMinMaxBest) {
   EXPECT_EQ(loss.final_step, 3);
   EXPECT_EQ(rows[0].best("train/loss"), 3.0) << "lower loss is better";
   EXPECT_EQ(rows[0].best("rl/reward"), 0.7) << "higher reward is better";
+
+  // A run whose loss diverged to NaN: its final value is NaN, not 0 (which would sort as best).
+  store.ingest(id, {{4, wire::Metrics{4, 0.0, {{"train/loss", std::nan("")}}}}});
+  const auto diverged = ablation_results(store, {id}, {});
+  EXPECT_TRUE(std::isnan(diverged[0].metrics.at("train/loss").final));
+  EXPECT_EQ(diverged[0].metrics.at("train/loss").min, 3.0) << "min and max skip the NaN";
 }

@@ -3,6 +3,7 @@
 #include "core/config_diff.h"
 #include "core/model_cost.h"
 #include "core/probe_tokens.h"
+#include "core/store.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

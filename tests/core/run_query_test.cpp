@@ -48,6 +48,10 @@ TEST(RunQuery, ParsesWordsStatusTagsAndConfigConditions) {
   EXPECT_EQ(p.query.config[1].op, "<");
   EXPECT_DOUBLE_EQ(p.query.config[1].value.get<double>(), 1e-3);
   EXPECT_EQ(p.query.config[2].value, json("cosine"));
+  // A text field compares as text even when the value looks like a number.
+  const auto named = parse_run_query("name=123");
+  ASSERT_EQ(named.query.config.size(), 1u);
+  EXPECT_EQ(named.query.config[0].value, json("123"));
 }
 
 TEST(RunQuery, UnknownFieldIsReportedAndTheRestStillApplies) {

@@ -80,3 +80,38 @@ TEST(RunQueue, QueuedRunCanBeCancelledAndALeftQueueIsAdopted) {
   EXPECT_EQ(next.queued_runs().front(), a) << "oldest first";
   EXPECT_EQ(next.queued_runs().back(), b);
 }
+
+TEST(RunQueue, StoppedRunResumesThroughTheQueueAsTheSameRun) {
+  TempDir t;
+  Store store((t.path / "w.db").string());
+  RunQueue queue(store, R1WB_RUNNER, (t.path / "runs").string(), 1);
+  auto doc = r1wb::testing::tiny_moe_doc(400, 20, 5);
+  const int64_t id = queue.enqueue("tiny-moe", doc.dump());
+  queue.fill_slots();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (store.run(id)->last_step < 25 && std::chrono::steady_clock::now() < deadline) {
+    queue.pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(queue.stop(id));
+  while (queue.busy() && std::chrono::steady_clock::now() < deadline) {
+    queue.pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto stopped = store.run(id);
+  ASSERT_EQ(stopped->status, "stopped") << stopped->message;
+  ASSERT_LT(stopped->last_step, 400);
+
+  queue.enqueue_resume(id);
+  EXPECT_EQ(store.run(id)->status, "queued");
+  EXPECT_TRUE(queue.is_queued(id));
+  queue.fill_slots();
+  while (queue.busy() && std::chrono::steady_clock::now() < deadline) {
+    queue.pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto done = store.run(id);
+  EXPECT_EQ(done->status, "completed") << done->message;
+  EXPECT_EQ(done->last_step, 400);
+  EXPECT_EQ(store.list_runs().size(), 1u) << "the same run continued";
+}

@@ -196,6 +196,7 @@ TEST(RunBrowser, SearchFiltersByNameStatusTagAndConfigField) {
   QTest::keyClicks(w->search_box(), "tag:baseline");
   EXPECT_EQ(shown(), (std::set<QString>{"tiny-moe-1"}));
   EXPECT_EQ(w->run_list()->cell(0, RunList::Tags), "baseline");
+  EXPECT_EQ(w->run_list()->cell(0, RunList::Experiment), "tiny-moe");
   w->search_box()->clear();
   QTest::keyClicks(w->search_box(), "model.moe.top_k=1");
   EXPECT_EQ(shown(), (std::set<QString>{"tiny-moe-2"}));

@@ -77,7 +77,8 @@ TEST_F(Inspection, RoutingHoldsLoadHistoryAndProbeTokensAndScrubs) {
   EXPECT_EQ(p.k, 2);
   for (int t = 0; t < p.T(); ++t) EXPECT_NEAR(p.weight(0, 0, t) + p.weight(0, 1, t), 1.0f, 1e-4);
 
-  r.scrub_to(10);  // the scrubber asks the window for step 10
+  r.scrub_to(10);  // the scrubber asks the window for step 10 (a queued request)
+  QTest::qWait(20);
   EXPECT_EQ(r.snapshot().step, 10);
   EXPECT_EQ(r.probe().step, 10);
   r.show_tab(RoutingPanel::Tab::OverTime);
@@ -87,6 +88,7 @@ TEST_F(Inspection, RoutingHoldsLoadHistoryAndProbeTokensAndScrubs) {
   QTest::qWait(200);
   window_->grab().save(test::screenshot_path("routing-probe-tokens.png"));
   r.scrub_to(-1);
+  QTest::qWait(20);
   EXPECT_EQ(r.snapshot().step, 30) << "back to live";
   r.show_tab(RoutingPanel::Tab::Load);
 }
@@ -101,7 +103,8 @@ TEST_F(Inspection, AttentionHoldsEveryHeadAndFollowsTheChosenHeadAndToken) {
   EXPECT_EQ(p.thumbs.size(), 8u);
   EXPECT_EQ(p.entropy.size(), 8u);
   EXPECT_EQ(a.steps(), (std::vector<int64_t>{10, 20, 30}));
-  a.select_head(1, 2);  // another layer: the window loads its weights
+  a.select_head(1, 2);  // another layer: the window loads its weights (a queued request)
+  QTest::qWait(20);
   EXPECT_EQ(a.probe().layer, 1);
   EXPECT_EQ(a.selected_head(), 2);
   a.select_query(12);
@@ -113,23 +116,24 @@ TEST_F(Inspection, AttentionHoldsEveryHeadAndFollowsTheChosenHeadAndToken) {
   QTest::qWait(200);
   window_->grab().save(test::screenshot_path("attention-token.png"));
   a.scrub_to(10);
+  QTest::qWait(20);
   EXPECT_EQ(a.probe().step, 10);
   a.scrub_to(-1);
 }
 
 TEST_F(Inspection, ChartDrawsSeveralMetricsOfTheRun) {
   QMenu* menu = window_->more_metrics_button()->menu();
-  QAction* lr = nullptr;
+  QAction* grad_norm = nullptr;
   for (QAction* a : menu->actions())
-    if (a->text() == "train/grad_norm") lr = a;
-  ASSERT_TRUE(lr) << "the + menu offers the run's other metrics";
-  lr->setChecked(true);
+    if (a->text() == "train/grad_norm") grad_norm = a;
+  ASSERT_TRUE(grad_norm) << "the + menu offers the run's other metrics";
+  grad_norm->setChecked(true);
   EXPECT_EQ(window_->chart()->series_count(), 2);
   EXPECT_EQ(window_->chart()->title(), "train/loss, train/grad_norm");
   EXPECT_EQ(window_->chart()->drawn()[1].size(), 6u) << "grad_norm's six logged steps";
   QTest::qWait(200);
   window_->grab().save(test::screenshot_path("chart-two-metrics.png"));
-  lr->setChecked(false);
+  grad_norm->setChecked(false);
   EXPECT_EQ(window_->chart()->series_count(), 1);
 }
 

@@ -196,7 +196,7 @@ TEST(AttentionPanel, TwoThousandTokenProbeDrawsAndPicksTokens) {
     panel.grabFramebuffer();  // the first frame uploads the textures
     const double first_ms = double(upload.nsecsElapsed()) / 1e6;
     ASSERT_EQ(panel.probe().T(), T);
-    // Frames after that only draw: time a few hovering over the map.
+    // Frames after that only draw: time a few (figures printed, not asserted: a benchmark).
     double worst = 0, sum = 0;
     const int frames = 20;
     for (int i = 0; i < frames; ++i) {
