@@ -9,8 +9,10 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTableWidget>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -95,6 +97,30 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
     if (!ids.empty()) emit runs_selected(ids);
   });
 
+  pivot_ = new QTableWidget(this);
+  pivot_->setObjectName("ablation_pivot");
+  pivot_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  pivot_metric_ = new QComboBox(this);
+  pivot_metric_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  pivot_metric_->setMinimumContentsLength(12);
+  pivot_stat_ = new QComboBox(this);
+  for (const char* s : kStats) pivot_stat_->addItem(s);
+  pivot_stat_->setCurrentText("best");
+  connect(pivot_metric_, &QComboBox::currentTextChanged, this, &AblationPanel::fill_pivot);
+  connect(pivot_stat_, &QComboBox::currentTextChanged, this, &AblationPanel::fill_pivot);
+  auto* pivot_page = new QWidget(this);
+  auto* pivot_controls = new QHBoxLayout;
+  pivot_controls->addWidget(pivot_metric_, 1);
+  pivot_controls->addWidget(pivot_stat_);
+  auto* pivot_layout = new QVBoxLayout(pivot_page);
+  pivot_layout->setContentsMargins(0, 2, 0, 0);
+  pivot_layout->addLayout(pivot_controls);
+  pivot_layout->addWidget(pivot_, 1);
+  auto* results_tabs = new QTabWidget(this);
+  results_tabs->setObjectName("ablation_result_tabs");
+  results_tabs->addTab(table_, "Runs");
+  results_tabs->addTab(pivot_page, "Pivot");
+
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addLayout(form);
@@ -103,7 +129,7 @@ AblationPanel::AblationPanel(QWidget* parent) : QWidget(parent) {
   results_title->setStyleSheet("color: #6e7278;");
   results_title->setWordWrap(true);
   layout->addWidget(results_title);
-  layout->addWidget(table_, 1);
+  layout->addWidget(results_tabs, 1);
   set_axis(0, "model.moe.top_k", "");
   update_plan();
 }
@@ -153,6 +179,63 @@ void AblationPanel::update_plan() {
   queue_->setEnabled(plan_.ok());
 }
 
+void AblationPanel::set_pivot(const QString& metric, const QString& stat) {
+  pivot_stat_->setCurrentText(stat);
+  pivot_metric_->setCurrentText(metric);
+  fill_pivot();
+}
+
+void AblationPanel::fill_pivot() {
+  pivot_->clear();
+  const std::string metric = pivot_metric_->currentText().toStdString();
+  const QString stat = pivot_stat_->currentText();
+  if (axis_paths_.empty() || metric.empty()) return;
+  // Distinct values per axis, in the order the grid was queued (numbers ascending).
+  auto distinct = [&](size_t a) {
+    std::vector<nlohmann::json> out;
+    for (const auto& r : rows_)
+      if (a < r.axis_values.size() && std::find(out.begin(), out.end(), r.axis_values[a]) == out.end())
+        out.push_back(r.axis_values[a]);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const auto down = distinct(0);
+  const auto across = axis_paths_.size() > 1 ? distinct(1) : std::vector<nlohmann::json>{nullptr};
+  pivot_->setRowCount(int(down.size()));
+  pivot_->setColumnCount(int(across.size()));
+  QStringList row_labels, col_labels;
+  const QString row_field = QString::fromStdString(axis_paths_[0]).section('.', -1);
+  for (const auto& v : down) row_labels << row_field + " = " + json_text(v);
+  for (const auto& v : across)
+    col_labels << (v.is_null() ? QString::fromStdString(metric) + " " + stat
+                               : QString::fromStdString(axis_paths_[1]).section('.', -1) + " = " + json_text(v));
+  pivot_->setVerticalHeaderLabels(row_labels);
+  pivot_->setHorizontalHeaderLabels(col_labels);
+  for (int i = 0; i < int(down.size()); ++i)
+    for (int j = 0; j < int(across.size()); ++j) {
+      // The newest run of the combination (a duplicate repeats a cell; the tooltip counts them).
+      const ResultRow* hit = nullptr;
+      int runs = 0;
+      for (const auto& r : rows_) {
+        if (r.axis_values.empty() || r.axis_values[0] != down[size_t(i)]) continue;
+        if (!across[size_t(j)].is_null() && (r.axis_values.size() < 2 || r.axis_values[1] != across[size_t(j)])) continue;
+        ++runs;
+        if (!hit || r.run_id > hit->run_id) hit = &r;
+      }
+      auto* item = new QTableWidgetItem;
+      if (hit) {
+        auto m = hit->metrics.find(metric);
+        if (m != hit->metrics.end()) {
+          const double v = stat == "final" ? m->second.final : stat == "min" ? m->second.min
+                         : stat == "max"   ? m->second.max   : hit->best(metric);
+          item->setText(std::isnan(v) ? QString("NaN") : QString::number(v, 'g', 5));
+        }
+        item->setToolTip(QString::fromStdString(hit->run_name) + (runs > 1 ? QString(" (newest of %1 runs)").arg(runs) : QString()));
+      }
+      pivot_->setItem(i, j, item);
+    }
+}
+
 int AblationPanel::column_of(const QString& metric, const QString& stat) const {
   const int m = int(metric_columns_.indexOf(metric));
   int s = -1;
@@ -178,6 +261,8 @@ void AblationPanel::set_results(const std::vector<std::string>& axis_paths, cons
   for (const auto& r : rows)
     for (const auto& [name, s] : r.metrics) metrics.insert({rank(name), name});
 
+  axis_paths_ = axis_paths;
+  rows_ = rows;
   filling_ = true;
   table_->setSortingEnabled(false);
   QStringList headers{"Run", "Status"};
@@ -220,6 +305,16 @@ void AblationPanel::set_results(const std::vector<std::string>& axis_paths, cons
     }
   }
   table_->setSortingEnabled(true);  // re-sorts by the header's current indicator
+  QStringList offered;
+  for (int i = 0; i < pivot_metric_->count(); ++i) offered << pivot_metric_->itemText(i);
+  if (offered != metric_columns_) {
+    const QString keep = pivot_metric_->currentText();
+    const QSignalBlocker quiet(pivot_metric_);
+    pivot_metric_->clear();
+    pivot_metric_->addItems(metric_columns_);
+    pivot_metric_->setCurrentText(keep.isEmpty() ? "train/loss" : keep);
+  }
+  fill_pivot();
   for (int i = 0; i < table_->rowCount(); ++i)
     if (selected.count(table_->item(i, 0)->data(kRunIdRole).toLongLong()))
       table_->selectionModel()->select(table_->model()->index(i, 0),

@@ -2,7 +2,8 @@
 // grid over the editor's experiment, shows how many runs it makes (or what is wrong, per
 // value), and asks the window to queue them. Below, the results of the queued grid: one row
 // per combination, the fields first, then final, min, max and best of every metric, all
-// sortable. Selecting rows selects those runs, which the chart overlays.
+// sortable; selecting rows selects those runs, which the chart overlays. The Pivot tab
+// cross-tabulates one metric's statistic: the first field's values down, the second's across.
 #pragma once
 #include "core/ablation.h"
 
@@ -37,6 +38,10 @@ class AblationPanel : public QWidget {
   //! Shows the results of the queued grid, keeping the sort order and selected runs.
   void set_results(const std::vector<std::string>& axis_paths, const std::vector<ResultRow>& rows);
   QTableWidget* results() const { return table_; }
+  //! The cross-tab: rows are the first field's values, columns the second's (or one column).
+  QTableWidget* pivot() const { return pivot_; }
+  //! Chooses the metric and statistic ("final", "min", "max", "best") the cross-tab shows.
+  void set_pivot(const QString& metric, const QString& stat);
   QPushButton* queue_button() const { return queue_; }
   QLabel* preview() const { return preview_; }
   //! The column of a metric's statistic ("final", "min", "max", "best"), or -1.
@@ -50,11 +55,16 @@ class AblationPanel : public QWidget {
 
  private:
   void update_plan();
+  void fill_pivot();
   QComboBox* field_[2];
   QLineEdit* values_[2];
   QLabel* preview_;
   QPushButton* queue_;
   QTableWidget* table_;
+  QTableWidget* pivot_;
+  QComboBox *pivot_metric_, *pivot_stat_;
+  std::vector<std::string> axis_paths_;  // of the results shown
+  std::vector<ResultRow> rows_;
   nlohmann::json base_;
   AblationPlan plan_;
   QStringList metric_columns_;  // "train/loss", ... in column order after the fixed ones

@@ -140,6 +140,25 @@ TEST(Ablation, TwoByTwoGridQueuesFourRunsThatCompleteIntoTheResultsTable) {
   for (int r = 1; r < 4; ++r)
     EXPECT_LE(table->item(r - 1, best_col)->data(Qt::DisplayRole).toDouble(),
               table->item(r, best_col)->data(Qt::DisplayRole).toDouble());
+  // The cross-tab: top_k down, lr across, each cell the run's best loss.
+  panel.set_pivot("train/loss", "best");
+  QTableWidget* pivot = panel.pivot();
+  ASSERT_EQ(pivot->rowCount(), 2);
+  ASSERT_EQ(pivot->columnCount(), 2);
+  EXPECT_EQ(pivot->verticalHeaderItem(0)->text(), "top_k = 1");
+  EXPECT_EQ(pivot->horizontalHeaderItem(1)->text(), "lr = 0.003");
+  for (int r = 0; r < 4; ++r) {
+    const double k = table->item(r, 2)->data(Qt::DisplayRole).toDouble();
+    const double lr = table->item(r, 3)->data(Qt::DisplayRole).toDouble();
+    const double best = table->item(r, best_col)->data(Qt::DisplayRole).toDouble();
+    EXPECT_NEAR(pivot->item(k == 1 ? 0 : 1, lr < 0.002 ? 0 : 1)->text().toDouble(), best, 1e-4 * best)
+        << "the cell of top_k=" << k << " lr=" << lr;
+  }
+  panel.findChild<QTabWidget*>("ablation_result_tabs")->setCurrentIndex(1);
+  QTest::qWait(100);
+  w->grab().save(test::screenshot_path("ablation-pivot.png"));
+  panel.findChild<QTabWidget*>("ablation_result_tabs")->setCurrentIndex(0);
+
   // Selecting two rows overlays those runs in the chart.
   table->selectionModel()->select(table->model()->index(0, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
   table->selectionModel()->select(table->model()->index(1, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
