@@ -16,12 +16,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\n") - b + 1);
 }
 
-std::string value_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) return format_number(v.get<double>());
-  return v.dump();
-}
-
 }  // namespace
 
 std::vector<json> parse_axis_values(const std::string& path, const std::string& text, std::vector<std::string>& errors) {

@@ -394,4 +394,10 @@ std::string schema_markdown() {
   return out.str();
 }
 
+std::string value_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) return format_number(v.get<double>());
+  return v.dump();
+}
+
 }  // namespace r1wb

@@ -34,5 +34,8 @@ std::string schema_markdown();
 const char* field_type_name(FieldType t);
 //! 8 rather than 8.0; 1e-05 rather than 1.0000000000000001e-05.
 std::string format_number(double x);
+//! A config value as a person reads it: text unquoted, numbers through format_number, the rest
+//! as JSON (ablation labels, the form's fields, the results table).
+std::string value_text(const nlohmann::json& v);
 
 }  // namespace r1wb

@@ -22,11 +22,7 @@ namespace {
 constexpr int kRunIdRole = Qt::UserRole;
 const char* kStats[] = {"final", "min", "max", "best"};
 
-QString json_text(const nlohmann::json& v) {
-  if (v.is_string()) return QString::fromStdString(v.get<std::string>());
-  if (v.is_number_float()) return QString::fromStdString(format_number(v.get<double>()));
-  return QString::fromStdString(v.dump());
-}
+QString json_text(const nlohmann::json& v) { return QString::fromStdString(value_text(v)); }
 
 // A cell that sorts by number when it holds one.
 QTableWidgetItem* cell(const nlohmann::json& v) {

@@ -27,12 +27,6 @@ std::string section_of(const std::string& path) {
   return dot == std::string::npos ? std::string("experiment") : path.substr(0, dot);
 }
 
-QString number_text(const json& v) {
-  if (v.is_number()) return QString::fromStdString(format_number(v.get<double>()));
-  if (v.is_string()) return QString::fromStdString(v.get<std::string>());
-  return QString::fromStdString(v.dump());
-}
-
 }  // namespace
 
 ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) { build(); }
@@ -149,7 +143,7 @@ void ConfigForm::set_document(const json& doc, const std::vector<ConfigError>& e
       case FieldType::Float:
       case FieldType::String: {
         auto* line = static_cast<QLineEdit*>(w);
-        if (!line->hasFocus() || !line->isModified()) line->setText(number_text(v));
+        if (!line->hasFocus() || !line->isModified()) line->setText(QString::fromStdString(value_text(v)));
         break;
       }
       case FieldType::Bool:

@@ -15,6 +15,15 @@ using r1wb::testing::TempDir;
 
 namespace {
 
+// Pumps the queue until `done` holds or the deadline passes, as the window's timer would.
+template <typename Done>
+void pump_until(RunQueue& queue, Done done, std::chrono::steady_clock::time_point deadline) {
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    queue.pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 std::string short_config(int steps) {
   auto doc = r1wb::testing::tiny_moe_doc(steps, 0, 5);
   doc["train"]["warmup_steps"] = 2;
@@ -89,15 +98,9 @@ TEST(RunQueue, StoppedRunResumesThroughTheQueueAsTheSameRun) {
   const int64_t id = queue.enqueue("tiny-moe", doc.dump());
   queue.fill_slots();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  while (store.run(id)->last_step < 25 && std::chrono::steady_clock::now() < deadline) {
-    queue.pump();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pump_until(queue, [&] { return store.run(id)->last_step >= 25; }, deadline);
   ASSERT_TRUE(queue.stop(id));
-  while (queue.busy() && std::chrono::steady_clock::now() < deadline) {
-    queue.pump();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pump_until(queue, [&] { return !queue.busy(); }, deadline);
   const auto stopped = store.run(id);
   ASSERT_EQ(stopped->status, "stopped") << stopped->message;
   ASSERT_LT(stopped->last_step, 400);
@@ -106,10 +109,7 @@ TEST(RunQueue, StoppedRunResumesThroughTheQueueAsTheSameRun) {
   EXPECT_EQ(store.run(id)->status, "queued");
   EXPECT_TRUE(queue.is_queued(id));
   queue.fill_slots();
-  while (queue.busy() && std::chrono::steady_clock::now() < deadline) {
-    queue.pump();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pump_until(queue, [&] { return !queue.busy(); }, deadline);
   const auto done = store.run(id);
   EXPECT_EQ(done->status, "completed") << done->message;
   EXPECT_EQ(done->last_step, 400);
