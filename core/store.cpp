@@ -94,9 +94,10 @@ class Stmt {
   void reset() { sqlite3_reset(s_); sqlite3_clear_bindings(s_); }
   int64_t i64(int c) { return sqlite3_column_int64(s_, c); }
   double f64(int c) { return sqlite3_column_double(s_, c); }
+  bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   //! NULL (how SQLite stores a NaN) reads as NaN rather than 0.
   double f64_or_nan(int c) {
-    return sqlite3_column_type(s_, c) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(s_, c);
+    return is_null(c) ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(s_, c);
   }
   std::string text(int c) {
     auto p = sqlite3_column_text(s_, c);
@@ -443,6 +444,13 @@ std::optional<SnapshotRow> Store::snapshot_at(int64_t run_id, const std::string&
   r.data.resize(static_cast<size_t>(bytes) / sizeof(float));
   if (bytes > 0) std::memcpy(r.data.data(), p, r.data.size() * sizeof(float));
   return r;
+}
+
+std::optional<int64_t> Store::snapshot_step_at(int64_t run_id, const std::string& kind, int64_t step) {
+  Stmt s(db_, "SELECT MAX(step) FROM snapshots WHERE run_id = ? AND kind = ? AND step <= ?");
+  s.bind(1, run_id).bind(2, kind).bind(3, step);
+  if (!s.step() || s.is_null(0)) return std::nullopt;
+  return s.i64(0);
 }
 
 std::vector<int64_t> Store::snapshot_steps(int64_t run_id, const std::string& kind) {

@@ -128,6 +128,9 @@ class Store {
   std::optional<SnapshotRow> latest_snapshot(int64_t run_id, const std::string& kind);
   //! The newest snapshot of `kind` at or before `step` (a step scrubber's position).
   std::optional<SnapshotRow> snapshot_at(int64_t run_id, const std::string& kind, int64_t step);
+  //! The step of the snapshot snapshot_at() would return, without reading its payload: lets a
+  //! view that refreshes often read the matrix only when it changed.
+  std::optional<int64_t> snapshot_step_at(int64_t run_id, const std::string& kind, int64_t step);
   //! The steps that have a snapshot of `kind`, ascending.
   std::vector<int64_t> snapshot_steps(int64_t run_id, const std::string& kind);
   int64_t count_rows(const std::string& table, int64_t run_id);

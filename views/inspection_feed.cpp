@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <regex>
 
 namespace r1wb::views {
@@ -53,7 +54,7 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
   }
   const int64_t want = panel.scrub_step() >= 0 ? panel.scrub_step() : kNewest;
   auto steps = store.snapshot_steps(run.id, "moe/expert_load");
-  const bool has_probe = store.snapshot_at(run.id, "probe/expert_choice", kNewest).has_value();
+  const bool has_probe = store.snapshot_step_at(run.id, "probe/expert_choice", kNewest).has_value();
   if (steps.empty() && !has_probe) {
     if (!load_.same(run.id, -1)) {
       panel.clear(name + ": no routing snapshot yet" +
@@ -64,21 +65,32 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
     return;
   }
   if (panel.steps() != steps) panel.set_steps(steps);
-  const auto config = parse_experiment(run.config_json);
-  const std::vector<std::string> row_names = config.ok() ? moe_layer_names(config.experiment.model) : std::vector<std::string>{};
-  auto snap = store.snapshot_at(run.id, "moe/expert_load", want);
-  if (!snap && !load_.same(run.id, -1)) {  // scrubbed before the first load snapshot
+  // Which block each row is: the run's own config says (first_k_dense, MTP). Parsed only when
+  // a snapshot is read, not on every refresh.
+  std::optional<std::vector<std::string>> names_of_rows;
+  auto row_names = [&]() -> const std::vector<std::string>& {
+    if (!names_of_rows) {
+      const auto config = parse_experiment(run.config_json);
+      names_of_rows = config.ok() ? moe_layer_names(config.experiment.model) : std::vector<std::string>{};
+    }
+    return *names_of_rows;
+  };
+  // Steps first: a matrix is read from the store only when the panel does not hold it yet.
+  const auto load_step = store.snapshot_step_at(run.id, "moe/expert_load", want);
+  if (!load_step && !load_.same(run.id, -1)) {  // scrubbed before the first load snapshot
     panel.set_snapshot(ExpertLoad{});
     load_ = {run.id, -1};
   }
-  if (snap && !load_.same(run.id, snap->step)) {
+  if (load_step && !load_.same(run.id, *load_step)) {
+    auto snap = store.snapshot_at(run.id, "moe/expert_load", *load_step);
+    if (!snap) return;  // same connection and thread: only a corrupt row gets here
     ExpertLoad load;
     load.run_name = name;
     load.step = snap->step;
     load.rows = int(snap->rows);
     load.cols = int(snap->cols);
     load.data = std::move(snap->data);
-    load.row_names = row_names;  // which block each row is: the run's own config says (first_k_dense, MTP)
+    load.row_names = row_names();
     panel.set_snapshot(std::move(load));
     load_ = {run.id, panel.snapshot().step};
   }
@@ -87,8 +99,10 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
     panel.set_history(layer_series(store, run.id, names, "load_ratio"), layer_series(store, run.id, names, "router_entropy"));
     history_ = {run.id, run.last_step};
   }
-  auto choice = store.snapshot_at(run.id, "probe/expert_choice", want);
-  if (choice && !probe_.same(run.id, choice->step)) {
+  const auto probe_step = store.snapshot_step_at(run.id, "probe/expert_choice", want);
+  if (probe_step && !probe_.same(run.id, *probe_step)) {
+    auto choice = store.snapshot_at(run.id, "probe/expert_choice", *probe_step);
+    if (!choice) return;
     auto weight = store.snapshot_at(run.id, "probe/expert_weight", choice->step);
     ProbeRouting p;
     p.step = choice->step;
@@ -96,7 +110,7 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
     // Rows are layers x k; the MTP block is not probed, so count layers from the rows.
     const int moe_rows = int(choice->rows);
     int layers = 0;
-    for (const auto& n : row_names) layers += n != "MTP";
+    for (const auto& n : row_names()) layers += n != "MTP";
     p.layers = std::max(layers, 1);
     p.k = moe_rows / p.layers;
     p.experts = std::move(choice->data);
@@ -119,8 +133,8 @@ void InspectionFeed::attention(Store& store, const RunRow& run, AttentionPanel& 
     if (panel.steps() != steps) panel.set_steps(std::move(steps));
     attention_steps_run_ = run.id;
   }
-  auto entropy = store.snapshot_at(run.id, "probe/attention_entropy", want);
-  if (!entropy) {
+  const auto probe_step = store.snapshot_step_at(run.id, "probe/attention_entropy", want);
+  if (!probe_step) {
     if (!attention_.same(run.id, -1)) {
       panel.clear(QString::fromStdString(run.name) + ": no attention probe yet (telemetry.probe_every).");
       attention_ = {run.id, -1};
@@ -128,7 +142,9 @@ void InspectionFeed::attention(Store& store, const RunRow& run, AttentionPanel& 
     return;
   }
   const int layer = panel.selected_layer();
-  if (attention_.same(run.id, entropy->step, layer)) return;
+  if (attention_.same(run.id, *probe_step, layer)) return;  // the panel holds it: nothing read
+  auto entropy = store.snapshot_at(run.id, "probe/attention_entropy", *probe_step);
+  if (!entropy) return;
   AttentionProbe p;
   p.run_name = QString::fromStdString(run.name);
   p.step = entropy->step;

@@ -194,3 +194,16 @@ TEST(Store, ForeignSqliteDatabaseIsRefused) {
   sqlite3_finalize(s);
   sqlite3_close(db);
 }
+
+TEST(Store, SnapshotStepAtAnswersWithoutThePayload) {
+  TempStore t;
+  Store st(t.db());
+  auto id = st.create_run("tiny-1", "tiny", "{}", "/runs/tiny-1", "host");
+  st.ingest(id, {{1, wire::Snapshot{10, "moe/expert_load", 1, 2, {0.5f, 0.5f}}},
+                 {2, wire::Snapshot{20, "moe/expert_load", 1, 2, {0.9f, 0.1f}}}});
+  EXPECT_FALSE(st.snapshot_step_at(id, "moe/expert_load", 9));
+  EXPECT_EQ(st.snapshot_step_at(id, "moe/expert_load", 15), 10);
+  EXPECT_EQ(st.snapshot_step_at(id, "moe/expert_load", std::numeric_limits<int64_t>::max()), 20);
+  EXPECT_EQ(st.snapshot_at(id, "moe/expert_load", 15)->step, 10) << "the same snapshot snapshot_at reads";
+  EXPECT_FALSE(st.snapshot_step_at(id, "probe/tokens", 100));
+}
