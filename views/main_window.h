@@ -1,6 +1,7 @@
 // The workbench window: the run browser (search, list, tags and notes, run buttons) and the
 // tabs Experiment, Ablation and Queue on the left; the live metric chart, the Routing,
-// Attention and Curriculum tabs and the run's log on the right; menus in
+// Attention and Curriculum tabs and the run's log on the right. Layout, settings and the
+// views' refresh are in main_window.cpp, run control in main_window_runs.cpp, menus in
 // main_window_menus.cpp.
 //
 // It owns the store and the RunQueue that drives every run started from it. Each active
@@ -129,6 +130,9 @@ class MainWindow : public QMainWindow {
   void build_ui();
   void load_experiment(const QString& path);
   void start_run();
+  //! Queues one run and selects it; `failure` starts the status line if it cannot be queued.
+  void queue_run(const std::string& experiment, const std::string& config_json, const std::vector<std::string>& tags,
+                 const QString& failure);
   void stop_run();
   //! Pumps one run's stream (from its notifier) or, with 0, every active run.
   void pump(int64_t run_id, bool from_notifier);
