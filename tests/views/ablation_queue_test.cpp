@@ -49,11 +49,8 @@ std::set<QString> column_values(QTableWidget* t, int column) {
 TEST(Ablation, TwoByTwoGridQueuesFourRunsThatCompleteIntoTheResultsTable) {
   ASSERT_TRUE(runner_built());
   QTemporaryDir dir;
-  QString error;
-  auto w = MainWindow::open(temp_options(dir), &error);
-  ASSERT_TRUE(w) << error.toStdString();
-  w->show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  auto w = open_shown(temp_options(dir));
+  ASSERT_TRUE(w);
   json doc = short_run(10);
   doc["train"]["warmup_steps"] = 2;
   w->editor()->set_text(QString::fromStdString(doc.dump(2)));

@@ -41,11 +41,8 @@ TEST(MainWindow, RunButtonTrainsAndFillsRunListChartAndHeatmap) {
   ASSERT_TRUE(runner_built()) << "runner not built: " << R1WB_RUNNER;
   QTemporaryDir dir;
   ASSERT_TRUE(dir.isValid());
-  QString error;
-  auto w = MainWindow::open(temp_options(dir), &error);
-  ASSERT_TRUE(w) << error.toStdString();
-  w->show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  auto w = open_shown(temp_options(dir));
+  ASSERT_TRUE(w);
   EXPECT_TRUE(w->editor()->is_valid()) << "the demo experiment loads: "
                                        << w->editor()->errors().join("\n").toStdString();
   EXPECT_EQ(w->run_list()->topLevelItemCount(), 0);
@@ -272,11 +269,8 @@ TEST(MainWindow, SelectingSeveralRunsOverlaysThemAndNewStepsAppendLive) {
     st.ingest(a, ra);
     st.ingest(b, rb);
   }
-  QString error;
-  auto w = MainWindow::open(o, &error);
-  ASSERT_TRUE(w) << error.toStdString();
-  w->show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  auto w = open_shown(o);
+  ASSERT_TRUE(w);
   w->run_list()->selectAll();
   w->refresh();
   auto last_steps = [&] {
@@ -324,11 +318,8 @@ TEST(MainWindow, LogViewFiltersByTextAndLevelAndFollowsNewLines) {
                    log_line(3, wire::LogLevel::Warning, "step 130: non-finite loss or gradient, skipped"),
                    log_line(4, wire::LogLevel::Info, "curriculum: phase 1 from step 140")});
   }
-  QString error;
-  auto w = MainWindow::open(o, &error);
-  ASSERT_TRUE(w) << error.toStdString();
-  w->show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  auto w = open_shown(o);
+  ASSERT_TRUE(w);
   w->run_list()->select_run(id);
   LogView* view = w->log_view();
   ASSERT_EQ(view->shown_lines().size(), 4);
@@ -376,10 +367,8 @@ TEST(MainWindow, LayoutAndChartChoicesPersistAcrossSessions) {
   const WorkbenchOptions o = temp_options(dir);
   QString error;
   {
-    auto w = MainWindow::open(o, &error);
-    ASSERT_TRUE(w) << error.toStdString();
-    w->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+    auto w = open_shown(o);
+    ASSERT_TRUE(w);
     w->resize(1100, 700);
     w->x_axis_box()->setCurrentText("tokens");
     w->smoothing_slider()->setValue(35);
@@ -398,11 +387,8 @@ TEST(MainWindow, LayoutAndChartChoicesPersistAcrossSessions) {
 TEST(MainWindow, OpenStoreRemembersRecentStoresAndShortcutsReachTheirTargets) {
   QTemporaryDir dir;
   const WorkbenchOptions o = temp_options(dir);
-  QString error;
-  auto first = MainWindow::open(o, &error);
-  ASSERT_TRUE(first) << error.toStdString();
-  first->show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(first.get()));
+  auto first = open_shown(o);
+  ASSERT_TRUE(first);
   first->activateWindow();
   ASSERT_TRUE(QTest::qWaitForWindowActive(first.get()));
   QTest::keyClick(first->windowHandle(), Qt::Key_F, Qt::ControlModifier);  // through the shortcut map
@@ -484,11 +470,8 @@ TEST(MainWindow, OpensOnAnEmptyStoreWithAMissingExperiment) {
   QTemporaryDir dir;
   WorkbenchOptions o = temp_options(dir);
   o.experiment_path = dir.filePath("missing.json");
-  QString error;
-  auto w = MainWindow::open(o, &error);
-  ASSERT_TRUE(w) << error.toStdString();
-  w->show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(w.get()));
+  auto w = open_shown(o);
+  ASSERT_TRUE(w);
   EXPECT_EQ(w->run_list()->topLevelItemCount(), 0);
   EXPECT_FALSE(w->editor()->run_enabled()) << "nothing valid to run";
   EXPECT_EQ(w->chart()->point_count(), 0);

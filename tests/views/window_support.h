@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 
 namespace r1wb::views {
@@ -36,6 +38,22 @@ inline json short_run(int steps) {
   doc["telemetry"]["log_every"] = 5;
   doc["telemetry"]["expert_load_every"] = 5;
   return doc;
+}
+
+// Opens the window on `o` and shows it; null, with the reason reported, when either fails.
+inline std::unique_ptr<MainWindow> open_shown(const WorkbenchOptions& o) {
+  QString error;
+  auto w = MainWindow::open(o, &error);
+  if (!w) {
+    ADD_FAILURE() << "cannot open the window: " << error.toStdString();
+    return nullptr;
+  }
+  w->show();
+  if (!QTest::qWaitForWindowExposed(w.get())) {
+    ADD_FAILURE() << "the window was not exposed";
+    return nullptr;
+  }
+  return w;
 }
 
 // Waits, with the event loop running, until the window's run has ended.
