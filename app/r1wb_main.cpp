@@ -1,7 +1,7 @@
 // r1wb: the desktop app. Wiring only: options, QApplication, the main window.
-#include "views/main_window.h"
-#include "views/theme.h"
-#include "views/workbench_options.h"
+#include "views/shell/main_window.h"
+#include "views/shell/theme.h"
+#include "views/shell/workbench_options.h"
 
 #include <QApplication>
 

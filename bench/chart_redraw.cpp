@@ -1,11 +1,11 @@
 // r1wb-bench-chart: how long the metric chart takes to redraw a one-million-point series
 // (issue target: under 16 ms), at full range and at random zoom/pan windows. A redraw is
-// the chart taking per-pixel buckets from the series pyramid (core/series_pyramid.h) for
+// the chart taking per-pixel buckets from the series pyramid (core/series/series_pyramid.h) for
 // its new x-range plus painting them into an image. Printed beside it, in the same run: the same buckets from a linear
 // pass over all points, the cost the pyramid avoids. Runs without a display
 // (QT_QPA_PLATFORM=offscreen). Usage: r1wb-bench-chart [POINTS] [REDRAWS]
-#include "core/metric_series.h"
-#include "views/metric_chart.h"
+#include "core/series/metric_series.h"
+#include "views/charts/metric_chart.h"
 
 #include <QApplication>
 #include <QImage>

@@ -5,9 +5,9 @@
 // opening the store and building the window (run list, newest run's chart series and
 // heatmap), and showing it until painted. Runs without a display (QT_QPA_PLATFORM=offscreen).
 // Usage: r1wb-bench-store-open [DB] [RUNS] [STEPS] [REPEATS]
-#include "core/store.h"
-#include "views/main_window.h"
-#include "views/metric_chart.h"
+#include "core/store/store.h"
+#include "views/shell/main_window.h"
+#include "views/charts/metric_chart.h"
 
 #include <QApplication>
 #include <QFile>

@@ -1,7 +1,7 @@
 // Pins ablation grids: values typed by the schema, every combination a validated
 // experiment, bad values reported with the field and value, and the results table's
 // final/min/max/best read from the store.
-#include "core/ablation.h"
+#include "core/config/ablation.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

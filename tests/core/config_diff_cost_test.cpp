@@ -1,9 +1,9 @@
 // Pins the derive diff (leaf by leaf, 1 == 1.0, lists whole) and the cost line's arithmetic
 // on a hand-counted model. gpu_tests pin model_cost to the engine's real modules.
-#include "core/config_diff.h"
-#include "core/model_cost.h"
-#include "core/probe_tokens.h"
-#include "core/store.h"
+#include "core/config/config_diff.h"
+#include "core/config/model_cost.h"
+#include "core/tasks/probe_tokens.h"
+#include "core/store/store.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

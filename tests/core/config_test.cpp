@@ -1,7 +1,7 @@
 // Pins the experiment schema: defaults, unknown keys, and every kind of validation error
 // with its field path.
-#include "core/config.h"
-#include "core/config_schema.h"
+#include "core/config/config.h"
+#include "core/config/config_schema.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Pins the event protocol and the append-only log: every record kind round-trips, a torn
 // tail and a corrupt checksum stop reading at the right place, reopening continues seq.
-#include "core/event_log.h"
-#include "core/event_protocol.h"
+#include "core/wire/event_log.h"
+#include "core/wire/event_protocol.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Pins the chart's smoothing: TensorBoard's debiased EMA over every point, the same whether
 // smoothing was on from the start or turned on later, and the raw points untouched.
-#include "core/metric_series.h"
+#include "core/series/metric_series.h"
 
 #include <gtest/gtest.h>
 

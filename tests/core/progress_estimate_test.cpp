@@ -1,6 +1,6 @@
 // Pins the ETA: measured from the first step seen after a launch, so time before it (data
 // preparation, the stopped period before a resume) does not count.
-#include "core/progress_estimate.h"
+#include "core/jobs/progress_estimate.h"
 
 #include <gtest/gtest.h>
 

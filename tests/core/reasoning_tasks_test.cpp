@@ -1,6 +1,6 @@
 // Pins the synthetic reasoning tasks: exact formats for known inputs, answers that are right
 // for random examples at every difficulty, and length bounds that hold for what is generated.
-#include "core/reasoning_tasks.h"
+#include "core/tasks/reasoning_tasks.h"
 
 #include <gtest/gtest.h>
 

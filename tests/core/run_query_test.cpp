@@ -1,7 +1,7 @@
 // Pins the run browser's search: the query language, and that the store filters by name,
 // status, tag and any config field in SQL (json_extract), with numbers compared as numbers.
-#include "core/run_query.h"
-#include "core/store.h"
+#include "core/store/run_query.h"
+#include "core/store/store.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

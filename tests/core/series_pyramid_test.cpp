@@ -1,7 +1,7 @@
 // Pins the chart's full-fidelity downsampling: every bucket's min, max, mean and count equal
 // a brute-force pass over its points, for random ranges, bucket counts and repeated x; a
 // single spike among a million points survives; appends keep the pyramid exact.
-#include "core/series_pyramid.h"
+#include "core/series/series_pyramid.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Pins the store: ingest is idempotent by (run, seq), a resume rewinds the abandoned
 // timeline, downsampling keeps every bucket's min and max, and foreign files are refused.
-#include "core/store.h"
+#include "core/store/store.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

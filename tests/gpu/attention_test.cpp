@@ -1,13 +1,13 @@
 // Pins the attention variants: GQA is MHA with shared key/value heads, the sliding window
 // hides exactly the keys it should, the sigmoid gate computes sigmoid(gamma * s [- log T]),
 // MLA is causal with its pinned checkpoint keys, and every variant trains tiny-moe.
-#include "core/config.h"
-#include "gpu/attention.h"
-#include "gpu/attention_weights.h"
-#include "gpu/event_sink.h"
-#include "gpu/mla.h"
-#include "gpu/trainer.h"
-#include "gpu/transformer.h"
+#include "core/config/config.h"
+#include "gpu/model/attention.h"
+#include "gpu/model/attention_weights.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/model/mla.h"
+#include "gpu/train/trainer.h"
+#include "gpu/model/transformer.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 

@@ -2,9 +2,9 @@
 // sigmoid router and no auxiliary loss, the bias update keeps the max/mean expert load at
 // step 300 at most 1.25, while the same run (same seed) without it is clearly worse. The
 // sigmoid router trains; the softmax one is covered by TinyMoe.LossFallsByAtLeastAThird.
-#include "core/config.h"
-#include "gpu/event_sink.h"
-#include "gpu/trainer.h"
+#include "core/config/config.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/trainer.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

@@ -1,12 +1,12 @@
 // Pins the data and the curriculum: batches are packed, masked and reproducible; the ramp,
 // phase and loss-driven schedules give the mixes they promise; and a training run emits each
 // phase (snapshot curriculum/mix) at the configured step.
-#include "core/config.h"
-#include "core/event_log.h"
-#include "gpu/curriculum.h"
-#include "gpu/event_sink.h"
-#include "gpu/synthetic_data.h"
-#include "gpu/trainer.h"
+#include "core/config/config.h"
+#include "core/wire/event_log.h"
+#include "gpu/data/curriculum.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/data/synthetic_data.h"
+#include "gpu/train/trainer.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // Pins LAMB: one step computed by hand (trust ratio ||w|| / ||update||), state that survives
 // a save and load, and tiny-moe training with it.
-#include "gpu/event_sink.h"
-#include "gpu/lamb.h"
-#include "gpu/trainer.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/lamb.h"
+#include "gpu/train/trainer.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 

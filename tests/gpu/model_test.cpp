@@ -1,7 +1,7 @@
 // Pins the model: expert loads sum to 1 per layer, attention is causal, checkpoint keys do
 // not drift, parameter counts match model_cost.
-#include "core/config.h"
-#include "gpu/transformer.h"
+#include "core/config/config.h"
+#include "gpu/model/transformer.h"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,8 @@
 // one token and one expert at a time (forward and gradients) for every router setting, the
 // capacity limit drops exactly the pairs the definition drops, and the aux-loss-free bias
 // moves by gamma * sign(mean_load - load_i).
-#include "core/config.h"
-#include "gpu/moe.h"
+#include "core/config/config.h"
+#include "gpu/model/moe.h"
 
 #include <gtest/gtest.h>
 

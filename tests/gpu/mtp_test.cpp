@@ -1,9 +1,9 @@
 // Pins multi-token prediction: the MTP head at position i sees tokens up to i + 1 only and
 // predicts the token after next; its parameters are counted; its loss falls in training.
-#include "core/config.h"
-#include "gpu/event_sink.h"
-#include "gpu/trainer.h"
-#include "gpu/transformer.h"
+#include "core/config/config.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/trainer.h"
+#include "gpu/model/transformer.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 

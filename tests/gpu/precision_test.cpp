@@ -1,10 +1,10 @@
 // Pins mixed precision: the fp16 loss scaler follows GradScaler's rules and recovers from an
 // injected inf (the step is skipped, the scale halves, and it grows back after clean steps);
 // bf16 autocast trains tiny-moe; fp16 on a CPU is refused by name.
-#include "gpu/autocast_scope.h"
-#include "gpu/event_sink.h"
-#include "gpu/loss_scaler.h"
-#include "gpu/trainer.h"
+#include "gpu/runtime/autocast_scope.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/loss_scaler.h"
+#include "gpu/train/trainer.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 

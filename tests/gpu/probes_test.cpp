@@ -1,9 +1,9 @@
 // Pins the probes: snapshot names and shapes, expert choices that are the router's, causal
 // attention rows that sum to 1, one entropy per layer and head; and that a training run
 // emits them every telemetry.probe_every steps along with the step-time split.
-#include "core/config.h"
-#include "gpu/probes.h"
-#include "gpu/transformer.h"
+#include "core/config/config.h"
+#include "gpu/train/probes.h"
+#include "gpu/model/transformer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -1,10 +1,10 @@
 // Pins activation recompute (train.recompute_layers): the loss, every parameter's gradient
 // and the aux-loss-free counts are those of the plain model, in fp32 and under bf16 autocast,
 // and the recomputed graph keeps fewer tensors alive.
-#include "core/config.h"
-#include "gpu/autocast_scope.h"
-#include "gpu/lm_loss.h"
-#include "gpu/transformer.h"
+#include "core/config/config.h"
+#include "gpu/runtime/autocast_scope.h"
+#include "gpu/train/lm_loss.h"
+#include "gpu/model/transformer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Pins the router's formulas against hand-computed values: DeepSeek-V3's sigmoid gate
 // (weights from unbiased scores, renormalised, scaled), biased selection, group-limited
 // routing, dynamic top-k, and the three auxiliary losses.
-#include "gpu/router.h"
+#include "gpu/model/router.h"
 
 #include <gtest/gtest.h>
 

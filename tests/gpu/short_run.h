@@ -2,9 +2,9 @@
 // temp run directory, the mean loss over the first and last few steps, and a hook for
 // whatever else a test watches.
 #pragma once
-#include "core/config.h"
-#include "gpu/event_sink.h"
-#include "gpu/trainer.h"
+#include "core/config/config.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/trainer.h"
 
 #include <gtest/gtest.h>
 

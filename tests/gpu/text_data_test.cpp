@@ -2,9 +2,9 @@
 // compresses it; the token cache tokenizes once, maps the files and rebuilds when the corpus
 // changes; bucketing keeps padding small where random batching does not; a run on a text
 // corpus with a BPE tokenizer trains and leaves its tokenizer and cache in the run directory.
-#include "gpu/bpe_tokenizer.h"
-#include "gpu/text_data.h"
-#include "gpu/token_cache.h"
+#include "gpu/data/bpe_tokenizer.h"
+#include "gpu/data/text_data.h"
+#include "gpu/data/token_cache.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 

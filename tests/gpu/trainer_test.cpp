@@ -1,11 +1,11 @@
 // Pins the training loop on the shipped tiny-moe experiment: the loss falls, a run stopped
 // at step 100 and resumed reaches the uninterrupted run's loss at step 200, telemetry
 // records are well-formed, and a stop request leaves a resumable checkpoint.
-#include "core/config.h"
-#include "core/event_log.h"
-#include "gpu/checkpoint.h"
-#include "gpu/event_sink.h"
-#include "gpu/trainer.h"
+#include "core/config/config.h"
+#include "core/wire/event_log.h"
+#include "gpu/train/checkpoint.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/trainer.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Data parallel training with two real processes over c10d Gloo: every step's loss equals
 // the one-process run on the same global batch (within 1e-4), and at the end the ranks'
 // weights and last gradients are identical (the runner measures it with MAX/MIN all-reduces).
-#include "core/event_log.h"
+#include "core/wire/event_log.h"
 #include "tests/integration/run_runner.h"
 #include "tests/support/test_dirs.h"
 

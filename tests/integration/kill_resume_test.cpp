@@ -1,10 +1,10 @@
 // End to end with real processes: r1wb-run is SIGKILLed halfway through training, run
 // again, and the result ingested: every step appears exactly once in v_metrics. Also pins
 // the command line's exit codes and error lines.
-#include "core/config.h"
-#include "core/event_log.h"
-#include "core/local_job.h"
-#include "core/store.h"
+#include "core/config/config.h"
+#include "core/wire/event_log.h"
+#include "core/jobs/local_job.h"
+#include "core/store/store.h"
 #include "tests/integration/run_runner.h"
 #include "tests/support/test_dirs.h"
 

@@ -1,7 +1,7 @@
 // The run queue with the real runner: runs wait for a slot, never more than the limit run
 // at once, all of them complete, a queued run can be cancelled, and a queue left by one
 // session is adopted by the next.
-#include "core/run_queue.h"
+#include "core/jobs/run_queue.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

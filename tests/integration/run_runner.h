@@ -1,6 +1,6 @@
 // Runs the real r1wb-run binary to completion for the integration tests.
 #pragma once
-#include "core/local_job.h"
+#include "core/jobs/local_job.h"
 
 #include <chrono>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // Shared by the core, engine and integration tests: a per-test temporary directory and the
 // shipped tiny-moe experiment with test-sized overrides.
 #pragma once
-#include "core/config.h"
+#include "core/config/config.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

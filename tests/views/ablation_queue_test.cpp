@@ -4,11 +4,11 @@
 // its last words.
 #include "test_support.h"
 #include "window_support.h"
-#include "views/ablation_panel.h"
-#include "views/config_editor.h"
-#include "views/queue_panel.h"
-#include "views/run_list.h"
-#include "views/run_notifier.h"
+#include "views/experiment/ablation_panel.h"
+#include "views/experiment/config_editor.h"
+#include "views/runs/queue_panel.h"
+#include "views/runs/run_list.h"
+#include "views/shell/run_notifier.h"
 
 #include <gtest/gtest.h>
 

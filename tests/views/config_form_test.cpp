@@ -2,9 +2,9 @@
 // value is marked on its field and disables Run, Undo/Redo cover form edits, Derive lists
 // the changes against the parent, and the cost line follows the document.
 #include "test_support.h"
-#include "views/config_editor.h"
-#include "views/config_form.h"
-#include "core/progress_estimate.h"
+#include "views/experiment/config_editor.h"
+#include "views/experiment/config_form.h"
+#include "core/jobs/progress_estimate.h"
 
 #include <gtest/gtest.h>
 

@@ -3,11 +3,11 @@
 // head grid, chosen head, picked token) and the curriculum timeline each hold the run's data.
 #include "test_support.h"
 #include "window_support.h"
-#include "views/attention_panel.h"
-#include "views/config_editor.h"
-#include "views/curriculum_view.h"
-#include "views/run_list.h"
-#include "views/routing_panel.h"
+#include "views/inspect/attention_panel.h"
+#include "views/experiment/config_editor.h"
+#include "views/charts/curriculum_view.h"
+#include "views/runs/run_list.h"
+#include "views/inspect/routing_panel.h"
 
 #include <gtest/gtest.h>
 

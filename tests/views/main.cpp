@@ -1,6 +1,6 @@
 // GoogleTest main for the views: one QApplication for all tests, styled like the app so
 // screenshots show what users see.
-#include "views/theme.h"
+#include "views/shell/theme.h"
 
 #include <gtest/gtest.h>
 

@@ -2,13 +2,13 @@
 // started by clicking the real Run button, the real app binary for the error exit.
 #include "test_support.h"
 #include "window_support.h"
-#include "views/config_editor.h"
-#include "views/routing_panel.h"
-#include "views/log_view.h"
-#include "views/main_window.h"
-#include "views/metric_chart.h"
-#include "views/run_list.h"
-#include "views/run_notifier.h"
+#include "views/experiment/config_editor.h"
+#include "views/inspect/routing_panel.h"
+#include "views/runs/log_view.h"
+#include "views/shell/main_window.h"
+#include "views/charts/metric_chart.h"
+#include "views/runs/run_list.h"
+#include "views/shell/run_notifier.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

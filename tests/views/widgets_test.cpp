@@ -2,9 +2,9 @@
 // overlays runs and zooms, pans and resets under the mouse, and the ImGui bridge keeps one
 // context per widget and feeds it Qt's mouse input.
 #include "test_support.h"
-#include "views/attention_panel.h"
-#include "views/routing_panel.h"
-#include "views/metric_chart.h"
+#include "views/inspect/attention_panel.h"
+#include "views/inspect/routing_panel.h"
+#include "views/charts/metric_chart.h"
 
 #include <gtest/gtest.h>
 #include <imgui.h>

@@ -1,0 +1,291 @@
+#include "core/config/config.h"
+
+#include "core/tasks/reasoning_tasks.h"
+#include "core/config/config_schema.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace r1wb {
+namespace {
+
+using nlohmann::json;
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+// Object paths that hold fields ("model", "model.moe", ...).
+const std::set<std::string>& section_paths() {
+  static const std::set<std::string> sections = [] {
+    std::set<std::string> s;
+    for (const auto& f : experiment_schema())
+      for (size_t dot = f.path.find('.'); dot != std::string::npos; dot = f.path.find('.', dot + 1))
+        s.insert(f.path.substr(0, dot));
+    return s;
+  }();
+  return sections;
+}
+
+// Keys allowed directly under an object path.
+std::vector<std::string> children_of(const std::string& parent) {
+  std::set<std::string> keys;
+  const std::string prefix = parent.empty() ? "" : parent + ".";
+  for (const auto& f : experiment_schema()) {
+    if (f.path.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string rest = f.path.substr(prefix.size());
+    keys.insert(rest.substr(0, rest.find('.')));
+  }
+  return {keys.begin(), keys.end()};
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string unknown_key_message(const std::string& parent, const std::string& key) {
+  auto allowed = children_of(parent);
+  std::string best;
+  size_t best_d = 3;  // suggest only close matches
+  for (const auto& k : allowed) {
+    size_t d = edit_distance(key, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  std::string msg = "unknown key";
+  if (!best.empty()) msg += " (did you mean '" + best + "'?)";
+  msg += "; expected one of: ";
+  for (size_t i = 0; i < allowed.size(); ++i) msg += (i ? ", " : "") + allowed[i];
+  return msg;
+}
+
+std::string range_text(const FieldSpec& f) {
+  std::string t = field_type_name(f.type);
+  if (f.min && f.max) t += " in [" + format_number(*f.min) + ", " + format_number(*f.max) + "]";
+  return t;
+}
+
+// Type and range of one present value; returns false with an error appended.
+bool check_value(const FieldSpec& f, const json& v, std::vector<ConfigError>& errors) {
+  auto fail = [&](const std::string& what) {
+    errors.push_back({f.path, v.dump() + " " + what});
+    return false;
+  };
+  switch (f.type) {
+    case FieldType::Int:
+      if (!v.is_number_integer()) return fail("is not an integer (expected " + range_text(f) + ")");
+      break;
+    case FieldType::Float:
+      if (!v.is_number()) return fail("is not a number (expected " + range_text(f) + ")");
+      break;
+    case FieldType::Bool:
+      if (!v.is_boolean()) return fail("is not a boolean (expected true or false)");
+      return true;
+    case FieldType::String:
+      if (!v.is_string()) return fail("is not a string");
+      return true;
+    case FieldType::List:
+      if (!v.is_array()) return fail("is not a list");
+      f.check_list(v, f.path, errors);
+      return true;
+    case FieldType::Enum: {
+      std::string list;
+      for (size_t i = 0; i < f.choices.size(); ++i) list += (i ? ", " : "") + ("\"" + f.choices[i] + "\"");
+      if (!v.is_string()) return fail("is not a string (expected one of " + list + ")");
+      if (std::find(f.choices.begin(), f.choices.end(), v.get<std::string>()) == f.choices.end())
+        return fail("is not allowed (expected one of " + list + ")");
+      return true;
+    }
+  }
+  double x = v.get<double>();
+  if (!std::isfinite(x)) return fail("is not finite");
+  if ((f.min && x < *f.min) || (f.max && x > *f.max)) return fail("is out of range (expected " + range_text(f) + ")");
+  return true;
+}
+
+// Walks the document: unknown keys, wrong shapes, bad values.
+void check_object(const json& obj, const std::string& path, std::vector<ConfigError>& errors) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string child = join_path(path, it.key());
+    if (const FieldSpec* f = find_field(child)) {
+      check_value(*f, it.value(), errors);
+    } else if (section_paths().count(child)) {
+      if (!it.value().is_object())
+        errors.push_back({child, it.value().dump() + " is not an object (expected a section with keys)"});
+      else
+        check_object(it.value(), child, errors);
+    } else {
+      errors.push_back({child, unknown_key_message(path, it.key())});
+    }
+  }
+}
+
+json::json_pointer pointer_of(const std::string& path) {
+  std::string p = "/" + path;
+  std::replace(p.begin(), p.end(), '.', '/');
+  return json::json_pointer(p);
+}
+
+// Rules that relate two fields; run only on a well-typed, defaults-filled document.
+void check_cross_fields(const Experiment& e, std::vector<ConfigError>& errors) {
+  auto add = [&](std::string path, std::string msg) { errors.push_back({std::move(path), std::move(msg)}); };
+  const auto& m = e.model;
+  if (m.moe.top_k > m.moe.num_experts)
+    add("model.moe.top_k", std::to_string(m.moe.top_k) + " exceeds model.moe.num_experts (" +
+                               std::to_string(m.moe.num_experts) + ")");
+  const auto& moe = m.moe;
+  const auto num = [](int v) { return std::to_string(v); };
+  if (moe.num_experts % moe.n_groups != 0)
+    add("model.moe.n_groups", num(moe.n_groups) + " does not divide model.moe.num_experts (" + num(moe.num_experts) + ")");
+  else if (moe.topk_groups > moe.n_groups)
+    add("model.moe.topk_groups", num(moe.topk_groups) + " exceeds model.moe.n_groups (" + num(moe.n_groups) + ")");
+  else if (moe.top_k <= moe.num_experts && moe.top_k > moe.topk_groups * (moe.num_experts / moe.n_groups))
+    add("model.moe.top_k", num(moe.top_k) + " exceeds the experts in model.moe.topk_groups groups (" +
+                               num(moe.topk_groups * (moe.num_experts / moe.n_groups)) + ")");
+  if (moe.dynamic_k_max != 0 && (moe.dynamic_k_max <= moe.top_k || moe.dynamic_k_max > moe.num_experts))
+    add("model.moe.dynamic_k_max", num(moe.dynamic_k_max) + " is not in (model.moe.top_k, model.moe.num_experts] = (" +
+                                       num(moe.top_k) + ", " + num(moe.num_experts) + "] (or 0 for off)");
+  if (moe.dynamic_k_max != 0 && moe.n_groups > 1)
+    add("model.moe.dynamic_k_max", "dynamic top-k cannot be combined with group-limited routing (model.moe.n_groups " +
+                                       num(moe.n_groups) + ")");
+  const auto& a = m.attention;
+  if (a.n_kv_heads > 0 && m.n_heads % a.n_kv_heads != 0)
+    add("model.attention.n_kv_heads", num(a.n_kv_heads) + " does not divide model.n_heads (" + num(m.n_heads) + ")");
+  if (a.kind == "mla" && a.rope_head_dim % 2 != 0)
+    add("model.attention.rope_head_dim", num(a.rope_head_dim) + " is odd (expected an even width for RoPE)");
+  if (m.first_k_dense > m.n_layers)
+    add("model.first_k_dense", num(m.first_k_dense) + " exceeds model.n_layers (" + num(m.n_layers) + ")");
+  if (m.d_model % m.n_heads != 0)
+    add("model.n_heads", std::to_string(m.n_heads) + " does not divide model.d_model (" + std::to_string(m.d_model) + ")");
+  else if ((m.d_model / m.n_heads) % 2 != 0)
+    add("model.n_heads", std::to_string(m.n_heads) + " gives an odd head size " + std::to_string(m.d_model / m.n_heads) +
+                             " (expected an even head size for RoPE)");
+  const auto& d = e.data;
+  const bool text = d.task == "text";
+  if (text && d.corpus.empty()) add("data.corpus", "empty (data.task \"text\" needs a text file or a folder of them)");
+  if (text && e.curriculum.mode != "none")
+    add("curriculum.mode", "\"" + e.curriculum.mode + "\" needs a synthetic task (a text corpus has no difficulty levels)");
+  if (d.min_difficulty > d.max_difficulty)
+    add("data.min_difficulty", num(d.min_difficulty) + " exceeds data.max_difficulty (" + num(d.max_difficulty) + ")");
+  const int top = text ? d.max_difficulty : max_task_difficulty(d.task);
+  if (!text && d.max_difficulty > top)
+    add("data.max_difficulty", num(d.max_difficulty) + " exceeds what " + d.task + " supports (" + num(top) + ")");
+  if (d.seq_len > m.max_seq_len)
+    add("data.seq_len", num(d.seq_len) + " exceeds model.max_seq_len (" + num(m.max_seq_len) + ")");
+  if (!text && d.max_difficulty <= top) {
+    const int need = max_example_tokens(d.task, d.max_difficulty);
+    if (d.seq_len < need)
+      add("data.seq_len", num(d.seq_len) + " is too short for " + d.task + " examples at difficulty " +
+                              num(d.max_difficulty) + " (expected at least " + num(need) + ")");
+  }
+  const auto& c = e.curriculum;
+  if (c.mode == "phases" || c.mode == "loss_driven") {
+    for (size_t i = 0; i < c.phases.size(); ++i)
+      for (const auto& [level, weight] : c.phases[i].mix)
+        if (level < d.min_difficulty || level > d.max_difficulty)
+          add("curriculum.phases[" + std::to_string(i) + "].mix." + num(level),
+              "difficulty " + num(level) + " is outside [data.min_difficulty, data.max_difficulty] = [" +
+                  num(d.min_difficulty) + ", " + num(d.max_difficulty) + "]");
+    if (c.mode == "phases" && !c.phases.empty() && c.phases.back().until < 1.0)
+      add("curriculum.phases[" + std::to_string(c.phases.size() - 1) + "].until",
+          format_number(c.phases.back().until) + " leaves steps without a phase (expected the last phase to end at 1)");
+  }
+  const auto& t = e.train;
+  if (t.lr_schedule == "v3" && !(t.v3_decay_start <= t.v3_decay_end && t.v3_decay_end <= t.v3_tail_step))
+    add("train.v3_decay_end", "expected train.v3_decay_start <= train.v3_decay_end <= train.v3_tail_step, got " +
+                                  format_number(t.v3_decay_start) + ", " + format_number(t.v3_decay_end) + ", " +
+                                  format_number(t.v3_tail_step));
+  if (e.train.warmup_steps > e.train.steps)
+    add("train.warmup_steps", std::to_string(e.train.warmup_steps) + " exceeds train.steps (" +
+                                  std::to_string(e.train.steps) + ")");
+}
+
+}  // namespace
+
+std::vector<std::string> moe_layer_names(const ModelConfig& m) {
+  std::vector<std::string> names;
+  if (m.ffn != "moe") return names;
+  for (int i = m.first_k_dense; i < m.n_layers; ++i) names.push_back("layer " + std::to_string(i));
+  if (m.mtp_weight > 0) names.push_back("MTP");
+  return names;
+}
+
+std::string ConfigError::to_string() const { return path.empty() ? message : path + ": " + message; }
+
+ConfigResult validate_experiment(const json& doc) {
+  ConfigResult r;
+  if (!doc.is_object()) {
+    r.errors.push_back({"", "the experiment must be a JSON object, got " + std::string(doc.type_name())});
+    return r;
+  }
+  check_object(doc, "", r.errors);
+  if (!r.ok()) return r;
+
+  r.resolved = doc;
+  for (const auto& f : experiment_schema()) {
+    auto ptr = pointer_of(f.path);
+    if (!r.resolved.contains(ptr)) r.resolved[ptr] = f.default_value;
+    f.assign(r.experiment, r.resolved[ptr]);
+  }
+  check_cross_fields(r.experiment, r.errors);
+  return r;
+}
+
+ConfigResult parse_experiment(std::string_view text) {
+  json doc;
+  try {
+    doc = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    // Turn the byte offset into a line and column a person can find.
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') ++line, col = 1; else ++col;
+    }
+    ConfigResult r;
+    std::string what = e.what();
+    auto pos = what.find("syntax error");
+    r.errors.push_back({"", "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " +
+                                (pos == std::string::npos ? what : what.substr(pos))});
+    return r;
+  }
+  return validate_experiment(doc);
+}
+
+ConfigResult load_experiment_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ConfigResult r;
+    r.errors.push_back({"", "cannot read experiment file '" + path + "'"});
+    return r;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_experiment(ss.str());
+}
+
+nlohmann::json::json_pointer config_pointer(const std::string& dotted_path) {
+  std::string p = "/" + dotted_path;
+  for (auto& c : p)
+    if (c == '.') c = '/';
+  return nlohmann::json::json_pointer(p);
+}
+
+nlohmann::json value_at(const nlohmann::json& doc, const std::string& dotted_path) {
+  const auto ptr = config_pointer(dotted_path);
+  return doc.is_object() && doc.contains(ptr) ? doc.at(ptr) : nlohmann::json();
+}
+
+}  // namespace r1wb

@@ -1,0 +1,77 @@
+// Runs waiting for a slot and runs in progress, for the GUI's queue panel and ablations.
+//
+// A queued run exists before it starts: its row (status "queued"), run directory and
+// config.json are written at enqueue, so the browser lists it, a crash of the workbench
+// loses nothing, and a later session adopts the queue it left (oldest first). At most
+// max_concurrent runs execute at once; pump() ingests every active run's stream, finalises
+// the ones that ended and starts queued runs in the freed slots. It never blocks.
+#pragma once
+#include "core/jobs/progress_estimate.h"
+#include "core/jobs/run_controller.h"
+#include "core/store/store.h"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace r1wb {
+
+struct QueueEvents {
+  size_t applied = 0;             //!< records ingested
+  std::vector<int64_t> started;   //!< runs that left the queue and launched
+  std::vector<int64_t> ended;     //!< runs that finished (completed, stopped or failed)
+};
+
+class RunQueue {
+ public:
+  //! Adopts the store's runs left "queued" by an earlier session.
+  RunQueue(Store& store, std::string runner_path, std::string runs_root, int max_concurrent = 1);
+  ~RunQueue();
+
+  void set_max_concurrent(int n);
+  //! While paused no queued run starts (a closing window stops its active runs and leaves
+  //! the waiting ones queued for the next session).
+  void set_paused(bool paused) { paused_ = paused; }
+
+  //! Creates a queued run of a resolved, validated experiment; returns its id.
+  int64_t enqueue(const std::string& experiment_name, const std::string& config_json,
+                  const std::vector<std::string>& tags = {});
+  //! Queues an existing stopped or failed run to continue from its checkpoint.
+  void enqueue_resume(int64_t run_id);
+  //! Starts queued runs while slots are free; returns the ids started. A run that cannot
+  //! launch is marked failed and reported in `ended`.
+  QueueEvents fill_slots();
+  //! Ingests the streams of all active runs (or only `run_id`), finalises those that ended,
+  //! then fills the freed slots.
+  QueueEvents pump(int64_t run_id = 0);
+  //! An active run: graceful stop (checkpoint, exit). A queued run: removed from the queue
+  //! and marked stopped. Returns false when the run is neither.
+  bool stop(int64_t run_id);
+
+  bool is_active(int64_t run_id) const { return active_.count(run_id) > 0; }
+  bool is_queued(int64_t run_id) const;
+  std::vector<int64_t> active_runs() const;
+  const std::deque<int64_t>& queued_runs() const { return queue_; }
+  bool busy() const { return !active_.empty() || !queue_.empty(); }
+  //! The stream descriptor of an active run, or -1.
+  int stream_fd(int64_t run_id) const;
+  //! Progress of an active run as measured since its launch.
+  const ProgressEstimate* progress(int64_t run_id) const;
+
+ private:
+  struct Active {
+    std::unique_ptr<RunController> controller;
+    ProgressEstimate progress;
+  };
+  void observe_progress(int64_t run_id, Active& a);
+  Store& store_;
+  std::string runner_path_, runs_root_;
+  int max_concurrent_;
+  bool paused_ = false;
+  std::deque<int64_t> queue_;
+  std::map<int64_t, Active> active_;
+};
+
+}  // namespace r1wb

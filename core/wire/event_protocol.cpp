@@ -1,0 +1,193 @@
+#include "core/wire/event_protocol.h"
+
+#include "core/wire/crc32.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace r1wb::wire {
+namespace {
+
+// Little-endian payload writer/reader; every field layout lives in encode/decode below.
+class Out {
+ public:
+  void u8(uint8_t v) { s.push_back(static_cast<char>(v)); }
+  void u32(uint32_t v) { for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i))); }
+  void u64(uint64_t v) { for (int i = 0; i < 8; ++i) u8(static_cast<uint8_t>(v >> (8 * i))); }
+  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
+  void f64(double v) { uint64_t b; std::memcpy(&b, &v, 8); u64(b); }
+  void f32(float v) { uint32_t b; std::memcpy(&b, &v, 4); u32(b); }
+  void str(const std::string& v) { u32(static_cast<uint32_t>(v.size())); s += v; }
+  std::string s;
+};
+
+struct Truncated : std::runtime_error {
+  Truncated() : std::runtime_error("payload shorter than its fields") {}
+};
+
+class In {
+ public:
+  In(const char* p, size_t n) : p_(reinterpret_cast<const unsigned char*>(p)), n_(n) {}
+  uint8_t u8() { need(1); return p_[i_++]; }
+  uint32_t u32() { need(4); uint32_t v = 0; for (int k = 0; k < 4; ++k) v |= uint32_t(p_[i_++]) << (8 * k); return v; }
+  uint64_t u64() { need(8); uint64_t v = 0; for (int k = 0; k < 8; ++k) v |= uint64_t(p_[i_++]) << (8 * k); return v; }
+  int64_t i64() { return static_cast<int64_t>(u64()); }
+  double f64() { uint64_t b = u64(); double v; std::memcpy(&v, &b, 8); return v; }
+  float f32() { uint32_t b = u32(); float v; std::memcpy(&v, &b, 4); return v; }
+  std::string str() { uint32_t len = u32(); need(len); std::string v(reinterpret_cast<const char*>(p_ + i_), len); i_ += len; return v; }
+  bool done() const { return i_ == n_; }
+ private:
+  void need(size_t k) { if (n_ - i_ < k) throw Truncated(); }
+  const unsigned char* p_;
+  size_t n_, i_ = 0;
+};
+
+void encode_payload(Out& o, const RunStarted& v) {
+  o.str(v.host); o.u32(v.pid); o.u32(v.protocol_version); o.i64(v.resumed_from_step); o.i64(v.total_steps);
+  o.str(v.config_json);
+}
+void encode_payload(Out& o, const Metrics& v) {
+  o.i64(v.step); o.f64(v.wall_time); o.u32(static_cast<uint32_t>(v.values.size()));
+  for (const auto& [name, value] : v.values) { o.str(name); o.f64(value); }
+}
+void encode_payload(Out& o, const Snapshot& v) {
+  o.i64(v.step); o.str(v.name); o.u32(v.rows); o.u32(v.cols);
+  for (float x : v.data) o.f32(x);
+}
+void encode_payload(Out& o, const Checkpoint& v) { o.i64(v.step); o.str(v.path); }
+void encode_payload(Out& o, const Log& v) { o.f64(v.wall_time); o.u8(static_cast<uint8_t>(v.level)); o.str(v.text); }
+void encode_payload(Out& o, const Status& v) { o.i64(v.step); o.str(v.state); o.str(v.message); }
+
+Payload decode_payload(RecordKind kind, In& in) {
+  switch (kind) {
+    case RecordKind::RunStarted: {
+      RunStarted v; v.host = in.str(); v.pid = in.u32(); v.protocol_version = in.u32();
+      v.resumed_from_step = in.i64(); v.total_steps = in.i64(); v.config_json = in.str();
+      return v;
+    }
+    case RecordKind::Metrics: {
+      Metrics v; v.step = in.i64(); v.wall_time = in.f64();
+      uint32_t n = in.u32();
+      for (uint32_t i = 0; i < n; ++i) { std::string name = in.str(); v.values.emplace_back(name, in.f64()); }
+      return v;
+    }
+    case RecordKind::Snapshot: {
+      Snapshot v; v.step = in.i64(); v.name = in.str(); v.rows = in.u32(); v.cols = in.u32();
+      uint64_t count = uint64_t(v.rows) * v.cols;
+      if (count > kMaxPayload / 4) throw Truncated();
+      v.data.resize(count);
+      for (auto& x : v.data) x = in.f32();
+      return v;
+    }
+    case RecordKind::Checkpoint: { Checkpoint v; v.step = in.i64(); v.path = in.str(); return v; }
+    case RecordKind::Log: {
+      Log v; v.wall_time = in.f64(); v.level = static_cast<LogLevel>(in.u8()); v.text = in.str(); return v;
+    }
+    case RecordKind::Status: { Status v; v.step = in.i64(); v.state = in.str(); v.message = in.str(); return v; }
+  }
+  throw std::runtime_error("unknown record kind " + std::to_string(static_cast<int>(kind)));
+}
+
+uint32_t record_crc(uint64_t seq, uint16_t kind, const char* payload, size_t n) {
+  unsigned char head[10];
+  for (int i = 0; i < 8; ++i) head[i] = static_cast<unsigned char>(seq >> (8 * i));
+  head[8] = static_cast<unsigned char>(kind);
+  head[9] = static_cast<unsigned char>(kind >> 8);
+  return crc32(payload, n, crc32(head, sizeof head));
+}
+
+}  // namespace
+
+RecordKind kind_of(const Payload& p) {
+  return static_cast<RecordKind>(p.index() + 1);  // variant order mirrors RecordKind
+}
+
+const char* kind_name(RecordKind k) {
+  switch (k) {
+    case RecordKind::RunStarted: return "run_started";
+    case RecordKind::Metrics: return "metrics";
+    case RecordKind::Snapshot: return "snapshot";
+    case RecordKind::Checkpoint: return "checkpoint";
+    case RecordKind::Log: return "log";
+    case RecordKind::Status: return "status";
+  }
+  return "unknown";
+}
+
+std::string encode_stream_header() {
+  Out o;
+  for (char c : kStreamMagic) o.u8(static_cast<uint8_t>(c));
+  o.u32(kProtocolVersion);
+  o.u32(0);
+  return o.s;
+}
+
+std::string encode_record(const Record& r) {
+  Out body;
+  std::visit([&](const auto& v) { encode_payload(body, v); }, r.payload);
+  const auto kind = static_cast<uint16_t>(kind_of(r.payload));
+  Out o;
+  o.u32(static_cast<uint32_t>(body.s.size()));
+  o.u32(record_crc(r.seq, kind, body.s.data(), body.s.size()));
+  o.u64(r.seq);
+  o.u32(kind);  // kind (u16) + reserved0 (u16)
+  o.u32(0);
+  return o.s + body.s;
+}
+
+void StreamDecoder::feed(const char* data, size_t n) {
+  if (status_ == DecodeStatus::Corrupt || status_ == DecodeStatus::VersionMismatch) return;
+  if (pos_ > 0 && pos_ == buf_.size()) { buf_.clear(); pos_ = 0; }
+  else if (pos_ > (1u << 20)) { buf_.erase(0, pos_); pos_ = 0; }
+  buf_.append(data, n);
+}
+
+std::optional<Record> StreamDecoder::next() {
+  if (status_ == DecodeStatus::Corrupt || status_ == DecodeStatus::VersionMismatch) return std::nullopt;
+  auto fail = [&](DecodeStatus s, std::string why) {
+    status_ = s;
+    error_ = "at byte " + std::to_string(consumed_) + ": " + why;
+    return std::nullopt;
+  };
+  const size_t avail = buf_.size() - pos_;
+  if (!header_done_) {
+    if (avail < sizeof(StreamHeader)) { status_ = DecodeStatus::NeedMore; return std::nullopt; }
+    if (std::memcmp(buf_.data() + pos_, kStreamMagic, 8) != 0)
+      return fail(DecodeStatus::Corrupt, "not an R1 Workbench event stream (bad magic)");
+    In in(buf_.data() + pos_ + 8, 8);
+    peer_version_ = in.u32();
+    if (peer_version_ != kProtocolVersion)
+      return fail(DecodeStatus::VersionMismatch, "event protocol version " + std::to_string(peer_version_) +
+                                                     ", this build reads version " + std::to_string(kProtocolVersion) +
+                                                     " (use an r1wb-run of the same release)");
+    header_done_ = true;
+    pos_ += sizeof(StreamHeader);
+    consumed_ += sizeof(StreamHeader);
+    return next();
+  }
+  if (avail < sizeof(RecordHeader)) { status_ = DecodeStatus::NeedMore; return std::nullopt; }
+  In h(buf_.data() + pos_, sizeof(RecordHeader));
+  const uint32_t size = h.u32(), crc = h.u32();
+  const uint64_t seq = h.u64();
+  const uint16_t kind = static_cast<uint16_t>(h.u32() & 0xFFFF);
+  if (size > kMaxPayload) return fail(DecodeStatus::Corrupt, "record payload size " + std::to_string(size) + " is implausible");
+  if (avail < sizeof(RecordHeader) + size) { status_ = DecodeStatus::NeedMore; return std::nullopt; }
+  const char* payload = buf_.data() + pos_ + sizeof(RecordHeader);
+  if (record_crc(seq, kind, payload, size) != crc)
+    return fail(DecodeStatus::Corrupt, "checksum mismatch in record seq " + std::to_string(seq));
+  Record r;
+  r.seq = seq;
+  try {
+    In in(payload, size);
+    r.payload = decode_payload(static_cast<RecordKind>(kind), in);
+    if (!in.done()) return fail(DecodeStatus::Corrupt, "record seq " + std::to_string(seq) + " has trailing bytes");
+  } catch (const std::exception& e) {
+    return fail(DecodeStatus::Corrupt, "record seq " + std::to_string(seq) + ": " + e.what());
+  }
+  pos_ += sizeof(RecordHeader) + size;
+  consumed_ += sizeof(RecordHeader) + size;
+  status_ = DecodeStatus::Ok;
+  return r;
+}
+
+}  // namespace r1wb::wire

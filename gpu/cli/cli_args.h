@@ -1,0 +1,31 @@
+// Argument parsing shared by the r1wb-run commands: positional arguments, `--name value`
+// options and `--flag`s, with usage errors that exit 2.
+#pragma once
+#include "core/config/config.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace r1wb::gpu {
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // --name value
+  std::map<std::string, bool> flags;           // --name
+};
+
+//! Parses args; `with_value` lists the options that take a value. nullopt with `error` set
+//! for an unknown option or a missing value.
+std::optional<Args> parse_args(const std::vector<std::string>& args, const std::vector<std::string>& with_value,
+                               const std::vector<std::string>& flags, std::string& error);
+//! Prints "r1wb-run: <msg>" and the usage to stderr; returns exit code 2.
+int usage_error(const std::string& msg, const char* usage);
+bool wants_help(const std::vector<std::string>& args);
+//! One "error: <path>: <message>" line per problem, to stderr.
+void print_errors(const ConfigResult& r);
+//! The option `name` as an integer >= min, or `fallback` when absent; nullopt when malformed.
+std::optional<int64_t> int_option(const Args& a, const std::string& name, int64_t fallback, int64_t min);
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,38 @@
+#include "gpu/model/attention.h"
+
+#include "gpu/model/attention_weights.h"
+
+#include <cmath>
+
+namespace r1wb::gpu {
+
+CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
+    : cfg_(c.attention),
+      n_heads_(c.n_heads),
+      n_kv_heads_(c.attention.n_kv_heads > 0 ? c.attention.n_kv_heads : c.n_heads),
+      head_dim_(c.d_model / c.n_heads),
+      rope_(c.d_model / c.n_heads, c.max_seq_len, c.rope_theta) {
+  const int64_t out = (n_heads_ + 2 * n_kv_heads_) * head_dim_;
+  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(c.d_model, out).bias(false)));
+  proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(c.d_model, c.d_model).bias(false)));
+  if (cfg_.scores == "sigmoid_gate") gate_gamma = register_parameter("gate_gamma", torch::full({n_heads_}, 0.5));
+}
+
+torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
+  const int64_t B = x.size(0), T = x.size(1), D = x.size(2), H = n_heads_, G = n_kv_heads_;
+  auto parts = qkv(x).view({B, T, H + 2 * G, head_dim_}).transpose(1, 2);  // [B, H + 2G, T, hd]
+  auto q = rope_.apply(parts.narrow(1, 0, H));
+  auto k = rope_.apply(parts.narrow(1, H, G));
+  auto v = parts.narrow(1, H + G, G);
+  if (G != H) {  // GQA: each key/value head serves H / G consecutive query heads
+    k = k.repeat_interleave(H / G, 1);
+    v = v.repeat_interleave(H / G, 1);
+  }
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(head_dim_));  // [B, H, T, T]
+  auto weights = attention_weights(scores, cfg_, gate_gamma);
+  if (capture_weights) last_weights = weights.detach();
+  auto out = torch::matmul(weights, v);  // [B, H, T, hd]
+  return proj(out.transpose(1, 2).reshape({B, T, D}));
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,26 @@
+#include "gpu/model/attention_weights.h"
+
+#include <cmath>
+#include <limits>
+
+namespace r1wb::gpu {
+
+torch::Tensor hidden_keys(int64_t T, int64_t window, torch::Device device) {
+  auto opts = torch::TensorOptions().dtype(torch::kBool).device(device);
+  auto hidden = torch::ones({T, T}, opts).triu(1);                     // the future
+  if (window > 0 && window < T) hidden = hidden | torch::ones({T, T}, opts).tril(-window);  // too far back
+  return hidden;
+}
+
+torch::Tensor attention_weights(const torch::Tensor& scores, const AttentionConfig& cfg, const torch::Tensor& gamma) {
+  const int64_t T = scores.size(-1);
+  auto hidden = hidden_keys(T, cfg.sliding_window, scores.device());
+  if (cfg.scores == "sigmoid_gate") {
+    auto s = scores * gamma.view({1, -1, 1, 1}).to(scores.scalar_type());
+    if (cfg.sigmoid_log_bias) s = s - std::log(double(T));
+    return torch::sigmoid(s).masked_fill(hidden, 0.0);
+  }
+  return scores.masked_fill(hidden, -std::numeric_limits<float>::infinity()).softmax(-1);
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,113 @@
+#include "gpu/model/moe.h"
+
+#include <cmath>
+
+namespace r1wb::gpu {
+namespace F = torch::nn::functional;
+
+MoeImpl::MoeImpl(const MoeConfig& c, int64_t d_model) : cfg(c) {
+  const int64_t E = c.num_experts, H = c.expert_hidden;
+  router = register_module("router", torch::nn::Linear(torch::nn::LinearOptions(d_model, E).bias(false)));
+  w_gate = register_parameter("w_gate", torch::randn({E, H, d_model}) * 0.02);
+  if (c.shared_input_proj)
+    w_up_shared = register_parameter("w_up_shared", torch::randn({H, d_model}) * 0.02);
+  else
+    w_up = register_parameter("w_up", torch::randn({E, H, d_model}) * 0.02);
+  w_down = register_parameter("w_down", torch::randn({E, d_model, H}) * 0.02);
+  expert_bias = register_buffer("expert_bias", torch::zeros({E}));
+  if (c.num_shared_experts > 0) shared = register_module("shared", SwiGLU(d_model, c.num_shared_experts * H));
+}
+
+Routing MoeImpl::route(const torch::Tensor& x) {
+  return gpu::route(cfg, router(x), cfg.bias_update_speed > 0 ? expert_bias : torch::Tensor());
+}
+
+torch::Tensor MoeImpl::shared_up(const torch::Tensor& x) {
+  return w_up_shared.defined() ? torch::matmul(x, w_up_shared.t()) : torch::Tensor();
+}
+
+torch::Tensor MoeImpl::expert(int64_t e, const torch::Tensor& x, const torch::Tensor& up) {
+  auto u = up.defined() ? up : torch::matmul(x, w_up[e].t());
+  auto h = F::silu(torch::matmul(x, w_gate[e].t())) * u;  // [n, hidden]
+  return torch::matmul(h, w_down[e].t());                 // [n, d_model]
+}
+
+MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
+  const int64_t E = cfg.num_experts;
+  auto r = route(x);
+  const int64_t k = r.experts.size(1);
+
+  // Inactive slots (dynamic top-k) get the id E so that they sort after every expert.
+  auto flat_expert = r.experts.masked_fill(~r.active, E).reshape({-1});          // [N*k]
+  auto order = std::get<1>(flat_expert.sort(/*stable=*/true, 0, false));         // pairs grouped by expert
+  auto counts = torch::bincount(flat_expert, {}, E + 1).narrow(0, 0, E).to(torch::kCPU);
+  const auto* c = counts.data_ptr<int64_t>();
+  const int64_t capacity =
+      cfg.capacity_factor > 0 ? int64_t(std::ceil(cfg.capacity_factor * x.size(0) * cfg.top_k / double(E))) : -1;
+
+  // The kept pairs: each expert's block, cut to the capacity when there is one.
+  std::vector<int64_t> kept(E);
+  int64_t assigned = 0, total_kept = 0;
+  for (int64_t e = 0; e < E; ++e) {
+    kept[e] = capacity >= 0 ? std::min(c[e], capacity) : c[e];
+    assigned += c[e];
+    total_kept += kept[e];
+  }
+  torch::Tensor sel = order.narrow(0, 0, assigned);
+  if (total_kept < assigned) {
+    std::vector<torch::Tensor> blocks;
+    for (int64_t e = 0, offset = 0; e < E; offset += c[e], ++e)
+      if (kept[e] > 0) blocks.push_back(order.narrow(0, offset, kept[e]));
+    sel = blocks.empty() ? order.narrow(0, 0, 0) : torch::cat(blocks);
+  }
+
+  auto token_of = sel.div(k, "floor");                 // source row of each kept pair
+  auto xs = x.index_select(0, token_of);               // gathered once
+  auto up_all = shared_up(x);
+  auto ups = up_all.defined() ? up_all.index_select(0, token_of) : torch::Tensor();
+  auto y = torch::zeros_like(x);
+  if (total_kept > 0) {
+    std::vector<torch::Tensor> outs;
+    for (int64_t e = 0, offset = 0; e < E; offset += kept[e], ++e)
+      if (kept[e] > 0)
+        outs.push_back(expert(e, xs.narrow(0, offset, kept[e]), ups.defined() ? ups.narrow(0, offset, kept[e]) : ups));
+    auto w = r.weights.reshape({-1}).index_select(0, sel).unsqueeze(1).to(x.scalar_type());
+    y = y.index_add(0, token_of, torch::cat(outs, 0) * w);
+  }
+  if (shared) y = y + shared(x);
+
+  auto counts_f = counts.to(x.device(), torch::kFloat32);
+  if (is_training() && cfg.bias_update_speed > 0) {
+    torch::NoGradGuard no_grad;
+    pending_counts_ = pending_counts_.defined() ? pending_counts_ + counts_f : counts_f;
+  }
+
+  MoeOutput out;
+  out.y = y;
+  out.load = counts_f / double(std::max<int64_t>(assigned, 1));
+  out.dropped_frac = torch::full({}, double(assigned - total_kept) / double(std::max<int64_t>(assigned, 1)));
+  out.entropy = r.entropy.mean();
+  out.experts = r.experts.masked_fill(~r.active, -1);
+  out.weights = r.weights.masked_fill(~r.active, 0.0);
+  auto batch_counts = counts_f;
+  if (count_reducer && is_training()) {
+    batch_counts = counts_f.clone();
+    count_reducer(batch_counts);
+  }
+  out.aux_loss = batch_balance_loss(r, batch_counts);
+  out.router_loss = cfg.aux_loss_weight * out.aux_loss;
+  if (cfg.seq_aux_loss_weight > 0)
+    out.router_loss = out.router_loss + cfg.seq_aux_loss_weight * sequence_balance_loss(r, E, seq_len);
+  if (cfg.z_loss_weight > 0) out.router_loss = out.router_loss + cfg.z_loss_weight * router_z_loss(r);
+  return out;
+}
+
+void MoeImpl::update_bias() {
+  if (!pending_counts_.defined()) return;
+  torch::NoGradGuard no_grad;
+  auto load = pending_counts_.to(expert_bias.device());
+  expert_bias.add_(cfg.bias_update_speed * (load.mean() - load).sign());
+  pending_counts_ = torch::Tensor();
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,97 @@
+// Decoder-only transformer LM built from ModelConfig: embedding, pre-norm blocks of
+// RMSNorm + causal attention (RoPE) and RMSNorm + SwiGLU or MoE, final RMSNorm, tied or
+// untied head; with first_k_dense the first blocks of an MoE model use the dense FFN.
+// Checkpoint keys (pinned in a test): "embed.weight", "blocks.<i>.attn_norm",
+// "blocks.<i>.attn" or "blocks.<i>.mla", "blocks.<i>.ffn_norm", "blocks.<i>.moe" or "blocks.<i>.mlp",
+// "norm.weight", "head.weight" (untied only), and the MTP module's "mtp_*" when enabled.
+#pragma once
+#include "core/config/model_cost.h"
+#include "core/config/config.h"
+#include "gpu/model/attention.h"
+#include "gpu/model/mla.h"
+#include "gpu/model/moe.h"
+#include "gpu/model/rms_norm.h"
+#include "gpu/model/swiglu.h"
+
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+
+#include <vector>
+
+namespace r1wb::gpu {
+
+//! What one MoE block's router did in a forward pass.
+struct MoeLayerStats {
+  int layer = 0;               //!< block index
+  torch::Tensor load;          //!< [experts], sums to 1
+  torch::Tensor dropped_frac;  //!< []
+  torch::Tensor entropy;       //!< [] mean normalised router entropy
+  torch::Tensor experts;       //!< [tokens, k] chosen experts, -1 in inactive slots
+  torch::Tensor weights;       //!< [tokens, k] their gate weights, 0 in inactive slots
+};
+
+struct LMOutput {
+  torch::Tensor logits;       //!< [batch, seq, vocab]
+  torch::Tensor mtp_logits;   //!< [batch, seq - 1, vocab]: position i predicts token i + 2; undefined if off
+  torch::Tensor router_loss;  //!< [] weighted balance + z losses, mean over MoE layers (0 when dense)
+  torch::Tensor aux_loss;     //!< [] batch-level balance loss, mean over MoE layers, unweighted
+  std::vector<MoeLayerStats> moe;
+};
+
+class BlockImpl : public torch::nn::Module {
+ public:
+  BlockImpl(const ModelConfig& cfg, int index);
+  //! x: [batch, seq, d_model]. An MoE block adds its losses and stats to `out`.
+  torch::Tensor forward(const torch::Tensor& x, LMOutput& out);
+  //! Recompute this block's activations in backward instead of keeping them
+  //! (activation_recompute.h); only while gradients are on.
+  bool recompute = false;
+
+  RMSNorm attn_norm{nullptr}, ffn_norm{nullptr};
+  //! The attention's output for x (whichever kind the config chose).
+  torch::Tensor attend(const torch::Tensor& x);
+  //! Makes the attention keep its weights (last_weights) for probes.
+  void capture_attention(bool on);
+  //! The weights kept by the last forward with capture on: [batch, heads, seq, seq].
+  torch::Tensor attention_weights() const;
+  CausalSelfAttention attn{nullptr};    // set for "mha"
+  MultiHeadLatentAttention mla{nullptr};  // set for "mla"
+  Moe moe{nullptr};    // set when cfg.ffn == "moe"
+  SwiGLU mlp{nullptr}; // set when dense
+  int index;
+
+ private:
+  //! {output} for a dense block, {output, router_loss, aux_loss} for an MoE block, whose
+  //! router statistics go to `stats` when it is given.
+  std::vector<torch::Tensor> forward_parts(const torch::Tensor& x, std::vector<MoeLayerStats>* stats);
+};
+TORCH_MODULE(Block);
+
+class TransformerLMImpl : public torch::nn::Module {
+ public:
+  explicit TransformerLMImpl(const ModelConfig& cfg);
+  LMOutput forward(const torch::Tensor& tokens);  // tokens: [batch, seq] int64
+  //! Recompute activations in backward for the first n blocks; n > n_layers includes the
+  //! MTP block (train.recompute_layers).
+  void set_recompute_layers(int n);
+  //! Every MoE block's count_reducer (data parallel: the batch-level loss over the global batch).
+  void set_count_reducer(const std::function<void(torch::Tensor&)>& reducer);
+  //! Aux-loss-free balancing: every MoE block applies the bias update of the last step.
+  void update_expert_bias();
+  //! Every MoE block's pending assignment counts (see MoeImpl::pending_counts).
+  std::vector<torch::Tensor> pending_expert_counts();
+
+  torch::nn::Embedding embed{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+  RMSNorm norm{nullptr};
+  torch::nn::Linear head{nullptr};  // null when tied to embed
+  // Multi-token prediction (model.mtp_weight > 0): "mtp_norm_h", "mtp_norm_e", "mtp_proj", "mtp_block".
+  RMSNorm mtp_norm_h{nullptr}, mtp_norm_e{nullptr};
+  torch::nn::Linear mtp_proj{nullptr};
+  Block mtp_block{nullptr};
+  ModelConfig cfg;
+};
+TORCH_MODULE(TransformerLM);
+
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,224 @@
+// The workbench window: the run browser (search, list, tags and notes, run buttons) and the
+// tabs Experiment, Ablation and Queue on the left; the live metric chart, the Routing,
+// Attention and Curriculum tabs and the run's log on the right. Layout, settings and the
+// views' refresh are in main_window.cpp, run control in main_window_runs.cpp, menus in
+// main_window_menus.cpp.
+//
+// It owns the store and the RunQueue that drives every run started from it. Each active
+// runner's stream descriptor is watched with a QSocketNotifier and a slow timer notices
+// processes ending; both pump the queue, which never blocks. Views are refreshed
+// from the store after records arrive, at most every kRefreshMs, so a chatty runner
+// cannot flood the UI thread.
+#pragma once
+#include "core/jobs/run_queue.h"
+#include "core/series/metric_series.h"
+#include "core/store/store.h"
+#include "views/inspect/inspection_feed.h"
+#include "views/shell/theme.h"
+#include "views/shell/workbench_options.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+
+#include <functional>
+#include <map>
+#include <tuple>
+#include <memory>
+#include <vector>
+
+class QAction;
+class QCheckBox;
+class QMenu;
+class QLineEdit;
+class QTabWidget;
+class QToolButton;
+class QPushButton;
+class QSettings;
+class QSlider;
+class QSplitter;
+class QComboBox;
+class QLabel;
+class QSocketNotifier;
+class QTimer;
+
+namespace r1wb::views {
+
+class AblationPanel;
+class AttentionPanel;
+class CurriculumView;
+class ConfigEditor;
+class QueuePanel;
+class RunNotifier;
+class RoutingPanel;
+class LogView;
+class MetricChart;
+class RunList;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  //! Opens the store and builds the window. Returns nullptr and sets `error` when the store
+  //! cannot be used (corrupt, foreign, unwritable); shows no dialog.
+  static std::unique_ptr<MainWindow> open(const WorkbenchOptions& options, QString* error);
+  ~MainWindow() override;
+
+  RunList* run_list() const { return run_list_; }
+  ConfigEditor* editor() const { return editor_; }
+  MetricChart* chart() const { return chart_; }
+  //! The chart's x-axis choice: "step", "tokens" or "wall time".
+  QComboBox* x_axis_box() const { return x_axis_box_; }
+  //! The chart's EMA smoothing control (0..99 hundredths).
+  QSlider* smoothing_slider() const { return smoothing_slider_; }
+  //! The "+" button whose menu adds metrics to the chart.
+  QToolButton* more_metrics_button() const { return more_metrics_; }
+  RoutingPanel* heatmap() const { return heatmap_; }
+  AttentionPanel* attention() const { return attention_; }
+  CurriculumView* curriculum() const { return curriculum_; }
+  //! Routing, Attention and Curriculum: the tabs beside the chart.
+  QTabWidget* inspect_tabs() const { return inspect_tabs_; }
+  LogView* log_view() const { return log_view_; }
+  QPushButton* resume_button() const { return resume_button_; }
+  QPushButton* delete_button() const { return delete_button_; }
+  QPushButton* duplicate_button() const { return duplicate_button_; }
+  QPushButton* derive_button() const { return derive_button_; }
+  //! The run browser's search line (run_query.h's language) and its error line.
+  QLineEdit* search_box() const { return search_box_; }
+  QLabel* search_errors() const { return search_errors_; }
+  //! The selected run's tags (comma-separated) and notes; saved when editing finishes.
+  QLineEdit* tags_edit() const { return tags_edit_; }
+  QLineEdit* notes_edit() const { return notes_edit_; }
+  QTabWidget* tabs() const { return tabs_; }
+  AblationPanel* ablation() const { return ablation_; }
+  QueuePanel* queue_panel() const { return queue_panel_; }
+  RunNotifier* notifier() const { return notifier_; }
+  RunQueue& queue() { return *queue_; }
+  //! The runs of the grid queued last from the Ablation tab.
+  const std::vector<int64_t>& ablation_runs() const { return ablation_runs_; }
+  //! Replaces the yes/no question asked before deleting a run (tests answer it).
+  void set_confirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
+  Store& store() { return *store_; }
+  //! True while a run started from this window is running or waiting in the queue.
+  bool run_active() const { return queue_->busy(); }
+  //! The run queued last from this window, or 0.
+  int64_t last_started_run() const { return last_started_; }
+
+  //! Switches the whole application to the light or dark theme (remembered).
+  void set_theme(Theme theme);
+  //! Opens another store in a new window (this one closes when no run of it is active);
+  //! returns the new window, or nullptr with the reason in the status bar.
+  MainWindow* open_store(const QString& path);
+  //! Stores opened before, newest first (File > Open recent).
+  QStringList recent_stores() const;
+  //! The menu bar's actions by name ("run", "stop", "theme_dark", ...), for tests.
+  QAction* action(const QString& name) const;
+
+  //! Re-reads the run list and the selected run's chart and heatmap now.
+  void refresh();
+
+  static constexpr int kPollMs = 250;     //!< notices a runner exit without stream bytes
+  static constexpr int kRefreshMs = 100;  //!< shortest interval between view refreshes
+
+ signals:
+  //! A run of this window's queue ended (completed, stopped or failed).
+  void run_finished(int64_t run_id);
+
+ protected:
+  void closeEvent(QCloseEvent* e) override;
+
+ private:
+  MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& options);
+  void build_ui();
+  void load_experiment(const QString& path);
+  void start_run();
+  //! Queues one run and selects it; `failure` starts the status line if it cannot be queued.
+  void queue_run(const std::string& experiment, const std::string& config_json, const std::vector<std::string>& tags,
+                 const QString& failure);
+  void stop_run();
+  //! Pumps one run's stream (from its notifier) or, with 0, every active run.
+  void pump(int64_t run_id, bool from_notifier);
+  //! Watches runs that started, reports runs that ended, refreshes.
+  void handle(const QueueEvents& ev);
+  void run_ended(int64_t run_id);
+  void queue_ablation();
+  void duplicate_selected();
+  void refresh_queue_views();
+  void schedule_refresh();
+  void refresh_runs();
+  void refresh_selected();
+  void show_run_status();
+  const RunRow* cached_run(int64_t id) const;
+
+  std::unique_ptr<Store> store_;  // outlives queue_
+  std::unique_ptr<RunQueue> queue_;
+  std::map<int64_t, QSocketNotifier*> notifiers_;  // active run -> its stream watch
+  int64_t last_started_ = 0;
+  RunQuery query_;  // the search line, parsed
+  WorkbenchOptions options_;
+  std::vector<RunRow> runs_;      // last list_runs(), for names and status lines
+  QString metric_ = QStringLiteral("train/loss");
+
+  RunList* run_list_ = nullptr;
+  ConfigEditor* editor_ = nullptr;
+  QComboBox* metric_box_ = nullptr;
+  QToolButton* more_metrics_ = nullptr;  // more metrics in the same chart
+  QStringList extra_metrics_;
+  //! Window geometry, splitter positions and the chart's choices (metric, x axis,
+  //! smoothing, log y) persist between sessions: saved on close, restored on open.
+  std::unique_ptr<QSettings> settings() const;
+  void save_settings() const;
+  void restore_settings();
+  QSplitter *left_split_ = nullptr, *right_split_ = nullptr, *main_split_ = nullptr;
+  //! Continues the selected stopped or failed run from its newest checkpoint.
+  void resume_selected();
+  //! Deletes the selected run (not the one running) and its run directory, after confirm_.
+  void delete_selected();
+  void update_run_buttons();
+  QPushButton *resume_button_ = nullptr, *delete_button_ = nullptr, *duplicate_button_ = nullptr;
+  QPushButton* derive_button_ = nullptr;  // a new experiment from the selected run's config
+  //! Gives the editor's cost line this machine's measured throughput.
+  void update_throughput();
+  void build_menus();
+  void remember_store();
+  void fill_recent_menu();
+  QMenu* recent_menu_ = nullptr;
+  std::map<QString, QAction*> actions_;
+  QLineEdit* search_box_ = nullptr;
+  QLineEdit *tags_edit_ = nullptr, *notes_edit_ = nullptr;  // the selected run's
+  void show_run_annotations();
+  void save_run_annotations();
+  QLabel* search_errors_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  AblationPanel* ablation_ = nullptr;
+  QueuePanel* queue_panel_ = nullptr;
+  RunNotifier* notifier_ = nullptr;
+  QLabel* banner_ = nullptr;  // the last notification, inside the window
+  std::vector<int64_t> ablation_runs_;
+  QElapsedTimer ablation_clock_;  // when the results table was last read
+  bool force_results_ = false;
+  std::vector<std::string> ablation_axes_;
+  std::function<bool(const QString&)> confirm_;
+  QCheckBox* log_y_box_ = nullptr;
+  QComboBox* x_axis_box_ = nullptr;  // step, tokens, wall time
+  QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off
+  QLabel* smoothing_label_ = nullptr;
+  //! The full-fidelity series of (run, metric), brought up to date from the store: new steps
+  //! are appended; a run whose earlier steps were replaced (a resume) is read again. Smoothed
+  //! with the slider's weight.
+  std::shared_ptr<const MetricSeries> series_for(int64_t run_id, const std::string& metric);
+  std::map<std::tuple<int64_t, std::string, ChartAxis>, std::shared_ptr<MetricSeries>> series_cache_;
+  MetricChart* chart_ = nullptr;
+  RoutingPanel* heatmap_ = nullptr;
+  AttentionPanel* attention_ = nullptr;
+  CurriculumView* curriculum_ = nullptr;
+  QTabWidget* inspect_tabs_ = nullptr;
+  std::unique_ptr<AttentionPanel> detached_attention_;  // owns attention_ without OpenGL
+  InspectionFeed feed_;
+  LogView* log_view_ = nullptr;
+  std::unique_ptr<RoutingPanel> detached_heatmap_;  // owns heatmap_ when it is not shown
+  QLabel* run_status_ = nullptr;
+  QTimer* poll_timer_ = nullptr;
+  QTimer* refresh_timer_ = nullptr;
+  bool closing_ = false;
+};
+
+}  // namespace r1wb::views

@@ -1,0 +1,122 @@
+// MainWindow's menu bar: the actions with their standard shortcuts, the theme switch, and
+// opening stores (with the recent-stores list kept in the settings).
+#include "views/shell/main_window.h"
+
+#include "views/experiment/config_editor.h"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+
+namespace r1wb::views {
+
+void MainWindow::build_menus() {
+  auto add = [this](QMenu* menu, const QString& name, const QString& text, const QKeySequence& keys, auto&& slot) {
+    QAction* a = menu->addAction(text);
+    a->setShortcut(keys);
+    a->setShortcutContext(Qt::ApplicationShortcut);
+    connect(a, &QAction::triggered, this, slot);
+    actions_[name] = a;
+    return a;
+  };
+  QMenu* file = menuBar()->addMenu("&File");
+  add(file, "open_store", "&Open store...", QKeySequence::Open, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Open a workbench store", QFileInfo(QString::fromStdString(store_->path())).absolutePath(),
+                                                      "Workbench stores (*.db *.sqlite);;All files (*)");
+    if (!path.isEmpty()) open_store(path);
+  });
+  recent_menu_ = file->addMenu("Open &recent");
+  file->addSeparator();
+  add(file, "quit", "&Quit", QKeySequence::Quit, [this] { close(); });
+  QMenu* run = menuBar()->addMenu("&Run");
+  add(run, "run", "&Run the experiment", QKeySequence("Ctrl+R"), [this] { editor_->run_button()->click(); });
+  add(run, "stop", "&Stop the selected run", QKeySequence("Ctrl+."), [this] { stop_run(); });
+  add(run, "resume", "Res&ume the selected run", QKeySequence("Ctrl+Shift+R"), [this] { resume_selected(); });
+  add(run, "duplicate", "&Duplicate the selected run", QKeySequence(), [this] { duplicate_selected(); });
+  QMenu* view = menuBar()->addMenu("&View");
+  add(view, "find", "&Find runs", QKeySequence::Find, [this] {
+    search_box_->setFocus();
+    search_box_->selectAll();
+  });
+  add(view, "refresh", "Re&fresh", QKeySequence::Refresh, [this] { refresh(); });
+  view->addSeparator();
+  QAction* light = add(view, "theme_light", "&Light theme", QKeySequence(), [this] { set_theme(Theme::Light); });
+  QAction* dark = add(view, "theme_dark", "&Dark theme", QKeySequence(), [this] { set_theme(Theme::Dark); });
+  light->setCheckable(true);
+  dark->setCheckable(true);
+  auto* themes = new QActionGroup(this);
+  themes->addAction(light);
+  themes->addAction(dark);
+  QMenu* help = menuBar()->addMenu("&Help");
+  add(help, "shortcuts", "&Keyboard shortcuts", QKeySequence::HelpContents, [this] {
+    QStringList lines;
+    for (const auto& [name, a] : actions_)
+      if (!a->shortcut().isEmpty())
+        lines << a->text().remove('&') + "\t" + a->shortcut().toString(QKeySequence::NativeText);
+    lines.sort();
+    QMessageBox::information(this, "Keyboard shortcuts", lines.join("\n") + "\n\nIn the chart: wheel zooms, drag pans, double-click shows all.");
+  });
+  fill_recent_menu();
+}
+
+QAction* MainWindow::action(const QString& name) const {
+  auto it = actions_.find(name);
+  return it == actions_.end() ? nullptr : it->second;
+}
+
+void MainWindow::set_theme(Theme theme) {
+  if (auto* app = qobject_cast<QApplication*>(QApplication::instance())) apply_workbench_theme(*app, theme);
+  action(theme == Theme::Dark ? "theme_dark" : "theme_light")->setChecked(true);
+  settings()->setValue("view/theme", theme_name(theme));
+}
+
+QStringList MainWindow::recent_stores() const { return settings()->value("stores/recent").toStringList(); }
+
+void MainWindow::remember_store() {
+  QStringList recent = recent_stores();
+  const QString path = QFileInfo(QString::fromStdString(store_->path())).absoluteFilePath();
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > 8) recent.removeLast();
+  settings()->setValue("stores/recent", recent);
+}
+
+void MainWindow::fill_recent_menu() {
+  recent_menu_->clear();
+  const QString current = QFileInfo(QString::fromStdString(store_->path())).absoluteFilePath();
+  for (const QString& path : recent_stores()) {
+    QAction* a = recent_menu_->addAction(path);
+    a->setEnabled(path != current);
+    connect(a, &QAction::triggered, this, [this, path] { open_store(path); });
+  }
+  recent_menu_->setEnabled(!recent_menu_->isEmpty());
+}
+
+MainWindow* MainWindow::open_store(const QString& path) {
+  if (QFileInfo(path).absoluteFilePath() == QFileInfo(QString::fromStdString(store_->path())).absoluteFilePath()) {
+    statusBar()->showMessage(path + " is the store this window has open.");  // two queues would start its runs twice
+    return nullptr;
+  }
+  WorkbenchOptions o = options_;
+  o.store_path = path;
+  QString error;
+  auto next = open(o, &error);
+  if (!next) {
+    statusBar()->showMessage("Cannot open " + path + ": " + error);
+    return nullptr;
+  }
+  next->setAttribute(Qt::WA_DeleteOnClose);
+  next->show();
+  if (queue_->active_runs().empty() && queue_->queued_runs().empty()) close();
+  return next.release();
+}
+
+}  // namespace r1wb::views

@@ -1,0 +1,236 @@
+// MainWindow's run control: queueing runs (Run, Duplicate, Resume, ablation grids), watching
+// their streams, reporting their end, and the selected run's tags, notes and buttons.
+#include "views/shell/main_window.h"
+
+#include "core/config/ablation.h"
+#include "core/config/model_cost.h"
+#include "core/paths.h"
+
+#include "views/experiment/ablation_panel.h"
+#include "views/experiment/config_editor.h"
+#include "views/runs/run_list.h"
+#include "views/shell/run_notifier.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSocketNotifier>
+#include <QStatusBar>
+#include <QTimer>
+
+namespace r1wb::views {
+
+void MainWindow::start_run() {
+  if (!editor_->is_valid()) return;
+  const ConfigResult& config = editor_->result();
+  queue_run(config.experiment.name, config.resolved.dump(2), {}, "Cannot queue the run: ");
+}
+
+void MainWindow::queue_run(const std::string& experiment, const std::string& config_json,
+                           const std::vector<std::string>& tags, const QString& failure) {
+  try {
+    last_started_ = queue_->enqueue(experiment, config_json, tags);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(failure + e.what());
+    return;
+  }
+  handle(queue_->fill_slots());
+  refresh_runs();
+  run_list_->select_run(last_started_);
+}
+
+void MainWindow::queue_ablation() {
+  const AblationPlan& plan = ablation_->plan();
+  if (!plan.ok()) return;
+  // One tag names the grid, so the browser finds its runs again (tag:ablation-...).
+  const std::string tag = "ablation-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss").toStdString();
+  ablation_runs_.clear();
+  ablation_axes_ = ablation_->axis_paths();
+  try {
+    for (const auto& cell : plan.cells)
+      ablation_runs_.push_back(queue_->enqueue(cell.config.value("name", std::string("ablation")), cell.config.dump(2), {tag}));
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Queueing the grid stopped: ") + e.what());
+  }
+  if (!ablation_runs_.empty()) last_started_ = ablation_runs_.back();
+  statusBar()->showMessage(QString("Queued %1 runs, tagged %2").arg(ablation_runs_.size()).arg(QString::fromStdString(tag)), 8000);
+  handle(queue_->fill_slots());
+  refresh();
+  run_list_->select_runs(ablation_runs_);  // the chart overlays the whole grid as it trains
+}
+
+void MainWindow::handle(const QueueEvents& ev) {
+  // Ended first: a started run may reuse an ended one's descriptor number.
+  for (int64_t id : ev.ended) run_ended(id);
+  for (int64_t id : ev.started) {
+    if (const int fd = queue_->stream_fd(id); fd >= 0) {
+      auto* n = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+      connect(n, &QSocketNotifier::activated, this, [this, id] { pump(id, true); });
+      notifiers_[id] = n;
+    }
+  }
+  // Never restarted while running: a chatty run must not postpone noticing another's end.
+  if (!queue_->busy()) poll_timer_->stop();
+  else if (!poll_timer_->isActive()) poll_timer_->start();
+  if (!ev.started.empty() || !ev.ended.empty()) refresh();
+  else if (ev.applied > 0) schedule_refresh();
+  if (closing_ && queue_->active_runs().empty()) QTimer::singleShot(0, this, &QWidget::close);
+}
+
+void MainWindow::resume_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r || r->status == "running" || r->status == "completed" || queue_->is_active(r->id) || queue_->is_queued(r->id))
+    return;
+  if (!QDir(QString::fromStdString(r->run_dir)).exists()) {
+    statusBar()->showMessage("Cannot resume the run: its directory " + QString::fromStdString(r->run_dir) + " is gone.");
+    return;
+  }
+  queue_->enqueue_resume(r->id);
+  handle(queue_->fill_slots());
+  refresh();
+}
+
+void MainWindow::duplicate_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) return;
+  const RunRow copy = *r;  // queue_run refreshes the list r points into
+  queue_run(copy.experiment, copy.config_json, copy.tags, "Cannot duplicate the run: ");
+}
+
+void MainWindow::delete_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) return;
+  // Copies: the question below runs an event loop, whose refreshes replace runs_.
+  const int64_t id = r->id;
+  const QString name = QString::fromStdString(r->name), dir = QString::fromStdString(r->run_dir);
+  auto busy = [&] { return queue_->is_active(id) || queue_->is_queued(id); };
+  if (busy()) {
+    statusBar()->showMessage("Stop the run before deleting it.");
+    return;
+  }
+  if (!confirm_(QString("Delete %1 and its run directory?\n%2\n\nIts metrics, checkpoints and logs are removed; "
+                        "this cannot be undone.").arg(name, dir)))
+    return;
+  if (busy()) {  // queued or resumed while the question was open
+    statusBar()->showMessage("Stop the run before deleting it.");
+    return;
+  }
+  try {
+    store_->delete_run(id);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Deleting the run failed: ") + e.what());
+    return;
+  }
+  for (auto it = series_cache_.begin(); it != series_cache_.end();)
+    it = std::get<0>(it->first) == id ? series_cache_.erase(it) : std::next(it);
+  feed_.reset();
+  const bool removed = dir.isEmpty() || !QDir(dir).exists() || QDir(dir).removeRecursively();
+  statusBar()->showMessage(removed ? "Deleted " + name : "Deleted " + name + " from the store; could not remove " + dir);
+  refresh();
+}
+
+void MainWindow::show_run_annotations() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  QStringList tags;
+  if (r)
+    for (const auto& t : r->tags) tags << QString::fromStdString(t);
+  tags_edit_->setText(tags.join(", "));
+  notes_edit_->setText(r ? QString::fromStdString(r->notes) : QString());
+  tags_edit_->setEnabled(r != nullptr);
+  notes_edit_->setEnabled(r != nullptr);
+}
+
+void MainWindow::save_run_annotations() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) return;
+  std::vector<std::string> tags;
+  for (const QString& t : tags_edit_->text().split(',', Qt::SkipEmptyParts))
+    if (!t.trimmed().isEmpty()) tags.push_back(t.trimmed().toStdString());
+  const std::string notes = notes_edit_->text().trimmed().toStdString();
+  if (tags == r->tags && notes == r->notes) return;
+  try {
+    store_->set_tags(r->id, tags);
+    store_->set_notes(r->id, notes);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Saving the run's tags failed: ") + e.what());
+    return;
+  }
+  refresh_runs();
+}
+
+void MainWindow::update_run_buttons() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  const bool mine = r && (queue_->is_active(r->id) || queue_->is_queued(r->id));
+  resume_button_->setEnabled(r && !mine && r->status != "running" && r->status != "completed" && r->status != "queued");
+  delete_button_->setEnabled(r && !mine);
+  duplicate_button_->setEnabled(r != nullptr);
+  derive_button_->setEnabled(r != nullptr);
+  editor_->set_stop_enabled(mine);
+}
+
+void MainWindow::stop_run() {
+  const int64_t id = run_list_->selected_run();
+  const bool active = queue_->is_active(id);
+  if (!queue_->stop(id)) return;
+  statusBar()->showMessage(active ? "Stopping: the runner writes a checkpoint, then exits."
+                                  : "Removed the run from the queue.");
+  refresh();
+}
+
+void MainWindow::pump(int64_t run_id, bool from_notifier) {
+  QueueEvents ev;
+  try {
+    ev = queue_->pump(run_id);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Reading a run's stream failed: ") + e.what());
+  }
+  // A readable descriptor that yields no whole record is at end of file (the process is
+  // exiting) or holds half a record: let the slow timer poll instead of spinning on it.
+  if (from_notifier) {
+    if (auto it = notifiers_.find(run_id); it != notifiers_.end()) it->second->setEnabled(ev.applied > 0);
+  } else {
+    for (auto& [id, n] : notifiers_) n->setEnabled(true);
+  }
+  handle(ev);
+}
+
+void MainWindow::run_ended(int64_t id) {
+  if (auto it = notifiers_.find(id); it != notifiers_.end()) {
+    delete it->second;
+    notifiers_.erase(it);
+  }
+  const auto r = store_->run(id);
+  if (r) {
+    const QString name = QString::fromStdString(r->name), status = QString::fromStdString(r->status);
+    const bool failed = r->status == "failed";
+    QString body;
+    if (failed) {
+      body = QString::fromStdString(r->message);
+      // The failure's last words: the run's final log lines (the runner's stderr tail is in the message).
+      const auto logs = store_->logs(id, 0);
+      QStringList tail;
+      for (size_t i = logs.size() > 5 ? logs.size() - 5 : 0; i < logs.size(); ++i) tail << QString::fromStdString(logs[i].text);
+      if (!tail.isEmpty()) body += "\nlast log lines:\n" + tail.join("\n");
+    } else {
+      body = QString("step %1 of %2").arg(r->last_step).arg(r->total_steps);
+      if (r->started_at > 0 && r->finished_at > r->started_at)
+        body += QString::fromStdString(" in " + format_duration(r->finished_at - r->started_at));
+    }
+    notifier_->notify(name + " " + status, body, failed);
+    statusBar()->showMessage(name + " " + status, 10000);
+  }
+  update_throughput();
+  force_results_ = true;  // a finished run's final values belong in the table now
+  emit run_finished(id);
+}
+
+void MainWindow::update_throughput() {
+  try {
+    editor_->set_throughput(measured_throughput(*store_, host_name()));
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Reading the store failed: ") + e.what());
+  }
+}
+
+}  // namespace r1wb::views
