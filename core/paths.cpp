@@ -1,5 +1,6 @@
 #include "core/paths.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -45,6 +46,11 @@ std::string tail_lines(const std::string& path, int lines) {
   std::ostringstream out;
   for (size_t i = all.size() > size_t(lines) ? all.size() - lines : 0; i < all.size(); ++i) out << all[i] << "\n";
   return out.str();
+}
+
+double wall_clock_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace r1wb

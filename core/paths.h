@@ -14,4 +14,6 @@ std::string host_name();
 std::string absolute_path(const std::string& path);
 //! Last lines of a text file, for failure messages; empty if unreadable.
 std::string tail_lines(const std::string& path, int lines);
+//! Seconds since the Unix epoch (record and row timestamps).
+double wall_clock_seconds();
 }  // namespace r1wb

@@ -1,5 +1,7 @@
 #include "core/config/ablation.h"
 
+#include "core/wire/telemetry.h"
+
 #include "core/config/config_schema.h"
 
 #include <algorithm>
@@ -107,16 +109,10 @@ AblationPlan expand_ablation(const json& base, const std::vector<AblationAxis>& 
   return plan;
 }
 
-bool higher_is_better(const std::string& m) {
-  for (const char* up : {"reward", "accuracy", "acc", "tokens_per_s", "pass", "correct", "score"})
-    if (m.find(up) != std::string::npos) return true;
-  return false;
-}
-
 double ResultRow::best(const std::string& metric) const {
   auto it = metrics.find(metric);
   if (it == metrics.end()) return 0;
-  return higher_is_better(metric) ? it->second.max : it->second.min;
+  return telemetry::higher_is_better(metric) ? it->second.max : it->second.min;
 }
 
 std::vector<ResultRow> ablation_results(Store& store, const std::vector<int64_t>& run_ids,

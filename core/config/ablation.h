@@ -26,7 +26,7 @@ std::vector<nlohmann::json> parse_axis_values(const std::string& path, const std
 
 struct AblationCell {
   std::vector<nlohmann::json> values;  //!< one per axis
-  std::string label;                   //!< "model.moe.top_k=2 optim.lr=0.001"
+  std::string label;                   //!< "model.moe.top_k=2 train.lr=0.001"
   nlohmann::json config;               //!< resolved experiment
 };
 
@@ -39,16 +39,14 @@ struct AblationPlan {
 //! Every combination of the axes' values applied to `base` (an experiment document).
 AblationPlan expand_ablation(const nlohmann::json& base, const std::vector<AblationAxis>& axes);
 
-//! Whether a lower or a higher value of a metric is better: losses, times and imbalance
-//! go down; rewards, accuracies and throughput go up.
-bool higher_is_better(const std::string& metric);
 
 struct ResultRow {
   int64_t run_id = 0;
-  std::string run_name, status;
+  std::string run_name;
+  RunStatus status = RunStatus::Created;
   std::vector<nlohmann::json> axis_values;  //!< the run's config at each axis path
   std::map<std::string, MetricSummary> metrics;
-  //! The best value of a metric over the run: min or max per higher_is_better().
+  //! The best value of a metric over the run: min or max per telemetry::higher_is_better().
   double best(const std::string& metric) const;
 };
 

@@ -1,6 +1,6 @@
 #include "core/config/config.h"
 
-#include "core/tasks/reasoning_tasks.h"
+#include "core/config/config_rules.h"
 #include "core/config/config_schema.h"
 
 #include <algorithm>
@@ -133,91 +133,11 @@ void check_object(const json& obj, const std::string& path, std::vector<ConfigEr
   }
 }
 
-json::json_pointer pointer_of(const std::string& path) {
-  std::string p = "/" + path;
-  std::replace(p.begin(), p.end(), '.', '/');
-  return json::json_pointer(p);
-}
-
-// Rules that relate two fields; run only on a well-typed, defaults-filled document.
-void check_cross_fields(const Experiment& e, std::vector<ConfigError>& errors) {
-  auto add = [&](std::string path, std::string msg) { errors.push_back({std::move(path), std::move(msg)}); };
-  const auto& m = e.model;
-  if (m.moe.top_k > m.moe.num_experts)
-    add("model.moe.top_k", std::to_string(m.moe.top_k) + " exceeds model.moe.num_experts (" +
-                               std::to_string(m.moe.num_experts) + ")");
-  const auto& moe = m.moe;
-  const auto num = [](int v) { return std::to_string(v); };
-  if (moe.num_experts % moe.n_groups != 0)
-    add("model.moe.n_groups", num(moe.n_groups) + " does not divide model.moe.num_experts (" + num(moe.num_experts) + ")");
-  else if (moe.topk_groups > moe.n_groups)
-    add("model.moe.topk_groups", num(moe.topk_groups) + " exceeds model.moe.n_groups (" + num(moe.n_groups) + ")");
-  else if (moe.top_k <= moe.num_experts && moe.top_k > moe.topk_groups * (moe.num_experts / moe.n_groups))
-    add("model.moe.top_k", num(moe.top_k) + " exceeds the experts in model.moe.topk_groups groups (" +
-                               num(moe.topk_groups * (moe.num_experts / moe.n_groups)) + ")");
-  if (moe.dynamic_k_max != 0 && (moe.dynamic_k_max <= moe.top_k || moe.dynamic_k_max > moe.num_experts))
-    add("model.moe.dynamic_k_max", num(moe.dynamic_k_max) + " is not in (model.moe.top_k, model.moe.num_experts] = (" +
-                                       num(moe.top_k) + ", " + num(moe.num_experts) + "] (or 0 for off)");
-  if (moe.dynamic_k_max != 0 && moe.n_groups > 1)
-    add("model.moe.dynamic_k_max", "dynamic top-k cannot be combined with group-limited routing (model.moe.n_groups " +
-                                       num(moe.n_groups) + ")");
-  const auto& a = m.attention;
-  if (a.n_kv_heads > 0 && m.n_heads % a.n_kv_heads != 0)
-    add("model.attention.n_kv_heads", num(a.n_kv_heads) + " does not divide model.n_heads (" + num(m.n_heads) + ")");
-  if (a.kind == "mla" && a.rope_head_dim % 2 != 0)
-    add("model.attention.rope_head_dim", num(a.rope_head_dim) + " is odd (expected an even width for RoPE)");
-  if (m.first_k_dense > m.n_layers)
-    add("model.first_k_dense", num(m.first_k_dense) + " exceeds model.n_layers (" + num(m.n_layers) + ")");
-  if (m.d_model % m.n_heads != 0)
-    add("model.n_heads", std::to_string(m.n_heads) + " does not divide model.d_model (" + std::to_string(m.d_model) + ")");
-  else if ((m.d_model / m.n_heads) % 2 != 0)
-    add("model.n_heads", std::to_string(m.n_heads) + " gives an odd head size " + std::to_string(m.d_model / m.n_heads) +
-                             " (expected an even head size for RoPE)");
-  const auto& d = e.data;
-  const bool text = d.task == "text";
-  if (text && d.corpus.empty()) add("data.corpus", "empty (data.task \"text\" needs a text file or a folder of them)");
-  if (text && e.curriculum.mode != "none")
-    add("curriculum.mode", "\"" + e.curriculum.mode + "\" needs a synthetic task (a text corpus has no difficulty levels)");
-  if (d.min_difficulty > d.max_difficulty)
-    add("data.min_difficulty", num(d.min_difficulty) + " exceeds data.max_difficulty (" + num(d.max_difficulty) + ")");
-  const int top = text ? d.max_difficulty : max_task_difficulty(d.task);
-  if (!text && d.max_difficulty > top)
-    add("data.max_difficulty", num(d.max_difficulty) + " exceeds what " + d.task + " supports (" + num(top) + ")");
-  if (d.seq_len > m.max_seq_len)
-    add("data.seq_len", num(d.seq_len) + " exceeds model.max_seq_len (" + num(m.max_seq_len) + ")");
-  if (!text && d.max_difficulty <= top) {
-    const int need = max_example_tokens(d.task, d.max_difficulty);
-    if (d.seq_len < need)
-      add("data.seq_len", num(d.seq_len) + " is too short for " + d.task + " examples at difficulty " +
-                              num(d.max_difficulty) + " (expected at least " + num(need) + ")");
-  }
-  const auto& c = e.curriculum;
-  if (c.mode == "phases" || c.mode == "loss_driven") {
-    for (size_t i = 0; i < c.phases.size(); ++i)
-      for (const auto& [level, weight] : c.phases[i].mix)
-        if (level < d.min_difficulty || level > d.max_difficulty)
-          add("curriculum.phases[" + std::to_string(i) + "].mix." + num(level),
-              "difficulty " + num(level) + " is outside [data.min_difficulty, data.max_difficulty] = [" +
-                  num(d.min_difficulty) + ", " + num(d.max_difficulty) + "]");
-    if (c.mode == "phases" && !c.phases.empty() && c.phases.back().until < 1.0)
-      add("curriculum.phases[" + std::to_string(c.phases.size() - 1) + "].until",
-          format_number(c.phases.back().until) + " leaves steps without a phase (expected the last phase to end at 1)");
-  }
-  const auto& t = e.train;
-  if (t.lr_schedule == "v3" && !(t.v3_decay_start <= t.v3_decay_end && t.v3_decay_end <= t.v3_tail_step))
-    add("train.v3_decay_end", "expected train.v3_decay_start <= train.v3_decay_end <= train.v3_tail_step, got " +
-                                  format_number(t.v3_decay_start) + ", " + format_number(t.v3_decay_end) + ", " +
-                                  format_number(t.v3_tail_step));
-  if (e.train.warmup_steps > e.train.steps)
-    add("train.warmup_steps", std::to_string(e.train.warmup_steps) + " exceeds train.steps (" +
-                                  std::to_string(e.train.steps) + ")");
-}
-
 }  // namespace
 
 std::vector<std::string> moe_layer_names(const ModelConfig& m) {
   std::vector<std::string> names;
-  if (m.ffn != "moe") return names;
+  if (m.ffn != FfnKind::Moe) return names;
   for (int i = m.first_k_dense; i < m.n_layers; ++i) names.push_back("layer " + std::to_string(i));
   if (m.mtp_weight > 0) names.push_back("MTP");
   return names;
@@ -236,11 +156,11 @@ ConfigResult validate_experiment(const json& doc) {
 
   r.resolved = doc;
   for (const auto& f : experiment_schema()) {
-    auto ptr = pointer_of(f.path);
+    auto ptr = config_pointer(f.path);
     if (!r.resolved.contains(ptr)) r.resolved[ptr] = f.default_value;
     f.assign(r.experiment, r.resolved[ptr]);
   }
-  check_cross_fields(r.experiment, r.errors);
+  for (const auto& section : section_rules()) section.check(r.experiment, r.errors);
   return r;
 }
 

@@ -1,39 +1,95 @@
 // The experiment: a JSON document validated against the schema in config_schema.h.
 // Parsing fills defaults, rejects unknown keys, and reports every error with the field
-// path, the bad value and what was expected, so the GUI can mark the exact field.
+// path, the bad value and what was expected, so the GUI can mark the exact field. The rules
+// that relate fields live per section in config_rules.h.
 #pragma once
 #include <nlohmann/json.hpp>
+
+#include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace r1wb {
 
+// Enum-valued fields are C++ enums, parsed once from the document's text: a misspelt choice
+// is a validation error with its path, never a silent default somewhere in the engine. Each
+// enum's names, in declaration order, are its EnumNames (what the JSON holds).
+template <class E>
+struct EnumNames;
+#define R1WB_ENUM_NAMES(E, ...)                          \
+  template <>                                            \
+  struct EnumNames<E> {                                  \
+    static constexpr auto names = std::array{__VA_ARGS__}; \
+  }
+
+enum class TokenizerKind { Byte, Bpe };
+enum class FfnKind { Moe, Dense };
+enum class AttentionKind { Mha, Mla };
+enum class AttentionScores { Softmax, SigmoidGate };
+enum class ScoreFunc { Softmax, Sigmoid };
+enum class Task { Addition, Multiplication, Sorting, Countdown, Text };
+enum class Packing { Pack, Bucket, Pad };
+enum class LrSchedule { Cosine, CosineRestarts, Wsd, V3 };
+enum class OptimizerKind { AdamW, Lamb };
+enum class Precision { Fp32, Bf16, Fp16 };
+enum class DeviceChoice { Auto, Cpu, Cuda };
+enum class CurriculumMode { None, Ramp, Phases, LossDriven };
+R1WB_ENUM_NAMES(TokenizerKind, "byte", "bpe");
+R1WB_ENUM_NAMES(FfnKind, "moe", "dense");
+R1WB_ENUM_NAMES(AttentionKind, "mha", "mla");
+R1WB_ENUM_NAMES(AttentionScores, "softmax", "sigmoid_gate");
+R1WB_ENUM_NAMES(ScoreFunc, "softmax", "sigmoid");
+R1WB_ENUM_NAMES(Task, "addition", "multiplication", "sorting", "countdown", "text");
+R1WB_ENUM_NAMES(Packing, "pack", "bucket", "pad");
+R1WB_ENUM_NAMES(LrSchedule, "cosine", "cosine_restarts", "wsd", "v3");
+R1WB_ENUM_NAMES(OptimizerKind, "adamw", "lamb");
+R1WB_ENUM_NAMES(Precision, "fp32", "bf16", "fp16");
+R1WB_ENUM_NAMES(DeviceChoice, "auto", "cpu", "cuda");
+R1WB_ENUM_NAMES(CurriculumMode, "none", "ramp", "phases", "loss_driven");
+
+//! The JSON name of an enum value: name_of(ScoreFunc::Sigmoid) is "sigmoid".
+template <class E>
+const char* name_of(E e) {
+  return EnumNames<E>::names[static_cast<size_t>(e)];
+}
+//! The value of a name, or nullopt when the name is not one of E's.
+template <class E>
+std::optional<E> parse_enum(std::string_view name) {
+  for (size_t i = 0; i < EnumNames<E>::names.size(); ++i)
+    if (name == EnumNames<E>::names[i]) return static_cast<E>(i);
+  return std::nullopt;
+}
+
+// The structs' member initialisers are the defaults: the schema (config_schema.h) reads each
+// field's default from a default-constructed Experiment, so the two cannot disagree.
+
 //! Attention. The sigmoid gate is a variant from write-ups about R1, not DeepSeek's papers.
 struct AttentionConfig {
-  std::string kind;              //!< "mha" (MHA or GQA) or "mla" (multi-head latent attention)
+  AttentionKind kind = AttentionKind::Mha;  //!< MHA (or GQA) or multi-head latent attention
   int n_kv_heads = 0;            //!< mha: key/value heads; 0 = n_heads (MHA), fewer = GQA
   int sliding_window = 0;        //!< each query sees at most this many keys (itself included); 0 = all
-  std::string scores;            //!< "softmax" or "sigmoid_gate"
+  AttentionScores scores = AttentionScores::Softmax;
   bool sigmoid_log_bias = false; //!< sigmoid_gate: add -log(seq_len) to the scores
-  int kv_lora_rank = 0;          //!< mla: width of the compressed key/value latent
-  int rope_head_dim = 0;         //!< mla: width of the decoupled RoPE key/query part
+  int kv_lora_rank = 32;         //!< mla: width of the compressed key/value latent
+  int rope_head_dim = 8;         //!< mla: width of the decoupled RoPE key/query part
 };
 
 //! The MoE layer. DeepSeek-V3's router (arXiv 2412.19437 sec. 2.1.2) and the classic
 //! softmax top-k with a batch-level auxiliary loss are both settings of the same fields.
 struct MoeConfig {
-  int num_experts = 0;             //!< routed experts per MoE layer
-  int top_k = 0;                   //!< experts each token is sent to
-  int expert_hidden = 0;           //!< SwiGLU hidden width of one expert
+  int num_experts = 4;             //!< routed experts per MoE layer
+  int top_k = 2;                   //!< experts each token is sent to
+  int expert_hidden = 128;         //!< SwiGLU hidden width of one expert
   int num_shared_experts = 0;      //!< always-on experts, output added unweighted
-  std::string score_func;          //!< "softmax" or "sigmoid" affinity
+  ScoreFunc score_func = ScoreFunc::Softmax;  //!< softmax or sigmoid affinity
   bool renormalize = true;         //!< gate weights of the chosen experts sum to 1
   double routed_scaling_factor = 1;  //!< gate weights are multiplied by it
   int n_groups = 1;                //!< expert groups for group-limited routing
   int topk_groups = 1;             //!< groups a token may route to
   double bias_update_speed = 0;    //!< gamma of aux-loss-free balancing; 0 is off
-  double aux_loss_weight = 0;      //!< alpha of the batch-level load-balancing loss
+  double aux_loss_weight = 0.01;   //!< alpha of the batch-level load-balancing loss
   double seq_aux_loss_weight = 0;  //!< alpha of DeepSeek-V3's sequence-wise balance loss
   double z_loss_weight = 0;        //!< router z-loss weight
   double capacity_factor = 0;      //!< 0: dropless; else slots per expert = cf * tokens * k / E
@@ -43,17 +99,17 @@ struct MoeConfig {
 };
 
 struct ModelConfig {
-  std::string tokenizer;      //!< "byte" or "bpe" (SentencePiece, trained on the run's corpus)
-  int vocab_size = 0;
-  int d_model = 0;
-  int n_layers = 0;
-  int n_heads = 0;
-  std::string ffn;            //!< "moe" or "dense"
-  int first_k_dense = 0;      //!< with ffn "moe": the first k blocks use the dense SwiGLU
-  int ffn_hidden = 0;         //!< dense SwiGLU hidden width
-  int max_seq_len = 0;
-  double rope_theta = 0;
-  double norm_eps = 0;
+  TokenizerKind tokenizer = TokenizerKind::Byte;  //!< byte-level, or SentencePiece BPE trained on the run's corpus
+  int vocab_size = 256;
+  int d_model = 64;
+  int n_layers = 2;
+  int n_heads = 4;
+  FfnKind ffn = FfnKind::Moe;
+  int first_k_dense = 0;      //!< with ffn moe: the first k blocks use the dense SwiGLU
+  int ffn_hidden = 128;       //!< dense SwiGLU hidden width
+  int max_seq_len = 128;
+  double rope_theta = 10000;
+  double norm_eps = 1e-5;
   bool tie_embeddings = true;
   double mtp_weight = 0;      //!< multi-token prediction: weight lambda of the one MTP module's loss; 0 is off
   AttentionConfig attention;
@@ -61,39 +117,39 @@ struct ModelConfig {
 };
 
 struct DataConfig {
-  std::string task;           //!< "addition", "multiplication", "sorting", "countdown" or "text"
+  Task task = Task::Addition;  //!< a synthetic reasoning task, or text from the corpus
   std::string corpus;         //!< text: a file or a folder of files
-  std::string packing;        //!< text: "pack", "bucket" or "pad"
-  int min_difficulty = 0;     //!< digits per operand for arithmetic (see reasoning_tasks.h)
-  int max_difficulty = 0;
-  int seq_len = 0;
-  int seed = 0;
+  Packing packing = Packing::Pack;  //!< text: how documents become rows
+  int min_difficulty = 1;     //!< digits per operand for arithmetic (see reasoning_tasks.h)
+  int max_difficulty = 2;
+  int seq_len = 64;
+  int seed = 1234;
 };
 
 struct TrainConfig {
-  int steps = 0;
-  int batch_size = 0;
-  int grad_accum = 0;
-  double lr = 0;
-  double min_lr_ratio = 0;
-  int warmup_steps = 0;
-  std::string lr_schedule;    //!< "cosine", "cosine_restarts", "wsd" or "v3"
-  int restart_period = 0;     //!< cosine_restarts: steps of the first cycle after warmup
-  double restart_mult = 1;    //!< cosine_restarts: each cycle this many times longer
-  double decay_fraction = 0;  //!< wsd: share of the steps in the final decay
-  double v3_decay_start = 0, v3_decay_end = 0, v3_tail_step = 0, v3_tail_ratio = 0;  //!< v3 shape
-  std::string optimizer;      //!< "adamw" or "lamb"
-  double weight_decay = 0;
-  double beta1 = 0, beta2 = 0, eps = 0;
-  double grad_clip = 0;       //!< 0 disables clipping
+  int steps = 200;
+  int batch_size = 32;
+  int grad_accum = 1;
+  double lr = 3e-3;
+  double min_lr_ratio = 0.1;
+  int warmup_steps = 20;
+  LrSchedule lr_schedule = LrSchedule::Cosine;
+  int restart_period = 100;   //!< cosine_restarts: steps of the first cycle after warmup
+  double restart_mult = 2;    //!< cosine_restarts: each cycle this many times longer
+  double decay_fraction = 0.2;  //!< wsd: share of the steps in the final decay
+  double v3_decay_start = 0.676, v3_decay_end = 0.966, v3_tail_step = 0.9775, v3_tail_ratio = 0.0332;  //!< v3 shape
+  OptimizerKind optimizer = OptimizerKind::AdamW;
+  double weight_decay = 0.1;
+  double beta1 = 0.9, beta2 = 0.95, eps = 1e-8;
+  double grad_clip = 1;       //!< 0 disables clipping
   int recompute_layers = 0;   //!< activation checkpointing of the first N blocks; > n_layers adds MTP
-  std::string precision;      //!< "fp32", "bf16" (autocast) or "fp16" (autocast + dynamic loss scaling)
+  Precision precision = Precision::Fp32;  //!< fp32, bf16 autocast, or fp16 autocast with dynamic loss scaling
   int seed = 0;
-  std::string device;         //!< "auto", "cpu" or "cuda"
+  DeviceChoice device = DeviceChoice::Auto;
   int threads = 0;            //!< torch intra-op threads; 0: every core
-  int blas_threads = 0;       //!< OpenBLAS threads; 0 leaves the library's choice
-  int checkpoint_every = 0;   //!< 0: only at the end
-  int keep_checkpoints = 0;
+  int blas_threads = 1;       //!< OpenBLAS threads; 0 leaves the library's choice
+  int checkpoint_every = 50;  //!< 0: only at the end
+  int keep_checkpoints = 2;
 };
 
 //! One curriculum phase: a mix of difficulties, until a share of the steps (phases mode) or
@@ -105,22 +161,23 @@ struct CurriculumPhase {
 };
 
 struct CurriculumConfig {
-  std::string mode;           //!< "none", "ramp", "phases" or "loss_driven"
-  double ramp_fraction = 0;   //!< ramp: share of steps over which the top difficulty rises
-  double loss_ema = 0;        //!< loss_driven: smoothing of the loss the thresholds compare with
-  std::vector<CurriculumPhase> phases;
+  CurriculumMode mode = CurriculumMode::None;
+  double ramp_fraction = 0.5;  //!< ramp: share of steps over which the top difficulty rises
+  double loss_ema = 0.9;       //!< loss_driven: smoothing of the loss the thresholds compare with
+  //! Easy, mixed, hard over 0-20, 20-60 and 60-100 % of the steps.
+  std::vector<CurriculumPhase> phases = {{0.2, 1.0, {{1, 1.0}}}, {0.6, 0.5, {{1, 0.5}, {2, 0.5}}}, {1.0, 0.0, {{2, 1.0}}}};
 };
 
 struct TelemetryConfig {
-  int log_every = 0;
-  int expert_load_every = 0;
-  int probe_every = 0;     //!< steps between probes of routing and attention on probe_text; 0 is off
-  std::string probe_text;  //!< the fixed text the probes run on
+  int log_every = 10;
+  int expert_load_every = 10;
+  int probe_every = 50;    //!< steps between probes of routing and attention on probe_text; 0 is off
+  std::string probe_text = "57+68=<think>7+8=15 c1;5+6+1=12 c1;</think><answer>125</answer>";  //!< what the probes run on
 };
 
 //! The resolved experiment: every field set, defaults filled in.
 struct Experiment {
-  std::string name;
+  std::string name = "experiment";
   std::string description;
   ModelConfig model;
   DataConfig data;

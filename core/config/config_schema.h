@@ -1,6 +1,7 @@
-// The experiment schema as data: one row per field with its default, constraints,
-// description and where it lands in `Experiment`. Validation, defaults, the README's
-// config reference and the GUI's tooltips all come from this one table.
+// The experiment schema as data: one row per field with its constraints, description and
+// where it lands in `Experiment`. Validation, the README's config reference and the GUI's
+// tooltips come from this one table; the defaults come from Experiment's member initialisers
+// (a row's default_value is its field in a default-constructed Experiment).
 #pragma once
 #include "core/config/config.h"
 
@@ -20,9 +21,10 @@ struct FieldSpec {
   std::optional<double> min, max;     //!< inclusive bounds for numbers
   std::vector<std::string> choices;   //!< for Enum
   std::string description;
-  std::function<void(Experiment&, const nlohmann::json&)> assign;
+  std::function<void(Experiment&, const nlohmann::json&)> assign;  //!< a checked value into its field
   //! List fields: checks the elements, reporting errors under `path[i].key`.
   std::function<void(const nlohmann::json&, const std::string& path, std::vector<ConfigError>&)> check_list;
+  std::function<nlohmann::json(const Experiment&)> read;  //!< the field's value as the document holds it
 };
 
 //! Every field of an experiment, in document order.

@@ -12,17 +12,17 @@ ModelCost model_cost(const ModelConfig& c, int seq_len) {
   const auto& a = c.attention;
   const int64_t hd = D / c.n_heads, kv_heads = a.n_kv_heads > 0 ? a.n_kv_heads : c.n_heads;
   const int64_t attn =
-      a.kind == "mla"
+      a.kind == AttentionKind::Mla
           ? D * c.n_heads * (hd + a.rope_head_dim) + D * (a.kv_lora_rank + a.rope_head_dim) + a.kv_lora_rank +
-                a.kv_lora_rank * c.n_heads * 2 * hd + c.n_heads * hd * D + (a.scores == "sigmoid_gate" ? c.n_heads : 0)
-          : D * (c.n_heads + 2 * kv_heads) * hd + D * D + (a.scores == "sigmoid_gate" ? c.n_heads : 0);
+                a.kv_lora_rank * c.n_heads * 2 * hd + c.n_heads * hd * D + (a.scores == AttentionScores::SigmoidGate ? c.n_heads : 0)
+          : D * (c.n_heads + 2 * kv_heads) * hd + D * D + (a.scores == AttentionScores::SigmoidGate ? c.n_heads : 0);
   const int64_t dense_ffn = 3 * D * c.ffn_hidden;
   const auto& m = c.moe;
   const int64_t H = m.expert_hidden;
   // A routed expert: gate and down always, up unless the up-projection is shared.
   const int64_t expert = (m.shared_input_proj ? 2 : 3) * D * H;
   const int64_t moe_fixed = D * m.num_experts + 3 * D * H * m.num_shared_experts + (m.shared_input_proj ? D * H : 0);
-  const int64_t moe_layers = c.ffn == "moe" ? c.n_layers - c.first_k_dense : 0;
+  const int64_t moe_layers = c.ffn == FfnKind::Moe ? c.n_layers - c.first_k_dense : 0;
   const int64_t dense_layers = c.n_layers - moe_layers;
   const int64_t ffn_total = moe_layers * (moe_fixed + expert * m.num_experts) + dense_layers * dense_ffn;
   const int64_t ffn_active = moe_layers * (moe_fixed + expert * m.top_k) + dense_layers * dense_ffn;

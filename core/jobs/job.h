@@ -1,7 +1,11 @@
-// One job interface for every place a runner can execute (local child process now; SSH
+// One job interface for every place a runner can execute (a local child process now; SSH
 // and Slurm implement the same), so the GUI has a single code path (RenderDoc's
-// IRemoteServer idea). A job exposes the runner's event stream as a readable descriptor.
+// IRemoteServer idea). A job carries the runner's event stream out (a readable descriptor)
+// and requests in (wire/requests.h); jobs are made by a JobFactory (job_factory.h), so the
+// run queue and the controller never name a concrete kind.
 #pragma once
+#include "core/wire/requests.h"
+
 #include <optional>
 #include <string>
 
@@ -16,7 +20,9 @@ class Job {
   virtual std::string read_available() = 0;
   //! True once the stream reached end of file.
   virtual bool stream_closed() const = 0;
-  //! Asks the runner to checkpoint and stop (SIGTERM locally).
+  //! Sends a request to the runner; false when it can no longer be reached.
+  virtual bool send(const wire::Request& request) = 0;
+  //! Asks the runner to checkpoint and stop (a Stop request; a signal where that fails).
   virtual void request_stop() = 0;
   //! Ends the runner at once.
   virtual void kill() = 0;

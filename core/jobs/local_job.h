@@ -1,5 +1,5 @@
 // A runner started as a local child process: stdout is a non-blocking pipe carrying the
-// event stream, stderr goes to a file in the run directory.
+// event stream, stdin a pipe carrying requests, stderr goes to a file in the run directory.
 #pragma once
 #include "core/jobs/job.h"
 
@@ -19,6 +19,7 @@ class LocalJob : public Job {
   int stream_fd() const override { return fd_; }
   std::string read_available() override;
   bool stream_closed() const override { return eof_; }
+  bool send(const wire::Request& request) override;
   void request_stop() override;
   void kill() override;
   std::optional<int> poll_exit() override;
@@ -28,6 +29,7 @@ class LocalJob : public Job {
  private:
   pid_t pid_ = -1;
   int fd_ = -1;
+  int request_fd_ = -1;  // the runner's stdin
   bool eof_ = false;
   std::optional<int> exit_;
   std::string stderr_path_;

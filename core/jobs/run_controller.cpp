@@ -1,9 +1,8 @@
 #include "core/jobs/run_controller.h"
 
-#include "core/wire/event_log.h"
-#include "core/jobs/local_job.h"
 #include "core/paths.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -34,16 +33,12 @@ void RunController::resume(int64_t run_id, const std::string& runner_path) {
     throw std::runtime_error("the run directory " + row->run_dir + " (or its config.json) is gone");
   run_id_ = run_id;
   run_dir_ = row->run_dir;
-  launch(runner_path);
-}
-
-void RunController::launch(const std::string& runner_path) {
-  const std::string config_path = (fs::path(run_dir_) / "config.json").string();
+  const JobSpec spec{runner_path, run_dir_, (fs::path(run_dir_) / "config.json").string(),
+                     (fs::path(run_dir_) / "runner.log").string()};
   try {
-    job_ = std::make_unique<LocalJob>(std::vector<std::string>{runner_path, "train", config_path, "--run-dir", run_dir_},
-                                      (fs::path(run_dir_) / "runner.log").string());
+    job_ = jobs_(spec);
   } catch (const std::exception& e) {
-    store_.set_status(run_id_, "failed", e.what());
+    store_.set_status(run_id_, RunStatus::Failed, e.what());
     finished_ = true;
     throw;
   }
@@ -51,15 +46,13 @@ void RunController::launch(const std::string& runner_path) {
 
 void RunController::ingest_batch(std::vector<wire::Record>& batch) {
   if (batch.empty()) return;
-  auto res = store_.ingest(run_id_, batch);
-  if (res.gap) {
-    // The stream started past what the store holds: fill in from the log on disk.
-    const auto log = (fs::path(run_dir_) / "events.log").string();
-    if (fs::exists(log)) store_.ingest(run_id_, read_event_log(log).records);
-    res = store_.ingest(run_id_, batch);
-    if (res.gap) stream_error_ = "records missing before seq " + std::to_string(batch.front().seq);
-  }
+  highest_seen_ = std::max(highest_seen_, batch.back().seq);
+  const auto res = store_.ingest(run_id_, batch);
   batch.clear();
+  // The stream is ahead of the store: ask for what lies between, once per position. Records
+  // after the gap are dropped here; the resend carries them again, in order.
+  if (res.gap && resend_asked_after_ != res.last_seq && job_->send({wire::RequestKind::ResendAfter, res.last_seq}))
+    resend_asked_after_ = res.last_seq;
 }
 
 size_t RunController::pump() {
@@ -72,6 +65,7 @@ size_t RunController::pump() {
     while (auto r = decoder_.next()) batch.push_back(std::move(*r));
     applied = batch.size();
     ingest_batch(batch);
+    if (auto note = decoder_.take_note(); !note.empty() && stream_note_.empty()) stream_note_ = note;
     if (decoder_.status() == wire::DecodeStatus::Corrupt || decoder_.status() == wire::DecodeStatus::VersionMismatch)
       stream_error_ = decoder_.error();
   }
@@ -85,19 +79,24 @@ void RunController::stop() {
   if (job_ && !finished_) job_->request_stop();
 }
 
+void RunController::probe_now() {
+  if (job_ && !finished_) job_->send({wire::RequestKind::ProbeNow, 0});
+}
+
 void RunController::finalise(int code) {
   finished_ = true;
-  exit_code_ = code;
   auto row = store_.run(run_id_);
   if (!row) return;
-  const bool terminal = row->status == "completed" || row->status == "stopped" || row->status == "failed";
-  if (!terminal || !stream_error_.empty()) {
+  if (stream_error_.empty() && row->last_seq < highest_seen_)
+    stream_error_ = "records " + std::to_string(row->last_seq + 1) + ".." + std::to_string(highest_seen_) +
+                    " never arrived in order (the runner did not resend them)";
+  if (!is_terminal(row->status) || !stream_error_.empty()) {
     // The runner died without saying why (crash, OOM kill): keep its last words.
     std::string why = "runner exited with code " + std::to_string(code);
     if (!stream_error_.empty()) why += "; stream: " + stream_error_;
     const std::string tail = tail_lines(job_->stderr_path(), 8);
     if (!tail.empty()) why += "\n" + tail;
-    store_.set_status(run_id_, "failed", why);
+    store_.set_status(run_id_, RunStatus::Failed, why);
   }
 }
 

@@ -1,20 +1,13 @@
 #include "core/jobs/run_queue.h"
 
+#include "core/paths.h"
+
 #include <algorithm>
 #include <chrono>
 
 namespace r1wb {
-namespace {
-
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
-
-RunQueue::RunQueue(Store& store, std::string runner_path, std::string runs_root, int max_concurrent)
-    : store_(store), runner_path_(std::move(runner_path)), runs_root_(std::move(runs_root)),
+RunQueue::RunQueue(Store& store, std::string runner_path, std::string runs_root, int max_concurrent, JobFactory jobs)
+    : store_(store), runner_path_(std::move(runner_path)), runs_root_(std::move(runs_root)), jobs_(std::move(jobs)),
       max_concurrent_(std::max(1, max_concurrent)) {
   auto left = store_.find_runs(parse_run_query("status:queued").query);
   std::reverse(left.begin(), left.end());  // find_runs is newest first; the queue is oldest first
@@ -29,14 +22,14 @@ int64_t RunQueue::enqueue(const std::string& experiment_name, const std::string&
                           const std::vector<std::string>& tags) {
   const int64_t id = RunController::prepare(store_, {runner_path_, runs_root_, experiment_name, config_json});
   if (!tags.empty()) store_.set_tags(id, tags);
-  store_.set_status(id, "queued");
+  store_.set_status(id, RunStatus::Queued);
   queue_.push_back(id);
   return id;
 }
 
 void RunQueue::enqueue_resume(int64_t run_id) {
   if (is_active(run_id) || is_queued(run_id)) return;
-  store_.set_status(run_id, "queued", "waiting to resume");
+  store_.set_status(run_id, RunStatus::Queued, "waiting to resume");
   queue_.push_back(run_id);
 }
 
@@ -65,11 +58,11 @@ QueueEvents RunQueue::fill_slots() {
   while (!paused_ && !queue_.empty() && int(active_.size()) < max_concurrent_) {
     const int64_t id = queue_.front();
     queue_.pop_front();
-    auto controller = std::make_unique<RunController>(store_);
+    auto controller = std::make_unique<RunController>(store_, jobs_);
     try {
       controller->resume(id, runner_path_);  // the run dir and config.json were written at enqueue
     } catch (const std::exception& e) {
-      store_.set_status(id, "failed", std::string("could not start: ") + e.what());
+      store_.set_status(id, RunStatus::Failed, std::string("could not start: ") + e.what());
       ev.ended.push_back(id);
       continue;
     }
@@ -80,7 +73,7 @@ QueueEvents RunQueue::fill_slots() {
 }
 
 void RunQueue::observe_progress(int64_t run_id, Active& a) {
-  if (auto row = store_.run(run_id)) a.progress.observe(row->last_step, row->total_steps, now_seconds());
+  if (auto row = store_.run(run_id)) a.progress.observe(row->last_step, row->total_steps, wall_clock_seconds());
 }
 
 QueueEvents RunQueue::pump(int64_t run_id) {
@@ -113,11 +106,10 @@ bool RunQueue::stop(int64_t run_id) {
   }
   if (auto it = std::find(queue_.begin(), queue_.end(), run_id); it != queue_.end()) {
     queue_.erase(it);
-    store_.set_status(run_id, "stopped", "removed from the queue before it started");
+    store_.set_status(run_id, RunStatus::Stopped, "removed from the queue before it started");
     return true;
   }
   return false;
 }
-
 
 }  // namespace r1wb

@@ -4,8 +4,11 @@
 // config.json are written at enqueue, so the browser lists it, a crash of the workbench
 // loses nothing, and a later session adopts the queue it left (oldest first). At most
 // max_concurrent runs execute at once; pump() ingests every active run's stream, finalises
-// the ones that ended and starts queued runs in the freed slots. It never blocks.
+// the ones that ended and starts queued runs in the freed slots. It never blocks. Runs start
+// through the JobFactory it is given (local processes by default), so the queue works the
+// same over SSH or Slurm, and a test can drive it on a fake job.
 #pragma once
+#include "core/jobs/job_factory.h"
 #include "core/jobs/progress_estimate.h"
 #include "core/jobs/run_controller.h"
 #include "core/store/store.h"
@@ -26,8 +29,9 @@ struct QueueEvents {
 
 class RunQueue {
  public:
-  //! Adopts the store's runs left "queued" by an earlier session.
-  RunQueue(Store& store, std::string runner_path, std::string runs_root, int max_concurrent = 1);
+  //! Adopts the store's runs left queued by an earlier session.
+  RunQueue(Store& store, std::string runner_path, std::string runs_root, int max_concurrent = 1,
+           JobFactory jobs = local_job_factory());
   ~RunQueue();
 
   void set_max_concurrent(int n);
@@ -68,6 +72,7 @@ class RunQueue {
   void observe_progress(int64_t run_id, Active& a);
   Store& store_;
   std::string runner_path_, runs_root_;
+  JobFactory jobs_;
   int max_concurrent_;
   bool paused_ = false;
   std::deque<int64_t> queue_;

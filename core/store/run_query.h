@@ -4,7 +4,7 @@
 //   status:failed            the run's status (repeat for "any of")
 //   tag:baseline             a tag the run carries (repeat: all of them)
 //   model.moe.top_k=2        a config field compared with =, !=, <, <=, >, >= (numbers compare
-//   optim.lr<1e-3            as numbers, anything else as text)
+//   train.lr<1e-3            as numbers, anything else as text)
 //
 // The config conditions become SQLite JSON (json_extract) on the stored config, so they
 // filter in the database, not in the window. Unknown fields and operators are reported with

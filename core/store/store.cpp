@@ -1,5 +1,7 @@
 #include "core/store/store.h"
 
+#include "core/paths.h"
+
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
@@ -12,7 +14,7 @@ namespace r1wb {
 namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
-constexpr int kSchemaVersion = 2;  // 2: runs.tags (JSON array) and runs.notes
+constexpr int kSchemaVersion = 3;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -47,6 +49,7 @@ CREATE TABLE IF NOT EXISTS snapshots(
   rows INTEGER NOT NULL,
   cols INTEGER NOT NULL,
   payload BLOB NOT NULL,
+  labels TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY(run_id, kind, step)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints(
   run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -65,11 +68,6 @@ CREATE VIEW IF NOT EXISTS v_metrics AS
   SELECT r.name AS run_name, m.step AS step, m.name AS metric, m.value AS value
   FROM metrics m JOIN runs r ON r.id = m.run_id;
 )sql";
-
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
 
 // Prepared statement with RAII and terse binders.
 class Stmt {
@@ -115,7 +113,7 @@ constexpr const char* kRunColumns =
 
 RunRow read_run(Stmt& s) {
   RunRow r;
-  r.id = s.i64(0); r.name = s.text(1); r.experiment = s.text(2); r.status = s.text(3);
+  r.id = s.i64(0); r.name = s.text(1); r.experiment = s.text(2); r.status = parse_run_status(s.text(3)).value_or(RunStatus::Failed);
   r.config_json = s.text(4); r.run_dir = s.text(5); r.host = s.text(6); r.message = s.text(7);
   r.created_at = s.f64(8); r.started_at = s.f64(9); r.finished_at = s.f64(10);
   r.last_step = s.i64(11); r.total_steps = s.i64(12); r.last_seq = static_cast<uint64_t>(s.i64(13));
@@ -126,8 +124,6 @@ RunRow read_run(Stmt& s) {
   r.notes = s.text(15);
   return r;
 }
-
-bool is_terminal(const std::string& state) { return state == "completed" || state == "stopped" || state == "failed"; }
 
 }  // namespace
 
@@ -183,6 +179,8 @@ void Store::init_schema() {
     if (n_objects > 0 && version < 2)  // schema 1 had no tags or notes
       exec("ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';"
            "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';");
+    if (n_objects > 0 && version < 3)  // schema 2 had no snapshot row labels
+      exec("ALTER TABLE snapshots ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';");
     exec(kSchema);
     exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
     exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
@@ -207,7 +205,7 @@ std::string Store::next_run_name(const std::string& experiment) {
 int64_t Store::create_run(const std::string& name, const std::string& experiment, const std::string& config_json,
                           const std::string& run_dir, const std::string& host) {
   Stmt s(db_, "INSERT INTO runs(name, experiment, config, run_dir, host, created_at) VALUES(?,?,?,?,?,?)");
-  s.bind(1, name).bind(2, experiment).bind(3, config_json).bind(4, run_dir).bind(5, host).bind(6, now_seconds());
+  s.bind(1, name).bind(2, experiment).bind(3, config_json).bind(4, run_dir).bind(5, host).bind(6, wall_clock_seconds());
   s.run();
   return sqlite3_last_insert_rowid(db_);
 }
@@ -305,10 +303,11 @@ std::vector<MetricSummary> Store::metric_summaries(int64_t run_id) {
   return out;
 }
 
-void Store::set_status(int64_t run_id, const std::string& status, const std::string& message) {
+void Store::set_status(int64_t run_id, RunStatus status, const std::string& message) {
   Stmt s(db_, "UPDATE runs SET status = ?, message = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END "
               "WHERE id = ?");
-  s.bind(1, status).bind(2, message).bind(3, int64_t(is_terminal(status))).bind(4, now_seconds()).bind(5, run_id);
+  s.bind(1, std::string(status_name(status))).bind(2, message).bind(3, int64_t(is_terminal(status)));
+  s.bind(4, wall_clock_seconds()).bind(5, run_id);
   s.run();
 }
 
@@ -322,7 +321,7 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
   exec("BEGIN IMMEDIATE");
   try {
     Stmt metric(db_, "INSERT OR REPLACE INTO metrics(run_id, name, step, value, wall_time) VALUES(?,?,?,?,?)");
-    Stmt snap(db_, "INSERT OR REPLACE INTO snapshots(run_id, kind, step, rows, cols, payload) VALUES(?,?,?,?,?,?)");
+    Stmt snap(db_, "INSERT OR REPLACE INTO snapshots(run_id, kind, step, rows, cols, payload, labels) VALUES(?,?,?,?,?,?,?)");
     Stmt ckpt(db_, "INSERT OR REPLACE INTO checkpoints(run_id, step, path) VALUES(?,?,?)");
     Stmt log(db_, "INSERT OR IGNORE INTO logs(run_id, seq, wall_time, level, text) VALUES(?,?,?,?,?)");
     Stmt started(db_, "UPDATE runs SET status='running', host=?, total_steps=?, message='', finished_at=0, "
@@ -333,7 +332,7 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
       if (r.seq <= last) { ++res.skipped; continue; }
       if (r.seq != last + 1) { res.gap = true; break; }
       if (auto* v = std::get_if<wire::RunStarted>(&r.payload)) {
-        started.bind(1, v->host).bind(2, v->total_steps).bind(3, now_seconds()).bind(4, run_id).run();
+        started.bind(1, v->host).bind(2, v->total_steps).bind(3, wall_clock_seconds()).bind(4, run_id).run();
         if (v->resumed_from_step >= 0) {
           // Rows past the checkpoint belong to the abandoned timeline; the resumed run rewrites them.
           for (const char* table : {"metrics", "snapshots", "checkpoints"}) {
@@ -348,13 +347,19 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
         last_step = std::max(last_step, v->step);
       } else if (auto* v = std::get_if<wire::Snapshot>(&r.payload)) {
         snap.bind(1, run_id).bind(2, v->name).bind(3, v->step).bind(4, int64_t(v->rows)).bind(5, int64_t(v->cols));
-        snap.bind_blob(6, v->data.data(), v->data.size() * sizeof(float)).run();
+        snap.bind_blob(6, v->data.data(), v->data.size() * sizeof(float));
+        snap.bind(7, v->row_labels.empty() ? std::string("[]") : nlohmann::json(v->row_labels).dump()).run();
       } else if (auto* v = std::get_if<wire::Checkpoint>(&r.payload)) {
         ckpt.bind(1, run_id).bind(2, v->step).bind(3, v->path).run();
       } else if (auto* v = std::get_if<wire::Log>(&r.payload)) {
         log.bind(1, run_id).bind(2, int64_t(r.seq)).bind(3, v->wall_time).bind(4, int64_t(v->level)).bind(5, v->text).run();
       } else if (auto* v = std::get_if<wire::Status>(&r.payload)) {
-        status.bind(1, v->state).bind(2, v->message).bind(3, int64_t(is_terminal(v->state))).bind(4, now_seconds());
+        // A state this build does not know (a newer runner) is kept as a failure with its words,
+        // so the run never looks alive forever.
+        const auto state = parse_run_status(v->state);
+        const std::string message = state ? v->message : "unknown run state '" + v->state + "': " + v->message;
+        status.bind(1, std::string(status_name(state.value_or(RunStatus::Failed)))).bind(2, message);
+        status.bind(3, int64_t(is_terminal(state.value_or(RunStatus::Failed)))).bind(4, wall_clock_seconds());
         status.bind(5, run_id).run();
       }
       last = r.seq;
@@ -431,7 +436,7 @@ std::optional<SnapshotRow> Store::latest_snapshot(int64_t run_id, const std::str
 }
 
 std::optional<SnapshotRow> Store::snapshot_at(int64_t run_id, const std::string& kind, int64_t step) {
-  Stmt s(db_, "SELECT step, rows, cols, payload FROM snapshots WHERE run_id = ? AND kind = ? AND step <= ? "
+  Stmt s(db_, "SELECT step, rows, cols, payload, labels FROM snapshots WHERE run_id = ? AND kind = ? AND step <= ? "
               "ORDER BY step DESC LIMIT 1");
   s.bind(1, run_id).bind(2, kind).bind(3, step);
   if (!s.step()) return std::nullopt;
@@ -443,6 +448,9 @@ std::optional<SnapshotRow> Store::snapshot_at(int64_t run_id, const std::string&
   const void* p = s.blob(3, &bytes);
   r.data.resize(static_cast<size_t>(bytes) / sizeof(float));
   if (bytes > 0) std::memcpy(r.data.data(), p, r.data.size() * sizeof(float));
+  const auto labels = nlohmann::json::parse(s.text(4), nullptr, false);
+  if (labels.is_array() && labels.size() == r.rows)
+    for (const auto& l : labels) r.row_labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
   return r;
 }
 

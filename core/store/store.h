@@ -10,6 +10,7 @@
 #pragma once
 #include "core/wire/event_protocol.h"
 #include "core/store/run_query.h"
+#include "core/store/run_status.h"
 
 #include <cstdint>
 #include <memory>
@@ -30,7 +31,7 @@ struct RunRow {
   int64_t id = 0;
   std::string name;
   std::string experiment;   //!< the experiment's name
-  std::string status;       //!< created, queued, running, completed, stopped, failed
+  RunStatus status = RunStatus::Created;
   std::string config_json;
   std::string run_dir;
   std::string host;
@@ -71,6 +72,7 @@ struct SnapshotRow {
   int64_t step = 0;
   uint32_t rows = 0, cols = 0;
   std::vector<float> data;  // [rows, cols]
+  std::vector<std::string> row_labels;  //!< one per row when the runner named them (probes), else empty
 };
 
 struct IngestResult {
@@ -107,7 +109,7 @@ class Store {
                                                                    int limit);
   //! Final, min and max of every metric the run logged, by name.
   std::vector<MetricSummary> metric_summaries(int64_t run_id);
-  void set_status(int64_t run_id, const std::string& status, const std::string& message = "");
+  void set_status(int64_t run_id, RunStatus status, const std::string& message = "");
   //! Removes a run and everything recorded for it (its run directory is the caller's).
   void delete_run(int64_t run_id);
 

@@ -32,7 +32,7 @@ EventLogContents read_event_log(const std::string& path) {
   return out;
 }
 
-EventLogWriter::EventLogWriter(const std::string& path, int mirror_fd) : mirror_fd_(mirror_fd) {
+EventLogWriter::EventLogWriter(const std::string& path, int mirror_fd) : path_(path), mirror_fd_(mirror_fd) {
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0 && st.st_size > 0;
   uint64_t keep = 0;
@@ -63,12 +63,26 @@ EventLogWriter::~EventLogWriter() {
 }
 
 uint64_t EventLogWriter::append(wire::Payload payload) {
+  std::lock_guard lock(mutex_);
   wire::Record r{next_seq_++, std::move(payload)};
   pending_ += wire::encode_record(r);
   return r.seq;
 }
 
+size_t EventLogWriter::resend_after(uint64_t seq) {
+  std::lock_guard lock(mutex_);
+  if (mirror_fd_ < 0) return 0;
+  const auto contents = read_event_log(path_);  // everything flushed; pending_ is not in it yet
+  std::string bytes;
+  size_t n = 0;
+  for (const auto& r : contents.records)
+    if (r.seq > seq && !std::holds_alternative<wire::Unknown>(r.payload)) bytes += wire::encode_record(r), ++n;
+  write_all(mirror_fd_, bytes, true);
+  return n;
+}
+
 void EventLogWriter::flush(bool durable) {
+  std::lock_guard lock(mutex_);
   if (!pending_.empty()) {
     write_all(fd_, pending_, false);
     if (mirror_fd_ >= 0) write_all(mirror_fd_, pending_, true);

@@ -2,11 +2,14 @@
 //
 // The writer buffers records and writes them per batch with one write(2), to the file and,
 // optionally, the same bytes to a mirror descriptor (the runner's stdout). Reopening a log
-// after a crash drops a torn or corrupt tail and continues the sequence numbers.
+// after a crash drops a torn or corrupt tail and continues the sequence numbers. A reader
+// that missed records asks for them again (wire/requests.h: ResendAfter); resend_after()
+// writes them to the mirror from the file, between two flushes, so the mirror stays in order.
 #pragma once
 #include "core/wire/event_protocol.h"
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,9 @@ class EventLogWriter {
   uint64_t append(wire::Payload payload);
   //! Writes queued records to the file (and mirror). `durable` also fsyncs the file.
   void flush(bool durable = false);
+  //! Writes every flushed record with seq > `seq` to the mirror again; returns how many.
+  //! Safe to call from another thread than the one appending.
+  size_t resend_after(uint64_t seq);
 
   uint64_t last_seq() const { return next_seq_ - 1; }
   //! Bytes dropped from a torn tail when the log was opened, with the reader's reason.
@@ -47,6 +53,8 @@ class EventLogWriter {
 
  private:
   void write_all(int fd, const std::string& bytes, bool is_mirror);
+  std::string path_;
+  std::mutex mutex_;  // one writer of the file and the mirror at a time (flush, resend)
   int fd_ = -1;
   int mirror_fd_ = -1;
   uint64_t next_seq_ = 1;

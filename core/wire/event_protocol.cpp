@@ -53,10 +53,13 @@ void encode_payload(Out& o, const Metrics& v) {
 void encode_payload(Out& o, const Snapshot& v) {
   o.i64(v.step); o.str(v.name); o.u32(v.rows); o.u32(v.cols);
   for (float x : v.data) o.f32(x);
+  o.u32(static_cast<uint32_t>(v.row_labels.size()));  // minor 1
+  for (const auto& l : v.row_labels) o.str(l);
 }
 void encode_payload(Out& o, const Checkpoint& v) { o.i64(v.step); o.str(v.path); }
 void encode_payload(Out& o, const Log& v) { o.f64(v.wall_time); o.u8(static_cast<uint8_t>(v.level)); o.str(v.text); }
 void encode_payload(Out& o, const Status& v) { o.i64(v.step); o.str(v.state); o.str(v.message); }
+void encode_payload(Out&, const Unknown&) {}
 
 Payload decode_payload(RecordKind kind, In& in) {
   switch (kind) {
@@ -77,6 +80,11 @@ Payload decode_payload(RecordKind kind, In& in) {
       if (count > kMaxPayload / 4) throw Truncated();
       v.data.resize(count);
       for (auto& x : v.data) x = in.f32();
+      if (in.done()) return v;  // written before minor 1
+      const uint32_t labels = in.u32();
+      if (labels != 0 && labels != v.rows) throw std::runtime_error("snapshot has " + std::to_string(labels) +
+                                                                    " row labels for " + std::to_string(v.rows) + " rows");
+      for (uint32_t i = 0; i < labels; ++i) v.row_labels.push_back(in.str());
       return v;
     }
     case RecordKind::Checkpoint: { Checkpoint v; v.step = in.i64(); v.path = in.str(); return v; }
@@ -85,7 +93,11 @@ Payload decode_payload(RecordKind kind, In& in) {
     }
     case RecordKind::Status: { Status v; v.step = in.i64(); v.state = in.str(); v.message = in.str(); return v; }
   }
-  throw std::runtime_error("unknown record kind " + std::to_string(static_cast<int>(kind)));
+  throw std::logic_error("decode_payload: kind outside RecordKind");  // next() skips unknown kinds first
+}
+
+bool known_kind(uint16_t kind) {
+  return kind >= static_cast<uint16_t>(RecordKind::RunStarted) && kind <= static_cast<uint16_t>(RecordKind::Status);
 }
 
 uint32_t record_crc(uint64_t seq, uint16_t kind, const char* payload, size_t n) {
@@ -99,30 +111,21 @@ uint32_t record_crc(uint64_t seq, uint16_t kind, const char* payload, size_t n) 
 }  // namespace
 
 RecordKind kind_of(const Payload& p) {
+  if (auto* u = std::get_if<Unknown>(&p)) return static_cast<RecordKind>(u->kind);
   return static_cast<RecordKind>(p.index() + 1);  // variant order mirrors RecordKind
-}
-
-const char* kind_name(RecordKind k) {
-  switch (k) {
-    case RecordKind::RunStarted: return "run_started";
-    case RecordKind::Metrics: return "metrics";
-    case RecordKind::Snapshot: return "snapshot";
-    case RecordKind::Checkpoint: return "checkpoint";
-    case RecordKind::Log: return "log";
-    case RecordKind::Status: return "status";
-  }
-  return "unknown";
 }
 
 std::string encode_stream_header() {
   Out o;
   for (char c : kStreamMagic) o.u8(static_cast<uint8_t>(c));
   o.u32(kProtocolVersion);
-  o.u32(0);
+  o.u32(kProtocolMinor);
   return o.s;
 }
 
 std::string encode_record(const Record& r) {
+  if (std::holds_alternative<Unknown>(r.payload))
+    throw std::logic_error("encode_record: a record of unknown kind cannot be written (its payload was not kept)");
   Out body;
   std::visit([&](const auto& v) { encode_payload(body, v); }, r.payload);
   const auto kind = static_cast<uint16_t>(kind_of(r.payload));
@@ -155,9 +158,10 @@ std::optional<Record> StreamDecoder::next() {
     if (std::memcmp(buf_.data() + pos_, kStreamMagic, 8) != 0)
       return fail(DecodeStatus::Corrupt, "not an R1 Workbench event stream (bad magic)");
     In in(buf_.data() + pos_ + 8, 8);
-    peer_version_ = in.u32();
-    if (peer_version_ != kProtocolVersion)
-      return fail(DecodeStatus::VersionMismatch, "event protocol version " + std::to_string(peer_version_) +
+    const uint32_t major = in.u32();
+    peer_minor_ = in.u32();
+    if (major != kProtocolVersion)
+      return fail(DecodeStatus::VersionMismatch, "event protocol version " + std::to_string(major) +
                                                      ", this build reads version " + std::to_string(kProtocolVersion) +
                                                      " (use an r1wb-run of the same release)");
     header_done_ = true;
@@ -175,17 +179,33 @@ std::optional<Record> StreamDecoder::next() {
   const char* payload = buf_.data() + pos_ + sizeof(RecordHeader);
   if (record_crc(seq, kind, payload, size) != crc)
     return fail(DecodeStatus::Corrupt, "checksum mismatch in record seq " + std::to_string(seq));
+  const size_t record_bytes = sizeof(RecordHeader) + size;
+  if (!known_kind(kind)) {
+    // A kind from a newer minor version: intact (the checksum held), just not ours to read.
+    if (skipped_unknown_++ == 0)
+      note_ = "skipping records of kind " + std::to_string(kind) + " (first at seq " + std::to_string(seq) +
+              "): the runner speaks event protocol " + std::to_string(kProtocolVersion) + "." +
+              std::to_string(peer_minor_) + ", this build reads " + std::to_string(kProtocolVersion) + "." +
+              std::to_string(kProtocolMinor);
+    pos_ += record_bytes;
+    consumed_ += record_bytes;
+    status_ = DecodeStatus::Ok;
+    return Record{seq, Unknown{kind}};  // holds its seq, so a store sees no gap
+  }
   Record r;
   r.seq = seq;
   try {
     In in(payload, size);
     r.payload = decode_payload(static_cast<RecordKind>(kind), in);
-    if (!in.done()) return fail(DecodeStatus::Corrupt, "record seq " + std::to_string(seq) + " has trailing bytes");
+    // Fields appended by a newer minor version are not ours to read; from an equal or older
+    // writer, extra bytes mean damage.
+    if (!in.done() && peer_minor_ <= kProtocolMinor)
+      return fail(DecodeStatus::Corrupt, "record seq " + std::to_string(seq) + " has trailing bytes");
   } catch (const std::exception& e) {
     return fail(DecodeStatus::Corrupt, "record seq " + std::to_string(seq) + ": " + e.what());
   }
-  pos_ += sizeof(RecordHeader) + size;
-  consumed_ += sizeof(RecordHeader) + size;
+  pos_ += record_bytes;
+  consumed_ += record_bytes;
   status_ = DecodeStatus::Ok;
   return r;
 }

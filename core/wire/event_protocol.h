@@ -1,14 +1,21 @@
 // The event protocol between the engine (r1wb-run) and the GUI: the same bytes are
 // appended to <run-dir>/events.log and written to the runner's stdout (or an SSH channel).
+// The other direction (reader to runner: resend, stop, probe) is wire/requests.h.
 //
 // A stream is a 16-byte StreamHeader, then records. A record is a 24-byte RecordHeader and
 // a payload whose layout depends on the kind. All integers little-endian. The checksum
 // covers seq, kind and payload, so a torn or corrupt record is detected and reading stops
-// there: nothing before it is lost. Bump kProtocolVersion on any layout change; a reader
-// meeting another version says so instead of misreading.
+// there: nothing before it is lost.
+//
+// Versions: the major version changes when a reader of the old one would misread; a reader
+// meeting another major says so. The minor version grows when a change only adds: a new
+// record kind (older readers skip kinds they do not know and say so once) or fields at the
+// end of a payload (older readers ignore bytes past the fields they know when the stream's
+// minor is newer than theirs). Minor 1 added Snapshot::row_labels.
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <variant>
@@ -16,14 +23,15 @@
 
 namespace r1wb::wire {
 
-constexpr uint32_t kProtocolVersion = 1;
+constexpr uint32_t kProtocolVersion = 1;  //!< major
+constexpr uint32_t kProtocolMinor = 1;
 constexpr char kStreamMagic[8] = {'R', '1', 'W', 'B', 'E', 'V', 'T', '\n'};
 constexpr uint32_t kMaxPayload = 64u << 20;  //!< larger sizes are corruption, not data
 
 struct StreamHeader {
   char magic[8];
-  uint32_t version;
-  uint32_t reserved;
+  uint32_t version;  //!< major
+  uint32_t minor;    //!< 0 in streams written before minor versions existed
 };
 static_assert(sizeof(StreamHeader) == 16, "stream header layout is part of the protocol");
 
@@ -51,7 +59,7 @@ enum class RecordKind : uint16_t {
 struct RunStarted {
   std::string host;
   uint32_t pid = 0;
-  uint32_t protocol_version = kProtocolVersion;
+  uint32_t protocol_version = kProtocolVersion;  //!< the runner's major version
   int64_t resumed_from_step = -1;  //!< -1: a fresh start
   int64_t total_steps = 0;
   std::string config_json;         //!< the resolved experiment
@@ -64,12 +72,14 @@ struct Metrics {
   std::vector<std::pair<std::string, double>> values;
 };
 
-//! A matrix of one step, e.g. "moe/expert_load": [layers, experts].
+//! A matrix of one step, e.g. "moe/expert_load": [layers, experts]. Names and shapes are in
+//! wire/telemetry.h.
 struct Snapshot {
   int64_t step = 0;
   std::string name;
   uint32_t rows = 0, cols = 0;
   std::vector<float> data;  // [rows, cols] row-major
+  std::vector<std::string> row_labels;  //!< minor 1: one per row, or empty (e.g. "layer 1 / choice 0")
 };
 
 struct Checkpoint {
@@ -92,7 +102,25 @@ struct Status {
   std::string message;
 };
 
-using Payload = std::variant<RunStarted, Metrics, Snapshot, Checkpoint, Log, Status>;
+//! A record of a kind this build does not know (a newer minor version): skipped by the
+//! decoder, kept only as its seq so a store sees no gap. Never written.
+struct Unknown {
+  uint16_t kind = 0;
+};
+
+using Payload = std::variant<RunStarted, Metrics, Snapshot, Checkpoint, Log, Status, Unknown>;
+
+// The variant's order is RecordKind's (Unknown last): kind_of() and the decoder rely on it.
+template <RecordKind K>
+using PayloadOf = std::variant_alternative_t<static_cast<size_t>(K) - 1, Payload>;
+static_assert(std::is_same_v<PayloadOf<RecordKind::RunStarted>, RunStarted>);
+static_assert(std::is_same_v<PayloadOf<RecordKind::Metrics>, Metrics>);
+static_assert(std::is_same_v<PayloadOf<RecordKind::Snapshot>, Snapshot>);
+static_assert(std::is_same_v<PayloadOf<RecordKind::Checkpoint>, Checkpoint>);
+static_assert(std::is_same_v<PayloadOf<RecordKind::Log>, Log>);
+static_assert(std::is_same_v<PayloadOf<RecordKind::Status>, Status>);
+static_assert(std::variant_size_v<Payload> == static_cast<size_t>(RecordKind::Status) + 1);
+static_assert(std::is_same_v<std::variant_alternative_t<std::variant_size_v<Payload> - 1, Payload>, Unknown>);
 
 struct Record {
   uint64_t seq = 0;
@@ -100,7 +128,6 @@ struct Record {
 };
 
 RecordKind kind_of(const Payload& p);
-const char* kind_name(RecordKind k);
 
 //! The 16 bytes that open every stream.
 std::string encode_stream_header();
@@ -115,20 +142,27 @@ class StreamDecoder {
  public:
   //! Appends bytes; call next() until it stops returning records.
   void feed(const char* data, size_t n);
-  //! The next complete record, or nullopt (see status()).
+  //! The next complete record, or nullopt (see status()). A record of a kind this build does
+  //! not know is checked and counted, and comes back as an Unknown holding only its seq.
   std::optional<Record> next();
   DecodeStatus status() const { return status_; }
   const std::string& error() const { return error_; }
   //! Stream offset just past the last complete record (or the header).
   uint64_t good_offset() const { return consumed_; }
-  uint32_t peer_version() const { return peer_version_; }
+  //! Records skipped because their kind is newer than this build.
+  uint64_t skipped_unknown() const { return skipped_unknown_; }
+  //! Said once per stream when it skips a kind: which kind, at which seq, and why.
+  //! take_note() hands it over once, so a reader logs it once.
+  std::string take_note() { return std::exchange(note_, std::string()); }
 
  private:
   std::string buf_;
   size_t pos_ = 0;
   uint64_t consumed_ = 0;
   bool header_done_ = false;
-  uint32_t peer_version_ = 0;
+  uint32_t peer_minor_ = 0;
+  uint64_t skipped_unknown_ = 0;
+  std::string note_;
   DecodeStatus status_ = DecodeStatus::NeedMore;
   std::string error_;
 };

@@ -1,8 +1,8 @@
-#include "gpu/cli/bench_command.h"
-
-#include "gpu/train/bench.h"
+// `r1wb-run bench CONFIG`: times an experiment's training steps and prints tokens/s, achieved
+// model FLOP/s against a same-process sgemm, and the step split (see train/bench.h).
 #include "gpu/cli/cli_args.h"
-#include "gpu/cli/runner_commands.h"
+#include "gpu/cli/commands.h"
+#include "gpu/train/bench.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 #include "gpu/cli/cli_args.h"
 
-#include "gpu/cli/runner_commands.h"
+#include "gpu/cli/commands.h"
 
 #include <algorithm>
 #include <iostream>

@@ -18,15 +18,15 @@ DifficultyMix Curriculum::mix_at(int64_t step) {
   const int levels = d_.max_difficulty - d_.min_difficulty + 1;
   int phase = 0;
   DifficultyMix mix(levels, 1.0);
-  if (c_.mode == "ramp" && c_.ramp_fraction > 0) {
+  if (c_.mode == CurriculumMode::Ramp && c_.ramp_fraction > 0) {
     const double progress = double(step - 1) / (c_.ramp_fraction * total_steps_);
     phase = std::min(levels - 1, int(std::floor(progress * levels)));  // the top level index
     std::fill(mix.begin() + phase + 1, mix.end(), 0.0);
-  } else if (c_.mode == "phases") {
+  } else if (c_.mode == CurriculumMode::Phases) {
     const double frac = double(step) / total_steps_;
     while (phase + 1 < int(c_.phases.size()) && frac > c_.phases[phase].until + 1e-12) ++phase;
     mix = phase_mix(phase);
-  } else if (c_.mode == "loss_driven") {
+  } else if (c_.mode == CurriculumMode::LossDriven) {
     phase = std::max(phase_, 0);
     if (ema_ >= 0 && phase + 1 < int(c_.phases.size()) && ema_ < c_.phases[phase].loss_below) {
       ++phase;
@@ -47,7 +47,7 @@ void Curriculum::observe_loss(double loss) {
 nlohmann::json Curriculum::state() const { return {{"phase", phase_}, {"loss_ema", ema_}}; }
 
 void Curriculum::restore(const nlohmann::json& s) {
-  if (c_.mode != "loss_driven" || !s.is_object()) return;  // the other modes are functions of the step
+  if (c_.mode != CurriculumMode::LossDriven || !s.is_object()) return;  // the other modes are functions of the step
   phase_ = s.value("phase", -1);
   ema_ = s.value("loss_ema", -1.0);
 }

@@ -22,7 +22,7 @@ Batch SyntheticData::batch(int64_t step, int micro, const DifficultyMix& mix) co
   for (int b = 0; b < batch_size_; ++b) {
     int pos = 0;
     while (pos < L + 1) {
-      const auto ex = make_example(data_.task, data_.min_difficulty + level(rng), rng);
+      const auto ex = make_example(name_of(data_.task), data_.min_difficulty + level(rng), rng);
       for (int part = 0; part < 2 && pos < L + 1; ++part) {
         const auto ids = tokenizer_.encode(part == 0 ? ex.prompt : ex.completion);
         for (size_t i = 0; i < ids.size() && pos < L + 1; ++i, ++pos) {

@@ -10,7 +10,7 @@ namespace r1wb::gpu {
 TextData::TextData(const DataConfig& data, int batch_size, int grad_accum, std::unique_ptr<TokenCache> cache)
     : TrainingData(data), batch_size_(batch_size), grad_accum_(grad_accum), cache_(std::move(cache)) {
   const uint64_t L1 = uint64_t(data.seq_len) + 1;
-  if (data.packing == "pack") {
+  if (data.packing == Packing::Pack) {
     if (cache_->size() < L1)
       throw std::runtime_error("data.corpus: " + std::to_string(cache_->size()) +
                                " tokens are fewer than data.seq_len + 1 (" + std::to_string(L1) + ")");
@@ -24,12 +24,12 @@ TextData::TextData(const DataConfig& data, int batch_size, int grad_accum, std::
   if (pieces_.size() < size_t(batch_size))
     throw std::runtime_error("data.corpus: " + std::to_string(pieces_.size()) + " documents (or pieces) are fewer than "
                              "train.batch_size (" + std::to_string(batch_size) + ")");
-  if (data.packing == "bucket")
+  if (data.packing == Packing::Bucket)
     std::stable_sort(pieces_.begin(), pieces_.end(), [](const Piece& a, const Piece& b) { return a.length < b.length; });
 }
 
 Batch TextData::batch(int64_t step, int micro, const DifficultyMix&) const {
-  return data_.packing == "pack" ? pack(step, micro) : rows_batch(step, micro);
+  return data_.packing == Packing::Pack ? pack(step, micro) : rows_batch(step, micro);
 }
 
 Batch TextData::pack(int64_t step, int micro) const {
@@ -58,7 +58,7 @@ void TextData::arrange(uint64_t epoch) const {
   std::mt19937_64 rng(seed);
   epoch_rows_.resize(pieces_.size());
   std::iota(epoch_rows_.begin(), epoch_rows_.end(), uint64_t(0));
-  if (data_.packing == "pad") {
+  if (data_.packing == Packing::Pad) {
     std::shuffle(epoch_rows_.begin(), epoch_rows_.end(), rng);
   } else {  // no wrap-around: a group of the longest and shortest rows would be mostly padding
     const uint64_t offset = rng() % (pieces_.size() - groups * B + 1);

@@ -19,13 +19,13 @@ constexpr size_t kMaxSentenceBytes = 60000;  // below the trainer's max_sentence
 
 // The sentences a BPE learns from: the corpus's documents, or generated examples.
 SentenceSource run_corpus(const DataConfig& d) {
-  if (d.task != "text") {
+  if (d.task != Task::Text) {
     auto rng = std::make_shared<std::mt19937_64>(uint64_t(d.seed) ^ 0x627065);
     auto n = std::make_shared<int>(0);
     return [d, rng, n](std::string& sentence) {
       if ((*n)++ == kSyntheticSentences) return false;
       const int level = d.min_difficulty + int((*rng)() % uint64_t(d.max_difficulty - d.min_difficulty + 1));
-      const auto ex = make_example(d.task, level, *rng);
+      const auto ex = make_example(name_of(d.task), level, *rng);
       sentence = ex.prompt + ex.completion;
       return true;
     };
@@ -64,11 +64,11 @@ std::string ByteTokenizer::decode(const std::vector<int64_t>& ids) const {
 }
 
 std::unique_ptr<Tokenizer> open_run_tokenizer(const Experiment& e, const std::string& run_dir, const Log& log) {
-  if (e.model.tokenizer == "byte") return std::make_unique<ByteTokenizer>();
+  if (e.model.tokenizer == TokenizerKind::Byte) return std::make_unique<ByteTokenizer>();
   const std::string path = run_dir + "/tokenizer.model";
   if (!std::filesystem::exists(path)) {
     log("training a " + std::to_string(e.model.vocab_size) + "-piece BPE tokenizer on " +
-        (e.data.task == "text" ? e.data.corpus : std::to_string(kSyntheticSentences) + " " + e.data.task + " examples"));
+        (e.data.task == Task::Text ? e.data.corpus : std::to_string(kSyntheticSentences) + " " + name_of(e.data.task) + " examples"));
     const auto start = std::chrono::steady_clock::now();
     train_bpe(run_corpus(e.data), e.model.vocab_size, path, int(std::max(1u, std::thread::hardware_concurrency())),
               uint32_t(e.data.seed));

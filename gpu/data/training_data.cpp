@@ -11,7 +11,7 @@ DifficultyMix TrainingData::uniform_mix() const {
 
 std::unique_ptr<TrainingData> open_training_data(const Experiment& e, const Tokenizer& tokenizer,
                                                  const std::string& run_dir, const Log& log) {
-  if (e.data.task != "text") return std::make_unique<SyntheticData>(e.data, e.train.batch_size, tokenizer);
+  if (e.data.task != Task::Text) return std::make_unique<SyntheticData>(e.data, e.train.batch_size, tokenizer);
   auto cache = std::make_unique<TokenCache>(corpus_files(e.data.corpus), tokenizer, run_dir + "/token_cache", log);
   return std::make_unique<TextData>(e.data, e.train.batch_size, e.train.grad_accum, std::move(cache));
 }

@@ -5,6 +5,8 @@
 // backward, so the summed gradient is the 1-process gradient of the same global batch.
 // Ranks meet through a FileStore in the run directory (one machine; remote nodes later).
 #pragma once
+#include "gpu/train/rank_group.h"
+
 #include <torch/types.h>
 
 #include <chrono>
@@ -14,25 +16,21 @@
 
 namespace r1wb::gpu {
 
-class DataParallel {
+class DataParallel : public RankGroup {
  public:
   //! Joins the group of `world` ranks meeting at `rendezvous_file`; blocks until all arrive.
   DataParallel(int rank, int world, const std::string& rendezvous_file);
-  ~DataParallel();
-  int rank() const { return rank_; }
-  int world() const { return world_; }
+  ~DataParallel() override;
+  int rank() const override { return rank_; }
+  int world() const override { return world_; }
 
   //! Sums the tensors across ranks, in place, through one flat buffer.
-  void sum(const std::vector<torch::Tensor>& tensors);
-  //! The largest difference between ranks of any element: 0 when all ranks hold the same.
-  double max_difference(const std::vector<torch::Tensor>& tensors);
-  //! True on every rank when `flag` is true on any.
-  bool any(bool flag);
-  //! Rank 0 tells the other ranks how work they wait on (data preparation) ended.
-  void announce(const std::string& key, bool ok);
-  //! Waits up to `timeout` for rank 0's announcement of `key` (not a collective, so not
-  //! bound by the group's 30-minute operation timeout); false when it failed.
-  bool await(const std::string& key, std::chrono::seconds timeout);
+  void sum(const std::vector<torch::Tensor>& tensors) override;
+  double max_difference(const std::vector<torch::Tensor>& tensors) override;
+  bool any(bool flag) override;
+  void announce(const std::string& key, bool ok) override;
+  //! Not a collective, so not bound by the group's 30-minute operation timeout.
+  bool await(const std::string& key, std::chrono::seconds timeout) override;
 
  private:
   struct Group;  // the c10d process group, kept out of this header

@@ -8,10 +8,12 @@
 namespace r1wb::gpu {
 namespace {
 
+thread_local int g_rerun_depth = 0;  // backward runs reruns on the thread that owns the device
+
 // What backward needs besides the input: the rerun and the autocast setting to rerun under.
 struct Rerun : torch::CustomClassHolder {
   BlockFn fn;
-  std::string precision;
+  Precision precision = Precision::Fp32;
 };
 
 class Recompute : public torch::autograd::Function<Recompute> {
@@ -31,6 +33,10 @@ class Recompute : public torch::autograd::Function<Recompute> {
     {
       torch::AutoGradMode grad_on(true);
       AutocastScope autocast(rerun->precision, x.device());
+      struct Depth {
+        Depth() { ++g_rerun_depth; }
+        ~Depth() { --g_rerun_depth; }
+      } depth;
       outs = rerun->fn(x);
     }
     std::vector<torch::Tensor> roots, root_grads;
@@ -46,6 +52,8 @@ class Recompute : public torch::autograd::Function<Recompute> {
 };
 
 }  // namespace
+
+bool recomputing() { return g_rerun_depth > 0; }
 
 std::vector<torch::Tensor> recompute_in_backward(const torch::Tensor& x, const BlockFn& run, BlockFn rerun) {
   // A custom function's outputs need grad only through its tensor inputs; with an input that

@@ -24,4 +24,8 @@ using BlockFn = std::function<std::vector<torch::Tensor>(const torch::Tensor& x)
 //! function's node would carry no gradient to the parameters).
 std::vector<torch::Tensor> recompute_in_backward(const torch::Tensor& x, const BlockFn& run, BlockFn rerun);
 
+//! True while a rerun runs (on the thread running it): a layer with side effects (the MoE's
+//! assignment counts and their reduction over ranks) skips them, as the first run had them.
+bool recomputing();
+
 }  // namespace r1wb::gpu

@@ -1,6 +1,7 @@
 #include "gpu/model/attention.h"
 
 #include "gpu/model/attention_weights.h"
+#include "gpu/model/init.h"
 
 #include <cmath>
 
@@ -13,9 +14,9 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
       head_dim_(c.d_model / c.n_heads),
       rope_(c.d_model / c.n_heads, c.max_seq_len, c.rope_theta) {
   const int64_t out = (n_heads_ + 2 * n_kv_heads_) * head_dim_;
-  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(c.d_model, out).bias(false)));
-  proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(c.d_model, c.d_model).bias(false)));
-  if (cfg_.scores == "sigmoid_gate") gate_gamma = register_parameter("gate_gamma", torch::full({n_heads_}, 0.5));
+  qkv = register_module("qkv", init_linear(c.d_model, out));
+  proj = register_module("proj", init_linear(c.d_model, c.d_model, residual_init_std(c.n_layers)));
+  if (cfg_.scores == AttentionScores::SigmoidGate) gate_gamma = register_parameter("gate_gamma", torch::full({n_heads_}, 0.5));
 }
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {

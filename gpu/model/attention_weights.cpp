@@ -15,7 +15,7 @@ torch::Tensor hidden_keys(int64_t T, int64_t window, torch::Device device) {
 torch::Tensor attention_weights(const torch::Tensor& scores, const AttentionConfig& cfg, const torch::Tensor& gamma) {
   const int64_t T = scores.size(-1);
   auto hidden = hidden_keys(T, cfg.sliding_window, scores.device());
-  if (cfg.scores == "sigmoid_gate") {
+  if (cfg.scores == AttentionScores::SigmoidGate) {
     auto s = scores * gamma.view({1, -1, 1, 1}).to(scores.scalar_type());
     if (cfg.sigmoid_log_bias) s = s - std::log(double(T));
     return torch::sigmoid(s).masked_fill(hidden, 0.0);

@@ -1,16 +1,11 @@
 #include "gpu/model/mla.h"
 
 #include "gpu/model/attention_weights.h"
+#include "gpu/model/init.h"
 
 #include <cmath>
 
 namespace r1wb::gpu {
-namespace {
-torch::nn::Linear linear(int64_t in, int64_t out) {
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
-}
-}  // namespace
-
 MultiHeadLatentAttentionImpl::MultiHeadLatentAttentionImpl(const ModelConfig& c)
     : cfg_(c.attention),
       n_heads_(c.n_heads),
@@ -18,12 +13,12 @@ MultiHeadLatentAttentionImpl::MultiHeadLatentAttentionImpl(const ModelConfig& c)
       rope_dim_(c.attention.rope_head_dim),
       rank_(c.attention.kv_lora_rank),
       rope_(c.attention.rope_head_dim, c.max_seq_len, c.rope_theta) {
-  wq = register_module("wq", linear(c.d_model, n_heads_ * (head_dim_ + rope_dim_)));
-  wkv_a = register_module("wkv_a", linear(c.d_model, rank_ + rope_dim_));
+  wq = register_module("wq", init_linear(c.d_model, n_heads_ * (head_dim_ + rope_dim_)));
+  wkv_a = register_module("wkv_a", init_linear(c.d_model, rank_ + rope_dim_));
   kv_norm = register_module("kv_norm", RMSNorm(rank_, c.norm_eps));
-  wkv_b = register_module("wkv_b", linear(rank_, n_heads_ * 2 * head_dim_));
-  wo = register_module("wo", linear(n_heads_ * head_dim_, c.d_model));
-  if (cfg_.scores == "sigmoid_gate") gate_gamma = register_parameter("gate_gamma", torch::full({n_heads_}, 0.5));
+  wkv_b = register_module("wkv_b", init_linear(rank_, n_heads_ * 2 * head_dim_));
+  wo = register_module("wo", init_linear(n_heads_ * head_dim_, c.d_model, residual_init_std(c.n_layers)));
+  if (cfg_.scores == AttentionScores::SigmoidGate) gate_gamma = register_parameter("gate_gamma", torch::full({n_heads_}, 0.5));
 }
 
 torch::Tensor MultiHeadLatentAttentionImpl::forward(const torch::Tensor& x) {

@@ -1,21 +1,24 @@
 #include "gpu/model/moe.h"
 
+#include "gpu/model/activation_recompute.h"
+#include "gpu/model/init.h"
+
 #include <cmath>
 
 namespace r1wb::gpu {
 namespace F = torch::nn::functional;
 
-MoeImpl::MoeImpl(const MoeConfig& c, int64_t d_model) : cfg(c) {
+MoeImpl::MoeImpl(const MoeConfig& c, int64_t d_model, double out_std) : cfg(c) {
   const int64_t E = c.num_experts, H = c.expert_hidden;
-  router = register_module("router", torch::nn::Linear(torch::nn::LinearOptions(d_model, E).bias(false)));
-  w_gate = register_parameter("w_gate", torch::randn({E, H, d_model}) * 0.02);
+  router = register_module("router", init_linear(d_model, E));
+  w_gate = register_parameter("w_gate", init_normal({E, H, d_model}));
   if (c.shared_input_proj)
-    w_up_shared = register_parameter("w_up_shared", torch::randn({H, d_model}) * 0.02);
+    w_up_shared = register_parameter("w_up_shared", init_normal({H, d_model}));
   else
-    w_up = register_parameter("w_up", torch::randn({E, H, d_model}) * 0.02);
-  w_down = register_parameter("w_down", torch::randn({E, d_model, H}) * 0.02);
+    w_up = register_parameter("w_up", init_normal({E, H, d_model}));
+  w_down = register_parameter("w_down", init_normal({E, d_model, H}, out_std));
   expert_bias = register_buffer("expert_bias", torch::zeros({E}));
-  if (c.num_shared_experts > 0) shared = register_module("shared", SwiGLU(d_model, c.num_shared_experts * H));
+  if (c.num_shared_experts > 0) shared = register_module("shared", SwiGLU(d_model, c.num_shared_experts * H, out_std));
 }
 
 Routing MoeImpl::route(const torch::Tensor& x) {
@@ -77,7 +80,10 @@ MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
   if (shared) y = y + shared(x);
 
   auto counts_f = counts.to(x.device(), torch::kFloat32);
-  if (is_training() && cfg.bias_update_speed > 0) {
+  // A recompute rerun (activation_recompute.h) computes the same counts again: they were
+  // counted for the bias, and reduced over the ranks, in the first run.
+  const bool rerun = recomputing();
+  if (is_training() && cfg.bias_update_speed > 0 && !rerun) {
     torch::NoGradGuard no_grad;
     pending_counts_ = pending_counts_.defined() ? pending_counts_ + counts_f : counts_f;
   }
@@ -91,8 +97,13 @@ MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
   out.weights = r.weights.masked_fill(~r.active, 0.0);
   auto batch_counts = counts_f;
   if (count_reducer && is_training()) {
-    batch_counts = counts_f.clone();
-    count_reducer(batch_counts);
+    if (rerun) {
+      batch_counts = last_reduced_counts_;
+    } else {
+      batch_counts = counts_f.clone();
+      count_reducer(batch_counts);
+      last_reduced_counts_ = batch_counts;
+    }
   }
   out.aux_loss = batch_balance_loss(r, batch_counts);
   out.router_loss = cfg.aux_loss_weight * out.aux_loss;

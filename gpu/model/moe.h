@@ -39,7 +39,8 @@ struct MoeOutput {
 
 class MoeImpl : public torch::nn::Module {
  public:
-  MoeImpl(const MoeConfig& cfg, int64_t d_model);
+  //! out_std: the init std of the down projections (they write into the residual stream).
+  MoeImpl(const MoeConfig& cfg, int64_t d_model, double out_std = 0.02);
   //! x: [tokens, d_model], tokens = sequences * seq_len (seq_len for the sequence-wise loss).
   MoeOutput forward(const torch::Tensor& x, int64_t seq_len);
 
@@ -54,9 +55,11 @@ class MoeImpl : public torch::nn::Module {
   //! The counts update_bias() will use (undefined before the first training forward); data
   //! parallel ranks sum them so the bias sees the whole batch.
   torch::Tensor& pending_counts() { return pending_counts_; }
-  //! Data parallel: sums a rank's assignment counts over all ranks, in place. Set, the
-  //! batch-level balance loss of a training forward takes f_i from the global batch (P_i
-  //! stays this rank's; the ranks' summed gradients are then the global loss's).
+  //! A hook the training side sets under data parallel (train/moe_balancing.h): sums a rank's
+  //! assignment counts over all ranks, in place, so the batch-level balance loss of a
+  //! training forward takes f_i from the global batch (P_i stays this rank's; the ranks'
+  //! summed gradients are then the global loss's). Called once per training forward, not
+  //! again when activation recompute reruns the layer.
   std::function<void(torch::Tensor&)> count_reducer;
 
   MoeConfig cfg;
@@ -69,7 +72,8 @@ class MoeImpl : public torch::nn::Module {
   SwiGLU shared{nullptr};             // always-on experts, num_shared * hidden wide
 
  private:
-  torch::Tensor pending_counts_;  // [experts] assignments since the last update_bias()
+  torch::Tensor pending_counts_;       // [experts] assignments since the last update_bias()
+  torch::Tensor last_reduced_counts_;  // [experts] the last training forward's reduced counts
 };
 TORCH_MODULE(Moe);
 

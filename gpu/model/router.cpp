@@ -9,7 +9,7 @@ Routing route(const MoeConfig& c, const torch::Tensor& logits_in, const torch::T
   Routing r;
   r.logits = logits_in.to(torch::kFloat32);
   const int64_t N = r.logits.size(0), E = r.logits.size(1);
-  r.scores = c.score_func == "sigmoid" ? r.logits.sigmoid() : r.logits.softmax(-1);
+  r.scores = c.score_func == ScoreFunc::Sigmoid ? r.logits.sigmoid() : r.logits.softmax(-1);
 
   auto select = r.scores.detach();
   if (bias.defined()) select = select + bias.to(select.options());

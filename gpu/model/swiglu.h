@@ -8,7 +8,8 @@
 namespace r1wb::gpu {
 class SwiGLUImpl : public torch::nn::Module {
  public:
-  SwiGLUImpl(int64_t d_model, int64_t hidden);
+  //! out_std: the init std of w_down (a residual output projection inside a block).
+  SwiGLUImpl(int64_t d_model, int64_t hidden, double out_std = 0.02);
   torch::Tensor forward(const torch::Tensor& x);  // [..., d_model] -> same
   torch::nn::Linear w_gate{nullptr}, w_up{nullptr}, w_down{nullptr};
 };

@@ -1,6 +1,7 @@
 #include "gpu/model/transformer.h"
 
 #include "gpu/model/activation_recompute.h"
+#include "gpu/model/init.h"
 
 #include <cmath>
 
@@ -8,15 +9,15 @@ namespace r1wb::gpu {
 
 BlockImpl::BlockImpl(const ModelConfig& c, int i) : index(i) {
   attn_norm = register_module("attn_norm", RMSNorm(c.d_model, c.norm_eps));
-  if (c.attention.kind == "mla")
+  if (c.attention.kind == AttentionKind::Mla)
     mla = register_module("mla", MultiHeadLatentAttention(c));
   else
     attn = register_module("attn", CausalSelfAttention(c));
   ffn_norm = register_module("ffn_norm", RMSNorm(c.d_model, c.norm_eps));
-  if (c.ffn == "moe" && i >= c.first_k_dense)
-    moe = register_module("moe", Moe(c.moe, c.d_model));
+  if (c.ffn == FfnKind::Moe && i >= c.first_k_dense)
+    moe = register_module("moe", Moe(c.moe, c.d_model, residual_init_std(c.n_layers)));
   else
-    mlp = register_module("mlp", SwiGLU(c.d_model, c.ffn_hidden));
+    mlp = register_module("mlp", SwiGLU(c.d_model, c.ffn_hidden, residual_init_std(c.n_layers)));
 }
 
 torch::Tensor BlockImpl::attend(const torch::Tensor& x) { return mla ? mla(x) : attn(x); }
@@ -29,37 +30,13 @@ void BlockImpl::capture_attention(bool on) {
 torch::Tensor BlockImpl::attention_weights() const { return mla ? mla->last_weights : attn->last_weights; }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, LMOutput& out) {
-  std::vector<torch::Tensor> parts;
-  if (recompute && torch::GradMode::is_enabled()) {
-    // The rerun must compute what the first run did without its side effects: the step's
-    // assignment counts were taken once, and the data-parallel count reduction (a collective)
-    // ran once; the rerun replays its result instead of calling it again.
-    auto reduced = std::make_shared<torch::Tensor>();
-    auto run = [&](const torch::Tensor& in) {
-      std::function<void(torch::Tensor&)> reducer = moe ? moe->count_reducer : nullptr;
-      if (reducer)
-        moe->count_reducer = [&](torch::Tensor& counts) {
-          reducer(counts);
-          *reduced = counts.clone();
-        };
-      auto first = forward_parts(in, &out.moe);
-      if (reducer) moe->count_reducer = reducer;
-      return first;
-    };
-    auto rerun = [this, reduced](const torch::Tensor& in) {
-      if (!moe) return forward_parts(in, nullptr);
-      torch::Tensor counts = moe->pending_counts();
-      auto reducer = moe->count_reducer;
-      if (reducer) moe->count_reducer = [reduced](torch::Tensor& c) { c.copy_(*reduced); };
-      auto again = forward_parts(in, nullptr);
-      moe->pending_counts() = counts;
-      moe->count_reducer = reducer;
-      return again;
-    };
-    parts = recompute_in_backward(x, run, rerun);
-  } else {
-    parts = forward_parts(x, &out.moe);
-  }
+  // The rerun in backward records no statistics (the first run did); the MoE layer itself
+  // skips its counting side effects while recomputing.
+  auto parts = recompute && torch::GradMode::is_enabled()
+                   ? recompute_in_backward(
+                         x, [&](const torch::Tensor& in) { return forward_parts(in, &out.moe); },
+                         [this](const torch::Tensor& in) { return forward_parts(in, nullptr); })
+                   : forward_parts(x, &out.moe);
   if (moe) {
     out.router_loss = out.router_loss + parts[1];
     out.aux_loss = out.aux_loss + parts[2];
@@ -78,27 +55,21 @@ std::vector<torch::Tensor> BlockImpl::forward_parts(const torch::Tensor& x, std:
 
 TransformerLMImpl::TransformerLMImpl(const ModelConfig& c) : cfg(c) {
   embed = register_module("embed", torch::nn::Embedding(c.vocab_size, c.d_model));
+  {
+    torch::NoGradGuard no_grad;
+    embed->weight.normal_(0.0, kInitStd);
+  }
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < c.n_layers; ++i) blocks->push_back(Block(c, i));
   norm = register_module("norm", RMSNorm(c.d_model, c.norm_eps));
   if (!c.tie_embeddings)
-    head = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(c.d_model, c.vocab_size).bias(false)));
+    head = register_module("head", init_linear(c.d_model, c.vocab_size));
   if (c.mtp_weight > 0) {
     mtp_norm_h = register_module("mtp_norm_h", RMSNorm(c.d_model, c.norm_eps));
     mtp_norm_e = register_module("mtp_norm_e", RMSNorm(c.d_model, c.norm_eps));
-    mtp_proj = register_module("mtp_proj", torch::nn::Linear(torch::nn::LinearOptions(2 * c.d_model, c.d_model).bias(false)));
+    // Initialised as the residual projections, as it always was (it writes the MTP block's input).
+    mtp_proj = register_module("mtp_proj", init_linear(2 * c.d_model, c.d_model, residual_init_std(c.n_layers)));
     mtp_block = register_module("mtp_block", Block(c, c.n_layers));
-  }
-
-  // GPT-2 style init: N(0, 0.02), residual output projections scaled by 1/sqrt(2 * layers).
-  torch::NoGradGuard no_grad;
-  const double resid_std = 0.02 / std::sqrt(2.0 * c.n_layers);
-  for (auto& p : named_parameters()) {
-    const auto& name = p.key();
-    if (name.find("norm") != std::string::npos || name.find("gate_gamma") != std::string::npos) continue;
-    const bool resid = name.find("proj.weight") != std::string::npos || name.find("wo.weight") != std::string::npos ||
-                       name.find("w_down") != std::string::npos;
-    p.value().normal_(0.0, resid ? resid_std : 0.02);
   }
 }
 
@@ -124,12 +95,6 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
   return out;
 }
 
-void TransformerLMImpl::set_count_reducer(const std::function<void(torch::Tensor&)>& reducer) {
-  for (auto& m : *blocks)
-    if (auto moe = m->as<Block>()->moe) moe->count_reducer = reducer;
-  if (mtp_block && mtp_block->moe) mtp_block->moe->count_reducer = reducer;
-}
-
 void TransformerLMImpl::set_recompute_layers(int n) {
   for (auto& m : *blocks) {
     auto block = m->as<Block>();
@@ -138,19 +103,10 @@ void TransformerLMImpl::set_recompute_layers(int n) {
   if (mtp_block) mtp_block->recompute = n > cfg.n_layers;
 }
 
-std::vector<torch::Tensor> TransformerLMImpl::pending_expert_counts() {
-  std::vector<torch::Tensor> counts;
+void TransformerLMImpl::for_each_moe(const std::function<void(MoeImpl&)>& fn) {
   for (auto& m : *blocks)
-    if (auto moe = m->as<Block>()->moe; moe && moe->pending_counts().defined()) counts.push_back(moe->pending_counts());
-  if (mtp_block && mtp_block->moe && mtp_block->moe->pending_counts().defined())
-    counts.push_back(mtp_block->moe->pending_counts());
-  return counts;
-}
-
-void TransformerLMImpl::update_expert_bias() {
-  if (mtp_block && mtp_block->moe) mtp_block->moe->update_bias();
-  for (auto& m : *blocks)
-    if (auto moe = m->as<Block>()->moe) moe->update_bias();
+    if (auto moe = m->as<Block>()->moe) fn(*moe);
+  if (mtp_block && mtp_block->moe) fn(*mtp_block->moe);
 }
 
 }  // namespace r1wb::gpu

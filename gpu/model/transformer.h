@@ -56,7 +56,7 @@ class BlockImpl : public torch::nn::Module {
   torch::Tensor attention_weights() const;
   CausalSelfAttention attn{nullptr};    // set for "mha"
   MultiHeadLatentAttention mla{nullptr};  // set for "mla"
-  Moe moe{nullptr};    // set when cfg.ffn == "moe"
+  Moe moe{nullptr};    // set when cfg.ffn == FfnKind::Moe
   SwiGLU mlp{nullptr}; // set when dense
   int index;
 
@@ -74,12 +74,9 @@ class TransformerLMImpl : public torch::nn::Module {
   //! Recompute activations in backward for the first n blocks; n > n_layers includes the
   //! MTP block (train.recompute_layers).
   void set_recompute_layers(int n);
-  //! Every MoE block's count_reducer (data parallel: the batch-level loss over the global batch).
-  void set_count_reducer(const std::function<void(torch::Tensor&)>& reducer);
-  //! Aux-loss-free balancing: every MoE block applies the bias update of the last step.
-  void update_expert_bias();
-  //! Every MoE block's pending assignment counts (see MoeImpl::pending_counts).
-  std::vector<torch::Tensor> pending_expert_counts();
+  //! Calls fn on every MoE layer in the order the telemetry reports them (moe_layer_names):
+  //! the MoE blocks, then the MTP block's when it has experts.
+  void for_each_moe(const std::function<void(MoeImpl&)>& fn);
 
   torch::nn::Embedding embed{nullptr};
   torch::nn::ModuleList blocks{nullptr};

@@ -34,25 +34,23 @@ at::ScalarType autocast_dtype(bool cuda) {
 
 }  // namespace
 
-void AutocastScope::check(const std::string& precision, torch::Device device) {
-  if (precision != "fp32" && precision != "bf16" && precision != "fp16")
-    throw std::runtime_error("train.precision: \"" + precision + "\" is not one of fp32, bf16, fp16");
+void AutocastScope::check(Precision precision, torch::Device device) {
 #if TORCH_VERSION_MAJOR < 2
-  if (precision == "fp16" && !device.is_cuda())
+  if (precision == Precision::Fp16 && !device.is_cuda())
     throw std::runtime_error("train.precision: \"fp16\" needs a CUDA device with this LibTorch (" TORCH_VERSION
                              "); use \"bf16\" on the CPU");
 #endif
 }
 
-std::string AutocastScope::active_precision(torch::Device device) {
-  if (!autocast_enabled(device.is_cuda())) return "fp32";
-  return autocast_dtype(device.is_cuda()) == at::kBFloat16 ? "bf16" : "fp16";
+Precision AutocastScope::active_precision(torch::Device device) {
+  if (!autocast_enabled(device.is_cuda())) return Precision::Fp32;
+  return autocast_dtype(device.is_cuda()) == at::kBFloat16 ? Precision::Bf16 : Precision::Fp16;
 }
 
-AutocastScope::AutocastScope(const std::string& precision, torch::Device device) : cuda_(device.is_cuda()) {
+AutocastScope::AutocastScope(Precision precision, torch::Device device) : cuda_(device.is_cuda()) {
   check(precision, device);
-  if (precision == "fp32") return;
-  set_autocast(cuda_, true, precision == "bf16" ? at::kBFloat16 : at::kHalf);
+  if (precision == Precision::Fp32) return;
+  set_autocast(cuda_, true, precision == Precision::Bf16 ? at::kBFloat16 : at::kHalf);
   active_ = true;
 }
 

@@ -4,24 +4,24 @@
 // on the CPU is refused with the setting's name. The autocast API changed in LibTorch 2.4;
 // both are handled here and nowhere else.
 #pragma once
-#include <torch/types.h>
+#include "core/config/config.h"
 
-#include <string>
+#include <torch/types.h>
 
 namespace r1wb::gpu {
 
 class AutocastScope {
  public:
-  //! precision: "fp32", "bf16" or "fp16". Throws for a combination the device cannot run.
-  AutocastScope(const std::string& precision, torch::Device device);
+  //! Throws for a combination the device cannot run (fp16 on the CPU with LibTorch 1.x).
+  AutocastScope(Precision precision, torch::Device device);
   ~AutocastScope();
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
 
   //! Checks a precision against a device without entering autocast.
-  static void check(const std::string& precision, torch::Device device);
-  //! The precision autocast runs in now on the device's type: "fp32" when it is off.
-  static std::string active_precision(torch::Device device);
+  static void check(Precision precision, torch::Device device);
+  //! The precision autocast runs in now on the device's type: fp32 when it is off.
+  static Precision active_precision(torch::Device device);
 
  private:
   bool active_ = false;

@@ -4,12 +4,13 @@
 #include "gpu/runtime/device.h"
 #include "gpu/runtime/device_timer.h"
 #include "gpu/runtime/host_allocator.h"
-#include "gpu/train/lm_loss.h"
-#include "gpu/train/lr_schedule.h"
-#include "gpu/train/optimizer.h"
 #include "gpu/runtime/peak_memory.h"
 #include "gpu/runtime/threads.h"
 #include "gpu/data/training_data.h"
+#include "gpu/train/loss_scaler.h"
+#include "gpu/train/optimizer.h"
+#include "gpu/train/pretrain_objective.h"
+#include "gpu/train/step_runner.h"
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
@@ -42,6 +43,12 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   model->to(device);
   model->train();
   auto optimizer = make_optimizer(model, e.train);
+  AutocastScope::check(e.train.precision, device);
+  LossScaler scaler(e.train.precision == Precision::Fp16);
+  PretrainObjective objective;
+  StepRunner runner(e, model, *optimizer, objective, scaler, device, nullptr, [](wire::LogLevel, const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  });
   // A BPE tokenizer and a corpus's token cache live in a scratch folder for the bench's life.
   const auto scratch = std::filesystem::temp_directory_path() / ("r1wb-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(scratch);
@@ -54,44 +61,22 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   auto data = open_training_data(e, *tokenizer, scratch.string(), log);
   const auto mix = data->uniform_mix();
   reset_peak_host_memory();  // the peak printed is the training steps', not the data preparation's
-  int64_t timed_tokens = 0;
 
   BenchResult r;
   r.steps = steps;
   r.device = device.str();
   r.tokens_per_step = int64_t(e.train.batch_size) * e.data.seq_len * e.train.grad_accum;
   r.cost = model_cost(e.model, e.data.seq_len);
-  auto params = model->parameters();
   std::unique_ptr<torch::autograd::profiler::RecordProfile> trace;
+  int64_t timed_tokens = 0;
   for (int i = 1; i <= warmup + steps; ++i) {
-    const bool timed = i > warmup;
     if (i == warmup + 1 && !trace_path.empty())
       trace = std::make_unique<torch::autograd::profiler::RecordProfile>(trace_path);
-    double data_ms = 0, fwd_ms = 0, bwd_ms = 0, opt_ms = 0;
-    optimizer->zero_grad();
-    for (int micro = 0; micro < e.train.grad_accum; ++micro) {
-      Batch b;
-      data_ms += timed_ms(device, [&] {
-        b = data->batch(i, micro, mix);
-        b.input = b.input.to(device), b.target = b.target.to(device), b.mask = b.mask.to(device);
-      });
-      if (timed) timed_tokens += b.input.numel() - b.padding;
-      MicroBatchLoss mb;
-      fwd_ms += timed_ms(device, [&] {
-        AutocastScope autocast(e.train.precision, device);
-        mb = micro_batch_loss(model, b);
-      });
-      bwd_ms += timed_ms(device, [&] { (mb.loss / double(e.train.grad_accum)).backward(); });
-    }
-    opt_ms = timed_ms(device, [&] {
-      if (e.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, e.train.grad_clip);
-      set_learning_rate(*optimizer, learning_rate(e.train, i));
-      optimizer->step();
-      model->update_expert_bias();
-    });
-    if (!timed) continue;
-    r.data_ms += data_ms / steps, r.forward_ms += fwd_ms / steps;
-    r.backward_ms += bwd_ms / steps, r.optimizer_ms += opt_ms / steps;
+    const StepStats s = runner.run(i, *data, mix);  // the training loop's own step
+    if (i <= warmup) continue;
+    timed_tokens += s.tokens;
+    r.data_ms += s.data_ms / steps, r.forward_ms += s.forward_ms / steps;
+    r.backward_ms += s.backward_ms / steps, r.optimizer_ms += s.optimizer_ms / steps;
   }
   trace.reset();  // writes the trace
   r.peak_memory_mb = peak_host_memory_mb();

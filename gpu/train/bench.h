@@ -2,6 +2,8 @@
 // achieved model FLOP/s (3x the forward FLOPs of model_cost: forward + backward), the step
 // split into data, forward, backward and optimizer, and the FLOP/s of a plain square sgemm
 // measured in the same process with the same threads: the physical limit for comparison.
+// The step timed is the training loop's own (step_runner.h: loss scaling, clipping and the
+// non-finite guard included), so a bench times what a run does.
 #pragma once
 #include "core/config/config.h"
 #include "gpu/model/transformer.h"

@@ -7,11 +7,6 @@
 
 namespace r1wb::gpu {
 
-double wall_clock() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
 namespace {
 std::string log_path_in(const std::string& run_dir) {
   std::filesystem::create_directories(run_dir);
@@ -39,7 +34,7 @@ void EventSink::emit(wire::Payload payload) {
   if (store_) pending_.push_back({seq, std::move(payload)});
 }
 
-void EventSink::log(wire::LogLevel level, const std::string& text) { emit(wire::Log{wall_clock(), level, text}); }
+void EventSink::log(wire::LogLevel level, const std::string& text) { emit(wire::Log{wall_clock_seconds(), level, text}); }
 
 void EventSink::flush(bool durable) {
   writer_.flush(durable);

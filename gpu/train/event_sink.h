@@ -28,6 +28,4 @@ class EventSink {
   std::vector<wire::Record> pending_;
 };
 
-double wall_clock();
-
 }  // namespace r1wb::gpu

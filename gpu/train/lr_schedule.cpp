@@ -24,13 +24,13 @@ double learning_rate(const TrainConfig& t, int64_t step) {
   const double lo = t.lr * t.min_lr_ratio;
   const double after = double(step - t.warmup_steps), span = std::max(1, t.steps - t.warmup_steps);
   const double frac = double(step) / t.steps;  // of the whole run, for the shapes given in fractions
-  if (t.lr_schedule == "cosine_restarts") return restarts(t, after, lo);
-  if (t.lr_schedule == "wsd") {
+  if (t.lr_schedule == LrSchedule::CosineRestarts) return restarts(t, after, lo);
+  if (t.lr_schedule == LrSchedule::Wsd) {
     const double decay_steps = t.decay_fraction * t.steps, decay_start = t.steps - decay_steps;
     if (step <= decay_start || decay_steps <= 0) return t.lr;
     return t.lr + (lo - t.lr) * std::min(1.0, (step - decay_start) / decay_steps);
   }
-  if (t.lr_schedule == "v3") {
+  if (t.lr_schedule == LrSchedule::V3) {
     if (frac <= t.v3_decay_start) return t.lr;
     if (frac <= t.v3_decay_end)
       return cosine(t.lr, lo, (frac - t.v3_decay_start) / std::max(1e-12, t.v3_decay_end - t.v3_decay_start));

@@ -13,7 +13,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(TransformerLM& model, co
     (is_matrix ? decay : no_decay).push_back(p.value());
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  if (t.optimizer == "lamb") {
+  if (t.optimizer == OptimizerKind::Lamb) {
     auto opts = [&](double wd) {
       return std::make_unique<LambOptions>(LambOptions(t.lr).beta1(t.beta1).beta2(t.beta2).eps(t.eps).weight_decay(wd));
     };

@@ -1,11 +1,14 @@
 #include "gpu/train/probes.h"
 
+#include "core/wire/telemetry.h"
+
 namespace r1wb::gpu {
 namespace {
 
-wire::Snapshot snapshot(int64_t step, std::string name, const torch::Tensor& matrix) {
+wire::Snapshot snapshot(int64_t step, std::string name, const torch::Tensor& matrix,
+                        std::vector<std::string> row_labels = {}) {
   auto m = matrix.to(torch::kCPU, torch::kFloat32).contiguous();
-  wire::Snapshot s{step, std::move(name), uint32_t(m.size(0)), uint32_t(m.size(1)), {}};
+  wire::Snapshot s{step, std::move(name), uint32_t(m.size(0)), uint32_t(m.size(1)), {}, std::move(row_labels)};
   s.data.assign(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
   return s;
 }
@@ -28,26 +31,29 @@ std::vector<wire::Snapshot> run_probes(TransformerLM& model, const Tokenizer& to
   for (auto& m : *model->blocks) m->as<Block>()->capture_attention(false);
   if (was_training) model->train();
 
-  out.push_back(snapshot(step, "probe/tokens", tokens.to(torch::kFloat32)));
+  out.push_back(snapshot(step, telemetry::kProbeTokens, tokens.to(torch::kFloat32)));
   std::vector<torch::Tensor> choices, weights;
+  std::vector<std::string> labels;  // "layer 1 / choice 0": a reader need not infer k
   for (const auto& m : result.moe)
     if (m.layer < model->cfg.n_layers) {  // the MTP block is not a layer
       choices.push_back(m.experts.t());  // [k, T]
       weights.push_back(m.weights.t());
+      for (int64_t j = 0; j < m.experts.size(1); ++j)
+        labels.push_back(telemetry::probe_choice_label("layer " + std::to_string(m.layer), int(j)));
     }
   if (!choices.empty()) {
-    out.push_back(snapshot(step, "probe/expert_choice", torch::cat(choices, 0)));
-    out.push_back(snapshot(step, "probe/expert_weight", torch::cat(weights, 0)));
+    out.push_back(snapshot(step, telemetry::kProbeExpertChoice, torch::cat(choices, 0), labels));
+    out.push_back(snapshot(step, telemetry::kProbeExpertWeight, torch::cat(weights, 0), labels));
   }
 
   std::vector<torch::Tensor> entropies;
   for (size_t i = 0; i < model->blocks->size(); ++i) {
     auto w = model->blocks[i]->as<Block>()->attention_weights()[0].to(torch::kFloat32);  // [H, T, T]
-    out.push_back(snapshot(step, "probe/attention/L" + std::to_string(i), w.reshape({-1, T})));
+    out.push_back(snapshot(step, telemetry::probe_attention(int(i)), w.reshape({-1, T})));
     auto p = w / w.sum(-1, true).clamp_min(1e-12);  // the sigmoid gate's rows need not sum to 1
     entropies.push_back(-(p * p.clamp_min(1e-12).log()).sum(-1).mean(-1));  // [H]
   }
-  out.push_back(snapshot(step, "probe/attention_entropy", torch::stack(entropies)));
+  out.push_back(snapshot(step, telemetry::kProbeAttentionEntropy, torch::stack(entropies)));
   return out;
 }
 

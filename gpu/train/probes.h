@@ -2,7 +2,8 @@
 // and steps can be compared on the same tokens. One eval-mode forward without gradients
 // (it does not count toward aux-loss-free balancing) yields snapshots:
 //   probe/tokens               [1, T]          the probe's token ids (bpe pieces: tokenizer.vocab)
-//   probe/expert_choice        [L_moe * k, T]  row l * k + j: layer l's j-th expert per token (-1: none)
+//   probe/expert_choice        [L_moe * k, T]  row l * k + j: layer l's j-th expert per token (-1: none),
+//                                              rows labelled "layer <i> / choice <j>"
 //   probe/expert_weight        [L_moe * k, T]  the gate weight of that choice (0: none)
 //   probe/attention/L<i>       [H * T, T]      layer i's weights, row h * T + t = head h, query t
 //   probe/attention_entropy    [L, H]          mean over queries of each head's weight entropy (nats)

@@ -34,8 +34,8 @@ TEST(ConfigDiff, ListsChangedAddedAndRemovedLeaves) {
 TEST(ModelCost, RunCostIsThreeForwardPassesOverEveryStepsTokens) {
   Experiment e;
   ModelConfig& m = e.model;
-  m.vocab_size = 100; m.d_model = 8; m.n_layers = 2; m.n_heads = 2; m.ffn = "moe"; m.first_k_dense = 1;
-  m.ffn_hidden = 16; m.tie_embeddings = true; m.attention.kind = "mha"; m.attention.scores = "softmax";
+  m.vocab_size = 100; m.d_model = 8; m.n_layers = 2; m.n_heads = 2; m.ffn = FfnKind::Moe; m.first_k_dense = 1;
+  m.ffn_hidden = 16; m.tie_embeddings = true; m.attention.kind = AttentionKind::Mha; m.attention.scores = AttentionScores::Softmax;
   m.moe.num_experts = 4; m.moe.top_k = 1; m.moe.expert_hidden = 4;
   e.data.seq_len = 10; e.train.batch_size = 2; e.train.grad_accum = 3; e.train.steps = 5;
   const auto c = run_cost(e);
@@ -60,7 +60,7 @@ TEST(ModelCost, ThroughputComesFromThisHostsCompletedRuns) {
     const int64_t id = store.create_run(name, "x", doc.dump(), "/r/" + name, host);
     store.ingest(id, {{1, wire::Metrics{1, 0.0, {{"perf/tokens_per_s", tps}}}},
                       {2, wire::Metrics{2, 0.0, {{"perf/tokens_per_s", tps * 3}}}}});
-    store.set_status(id, status);
+    store.set_status(id, *parse_run_status(status));
   };
   EXPECT_FALSE(measured_throughput(store, "here"));
   add("a", "here", "completed", 1000);  // mean 2000

@@ -23,7 +23,7 @@ TEST(Config, EmptyObjectGetsEveryDefault) {
   EXPECT_EQ(r.experiment.model.moe.num_experts, 4);
   EXPECT_EQ(r.experiment.model.moe.top_k, 2);
   EXPECT_EQ(r.experiment.train.steps, 200);
-  EXPECT_EQ(r.experiment.curriculum.mode, "none");
+  EXPECT_EQ(r.experiment.curriculum.mode, CurriculumMode::None);
   for (const auto& f : experiment_schema()) {
     std::string p = "/" + f.path;
     std::replace(p.begin(), p.end(), '.', '/');

@@ -23,7 +23,7 @@ struct BrowserStore : r1wb::testing::TempDir {
   int64_t add(const std::string& name, const std::string& experiment, int top_k, double lr, const std::string& status) {
     json config = {{"name", experiment}, {"model", {{"moe", {{"top_k", top_k}}}}}, {"train", {{"lr", lr}}}};
     const int64_t id = store.create_run(name, experiment, config.dump(), "/runs/" + name, "h");
-    store.set_status(id, status);
+    store.set_status(id, *parse_run_status(status));
     return id;
   }
   std::vector<std::string> find(const std::string& q) {

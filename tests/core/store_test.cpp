@@ -61,7 +61,7 @@ TEST(Store, IngestTwiceGivesTheSameRows) {
   EXPECT_EQ(count(st, "SELECT COUNT(*) FROM metrics"), rows);
   EXPECT_EQ(rows, 100);
   EXPECT_EQ(count(st, "SELECT COUNT(*) FROM logs"), 1);
-  EXPECT_EQ(st.run(id)->status, "completed");
+  EXPECT_EQ(st.run(id)->status, RunStatus::Completed);
   EXPECT_EQ(st.run(id)->last_step, 50);
   EXPECT_EQ(count(st, "SELECT COUNT(*) FROM v_metrics WHERE run_name='tiny-1' AND metric='train/loss'"), 50);
 }

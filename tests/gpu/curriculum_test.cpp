@@ -100,25 +100,3 @@ TEST(Curriculum, LossDrivenAdvancesWhenTheAverageCrossesEachThreshold) {
   EXPECT_EQ(resumed.mix_at(step + 1), c.mix_at(step + 1));
 }
 
-TEST(Curriculum, TrainingEmitsEachPhaseAtItsConfiguredStep) {
-  r1wb::testing::TempDir tmp;
-  auto doc = r1wb::testing::tiny_moe_doc(40, 0, 10);
-  doc["curriculum"]["mode"] = "phases";
-  doc["curriculum"]["phases"] = nlohmann::json::parse(R"([{"until": 0.25, "mix": {"1": 1}},
-      {"until": 0.5, "mix": {"1": 1, "2": 1}}, {"until": 1.0, "mix": {"2": 1}}])");
-  auto cfg = validate_experiment(doc);
-  ASSERT_TRUE(cfg.ok()) << cfg.errors[0].to_string();
-  {
-    EventSink sink(tmp.path.string(), -1, "", cfg.resolved.dump(), cfg.experiment.name);
-    Trainer trainer(cfg.experiment, tmp.path.string(), sink, cfg.resolved.dump());
-    ASSERT_EQ(trainer.run({}).state, "completed");
-  }
-  auto log = read_event_log((tmp.path / "events.log").string());
-  std::vector<std::pair<int64_t, std::vector<float>>> phases;
-  for (const auto& r : log.records)
-    if (auto* s = std::get_if<wire::Snapshot>(&r.payload); s && s->name == "curriculum/mix") phases.push_back({s->step, s->data});
-  ASSERT_EQ(phases.size(), 3u);
-  EXPECT_EQ(phases[0], (std::pair<int64_t, std::vector<float>>{1, {1.0f, 0.0f}}));
-  EXPECT_EQ(phases[1], (std::pair<int64_t, std::vector<float>>{11, {0.5f, 0.5f}}));
-  EXPECT_EQ(phases[2], (std::pair<int64_t, std::vector<float>>{21, {0.0f, 1.0f}}));
-}

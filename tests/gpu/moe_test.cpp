@@ -17,7 +17,7 @@ MoeConfig moe_config(int experts, int k, int hidden) {
   c.num_experts = experts;
   c.top_k = k;
   c.expert_hidden = hidden;
-  c.score_func = "softmax";
+  c.score_func = ScoreFunc::Softmax;
   return c;
 }
 
@@ -63,9 +63,9 @@ const std::vector<Case>& cases() {
       {"softmax top-k renormalised (classic)", [](MoeConfig&) {}},
       {"softmax, not renormalised", [](MoeConfig& c) { c.renormalize = false; }},
       {"sigmoid, scaled 2.5, shared expert (V3)",
-       [](MoeConfig& c) { c.score_func = "sigmoid", c.routed_scaling_factor = 2.5, c.num_shared_experts = 1; }},
+       [](MoeConfig& c) { c.score_func = ScoreFunc::Sigmoid, c.routed_scaling_factor = 2.5, c.num_shared_experts = 1; }},
       {"group-limited 3 groups, 2 of them",
-       [](MoeConfig& c) { c.score_func = "sigmoid", c.n_groups = 3, c.topk_groups = 2; }},
+       [](MoeConfig& c) { c.score_func = ScoreFunc::Sigmoid, c.n_groups = 3, c.topk_groups = 2; }},
       {"biased selection", [](MoeConfig& c) { c.bias_update_speed = 0.01; }},
       {"dynamic top-k", [](MoeConfig& c) { c.dynamic_k_max = 4, c.dynamic_entropy_threshold = 0.9; }},
       {"shared up-projection", [](MoeConfig& c) { c.shared_input_proj = true; }},

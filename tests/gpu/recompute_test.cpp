@@ -33,7 +33,7 @@ struct Pass {
   std::vector<torch::Tensor> counts;
 };
 
-Pass forward_backward(const Experiment& e, int recompute_layers, const std::string& precision) {
+Pass forward_backward(const Experiment& e, int recompute_layers, Precision precision) {
   torch::manual_seed(3);
   TransformerLM lm(e.model);
   lm->set_recompute_layers(recompute_layers);
@@ -71,8 +71,8 @@ void expect_same(const Pass& plain, const Pass& recomputed, double tol) {
 
 TEST(Recompute, EveryBlockAndMtpGiveThePlainGradientsAndCountsOnce) {
   auto e = model_with_every_side_output();
-  auto plain = forward_backward(e, 0, "fp32");
-  auto recomputed = forward_backward(e, e.model.n_layers + 1, "fp32");
+  auto plain = forward_backward(e, 0, Precision::Fp32);
+  auto recomputed = forward_backward(e, e.model.n_layers + 1, Precision::Fp32);
   int nonzero = 0;
   for (auto& g : plain.grads) nonzero += g.defined() && g.abs().max().item<double>() > 0;
   EXPECT_GT(nonzero, 20);
@@ -81,13 +81,13 @@ TEST(Recompute, EveryBlockAndMtpGiveThePlainGradientsAndCountsOnce) {
 
 TEST(Recompute, SomeBlocksOnlyGiveThePlainGradients) {
   auto e = model_with_every_side_output();
-  expect_same(forward_backward(e, 0, "fp32"), forward_backward(e, 2, "fp32"), 1e-6);
+  expect_same(forward_backward(e, 0, Precision::Fp32), forward_backward(e, 2, Precision::Fp32), 1e-6);
 }
 
 TEST(Recompute, RerunUsesTheForwardsAutocastSetting) {
   // Were the rerun in fp32, the bf16 forward's gradients would differ at bf16's resolution.
   auto e = model_with_every_side_output();
-  expect_same(forward_backward(e, 0, "bf16"), forward_backward(e, e.model.n_layers + 1, "bf16"), 1e-6);
+  expect_same(forward_backward(e, 0, Precision::Bf16), forward_backward(e, e.model.n_layers + 1, Precision::Bf16), 1e-6);
 }
 
 TEST(Recompute, CollapsesEachRecomputedBlocksGraphIntoOneNode) {

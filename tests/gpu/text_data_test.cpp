@@ -5,6 +5,7 @@
 #include "gpu/data/bpe_tokenizer.h"
 #include "gpu/data/text_data.h"
 #include "gpu/data/token_cache.h"
+#include "tests/gpu/corpus_fixtures.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 
@@ -17,64 +18,15 @@ using namespace r1wb;
 using namespace r1wb::gpu;
 using r1wb::testing::TempDir;
 
-namespace {
-
-// Paragraphs of made-up English from a small vocabulary, 1 to `max_sentences` sentences each,
-// so documents differ in length by more than an order of magnitude.
-std::vector<std::string> make_documents(int n, int max_sentences, uint64_t seed) {
-  static const std::vector<std::string> words = {
-      "the", "expert", "router", "sends", "each", "token", "to", "two", "of", "eight", "experts", "and",
-      "balance", "loss", "keeps", "load", "even", "attention", "heads", "look", "back", "over", "sequence",
-      "model", "learns", "reasoning", "steps", "before", "answer", "curriculum", "raises", "difficulty",
-      "when", "falls", "below", "threshold", "gradient", "optimizer", "updates", "weights", "with", "decay"};
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> docs;
-  for (int d = 0; d < n; ++d) {
-    std::string doc;
-    const int sentences = 1 + int(rng() % max_sentences);
-    for (int s = 0; s < sentences; ++s) {
-      const int len = 4 + int(rng() % 8);
-      for (int w = 0; w < len; ++w) doc += (w ? " " : "") + words[rng() % words.size()];
-      doc += ". " + std::to_string(rng() % 1000) + (s % 3 == 2 ? "\n" : " ");
-    }
-    if (doc.back() != '\n') doc += '\n';
-    docs.push_back(doc);
-  }
-  return docs;
-}
-
-void write_corpus(const std::filesystem::path& file, const std::vector<std::string>& docs) {
-  std::ofstream f(file);
-  for (const auto& d : docs) f << d << "\n";  // a blank line ends each document
-}
-
-SentenceSource lines_of(const std::vector<std::string>& docs) {
-  auto i = std::make_shared<size_t>(0);
-  return [&docs, i](std::string& s) {
-    if (*i == docs.size()) return false;
-    s = docs[(*i)++];
-    return true;
-  };
-}
-
-Experiment text_experiment(const std::string& corpus, const std::string& packing, int seq_len, int batch) {
-  auto r = parse_experiment(nlohmann::json{{"data", {{"task", "text"}, {"corpus", corpus}, {"packing", packing},
-                                                     {"seq_len", seq_len}}},
-                                           {"model", {{"max_seq_len", seq_len}}},
-                                           {"train", {{"batch_size", batch}}}}
-                                .dump());
-  EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].to_string());
-  return r.experiment;
-}
-
-}  // namespace
+using r1wb::testing::make_documents;
+using r1wb::testing::write_corpus;
 
 TEST(BpeTokenizer, TrainedOnTheRunsCorpusIsLosslessAndShorterThanBytes) {
   TempDir dir;
   const auto docs = make_documents(400, 6, 1);
   write_corpus(dir.path / "corpus.txt", docs);
   auto e = text_experiment((dir.path / "corpus.txt").string(), "pack", 64, 4);
-  e.model.tokenizer = "bpe";
+  e.model.tokenizer = TokenizerKind::Bpe;
   e.model.vocab_size = 400;
   std::vector<std::string> log;
   auto tokenizer = open_run_tokenizer(e, dir.path.string(), [&](const std::string& l) { log.push_back(l); });
@@ -223,22 +175,3 @@ TEST(TextData, ACorpusShorterThanARowIsRefusedWithItsSize) {
   }
 }
 
-TEST(TextRun, BpeOnACorpusTrainsAndKeepsTokenizerAndCacheInTheRunDirectory) {
-  TempDir dir;
-  write_corpus(dir.path / "corpus.txt", make_documents(300, 8, 7));
-  auto doc = r1wb::testing::tiny_moe_doc(60, 0, 10);
-  doc["data"] = {{"task", "text"}, {"corpus", (dir.path / "corpus.txt").string()}, {"packing", "bucket"},
-                 {"seq_len", 64}};
-  doc["model"]["tokenizer"] = "bpe";
-  doc["model"]["vocab_size"] = 384;
-  doc["curriculum"]["mode"] = "none";
-  doc["telemetry"]["probe_every"] = 60;
-  const auto run = dir.path / "run";
-  std::filesystem::create_directories(run);
-  auto r = r1wb::testing::short_run(doc, run);
-  std::printf("[ figures  ] bpe text run: loss %.3f (steps 1-5) -> %.3f (56-60)\n", r.first_loss, r.last_loss);
-  EXPECT_LT(r.last_loss, 0.75 * r.first_loss);
-  EXPECT_TRUE(std::filesystem::exists(run / "tokenizer.model"));
-  EXPECT_TRUE(std::filesystem::exists(run / "tokenizer.vocab"));
-  EXPECT_TRUE(std::filesystem::exists(run / "token_cache" / "tokens.u32"));
-}

@@ -39,7 +39,7 @@ TEST(RunQueue, RunsWaitForASlotAndAllComplete) {
   std::vector<int64_t> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(queue.enqueue("tiny-moe", short_config(15), {"queue-test"}));
   for (int64_t id : ids) {
-    EXPECT_EQ(store.run(id)->status, "queued");
+    EXPECT_EQ(store.run(id)->status, RunStatus::Queued);
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(store.run(id)->run_dir) / "config.json"));
   }
   EXPECT_EQ(store.run(ids[0])->tags, std::vector<std::string>{"queue-test"});
@@ -55,7 +55,7 @@ TEST(RunQueue, RunsWaitForASlotAndAllComplete) {
     if (!queue.busy() || std::chrono::steady_clock::now() > deadline) break;
     for (int64_t id : queue.active_runs())
       if (queue.progress(id)->eta_seconds()) saw_eta = true;
-    if (queue.active_runs().size() == 2) EXPECT_EQ(store.run(ids[2])->status, "queued") << "third run waits for a slot";
+    if (queue.active_runs().size() == 2) EXPECT_EQ(store.run(ids[2])->status, RunStatus::Queued) << "third run waits for a slot";
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ev = queue.pump();
   }
@@ -65,7 +65,7 @@ TEST(RunQueue, RunsWaitForASlotAndAllComplete) {
   EXPECT_TRUE(saw_eta) << "an active run reports an ETA once two steps were seen";
   for (int64_t id : ids) {
     const auto r = store.run(id);
-    EXPECT_EQ(r->status, "completed") << r->name << ": " << r->message;
+    EXPECT_EQ(r->status, RunStatus::Completed) << r->name << ": " << r->message;
     EXPECT_EQ(r->last_step, 15);
   }
 }
@@ -80,7 +80,7 @@ TEST(RunQueue, QueuedRunCanBeCancelledAndALeftQueueIsAdopted) {
     b = queue.enqueue("tiny-moe", short_config(5));
     const int64_t c = queue.enqueue("tiny-moe", short_config(5));
     EXPECT_TRUE(queue.stop(c));
-    EXPECT_EQ(store.run(c)->status, "stopped");
+    EXPECT_EQ(store.run(c)->status, RunStatus::Stopped);
     EXPECT_FALSE(queue.is_queued(c));
     // The session ends before anything started.
   }
@@ -102,16 +102,16 @@ TEST(RunQueue, StoppedRunResumesThroughTheQueueAsTheSameRun) {
   ASSERT_TRUE(queue.stop(id));
   pump_until(queue, [&] { return !queue.busy(); }, deadline);
   const auto stopped = store.run(id);
-  ASSERT_EQ(stopped->status, "stopped") << stopped->message;
+  ASSERT_EQ(stopped->status, RunStatus::Stopped) << stopped->message;
   ASSERT_LT(stopped->last_step, 400);
 
   queue.enqueue_resume(id);
-  EXPECT_EQ(store.run(id)->status, "queued");
+  EXPECT_EQ(store.run(id)->status, RunStatus::Queued);
   EXPECT_TRUE(queue.is_queued(id));
   queue.fill_slots();
   pump_until(queue, [&] { return !queue.busy(); }, deadline);
   const auto done = store.run(id);
-  EXPECT_EQ(done->status, "completed") << done->message;
+  EXPECT_EQ(done->status, RunStatus::Completed) << done->message;
   EXPECT_EQ(done->last_step, 400);
   EXPECT_EQ(store.list_runs().size(), 1u) << "the same run continued";
 }

@@ -111,7 +111,7 @@ TEST(Ablation, TwoByTwoGridQueuesFourRunsThatCompleteIntoTheResultsTable) {
   std::set<std::pair<int64_t, double>> cells;
   for (int64_t id : w->ablation_runs()) {
     const auto r = w->store().run(id);
-    EXPECT_EQ(r->status, "completed") << r->name << ": " << r->message;
+    EXPECT_EQ(r->status, RunStatus::Completed) << r->name << ": " << r->message;
     const json config = json::parse(r->config_json);
     cells.insert({config["model"]["moe"]["top_k"].get<int64_t>(), config["train"]["lr"].get<double>()});
   }
@@ -175,7 +175,7 @@ TEST(Ablation, TwoByTwoGridQueuesFourRunsThatCompleteIntoTheResultsTable) {
   ASSERT_NE(copy, source);
   EXPECT_EQ(w->store().run(copy)->config_json, w->store().run(source)->config_json);
   ASSERT_TRUE(wait_for_run_end(*w, 120000));
-  EXPECT_EQ(w->store().run(copy)->status, "completed");
+  EXPECT_EQ(w->store().run(copy)->status, RunStatus::Completed);
   EXPECT_GE(w->notifier()->count(), 5) << "a notification per finished run";
   EXPECT_TRUE(w->notifier()->last().title.endsWith("completed")) << w->notifier()->last().title.toStdString();
 }
@@ -191,8 +191,8 @@ TEST(RunBrowser, SearchFiltersByNameStatusTagAndConfigField) {
   const int64_t ida = st.create_run("tiny-moe-1", "tiny-moe", a.dump(), dir.filePath("runs/a").toStdString(), "h");
   const int64_t idb = st.create_run("tiny-moe-2", "tiny-moe", b.dump(), dir.filePath("runs/b").toStdString(), "h");
   st.create_run("other-1", "other", a.dump(), dir.filePath("runs/c").toStdString(), "h");
-  st.set_status(ida, "completed");
-  st.set_status(idb, "failed", "diverged");
+  st.set_status(ida, RunStatus::Completed);
+  st.set_status(idb, RunStatus::Failed, "diverged");
   st.set_tags(ida, {"baseline"});
   w->show();
   w->refresh();

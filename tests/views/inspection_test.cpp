@@ -40,7 +40,7 @@ class Inspection : public ::testing::Test {
     QTest::mouseClick(window_->editor()->run_button(), Qt::LeftButton);
     ASSERT_TRUE(wait_for_run_end(*window_, 120000));
     run_ = window_->last_started_run();
-    ASSERT_EQ(window_->store().run(run_)->status, "completed");
+    ASSERT_EQ(window_->store().run(run_)->status, RunStatus::Completed);
     window_->run_list()->select_run(run_);
     window_->refresh();
   }

@@ -63,7 +63,7 @@ TEST(MainWindow, RunButtonTrainsAndFillsRunListChartAndHeatmap) {
 
   const auto row = w->store().run(id);
   ASSERT_TRUE(row);
-  EXPECT_EQ(row->status, "completed") << row->message;
+  EXPECT_EQ(row->status, RunStatus::Completed) << row->message;
   EXPECT_TRUE(w->editor()->run_button()->isEnabled());
   EXPECT_FALSE(w->editor()->stop_button()->isEnabled());
 
@@ -120,7 +120,7 @@ TEST(MainWindow, StopButtonEndsTheRunGracefully) {
   w->show();
   ASSERT_TRUE(run_then_stop(*w, 100000)) << "runner did not stop within 60 s";
   const auto row = w->store().run(w->last_started_run());
-  EXPECT_EQ(row->status, "stopped") << row->message;
+  EXPECT_EQ(row->status, RunStatus::Stopped) << row->message;
   EXPECT_LT(row->last_step, 100000);
 }
 
@@ -134,7 +134,7 @@ TEST(MainWindow, StoppedRunResumesFromItsCheckpointAndCompletes) {
   ASSERT_TRUE(run_then_stop(*w, 150));
   const int64_t id = w->last_started_run();
   const auto stopped = w->store().run(id);
-  ASSERT_EQ(stopped->status, "stopped") << stopped->message;
+  ASSERT_EQ(stopped->status, RunStatus::Stopped) << stopped->message;
   ASSERT_LT(stopped->last_step, 150);
   EXPECT_TRUE(w->resume_button()->isEnabled());
 
@@ -144,7 +144,7 @@ TEST(MainWindow, StoppedRunResumesFromItsCheckpointAndCompletes) {
   EXPECT_FALSE(w->delete_button()->isEnabled()) << "the running run cannot be deleted";
   ASSERT_TRUE(wait_for_run_end(*w, 120000));
   const auto done = w->store().run(id);
-  EXPECT_EQ(done->status, "completed") << done->message;
+  EXPECT_EQ(done->status, RunStatus::Completed) << done->message;
   EXPECT_EQ(done->last_step, 150);
   EXPECT_EQ(w->store().list_runs().size(), 1u) << "the same run continued, no new one";
   bool resumed_line = false;
@@ -446,7 +446,7 @@ TEST(MainWindow, RunnerKilledMidStreamAndAVanishedRunDirGiveMessagesAndTheWindow
   ::kill(pid, SIGKILL);
   ASSERT_TRUE(wait_for_run_end(*w, 20000));
   const auto failed = w->store().run(id);
-  EXPECT_EQ(failed->status, "failed");
+  EXPECT_EQ(failed->status, RunStatus::Failed);
   EXPECT_NE(failed->message.find("code 137"), std::string::npos) << failed->message;
   EXPECT_TRUE(w->notifier()->last().title.endsWith("failed"));
   EXPECT_GE(w->store().count_rows("metrics", id), 10) << "what streamed before the kill is kept";
@@ -463,7 +463,7 @@ TEST(MainWindow, RunnerKilledMidStreamAndAVanishedRunDirGiveMessagesAndTheWindow
   w->editor()->set_text(QString::fromStdString(short_run(10).dump(2)));
   QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
   ASSERT_TRUE(wait_for_run_end(*w, 60000));
-  EXPECT_EQ(w->store().run(w->last_started_run())->status, "completed");
+  EXPECT_EQ(w->store().run(w->last_started_run())->status, RunStatus::Completed);
 }
 
 TEST(MainWindow, OpensOnAnEmptyStoreWithAMissingExperiment) {

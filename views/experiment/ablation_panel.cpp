@@ -280,7 +280,7 @@ void AblationPanel::set_results(const std::vector<std::string>& axis_paths, cons
     auto* name = new QTableWidgetItem(QString::fromStdString(r.run_name));
     name->setData(kRunIdRole, qlonglong(r.run_id));
     table_->setItem(i, 0, name);
-    table_->setItem(i, 1, new QTableWidgetItem(QString::fromStdString(r.status)));
+    table_->setItem(i, 1, new QTableWidgetItem(QString(status_name(r.status))));
     for (size_t a = 0; a < r.axis_values.size(); ++a) table_->setItem(i, 2 + int(a), cell(r.axis_values[a]));
     for (int m = 0; m < int(metric_columns_.size()); ++m) {
       const std::string metric = metric_columns_[m].toStdString();

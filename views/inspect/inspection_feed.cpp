@@ -20,7 +20,7 @@ std::vector<std::string> tokens_at(Store& store, const RunRow& run, int64_t step
   auto ids = store.snapshot_at(run.id, "probe/tokens", step);
   if (!ids) return {};
   const auto config = parse_experiment(run.config_json);
-  const std::string tokenizer = config.ok() ? config.experiment.model.tokenizer : "byte";
+  const std::string tokenizer = config.ok() ? name_of(config.experiment.model.tokenizer) : "byte";
   return probe_token_texts(ids->data, tokenizer, run.run_dir);
 }
 
@@ -58,7 +58,7 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
   if (steps.empty() && !has_probe) {
     if (!load_.same(run.id, -1)) {
       panel.clear(name + ": no routing snapshot yet" +
-                  (run.status == "running" ? QString(" (the runner sends one every few steps).") : QString(".")));
+                  (run.status == RunStatus::Running ? QString(" (the runner sends one every few steps).") : QString(".")));
       load_ = {run.id, -1};
       history_ = probe_ = {};  // cleared with the panel: read again once there is data
     }

@@ -16,11 +16,11 @@ QString time_text(double unix_seconds) {
   return t.date() == QDate::currentDate() ? t.toString("HH:mm:ss") : t.toString("yyyy-MM-dd HH:mm");
 }
 
-QColor status_colour(const std::string& status) {
-  if (status == "running") return QColor(31, 102, 170);
-  if (status == "completed") return QColor(30, 130, 60);
-  if (status == "failed") return QColor(190, 40, 35);
-  if (status == "queued") return QColor(150, 110, 20);
+QColor status_colour(RunStatus status) {
+  if (status == RunStatus::Running) return QColor(31, 102, 170);
+  if (status == RunStatus::Completed) return QColor(30, 130, 60);
+  if (status == RunStatus::Failed) return QColor(190, 40, 35);
+  if (status == RunStatus::Queued) return QColor(150, 110, 20);
   return QColor(110, 114, 120);  // created, stopped
 }
 
@@ -83,7 +83,7 @@ void RunList::set_runs(const std::vector<RunRow>& runs, const std::map<int64_t, 
     item->setData(Name, kIdRole, qlonglong(r.id));
     item->setText(Name, QString::fromStdString(r.name));
     item->setText(Experiment, QString::fromStdString(r.experiment));
-    item->setText(Status, QString::fromStdString(r.status));
+    item->setText(Status, QString(status_name(r.status)));
     item->setForeground(Status, status_colour(r.status));
     item->setText(Step, step_text(r));
     QString progress;

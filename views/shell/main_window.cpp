@@ -245,7 +245,7 @@ MainWindow::~MainWindow() {
   // runs stay queued: the next session continues them.
   for (int64_t id : queue_->active_runs()) {
     try {
-      store_->set_status(id, "failed", "the workbench closed while the run was in progress");
+      store_->set_status(id, RunStatus::Failed, "the workbench closed while the run was in progress");
     } catch (const std::exception&) {
     }
   }
@@ -568,7 +568,7 @@ void MainWindow::show_run_status() {
   if (!r->message.empty()) text += kDot + QString::fromStdString(r->message).section('\n', 0, 0);
   run_status_->setText(text);
   run_status_->setToolTip(QString::fromStdString(r->message));
-  run_status_->setStyleSheet(r->status == "failed" ? "color: #c0392b;" : "");
+  run_status_->setStyleSheet(r->status == RunStatus::Failed ? "color: #c0392b;" : "");
 }
 
 const RunRow* MainWindow::cached_run(int64_t id) const {

@@ -80,7 +80,7 @@ void MainWindow::handle(const QueueEvents& ev) {
 
 void MainWindow::resume_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
-  if (!r || r->status == "running" || r->status == "completed" || queue_->is_active(r->id) || queue_->is_queued(r->id))
+  if (!r || r->status == RunStatus::Running || r->status == RunStatus::Completed || queue_->is_active(r->id) || queue_->is_queued(r->id))
     return;
   if (!QDir(QString::fromStdString(r->run_dir)).exists()) {
     statusBar()->showMessage("Cannot resume the run: its directory " + QString::fromStdString(r->run_dir) + " is gone.");
@@ -162,7 +162,7 @@ void MainWindow::save_run_annotations() {
 void MainWindow::update_run_buttons() {
   const RunRow* r = cached_run(run_list_->selected_run());
   const bool mine = r && (queue_->is_active(r->id) || queue_->is_queued(r->id));
-  resume_button_->setEnabled(r && !mine && r->status != "running" && r->status != "completed" && r->status != "queued");
+  resume_button_->setEnabled(r && !mine && r->status != RunStatus::Running && r->status != RunStatus::Completed && r->status != RunStatus::Queued);
   delete_button_->setEnabled(r && !mine);
   duplicate_button_->setEnabled(r != nullptr);
   derive_button_->setEnabled(r != nullptr);
@@ -203,7 +203,7 @@ void MainWindow::run_ended(int64_t id) {
   const auto r = store_->run(id);
   if (r) {
     const QString name = QString::fromStdString(r->name), status = QString::fromStdString(r->status);
-    const bool failed = r->status == "failed";
+    const bool failed = r->status == RunStatus::Failed;
     QString body;
     if (failed) {
       body = QString::fromStdString(r->message);

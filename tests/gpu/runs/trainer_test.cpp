@@ -6,6 +6,7 @@
 #include "gpu/train/checkpoint.h"
 #include "gpu/train/event_sink.h"
 #include "gpu/train/trainer.h"
+#include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -28,25 +29,11 @@ fs::path temp_root() {
 
 ConfigResult tiny_moe(int steps) { return validate_experiment(r1wb::testing::tiny_moe_doc(steps, 50, 10)); }
 
-struct RunLog {
-  std::map<int64_t, double> loss;  // step -> LM loss
-  TrainResult result;
-};
+using RunLog = r1wb::testing::ShortRun;
 
 RunLog train(const ConfigResult& cfg, const fs::path& dir, int64_t stop_after = -1,
              const std::atomic<bool>* stop = nullptr, std::function<void(const StepStats&)> extra = {}) {
-  RunLog log;
-  EventSink sink(dir.string(), -1, "", cfg.resolved.dump(), cfg.experiment.name);
-  Trainer trainer(cfg.experiment, dir.string(), sink, cfg.resolved.dump());
-  TrainOptions o;
-  o.stop_after_step = stop_after;
-  o.stop_requested = stop;
-  o.on_step = [&](const StepStats& s) {
-    log.loss[s.step] = s.loss;
-    if (extra) extra(s);
-  };
-  log.result = trainer.run(o);
-  return log;
+  return r1wb::testing::short_run(cfg, dir, {5, stop_after, stop, std::move(extra)});
 }
 
 // One uninterrupted 200-step run shared by the tests below (it is the slow part).
@@ -66,32 +53,32 @@ RunLog* TinyMoe::full_ = nullptr;
 
 double mean_loss(const RunLog& log, int64_t from, int64_t to) {
   double s = 0;
-  for (int64_t i = from; i <= to; ++i) s += log.loss.at(i);
+  for (int64_t i = from; i <= to; ++i) s += log.losses.at(i);
   return s / double(to - from + 1);
 }
 
 }  // namespace
 
 TEST_F(TinyMoe, LossFallsByAtLeastAThirdIn200Steps) {
-  ASSERT_EQ(full_->loss.size(), 200u);
+  ASSERT_EQ(full_->losses.size(), 200u);
   const double start = mean_loss(*full_, 1, 10), end = mean_loss(*full_, 191, 200);
   std::cout << "tiny-moe loss: steps 1-10 " << start << ", steps 191-200 " << end << ", "
             << full_->result.tokens_per_s << " tokens/s\n";
   EXPECT_LE(end, start * 2.0 / 3.0);
-  EXPECT_EQ(full_->result.state, "completed");
+  EXPECT_EQ(full_->result.state, RunStatus::Completed);
 }
 
 TEST_F(TinyMoe, StoppedAtStep100AndResumedMatchesUninterruptedAtStep200) {
   const auto dir = temp_root() / "resumed";
   auto cfg = tiny_moe(200);
   auto first = train(cfg, dir, 100);
-  EXPECT_EQ(first.result.state, "stopped");
+  EXPECT_EQ(first.result.state, RunStatus::Stopped);
   EXPECT_EQ(newest_checkpoint(dir.string()), 100);
   auto second = train(cfg, dir);  // a fresh Trainer, as a new process would build
   EXPECT_EQ(second.result.resumed_from, 100);
-  EXPECT_EQ(second.loss.begin()->first, 101);
-  EXPECT_NEAR(second.loss.at(200), full_->loss.at(200), 1e-4);
-  EXPECT_NEAR(second.loss.at(150), full_->loss.at(150), 1e-4);
+  EXPECT_EQ(second.losses.begin()->first, 101);
+  EXPECT_NEAR(second.losses.at(200), full_->losses.at(200), 1e-4);
+  EXPECT_NEAR(second.losses.at(150), full_->losses.at(150), 1e-4);
 
   // The log holds both sessions with one unbroken seq and a resume marker.
   auto log = read_event_log((dir / "events.log").string());
@@ -167,10 +154,10 @@ TEST_F(TinyMoe, StopRequestCheckpointsAndResumes) {
   std::atomic<bool> stop{false};
   auto cfg = tiny_moe(200);
   auto first = train(cfg, dir, -1, &stop, [&](const StepStats& s) { if (s.step == 23) stop = true; });
-  EXPECT_EQ(first.result.state, "stopped");
+  EXPECT_EQ(first.result.state, RunStatus::Stopped);
   EXPECT_EQ(first.result.last_step, 23);
   EXPECT_EQ(newest_checkpoint(dir.string()), 23);
   auto second = train(cfg, dir, 30);
   EXPECT_EQ(second.result.resumed_from, 23);
-  EXPECT_NEAR(second.loss.at(30), full_->loss.at(30), 1e-4);
+  EXPECT_NEAR(second.losses.at(30), full_->losses.at(30), 1e-4);
 }

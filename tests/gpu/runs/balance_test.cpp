@@ -3,8 +3,7 @@
 // step 300 at most 1.25, while the same run (same seed) without it is clearly worse. The
 // sigmoid router trains; the softmax one is covered by TinyMoe.LossFallsByAtLeastAThird.
 #include "core/config/config.h"
-#include "gpu/train/event_sink.h"
-#include "gpu/train/trainer.h"
+#include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -28,22 +27,15 @@ BalanceRun run_v3_router(const std::filesystem::path& dir, double bias_update_sp
   doc["model"]["moe"]["score_func"] = "sigmoid";
   doc["model"]["moe"]["aux_loss_weight"] = 0.0;
   doc["model"]["moe"]["bias_update_speed"] = bias_update_speed;
-  auto cfg = validate_experiment(doc);
-  EXPECT_TRUE(cfg.ok());
-  EventSink sink(dir.string(), -1, "", cfg.resolved.dump(), cfg.experiment.name);
-  Trainer trainer(cfg.experiment, dir.string(), sink, cfg.resolved.dump());
   BalanceRun r;
-  TrainOptions o;
-  o.on_step = [&](const StepStats& s) {
-    if (s.step <= 10) r.first_loss += s.loss / 10;
+  const auto run = r1wb::testing::short_run(doc, dir, 10, [&](const StepStats& s) {
     if (s.step <= 290) return;
-    r.last_loss += s.loss / 10;
     double worst = 0;
     for (const auto& layer : s.expert_load)
       worst = std::max(worst, double(*std::max_element(layer.begin(), layer.end())) * layer.size());
     r.load_ratio += worst / 10;
-  };
-  EXPECT_EQ(trainer.run(o).state, "completed");
+  });
+  r.first_loss = run.first_loss, r.last_loss = run.last_loss;
   return r;
 }
 

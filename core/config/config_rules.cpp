@@ -1,0 +1,121 @@
+#include "core/config/config_rules.h"
+
+#include "core/config/config_schema.h"
+#include "core/tasks/reasoning_tasks.h"
+
+#include <string>
+
+namespace r1wb {
+namespace {
+
+struct Errors {
+  std::vector<ConfigError>& list;
+  void add(std::string path, std::string message) { list.push_back({std::move(path), std::move(message)}); }
+};
+
+std::string num(int v) { return std::to_string(v); }
+
+void check_moe(const ModelConfig& m, Errors& err) {
+  const auto& moe = m.moe;
+  if (moe.top_k > moe.num_experts)
+    err.add("model.moe.top_k", num(moe.top_k) + " exceeds model.moe.num_experts (" + num(moe.num_experts) + ")");
+  if (moe.num_experts % moe.n_groups != 0)
+    err.add("model.moe.n_groups", num(moe.n_groups) + " does not divide model.moe.num_experts (" +
+                                      num(moe.num_experts) + ")");
+  else if (moe.topk_groups > moe.n_groups)
+    err.add("model.moe.topk_groups", num(moe.topk_groups) + " exceeds model.moe.n_groups (" + num(moe.n_groups) + ")");
+  else if (moe.top_k <= moe.num_experts && moe.top_k > moe.topk_groups * (moe.num_experts / moe.n_groups))
+    err.add("model.moe.top_k", num(moe.top_k) + " exceeds the experts in model.moe.topk_groups groups (" +
+                                   num(moe.topk_groups * (moe.num_experts / moe.n_groups)) + ")");
+  if (moe.dynamic_k_max != 0 && (moe.dynamic_k_max <= moe.top_k || moe.dynamic_k_max > moe.num_experts))
+    err.add("model.moe.dynamic_k_max", num(moe.dynamic_k_max) +
+                                           " is not in (model.moe.top_k, model.moe.num_experts] = (" +
+                                           num(moe.top_k) + ", " + num(moe.num_experts) + "] (or 0 for off)");
+  if (moe.dynamic_k_max != 0 && moe.n_groups > 1)
+    err.add("model.moe.dynamic_k_max",
+            "dynamic top-k cannot be combined with group-limited routing (model.moe.n_groups " + num(moe.n_groups) +
+                ")");
+}
+
+void check_model(const Experiment& e, std::vector<ConfigError>& list) {
+  Errors err{list};
+  const auto& m = e.model;
+  check_moe(m, err);
+  const auto& a = m.attention;
+  if (a.n_kv_heads > 0 && m.n_heads % a.n_kv_heads != 0)
+    err.add("model.attention.n_kv_heads", num(a.n_kv_heads) + " does not divide model.n_heads (" + num(m.n_heads) + ")");
+  if (a.kind == AttentionKind::Mla && a.rope_head_dim % 2 != 0)
+    err.add("model.attention.rope_head_dim", num(a.rope_head_dim) + " is odd (expected an even width for RoPE)");
+  if (m.first_k_dense > m.n_layers)
+    err.add("model.first_k_dense", num(m.first_k_dense) + " exceeds model.n_layers (" + num(m.n_layers) + ")");
+  if (m.d_model % m.n_heads != 0)
+    err.add("model.n_heads", num(m.n_heads) + " does not divide model.d_model (" + num(m.d_model) + ")");
+  else if ((m.d_model / m.n_heads) % 2 != 0)
+    err.add("model.n_heads", num(m.n_heads) + " gives an odd head size " + num(m.d_model / m.n_heads) +
+                                 " (expected an even head size for RoPE)");
+}
+
+void check_data(const Experiment& e, std::vector<ConfigError>& list) {
+  Errors err{list};
+  const auto& d = e.data;
+  const bool text = d.task == Task::Text;
+  const std::string task = name_of(d.task);
+  if (text && d.corpus.empty()) err.add("data.corpus", "empty (data.task \"text\" needs a text file or a folder of them)");
+  if (d.min_difficulty > d.max_difficulty)
+    err.add("data.min_difficulty", num(d.min_difficulty) + " exceeds data.max_difficulty (" + num(d.max_difficulty) + ")");
+  const int top = text ? d.max_difficulty : max_task_difficulty(task);
+  if (!text && d.max_difficulty > top)
+    err.add("data.max_difficulty", num(d.max_difficulty) + " exceeds what " + task + " supports (" + num(top) + ")");
+  if (d.seq_len > e.model.max_seq_len)
+    err.add("data.seq_len", num(d.seq_len) + " exceeds model.max_seq_len (" + num(e.model.max_seq_len) + ")");
+  if (!text && d.max_difficulty <= top) {
+    const int need = max_example_tokens(task, d.max_difficulty);
+    if (d.seq_len < need)
+      err.add("data.seq_len", num(d.seq_len) + " is too short for " + task + " examples at difficulty " +
+                                  num(d.max_difficulty) + " (expected at least " + num(need) + ")");
+  }
+}
+
+void check_train(const Experiment& e, std::vector<ConfigError>& list) {
+  Errors err{list};
+  const auto& t = e.train;
+  if (t.lr_schedule == LrSchedule::V3 && !(t.v3_decay_start <= t.v3_decay_end && t.v3_decay_end <= t.v3_tail_step))
+    err.add("train.v3_decay_end", "expected train.v3_decay_start <= train.v3_decay_end <= train.v3_tail_step, got " +
+                                      format_number(t.v3_decay_start) + ", " + format_number(t.v3_decay_end) + ", " +
+                                      format_number(t.v3_tail_step));
+  if (t.warmup_steps > t.steps)
+    err.add("train.warmup_steps", num(t.warmup_steps) + " exceeds train.steps (" + num(t.steps) + ")");
+}
+
+void check_curriculum(const Experiment& e, std::vector<ConfigError>& list) {
+  Errors err{list};
+  const auto& c = e.curriculum;
+  const auto& d = e.data;
+  if (d.task == Task::Text && c.mode != CurriculumMode::None)
+    err.add("curriculum.mode", "\"" + std::string(name_of(c.mode)) +
+                                   "\" needs a synthetic task (a text corpus has no difficulty levels)");
+  if (c.mode != CurriculumMode::Phases && c.mode != CurriculumMode::LossDriven) return;
+  for (size_t i = 0; i < c.phases.size(); ++i)
+    for (const auto& [level, weight] : c.phases[i].mix)
+      if (level < d.min_difficulty || level > d.max_difficulty)
+        err.add("curriculum.phases[" + std::to_string(i) + "].mix." + num(level),
+                "difficulty " + num(level) + " is outside [data.min_difficulty, data.max_difficulty] = [" +
+                    num(d.min_difficulty) + ", " + num(d.max_difficulty) + "]");
+  if (c.mode == CurriculumMode::Phases && !c.phases.empty() && c.phases.back().until < 1.0)
+    err.add("curriculum.phases[" + std::to_string(c.phases.size() - 1) + "].until",
+            format_number(c.phases.back().until) + " leaves steps without a phase (expected the last phase to end at 1)");
+}
+
+}  // namespace
+
+const std::vector<SectionRules>& section_rules() {
+  static const std::vector<SectionRules> rules = {
+      {"model", check_model},
+      {"data", check_data},
+      {"curriculum", check_curriculum},
+      {"train", check_train},
+  };
+  return rules;
+}
+
+}  // namespace r1wb

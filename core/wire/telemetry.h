@@ -1,0 +1,72 @@
+// The telemetry contract: every metric name and snapshot kind the engine emits, with what it
+// means and, for snapshots, its shape. The engine writes through these names, the views read
+// through them and the README's metric list comes from kMetrics, so a name exists once.
+//
+// Metric names are "<group>/<name>"; per-MoE-layer metrics are "moe/L<block>/<name>".
+// Snapshot shapes use L_moe for the MoE layers (rows named by config's moe_layer_names), E for
+// experts, k for experts per token, T for probe tokens, L for all blocks and H for heads.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace r1wb::telemetry {
+
+// Scalars, every telemetry.log_every steps.
+inline constexpr const char* kLoss = "train/loss";                //!< LM cross-entropy on completion tokens
+inline constexpr const char* kLr = "train/lr";
+inline constexpr const char* kGradNorm = "train/grad_norm";        //!< before clipping
+inline constexpr const char* kTokens = "train/tokens";             //!< real tokens through this step, cumulative
+inline constexpr const char* kAuxLoss = "train/aux_loss";          //!< batch-level balance loss, unweighted (MoE)
+inline constexpr const char* kMtpLoss = "train/mtp_loss";          //!< the MTP module's loss (model.mtp_weight > 0)
+inline constexpr const char* kLossScale = "train/loss_scale";      //!< fp16 only
+inline constexpr const char* kTokensPerS = "perf/tokens_per_s";
+inline constexpr const char* kForwardMs = "perf/forward_ms";       //!< per step, mean over the log window
+inline constexpr const char* kBackwardMs = "perf/backward_ms";
+inline constexpr const char* kOptimizerMs = "perf/optimizer_ms";
+inline constexpr const char* kPeakMemoryMb = "perf/peak_memory_mb";
+inline constexpr const char* kPaddingFrac = "data/padding_frac";    //!< text tasks
+inline constexpr const char* kCurriculumPhase = "curriculum/phase";
+inline constexpr const char* kMaxLoadRatio = "moe/max_load_ratio";  //!< the worst MoE layer's load_ratio
+inline constexpr const char* kDpMaxWeightDiff = "dp/max_weight_diff";  //!< data parallel, at the end
+inline constexpr const char* kDpMaxGradDiff = "dp/max_grad_diff";
+// Per MoE layer (moe_layer_metric): the busiest expert's share times E (1 is perfect
+// balance), mean normalised router entropy, share of assignments dropped by capacity.
+inline constexpr const char* kLayerLoadRatio = "load_ratio";
+inline constexpr const char* kLayerRouterEntropy = "router_entropy";
+inline constexpr const char* kLayerDroppedFrac = "dropped_frac";
+
+//! "moe/L<block>/<name>" for one of the per-layer names above.
+std::string moe_layer_metric(int block, const char* name);
+//! The block and per-layer name of a "moe/L<block>/<name>" metric; false for other names.
+bool parse_moe_layer_metric(const std::string& metric, int* block, std::string* name);
+
+// Snapshots.
+inline constexpr const char* kExpertLoad = "moe/expert_load";  //!< [L_moe, E] share of assignments, rows sum to 1
+inline constexpr const char* kExpertBias = "moe/expert_bias";  //!< [L_moe, E] aux-loss-free selection biases
+inline constexpr const char* kCurriculumMix = "curriculum/mix";  //!< [1, levels] the phase's mix, sums to 1
+inline constexpr const char* kProbeTokens = "probe/tokens";      //!< [1, T] token ids
+//! [L_moe * k, T]: row l * k + j is layer l's j-th expert per token (-1: none). Rows are
+//! labelled "<layer name> / choice <j>" (probe_choice_label), so a reader need not infer k.
+inline constexpr const char* kProbeExpertChoice = "probe/expert_choice";
+inline constexpr const char* kProbeExpertWeight = "probe/expert_weight";  //!< [L_moe * k, T] gate weights (0: none)
+inline constexpr const char* kProbeAttentionEntropy = "probe/attention_entropy";  //!< [L, H] nats, mean over queries
+//! "probe/attention/L<block>": [H * T, T], row h * T + t is head h, query t.
+std::string probe_attention(int block);
+//! The row label of a probe's expert choice: "layer 1 / choice 0".
+std::string probe_choice_label(const std::string& layer_name, int choice);
+//! The number of choices per layer in labelled probe rows (the rows sharing the first row's
+//! layer), or 0 when the rows carry no labels.
+int probe_choices_per_layer(const std::vector<std::string>& row_labels);
+
+//! One metric of the contract, for documentation and the views' metric menus.
+struct MetricSpec {
+  std::string name;         //!< a name above, or "moe/L<i>/<name>" written as such
+  std::string description;
+  bool higher_is_better;    //!< what "best" means in an ablation's results
+};
+//! Every metric of the contract, in the order the README lists them.
+const std::vector<MetricSpec>& metrics();
+//! True when higher values of `metric` are better (rewards, accuracies, throughput).
+bool higher_is_better(const std::string& metric);
+
+}  // namespace r1wb::telemetry

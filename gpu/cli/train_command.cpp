@@ -1,0 +1,140 @@
+// `r1wb-run train CONFIG --run-dir DIR`: one rank of a run (or the launcher of --nproc ranks),
+// its event sink, the request listener on stdin, and the trainer.
+#include "core/config/config.h"
+#include "gpu/cli/cli_args.h"
+#include "gpu/cli/commands.h"
+#include "gpu/cli/request_listener.h"
+#include "gpu/dist/data_parallel.h"
+#include "gpu/dist/rank_launcher.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/trainer.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace fs = std::filesystem;
+
+namespace r1wb::gpu {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+const char* kTrainUsage =
+    "usage: r1wb-run train CONFIG --run-dir DIR [--steps N] [--store DB] [--nproc N]\n"
+    "                      [--stream | --no-stream]\n"
+    "\n"
+    "Trains the experiment in CONFIG. Records go to DIR/events.log and, when stdout is not a\n"
+    "terminal (or with --stream), the same bytes to stdout. A progress line goes to stderr.\n"
+    "  --run-dir DIR   run directory (config.json, events.log, checkpoints/); resumes from\n"
+    "                  its newest checkpoint when it holds one\n"
+    "  --steps N       stop after global step N (the schedule still spans train.steps);\n"
+    "                  run again without it to continue\n"
+    "  --store DB      also ingest every record into the SQLite store DB as it is written\n"
+    "  --nproc N       data parallel over N processes on this machine (c10d Gloo): each takes\n"
+    "                  train.batch_size / N rows of every micro-batch; rank 0 writes the run\n"
+    "                  (ranks 1..N-1 log to DIR/ranks/rank-R.log)\n"
+    "SIGTERM or SIGINT: finish the step, checkpoint, exit 3.\n";
+
+}  // namespace
+
+int cmd_train(const std::vector<std::string>& args) {
+  if (wants_help(args)) { std::cout << kTrainUsage; return kExitOk; }
+  std::string err;
+  auto a = parse_args(args, {"run-dir", "steps", "store", "nproc", "rank", "world"}, {"stream", "no-stream"}, err);
+  if (!a) return usage_error(err, kTrainUsage);
+  if (a->positional.size() != 1) return usage_error("train takes one CONFIG file", kTrainUsage);
+  if (!a->options.count("run-dir")) return usage_error("train needs --run-dir DIR", kTrainUsage);
+  const auto steps = int_option(*a, "steps", -1, 1);
+  if (!steps) return usage_error("--steps: '" + a->options["steps"] + "' is not a positive integer", kTrainUsage);
+  const int64_t stop_after = *steps;
+  const auto nproc = int_option(*a, "nproc", 1, 1);
+  if (!nproc) return usage_error("--nproc: '" + a->options["nproc"] + "' is not a positive integer", kTrainUsage);
+  const auto rank = int_option(*a, "rank", 0, 0), world = int_option(*a, "world", *nproc, 1);
+  if (!rank || !world || *rank >= *world) return usage_error("--rank/--world: expected 0 <= rank < world", kTrainUsage);
+  auto r = load_experiment_file(a->positional[0]);
+  if (!r.ok()) { print_errors(r); return kExitUsage; }
+
+  try {
+    check_batch_divides(r.experiment.train, int(*world));
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << " (--nproc " << *world << ")\n";
+    return kExitUsage;
+  }
+  const std::string run_dir = a->options["run-dir"];
+  std::error_code ec;
+  fs::create_directories(run_dir, ec);
+  if (ec) { std::cerr << "error: cannot create run directory '" << run_dir << "': " << ec.message() << "\n"; return kExitFailure; }
+  const auto config_path = fs::path(run_dir) / "config.json";
+  const std::string resolved = r.resolved.dump(2);
+  if (fs::exists(config_path)) {
+    auto existing = load_experiment_file(config_path.string());
+    if (existing.ok() && existing.resolved != r.resolved) {
+      std::cerr << "error: " << run_dir << " holds a run of a different experiment (config.json differs);"
+                << " use a new --run-dir or resume with " << config_path.string() << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!fs::exists(config_path) || fs::path(a->positional[0]) != config_path) {
+    std::ofstream(config_path) << resolved << "\n";
+  }
+
+  const bool stream = a->flags.count("stream") || (!a->flags.count("no-stream") && !::isatty(STDOUT_FILENO));
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+
+  std::unique_ptr<EventSink> sink;
+  std::vector<pid_t> ranks;
+  try {
+    const bool worker = *rank > 0;
+    if (*nproc > 1) ranks = start_ranks(run_dir, int(*nproc));
+    const std::string sink_dir = worker ? (fs::path(run_dir) / "ranks" / ("rank-" + std::to_string(*rank))).string() : run_dir;
+    fs::create_directories(sink_dir);
+    sink = std::make_unique<EventSink>(sink_dir, stream && !worker ? STDOUT_FILENO : -1,
+                                       a->options.count("store") && !worker ? a->options["store"] : "", resolved,
+                                       r.experiment.name);
+    if (!sink->writer().recovery_note().empty())
+      sink->log(wire::LogLevel::Warning, "events.log: dropped " + std::to_string(sink->writer().dropped_bytes()) +
+                                             " bytes after a crash (" + sink->writer().recovery_note() + ")");
+    // Requests (resend, stop, probe) come on stdin when a job started this runner.
+    std::atomic<bool> probe{false};
+    std::unique_ptr<RequestListener> requests;
+    if (!worker && carries_requests(STDIN_FILENO))
+      requests = std::make_unique<RequestListener>(STDIN_FILENO, sink->writer(), g_stop, probe);
+    std::unique_ptr<DataParallel> dp;
+    if (*world > 1) dp = std::make_unique<DataParallel>(int(*rank), int(*world), rendezvous_path(run_dir));
+    Trainer trainer(r.experiment, run_dir, *sink, resolved);
+    TrainOptions opts;
+    opts.stop_after_step = stop_after;
+    opts.stop_requested = &g_stop;
+    opts.progress = !worker;
+    opts.probe_requested = &probe;
+    opts.ranks = dp.get();
+    auto res = trainer.run(opts);
+    std::cerr << "run " << status_name(res.state) << " at step " << res.last_step << ": loss " << res.last_loss << ", "
+              << static_cast<long long>(res.tokens_per_s) << " tokens/s\n";
+    if (const auto failed = wait_ranks(ranks, run_dir); !failed.empty()) throw std::runtime_error(failed);
+    return g_stop.load() && res.state == RunStatus::Stopped ? kExitStopped : kExitOk;
+  } catch (const std::exception& e) {
+    for (pid_t pid : ranks) ::kill(pid, SIGKILL);  // they would wait for this rank until Gloo's timeout
+    wait_ranks(ranks, run_dir);
+    std::cerr << "error: " << e.what() << "\n";
+    if (sink) {
+      try {
+        sink->log(wire::LogLevel::Error, e.what());
+        sink->emit(wire::Status{0, status_name(RunStatus::Failed), e.what()});
+        sink->flush(true);
+      } catch (...) {
+      }
+    }
+    return kExitFailure;
+  }
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The layering of docs/architecture.md, checked on the sources (CMake's link lists check the
+# libraries): core/ includes no Qt and no LibTorch, gpu/model/ nothing of the training side
+# (train/, dist/, cli/), gpu/ nothing of Qt or views/, views/ nothing of the engine, and no
+# layer includes app/. Prints each offending line and exits 1; exit 0 when all hold.
+set -uo pipefail
+root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$root" || exit 2
+status=0
+check() {  # check WHAT DIRS... -- PATTERN
+  local what=$1; shift
+  local dirs=()
+  while [ "$1" != "--" ]; do dirs+=("$1"); shift; done
+  local pattern=$2
+  local hits
+  hits=$(grep -rnE --include='*.h' --include='*.cpp' "$pattern" "${dirs[@]}" 2>/dev/null)
+  if [ -n "$hits" ]; then
+    echo "check-layers: $what:"
+    echo "$hits" | sed 's/^/  /'
+    status=1
+  fi
+}
+check "core/ includes Qt or LibTorch" core -- '#include\s*[<"](Q[A-Za-z]+|torch/|ATen/|c10/|imgui)'
+check "core/ includes another layer" core -- '#include\s*"(gpu|views|app)/'
+check "gpu/model/ includes the training side" gpu/model -- '#include\s*"gpu/(train|dist|cli)/'
+check "gpu/runtime/ includes a layer above it" gpu/runtime -- '#include\s*"gpu/(model|data|train|dist|cli)/'
+check "gpu/data/ includes the model or the training side" gpu/data -- '#include\s*"gpu/(model|train|dist|cli)/'
+check "gpu/train/ includes dist/ or cli/" gpu/train -- '#include\s*"gpu/(dist|cli)/'
+check "gpu/dist/ includes cli/" gpu/dist -- '#include\s*"gpu/cli/'
+check "gpu/ includes Qt or views/" gpu -- '#include\s*[<"](Q[A-Za-z]+|views/|imgui)'
+check "views/ includes the engine" views -- '#include\s*[<"](gpu/|torch/|ATen/|c10/)'
+check "a layer includes app/" core gpu views -- '#include\s*"app/'
+[ $status -eq 0 ] && echo "check-layers: core, gpu (runtime <- model, data <- train <- dist <- cli) and views keep their direction"
+exit $status
