@@ -6,6 +6,7 @@
 // or </dev/null it does not.
 #pragma once
 #include "core/wire/event_log.h"
+#include "core/wire/requests.h"
 
 #include <atomic>
 #include <thread>

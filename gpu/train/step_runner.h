@@ -5,6 +5,7 @@
 // (trainer.h). `r1wb-run bench` times this same step.
 #pragma once
 #include "core/config/config.h"
+#include "core/wire/event_protocol.h"
 #include "gpu/data/training_data.h"
 #include "gpu/model/transformer.h"
 #include "gpu/train/loss_scaler.h"

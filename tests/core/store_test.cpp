@@ -207,3 +207,23 @@ TEST(Store, SnapshotStepAtAnswersWithoutThePayload) {
   EXPECT_EQ(st.snapshot_at(id, "moe/expert_load", 15)->step, 10) << "the same snapshot snapshot_at reads";
   EXPECT_FALSE(st.snapshot_step_at(id, "probe/tokens", 100));
 }
+
+TEST(Store, SchemaTwoStoreGainsSnapshotRowLabels) {
+  r1wb::testing::TempDir t;
+  const std::string db = (t.path / "two.db").string();
+  int64_t id = 0;
+  {
+    Store s(db);
+    id = s.create_run("old-1", "old", "{}", "/runs/old-1", "h");
+    s.ingest(id, {{1, wire::Snapshot{1, "moe/expert_load", 1, 2, {0.5f, 0.5f}, {}}}});
+    ASSERT_EQ(sqlite3_exec(s.handle(), "ALTER TABLE snapshots DROP COLUMN labels; PRAGMA user_version=2;", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+  }
+  Store s(db);
+  const auto old = s.latest_snapshot(id, "moe/expert_load");
+  ASSERT_TRUE(old);
+  EXPECT_TRUE(old->row_labels.empty()) << "rows written before labels existed have none";
+  s.ingest(id, {{2, wire::Snapshot{2, "probe/expert_choice", 1, 1, {1.0f}, {"layer 0 / choice 0"}}}});
+  EXPECT_EQ(s.latest_snapshot(id, "probe/expert_choice")->row_labels, std::vector<std::string>{"layer 0 / choice 0"});
+}

@@ -39,23 +39,4 @@ inline void write_corpus(const std::filesystem::path& file, const std::vector<st
   for (const auto& d : docs) f << d << "\n";  // a blank line ends each document
 }
 
-SentenceSource lines_of(const std::vector<std::string>& docs) {
-  auto i = std::make_shared<size_t>(0);
-  return [&docs, i](std::string& s) {
-    if (*i == docs.size()) return false;
-    s = docs[(*i)++];
-    return true;
-  };
-}
-
-Experiment text_experiment(const std::string& corpus, const std::string& packing, int seq_len, int batch) {
-  auto r = parse_experiment(nlohmann::json{{"data", {{"task", "text"}, {"corpus", corpus}, {"packing", packing},
-                                                     {"seq_len", seq_len}}},
-                                           {"model", {{"max_seq_len", seq_len}}},
-                                           {"train", {{"batch_size", batch}}}}
-                                .dump());
-  EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].to_string());
-  return r.experiment;
-}
-
 }  // namespace r1wb::testing

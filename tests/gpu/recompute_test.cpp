@@ -50,7 +50,9 @@ Pass forward_backward(const Experiment& e, int recompute_layers, Precision preci
   Pass p;
   p.loss = mb.loss.item<double>();
   for (auto& param : lm->parameters()) p.grads.push_back(param.grad().defined() ? param.grad().clone() : param.grad());
-  p.counts = lm->pending_expert_counts();
+  lm->for_each_moe([&](MoeImpl& moe) {
+    if (moe.pending_counts().defined()) p.counts.push_back(moe.pending_counts().clone());
+  });
   return p;
 }
 

@@ -16,7 +16,7 @@ MoeConfig config(const char* score, int experts, int k) {
   MoeConfig c;
   c.num_experts = experts;
   c.top_k = k;
-  c.score_func = score;
+  c.score_func = *parse_enum<ScoreFunc>(score);
   return c;
 }
 

@@ -49,8 +49,9 @@ TEST(StepRunner, RunsTheObjectivePerMicroBatchAndAppliesTheUpdate) {
   r1wb::testing::TempDir t;
   auto doc = r1wb::testing::tiny_moe_doc(10, 0, 1);
   doc["train"]["grad_accum"] = 2;
+  doc["train"]["warmup_steps"] = 2;
   const auto cfg = validate_experiment(doc);
-  ASSERT_TRUE(cfg.ok());
+  ASSERT_TRUE(cfg.ok()) << cfg.errors[0].to_string();
   const Experiment& e = cfg.experiment;
   torch::manual_seed(0);
   TransformerLM model(e.model);

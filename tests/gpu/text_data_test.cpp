@@ -21,6 +21,29 @@ using r1wb::testing::TempDir;
 using r1wb::testing::make_documents;
 using r1wb::testing::write_corpus;
 
+namespace {
+
+SentenceSource lines_of(const std::vector<std::string>& docs) {
+  auto i = std::make_shared<size_t>(0);
+  return [&docs, i](std::string& s) {
+    if (*i == docs.size()) return false;
+    s = docs[(*i)++];
+    return true;
+  };
+}
+
+Experiment text_experiment(const std::string& corpus, const std::string& packing, int seq_len, int batch) {
+  auto r = parse_experiment(nlohmann::json{{"data", {{"task", "text"}, {"corpus", corpus}, {"packing", packing},
+                                                     {"seq_len", seq_len}}},
+                                           {"model", {{"max_seq_len", seq_len}}},
+                                           {"train", {{"batch_size", batch}}}}
+                                .dump());
+  EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  return r.experiment;
+}
+
+}  // namespace
+
 TEST(BpeTokenizer, TrainedOnTheRunsCorpusIsLosslessAndShorterThanBytes) {
   TempDir dir;
   const auto docs = make_documents(400, 6, 1);
