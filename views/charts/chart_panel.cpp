@@ -152,10 +152,7 @@ void ChartPanel::show(const Selection& selection) {
   const QStringList metrics = offer_metrics(names);
 
   // Every selected run times every chosen metric; no cap (colours cycle beyond the palette).
-  auto name_of = [this](int64_t id) {
-    const RunRow* r = context_.run(id);
-    return r ? QString::fromStdString(r->name) : QString::number(id);
-  };
+  auto name_of = [this](int64_t id) { return context_.run_name(id); };
   const double smoothing = smoothing_slider_->value() / 100.0;
   std::vector<ChartSeries> series;
   for (int64_t run : selection.runs)

@@ -421,21 +421,21 @@ void MainWindow::sync_selection() {
 }
 
 void MainWindow::refresh_queue_views() {
+  auto name_of = [this](int64_t id) {  // from the store: the search may hide a queued run
+    const auto r = store_->run(id);
+    return r ? QString::fromStdString(r->name) : QString::number(id);
+  };
   std::vector<QueueEntry> entries;
   for (int64_t id : queue_->active_runs()) {
-    const auto r = store_->run(id);
     const ProgressEstimate* p = queue_->progress(id);
-    QueueEntry e{id, r ? QString::fromStdString(r->name) : QString::number(id), true, p->fraction(), {}};
+    QueueEntry e{id, name_of(id), true, p->fraction(), {}};
     e.detail = p->step() >= 0 ? QString("step %1 / %2").arg(p->step()).arg(p->total()) : QString("starting");
     if (auto left = p->eta_seconds()) e.detail += QString::fromStdString(" \u00B7 ETA " + format_duration(*left));
     entries.push_back(e);
   }
   int place = 0;
-  for (int64_t id : queue_->queued_runs()) {
-    const auto r = store_->run(id);
-    entries.push_back({id, r ? QString::fromStdString(r->name) : QString::number(id), false, 0,
-                       QString("waiting (%1 in line)").arg(++place)});
-  }
+  for (int64_t id : queue_->queued_runs())
+    entries.push_back({id, name_of(id), false, 0, QString("waiting (%1 in line)").arg(++place)});
   queue_panel_->set_entries(entries);
   tabs_->setTabText(2, entries.empty() ? QString("Queue") : QString("Queue (%1)").arg(entries.size()));
   // The results scan every metric of the grid's runs: at most once a second while they stream.

@@ -9,8 +9,7 @@ void LogViewer::show(const Selection& selection) {
     view_.set_run(0, {});
     return;
   }
-  const RunRow* row = context_.run(selection.primary);
-  view_.set_run(selection.primary, row ? QString::fromStdString(row->name) : QString::number(selection.primary));
+  view_.set_run(selection.primary, context_.run_name(selection.primary));
   view_.append(context_.store().logs(selection.primary, view_.last_seq()));
 }
 

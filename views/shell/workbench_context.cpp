@@ -14,6 +14,11 @@ const RunRow* WorkbenchContext::run(int64_t id) const {
   return nullptr;
 }
 
+QString WorkbenchContext::run_name(int64_t id) const {
+  const RunRow* r = run(id);
+  return r ? QString::fromStdString(r->name) : QString::number(id);
+}
+
 template <class F>
 void WorkbenchContext::tell(Viewer& viewer, F&& f) {
   try {

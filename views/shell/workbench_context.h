@@ -30,6 +30,8 @@ class WorkbenchContext : public QObject {
   const std::vector<RunRow>& runs() const { return runs_; }
   //! The listed row of a run, or nullptr when it is not listed.
   const RunRow* run(int64_t id) const;
+  //! The listed run's name, or its id when it is not listed.
+  QString run_name(int64_t id) const;
 
   //! Tells every viewer, in the order they were added, of a selection that differs from the last.
   void select(Selection selection);
