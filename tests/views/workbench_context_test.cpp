@@ -20,7 +20,9 @@ namespace {
 // Writes down what it was told, in one log shared by every viewer of a test.
 struct RecordingViewer : Viewer {
   RecordingViewer(std::string name, std::vector<std::string>& log) : name(std::move(name)), log(log) {}
-  void selection_changed(const Selection& s) override { log.push_back(name + " selection " + std::to_string(s.primary)); }
+  void selection_changed(const Selection& s) override {
+    log.push_back(name + " selection " + std::to_string(s.primary));
+  }
   void records_arrived(const Selection& s) override { log.push_back(name + " records " + std::to_string(s.primary)); }
   void run_removed(int64_t id) override { log.push_back(name + " removed " + std::to_string(id)); }
   std::string name;

@@ -38,7 +38,8 @@ void ChartPanel::build_controls() {
   smoothing_label_ = new QLabel("smoothing 0.00", this);
   x_axis_box_ = new QComboBox(this);
   x_axis_box_->addItems({"step", "tokens", "wall time"});
-  x_axis_box_->setToolTip("x axis: optimizer steps, training tokens (train/tokens), or wall time since the first point");
+  x_axis_box_->setToolTip(
+      "x axis: optimizer steps, training tokens (train/tokens), or wall time since the first point");
   metric_box_ = new QComboBox(this);
   metric_box_->setMinimumContentsLength(12);
   metric_box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);

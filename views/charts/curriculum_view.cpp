@@ -169,7 +169,8 @@ void CurriculumView::paintEvent(QPaintEvent*) {
 void CurriculumView::mouseMoveEvent(QMouseEvent* e) {
   if (timeline_.empty()) return;
   const QRect area = plot_area();
-  const int64_t step = int64_t(std::llround(double(e->position().x() - area.left()) / area.width() * double(last_step())));
+  const double share = double(e->position().x() - area.left()) / area.width();
+  const int64_t step = int64_t(std::llround(share * double(last_step())));
   const int ph = phase_at(step);
   if (ph < 0 || !area.contains(e->position().toPoint())) {
     QToolTip::hideText();

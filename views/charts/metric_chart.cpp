@@ -50,8 +50,9 @@ struct MetricChart::Colours {
         dim(palette.color(QPalette::PlaceholderText)), axis(blend(0.5)), grid(blend(0.87)) {}
   // Text faded towards the background by t.
   QColor blend(double t) const {
-    return QColor::fromRgbF(text.redF() * (1 - t) + background.redF() * t, text.greenF() * (1 - t) + background.greenF() * t,
-                            text.blueF() * (1 - t) + background.blueF() * t);
+    auto mix = [t](double a, double b) { return a * (1 - t) + b * t; };
+    return QColor::fromRgbF(mix(text.redF(), background.redF()), mix(text.greenF(), background.greenF()),
+                            mix(text.blueF(), background.blueF()));
   }
 };
 
@@ -313,7 +314,8 @@ int MetricChart::paint_axes(QPainter& p, const PlotMapping& map, const Colours& 
   const QFontMetrics fm = p.fontMetrics();
   std::vector<std::pair<double, QString>> y_ticks;  // (axis position, label)
   if (log_y_) {
-    for (double v : log_ticks(map.y0, map.y1, pr.height() / 36)) y_ticks.emplace_back(std::log10(v), QString::number(v, 'g', 4));
+    for (double v : log_ticks(map.y0, map.y1, pr.height() / 36))
+      y_ticks.emplace_back(std::log10(v), QString::number(v, 'g', 4));
   } else {
     for (int i = 0; i < yt.count; ++i) y_ticks.emplace_back(yt.at(i), label(yt.at(i), yt.decimals));
   }
@@ -329,7 +331,8 @@ int MetricChart::paint_axes(QPainter& p, const PlotMapping& map, const Colours& 
     p.setPen(QPen(c.grid, 1));
     p.drawLine(QPointF(x, pr.top()), QPointF(x, pr.bottom()));
     p.setPen(c.dim);
-    p.drawText(QRectF(x - 40, pr.bottom() + 4, 80, fm.height()), Qt::AlignHCenter | Qt::AlignTop, x_text(xt.at(i), x_axis_));
+    p.drawText(QRectF(x - 40, pr.bottom() + 4, 80, fm.height()), Qt::AlignHCenter | Qt::AlignTop,
+               x_text(xt.at(i), x_axis_));
   }
   p.setPen(c.dim);
   p.drawText(QRect(pr.left(), pr.bottom() + 4 + fm.height(), pr.width(), fm.height() + 2), Qt::AlignCenter,
@@ -358,8 +361,10 @@ void MetricChart::paint_readout(QPainter& p, const PlotMapping& map, const Colou
     }
     QString readout = (series_.size() > 1 ? series_[i].label + "  " : QString()) +
                       QString("%1 %2: %3")
-                          .arg(axis_name(x_axis_), x_text(double(shown->step_hi), x_axis_), label(shown->mean, decimals));
-    if (shown->count > 1) readout += QString("  [%1, %2]").arg(label(shown->min, decimals), label(shown->max, decimals));
+                          .arg(axis_name(x_axis_), x_text(double(shown->step_hi), x_axis_),
+                               label(shown->mean, decimals));
+    if (shown->count > 1)
+      readout += QString("  [%1, %2]").arg(label(shown->min, decimals), label(shown->max, decimals));
     const auto& smooth = drawn_smoothed_[i];
     if (!smooth.empty()) {  // the smoothed bucket over the same steps
       const auto it = std::lower_bound(smooth.begin(), smooth.end(), shown->step_hi,

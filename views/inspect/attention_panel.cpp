@@ -159,7 +159,8 @@ void AttentionPanel::draw_ui() {
     return;
   }
   ImGui::TextDisabled("%s  \xC2\xB7  step %lld  \xC2\xB7  %d tokens  \xC2\xB7  layer %d, head %d",
-                      probe_.run_name.toUtf8().constData(), static_cast<long long>(probe_.step), probe_.T(), layer_, head_);
+                      probe_.run_name.toUtf8().constData(), static_cast<long long>(probe_.step), probe_.T(), layer_,
+                      head_);
   draw_scrubber(60);
   upload_textures();
   const ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -222,7 +223,8 @@ AttentionPanel::Layout AttentionPanel::layout(ImVec2 origin, ImVec2 grid) const 
   const float side_right = std::min(avail_h, avail_w - strip_w_min - 8);
   const float side_below = std::min(avail_w, avail_h - strip_rows_h);
   at.strip_right = query_ >= 0 && side_right >= side_below;
-  const float side = std::max(40.0f, query_ < 0 ? std::min(avail_w, avail_h) : at.strip_right ? side_right : side_below);
+  const float side =
+      std::max(40.0f, query_ < 0 ? std::min(avail_w, avail_h) : at.strip_right ? side_right : side_below);
   at.map_hi = ImVec2(at.map_lo.x + side, at.map_lo.y + side);
   at.have_map = map_tex_ && probe_.layer == layer_ && !probe_.empty();
   return at;
@@ -286,16 +288,18 @@ void AttentionPanel::draw_query_strip(const Layout& at) {
     const int bins = std::max(1, std::min(T, int(w)));
     for (int b = 0; b < bins; ++b) {
       float v = 0;
-      for (int k = b * T / bins; k < std::max((b + 1) * T / bins, b * T / bins + 1); ++k) v = std::max(v, probe_.at(h, query_, k));
+      for (int k = b * T / bins; k < std::max((b + 1) * T / bins, b * T / bins + 1); ++k)
+        v = std::max(v, probe_.at(h, query_, k));
       unsigned char c[4];
       ramp(v, c);
-      dl->AddRectFilled(ImVec2(x0 + w * float(b) / float(bins), y), ImVec2(x0 + w * float(b + 1) / float(bins), y + line),
-                        IM_COL32(c[0], c[1], c[2], 255));
+      dl->AddRectFilled(ImVec2(x0 + w * float(b) / float(bins), y),
+                        ImVec2(x0 + w * float(b + 1) / float(bins), y + line), IM_COL32(c[0], c[1], c[2], 255));
     }
     dl->AddRect(ImVec2(x0, y), ImVec2(x0 + w, y + line), IM_COL32(170, 170, 170, 255));
     std::string tops;
     for (int k : top_keys(h, 3)) {
-      std::snprintf(buf, sizeof buf, "%s'%s' %.2f", tops.empty() ? "" : "  ", probe_.tokens[size_t(k)].c_str(), double(probe_.at(h, query_, k)));
+      std::snprintf(buf, sizeof buf, "%s'%s' %.2f", tops.empty() ? "" : "  ", probe_.tokens[size_t(k)].c_str(),
+                    double(probe_.at(h, query_, k)));
       tops += buf;
     }
     dl->AddText(ImVec2(x0, y + line + 1), text, tops.c_str());  // its strongest keys under the strip

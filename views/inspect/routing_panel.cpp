@@ -52,7 +52,8 @@ ImU32 expert_colour(int e, float alpha = 1.0f) {
 void swatch(ImU32 colour, const char* label) {
   const ImVec2 at = ImGui::GetCursorScreenPos();
   const float h = ImGui::GetTextLineHeight();
-  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y + h * 0.2f), ImVec2(at.x + h * 0.6f, at.y + h * 0.8f), colour);
+  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y + h * 0.2f), ImVec2(at.x + h * 0.6f, at.y + h * 0.8f),
+                                            colour);
   ImGui::Dummy(ImVec2(h * 0.7f, h));
   ImGui::SameLine(0, 2);
   ImGui::TextUnformatted(label);
@@ -77,7 +78,8 @@ void line_chart(const char* title, const std::vector<LayerSeries>& series, int64
   ImGui::Dummy(size);
   if (x0 > x1 || plot_hi.x - plot_lo.x < 10) return;
   const Span y = padded(y0, y1, 0.08);
-  const PlotMapping map{plot_lo.x, plot_hi.y, plot_hi.x - plot_lo.x, plot_hi.y - plot_lo.y, double(x0), double(x1), y.lo, y.hi};
+  const PlotMapping map{plot_lo.x,  plot_hi.y,  plot_hi.x - plot_lo.x, plot_hi.y - plot_lo.y,
+                        double(x0), double(x1), y.lo,                  y.hi};
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Border, 0.45f);
   const Ticks yt = nice_ticks(y.lo, y.hi, int(map.height / (2 * line)));

@@ -117,7 +117,8 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
   refresh();
   if (run_list_->topLevelItemCount() > 0) run_list_->select_run(context_->runs().front().id);
   if (!queue_->queued_runs().empty()) {  // a queue left by the last session
-    statusBar()->showMessage(QString("Continuing the queue left by the last session: %1 runs").arg(queue_->queued_runs().size()));
+    statusBar()->showMessage(
+        QString("Continuing the queue left by the last session: %1 runs").arg(queue_->queued_runs().size()));
     QTimer::singleShot(0, this, [this] { handle(queue_->fill_slots()); });
   }
 }
@@ -229,7 +230,8 @@ void MainWindow::place_on_first_start() {
   if (!screen) return;  // keeps build_ui's size
   const QRect avail = screen->availableGeometry();
   const QSize size(int(avail.width() * kFirstStartShare), int(avail.height() * kFirstStartShare));
-  setGeometry(QStyle::alignedRect(Qt::LeftToRight, Qt::AlignCenter, size.expandedTo(minimumSizeHint()).boundedTo(avail.size()), avail));
+  const QSize fitted = size.expandedTo(minimumSizeHint()).boundedTo(avail.size());
+  setGeometry(QStyle::alignedRect(Qt::LeftToRight, Qt::AlignCenter, fitted, avail));
 }
 
 MainWindow::~MainWindow() {
@@ -273,7 +275,8 @@ QWidget* MainWindow::build_run_browser() {
   delete_button_ = button("Delete...", "Remove the selected run from the store and delete its run directory", this);
   duplicate_button_ = button("Duplicate", "Queue a new run with the selected run's exact config (Ctrl+D)", this);
   duplicate_button_->setShortcut(QKeySequence("Ctrl+D"));
-  derive_button_ = button("Derive", "Edit a new experiment starting from the selected run's config; the editor lists what you change", this);
+  derive_button_ = button(
+      "Derive", "Edit a new experiment starting from the selected run's config; the editor lists what you change", this);
   auto* run_buttons = new QHBoxLayout;
   run_buttons->addStretch(1);
   for (QPushButton* b : {derive_button_, duplicate_button_, resume_button_, delete_button_}) run_buttons->addWidget(b);
@@ -355,17 +358,18 @@ void MainWindow::register_viewers() {
                                                                "Select a run to see how its tokens were routed.");
   attention_viewer_ = std::make_unique<FeedViewer<AttentionPanel>>(
       *context_, *attention_, &InspectionFeed::attention, "Select a run to see its attention on the probe text.");
-  curriculum_viewer_ = std::make_unique<FeedViewer<CurriculumView>>(*context_, *curriculum_, &InspectionFeed::curriculum,
-                                                                    "Select a run to see its curriculum.");
+  curriculum_viewer_ = std::make_unique<FeedViewer<CurriculumView>>(
+      *context_, *curriculum_, &InspectionFeed::curriculum, "Select a run to see its curriculum.");
   for (Viewer* v : std::initializer_list<Viewer*>{chart_panel_, log_viewer_.get(), routing_viewer_.get(),
                                                   attention_viewer_.get(), curriculum_viewer_.get()})
     context_->add_viewer(v);
   // Queued: the panels ask from inside their paint; the store is read after the frame.
   auto* routing = routing_viewer_.get();
   auto* attention = attention_viewer_.get();
-  connect(heatmap_, &RoutingPanel::step_requested, heatmap_, [routing] { routing->refresh(); }, Qt::QueuedConnection);
-  connect(attention_, &AttentionPanel::step_requested, attention_, [attention] { attention->refresh(); }, Qt::QueuedConnection);
-  connect(attention_, &AttentionPanel::layer_requested, attention_, [attention] { attention->refresh(); }, Qt::QueuedConnection);
+  const auto queued = Qt::QueuedConnection;
+  connect(heatmap_, &RoutingPanel::step_requested, heatmap_, [routing] { routing->refresh(); }, queued);
+  connect(attention_, &AttentionPanel::step_requested, attention_, [attention] { attention->refresh(); }, queued);
+  connect(attention_, &AttentionPanel::layer_requested, attention_, [attention] { attention->refresh(); }, queued);
 }
 
 void MainWindow::build_status_bar() {
