@@ -22,6 +22,7 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QPushButton>
+#include <QScreen>
 #include <QSlider>
 #include <QTemporaryDir>
 #include <QTest>
@@ -382,6 +383,32 @@ TEST(MainWindow, LayoutAndChartChoicesPersistAcrossSessions) {
   EXPECT_EQ(w->chart()->x_axis(), ChartAxis::Tokens);
   EXPECT_EQ(w->smoothing_slider()->value(), 35);
   EXPECT_TRUE(w->chart()->log_y());
+}
+
+TEST(MainWindow, FirstStartFillsMostOfTheScreenCentredAndASavedGeometryWins) {
+  QTemporaryDir dir;
+  const WorkbenchOptions o = temp_options(dir);  // a settings file of its own: nothing saved yet
+  ASSERT_FALSE(QFileInfo::exists(o.settings_path));
+  {
+    auto w = open_shown(o);
+    ASSERT_TRUE(w);
+    const QRect avail = w->screen()->availableGeometry();
+    const QRect g = w->geometry();
+    std::printf("[ info ] first start on a %dx%d screen: %dx%d at (%d, %d)\n", avail.width(), avail.height(), g.width(),
+                g.height(), g.x(), g.y());
+    if (avail.width() >= 1280) EXPECT_GE(g.width(), 1100) << "the 1280x800 test screen";
+    EXPECT_GE(g.width(), int(avail.width() * 0.85));
+    EXPECT_GE(g.height(), int(avail.height() * 0.85));
+    EXPECT_LE(g.width(), avail.width());
+    EXPECT_LE(std::abs(g.center().x() - avail.center().x()), 20) << "centred";
+    EXPECT_LE(std::abs(g.center().y() - avail.center().y()), 40) << "centred";
+    w->grab().save(test::screenshot_path("main_window_first_start.png"));
+    w->resize(1120, 700);  // above the window's minimum size, below the first-start one
+    ASSERT_TRUE(w->close());
+  }
+  auto w = open_shown(o);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->size(), QSize(1120, 700)) << "a saved geometry wins over the first-start size";
 }
 
 TEST(MainWindow, OpenStoreRemembersRecentStoresAndShortcutsReachTheirTargets) {

@@ -1,6 +1,7 @@
 #include "views/charts/curriculum_view.h"
 
 #include "views/charts/metric_chart.h"
+#include "views/charts/plot_axes.h"
 
 #include <QMouseEvent>
 #include <QPainter>
@@ -37,6 +38,15 @@ void CurriculumView::clear(const QString& hint) {
   update();
 }
 
+QRect CurriculumView::plot_area() const {
+  const int line = fontMetrics().height();
+  return rect().adjusted(56, line + 10, -12, -line - 8);
+}
+
+int64_t CurriculumView::last_step() const {
+  return std::max<int64_t>(timeline_.total_steps, timeline_.loss.empty() ? 1 : timeline_.loss.back().first);
+}
+
 int CurriculumView::phase_at(int64_t step) const {
   int at = -1;
   for (size_t i = 0; i < timeline_.phases.size(); ++i)
@@ -65,12 +75,15 @@ void CurriculumView::paintEvent(QPaintEvent*) {
              QString("%1  \u00B7  %2 phases  \u00B7  loss above, difficulty mix below")
                  .arg(timeline_.run_name).arg(timeline_.phases.size()));
 
-  const QRect area = rect().adjusted(56, line + 10, -12, -line - 8);
+  const QRect area = plot_area();
   const int split = area.top() + area.height() * 2 / 5;
   const QRect loss_r(area.left(), area.top(), area.width(), split - area.top() - 6);
   const QRect mix_r(area.left(), split, area.width(), area.bottom() - split);
-  const int64_t x1 = std::max<int64_t>(timeline_.total_steps, timeline_.loss.empty() ? 1 : timeline_.loss.back().first);
-  auto px = [&](int64_t s) { return area.left() + double(s) / double(std::max<int64_t>(x1, 1)) * area.width(); };
+  const int64_t x1 = last_step();
+  // Steps across the whole area (both plots); y is the loss, in the upper plot.
+  PlotMapping map{double(area.left()), double(loss_r.bottom()), double(area.width()), double(loss_r.height()), 0.0,
+                  double(x1)};
+  auto px = [&](int64_t s) { return map.px(double(s)); };
 
   // Stacked area: each phase a block of bands, levels bottom (easy) to top (hard).
   for (size_t i = 0; i < timeline_.phases.size(); ++i) {
@@ -88,27 +101,36 @@ void CurriculumView::paintEvent(QPaintEvent*) {
   p.drawRect(mix_r);
   p.drawRect(loss_r);
 
-  // Loss above, same x.
+  // Loss above, same x, with round ticks (plot_axes.h, as the metric chart's).
   if (timeline_.loss.size() > 1) {
     double lo = timeline_.loss.front().second, hi = lo;
     for (const auto& [s, v] : timeline_.loss) {
       lo = std::min(lo, v);
       hi = std::max(hi, v);
     }
-    if (hi - lo < 1e-9) hi = lo + 1;
+    const Span y = padded(lo, hi, 0.05);
+    map.y0 = y.lo;
+    map.y1 = y.hi;
     QPainterPath path;
     for (size_t i = 0; i < timeline_.loss.size(); ++i) {
       const auto& [s, v] = timeline_.loss[i];
-      const QPointF pt(px(s), loss_r.bottom() - (v - lo) / (hi - lo) * loss_r.height());
+      const QPointF pt(px(s), map.py(v));
       if (i == 0) path.moveTo(pt);
       else path.lineTo(pt);
     }
+    p.save();
+    p.setClipRect(loss_r);
     p.setPen(QPen(series_color(0), 1.5));
     p.drawPath(path);
+    p.restore();
     p.setPen(palette().color(QPalette::PlaceholderText));
-    p.drawText(QRect(0, loss_r.top(), area.left() - 4, line), Qt::AlignRight, QString::number(hi, 'g', 3));
-    p.drawText(QRect(0, loss_r.bottom() - line, area.left() - 4, line), Qt::AlignRight, QString::number(lo, 'g', 3));
-    p.drawText(QRect(0, loss_r.center().y() - line / 2, area.left() - 4, line), Qt::AlignRight, "loss");
+    const Ticks t = nice_ticks(y.lo, y.hi, std::max(2, loss_r.height() / (2 * line)));
+    for (int i = 0; i < t.count; ++i) {
+      const int ty = int(std::lround(map.py(t.at(i))));
+      p.drawText(QRect(0, ty - line / 2, area.left() - 4, line), Qt::AlignRight | Qt::AlignVCenter,
+                 QString::fromStdString(tick_label(t.at(i), t.decimals)));
+    }
+    p.drawText(QPointF(loss_r.left() + 4, loss_r.top() + line), "loss");
   }
   p.setPen(palette().color(QPalette::PlaceholderText));
   p.drawText(QRect(0, mix_r.center().y() - line / 2, area.left() - 4, line), Qt::AlignRight, "mix");
@@ -146,9 +168,9 @@ void CurriculumView::paintEvent(QPaintEvent*) {
 
 void CurriculumView::mouseMoveEvent(QMouseEvent* e) {
   if (timeline_.empty()) return;
-  const QRect area = rect().adjusted(56, fontMetrics().height() + 10, -12, -fontMetrics().height() - 8);
-  const int64_t x1 = std::max<int64_t>(timeline_.total_steps, 1);
-  const int64_t step = int64_t(std::llround(double(e->position().x() - area.left()) / area.width() * double(x1)));
+  const QRect area = plot_area();
+  const double share = double(e->position().x() - area.left()) / area.width();
+  const int64_t step = int64_t(std::llround(share * double(last_step())));
   const int ph = phase_at(step);
   if (ph < 0 || !area.contains(e->position().toPoint())) {
     QToolTip::hideText();

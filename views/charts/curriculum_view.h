@@ -1,7 +1,8 @@
 // The curriculum timeline: the difficulty mix of each phase as a stacked area over the
 // steps (phase k's mix holds from its start until the next phase), a marker at the run's
 // current step, and the loss drawn above on the same step axis with the phase boundaries
-// carried through it, so a jump in the loss at a phase change lines up with its cause.
+// carried through it, so a jump in the loss at a phase change lines up with its cause. The
+// loss line's mapping and ticks come from plot_axes.h.
 #pragma once
 #include <QString>
 #include <QWidget>
@@ -32,6 +33,7 @@ class CurriculumView : public QWidget {
  public:
   explicit CurriculumView(QWidget* parent = nullptr);
   void set_timeline(CurriculumTimeline t);
+  //! Shows the empty state with a hint.
   void clear(const QString& hint);
   const CurriculumTimeline& timeline() const { return timeline_; }
   //! The phase in force at `step` (index into phases), or -1.
@@ -45,6 +47,10 @@ class CurriculumView : public QWidget {
   void mouseMoveEvent(QMouseEvent* e) override;
 
  private:
+  //! Both plots together (loss above, mix below); painting and the tooltip agree on it.
+  QRect plot_area() const;
+  //! The step at the right edge: the run's total, or the last loss point beyond it.
+  int64_t last_step() const;
   CurriculumTimeline timeline_;
   QString hint_ = "No run selected.";
 };

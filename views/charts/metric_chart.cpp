@@ -1,5 +1,7 @@
 #include "views/charts/metric_chart.h"
 
+#include "views/charts/plot_axes.h"
+
 #include <QMouseEvent>
 #include <QPainter>
 #include <QWheelEvent>
@@ -14,67 +16,7 @@ namespace {
 
 constexpr int kLeft = 64, kRight = 18, kTop = 44, kBottom = 42;
 
-struct Ticks {
-  double first = 0, step = 1;
-  int count = 0;
-  int decimals = 0;
-};
-
-// Round tick spacing (1, 2 or 5 times a power of ten) giving at most `max_ticks` ticks.
-Ticks nice_ticks(double lo, double hi, int max_ticks, bool integers) {
-  Ticks t;
-  max_ticks = std::max(2, max_ticks);
-  const double raw = (hi - lo) / max_ticks;
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  const double norm = raw / mag;
-  t.step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
-  if (integers) t.step = std::max(1.0, std::round(t.step));
-  t.first = std::ceil(lo / t.step - 1e-9) * t.step;
-  t.count = int(std::floor((hi - t.first) / t.step + 1e-9)) + 1;
-  t.decimals = std::max(0, -int(std::floor(std::log10(t.step) + 1e-9)));
-  return t;
-}
-
-// Log-y ticks as values: 1, 2 and 5 times powers of ten inside [10^lo, 10^hi] (decades
-// only when those are too many); inside less than a decade, linear nice ticks of the values.
-std::vector<double> log_ticks(double lo, double hi, int max_ticks) {
-  std::vector<double> all, decades;
-  for (int k = int(std::floor(lo)); k <= int(std::ceil(hi)); ++k)
-    for (double m : {1.0, 2.0, 5.0}) {
-      const double v = m * std::pow(10.0, k), l = std::log10(v);
-      if (l < lo || l > hi) continue;
-      all.push_back(v);
-      if (m == 1.0) decades.push_back(v);
-    }
-  if (int(all.size()) <= max_ticks && all.size() >= 3) return all;
-  if (decades.size() >= 2) return decades;
-  const Ticks t = nice_ticks(std::pow(10.0, lo), std::pow(10.0, hi), max_ticks, false);
-  std::vector<double> linear;
-  for (int i = 0; i < t.count; ++i)
-    if (const double v = t.first + i * t.step; v > 0) linear.push_back(v);
-  return linear;
-}
-
-// Wall-time ticks (x in ms) at clock-friendly spacings: 1, 2, 5, 10, 15, 30 s, then minutes
-// and hours the same way.
-Ticks clock_ticks(double lo, double hi, int max_ticks) {
-  static const double steps_s[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
-  Ticks t;
-  t.step = steps_s[sizeof steps_s / sizeof steps_s[0] - 1] * 1000.0;
-  for (double s : steps_s)
-    if ((hi - lo) / (s * 1000.0) <= std::max(2, max_ticks)) {
-      t.step = s * 1000.0;
-      break;
-    }
-  t.first = std::ceil(lo / t.step - 1e-9) * t.step;
-  t.count = int(std::floor((hi - t.first) / t.step + 1e-9)) + 1;
-  return t;
-}
-
-QString value_text(double v, int decimals) {
-  if (std::fabs(v) < 1e-12) v = 0;
-  return QString::number(v, 'f', std::min(decimals, 6));
-}
+QString label(double v, int decimals) { return QString::fromStdString(tick_label(v, decimals)); }
 
 // An x value as its axis reads: steps as integers, tokens with k/M/B, wall time as h:mm:ss.
 QString x_text(double x, ChartAxis axis) {
@@ -100,6 +42,20 @@ double mid(const SeriesPoint& s) { return 0.5 * double(s.step_lo + s.step_hi); }
 
 }  // namespace
 
+// Colours from the palette, so the chart follows the light or dark theme.
+struct MetricChart::Colours {
+  QColor background, text, dim, axis, grid;
+  explicit Colours(const QPalette& palette)
+      : background(palette.color(QPalette::Base)), text(palette.color(QPalette::Text)),
+        dim(palette.color(QPalette::PlaceholderText)), axis(blend(0.5)), grid(blend(0.87)) {}
+  // Text faded towards the background by t.
+  QColor blend(double t) const {
+    auto mix = [t](double a, double b) { return a * (1 - t) + b * t; };
+    return QColor::fromRgbF(mix(text.redF(), background.redF()), mix(text.greenF(), background.greenF()),
+                            mix(text.blueF(), background.blueF()));
+  }
+};
+
 QColor series_color(size_t i) {
   static const QColor palette[] = {{31, 102, 170}, {214, 96, 39},  {44, 150, 84},  {148, 82, 178},
                                    {196, 58, 76},  {24, 150, 160}, {160, 120, 30}, {90, 90, 96}};
@@ -122,8 +78,6 @@ void MetricChart::set_series(std::vector<ChartSeries> series, const QString& tit
   hint_ = data_range() ? QString() : QStringLiteral("No data yet.");
   rebucket();
 }
-
-void MetricChart::data_changed() { rebucket(); }
 
 void MetricChart::clear(const QString& title, const QString& hint) {
   series_.clear();
@@ -267,13 +221,8 @@ void MetricChart::leaveEvent(QEvent*) {
 }
 
 void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets,
-                               const std::vector<SeriesPoint>& smoothed, const QColor& color, const QRect& pr,
-                               double x0, double x1, double y0, double y1) const {
-  auto px = [&](double x) { return pr.left() + (x - x0) / (x1 - x0) * pr.width(); };
-  auto py = [&](double y) {
-    const double v = log_y_ ? std::log10(std::max(y, 1e-300)) : y;
-    return pr.bottom() - (v - y0) / (y1 - y0) * pr.height();
-  };
+                               const std::vector<SeriesPoint>& smoothed, const QColor& color,
+                               const PlotMapping& map) const {
   QColor band = color;
   band.setAlpha(56);
   // Dense buckets (more than one per 3 pixels) draw the band as one vertical hairline per
@@ -281,24 +230,25 @@ void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buck
   // million-point band's zigzag, a rectangle per bucket (Qt hands large fills to its thread
   // pool, one hand-off each) or a wide antialiased stroke of a noisy series cost Qt's
   // rasterizer 50 ms to a second. Sparse buckets get a filled band and a smooth wider line.
-  const bool dense = 3 * buckets.size() > size_t(pr.width());
+  const bool dense = 3 * buckets.size() > size_t(map.width);
+  auto at = [&](double x, double y) { return QPointF(map.px(x), map.py(y)); };
   auto mean_line = [&](const std::vector<SeriesPoint>& b) {
     QPolygonF line;
     line.reserve(int(b.size()));
-    for (const auto& s : b) line << QPointF(px(mid(s)), py(s.mean));
+    for (const auto& s : b) line << at(mid(s), s.mean);
     return line;
   };
   if (dense) {
     QVector<QLineF> columns;
     columns.reserve(int(buckets.size()));
-    for (const auto& s : buckets) columns << QLineF(px(mid(s)), py(s.max), px(mid(s)), py(s.min));
+    for (const auto& s : buckets) columns << QLineF(at(mid(s), s.max), at(mid(s), s.min));
     p.setRenderHint(QPainter::Antialiasing, false);
     p.setPen(QPen(band, 0));
     p.drawLines(columns);
   } else {
     QPolygonF outline;
-    for (const auto& s : buckets) outline << QPointF(px(mid(s)), py(s.max));
-    for (auto it = buckets.rbegin(); it != buckets.rend(); ++it) outline << QPointF(px(mid(*it)), py(it->min));
+    for (const auto& s : buckets) outline << at(mid(s), s.max);
+    for (auto it = buckets.rbegin(); it != buckets.rend(); ++it) outline << at(mid(*it), it->min);
     p.setRenderHint(QPainter::Antialiasing, true);
     p.setPen(Qt::NoPen);
     p.setBrush(band);
@@ -322,42 +272,23 @@ void MetricChart::paint_series(QPainter& p, const std::vector<SeriesPoint>& buck
   }
 }
 
-void MetricChart::paintEvent(QPaintEvent*) {
-  // Colours from the palette, so the chart follows the light or dark theme.
-  const QColor background = palette().color(QPalette::Base), kText = palette().color(QPalette::Text);
-  const QColor kDim = palette().color(QPalette::PlaceholderText);
-  auto blend = [&](double t) {
-    return QColor::fromRgbF(kText.redF() * (1 - t) + background.redF() * t, kText.greenF() * (1 - t) + background.greenF() * t,
-                            kText.blueF() * (1 - t) + background.blueF() * t);
-  };
-  const QColor kAxis = blend(0.5), kGrid = blend(0.87);
-  QPainter p(this);
-  p.fillRect(rect(), background);
-  p.setRenderHint(QPainter::Antialiasing, true);
-  const QRect pr = plot_rect();
-
+void MetricChart::paint_title(QPainter& p, const Colours& c) const {
   QFont title_font = font();
   title_font.setBold(true);
   title_font.setPointSizeF(font().pointSizeF() * 1.1);
   p.setFont(title_font);
-  p.setPen(kText);
+  p.setPen(c.text);
   const int title_w = p.fontMetrics().horizontalAdvance(title_);
   p.drawText(QRect(kLeft, 8, width() - kLeft, 22), Qt::AlignLeft | Qt::AlignVCenter, title_);
   p.setFont(font());
-  p.setPen(kDim);
+  p.setPen(c.dim);
   if (!subtitle_.isEmpty())
     p.drawText(QRect(kLeft + title_w + 10, 8, width(), 22), Qt::AlignLeft | Qt::AlignVCenter, subtitle_);
+}
 
-  p.setPen(QPen(kAxis, 1));
-  if (point_count() == 0) {
-    p.drawRect(pr.adjusted(0, 0, -1, -1));
-    p.setPen(kDim);
-    p.drawText(pr, Qt::AlignCenter, hint_.isEmpty() ? QStringLiteral("No points in this range.") : hint_);
-    return;
-  }
-
-  // Ranges: x is the view; y spans every drawn bucket (log-y: the positive ones), padded so a
-  // flat or single-point series still has an area to sit in.
+PlotMapping MetricChart::mapping() const {
+  // x is the view; y spans every drawn bucket (log-y: the positive ones), padded so a flat or
+  // single-point series still has an area to sit in.
   const auto [view_lo, view_hi] = x_view();
   double x0 = double(view_lo), x1 = double(view_hi);
   double y0 = 1e300, y1 = -1e300;
@@ -369,95 +300,111 @@ void MetricChart::paintEvent(QPaintEvent*) {
     }
   if (y0 > y1) y0 = 0, y1 = 1;  // log-y with nothing positive
   if (x1 <= x0) x0 -= 1, x1 += 1;
-  if (y1 - y0 < 1e-12) {
-    const double d = std::max(std::fabs(y0) * 0.1, 0.5);
-    y0 -= d, y1 += d;
-  } else {
-    const double d = (y1 - y0) * 0.06;
-    y0 -= d, y1 += d;
-  }
-  auto px = [&](double x) { return pr.left() + (x - x0) / (x1 - x0) * pr.width(); };
-  auto py_axis = [&](double v) { return pr.bottom() - (v - y0) / (y1 - y0) * pr.height(); };
+  const Span y = padded(y0, y1, 0.06);
+  const QRect pr = plot_rect();
+  return {double(pr.left()), double(pr.bottom()), double(pr.width()), double(pr.height()), x0, x1, y.lo, y.hi, log_y_};
+}
 
+int MetricChart::paint_axes(QPainter& p, const PlotMapping& map, const Colours& c) const {
   // Grid and tick labels (log-y: ticks in log space, labelled with the value).
-  const Ticks yt = nice_ticks(y0, y1, pr.height() / 42, false);
-  Ticks xt = nice_ticks(x0, x1, pr.width() / 90, true);
-  if (x_axis_ == ChartAxis::WallTime) xt = clock_ticks(x0, x1, pr.width() / 90);
+  const QRect pr = plot_rect();
+  const Ticks yt = nice_ticks(map.y0, map.y1, pr.height() / 42, false);
+  const Ticks xt = x_axis_ == ChartAxis::WallTime ? clock_ticks(map.x0, map.x1, pr.width() / 90)
+                                                  : nice_ticks(map.x0, map.x1, pr.width() / 90, true);
   const QFontMetrics fm = p.fontMetrics();
   std::vector<std::pair<double, QString>> y_ticks;  // (axis position, label)
   if (log_y_) {
-    for (double v : log_ticks(y0, y1, pr.height() / 36)) y_ticks.emplace_back(std::log10(v), QString::number(v, 'g', 4));
+    for (double v : log_ticks(map.y0, map.y1, pr.height() / 36))
+      y_ticks.emplace_back(std::log10(v), QString::number(v, 'g', 4));
   } else {
-    for (int i = 0; i < yt.count; ++i) y_ticks.emplace_back(yt.first + i * yt.step, value_text(yt.first + i * yt.step, yt.decimals));
+    for (int i = 0; i < yt.count; ++i) y_ticks.emplace_back(yt.at(i), label(yt.at(i), yt.decimals));
   }
-  for (const auto& [v, label] : y_ticks) {
-    const double y = py_axis(v);
-    p.setPen(QPen(kGrid, 1));
+  for (const auto& [v, text] : y_ticks) {
+    const double y = map.py_axis(v);
+    p.setPen(QPen(c.grid, 1));
     p.drawLine(QPointF(pr.left(), y), QPointF(pr.right(), y));
-    p.setPen(kDim);
-    p.drawText(QRectF(0, y - fm.height() / 2.0, kLeft - 8, fm.height()), Qt::AlignRight | Qt::AlignVCenter, label);
+    p.setPen(c.dim);
+    p.drawText(QRectF(0, y - fm.height() / 2.0, kLeft - 8, fm.height()), Qt::AlignRight | Qt::AlignVCenter, text);
   }
   for (int i = 0; i < xt.count; ++i) {
-    const double v = xt.first + i * xt.step;
-    const double x = px(v);
-    p.setPen(QPen(kGrid, 1));
+    const double x = map.px(xt.at(i));
+    p.setPen(QPen(c.grid, 1));
     p.drawLine(QPointF(x, pr.top()), QPointF(x, pr.bottom()));
-    p.setPen(kDim);
-    p.drawText(QRectF(x - 40, pr.bottom() + 4, 80, fm.height()), Qt::AlignHCenter | Qt::AlignTop, x_text(v, x_axis_));
+    p.setPen(c.dim);
+    p.drawText(QRectF(x - 40, pr.bottom() + 4, 80, fm.height()), Qt::AlignHCenter | Qt::AlignTop,
+               x_text(xt.at(i), x_axis_));
   }
-  p.setPen(kDim);
+  p.setPen(c.dim);
   p.drawText(QRect(pr.left(), pr.bottom() + 4 + fm.height(), pr.width(), fm.height() + 2), Qt::AlignCenter,
              QString(axis_name(x_axis_)) + (log_y_ ? " (log y)" : "") + (view_ ? "  (zoomed: double-click for all)" : ""));
-  p.setPen(QPen(kAxis, 1));
+  p.setPen(QPen(c.axis, 1));
   p.drawRect(QRectF(pr).adjusted(0.5, 0.5, -0.5, -0.5));
+  return log_y_ ? 4 : std::max(3, yt.decimals + 2);
+}
 
-  p.save();
-  p.setClipRect(pr.adjusted(1, 1, -1, -1));
-  for (size_t i = 0; i < drawn_.size(); ++i)
-    paint_series(p, drawn_[i], drawn_smoothed_[i], series_color(i), pr, x0, x1, y0, y1);
-  p.restore();
-
-  // Readout: each series' latest drawn bucket, or the bucket under the mouse.
-  const int decimals = log_y_ ? 4 : std::max(3, yt.decimals + 2);
+void MetricChart::paint_readout(QPainter& p, const PlotMapping& map, const Colours& c, int decimals) const {
+  // Each series' latest drawn bucket, or the bucket under the mouse.
+  const QRect pr = plot_rect();
   int line = 0;
   for (size_t i = 0; i < drawn_.size() && line < 4; ++i) {
     if (drawn_[i].empty()) continue;
     const SeriesPoint* shown = &drawn_[i].back();
     if (hover_x_ >= 0) {
-      const double x = x0 + (hover_x_ - pr.left()) / double(pr.width()) * (x1 - x0);
+      const double x = map.x_at(hover_x_);
       shown = &*std::min_element(drawn_[i].begin(), drawn_[i].end(), [&](const SeriesPoint& a, const SeriesPoint& b) {
         return std::fabs(mid(a) - x) < std::fabs(mid(b) - x);
       });
       if (i == 0) {
-        p.setPen(QPen(kAxis, 1, Qt::DashLine));
-        p.drawLine(QPointF(px(mid(*shown)), pr.top()), QPointF(px(mid(*shown)), pr.bottom()));
+        p.setPen(QPen(c.axis, 1, Qt::DashLine));
+        p.drawLine(QPointF(map.px(mid(*shown)), pr.top()), QPointF(map.px(mid(*shown)), pr.bottom()));
       }
     }
     QString readout = (series_.size() > 1 ? series_[i].label + "  " : QString()) +
                       QString("%1 %2: %3")
-                          .arg(axis_name(x_axis_), x_text(double(shown->step_hi), x_axis_), value_text(shown->mean, decimals));
+                          .arg(axis_name(x_axis_), x_text(double(shown->step_hi), x_axis_),
+                               label(shown->mean, decimals));
     if (shown->count > 1)
-      readout += QString("  [%1, %2]").arg(value_text(shown->min, decimals), value_text(shown->max, decimals));
+      readout += QString("  [%1, %2]").arg(label(shown->min, decimals), label(shown->max, decimals));
     const auto& smooth = drawn_smoothed_[i];
     if (!smooth.empty()) {  // the smoothed bucket over the same steps
       const auto it = std::lower_bound(smooth.begin(), smooth.end(), shown->step_hi,
                                        [](const SeriesPoint& b, int64_t x) { return b.step_hi < x; });
-      if (it != smooth.end()) readout += "  smoothed " + value_text(it->mean, decimals);
+      if (it != smooth.end()) readout += "  smoothed " + label(it->mean, decimals);
     }
-    p.setPen(series_.size() > 1 ? series_color(i) : kText);
+    p.setPen(series_.size() > 1 ? series_color(i) : c.text);
     p.drawText(QRect(0, 4 + 14 * line, width() - kRight, 16), Qt::AlignRight | Qt::AlignVCenter, readout);
     ++line;
   }
-  if (line == 4 && drawn_.size() > 4) {  // the rest are drawn; say so instead of crowding the plot
-    p.setPen(kDim);
+  p.setPen(c.dim);
+  if (line == 4 && drawn_.size() > 4)  // the rest are drawn; say so instead of crowding the plot
     p.drawText(QRect(0, 4 + 14 * line, width() - kRight, 16), Qt::AlignRight | Qt::AlignVCenter,
                QString("+%1 more series").arg(drawn_.size() - 4));
-  }
-  if (series_.size() == 1) {
-    p.setPen(kDim);
+  if (series_.size() == 1)
     p.drawText(QRect(0, 24, width() - kRight, 18), Qt::AlignRight | Qt::AlignVCenter,
                QString("%1 buckets of %2 points, min/max band").arg(point_count()).arg(series_[0].points->raw().size()));
+}
+
+void MetricChart::paintEvent(QPaintEvent*) {
+  const Colours c(palette());
+  QPainter p(this);
+  p.fillRect(rect(), c.background);
+  p.setRenderHint(QPainter::Antialiasing, true);
+  paint_title(p, c);
+  const QRect pr = plot_rect();
+  p.setPen(QPen(c.axis, 1));
+  if (point_count() == 0) {
+    p.drawRect(pr.adjusted(0, 0, -1, -1));
+    p.setPen(c.dim);
+    p.drawText(pr, Qt::AlignCenter, hint_.isEmpty() ? QStringLiteral("No points in this range.") : hint_);
+    return;
   }
+  const PlotMapping map = mapping();
+  const int decimals = paint_axes(p, map, c);
+  p.save();
+  p.setClipRect(pr.adjusted(1, 1, -1, -1));
+  for (size_t i = 0; i < drawn_.size(); ++i) paint_series(p, drawn_[i], drawn_smoothed_[i], series_color(i), map);
+  p.restore();
+  paint_readout(p, map, c, decimals);
 }
 
 }  // namespace r1wb::views

@@ -3,9 +3,10 @@
 // Each series is a full-fidelity MetricSeries (core/series/metric_series.h) that its owner appends
 // to as the run streams; the chart asks its pyramid for one exact min/max/mean bucket per
 // pixel of the visible x-range and draws the min/max envelope as a band (so a one-step
-// spike shows at any zoom) and the mean, or with smoothing on the smoothed points, as a line. Wheel zooms around the cursor, dragging
-// pans, a double click returns to the whole run (the view then follows new steps); log-y is
-// a switch. Nothing is sampled away, whatever the number of points.
+// spike shows at any zoom) and the mean, or with smoothing on the smoothed points, as a line.
+// Wheel zooms around the cursor, dragging pans, a double click returns to the whole run (the
+// view then follows new steps); log-y is a switch. Nothing is sampled away, whatever the
+// number of points. Ticks and the data-to-pixel mapping come from plot_axes.h.
 #pragma once
 #include "core/series/metric_series.h"
 #include "core/store/store.h"
@@ -20,6 +21,8 @@
 
 namespace r1wb::views {
 
+struct PlotMapping;
+
 struct ChartSeries {
   QString label;                                //!< the run's name
   std::shared_ptr<const MetricSeries> points;   //!< may grow between redraws
@@ -33,8 +36,6 @@ class MetricChart : public QWidget {
   //! Replaces the drawn series; `title` is e.g. "train/loss", `subtitle` a line about the runs.
   //! The zoom is kept while the title stays the same.
   void set_series(std::vector<ChartSeries> series, const QString& title, const QString& subtitle);
-  //! The series' points grew: re-buckets and repaints.
-  void data_changed();
   //! Shows an empty chart with a hint instead of data.
   void clear(const QString& title, const QString& hint);
 
@@ -83,10 +84,19 @@ class MetricChart : public QWidget {
   //! The x-range of all series' points, or nothing when they are empty.
   std::optional<std::pair<int64_t, int64_t>> data_range() const;
   void rebucket();
+  struct Colours;
+  //! The title and the subtitle beside it.
+  void paint_title(QPainter& p, const Colours& c) const;
+  //! The plot area's data range: the x view, y over every drawn bucket, padded.
+  PlotMapping mapping() const;
+  //! Grid, tick labels, axis name and frame; returns the decimals the readout shows.
+  int paint_axes(QPainter& p, const PlotMapping& map, const Colours& c) const;
   //! One series: the min/max band of `buckets`, and the mean line of `smoothed` (raw under it,
   //! faint) or, when that is empty, of `buckets`.
   void paint_series(QPainter& p, const std::vector<SeriesPoint>& buckets, const std::vector<SeriesPoint>& smoothed,
-                    const QColor& color, const QRect& pr, double x0, double x1, double y0, double y1) const;
+                    const QColor& color, const PlotMapping& map) const;
+  //! Each series' value at its end or under the mouse, top right.
+  void paint_readout(QPainter& p, const PlotMapping& map, const Colours& c, int decimals) const;
 
   std::vector<ChartSeries> series_;
   std::vector<std::vector<SeriesPoint>> drawn_, drawn_smoothed_;

@@ -40,7 +40,7 @@ std::vector<float> AttentionProbe::thumbnail(const float* m, int T) {
   return out;
 }
 
-AttentionPanel::AttentionPanel(QWidget* parent) : ImGuiWidget(parent), hint_("No run selected.") {
+AttentionPanel::AttentionPanel(QWidget* parent) : ScrubbedPanel(parent), hint_("No run selected.") {
   setMinimumSize(360, 240);
 }
 
@@ -79,17 +79,6 @@ void AttentionPanel::select_head(int layer, int head) {
     layer_ = layer;
     emit layer_requested(layer);
   }
-  update();
-}
-
-void AttentionPanel::set_steps(std::vector<int64_t> steps) {
-  scrubber_.steps = std::move(steps);
-  update();
-}
-
-void AttentionPanel::scrub_to(int64_t step) {
-  scrubber_.at = step;
-  emit step_requested(step);
   update();
 }
 
@@ -147,18 +136,21 @@ void AttentionPanel::upload_textures() {
   }
 }
 
+// Where this frame's parts go: the thumbnail grid at the left, the chosen head's map beside
+// it, the picked token's strip to the map's right (a wide panel) or below it (a narrow one).
+struct AttentionPanel::Layout {
+  ImVec2 origin;       // top left of the grid
+  ImVec2 grid;         // the grid's size
+  float axis = 0;      // room for the query labels left of the map
+  ImVec2 map_lo, map_hi;
+  bool strip_right = false;
+  bool have_map = false;  // the chosen head's texture is there to draw
+};
+
 void AttentionPanel::draw_ui() {
   QElapsedTimer clock;
   clock.start();
-  const ImGuiIO& io = ImGui::GetIO();
-  ImGui::SetNextWindowPos(ImVec2(0, 0));
-  ImGui::SetNextWindowSize(io.DisplaySize);
-  ImGui::Begin("attention", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
-  ImGui::PushFont(bold_font());
-  ImGui::TextUnformatted("Attention");
-  ImGui::PopFont();
+  begin_panel("attention", "Attention");
   ImGui::SameLine();
   if (probe_.tokens.empty() || probe_.heads == 0) {
     ImGui::TextDisabled("(layers x heads on the probe text)");
@@ -166,21 +158,26 @@ void AttentionPanel::draw_ui() {
     ImGui::End();
     return;
   }
-  const int T = probe_.T();
   ImGui::TextDisabled("%s  \xC2\xB7  step %lld  \xC2\xB7  %d tokens  \xC2\xB7  layer %d, head %d",
-                      probe_.run_name.toUtf8().constData(), static_cast<long long>(probe_.step), T, layer_, head_);
-  if (scrubber_.draw(60)) scrub_to(scrubber_.at);
+                      probe_.run_name.toUtf8().constData(), static_cast<long long>(probe_.step), probe_.T(), layer_,
+                      head_);
+  draw_scrubber(60);
   upload_textures();
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const Layout at = layout(origin, draw_thumbnails(origin));
+  draw_head_map(at);
+  if (query_ >= 0 && at.have_map) draw_query_strip(at);
+  ImGui::End();
+  last_draw_ms_ = double(clock.nsecsElapsed()) / 1e6;
+}
+
+ImVec2 AttentionPanel::draw_thumbnails(ImVec2 o) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled), text = ImGui::GetColorU32(ImGuiCol_Text);
+  const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   const float line = ImGui::GetTextLineHeight();
   char buf[96];
-
-  // Left: the thumbnail grid.
   const int K = AttentionProbe::kThumb, g = 2;
   const float cell = float(K) + 4, label_w = 34;
-  const ImVec2 o = ImGui::GetCursorScreenPos();
-  const float grid_w = label_w + cell * float(probe_.heads), grid_h = line + (cell + line) * float(probe_.layers);
   for (int h = 0; h < probe_.heads; ++h) {
     std::snprintf(buf, sizeof buf, "H%d", h);
     dl->AddText(ImVec2(o.x + label_w + cell * float(h) + 2, o.y), dim, buf);
@@ -202,90 +199,112 @@ void AttentionPanel::draw_ui() {
         dl->AddText(ImVec2(lo.x, hi.y + 1), dim, buf);
       }
       if (ImGui::IsMouseHoveringRect(lo, hi)) {
-        ImGui::SetTooltip("layer %d, head %d\nentropy %s nats (max %.2f)\nclick to open", l, h, buf, std::log(double(T)));
+        ImGui::SetTooltip("layer %d, head %d\nentropy %s nats (max %.2f)\nclick to open", l, h, buf,
+                          std::log(double(probe_.T())));
         if (ImGui::IsMouseClicked(0)) select_head(l, h);
       }
     }
   }
+  return ImVec2(label_w + cell * float(probe_.heads), line + (cell + line) * float(probe_.layers));
+}
 
-  // Right: the chosen head, tokens on both axes.
-  const float axis = std::min(110.0f, 8.0f * line);
-  const ImVec2 map_lo(o.x + grid_w + 16 + axis, o.y + line);
-  // The map takes the height; a picked token's strip goes to its right (a wide panel) or
-  // below the map and the grid (a narrow one).
+AttentionPanel::Layout AttentionPanel::layout(ImVec2 origin, ImVec2 grid) const {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float line = ImGui::GetTextLineHeight();
+  Layout at;
+  at.origin = origin;
+  at.grid = grid;
+  at.axis = std::min(110.0f, 8.0f * line);
+  at.map_lo = ImVec2(origin.x + grid.x + 16 + at.axis, origin.y + line);
+  // The map takes the height; a picked token's strip goes where it leaves the bigger map.
   const float strip_rows_h = (2 * line + 6) * float(probe_.heads) + 2 * line + 4;
   const float strip_w_min = 160;
-  const float avail_w = io.DisplaySize.x - map_lo.x - 8, avail_h = io.DisplaySize.y - map_lo.y - 8 - line;  // key labels
+  const float avail_w = display.x - at.map_lo.x - 8, avail_h = display.y - at.map_lo.y - 8 - line;  // key labels
   const float side_right = std::min(avail_h, avail_w - strip_w_min - 8);
   const float side_below = std::min(avail_w, avail_h - strip_rows_h);
-  const bool strip_right = query_ >= 0 && side_right >= side_below;  // whichever leaves the bigger map
-  const float side = std::max(40.0f, query_ < 0 ? std::min(avail_w, avail_h) : strip_right ? side_right : side_below);
-  const float grid_bottom = o.y + grid_h;
-  const ImVec2 map_hi(map_lo.x + side, map_lo.y + side);
-  const bool have_map = map_tex_ && probe_.layer == layer_ && !probe_.empty();
-  if (have_map) dl->AddImage(tex_id(map_tex_), map_lo, map_hi);
+  at.strip_right = query_ >= 0 && side_right >= side_below;
+  const float side =
+      std::max(40.0f, query_ < 0 ? std::min(avail_w, avail_h) : at.strip_right ? side_right : side_below);
+  at.map_hi = ImVec2(at.map_lo.x + side, at.map_lo.y + side);
+  at.have_map = map_tex_ && probe_.layer == layer_ && !probe_.empty();
+  return at;
+}
+
+void AttentionPanel::draw_head_map(const Layout& at) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+  const float line = ImGui::GetTextLineHeight();
+  const int T = probe_.T();
+  const ImVec2 map_lo = at.map_lo, map_hi = at.map_hi;
+  if (at.have_map) dl->AddImage(tex_id(map_tex_), map_lo, map_hi);
   else dl->AddText(map_lo, dim, "loading this layer...");
   dl->AddRect(map_lo, map_hi, IM_COL32(150, 150, 150, 255));
-  const float px_per_token = side / float(T);
+  const float px_per_token = (map_hi.x - map_lo.x) / float(T);
   // Axis labels where they fit: every n-th token so labels never overlap.
   const int every = std::max(1, int(std::ceil((line + 1) / px_per_token)));
   for (int t = 0; t < T; t += every) {
     const std::string& tok = probe_.tokens[size_t(t)];
     const float y = map_lo.y + px_per_token * (float(t) + 0.5f) - line * 0.5f;
     const ImVec2 sz = ImGui::CalcTextSize(tok.c_str());
-    dl->AddText(ImVec2(map_lo.x - 4 - std::min(sz.x, axis - 4), y), t == query_ ? IM_COL32(200, 60, 30, 255) : dim, tok.c_str());
+    dl->AddText(ImVec2(map_lo.x - 4 - std::min(sz.x, at.axis - 4), y), t == query_ ? IM_COL32(200, 60, 30, 255) : dim,
+                tok.c_str());
   }
   for (int t = 0; t < T; t += every) {  // keys along the bottom, the same tokens
     const std::string& tok = probe_.tokens[size_t(t)];
     const float x = map_lo.x + px_per_token * (float(t) + 0.5f) - ImGui::CalcTextSize(tok.c_str()).x * 0.5f;
     dl->AddText(ImVec2(x, map_hi.y + 1), dim, tok.c_str());
   }
-  dl->AddText(ImVec2(map_lo.x - axis, map_lo.y - line), dim, "rows: query, columns: key");
+  dl->AddText(ImVec2(map_lo.x - at.axis, map_lo.y - line), dim, "rows: query, columns: key");
   if (query_ >= 0) {
     const float y = map_lo.y + px_per_token * float(query_);
     dl->AddRect(ImVec2(map_lo.x, y), ImVec2(map_hi.x, y + std::max(px_per_token, 1.0f)), IM_COL32(200, 60, 30, 255));
   }
-  if (have_map && ImGui::IsMouseHoveringRect(map_lo, map_hi)) {
-    const int q = std::clamp(int((io.MousePos.y - map_lo.y) / px_per_token), 0, T - 1);
-    const int k = std::clamp(int((io.MousePos.x - map_lo.x) / px_per_token), 0, T - 1);
+  if (at.have_map && ImGui::IsMouseHoveringRect(map_lo, map_hi)) {
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    const int q = std::clamp(int((mouse.y - map_lo.y) / px_per_token), 0, T - 1);
+    const int k = std::clamp(int((mouse.x - map_lo.x) / px_per_token), 0, T - 1);
     ImGui::SetTooltip("query %d '%s'\nkey %d '%s'\nweight %.4f\nclick: where this token attends in every head", q,
                       probe_.tokens[size_t(q)].c_str(), k, probe_.tokens[size_t(k)].c_str(), double(probe_.at(head_, q, k)));
     if (ImGui::IsMouseClicked(0)) select_query(q);
   }
+}
 
-  // Bottom: the picked query in every head of the layer.
-  if (query_ >= 0 && have_map) {
-    const float left = strip_right ? map_hi.x + 16 : o.x;
-    float y = strip_right ? map_lo.y : std::max(map_hi.y + line, grid_bottom) + 6;
-    std::snprintf(buf, sizeof buf, "token %d '%s' attends to:", query_, probe_.tokens[size_t(query_)].c_str());
-    dl->AddText(ImVec2(left, y), text, buf);
-    y += line + 2;
-    const float x0 = left + 30, w = io.DisplaySize.x - x0 - 8;
-    for (int h = 0; h < probe_.heads; ++h) {
-      std::snprintf(buf, sizeof buf, "H%d", h);
-      dl->AddText(ImVec2(left, y), dim, buf);
-      // One bin per pixel (max of its keys), so a single sharp key still shows.
-      const int bins = std::max(1, std::min(T, int(w)));
-      for (int b = 0; b < bins; ++b) {
-        float v = 0;
-        for (int k = b * T / bins; k < std::max((b + 1) * T / bins, b * T / bins + 1); ++k) v = std::max(v, probe_.at(h, query_, k));
-        unsigned char c[4];
-        ramp(v, c);
-        dl->AddRectFilled(ImVec2(x0 + w * float(b) / float(bins), y), ImVec2(x0 + w * float(b + 1) / float(bins), y + line),
-                          IM_COL32(c[0], c[1], c[2], 255));
-      }
-      dl->AddRect(ImVec2(x0, y), ImVec2(x0 + w, y + line), IM_COL32(170, 170, 170, 255));
-      std::string tops;
-      for (int k : top_keys(h, 3)) {
-        std::snprintf(buf, sizeof buf, "%s'%s' %.2f", tops.empty() ? "" : "  ", probe_.tokens[size_t(k)].c_str(), double(probe_.at(h, query_, k)));
-        tops += buf;
-      }
-      dl->AddText(ImVec2(x0, y + line + 1), text, tops.c_str());  // its strongest keys under the strip
-      y += 2 * line + 6;
+void AttentionPanel::draw_query_strip(const Layout& at) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled), text = ImGui::GetColorU32(ImGuiCol_Text);
+  const float line = ImGui::GetTextLineHeight();
+  const int T = probe_.T();
+  char buf[96];
+  const float left = at.strip_right ? at.map_hi.x + 16 : at.origin.x;
+  float y = at.strip_right ? at.map_lo.y : std::max(at.map_hi.y + line, at.origin.y + at.grid.y) + 6;
+  std::snprintf(buf, sizeof buf, "token %d '%s' attends to:", query_, probe_.tokens[size_t(query_)].c_str());
+  dl->AddText(ImVec2(left, y), text, buf);
+  y += line + 2;
+  const float x0 = left + 30, w = ImGui::GetIO().DisplaySize.x - x0 - 8;
+  for (int h = 0; h < probe_.heads; ++h) {
+    std::snprintf(buf, sizeof buf, "H%d", h);
+    dl->AddText(ImVec2(left, y), dim, buf);
+    // One bin per pixel (max of its keys), so a single sharp key still shows.
+    const int bins = std::max(1, std::min(T, int(w)));
+    for (int b = 0; b < bins; ++b) {
+      float v = 0;
+      for (int k = b * T / bins; k < std::max((b + 1) * T / bins, b * T / bins + 1); ++k)
+        v = std::max(v, probe_.at(h, query_, k));
+      unsigned char c[4];
+      ramp(v, c);
+      dl->AddRectFilled(ImVec2(x0 + w * float(b) / float(bins), y),
+                        ImVec2(x0 + w * float(b + 1) / float(bins), y + line), IM_COL32(c[0], c[1], c[2], 255));
     }
+    dl->AddRect(ImVec2(x0, y), ImVec2(x0 + w, y + line), IM_COL32(170, 170, 170, 255));
+    std::string tops;
+    for (int k : top_keys(h, 3)) {
+      std::snprintf(buf, sizeof buf, "%s'%s' %.2f", tops.empty() ? "" : "  ", probe_.tokens[size_t(k)].c_str(),
+                    double(probe_.at(h, query_, k)));
+      tops += buf;
+    }
+    dl->AddText(ImVec2(x0, y + line + 1), text, tops.c_str());  // its strongest keys under the strip
+    y += 2 * line + 6;
   }
-  ImGui::End();
-  last_draw_ms_ = double(clock.nsecsElapsed()) / 1e6;
 }
 
 }  // namespace r1wb::views

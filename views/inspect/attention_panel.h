@@ -4,14 +4,15 @@
 //   Right:  the chosen head's token x token heatmap, probe tokens on both axes; hover names
 //           the query, the key and the weight; clicking picks the query token.
 //   Bottom: where the picked token attends in every head of the layer, with its top keys.
-// Heatmaps are textures (uploaded once when the data or the choice changes), so a frame
-// costs the same for 64 tokens as for 2,048: the panel stays smooth where a per-cell
-// notebook plot stops being usable.
+// The step scrubber above them is ScrubbedPanel's. Heatmaps are textures (uploaded once when
+// the data or the choice changes), so a frame costs the same for 64 tokens as for 2,048: the
+// panel stays smooth where a per-cell notebook plot stops being usable.
 #pragma once
-#include "views/inspect/imgui_widget.h"
-#include "views/inspect/step_scrubber.h"
+#include "views/inspect/scrubbed_panel.h"
 
 #include <QString>
+
+struct ImVec2;
 
 #include <cstdint>
 #include <string>
@@ -39,7 +40,7 @@ struct AttentionProbe {
   static std::vector<float> thumbnail(const float* matrix, int T);
 };
 
-class AttentionPanel : public ImGuiWidget {
+class AttentionPanel : public ScrubbedPanel {
   Q_OBJECT
  public:
   explicit AttentionPanel(QWidget* parent = nullptr);
@@ -54,31 +55,30 @@ class AttentionPanel : public ImGuiWidget {
   void select_query(int t);
   int selected_layer() const { return layer_; }
   int selected_head() const { return head_; }
-  int selected_query() const { return query_; }
   //! The keys the picked token attends to most in `head`, strongest first.
   std::vector<int> top_keys(int head, int n) const;
-  //! The steps that have a probe: the scrubber's stops.
-  void set_steps(std::vector<int64_t> steps);
-  const std::vector<int64_t>& steps() const { return scrubber_.steps; }
-  //! The step the scrubber is on, or -1 when it follows the newest.
-  int64_t scrub_step() const { return scrubber_.at; }
-  //! Moves the scrubber (-1: follow the newest) and asks for that step's data.
-  void scrub_to(int64_t step);
-  //! Puts the scrubber back on "newest" without asking for data (another run was selected).
-  void follow_newest() { scrubber_.at = -1; }
   //! Milliseconds the last frame's draw_ui took (the 2,048-token smoothness figure).
   double last_draw_ms() const { return last_draw_ms_; }
 
   QSize sizeHint() const override { return {640, 420}; }
 
  signals:
+  //! Another layer was chosen: the owner loads its weights.
   void layer_requested(int layer);
-  void step_requested(int64_t step);
 
  protected:
   void draw_ui() override;
 
  private:
+  struct Layout;
+  //! The layer x head grid of thumbnails at `origin`; returns its size.
+  ImVec2 draw_thumbnails(ImVec2 origin);
+  //! Places the chosen head's map and the picked token's strip beside a grid of that size.
+  Layout layout(ImVec2 origin, ImVec2 grid) const;
+  //! The chosen head's token x token map with its token labels; hover and click pick a query.
+  void draw_head_map(const Layout& at);
+  //! Where the picked query attends in every head of the layer, with its strongest keys.
+  void draw_query_strip(const Layout& at);
   void upload_textures();
   //! Creates or refills a GL texture from RGBA bytes (the widget's context is current).
   void upload(unsigned& tex, int w, int h, const unsigned char* rgba, int min_filter);
@@ -89,7 +89,6 @@ class AttentionPanel : public ImGuiWidget {
   bool thumbs_dirty_ = true, map_dirty_ = true;
   int atlas_cols_ = 0, atlas_rows_ = 0;
   double last_draw_ms_ = 0;
-  StepScrubber scrubber_;
 };
 
 }  // namespace r1wb::views

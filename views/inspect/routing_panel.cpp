@@ -1,5 +1,7 @@
 #include "views/inspect/routing_panel.h"
 
+#include "views/charts/plot_axes.h"
+
 #include <imgui.h>
 
 #include <algorithm>
@@ -46,7 +48,19 @@ ImU32 expert_colour(int e, float alpha = 1.0f) {
   return ImGui::GetColorU32(c);
 }
 
-// One small line chart of every layer's series, the scrubbed step marked.
+// A legend entry: a colour swatch and its label, on the current line.
+void swatch(ImU32 colour, const char* label) {
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float h = ImGui::GetTextLineHeight();
+  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y + h * 0.2f), ImVec2(at.x + h * 0.6f, at.y + h * 0.8f),
+                                            colour);
+  ImGui::Dummy(ImVec2(h * 0.7f, h));
+  ImGui::SameLine(0, 2);
+  ImGui::TextUnformatted(label);
+}
+
+// One small line chart of every layer's series, the scrubbed step marked; y ticks where
+// they fit (plot_axes.h, as the metric chart's), the step range below.
 void line_chart(const char* title, const std::vector<LayerSeries>& series, int64_t marker, ImVec2 size) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 lo = ImGui::GetCursorScreenPos();
@@ -63,17 +77,19 @@ void line_chart(const char* title, const std::vector<LayerSeries>& series, int64
   dl->AddRect(plot_lo, plot_hi, ImGui::GetColorU32(ImGuiCol_Border));
   ImGui::Dummy(size);
   if (x0 > x1 || plot_hi.x - plot_lo.x < 10) return;
-  if (y1 - y0 < 1e-6f) { y0 -= 0.5f; y1 += 0.5f; }
-  const float pad = (y1 - y0) * 0.08f;
-  y0 -= pad; y1 += pad;
-  auto px = [&](double x) { return plot_lo.x + float((x - double(x0)) / std::max<double>(double(x1 - x0), 1.0)) * (plot_hi.x - plot_lo.x); };
-  auto py = [&](float y) { return plot_hi.y - (y - y0) / (y1 - y0) * (plot_hi.y - plot_lo.y); };
-  char buf[32];
+  const Span y = padded(y0, y1, 0.08);
+  const PlotMapping map{plot_lo.x,  plot_hi.y,  plot_hi.x - plot_lo.x, plot_hi.y - plot_lo.y,
+                        double(x0), double(x1), y.lo,                  y.hi};
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-  std::snprintf(buf, sizeof buf, "%.3g", double(y1));
-  dl->AddText(ImVec2(lo.x, plot_lo.y), dim, buf);
-  std::snprintf(buf, sizeof buf, "%.3g", double(y0));
-  dl->AddText(ImVec2(lo.x, plot_hi.y - line), dim, buf);
+  const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Border, 0.45f);
+  const Ticks yt = nice_ticks(y.lo, y.hi, int(map.height / (2 * line)));
+  for (int i = 0; i < yt.count; ++i) {
+    const float ty = float(map.py(yt.at(i)));
+    dl->AddLine(ImVec2(plot_lo.x, ty), ImVec2(plot_hi.x, ty), grid);
+    const std::string label = tick_label(yt.at(i), yt.decimals);
+    dl->AddText(ImVec2(plot_lo.x - 4 - ImGui::CalcTextSize(label.c_str()).x, ty - line * 0.5f), dim, label.c_str());
+  }
+  char buf[48];
   std::snprintf(buf, sizeof buf, "step %lld", static_cast<long long>(x0));
   dl->AddText(ImVec2(plot_lo.x, plot_hi.y + 1), dim, buf);
   std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x1));
@@ -81,14 +97,17 @@ void line_chart(const char* title, const std::vector<LayerSeries>& series, int64
   dl->PushClipRect(plot_lo, plot_hi, true);
   for (size_t i = 0; i < series.size(); ++i) {
     std::vector<ImVec2> pts;
-    for (const auto& [x, y] : series[i].points) pts.emplace_back(px(double(x)), py(y));
+    for (const auto& [x, v] : series[i].points) pts.emplace_back(float(map.px(double(x))), float(map.py(v)));
     if (pts.size() > 1) dl->AddPolyline(pts.data(), int(pts.size()), expert_colour(int(i)), 0, 1.6f);
   }
-  if (marker >= 0) dl->AddLine(ImVec2(px(double(marker)), plot_lo.y), ImVec2(px(double(marker)), plot_hi.y), IM_COL32(60, 60, 60, 200), 1.5f);
+  if (marker >= 0) {
+    const float mx = float(map.px(double(marker)));
+    dl->AddLine(ImVec2(mx, plot_lo.y), ImVec2(mx, plot_hi.y), IM_COL32(60, 60, 60, 200), 1.5f);
+  }
   dl->PopClipRect();
   // Legend on hover: every layer's value at the nearest logged step.
   if (ImGui::IsMouseHoveringRect(plot_lo, plot_hi)) {
-    const double x = double(x0) + double(ImGui::GetIO().MousePos.x - plot_lo.x) / (plot_hi.x - plot_lo.x) * double(x1 - x0);
+    const double x = map.x_at(ImGui::GetIO().MousePos.x);
     std::string tip;
     for (const auto& s : series) {
       if (s.points.empty()) continue;
@@ -104,17 +123,12 @@ void line_chart(const char* title, const std::vector<LayerSeries>& series, int64
 
 }  // namespace
 
-RoutingPanel::RoutingPanel(QWidget* parent) : ImGuiWidget(parent), hint_("No run selected.") {
+RoutingPanel::RoutingPanel(QWidget* parent) : ScrubbedPanel(parent), hint_("No run selected.") {
   setMinimumSize(320, 200);
 }
 
 void RoutingPanel::set_snapshot(ExpertLoad load) {
   load_ = std::move(load);
-  update();
-}
-
-void RoutingPanel::set_steps(std::vector<int64_t> steps) {
-  scrubber_.steps = std::move(steps);
   update();
 }
 
@@ -133,16 +147,10 @@ void RoutingPanel::set_probe(ProbeRouting probe) {
 void RoutingPanel::clear(const QString& hint) {
   load_ = ExpertLoad{};
   probe_ = ProbeRouting{};
-  scrubber_ = {};
+  reset_scrubber();
   imbalance_.clear();
   entropy_.clear();
   hint_ = hint;
-  update();
-}
-
-void RoutingPanel::scrub_to(int64_t step) {
-  scrubber_.at = step;
-  emit step_requested(step);
   update();
 }
 
@@ -152,16 +160,7 @@ void RoutingPanel::show_tab(Tab t) {
 }
 
 void RoutingPanel::draw_ui() {
-  const ImGuiIO& io = ImGui::GetIO();
-  ImGui::SetNextWindowPos(ImVec2(0, 0));
-  ImGui::SetNextWindowSize(io.DisplaySize);
-  ImGui::Begin("routing", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
-
-  ImGui::PushFont(bold_font());
-  ImGui::TextUnformatted("Routing");
-  ImGui::PopFont();
+  begin_panel("routing", "Routing");
   if (load_.empty() && probe_.empty()) {
     ImGui::SameLine();
     ImGui::TextDisabled("(layers x experts)");
@@ -173,9 +172,9 @@ void RoutingPanel::draw_ui() {
   ImGui::SameLine();
   ImGui::TextDisabled("%s  \xC2\xB7  step %lld", load_.run_name.toUtf8().constData(), static_cast<long long>(load_.step));
   // The scrubber: one stop per load snapshot; at the right end it follows the newest.
-  if (scrubber_.steps.size() > 1) {
+  if (steps().size() > 1) {
     ImGui::SameLine();
-    if (scrubber_.draw(90)) scrub_to(scrubber_.at);
+    draw_scrubber(90);
   }
   if (ImGui::BeginTabBar("routing-tabs")) {
     const char* names[] = {"Load", "Over time", "Probe tokens"};
@@ -200,31 +199,25 @@ void RoutingPanel::draw_history() {
     return;
   }
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const int64_t marker = scrubber_.at >= 0 ? scrubber_.at : load_.step;
+  const int64_t marker = scrub_step() >= 0 ? scrub_step() : load_.step;
   const float h = std::max(60.0f, (avail.y - 2 * ImGui::GetTextLineHeight()) / 2);
   line_chart("load imbalance (max/mean; 1 is balanced)", imbalance_, marker, ImVec2(avail.x, h));
   line_chart("router entropy (normalised; 1 is uniform)", entropy_, marker, ImVec2(avail.x, h));
   // Layer colours.
   for (size_t i = 0; i < imbalance_.size(); ++i) {
     if (i) ImGui::SameLine();
-    const ImVec2 at = ImGui::GetCursorScreenPos();
-    const float h = ImGui::GetTextLineHeight();
-    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y + h * 0.2f), ImVec2(at.x + h * 0.6f, at.y + h * 0.8f), expert_colour(int(i)));
-    ImGui::Dummy(ImVec2(h * 0.7f, h));
-    ImGui::SameLine(0, 2);
-    ImGui::TextUnformatted(imbalance_[i].name.c_str());
+    swatch(expert_colour(int(i)), imbalance_[i].name.c_str());
   }
 }
 
 void RoutingPanel::draw_probe() {
-  hovered_token_ = -1;
   if (probe_.empty()) {
     ImGui::TextDisabled("No probe yet (telemetry.probe_every): the router's choices on the probe text appear here.");
     return;
   }
   ImGui::SetNextItemWidth(140);
   std::vector<std::string> names;
-  for (int l = 0; l < probe_.layers; ++l) names.push_back(l < int(load_.row_names.size()) ? load_.row_names[size_t(l)] : "layer " + std::to_string(l));
+  for (int l = 0; l < probe_.layers; ++l) names.push_back(load_.row_name(l));
   if (ImGui::BeginCombo("##layer", names[size_t(probe_layer_)].c_str())) {
     for (int l = 0; l < probe_.layers; ++l)
       if (ImGui::Selectable(names[size_t(l)].c_str(), l == probe_layer_)) probe_layer_ = l;
@@ -237,12 +230,7 @@ void RoutingPanel::draw_probe() {
   for (float e : probe_.experts) experts = std::max(experts, int(e) + 1);
   for (int e = 0; e < experts; ++e) {
     if (e) ImGui::SameLine(0, 6);
-    const ImVec2 at = ImGui::GetCursorScreenPos();
-    const float h = ImGui::GetTextLineHeight();
-    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y + h * 0.2f), ImVec2(at.x + h * 0.6f, at.y + h * 0.8f), expert_colour(e));
-    ImGui::Dummy(ImVec2(h * 0.7f, h));
-    ImGui::SameLine(0, 2);
-    ImGui::Text("E%d", e);
+    swatch(expert_colour(e), ("E" + std::to_string(e)).c_str());
   }
   ImGui::Separator();
   // Tokens flow like text, wrapping at the panel's edge; the child scrolls long probes.
@@ -271,7 +259,6 @@ void RoutingPanel::draw_probe() {
     if (best >= 0) dl->AddRectFilled(lo, hi, expert_colour(best, 0.25f + 0.75f * std::clamp(best_w, 0.0f, 1.0f)), 3.0f);
     dl->AddText(ImVec2(lo.x + 3, lo.y + 3), best_w > 0.6f ? IM_COL32_WHITE : ImGui::GetColorU32(ImGuiCol_Text), text.c_str());
     if (hovered_window && mouse.x >= lo.x && mouse.x < hi.x && mouse.y >= lo.y && mouse.y < hi.y) {
-      hovered_token_ = t;
       dl->AddRect(lo, hi, IM_COL32(20, 20, 20, 255), 3.0f, 0, 2.0f);
       std::string tip = "token " + std::to_string(t) + ": '" + text + "'\n";
       char buf[64];

@@ -10,10 +10,10 @@
 //                 experts and weights.
 //
 // The panel draws only its own copies of the data, set from the UI thread; it never reaches
-// into the store. Moving the scrubber asks the owner for that step's data (step_requested).
+// into the store. Moving the scrubber asks the owner for that step's data (ScrubbedPanel's
+// step_requested).
 #pragma once
-#include "views/inspect/imgui_widget.h"
-#include "views/inspect/step_scrubber.h"
+#include "views/inspect/scrubbed_panel.h"
 
 #include <QString>
 
@@ -58,16 +58,15 @@ struct ProbeRouting {
   float weight(int layer, int j, int t) const { return weights[size_t(layer * k + j) * tokens.size() + size_t(t)]; }
 };
 
-class RoutingPanel : public ImGuiWidget {
+class RoutingPanel : public ScrubbedPanel {
   Q_OBJECT
  public:
   enum class Tab { Load, OverTime, ProbeTokens };
   explicit RoutingPanel(QWidget* parent = nullptr);
 
-  //! Replaces the heatmap's data and schedules one repaint.
+  //! Replaces the heatmap's data and schedules one repaint. The scrubber's stops (set_steps)
+  //! are the steps that have a load snapshot.
   void set_snapshot(ExpertLoad load);
-  //! The steps that have a load snapshot: the scrubber's stops.
-  void set_steps(std::vector<int64_t> steps);
   //! Imbalance (max/mean) and router entropy per layer over the run.
   void set_history(std::vector<LayerSeries> imbalance, std::vector<LayerSeries> entropy);
   void set_probe(ProbeRouting probe);
@@ -77,22 +76,10 @@ class RoutingPanel : public ImGuiWidget {
   const ProbeRouting& probe() const { return probe_; }
   const std::vector<LayerSeries>& imbalance() const { return imbalance_; }
   const std::vector<LayerSeries>& entropy() const { return entropy_; }
-  const std::vector<int64_t>& steps() const { return scrubber_.steps; }
-  //! The step the scrubber is on, or -1 when it follows the newest.
-  int64_t scrub_step() const { return scrubber_.at; }
-  //! Moves the scrubber (-1: follow the newest) and asks for that step's data.
-  void scrub_to(int64_t step);
-  //! Puts the scrubber back on "newest" without asking for data (another run was selected).
-  void follow_newest() { scrubber_.at = -1; }
+  //! Opens a tab at the next frame.
   void show_tab(Tab t);
-  //! The token under the mouse in the probe tab, or -1.
-  int hovered_token() const { return hovered_token_; }
 
   QSize sizeHint() const override { return {520, 300}; }
-
- signals:
-  //! The scrubber moved: the owner loads this step's snapshots (-1: the newest).
-  void step_requested(int64_t step);
 
  protected:
   void draw_ui() override;
@@ -102,12 +89,10 @@ class RoutingPanel : public ImGuiWidget {
   void draw_history();
   void draw_probe();
   ExpertLoad load_;
-  StepScrubber scrubber_;
   std::vector<LayerSeries> imbalance_, entropy_;
   ProbeRouting probe_;
   QString hint_;
   int probe_layer_ = 0;
-  int hovered_token_ = -1;
   int pending_tab_ = -1;
 };
 

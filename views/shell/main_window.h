@@ -1,20 +1,21 @@
 // The workbench window: the run browser (search, list, tags and notes, run buttons) and the
-// tabs Experiment, Ablation and Queue on the left; the live metric chart, the Routing,
+// tabs Experiment, Ablation and Queue on the left; the live metric chart panel, the Routing,
 // Attention and Curriculum tabs and the run's log on the right. Layout, settings and the
-// views' refresh are in main_window.cpp, run control in main_window_runs.cpp, menus in
+// refresh are in main_window.cpp, run control in main_window_runs.cpp, menus in
 // main_window_menus.cpp.
 //
-// It owns the store and the RunQueue that drives every run started from it. Each active
-// runner's stream descriptor is watched with a QSocketNotifier and a slow timer notices
-// processes ending; both pump the queue, which never blocks. Views are refreshed
-// from the store after records arrive, at most every kRefreshMs, so a chatty runner
-// cannot flood the UI thread.
+// It owns the store and the RunQueue that drives every run started from it, and the
+// WorkbenchContext that hands both to the right-hand panels: each of those is a Viewer
+// registered with the context, told when the selection changes and when records arrive, and
+// reads what it shows itself. Each active runner's stream descriptor is watched with a
+// QSocketNotifier and a slow timer notices processes ending; both pump the queue, which never
+// blocks. Viewers are told of new records at most every kRefreshMs, so a chatty runner cannot
+// flood the UI thread.
 #pragma once
 #include "core/jobs/run_queue.h"
-#include "core/series/metric_series.h"
 #include "core/store/store.h"
-#include "views/inspect/inspection_feed.h"
 #include "views/shell/theme.h"
+#include "views/shell/viewer.h"
 #include "views/shell/workbench_options.h"
 
 #include <QElapsedTimer>
@@ -22,37 +23,40 @@
 
 #include <functional>
 #include <map>
-#include <tuple>
 #include <memory>
 #include <vector>
 
 class QAction;
-class QCheckBox;
-class QMenu;
+class QComboBox;
+class QLabel;
 class QLineEdit;
-class QTabWidget;
-class QToolButton;
+class QMenu;
 class QPushButton;
 class QSettings;
 class QSlider;
-class QSplitter;
-class QComboBox;
-class QLabel;
 class QSocketNotifier;
+class QSplitter;
+class QTabWidget;
 class QTimer;
+class QToolButton;
 
 namespace r1wb::views {
 
 class AblationPanel;
 class AttentionPanel;
-class CurriculumView;
+class ChartPanel;
 class ConfigEditor;
-class QueuePanel;
-class RunNotifier;
-class RoutingPanel;
+class CurriculumView;
 class LogView;
+class LogViewer;
 class MetricChart;
+class QueuePanel;
+class RoutingPanel;
 class RunList;
+class RunNotifier;
+class WorkbenchContext;
+template <class Panel>
+class FeedViewer;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -64,13 +68,15 @@ class MainWindow : public QMainWindow {
 
   RunList* run_list() const { return run_list_; }
   ConfigEditor* editor() const { return editor_; }
-  MetricChart* chart() const { return chart_; }
+  //! The metric chart with its controls and series cache.
+  ChartPanel* chart_panel() const { return chart_panel_; }
+  MetricChart* chart() const;
   //! The chart's x-axis choice: "step", "tokens" or "wall time".
-  QComboBox* x_axis_box() const { return x_axis_box_; }
+  QComboBox* x_axis_box() const;
   //! The chart's EMA smoothing control (0..99 hundredths).
-  QSlider* smoothing_slider() const { return smoothing_slider_; }
+  QSlider* smoothing_slider() const;
   //! The "+" button whose menu adds metrics to the chart.
-  QToolButton* more_metrics_button() const { return more_metrics_; }
+  QToolButton* more_metrics_button() const;
   RoutingPanel* heatmap() const { return heatmap_; }
   AttentionPanel* attention() const { return attention_; }
   CurriculumView* curriculum() const { return curriculum_; }
@@ -92,6 +98,8 @@ class MainWindow : public QMainWindow {
   QueuePanel* queue_panel() const { return queue_panel_; }
   RunNotifier* notifier() const { return notifier_; }
   RunQueue& queue() { return *queue_; }
+  //! The store, the queue, the listed runs and the selection the right-hand viewers share.
+  WorkbenchContext& context() { return *context_; }
   //! The runs of the grid queued last from the Ablation tab.
   const std::vector<int64_t>& ablation_runs() const { return ablation_runs_; }
   //! Replaces the yes/no question asked before deleting a run (tests answer it).
@@ -112,8 +120,10 @@ class MainWindow : public QMainWindow {
   //! The menu bar's actions by name ("run", "stop", "theme_dark", ...), for tests.
   QAction* action(const QString& name) const;
 
-  //! Re-reads the run list and the selected run's chart and heatmap now.
+  //! Re-reads the run list and tells every viewer that records arrived, now.
   void refresh();
+  //! The share of the available screen a first start (no saved geometry) opens at, centred.
+  static constexpr double kFirstStartShare = 0.9;
 
   static constexpr int kPollMs = 250;     //!< notices a runner exit without stream bytes
   static constexpr int kRefreshMs = 100;  //!< shortest interval between view refreshes
@@ -128,6 +138,16 @@ class MainWindow : public QMainWindow {
  private:
   MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& options);
   void build_ui();
+  //! The parts build_ui puts together: the run browser, the left tabs, the right-hand side.
+  QWidget* build_run_browser();
+  QTabWidget* build_left_tabs();
+  QSplitter* build_right_side();
+  //! The right-hand viewers, registered with the context in the order they are told.
+  void register_viewers();
+  void build_status_bar();
+  //! With no saved geometry: kFirstStartShare of the screen's available area, centred.
+  void place_on_first_start();
+  void connect_signals();
   void load_experiment(const QString& path);
   void start_run();
   //! Queues one run and selects it; `failure` starts the status line if it cannot be queued.
@@ -144,24 +164,21 @@ class MainWindow : public QMainWindow {
   void refresh_queue_views();
   void schedule_refresh();
   void refresh_runs();
-  void refresh_selected();
+  //! Hands the run list's selection to the context (which tells the viewers if it changed).
+  void sync_selection();
   void show_run_status();
   const RunRow* cached_run(int64_t id) const;
 
   std::unique_ptr<Store> store_;  // outlives queue_
   std::unique_ptr<RunQueue> queue_;
+  std::unique_ptr<WorkbenchContext> context_;  // refers to store_ and queue_
   std::map<int64_t, QSocketNotifier*> notifiers_;  // active run -> its stream watch
   int64_t last_started_ = 0;
   RunQuery query_;  // the search line, parsed
   WorkbenchOptions options_;
-  std::vector<RunRow> runs_;      // last list_runs(), for names and status lines
-  QString metric_ = QStringLiteral("train/loss");
 
   RunList* run_list_ = nullptr;
   ConfigEditor* editor_ = nullptr;
-  QComboBox* metric_box_ = nullptr;
-  QToolButton* more_metrics_ = nullptr;  // more metrics in the same chart
-  QStringList extra_metrics_;
   //! Window geometry, splitter positions and the chart's choices (metric, x axis,
   //! smoothing, log y) persist between sessions: saved on close, restored on open.
   std::unique_ptr<QSettings> settings() const;
@@ -197,24 +214,20 @@ class MainWindow : public QMainWindow {
   bool force_results_ = false;
   std::vector<std::string> ablation_axes_;
   std::function<bool(const QString&)> confirm_;
-  QCheckBox* log_y_box_ = nullptr;
-  QComboBox* x_axis_box_ = nullptr;  // step, tokens, wall time
-  QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off
-  QLabel* smoothing_label_ = nullptr;
-  //! The full-fidelity series of (run, metric), brought up to date from the store: new steps
-  //! are appended; a run whose earlier steps were replaced (a resume) is read again. Smoothed
-  //! with the slider's weight.
-  std::shared_ptr<const MetricSeries> series_for(int64_t run_id, const std::string& metric);
-  std::map<std::tuple<int64_t, std::string, ChartAxis>, std::shared_ptr<MetricSeries>> series_cache_;
-  MetricChart* chart_ = nullptr;
+  ChartPanel* chart_panel_ = nullptr;
   RoutingPanel* heatmap_ = nullptr;
   AttentionPanel* attention_ = nullptr;
   CurriculumView* curriculum_ = nullptr;
   QTabWidget* inspect_tabs_ = nullptr;
   std::unique_ptr<AttentionPanel> detached_attention_;  // owns attention_ without OpenGL
-  InspectionFeed feed_;
   LogView* log_view_ = nullptr;
   std::unique_ptr<RoutingPanel> detached_heatmap_;  // owns heatmap_ when it is not shown
+  // The viewers of the panels that never read the store themselves (after the panels they
+  // refer to, so they go first).
+  std::unique_ptr<FeedViewer<RoutingPanel>> routing_viewer_;
+  std::unique_ptr<FeedViewer<AttentionPanel>> attention_viewer_;
+  std::unique_ptr<FeedViewer<CurriculumView>> curriculum_viewer_;
+  std::unique_ptr<LogViewer> log_viewer_;
   QLabel* run_status_ = nullptr;
   QTimer* poll_timer_ = nullptr;
   QTimer* refresh_timer_ = nullptr;

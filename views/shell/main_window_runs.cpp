@@ -10,6 +10,7 @@
 #include "views/experiment/config_editor.h"
 #include "views/runs/run_list.h"
 #include "views/shell/run_notifier.h"
+#include "views/shell/workbench_context.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -101,7 +102,7 @@ void MainWindow::duplicate_selected() {
 void MainWindow::delete_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r) return;
-  // Copies: the question below runs an event loop, whose refreshes replace runs_.
+  // Copies: the question below runs an event loop, whose refreshes replace the listed rows.
   const int64_t id = r->id;
   const QString name = QString::fromStdString(r->name), dir = QString::fromStdString(r->run_dir);
   auto busy = [&] { return queue_->is_active(id) || queue_->is_queued(id); };
@@ -122,9 +123,7 @@ void MainWindow::delete_selected() {
     statusBar()->showMessage(QString("Deleting the run failed: ") + e.what());
     return;
   }
-  for (auto it = series_cache_.begin(); it != series_cache_.end();)
-    it = std::get<0>(it->first) == id ? series_cache_.erase(it) : std::next(it);
-  feed_.reset();
+  context_->run_removed(id);  // the viewers drop what they cached of it
   const bool removed = dir.isEmpty() || !QDir(dir).exists() || QDir(dir).removeRecursively();
   statusBar()->showMessage(removed ? "Deleted " + name : "Deleted " + name + " from the store; could not remove " + dir);
   refresh();

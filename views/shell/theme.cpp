@@ -1,6 +1,7 @@
 #include "views/shell/theme.h"
 
 #include <QApplication>
+#include <QLabel>
 #include <QPalette>
 #include <QStyle>
 #include <QStyleFactory>
@@ -37,5 +38,13 @@ void apply_workbench_theme(QApplication& app, Theme theme) {
 Theme theme_from_name(const QString& name) { return name == "dark" ? Theme::Dark : Theme::Light; }
 
 QString theme_name(Theme theme) { return theme == Theme::Dark ? "dark" : "light"; }
+
+QLabel* section_title(const QString& text, QWidget* parent) {
+  auto* label = new QLabel(text, parent);
+  QFont f = label->font();
+  f.setBold(true);
+  label->setFont(f);
+  return label;
+}
 
 }  // namespace r1wb::views

@@ -6,6 +6,8 @@
 #include <QString>
 
 class QApplication;
+class QLabel;
+class QWidget;
 
 namespace r1wb::views {
 
@@ -16,5 +18,7 @@ void apply_workbench_theme(QApplication& app, Theme theme = Theme::Light);
 //! "dark" or "light" (anything else is light).
 Theme theme_from_name(const QString& name);
 QString theme_name(Theme theme);
+//! A panel's heading ("Runs", "Metrics", "Log"): the label font in bold.
+QLabel* section_title(const QString& text, QWidget* parent);
 
 }  // namespace r1wb::views
