@@ -385,7 +385,7 @@ TEST(MainWindow, LayoutAndChartChoicesPersistAcrossSessions) {
   EXPECT_TRUE(w->chart()->log_y());
 }
 
-TEST(MainWindow, FirstStartFillsMostOfTheScreenCentredAndASavedGeometryWins) {
+TEST(MainWindow, FirstStartFillsMostOfTheScreenCentredWithTheAppIconAndASavedGeometryWins) {
   QTemporaryDir dir;
   const WorkbenchOptions o = temp_options(dir);  // a settings file of its own: nothing saved yet
   ASSERT_FALSE(QFileInfo::exists(o.settings_path));
@@ -402,6 +402,10 @@ TEST(MainWindow, FirstStartFillsMostOfTheScreenCentredAndASavedGeometryWins) {
     EXPECT_LE(g.width(), avail.width());
     EXPECT_LE(std::abs(g.center().x() - avail.center().x()), 20) << "centred";
     EXPECT_LE(std::abs(g.center().y() - avail.center().y()), 40) << "centred";
+    const QIcon icon = w->windowIcon();
+    ASSERT_FALSE(icon.isNull()) << "the window carries the app icon";
+    EXPECT_EQ(icon.availableSizes().size(), 6) << "16 to 256 pixels";
+    EXPECT_GT(test::colour_count(icon.pixmap(64).toImage()), 8) << "drawn, not blank";
     w->grab().save(test::screenshot_path("main_window_first_start.png"));
     w->resize(1120, 700);  // above the window's minimum size, below the first-start one
     ASSERT_TRUE(w->close());

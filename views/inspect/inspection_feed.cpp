@@ -2,6 +2,7 @@
 
 #include "core/config/config.h"
 #include "core/tasks/probe_tokens.h"
+#include "core/wire/telemetry.h"
 #include "views/inspect/attention_panel.h"
 #include "views/charts/curriculum_view.h"
 #include "views/inspect/routing_panel.h"
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <regex>
 
 namespace r1wb::views {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 constexpr int64_t kNewest = std::numeric_limits<int64_t>::max();
 
 std::vector<std::string> tokens_at(Store& store, const RunRow& run, int64_t step) {
-  auto ids = store.snapshot_at(run.id, "probe/tokens", step);
+  auto ids = store.snapshot_at(run.id, telemetry::kProbeTokens, step);
   if (!ids) return {};
   const auto config = parse_experiment(run.config_json);
   const std::string tokenizer = config.ok() ? name_of(config.experiment.model.tokenizer) : "byte";
@@ -27,11 +27,11 @@ std::vector<std::string> tokens_at(Store& store, const RunRow& run, int64_t step
 // Every moe/L<i>/<what> metric of the run as one line per layer, in layer order.
 std::vector<LayerSeries> layer_series(Store& store, int64_t run, const std::vector<std::string>& names,
                                       const std::string& what) {
-  static const std::regex pattern("moe/L([0-9]+)/(.+)");
   std::vector<std::pair<int, std::string>> layers;
   for (const auto& n : names) {
-    std::smatch m;
-    if (std::regex_match(n, m, pattern) && m[2] == what) layers.emplace_back(std::stoi(m[1]), n);
+    int block = 0;
+    std::string name;
+    if (telemetry::parse_moe_layer_metric(n, &block, &name) && name == what) layers.emplace_back(block, n);
   }
   std::sort(layers.begin(), layers.end());
   std::vector<LayerSeries> out;
@@ -53,8 +53,8 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
     routing_run_ = run.id;
   }
   const int64_t want = panel.scrub_step() >= 0 ? panel.scrub_step() : kNewest;
-  auto steps = store.snapshot_steps(run.id, "moe/expert_load");
-  const bool has_probe = store.snapshot_step_at(run.id, "probe/expert_choice", kNewest).has_value();
+  auto steps = store.snapshot_steps(run.id, telemetry::kExpertLoad);
+  const bool has_probe = store.snapshot_step_at(run.id, telemetry::kProbeExpertChoice, kNewest).has_value();
   if (steps.empty() && !has_probe) {
     if (!load_.same(run.id, -1)) {
       panel.clear(name + ": no routing snapshot yet" +
@@ -76,13 +76,13 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
     return *names_of_rows;
   };
   // Steps first: a matrix is read from the store only when the panel does not hold it yet.
-  const auto load_step = store.snapshot_step_at(run.id, "moe/expert_load", want);
+  const auto load_step = store.snapshot_step_at(run.id, telemetry::kExpertLoad, want);
   if (!load_step && !load_.same(run.id, -1)) {  // scrubbed before the first load snapshot
     panel.set_snapshot(ExpertLoad{});
     load_ = {run.id, -1};
   }
   if (load_step && !load_.same(run.id, *load_step)) {
-    auto snap = store.snapshot_at(run.id, "moe/expert_load", *load_step);
+    auto snap = store.snapshot_at(run.id, telemetry::kExpertLoad, *load_step);
     if (!snap) return;  // same connection and thread: only a corrupt row gets here
     ExpertLoad load;
     load.run_name = name;
@@ -96,23 +96,27 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
   }
   if (!history_.same(run.id, run.last_step)) {
     const auto names = store.metric_names(run.id);
-    panel.set_history(layer_series(store, run.id, names, "load_ratio"), layer_series(store, run.id, names, "router_entropy"));
+    panel.set_history(layer_series(store, run.id, names, telemetry::kLayerLoadRatio), layer_series(store, run.id, names, telemetry::kLayerRouterEntropy));
     history_ = {run.id, run.last_step};
   }
-  const auto probe_step = store.snapshot_step_at(run.id, "probe/expert_choice", want);
+  const auto probe_step = store.snapshot_step_at(run.id, telemetry::kProbeExpertChoice, want);
   if (probe_step && !probe_.same(run.id, *probe_step)) {
-    auto choice = store.snapshot_at(run.id, "probe/expert_choice", *probe_step);
+    auto choice = store.snapshot_at(run.id, telemetry::kProbeExpertChoice, *probe_step);
     if (!choice) return;
-    auto weight = store.snapshot_at(run.id, "probe/expert_weight", choice->step);
+    auto weight = store.snapshot_at(run.id, telemetry::kProbeExpertWeight, choice->step);
     ProbeRouting p;
     p.step = choice->step;
     p.tokens = tokens_at(store, run, choice->step);
-    // Rows are layers x k; the MTP block is not probed, so count layers from the rows.
+    // Rows are layers x k, each labelled "layer <i> / choice <j>" by the runner; a run written
+    // before the labels existed has its k counted from the config's MoE layers (no MTP).
     const int moe_rows = int(choice->rows);
-    int layers = 0;
-    for (const auto& n : row_names()) layers += n != "MTP";
-    p.layers = std::max(layers, 1);
-    p.k = moe_rows / p.layers;
+    p.k = telemetry::probe_choices_per_layer(choice->row_labels);
+    if (p.k == 0) {
+      int layers = 0;
+      for (const auto& n : row_names()) layers += n != "MTP";
+      p.k = moe_rows / std::max(layers, 1);
+    }
+    p.layers = std::max(moe_rows / std::max(p.k, 1), 1);
     p.experts = std::move(choice->data);
     p.weights = weight && weight->data.size() == p.experts.size() ? std::move(weight->data)
                                                                   : std::vector<float>(p.experts.size(), 1.0f);
@@ -129,11 +133,11 @@ void InspectionFeed::attention(Store& store, const RunRow& run, AttentionPanel& 
   const int64_t want = panel.scrub_step() >= 0 ? panel.scrub_step() : kNewest;
   if (attention_steps_run_ != run.id || panel.probe().run_name != QString::fromStdString(run.name) ||
       panel.steps().empty() || panel.steps().back() < run.last_step) {
-    auto steps = store.snapshot_steps(run.id, "probe/attention_entropy");
+    auto steps = store.snapshot_steps(run.id, telemetry::kProbeAttentionEntropy);
     if (panel.steps() != steps) panel.set_steps(std::move(steps));
     attention_steps_run_ = run.id;
   }
-  const auto probe_step = store.snapshot_step_at(run.id, "probe/attention_entropy", want);
+  const auto probe_step = store.snapshot_step_at(run.id, telemetry::kProbeAttentionEntropy, want);
   if (!probe_step) {
     if (!attention_.same(run.id, -1)) {
       panel.clear(QString::fromStdString(run.name) + ": no attention probe yet (telemetry.probe_every).");
@@ -143,7 +147,7 @@ void InspectionFeed::attention(Store& store, const RunRow& run, AttentionPanel& 
   }
   const int layer = panel.selected_layer();
   if (attention_.same(run.id, *probe_step, layer)) return;  // the panel holds it: nothing read
-  auto entropy = store.snapshot_at(run.id, "probe/attention_entropy", *probe_step);
+  auto entropy = store.snapshot_at(run.id, telemetry::kProbeAttentionEntropy, *probe_step);
   if (!entropy) return;
   AttentionProbe p;
   p.run_name = QString::fromStdString(run.name);
@@ -154,7 +158,7 @@ void InspectionFeed::attention(Store& store, const RunRow& run, AttentionPanel& 
   p.entropy = std::move(entropy->data);
   const int T = p.T();
   for (int l = 0; l < p.layers; ++l) {
-    auto w = store.snapshot_at(run.id, "probe/attention/L" + std::to_string(l), p.step);
+    auto w = store.snapshot_at(run.id, telemetry::probe_attention(int(l)), p.step);
     if (!w || w->cols != uint32_t(T) || w->rows != uint32_t(p.heads * T)) {
       for (int h = 0; h < p.heads; ++h) p.thumbs.emplace_back(size_t(AttentionProbe::kThumb) * AttentionProbe::kThumb, 0.0f);
       continue;
@@ -178,13 +182,13 @@ void InspectionFeed::curriculum(Store& store, const RunRow& run, CurriculumView&
   t.current_step = run.last_step;
   const auto config = parse_experiment(run.config_json);
   if (config.ok()) t.min_difficulty = config.experiment.data.min_difficulty;
-  for (int64_t step : store.snapshot_steps(run.id, "curriculum/mix"))
-    if (auto s = store.snapshot_at(run.id, "curriculum/mix", step)) t.phases.push_back({s->step, std::move(s->data)});
+  for (int64_t step : store.snapshot_steps(run.id, telemetry::kCurriculumMix))
+    if (auto s = store.snapshot_at(run.id, telemetry::kCurriculumMix, step)) t.phases.push_back({s->step, std::move(s->data)});
   if (t.phases.empty()) {
     view.clear(t.run_name + ": no curriculum phases recorded (data.curriculum, or a run before its first step).");
     return;
   }
-  for (const auto& p : store.metric_points(run.id, "train/loss", std::numeric_limits<int64_t>::min()))
+  for (const auto& p : store.metric_points(run.id, telemetry::kLoss, std::numeric_limits<int64_t>::min()))
     t.loss.emplace_back(p.step, p.value);
   view.set_timeline(std::move(t));
 }

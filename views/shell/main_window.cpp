@@ -15,6 +15,7 @@
 #include "views/runs/log_view.h"
 #include "views/runs/queue_panel.h"
 #include "views/runs/run_list.h"
+#include "views/shell/app_icon.h"
 #include "views/shell/panel_viewers.h"
 #include "views/shell/run_notifier.h"
 #include "views/shell/workbench_context.h"
@@ -93,6 +94,7 @@ std::unique_ptr<MainWindow> MainWindow::open(const WorkbenchOptions& options, QS
 MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& options)
     : store_(std::move(store)), options_(options) {
   setWindowTitle("R1 Workbench");
+  setWindowIcon(app_icon());
   queue_ = std::make_unique<RunQueue>(*store_, options_.runner_path.toStdString(), options_.runs_dir.toStdString());
   context_ = std::make_unique<WorkbenchContext>(*store_, *queue_);
   connect(context_.get(), &WorkbenchContext::store_failed, this,
@@ -457,7 +459,7 @@ void MainWindow::show_run_status() {
     run_status_->setStyleSheet({});
     return;
   }
-  QString text = QString::fromStdString(r->name) + kDot + QString::fromStdString(r->status);
+  QString text = QString::fromStdString(r->name) + kDot + QString(status_name(r->status));
   if (r->last_step >= 0) text += kDot + QString("step %1 / %2").arg(r->last_step).arg(r->total_steps);
   text += kDot + QString::fromStdString(r->run_dir);
   if (!r->message.empty()) text += kDot + QString::fromStdString(r->message).section('\n', 0, 0);

@@ -201,7 +201,7 @@ void MainWindow::run_ended(int64_t id) {
   }
   const auto r = store_->run(id);
   if (r) {
-    const QString name = QString::fromStdString(r->name), status = QString::fromStdString(r->status);
+    const QString name = QString::fromStdString(r->name), status = QString(status_name(r->status));
     const bool failed = r->status == RunStatus::Failed;
     QString body;
     if (failed) {

@@ -1,5 +1,7 @@
 #include "views/shell/run_notifier.h"
 
+#include "views/shell/app_icon.h"
+
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
 #include <QDBusMessage>
@@ -21,7 +23,8 @@ bool RunNotifier::send_desktop(const QString& title, const QString& body, bool f
                                                   "org.freedesktop.Notifications", "Notify");
   QVariantMap hints;
   hints["urgency"] = QVariant::fromValue<uchar>(failure ? 2 : 1);
-  m << QString("R1 Workbench") << uint(0) << QString(failure ? "dialog-error" : "dialog-information") << title << body
+  hints["desktop-entry"] = QString(kAppId);
+  m << QString("R1 Workbench") << uint(0) << QString(kAppId) << title << body
     << QStringList() << hints << int(failure ? 0 : 8000);  // failures stay until dismissed
   return bus.send(m);
 }
@@ -32,7 +35,7 @@ const RunNotification& RunNotifier::notify(const QString& title, const QString& 
     via = "desktop";
   } else if (QSystemTrayIcon::isSystemTrayAvailable()) {
     if (!tray_) {
-      tray_ = new QSystemTrayIcon(QApplication::style()->standardIcon(QStyle::SP_ComputerIcon), this);
+      tray_ = new QSystemTrayIcon(app_icon(), this);
       tray_->show();
     }
     tray_->showMessage(title, body, failure ? QSystemTrayIcon::Critical : QSystemTrayIcon::Information, 8000);
