@@ -41,7 +41,7 @@ void generate(const std::string& path, int runs, int steps) {
       records.push_back({uint64_t(s), m});
     }
     store.ingest(id, records);
-    store.set_status(id, "completed");
+    store.set_status(id, r1wb::RunStatus::Completed);
     if ((r + 1) % 100 == 0)
       std::fprintf(stderr, "generating: %d of %d runs, %.0f s\n", r + 1, runs, ms_since(start) / 1000.0);
   }
