@@ -1,6 +1,7 @@
 #include "core/jobs/run_controller.h"
 
 #include "core/paths.h"
+#include "core/wire/event_log.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -87,6 +88,13 @@ void RunController::finalise(int code) {
   finished_ = true;
   auto row = store_.run(run_id_);
   if (!row) return;
+  const auto log = fs::path(run_dir_) / "events.log";
+  if (row->last_seq < highest_seen_ && fs::exists(log)) {
+    // The runner ended before it could resend (it failed early, or it does not listen): its
+    // log, where this machine can read it, still holds every record.
+    store_.ingest(run_id_, read_event_log(log.string()).records);
+    row = store_.run(run_id_);
+  }
   if (stream_error_.empty() && row->last_seq < highest_seen_)
     stream_error_ = "records " + std::to_string(row->last_seq + 1) + ".." + std::to_string(highest_seen_) +
                     " never arrived in order (the runner did not resend them)";

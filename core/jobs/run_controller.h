@@ -3,7 +3,9 @@
 // the event stream into the store as it arrives. If the stream skipped records (a reconnect,
 // a viewer that attached late, a run continued outside the store) the controller asks the
 // runner, through the job's request direction, to resend everything after the last seq the
-// store holds: no gap, no duplicate, and the same for a local and a remote runner.
+// store holds: no gap, no duplicate, and the same for a local and a remote runner. Only when
+// the runner ended before it resent does the controller read the run's events.log, where
+// this machine has it.
 #pragma once
 #include "core/jobs/job_factory.h"
 #include "core/store/store.h"

@@ -348,7 +348,7 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
       } else if (auto* v = std::get_if<wire::Snapshot>(&r.payload)) {
         snap.bind(1, run_id).bind(2, v->name).bind(3, v->step).bind(4, int64_t(v->rows)).bind(5, int64_t(v->cols));
         snap.bind_blob(6, v->data.data(), v->data.size() * sizeof(float));
-        snap.bind(7, v->row_labels.empty() ? std::string("[]") : nlohmann::json(v->row_labels).dump()).run();
+        snap.bind(7, v->row_labels.empty() ? std::string("[]") : nlohmann::json(v->row_labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).run();
       } else if (auto* v = std::get_if<wire::Checkpoint>(&r.payload)) {
         ckpt.bind(1, run_id).bind(2, v->step).bind(3, v->path).run();
       } else if (auto* v = std::get_if<wire::Log>(&r.payload)) {

@@ -48,12 +48,24 @@ EventLogWriter::EventLogWriter(const std::string& path, int mirror_fd) : path_(p
     if (!contents.records.empty()) next_seq_ = contents.records.back().seq + 1;
     existing_ = std::move(contents.records);
   }
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error("cannot open event log '" + path + "' for writing: " + std::strerror(errno));
   if (exists && ::ftruncate(fd_, static_cast<off_t>(keep)) != 0)
     throw std::runtime_error("cannot truncate torn tail of '" + path + "': " + std::strerror(errno));
   if (::lseek(fd_, 0, SEEK_END) < 0) throw std::runtime_error("cannot seek in '" + path + "'");
   if (!exists) write_all(fd_, wire::encode_stream_header(), false);
+  // A log reopened by a newer build gets its header's minor raised: the records appended from
+  // now on have this build's layout, and readers decide on trailing bytes by that number.
+  if (exists && keep >= sizeof(wire::StreamHeader)) {
+    unsigned char b[4];
+    const bool read = ::pread(fd_, b, 4, 12) == 4;
+    const uint32_t minor = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
+    if (read && minor < wire::kProtocolMinor) {
+      const std::string header = wire::encode_stream_header();
+      if (::pwrite(fd_, header.data() + 12, 4, 12) != 4)
+        throw std::runtime_error("cannot update the header of '" + path + "': " + std::strerror(errno));
+    }
+  }
   if (mirror_fd_ >= 0) write_all(mirror_fd_, wire::encode_stream_header(), true);
 }
 
@@ -63,14 +75,14 @@ EventLogWriter::~EventLogWriter() {
 }
 
 uint64_t EventLogWriter::append(wire::Payload payload) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(pending_mutex_);
   wire::Record r{next_seq_++, std::move(payload)};
   pending_ += wire::encode_record(r);
   return r.seq;
 }
 
 size_t EventLogWriter::resend_after(uint64_t seq) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(io_mutex_);  // no flush in between: the mirror stays in seq order
   if (mirror_fd_ < 0) return 0;
   const auto contents = read_event_log(path_);  // everything flushed; pending_ is not in it yet
   std::string bytes;
@@ -82,11 +94,15 @@ size_t EventLogWriter::resend_after(uint64_t seq) {
 }
 
 void EventLogWriter::flush(bool durable) {
-  std::lock_guard lock(mutex_);
-  if (!pending_.empty()) {
-    write_all(fd_, pending_, false);
-    if (mirror_fd_ >= 0) write_all(mirror_fd_, pending_, true);
-    pending_.clear();
+  std::lock_guard io(io_mutex_);
+  std::string bytes;
+  {
+    std::lock_guard lock(pending_mutex_);
+    bytes.swap(pending_);
+  }
+  if (!bytes.empty()) {
+    write_all(fd_, bytes, false);
+    if (mirror_fd_ >= 0) write_all(mirror_fd_, bytes, true);
   }
   if (durable && fd_ >= 0) ::fdatasync(fd_);
 }

@@ -44,7 +44,10 @@ class EventLogWriter {
   //! Safe to call from another thread than the one appending.
   size_t resend_after(uint64_t seq);
 
-  uint64_t last_seq() const { return next_seq_ - 1; }
+  uint64_t last_seq() const {
+    std::lock_guard lock(pending_mutex_);
+    return next_seq_ - 1;
+  }
   //! Bytes dropped from a torn tail when the log was opened, with the reader's reason.
   uint64_t dropped_bytes() const { return dropped_bytes_; }
   const std::string& recovery_note() const { return recovery_note_; }
@@ -54,7 +57,8 @@ class EventLogWriter {
  private:
   void write_all(int fd, const std::string& bytes, bool is_mirror);
   std::string path_;
-  std::mutex mutex_;  // one writer of the file and the mirror at a time (flush, resend)
+  mutable std::mutex pending_mutex_;  // pending_ and next_seq_: append never waits on a resend
+  std::mutex io_mutex_;               // one writer of the file and the mirror at a time (flush, resend)
   int fd_ = -1;
   int mirror_fd_ = -1;
   uint64_t next_seq_ = 1;

@@ -59,7 +59,7 @@ void encode_payload(Out& o, const Snapshot& v) {
 void encode_payload(Out& o, const Checkpoint& v) { o.i64(v.step); o.str(v.path); }
 void encode_payload(Out& o, const Log& v) { o.f64(v.wall_time); o.u8(static_cast<uint8_t>(v.level)); o.str(v.text); }
 void encode_payload(Out& o, const Status& v) { o.i64(v.step); o.str(v.state); o.str(v.message); }
-void encode_payload(Out&, const Unknown&) {}
+void encode_payload(Out&, const Unknown&) {}  // for std::visit; encode_record refuses Unknown first
 
 Payload decode_payload(RecordKind kind, In& in) {
   switch (kind) {

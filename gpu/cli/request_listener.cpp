@@ -63,7 +63,9 @@ bool RequestListener::serve_available() {
     }
   }
   if (!decoder_.error().empty()) {
+    // Closed, so the job's next request fails to write and it falls back to a signal.
     std::fprintf(stderr, "warning: request channel: %s; no further requests are read\n", decoder_.error().c_str());
+    ::close(fd_);
     return false;
   }
   return open;

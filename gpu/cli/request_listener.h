@@ -26,7 +26,8 @@ class RequestListener {
 
  private:
   void loop();
-  //! Reads what is there without blocking and serves it; false at end of file or an error.
+  //! Reads what is there without blocking and serves it; false at end of file or an error
+  //! (then stdin is closed).
   bool serve_available();
   int fd_;
   EventLogWriter& writer_;

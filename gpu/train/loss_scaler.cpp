@@ -10,6 +10,7 @@ LossScaler::LossScaler(bool enabled, double init_scale, double growth_factor, do
 torch::Tensor LossScaler::scale_loss(const torch::Tensor& loss) const { return enabled_ ? loss * scale_ : loss; }
 
 bool LossScaler::unscale(const std::vector<torch::Tensor>& params) const {
+  if (!enabled_) return false;  // without fp16 the step's grad-norm check catches non-finite gradients
   torch::NoGradGuard no_grad;
   torch::Tensor bad;  // one flag on the device, read once
   for (const auto& p : params) {

@@ -6,17 +6,22 @@
 #include "gpu/train/lr_schedule.h"
 #include "gpu/train/optimizer.h"
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 namespace r1wb::gpu {
+namespace {
 
-void check_batch_divides(const TrainConfig& t, int world) {
-  if (world > 1 && t.batch_size % world != 0)
-    throw std::runtime_error("train.batch_size: " + std::to_string(t.batch_size) + " does not divide among " +
-                             std::to_string(world) + " data-parallel ranks");
+template <class F>
+double host_ms(F&& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
+
+}  // namespace
 
 double StepStats::value(const std::string& name) const {
   for (const auto& [n, v] : values)
@@ -59,7 +64,7 @@ StepStats StepRunner::run(int64_t step, const TrainingData& data, const Difficul
   for (int micro = 0; micro < t.grad_accum; ++micro) {
     Batch b;
     LossNorm norm;
-    s.data_ms += timed_ms(device_, [&] {
+    s.data_ms += host_ms([&] {  // no device sync: the copies overlap with the forward
       b = data.batch(step, micro, mix);
       s.tokens += b.input.numel() - b.padding;
       s.padding += b.padding;
@@ -78,6 +83,10 @@ StepStats StepRunner::run(int64_t step, const TrainingData& data, const Difficul
       mb = objective_.micro_batch(model_, b, norm);
     });
     s.backward_ms += timed_ms(device_, [&] { scaler_.scale_loss(mb.loss / double(t.grad_accum)).backward(); });
+    if (micro > 0 && mb.values.size() != s.values.size())
+      throw std::logic_error("objective: micro-batch " + std::to_string(micro) + " reported " +
+                             std::to_string(mb.values.size()) + " values, micro-batch 0 " +
+                             std::to_string(s.values.size()) + " (each must report the same values)");
     for (size_t i = 0; i < mb.values.size(); ++i) {
       if (micro == 0) s.values.emplace_back(mb.values[i].first, 0.0);
       s.values[i].second += mb.values[i].second * share;

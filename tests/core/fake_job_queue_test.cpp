@@ -5,6 +5,7 @@
 #include "core/jobs/run_controller.h"
 #include "core/jobs/run_queue.h"
 #include "core/store/store.h"
+#include "core/wire/event_log.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -20,8 +21,8 @@ namespace {
 // Stop ends the run as stopped at the next read; ResendAfter N replays from seq N + 1.
 class FakeJob : public Job {
  public:
-  FakeJob(int steps, uint64_t first_seq_sent, std::vector<wire::Request>* requests)
-      : steps_(steps), cursor_(first_seq_sent - 1), requests_(requests) {
+  FakeJob(int steps, uint64_t first_seq_sent, std::vector<wire::Request>* requests, bool listens = true)
+      : steps_(steps), cursor_(first_seq_sent - 1), requests_(requests), listens_(listens) {
     records_.push_back({1, wire::RunStarted{"fake-host", 1, wire::kProtocolVersion, -1, steps, "{}"}});
     for (int s = 1; s <= steps; ++s)
       records_.push_back({uint64_t(s + 1), wire::Metrics{s, 0.0, {{"train/loss", 1.0 / s}}}});
@@ -45,6 +46,7 @@ class FakeJob : public Job {
   bool stream_closed() const override { return closed_; }
   bool send(const wire::Request& r) override {
     requests_->push_back(r);
+    if (!listens_) return true;  // written into a pipe nobody reads
     if (r.kind == wire::RequestKind::ResendAfter) cursor_ = size_t(r.argument);
     if (r.kind == wire::RequestKind::Stop) stop_ = true;
     return true;
@@ -61,17 +63,22 @@ class FakeJob : public Job {
   bool header_sent_ = false, closed_ = false, stop_ = false;
   int exit_ = 0;
   std::vector<wire::Request>* requests_;
+  bool listens_;
+
+ public:
+  const std::vector<wire::Record>& records() const { return records_; }
 };
 
 struct FakeFarm {
   int steps = 6;
   uint64_t first_seq_sent = 1;
+  bool listens = true;
   std::vector<JobSpec> specs;
   std::vector<wire::Request> requests;
   JobFactory factory() {
     return [this](const JobSpec& spec) -> std::unique_ptr<Job> {
       specs.push_back(spec);
-      return std::make_unique<FakeJob>(steps, first_seq_sent, &requests);
+      return std::make_unique<FakeJob>(steps, first_seq_sent, &requests, listens);
     };
   }
 };
@@ -138,6 +145,26 @@ TEST(JobSeam, BackfillAfterAGapGoesThroughTheRequestDirection) {
   EXPECT_EQ(row->status, RunStatus::Completed) << row->message;
   EXPECT_EQ(row->last_seq, uint64_t(farm.steps + 2)) << "no gap";
   EXPECT_EQ(store.count_rows("metrics", id), farm.steps) << "no duplicate";
+}
+
+TEST(JobSeam, ARunnerThatEndsBeforeResendingIsBackfilledFromItsLocalLog) {
+  r1wb::testing::TempDir t;
+  Store store((t.path / "w.db").string());
+  FakeFarm farm;
+  farm.first_seq_sent = 4;
+  farm.listens = false;  // an early failure, or a runner of a release without requests
+  const int64_t id = RunController::prepare(store, {"/nonexistent/r1wb-run", (t.path / "runs").string(), "fake", "{}"});
+  {
+    EventLogWriter log(store.run(id)->run_dir + "/events.log");  // what the runner wrote beside its stream
+    const FakeJob script(farm.steps, 1, &farm.requests);
+    for (const auto& r : script.records()) log.append(r.payload);
+  }
+  RunController controller(store, farm.factory());
+  controller.resume(id, "/nonexistent/r1wb-run");
+  for (int round = 0; round < 1000 && !controller.finished(); ++round) controller.pump();
+  EXPECT_TRUE(controller.stream_error().empty()) << controller.stream_error();
+  EXPECT_EQ(store.run(id)->status, RunStatus::Completed) << store.run(id)->message;
+  EXPECT_EQ(store.count_rows("metrics", id), farm.steps);
 }
 
 TEST(JobSeam, AJobThatCannotStartFailsItsRunWithTheReason) {

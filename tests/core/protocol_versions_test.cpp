@@ -4,10 +4,13 @@
 // versions existed, and still calls extra bytes damage when the writer is not newer.
 #include "core/store/store.h"
 #include "core/wire/crc32.h"
+#include "core/wire/event_log.h"
 #include "core/wire/event_protocol.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 using namespace r1wb;
 
@@ -142,4 +145,24 @@ TEST(ProtocolVersions, SnapshotRowLabelsRoundTripThroughTheStore) {
   const auto row = store.latest_snapshot(id, "probe/expert_choice");
   ASSERT_TRUE(row);
   EXPECT_EQ(row->row_labels, snap.row_labels);
+}
+
+TEST(ProtocolVersions, AnOlderLogReopenedByThisBuildCarriesThisMinorInItsHeader) {
+  r1wb::testing::TempDir t;
+  const std::string path = (t.path / "events.log").string();
+  {
+    std::ofstream out(path, std::ios::binary);  // a minor-0 log with one record
+    out << header(wire::kProtocolVersion, 0) << wire::encode_record({1, wire::Log{0.0, wire::LogLevel::Info, "old"}});
+  }
+  {
+    EventLogWriter w(path);
+    w.append(wire::Snapshot{1, "moe/expert_load", 1, 1, {1.0f}, {"layer 0"}});  // minor-1 layout
+  }
+  const auto log = read_event_log(path);
+  ASSERT_TRUE(log.clean()) << log.error;
+  ASSERT_EQ(log.records.size(), 2u);
+  std::ifstream in(path, std::ios::binary);
+  std::string head(16, '\0');
+  in.read(head.data(), 16);
+  EXPECT_EQ(uint32_t(uint8_t(head[12])), wire::kProtocolMinor) << "the appended records' layout is this minor's";
 }
