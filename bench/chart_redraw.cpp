@@ -12,9 +12,9 @@
 #include <QPainter>
 
 #include <algorithm>
-#include <memory>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -84,8 +84,10 @@ int main(int argc, char** argv) {
       lo = 1 + int64_t(rng() % uint64_t(points - span + 1)), hi = lo + span - 1;
     }
     auto t0 = Clock::now();
-    if (r % 2 == 0) chart.reset_view();
-    else chart.set_x_view(double(lo), double(hi));  // the chart asks the pyramid for its buckets
+    if (r % 2 == 0)
+      chart.reset_view();
+    else
+      chart.set_x_view(double(lo), double(hi));  // the chart asks the pyramid for its buckets
     const double q = ms_since(t0);
     auto t1 = Clock::now();
     {

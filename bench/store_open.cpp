@@ -6,8 +6,8 @@
 // heatmap), and showing it until painted. Runs without a display (QT_QPA_PLATFORM=offscreen).
 // Usage: r1wb-bench-store-open [DB] [RUNS] [STEPS] [REPEATS]
 #include "core/store/store.h"
-#include "views/shell/main_window.h"
 #include "views/charts/metric_chart.h"
+#include "views/shell/main_window.h"
 
 #include <QApplication>
 #include <QFile>
@@ -23,15 +23,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
-const char* kMetrics[] = {"train/loss",       "train/lr",          "train/grad_norm",  "train/tokens",
-                          "perf/tokens_per_s", "perf/forward_ms",  "perf/backward_ms", "perf/optimizer_ms",
+const char* kMetrics[] = {"train/loss",        "train/lr",          "train/grad_norm",  "train/tokens",
+                          "perf/tokens_per_s", "perf/forward_ms",   "perf/backward_ms", "perf/optimizer_ms",
                           "train/aux_loss",    "moe/max_load_ratio"};
 
 void generate(const std::string& path, int runs, int steps) {
   r1wb::Store store(path);
   const auto start = Clock::now();
   for (int r = 0; r < runs; ++r) {
-    const auto id = store.create_run(store.next_run_name("bench"), "bench", "{}", "/bench/" + std::to_string(r), "bench");
+    const auto id =
+        store.create_run(store.next_run_name("bench"), "bench", "{}", "/bench/" + std::to_string(r), "bench");
     std::vector<r1wb::wire::Record> records;
     records.reserve(size_t(steps));
     for (int64_t s = 1; s <= steps; ++s) {
@@ -72,9 +73,10 @@ int main(int argc, char** argv) {
   o.experiment_path = "/nonexistent.json";
   o.settings_path = "/tmp/r1wb-bench-store-settings.ini";  // not the user's layout
   double worst = 0, total = 0;
-  std::printf("store open to first paint, %d runs x %d steps x %zu metrics, %s (first run: the page cache as\n"
-              "the machine left it; drop it first for a cold start)\n",
-              runs, steps, std::size(kMetrics), path.c_str());
+  std::printf(
+      "store open to first paint, %d runs x %d steps x %zu metrics, %s (first run: the page cache as\n"
+      "the machine left it; drop it first for a cold start)\n",
+      runs, steps, std::size(kMetrics), path.c_str());
   for (int i = 0; i < repeats; ++i) {
     const auto t0 = Clock::now();
     QString error;

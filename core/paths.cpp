@@ -14,9 +14,12 @@ namespace r1wb {
 
 std::string default_data_dir() {
   fs::path base;
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) base = x;
-  else if (const char* h = std::getenv("HOME"); h && *h) base = fs::path(h) / ".local" / "share";
-  else base = fs::temp_directory_path();
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
+    base = x;
+  else if (const char* h = std::getenv("HOME"); h && *h)
+    base = fs::path(h) / ".local" / "share";
+  else
+    base = fs::temp_directory_path();
   fs::path dir = base / "r1wb";
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -20,7 +20,8 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-std::vector<json> parse_axis_values(const std::string& path, const std::string& text, std::vector<std::string>& errors) {
+std::vector<json> parse_axis_values(const std::string& path, const std::string& text,
+                                    std::vector<std::string>& errors) {
   std::vector<json> out;
   const FieldSpec* f = find_field(path);
   if (!f) {
@@ -65,7 +66,10 @@ std::vector<json> parse_axis_values(const std::string& path, const std::string& 
         case FieldType::List: errors.push_back(path + ": a list field cannot be an ablation axis"); return {};
       }
     } catch (const std::exception&) {
-      errors.push_back(where + " is not " + (f->type == FieldType::Int ? "an integer" : f->type == FieldType::Float ? "a number" : "true or false"));
+      errors.push_back(where + " is not " +
+                       (f->type == FieldType::Int     ? "an integer"
+                        : f->type == FieldType::Float ? "a number"
+                                                      : "true or false"));
     }
   }
   if (out.empty() && errors.empty()) errors.push_back(path + ": no values (expected a comma-separated list)");

@@ -16,7 +16,7 @@
 namespace r1wb {
 
 struct AblationAxis {
-  std::string path;                   //!< "model.moe.top_k"
+  std::string path;  //!< "model.moe.top_k"
   std::vector<nlohmann::json> values;
 };
 
@@ -38,7 +38,6 @@ struct AblationPlan {
 
 //! Every combination of the axes' values applied to `base` (an experiment document).
 AblationPlan expand_ablation(const nlohmann::json& base, const std::vector<AblationAxis>& axes);
-
 
 struct ResultRow {
   int64_t run_id = 0;

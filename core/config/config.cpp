@@ -172,7 +172,10 @@ ConfigResult parse_experiment(std::string_view text) {
     // Turn the byte offset into a line and column a person can find.
     size_t line = 1, col = 1;
     for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') ++line, col = 1; else ++col;
+      if (text[i] == '\n')
+        ++line, col = 1;
+      else
+        ++col;
     }
     ConfigResult r;
     std::string what = e.what();

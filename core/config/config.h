@@ -18,9 +18,9 @@ namespace r1wb {
 // enum's names, in declaration order, are its EnumNames (what the JSON holds).
 template <class E>
 struct EnumNames;
-#define R1WB_ENUM_NAMES(E, ...)                          \
-  template <>                                            \
-  struct EnumNames<E> {                                  \
+#define R1WB_ENUM_NAMES(E, ...)                            \
+  template <>                                              \
+  struct EnumNames<E> {                                    \
     static constexpr auto names = std::array{__VA_ARGS__}; \
   }
 
@@ -68,34 +68,34 @@ std::optional<E> parse_enum(std::string_view name) {
 //! Attention. The sigmoid gate is a variant from write-ups about R1, not DeepSeek's papers.
 struct AttentionConfig {
   AttentionKind kind = AttentionKind::Mha;  //!< MHA (or GQA) or multi-head latent attention
-  int n_kv_heads = 0;            //!< mha: key/value heads; 0 = n_heads (MHA), fewer = GQA
-  int sliding_window = 0;        //!< each query sees at most this many keys (itself included); 0 = all
+  int n_kv_heads = 0;                       //!< mha: key/value heads; 0 = n_heads (MHA), fewer = GQA
+  int sliding_window = 0;                   //!< each query sees at most this many keys (itself included); 0 = all
   AttentionScores scores = AttentionScores::Softmax;
-  bool sigmoid_log_bias = false; //!< sigmoid_gate: add -log(seq_len) to the scores
-  int kv_lora_rank = 32;         //!< mla: width of the compressed key/value latent
-  int rope_head_dim = 8;         //!< mla: width of the decoupled RoPE key/query part
+  bool sigmoid_log_bias = false;  //!< sigmoid_gate: add -log(seq_len) to the scores
+  int kv_lora_rank = 32;          //!< mla: width of the compressed key/value latent
+  int rope_head_dim = 8;          //!< mla: width of the decoupled RoPE key/query part
 };
 
 //! The MoE layer. DeepSeek-V3's router (arXiv 2412.19437 sec. 2.1.2) and the classic
 //! softmax top-k with a batch-level auxiliary loss are both settings of the same fields.
 struct MoeConfig {
-  int num_experts = 4;             //!< routed experts per MoE layer
-  int top_k = 2;                   //!< experts each token is sent to
-  int expert_hidden = 128;         //!< SwiGLU hidden width of one expert
-  int num_shared_experts = 0;      //!< always-on experts, output added unweighted
+  int num_experts = 4;                        //!< routed experts per MoE layer
+  int top_k = 2;                              //!< experts each token is sent to
+  int expert_hidden = 128;                    //!< SwiGLU hidden width of one expert
+  int num_shared_experts = 0;                 //!< always-on experts, output added unweighted
   ScoreFunc score_func = ScoreFunc::Softmax;  //!< softmax or sigmoid affinity
-  bool renormalize = true;         //!< gate weights of the chosen experts sum to 1
-  double routed_scaling_factor = 1;  //!< gate weights are multiplied by it
-  int n_groups = 1;                //!< expert groups for group-limited routing
-  int topk_groups = 1;             //!< groups a token may route to
-  double bias_update_speed = 0;    //!< gamma of aux-loss-free balancing; 0 is off
-  double aux_loss_weight = 0.01;   //!< alpha of the batch-level load-balancing loss
-  double seq_aux_loss_weight = 0;  //!< alpha of DeepSeek-V3's sequence-wise balance loss
-  double z_loss_weight = 0;        //!< router z-loss weight
-  double capacity_factor = 0;      //!< 0: dropless; else slots per expert = cf * tokens * k / E
-  int dynamic_k_max = 0;           //!< variant: high-entropy tokens get this many experts; 0 is off
-  double dynamic_entropy_threshold = 0.5;  //!< normalised router entropy above which a token is "hard"
-  bool shared_input_proj = false;  //!< variant: experts share one up-projection
+  bool renormalize = true;                    //!< gate weights of the chosen experts sum to 1
+  double routed_scaling_factor = 1;           //!< gate weights are multiplied by it
+  int n_groups = 1;                           //!< expert groups for group-limited routing
+  int topk_groups = 1;                        //!< groups a token may route to
+  double bias_update_speed = 0;               //!< gamma of aux-loss-free balancing; 0 is off
+  double aux_loss_weight = 0.01;              //!< alpha of the batch-level load-balancing loss
+  double seq_aux_loss_weight = 0;             //!< alpha of DeepSeek-V3's sequence-wise balance loss
+  double z_loss_weight = 0;                   //!< router z-loss weight
+  double capacity_factor = 0;                 //!< 0: dropless; else slots per expert = cf * tokens * k / E
+  int dynamic_k_max = 0;                      //!< variant: high-entropy tokens get this many experts; 0 is off
+  double dynamic_entropy_threshold = 0.5;     //!< normalised router entropy above which a token is "hard"
+  bool shared_input_proj = false;             //!< variant: experts share one up-projection
 };
 
 struct ModelConfig {
@@ -105,22 +105,22 @@ struct ModelConfig {
   int n_layers = 2;
   int n_heads = 4;
   FfnKind ffn = FfnKind::Moe;
-  int first_k_dense = 0;      //!< with ffn moe: the first k blocks use the dense SwiGLU
-  int ffn_hidden = 128;       //!< dense SwiGLU hidden width
+  int first_k_dense = 0;  //!< with ffn moe: the first k blocks use the dense SwiGLU
+  int ffn_hidden = 128;   //!< dense SwiGLU hidden width
   int max_seq_len = 128;
   double rope_theta = 10000;
   double norm_eps = 1e-5;
   bool tie_embeddings = true;
-  double mtp_weight = 0;      //!< multi-token prediction: weight lambda of the one MTP module's loss; 0 is off
+  double mtp_weight = 0;  //!< multi-token prediction: weight lambda of the one MTP module's loss; 0 is off
   AttentionConfig attention;
   MoeConfig moe;
 };
 
 struct DataConfig {
-  Task task = Task::Addition;  //!< a synthetic reasoning task, or text from the corpus
-  std::string corpus;         //!< text: a file or a folder of files
+  Task task = Task::Addition;       //!< a synthetic reasoning task, or text from the corpus
+  std::string corpus;               //!< text: a file or a folder of files
   Packing packing = Packing::Pack;  //!< text: how documents become rows
-  int min_difficulty = 1;     //!< digits per operand for arithmetic (see reasoning_tasks.h)
+  int min_difficulty = 1;           //!< digits per operand for arithmetic (see reasoning_tasks.h)
   int max_difficulty = 2;
   int seq_len = 64;
   int seed = 1234;
@@ -134,15 +134,15 @@ struct TrainConfig {
   double min_lr_ratio = 0.1;
   int warmup_steps = 20;
   LrSchedule lr_schedule = LrSchedule::Cosine;
-  int restart_period = 100;   //!< cosine_restarts: steps of the first cycle after warmup
-  double restart_mult = 2;    //!< cosine_restarts: each cycle this many times longer
+  int restart_period = 100;     //!< cosine_restarts: steps of the first cycle after warmup
+  double restart_mult = 2;      //!< cosine_restarts: each cycle this many times longer
   double decay_fraction = 0.2;  //!< wsd: share of the steps in the final decay
   double v3_decay_start = 0.676, v3_decay_end = 0.966, v3_tail_step = 0.9775, v3_tail_ratio = 0.0332;  //!< v3 shape
   OptimizerKind optimizer = OptimizerKind::AdamW;
   double weight_decay = 0.1;
   double beta1 = 0.9, beta2 = 0.95, eps = 1e-8;
-  double grad_clip = 1;       //!< 0 disables clipping
-  int recompute_layers = 0;   //!< activation checkpointing of the first N blocks; > n_layers adds MTP
+  double grad_clip = 1;                   //!< 0 disables clipping
+  int recompute_layers = 0;               //!< activation checkpointing of the first N blocks; > n_layers adds MTP
   Precision precision = Precision::Fp32;  //!< fp32, bf16 autocast, or fp16 autocast with dynamic loss scaling
   int seed = 0;
   DeviceChoice device = DeviceChoice::Auto;
@@ -155,9 +155,9 @@ struct TrainConfig {
 //! One curriculum phase: a mix of difficulties, until a share of the steps (phases mode) or
 //! until the smoothed loss falls below a threshold (loss_driven mode).
 struct CurriculumPhase {
-  double until = 1;                          //!< phases: ends after this share of train.steps
-  double loss_below = 0;                     //!< loss_driven: ends when the loss EMA falls below
-  std::vector<std::pair<int, double>> mix;   //!< (difficulty, weight), weights need not sum to 1
+  double until = 1;                         //!< phases: ends after this share of train.steps
+  double loss_below = 0;                    //!< loss_driven: ends when the loss EMA falls below
+  std::vector<std::pair<int, double>> mix;  //!< (difficulty, weight), weights need not sum to 1
 };
 
 struct CurriculumConfig {
@@ -165,14 +165,16 @@ struct CurriculumConfig {
   double ramp_fraction = 0.5;  //!< ramp: share of steps over which the top difficulty rises
   double loss_ema = 0.9;       //!< loss_driven: smoothing of the loss the thresholds compare with
   //! Easy, mixed, hard over 0-20, 20-60 and 60-100 % of the steps.
-  std::vector<CurriculumPhase> phases = {{0.2, 1.0, {{1, 1.0}}}, {0.6, 0.5, {{1, 0.5}, {2, 0.5}}}, {1.0, 0.0, {{2, 1.0}}}};
+  std::vector<CurriculumPhase> phases = {
+      {0.2, 1.0, {{1, 1.0}}}, {0.6, 0.5, {{1, 0.5}, {2, 0.5}}}, {1.0, 0.0, {{2, 1.0}}}};
 };
 
 struct TelemetryConfig {
   int log_every = 10;
   int expert_load_every = 10;
-  int probe_every = 50;    //!< steps between probes of routing and attention on probe_text; 0 is off
-  std::string probe_text = "57+68=<think>7+8=15 c1;5+6+1=12 c1;</think><answer>125</answer>";  //!< what the probes run on
+  int probe_every = 50;  //!< steps between probes of routing and attention on probe_text; 0 is off
+  std::string probe_text =
+      "57+68=<think>7+8=15 c1;5+6+1=12 c1;</think><answer>125</answer>";  //!< what the probes run on
 };
 
 //! The resolved experiment: every field set, defaults filled in.

@@ -10,9 +10,9 @@
 namespace r1wb {
 
 struct ConfigChange {
-  std::string path;         //!< "model.moe.top_k"
-  nlohmann::json before;    //!< null when the field is new
-  nlohmann::json after;     //!< null when the field was removed
+  std::string path;       //!< "model.moe.top_k"
+  nlohmann::json before;  //!< null when the field is new
+  nlohmann::json after;   //!< null when the field was removed
 };
 
 std::vector<ConfigChange> diff_configs(const nlohmann::json& parent, const nlohmann::json& child);

@@ -20,8 +20,8 @@ void check_moe(const ModelConfig& m, Errors& err) {
   if (moe.top_k > moe.num_experts)
     err.add("model.moe.top_k", num(moe.top_k) + " exceeds model.moe.num_experts (" + num(moe.num_experts) + ")");
   if (moe.num_experts % moe.n_groups != 0)
-    err.add("model.moe.n_groups", num(moe.n_groups) + " does not divide model.moe.num_experts (" +
-                                      num(moe.num_experts) + ")");
+    err.add("model.moe.n_groups",
+            num(moe.n_groups) + " does not divide model.moe.num_experts (" + num(moe.num_experts) + ")");
   else if (moe.topk_groups > moe.n_groups)
     err.add("model.moe.topk_groups", num(moe.topk_groups) + " exceeds model.moe.n_groups (" + num(moe.n_groups) + ")");
   else if (moe.top_k <= moe.num_experts && moe.top_k > moe.topk_groups * (moe.num_experts / moe.n_groups))
@@ -29,12 +29,12 @@ void check_moe(const ModelConfig& m, Errors& err) {
                                    num(moe.topk_groups * (moe.num_experts / moe.n_groups)) + ")");
   if (moe.dynamic_k_max != 0 && (moe.dynamic_k_max <= moe.top_k || moe.dynamic_k_max > moe.num_experts))
     err.add("model.moe.dynamic_k_max", num(moe.dynamic_k_max) +
-                                           " is not in (model.moe.top_k, model.moe.num_experts] = (" +
-                                           num(moe.top_k) + ", " + num(moe.num_experts) + "] (or 0 for off)");
+                                           " is not in (model.moe.top_k, model.moe.num_experts] = (" + num(moe.top_k) +
+                                           ", " + num(moe.num_experts) + "] (or 0 for off)");
   if (moe.dynamic_k_max != 0 && moe.n_groups > 1)
-    err.add("model.moe.dynamic_k_max",
-            "dynamic top-k cannot be combined with group-limited routing (model.moe.n_groups " + num(moe.n_groups) +
-                ")");
+    err.add(
+        "model.moe.dynamic_k_max",
+        "dynamic top-k cannot be combined with group-limited routing (model.moe.n_groups " + num(moe.n_groups) + ")");
 }
 
 void check_model(const Experiment& e, std::vector<ConfigError>& list) {
@@ -43,7 +43,8 @@ void check_model(const Experiment& e, std::vector<ConfigError>& list) {
   check_moe(m, err);
   const auto& a = m.attention;
   if (a.n_kv_heads > 0 && m.n_heads % a.n_kv_heads != 0)
-    err.add("model.attention.n_kv_heads", num(a.n_kv_heads) + " does not divide model.n_heads (" + num(m.n_heads) + ")");
+    err.add("model.attention.n_kv_heads",
+            num(a.n_kv_heads) + " does not divide model.n_heads (" + num(m.n_heads) + ")");
   if (a.kind == AttentionKind::Mla && a.rope_head_dim % 2 != 0)
     err.add("model.attention.rope_head_dim", num(a.rope_head_dim) + " is odd (expected an even width for RoPE)");
   if (m.first_k_dense > m.n_layers)
@@ -60,9 +61,11 @@ void check_data(const Experiment& e, std::vector<ConfigError>& list) {
   const auto& d = e.data;
   const bool text = d.task == Task::Text;
   const std::string task = name_of(d.task);
-  if (text && d.corpus.empty()) err.add("data.corpus", "empty (data.task \"text\" needs a text file or a folder of them)");
+  if (text && d.corpus.empty())
+    err.add("data.corpus", "empty (data.task \"text\" needs a text file or a folder of them)");
   if (d.min_difficulty > d.max_difficulty)
-    err.add("data.min_difficulty", num(d.min_difficulty) + " exceeds data.max_difficulty (" + num(d.max_difficulty) + ")");
+    err.add("data.min_difficulty",
+            num(d.min_difficulty) + " exceeds data.max_difficulty (" + num(d.max_difficulty) + ")");
   const int top = text ? d.max_difficulty : max_task_difficulty(task);
   if (!text && d.max_difficulty > top)
     err.add("data.max_difficulty", num(d.max_difficulty) + " exceeds what " + task + " supports (" + num(top) + ")");
@@ -92,8 +95,8 @@ void check_curriculum(const Experiment& e, std::vector<ConfigError>& list) {
   const auto& c = e.curriculum;
   const auto& d = e.data;
   if (d.task == Task::Text && c.mode != CurriculumMode::None)
-    err.add("curriculum.mode", "\"" + std::string(name_of(c.mode)) +
-                                   "\" needs a synthetic task (a text corpus has no difficulty levels)");
+    err.add("curriculum.mode",
+            "\"" + std::string(name_of(c.mode)) + "\" needs a synthetic task (a text corpus has no difficulty levels)");
   if (c.mode != CurriculumMode::Phases && c.mode != CurriculumMode::LossDriven) return;
   for (size_t i = 0; i < c.phases.size(); ++i)
     for (const auto& [level, weight] : c.phases[i].mix)
@@ -102,8 +105,9 @@ void check_curriculum(const Experiment& e, std::vector<ConfigError>& list) {
                 "difficulty " + num(level) + " is outside [data.min_difficulty, data.max_difficulty] = [" +
                     num(d.min_difficulty) + ", " + num(d.max_difficulty) + "]");
   if (c.mode == CurriculumMode::Phases && !c.phases.empty() && c.phases.back().until < 1.0)
-    err.add("curriculum.phases[" + std::to_string(c.phases.size() - 1) + "].until",
-            format_number(c.phases.back().until) + " leaves steps without a phase (expected the last phase to end at 1)");
+    err.add(
+        "curriculum.phases[" + std::to_string(c.phases.size() - 1) + "].until",
+        format_number(c.phases.back().until) + " leaves steps without a phase (expected the last phase to end at 1)");
 }
 
 }  // namespace

@@ -13,15 +13,21 @@ using nlohmann::json;
 
 // One token names a field: R1WB_FIELD(model.moe.top_k) is the path "model.moe.top_k" and an
 // accessor of e.model.moe.top_k, so the path and the member cannot drift apart.
-#define R1WB_FIELD(path) #path, [](auto& e) -> auto& { return e.path; }
+#define R1WB_FIELD(path) \
+#path, [](auto& e) -> auto& { return e.path; }
 
 template <class T>
 constexpr FieldType field_type() {
-  if constexpr (std::is_same_v<T, bool>) return FieldType::Bool;
-  else if constexpr (std::is_integral_v<T>) return FieldType::Int;
-  else if constexpr (std::is_floating_point_v<T>) return FieldType::Float;
-  else if constexpr (std::is_enum_v<T>) return FieldType::Enum;
-  else return FieldType::String;
+  if constexpr (std::is_same_v<T, bool>)
+    return FieldType::Bool;
+  else if constexpr (std::is_integral_v<T>)
+    return FieldType::Int;
+  else if constexpr (std::is_floating_point_v<T>)
+    return FieldType::Float;
+  else if constexpr (std::is_enum_v<T>)
+    return FieldType::Enum;
+  else
+    return FieldType::String;
 }
 
 // A row of the schema. Its default is the field's value in a default-constructed Experiment
@@ -70,7 +76,10 @@ void check_phases(const json& list, const std::string& path, std::vector<ConfigE
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string at = path + "[" + std::to_string(i) + "]";
     const json& p = list[i];
-    if (!p.is_object()) { errors.push_back({at, p.dump() + " is not an object (expected {until, loss_below, mix})"}); continue; }
+    if (!p.is_object()) {
+      errors.push_back({at, p.dump() + " is not an object (expected {until, loss_below, mix})"});
+      continue;
+    }
     for (auto it = p.begin(); it != p.end(); ++it)
       if (it.key() != "until" && it.key() != "loss_below" && it.key() != "mix")
         errors.push_back({at + "." + it.key(), "unknown key; expected one of: loss_below, mix, until"});
@@ -89,10 +98,12 @@ void check_phases(const json& list, const std::string& path, std::vector<ConfigE
     }
     double total = 0;
     for (auto it = p["mix"].begin(); it != p["mix"].end(); ++it) {
-      if (!is_level(it.key())) errors.push_back({at + ".mix." + it.key(), "is not a difficulty level (expected 1, 2, ...)"});
+      if (!is_level(it.key()))
+        errors.push_back({at + ".mix." + it.key(), "is not a difficulty level (expected 1, 2, ...)"});
       else if (!it.value().is_number() || it.value().get<double>() < 0)
         errors.push_back({at + ".mix." + it.key(), it.value().dump() + " is not a weight >= 0"});
-      else total += it.value().get<double>();
+      else
+        total += it.value().get<double>();
     }
     if (total <= 0 && errors.empty()) errors.push_back({at + ".mix", "weights sum to 0 (expected a positive sum)"});
   }
@@ -109,11 +120,17 @@ json phases_json(const std::vector<CurriculumPhase>& phases) {
 }
 
 std::vector<FieldSpec> build_schema() {
-  FieldSpec phases{"curriculum.phases", FieldType::List, phases_json(Experiment().curriculum.phases), {}, {}, {},
+  FieldSpec phases{"curriculum.phases",
+                   FieldType::List,
+                   phases_json(Experiment().curriculum.phases),
+                   {},
+                   {},
+                   {},
                    "Phases in order, each {\"until\": share of steps it ends at, \"loss_below\": loss EMA that "
                    "ends it in loss_driven mode, \"mix\": {\"<difficulty>\": weight}}; default easy / mixed / "
                    "hard over 0-20 / 20-60 / 60-100 %.",
-                   [](Experiment& e, const json& v) { e.curriculum.phases = parse_phases(v); }, check_phases,
+                   [](Experiment& e, const json& v) { e.curriculum.phases = parse_phases(v); },
+                   check_phases,
                    [](const Experiment& e) { return phases_json(e.curriculum.phases); }};
   return {
       field(R1WB_FIELD(name), "Experiment name; runs are named after it."),
@@ -121,77 +138,62 @@ std::vector<FieldSpec> build_schema() {
 
       field(R1WB_FIELD(model.tokenizer),
             "byte: byte-level, vocabulary 256. bpe: SentencePiece BPE of model.vocab_size pieces, trained at "
-                 "the start of the run on its own corpus (the text corpus, or 20,000 generated examples of a "
-                 "synthetic task) and kept in the run directory as tokenizer.model (pieces in tokenizer.vocab); "
-                 "lossless: byte fallback, no normalisation, digits split."),
+            "the start of the run on its own corpus (the text corpus, or 20,000 generated examples of a "
+            "synthetic task) and kept in the run directory as tokenizer.model (pieces in tokenizer.vocab); "
+            "lossless: byte fallback, no normalisation, digits split."),
       field(R1WB_FIELD(model.vocab_size), 256, 1 << 20,
             "Vocabulary size: at least 256 for the byte tokenizer; for bpe the pieces trained (its 256 byte "
-                "pieces, 3 control tokens and the corpus's characters included)."),
-      field(R1WB_FIELD(model.d_model), 8, 16384,
-            "Residual stream width."),
-      field(R1WB_FIELD(model.n_layers), 1, 256,
-            "Transformer blocks."),
-      field(R1WB_FIELD(model.n_heads), 1, 256,
-            "Attention heads; must divide d_model into an even head size."),
-      field(R1WB_FIELD(model.ffn),
-            "Feed-forward block: Mixture-of-Experts or dense SwiGLU."),
+            "pieces, 3 control tokens and the corpus's characters included)."),
+      field(R1WB_FIELD(model.d_model), 8, 16384, "Residual stream width."),
+      field(R1WB_FIELD(model.n_layers), 1, 256, "Transformer blocks."),
+      field(R1WB_FIELD(model.n_heads), 1, 256, "Attention heads; must divide d_model into an even head size."),
+      field(R1WB_FIELD(model.ffn), "Feed-forward block: Mixture-of-Experts or dense SwiGLU."),
       field(R1WB_FIELD(model.first_k_dense), 0, 256,
             "With ffn \"moe\": the first k blocks use the dense SwiGLU FFN instead (V3: 3)."),
-      field(R1WB_FIELD(model.ffn_hidden), 1, 1 << 20,
-            "Hidden width of the dense SwiGLU block."),
-      field(R1WB_FIELD(model.max_seq_len), 2, 1 << 20,
-            "Longest sequence the RoPE tables cover."),
-      field(R1WB_FIELD(model.rope_theta), 1.0, 1e9,
-            "RoPE base frequency."),
-      field(R1WB_FIELD(model.norm_eps), 0.0, 1.0,
-            "RMSNorm epsilon."),
-      field(R1WB_FIELD(model.tie_embeddings),
-            "Share the input embedding with the output head."),
+      field(R1WB_FIELD(model.ffn_hidden), 1, 1 << 20, "Hidden width of the dense SwiGLU block."),
+      field(R1WB_FIELD(model.max_seq_len), 2, 1 << 20, "Longest sequence the RoPE tables cover."),
+      field(R1WB_FIELD(model.rope_theta), 1.0, 1e9, "RoPE base frequency."),
+      field(R1WB_FIELD(model.norm_eps), 0.0, 1.0, "RMSNorm epsilon."),
+      field(R1WB_FIELD(model.tie_embeddings), "Share the input embedding with the output head."),
       field(R1WB_FIELD(model.mtp_weight), 0.0, 10.0,
             "Multi-token prediction (DeepSeek-V3 sec. 2.2): one MTP module (a block over RMSNorm'd main "
-                  "hidden state and next-token embedding, projected) predicts the token after next through the "
-                  "shared head; its loss is added with this weight lambda (V3: 0.3, then 0.1). 0 is off."),
+            "hidden state and next-token embedding, projected) predicts the token after next through the "
+            "shared head; its loss is added with this weight lambda (V3: 0.3, then 0.1). 0 is off."),
       field(R1WB_FIELD(model.attention.kind),
             "mha: causal multi-head attention with RoPE (GQA with n_kv_heads); mla: DeepSeek-V2/V3 "
-                 "multi-head latent attention, keys and values from a compressed latent plus a decoupled RoPE key."),
+            "multi-head latent attention, keys and values from a compressed latent plus a decoupled RoPE key."),
       field(R1WB_FIELD(model.attention.n_kv_heads), 0, 256,
             "mha: key/value heads; 0 means n_heads (MHA), fewer shares each among n_heads / n_kv_heads "
-                "query heads (GQA)."),
+            "query heads (GQA)."),
       field(R1WB_FIELD(model.attention.sliding_window), 0, 1 << 20,
             "Each query attends to at most this many most recent keys, itself included; 0 is off."),
       field(R1WB_FIELD(model.attention.scores),
             "softmax; or sigmoid_gate, a variant from write-ups about R1 (not DeepSeek's papers): weights "
-                 "sigmoid(gamma_h * QK^T / sqrt(d)) with gamma learnable per head (init 0.5)."),
+            "sigmoid(gamma_h * QK^T / sqrt(d)) with gamma learnable per head (init 0.5)."),
       field(R1WB_FIELD(model.attention.sigmoid_log_bias),
             "sigmoid_gate: add the -log(seq_len) score bias that sigmoid-attention work found necessary."),
-      field(R1WB_FIELD(model.attention.kv_lora_rank), 1, 1 << 16,
-            "mla: width of the compressed key/value latent."),
+      field(R1WB_FIELD(model.attention.kv_lora_rank), 1, 1 << 16, "mla: width of the compressed key/value latent."),
       field(R1WB_FIELD(model.attention.rope_head_dim), 2, 1024,
             "mla: width of the decoupled RoPE part of each query and the shared RoPE key (even)."),
-      field(R1WB_FIELD(model.moe.num_experts), 1, 4096,
-            "Routed experts per MoE layer."),
-      field(R1WB_FIELD(model.moe.top_k), 1, 4096,
-            "Routed experts each token is sent to."),
-      field(R1WB_FIELD(model.moe.expert_hidden), 1, 1 << 20,
-            "SwiGLU hidden width of one expert."),
+      field(R1WB_FIELD(model.moe.num_experts), 1, 4096, "Routed experts per MoE layer."),
+      field(R1WB_FIELD(model.moe.top_k), 1, 4096, "Routed experts each token is sent to."),
+      field(R1WB_FIELD(model.moe.expert_hidden), 1, 1 << 20, "SwiGLU hidden width of one expert."),
       field(R1WB_FIELD(model.moe.num_shared_experts), 0, 64,
             "Always-on shared experts (DeepSeekMoE), each expert_hidden wide; their output is added "
-                "unweighted."),
+            "unweighted."),
       field(R1WB_FIELD(model.moe.score_func),
             "Token-to-expert affinity: softmax over experts (V2, classic) or per-expert sigmoid (V3)."),
       field(R1WB_FIELD(model.moe.renormalize),
             "Renormalise the chosen experts' gate weights to sum to 1. V3 does so for sigmoid scores; "
-                 "V3 with softmax leaves them as they are."),
-      field(R1WB_FIELD(model.moe.routed_scaling_factor), 0.0, 100.0,
-            "Gate weights are multiplied by this (V3: 2.5)."),
+            "V3 with softmax leaves them as they are."),
+      field(R1WB_FIELD(model.moe.routed_scaling_factor), 0.0, 100.0, "Gate weights are multiplied by this (V3: 2.5)."),
       field(R1WB_FIELD(model.moe.n_groups), 1, 4096,
             "Expert groups for group-limited routing; a group scores the sum of its top-2 biased scores."),
-      field(R1WB_FIELD(model.moe.topk_groups), 1, 4096,
-            "Groups a token may route to (group-limited routing)."),
+      field(R1WB_FIELD(model.moe.topk_groups), 1, 4096, "Groups a token may route to (group-limited routing)."),
       field(R1WB_FIELD(model.moe.bias_update_speed), 0.0, 1.0,
             "Auxiliary-loss-free balancing (V3): a per-expert bias added to the scores for selection "
-                  "only, updated after each step by b_i += gamma * sign(mean_load - load_i); 0 is off "
-                  "(V3: 0.001)."),
+            "only, updated after each step by b_i += gamma * sign(mean_load - load_i); 0 is off "
+            "(V3: 0.001)."),
       field(R1WB_FIELD(model.moe.aux_loss_weight), 0.0, 10.0,
             "Weight of the batch-level load-balancing loss E * sum_i f_i * P_i (Switch/GShard)."),
       field(R1WB_FIELD(model.moe.seq_aux_loss_weight), 0.0, 10.0,
@@ -200,125 +202,99 @@ std::vector<FieldSpec> build_schema() {
             "Router z-loss weight: mean over tokens of logsumexp(router logits)^2 (ST-MoE)."),
       field(R1WB_FIELD(model.moe.capacity_factor), 0.0, 64.0,
             "0: dropless. Otherwise each expert takes at most ceil(cf * tokens * top_k / experts) "
-                  "token slots per micro-batch, in token order; the rest are dropped (residual only)."),
+            "token slots per micro-batch, in token order; the rest are dropped (residual only)."),
       field(R1WB_FIELD(model.moe.dynamic_k_max), 0, 4096,
             "Variant from write-ups about R1, not in DeepSeek's papers: tokens whose normalised router "
-                "entropy exceeds dynamic_entropy_threshold use this many experts instead of top_k; 0 is off."),
+            "entropy exceeds dynamic_entropy_threshold use this many experts instead of top_k; 0 is off."),
       field(R1WB_FIELD(model.moe.dynamic_entropy_threshold), 0.0, 1.0,
             "Normalised router entropy (0..1) above which dynamic top-k treats a token as hard."),
       field(R1WB_FIELD(model.moe.shared_input_proj),
             "Variant from write-ups about R1, not in DeepSeek's papers: all experts share one "
-                 "up-projection (computed once per token); gate and down projections stay per expert."),
+            "up-projection (computed once per token); gate and down projections stay per expert."),
 
       field(R1WB_FIELD(data.task),
             "Synthetic reasoning task with a <think> scratchpad: addition and multiplication (difficulty = "
-                 "digits per operand), sorting (difficulty + 1 numbers), countdown (reach a target from "
-                 "difficulty + 1 numbers with + - *); or text: the corpus at data.corpus."),
+            "digits per operand), sorting (difficulty + 1 numbers), countdown (reach a target from "
+            "difficulty + 1 numbers with + - *); or text: the corpus at data.corpus."),
       field(R1WB_FIELD(data.corpus),
             "text: a text file or a folder of them (every file below it); documents are separated by blank "
             "lines. Tokenized once into the run directory's token_cache and memory-mapped from there."),
       field(R1WB_FIELD(data.packing),
             "text: pack = rows are consecutive tokens of the whole corpus, no padding; bucket = one document "
-                 "(or seq_len piece) per row, rows of similar length batched together so padding stays small; "
-                 "pad = the same rows in random batches (the baseline). Padding is the metric data/padding_frac."),
-      field(R1WB_FIELD(data.min_difficulty), 1, 30,
-            "Lowest difficulty level sampled."),
-      field(R1WB_FIELD(data.max_difficulty), 1, 30,
-            "Highest difficulty level sampled."),
+            "(or seq_len piece) per row, rows of similar length batched together so padding stays small; "
+            "pad = the same rows in random batches (the baseline). Padding is the metric data/padding_frac."),
+      field(R1WB_FIELD(data.min_difficulty), 1, 30, "Lowest difficulty level sampled."),
+      field(R1WB_FIELD(data.max_difficulty), 1, 30, "Highest difficulty level sampled."),
       field(R1WB_FIELD(data.seq_len), 8, 1 << 20,
             "Tokens per training row: synthetic examples are packed into it; text rows are at most this long."),
-      field(R1WB_FIELD(data.seed), 0, 2147483647,
-            "Seed of the example generator."),
+      field(R1WB_FIELD(data.seed), 0, 2147483647, "Seed of the example generator."),
 
-      field(R1WB_FIELD(train.steps), 1, 1e9,
-            "Optimizer steps."),
-      field(R1WB_FIELD(train.batch_size), 1, 1 << 20,
-            "Sequences per micro-batch."),
-      field(R1WB_FIELD(train.grad_accum), 1, 4096,
-            "Micro-batches accumulated per optimizer step."),
-      field(R1WB_FIELD(train.lr), 0.0, 10.0,
-            "Peak learning rate."),
-      field(R1WB_FIELD(train.min_lr_ratio), 0.0, 1.0,
-            "Final learning rate as a fraction of the peak (cosine)."),
-      field(R1WB_FIELD(train.warmup_steps), 0, 1e9,
-            "Linear warmup steps before the cosine decay."),
+      field(R1WB_FIELD(train.steps), 1, 1e9, "Optimizer steps."),
+      field(R1WB_FIELD(train.batch_size), 1, 1 << 20, "Sequences per micro-batch."),
+      field(R1WB_FIELD(train.grad_accum), 1, 4096, "Micro-batches accumulated per optimizer step."),
+      field(R1WB_FIELD(train.lr), 0.0, 10.0, "Peak learning rate."),
+      field(R1WB_FIELD(train.min_lr_ratio), 0.0, 1.0, "Final learning rate as a fraction of the peak (cosine)."),
+      field(R1WB_FIELD(train.warmup_steps), 0, 1e9, "Linear warmup steps before the cosine decay."),
       field(R1WB_FIELD(train.lr_schedule),
             "After linear warmup: cosine to min_lr_ratio; cosine_restarts (SGDR) with cycles of "
-                 "restart_period steps growing by restart_mult; wsd (warmup-stable-decay) holds the peak and "
-                 "decays linearly to min_lr_ratio over the last decay_fraction of steps; v3 is DeepSeek-V3's "
-                 "warmup-constant-cosine-step tail (see the v3_* keys)."),
-      field(R1WB_FIELD(train.restart_period), 1, 1e9,
-            "cosine_restarts: steps of the first cycle after warmup."),
-      field(R1WB_FIELD(train.restart_mult), 1.0, 100.0,
-            "cosine_restarts: each cycle is this many times longer."),
-      field(R1WB_FIELD(train.decay_fraction), 0.0, 1.0,
-            "wsd: share of the steps spent in the final linear decay."),
+            "restart_period steps growing by restart_mult; wsd (warmup-stable-decay) holds the peak and "
+            "decays linearly to min_lr_ratio over the last decay_fraction of steps; v3 is DeepSeek-V3's "
+            "warmup-constant-cosine-step tail (see the v3_* keys)."),
+      field(R1WB_FIELD(train.restart_period), 1, 1e9, "cosine_restarts: steps of the first cycle after warmup."),
+      field(R1WB_FIELD(train.restart_mult), 1.0, 100.0, "cosine_restarts: each cycle is this many times longer."),
+      field(R1WB_FIELD(train.decay_fraction), 0.0, 1.0, "wsd: share of the steps spent in the final linear decay."),
       field(R1WB_FIELD(train.v3_decay_start), 0.0, 1.0,
             "v3: fraction of steps where the constant peak ends and the cosine decay starts (V3: 10T of "
-                  "14.8T tokens)."),
+            "14.8T tokens)."),
       field(R1WB_FIELD(train.v3_decay_end), 0.0, 1.0,
             "v3: fraction where the cosine decay to min_lr_ratio ends (V3: 14.3T of 14.8T tokens)."),
       field(R1WB_FIELD(train.v3_tail_step), 0.0, 1.0,
             "v3: fraction after which the tail drops from min_lr_ratio to v3_tail_ratio (V3: after 333B "
-                  "of the last 500B tokens)."),
+            "of the last 500B tokens)."),
       field(R1WB_FIELD(train.v3_tail_ratio), 0.0, 1.0,
             "v3: LR of the last part of the tail as a fraction of the peak (V3: 7.3e-6 / 2.2e-4)."),
       field(R1WB_FIELD(train.optimizer),
             "adamw (DeepSeek's: betas 0.9 / 0.95, weight decay 0.1, clip 1.0) or lamb (Adam moments, "
-                 "per-tensor trust ratio ||w|| / ||update||). Both skip weight decay on norms, biases and "
-                 "embeddings."),
-      field(R1WB_FIELD(train.weight_decay), 0.0, 10.0,
-            "AdamW decoupled weight decay."),
-      field(R1WB_FIELD(train.beta1), 0.0, 0.999999,
-            "AdamW beta1."),
-      field(R1WB_FIELD(train.beta2), 0.0, 0.999999,
-            "AdamW beta2."),
-      field(R1WB_FIELD(train.eps), 0.0, 1.0,
-            "AdamW epsilon."),
-      field(R1WB_FIELD(train.grad_clip), 0.0, 1e6,
-            "Global gradient-norm clip; 0 disables."),
+            "per-tensor trust ratio ||w|| / ||update||). Both skip weight decay on norms, biases and "
+            "embeddings."),
+      field(R1WB_FIELD(train.weight_decay), 0.0, 10.0, "AdamW decoupled weight decay."),
+      field(R1WB_FIELD(train.beta1), 0.0, 0.999999, "AdamW beta1."),
+      field(R1WB_FIELD(train.beta2), 0.0, 0.999999, "AdamW beta2."),
+      field(R1WB_FIELD(train.eps), 0.0, 1.0, "AdamW epsilon."),
+      field(R1WB_FIELD(train.grad_clip), 0.0, 1e6, "Global gradient-norm clip; 0 disables."),
       field(R1WB_FIELD(train.recompute_layers), 0, 1 << 20,
             "Activation checkpointing: the first N blocks keep only their input and recompute the rest in "
-                "backward (one more forward of those blocks per step for less memory). 0 is off; n_layers covers "
-                "every block; more than n_layers adds the MTP block."),
+            "backward (one more forward of those blocks per step for less memory). 0 is off; n_layers covers "
+            "every block; more than n_layers adds the MTP block."),
       field(R1WB_FIELD(train.precision),
             "Forward-pass precision: fp32; bf16 autocast; fp16 autocast with dynamic loss scaling "
-                 "(GradScaler's defaults: start 2^16, halve and skip the step on overflow, double after 2000 "
-                 "clean steps; the scale is the metric train/loss_scale). fp16 needs CUDA with LibTorch 1.x."),
-      field(R1WB_FIELD(train.seed), 0, 2147483647,
-            "Seed of parameter initialisation."),
-      field(R1WB_FIELD(train.device),
-            "Where to train: auto picks CUDA when LibTorch sees a GPU, else the CPU."),
+            "(GradScaler's defaults: start 2^16, halve and skip the step on overflow, double after 2000 "
+            "clean steps; the scale is the metric train/loss_scale). fp16 needs CUDA with LibTorch 1.x."),
+      field(R1WB_FIELD(train.seed), 0, 2147483647, "Seed of parameter initialisation."),
+      field(R1WB_FIELD(train.device), "Where to train: auto picks CUDA when LibTorch sees a GPU, else the CPU."),
       field(R1WB_FIELD(train.threads), 0, 1024,
             "Torch intra-op threads; 0 uses every core. See blas_threads (measured in README)."),
       field(R1WB_FIELD(train.blas_threads), 0, 1024,
             "OpenBLAS threads inside each torch op; 0 keeps OpenBLAS's default (all cores). With both "
-                "at all cores they oversubscribe: 2x slower on 2 cores."),
-      field(R1WB_FIELD(train.checkpoint_every), 0, 1e9,
-            "Steps between checkpoints; 0 writes one only at the end."),
-      field(R1WB_FIELD(train.keep_checkpoints), 1, 1000,
-            "Newest checkpoints kept on disk."),
+            "at all cores they oversubscribe: 2x slower on 2 cores."),
+      field(R1WB_FIELD(train.checkpoint_every), 0, 1e9, "Steps between checkpoints; 0 writes one only at the end."),
+      field(R1WB_FIELD(train.keep_checkpoints), 1, 1000, "Newest checkpoints kept on disk."),
 
       field(R1WB_FIELD(curriculum.mode),
             "none: difficulties uniform in [min, max]; ramp: the top difficulty rises from min to max over "
-                 "the first ramp_fraction of steps; phases: the phase list by share of steps; loss_driven: the "
-                 "phase list, each phase left when the loss EMA falls below its loss_below. Each phase change "
-                 "is an event (snapshot curriculum/mix) with the new mix."),
-      field(R1WB_FIELD(curriculum.ramp_fraction), 0.0, 1.0,
-            "ramp: share of steps the ramp takes."),
-      field(R1WB_FIELD(curriculum.loss_ema), 0.0, 0.9999,
-            "loss_driven: EMA factor of the loss the thresholds see."),
+            "the first ramp_fraction of steps; phases: the phase list by share of steps; loss_driven: the "
+            "phase list, each phase left when the loss EMA falls below its loss_below. Each phase change "
+            "is an event (snapshot curriculum/mix) with the new mix."),
+      field(R1WB_FIELD(curriculum.ramp_fraction), 0.0, 1.0, "ramp: share of steps the ramp takes."),
+      field(R1WB_FIELD(curriculum.loss_ema), 0.0, 0.9999, "loss_driven: EMA factor of the loss the thresholds see."),
       phases,
 
-      field(R1WB_FIELD(telemetry.log_every), 1, 1e9,
-            "Steps between metric records."),
-      field(R1WB_FIELD(telemetry.expert_load_every), 1, 1e9,
-            "Steps between expert-load snapshots."),
+      field(R1WB_FIELD(telemetry.log_every), 1, 1e9, "Steps between metric records."),
+      field(R1WB_FIELD(telemetry.expert_load_every), 1, 1e9, "Steps between expert-load snapshots."),
       field(R1WB_FIELD(telemetry.probe_every), 0, 1e9,
             "Steps between probes on probe_text: each token's experts per MoE layer and every layer's and "
-                "head's attention weights and entropy (snapshots probe/*); 0 is off."),
-      field(R1WB_FIELD(telemetry.probe_text), "The fixed text the probes run on (bytes; cut to model.max_seq_len).")
-  };
+            "head's attention weights and entropy (snapshots probe/*); 0 is off."),
+      field(R1WB_FIELD(telemetry.probe_text), "The fixed text the probes run on (bytes; cut to model.max_seq_len).")};
 }
 
 }  // namespace
@@ -364,8 +340,8 @@ std::string schema_markdown() {
     } else if (f.min && f.max) {
       allowed = "[" + format_number(*f.min) + ", " + format_number(*f.max) + "]";
     }
-    out << "| `" << f.path << "` | " << field_type_name(f.type) << " | `" << f.default_value.dump() << "` | "
-        << allowed << " | " << f.description << " |\n";
+    out << "| `" << f.path << "` | " << field_type_name(f.type) << " | `" << f.default_value.dump() << "` | " << allowed
+        << " | " << f.description << " |\n";
   }
   return out.str();
 }

@@ -15,11 +15,11 @@ namespace r1wb {
 enum class FieldType { Int, Float, Bool, String, Enum, List };
 
 struct FieldSpec {
-  std::string path;                   //!< "model.moe.top_k"
+  std::string path;  //!< "model.moe.top_k"
   FieldType type;
   nlohmann::json default_value;
-  std::optional<double> min, max;     //!< inclusive bounds for numbers
-  std::vector<std::string> choices;   //!< for Enum
+  std::optional<double> min, max;    //!< inclusive bounds for numbers
+  std::vector<std::string> choices;  //!< for Enum
   std::string description;
   std::function<void(Experiment&, const nlohmann::json&)> assign;  //!< a checked value into its field
   //! List fields: checks the elements, reporting errors under `path[i].key`.

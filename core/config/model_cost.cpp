@@ -14,7 +14,8 @@ ModelCost model_cost(const ModelConfig& c, int seq_len) {
   const int64_t attn =
       a.kind == AttentionKind::Mla
           ? D * c.n_heads * (hd + a.rope_head_dim) + D * (a.kv_lora_rank + a.rope_head_dim) + a.kv_lora_rank +
-                a.kv_lora_rank * c.n_heads * 2 * hd + c.n_heads * hd * D + (a.scores == AttentionScores::SigmoidGate ? c.n_heads : 0)
+                a.kv_lora_rank * c.n_heads * 2 * hd + c.n_heads * hd * D +
+                (a.scores == AttentionScores::SigmoidGate ? c.n_heads : 0)
           : D * (c.n_heads + 2 * kv_heads) * hd + D * D + (a.scores == AttentionScores::SigmoidGate ? c.n_heads : 0);
   const int64_t dense_ffn = 3 * D * c.ffn_hidden;
   const auto& m = c.moe;

@@ -4,9 +4,9 @@
 
 #include <cerrno>
 #include <csignal>
-#include <pthread.h>
 #include <cstring>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -79,8 +79,7 @@ bool LocalJob::send(const wire::Request& request) {
   const bool ok = n == ssize_t(bytes.size());
   if (!ok) {
     const timespec zero{0, 0};
-    while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
-    }
+    while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {}
     ::close(request_fd_);
     request_fd_ = -1;
   }
@@ -93,8 +92,14 @@ std::string LocalJob::read_available() {
   char buf[65536];
   while (!eof_) {
     ssize_t n = ::read(fd_, buf, sizeof buf);
-    if (n > 0) { out.append(buf, static_cast<size_t>(n)); continue; }
-    if (n == 0) { eof_ = true; break; }
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0) {
+      eof_ = true;
+      break;
+    }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) eof_ = true;
     break;
@@ -116,9 +121,12 @@ std::optional<int> LocalJob::poll_exit() {
   int status = 0;
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
-    if (WIFEXITED(status)) exit_ = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) exit_ = 128 + WTERMSIG(status);
-    else exit_ = -1;
+    if (WIFEXITED(status))
+      exit_ = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+      exit_ = 128 + WTERMSIG(status);
+    else
+      exit_ = -1;
   }
   return exit_;
 }

@@ -26,9 +26,12 @@ std::optional<double> ProgressEstimate::eta_seconds() const {
 std::string format_duration(double seconds) {
   char buf[48];
   const long s = std::lround(std::max(seconds, 0.0));
-  if (s < 60) std::snprintf(buf, sizeof buf, "%ld s", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%ld min %02ld s", s / 60, s % 60);
-  else std::snprintf(buf, sizeof buf, "%ld h %02ld min", s / 3600, (s % 3600) / 60);
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%ld s", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%ld min %02ld s", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld h %02ld min", s / 3600, (s % 3600) / 60);
   return buf;
 }
 

@@ -17,10 +17,10 @@
 namespace r1wb {
 
 struct RunLaunch {
-  std::string runner_path;      //!< the r1wb-run executable
-  std::string runs_root;        //!< run directories are created under it
+  std::string runner_path;  //!< the r1wb-run executable
+  std::string runs_root;    //!< run directories are created under it
   std::string experiment_name;
-  std::string config_json;      //!< resolved, validated experiment
+  std::string config_json;  //!< resolved, validated experiment
 };
 
 class RunController {

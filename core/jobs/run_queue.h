@@ -22,9 +22,9 @@
 namespace r1wb {
 
 struct QueueEvents {
-  size_t applied = 0;             //!< records ingested
-  std::vector<int64_t> started;   //!< runs that left the queue and launched
-  std::vector<int64_t> ended;     //!< runs that finished (completed, stopped or failed)
+  size_t applied = 0;            //!< records ingested
+  std::vector<int64_t> started;  //!< runs that left the queue and launched
+  std::vector<int64_t> ended;    //!< runs that finished (completed, stopped or failed)
 };
 
 class RunQueue {

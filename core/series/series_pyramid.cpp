@@ -29,8 +29,10 @@ bool SeriesPyramid::append(int64_t x, double value) {
       v = {std::min(v.min, w.min), std::max(v.max, w.max)};
     }
     auto& level = levels_[l];
-    if (level.size() == block) level.push_back(v);
-    else level[block] = v;
+    if (level.size() == block)
+      level.push_back(v);
+    else
+      level[block] = v;
   }
   return true;
 }

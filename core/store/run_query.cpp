@@ -14,7 +14,11 @@ std::vector<std::string> tokens(const std::string& text) {
   std::string cur;
   bool quoted = false, any = false;
   for (char c : text) {
-    if (c == '"') { quoted = !quoted; any = true; continue; }
+    if (c == '"') {
+      quoted = !quoted;
+      any = true;
+      continue;
+    }
     if (!quoted && std::isspace(static_cast<unsigned char>(c))) {
       if (any) out.push_back(cur);
       cur.clear();
@@ -36,8 +40,7 @@ nlohmann::json typed_value(const std::string& s) {
     size_t used = 0;
     const double d = std::stod(s, &used);
     if (used == s.size()) return d;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   return s;
 }
 
@@ -58,7 +61,8 @@ RunQueryParse parse_run_query(const std::string& text) {
     size_t at = std::string::npos;
     std::string op;
     for (const char* o : kOps)
-      if (size_t p = tok.find(o); p != std::string::npos && (at == std::string::npos || p < at || (p == at && std::string(o).size() > op.size()))) {
+      if (size_t p = tok.find(o); p != std::string::npos && (at == std::string::npos || p < at ||
+                                                             (p == at && std::string(o).size() > op.size()))) {
         at = p;
         op = o;
       }

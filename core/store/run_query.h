@@ -18,8 +18,8 @@
 namespace r1wb {
 
 struct ConfigCondition {
-  std::string path;   //!< "model.moe.top_k"
-  std::string op;     //!< =, !=, <, <=, >, >=
+  std::string path;  //!< "model.moe.top_k"
+  std::string op;    //!< =, !=, <, <=, >, >=
   nlohmann::json value;
 };
 

@@ -14,7 +14,7 @@ namespace r1wb {
 namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
-constexpr int kSchemaVersion = 3;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels
+constexpr int kSchemaVersion = 3;           // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -77,10 +77,22 @@ class Stmt {
       throw StoreError(std::string("store: ") + sqlite3_errmsg(db));
   }
   ~Stmt() { sqlite3_finalize(s_); }
-  Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); return *this; }
-  Stmt& bind(int i, double v) { sqlite3_bind_double(s_, i, v); return *this; }
-  Stmt& bind(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT); return *this; }
-  Stmt& bind_blob(int i, const void* p, size_t n) { sqlite3_bind_blob(s_, i, p, int(n), SQLITE_TRANSIENT); return *this; }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, double v) {
+    sqlite3_bind_double(s_, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind_blob(int i, const void* p, size_t n) {
+    sqlite3_bind_blob(s_, i, p, int(n), SQLITE_TRANSIENT);
+    return *this;
+  }
   //! true while there is a row
   bool step() {
     int rc = sqlite3_step(s_);
@@ -88,8 +100,15 @@ class Stmt {
     if (rc == SQLITE_DONE) return false;
     throw StoreError(std::string("store: ") + sqlite3_errmsg(db_));
   }
-  void run() { step(); sqlite3_reset(s_); sqlite3_clear_bindings(s_); }
-  void reset() { sqlite3_reset(s_); sqlite3_clear_bindings(s_); }
+  void run() {
+    step();
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
   int64_t i64(int c) { return sqlite3_column_int64(s_, c); }
   double f64(int c) { return sqlite3_column_double(s_, c); }
   bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
@@ -101,7 +120,11 @@ class Stmt {
     auto p = sqlite3_column_text(s_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : std::string();
   }
-  const void* blob(int c, int* n) { *n = sqlite3_column_bytes(s_, c); return sqlite3_column_blob(s_, c); }
+  const void* blob(int c, int* n) {
+    *n = sqlite3_column_bytes(s_, c);
+    return sqlite3_column_blob(s_, c);
+  }
+
  private:
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
@@ -113,10 +136,20 @@ constexpr const char* kRunColumns =
 
 RunRow read_run(Stmt& s) {
   RunRow r;
-  r.id = s.i64(0); r.name = s.text(1); r.experiment = s.text(2); r.status = parse_run_status(s.text(3)).value_or(RunStatus::Failed);
-  r.config_json = s.text(4); r.run_dir = s.text(5); r.host = s.text(6); r.message = s.text(7);
-  r.created_at = s.f64(8); r.started_at = s.f64(9); r.finished_at = s.f64(10);
-  r.last_step = s.i64(11); r.total_steps = s.i64(12); r.last_seq = static_cast<uint64_t>(s.i64(13));
+  r.id = s.i64(0);
+  r.name = s.text(1);
+  r.experiment = s.text(2);
+  r.status = parse_run_status(s.text(3)).value_or(RunStatus::Failed);
+  r.config_json = s.text(4);
+  r.run_dir = s.text(5);
+  r.host = s.text(6);
+  r.message = s.text(7);
+  r.created_at = s.f64(8);
+  r.started_at = s.f64(9);
+  r.finished_at = s.f64(10);
+  r.last_step = s.i64(11);
+  r.total_steps = s.i64(12);
+  r.last_seq = static_cast<uint64_t>(s.i64(13));
   const auto tags = nlohmann::json::parse(s.text(14), nullptr, false);
   if (tags.is_array())
     for (const auto& t : tags)
@@ -177,8 +210,9 @@ void Store::init_schema() {
   exec("BEGIN IMMEDIATE");
   try {
     if (n_objects > 0 && version < 2)  // schema 1 had no tags or notes
-      exec("ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';"
-           "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';");
+      exec(
+          "ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';"
+          "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';");
     if (n_objects > 0 && version < 3)  // schema 2 had no snapshot row labels
       exec("ALTER TABLE snapshots ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';");
     exec(kSchema);
@@ -238,8 +272,9 @@ std::vector<RunRow> Store::find_runs(const RunQuery& q) {
       like += c;
     }
     like += "%";
-    clause("(name LIKE ? ESCAPE '\\' OR experiment LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR "
-           "notes LIKE ? ESCAPE '\\')");
+    clause(
+        "(name LIKE ? ESCAPE '\\' OR experiment LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR "
+        "notes LIKE ? ESCAPE '\\')");
     for (int i = 0; i < 4; ++i) params.push_back(like);
   }
   if (!q.statuses.empty()) {
@@ -263,9 +298,12 @@ std::vector<RunRow> Store::find_runs(const RunQuery& q) {
   for (size_t i = 0; i < params.size(); ++i) {
     const auto& p = params[i];
     const int at = int(i) + 1;
-    if (p.is_string()) s.bind(at, p.get<std::string>());
-    else if (p.is_boolean()) s.bind(at, int64_t(p.get<bool>()));
-    else s.bind(at, p.get<double>());
+    if (p.is_string())
+      s.bind(at, p.get<std::string>());
+    else if (p.is_boolean())
+      s.bind(at, int64_t(p.get<bool>()));
+    else
+      s.bind(at, p.get<double>());
   }
   std::vector<RunRow> out;
   while (s.step()) out.push_back(read_run(s));
@@ -283,9 +321,10 @@ void Store::set_notes(int64_t run_id, const std::string& notes) {
 }
 
 std::vector<std::pair<std::string, double>> Store::recent_metric_means(const std::string& metric,
-                                                                      const std::string& host, int limit) {
-  Stmt s(db_, "SELECT r.config, AVG(m.value) FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name = ? "
-              "WHERE r.host = ? AND r.status = 'completed' GROUP BY r.id ORDER BY r.id DESC LIMIT ?");
+                                                                       const std::string& host, int limit) {
+  Stmt s(db_,
+         "SELECT r.config, AVG(m.value) FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name = ? "
+         "WHERE r.host = ? AND r.status = 'completed' GROUP BY r.id ORDER BY r.id DESC LIMIT ?");
   s.bind(1, metric).bind(2, host).bind(3, int64_t(limit));
   std::vector<std::pair<std::string, double>> out;
   while (s.step()) out.emplace_back(s.text(0), s.f64(1));
@@ -294,9 +333,10 @@ std::vector<std::pair<std::string, double>> Store::recent_metric_means(const std
 
 std::vector<MetricSummary> Store::metric_summaries(int64_t run_id) {
   // The last step's value per metric comes from the primary key's order (run, name, step).
-  Stmt s(db_, "SELECT name, MIN(value), MAX(value), MAX(step), "
-              "(SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.name = m.name ORDER BY step DESC LIMIT 1) "
-              "FROM metrics m WHERE run_id = ? GROUP BY name ORDER BY name");
+  Stmt s(db_,
+         "SELECT name, MIN(value), MAX(value), MAX(step), "
+         "(SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.name = m.name ORDER BY step DESC LIMIT 1) "
+         "FROM metrics m WHERE run_id = ? GROUP BY name ORDER BY name");
   s.bind(1, run_id);
   std::vector<MetricSummary> out;
   while (s.step()) out.push_back({s.text(0), s.f64_or_nan(4), s.f64_or_nan(1), s.f64_or_nan(2), s.i64(3)});
@@ -304,8 +344,9 @@ std::vector<MetricSummary> Store::metric_summaries(int64_t run_id) {
 }
 
 void Store::set_status(int64_t run_id, RunStatus status, const std::string& message) {
-  Stmt s(db_, "UPDATE runs SET status = ?, message = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END "
-              "WHERE id = ?");
+  Stmt s(db_,
+         "UPDATE runs SET status = ?, message = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END "
+         "WHERE id = ?");
   s.bind(1, std::string(status_name(status))).bind(2, message).bind(3, int64_t(is_terminal(status)));
   s.bind(4, wall_clock_seconds()).bind(5, run_id);
   s.run();
@@ -321,16 +362,25 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
   exec("BEGIN IMMEDIATE");
   try {
     Stmt metric(db_, "INSERT OR REPLACE INTO metrics(run_id, name, step, value, wall_time) VALUES(?,?,?,?,?)");
-    Stmt snap(db_, "INSERT OR REPLACE INTO snapshots(run_id, kind, step, rows, cols, payload, labels) VALUES(?,?,?,?,?,?,?)");
+    Stmt snap(
+        db_, "INSERT OR REPLACE INTO snapshots(run_id, kind, step, rows, cols, payload, labels) VALUES(?,?,?,?,?,?,?)");
     Stmt ckpt(db_, "INSERT OR REPLACE INTO checkpoints(run_id, step, path) VALUES(?,?,?)");
     Stmt log(db_, "INSERT OR IGNORE INTO logs(run_id, seq, wall_time, level, text) VALUES(?,?,?,?,?)");
-    Stmt started(db_, "UPDATE runs SET status='running', host=?, total_steps=?, message='', finished_at=0, "
-                      "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END WHERE id=?");
-    Stmt status(db_, "UPDATE runs SET status=?, message=?, "
-                     "finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id=?");
+    Stmt started(db_,
+                 "UPDATE runs SET status='running', host=?, total_steps=?, message='', finished_at=0, "
+                 "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END WHERE id=?");
+    Stmt status(db_,
+                "UPDATE runs SET status=?, message=?, "
+                "finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id=?");
     for (const auto& r : records) {
-      if (r.seq <= last) { ++res.skipped; continue; }
-      if (r.seq != last + 1) { res.gap = true; break; }
+      if (r.seq <= last) {
+        ++res.skipped;
+        continue;
+      }
+      if (r.seq != last + 1) {
+        res.gap = true;
+        break;
+      }
       if (auto* v = std::get_if<wire::RunStarted>(&r.payload)) {
         started.bind(1, v->host).bind(2, v->total_steps).bind(3, wall_clock_seconds()).bind(4, run_id).run();
         if (v->resumed_from_step >= 0) {
@@ -348,11 +398,19 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
       } else if (auto* v = std::get_if<wire::Snapshot>(&r.payload)) {
         snap.bind(1, run_id).bind(2, v->name).bind(3, v->step).bind(4, int64_t(v->rows)).bind(5, int64_t(v->cols));
         snap.bind_blob(6, v->data.data(), v->data.size() * sizeof(float));
-        snap.bind(7, v->row_labels.empty() ? std::string("[]") : nlohmann::json(v->row_labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).run();
+        snap.bind(7, v->row_labels.empty()
+                         ? std::string("[]")
+                         : nlohmann::json(v->row_labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+            .run();
       } else if (auto* v = std::get_if<wire::Checkpoint>(&r.payload)) {
         ckpt.bind(1, run_id).bind(2, v->step).bind(3, v->path).run();
       } else if (auto* v = std::get_if<wire::Log>(&r.payload)) {
-        log.bind(1, run_id).bind(2, int64_t(r.seq)).bind(3, v->wall_time).bind(4, int64_t(v->level)).bind(5, v->text).run();
+        log.bind(1, run_id)
+            .bind(2, int64_t(r.seq))
+            .bind(3, v->wall_time)
+            .bind(4, int64_t(v->level))
+            .bind(5, v->text)
+            .run();
       } else if (auto* v = std::get_if<wire::Status>(&r.payload)) {
         // A state this build does not know (a newer runner) is kept as a failure with its words,
         // so the run never looks alive forever.
@@ -403,7 +461,8 @@ std::vector<MetricPoint> Store::metric_points(int64_t run_id, const std::string&
       : axis == ChartAxis::Tokens
           ? std::string("SELECT m.step, CAST(t.value AS INTEGER), m.value FROM ") + kWithTokens +
                 " AND m.step > ?3 ORDER BY m.step"
-          : "SELECT step, CAST(ROUND((wall_time - (SELECT MIN(wall_time) FROM metrics WHERE run_id = ?1 AND name = ?2)) "
+          : "SELECT step, CAST(ROUND((wall_time - (SELECT MIN(wall_time) FROM metrics WHERE run_id = ?1 AND name = "
+            "?2)) "
             "* 1000) AS INTEGER), value FROM metrics WHERE run_id = ?1 AND name = ?2 AND step > ?3 ORDER BY step";
   Stmt s(db_, sql.c_str());
   s.bind(1, run_id).bind(2, metric).bind(3, after_step);
@@ -436,8 +495,9 @@ std::optional<SnapshotRow> Store::latest_snapshot(int64_t run_id, const std::str
 }
 
 std::optional<SnapshotRow> Store::snapshot_at(int64_t run_id, const std::string& kind, int64_t step) {
-  Stmt s(db_, "SELECT step, rows, cols, payload, labels FROM snapshots WHERE run_id = ? AND kind = ? AND step <= ? "
-              "ORDER BY step DESC LIMIT 1");
+  Stmt s(db_,
+         "SELECT step, rows, cols, payload, labels FROM snapshots WHERE run_id = ? AND kind = ? AND step <= ? "
+         "ORDER BY step DESC LIMIT 1");
   s.bind(1, run_id).bind(2, kind).bind(3, step);
   if (!s.step()) return std::nullopt;
   SnapshotRow r;

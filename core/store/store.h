@@ -8,9 +8,9 @@
 //
 // Users can query the view v_metrics(run_name, step, metric, value) with sqlite3 or pandas.
 #pragma once
-#include "core/wire/event_protocol.h"
 #include "core/store/run_query.h"
 #include "core/store/run_status.h"
+#include "core/wire/event_protocol.h"
 
 #include <cstdint>
 #include <memory>
@@ -30,12 +30,12 @@ struct StoreError : std::runtime_error {
 struct RunRow {
   int64_t id = 0;
   std::string name;
-  std::string experiment;   //!< the experiment's name
+  std::string experiment;  //!< the experiment's name
   RunStatus status = RunStatus::Created;
   std::string config_json;
   std::string run_dir;
   std::string host;
-  std::string message;      //!< last status message (failure reason)
+  std::string message;                                     //!< last status message (failure reason)
   double created_at = 0, started_at = 0, finished_at = 0;  //!< Unix seconds; 0 when unset
   int64_t last_step = -1;
   int64_t total_steps = 0;
@@ -71,7 +71,7 @@ struct LogRow {
 struct SnapshotRow {
   int64_t step = 0;
   uint32_t rows = 0, cols = 0;
-  std::vector<float> data;  // [rows, cols]
+  std::vector<float> data;              // [rows, cols]
   std::vector<std::string> row_labels;  //!< one per row when the runner named them (probes), else empty
 };
 
@@ -106,7 +106,7 @@ class Store {
   //! The mean of `metric` over each of the `limit` newest completed runs on `host`, with
   //! the run's config: what this machine measured (e.g. perf/tokens_per_s).
   std::vector<std::pair<std::string, double>> recent_metric_means(const std::string& metric, const std::string& host,
-                                                                   int limit);
+                                                                  int limit);
   //! Final, min and max of every metric the run logged, by name.
   std::vector<MetricSummary> metric_summaries(int64_t run_id);
   void set_status(int64_t run_id, RunStatus status, const std::string& message = "");

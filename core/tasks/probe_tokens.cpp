@@ -9,7 +9,7 @@ namespace {
 
 std::string byte_text(int b) {
   if (b == '\n') return "\\n";
-  if (b == ' ') return "\xC2\xB7";       // ·
+  if (b == ' ') return "\xC2\xB7";  // ·
   if (b >= 33 && b < 127) return std::string(1, char(b));
   char buf[8];
   std::snprintf(buf, sizeof buf, "\\x%02X", b & 0xFF);
@@ -29,8 +29,7 @@ std::vector<std::string> probe_token_texts(const std::vector<float>& ids, const 
       if (tab == std::string::npos) continue;
       try {
         pieces[std::stoi(line.substr(0, tab))] = line.substr(tab + 1);
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
     }
   }
   std::vector<std::string> out;

@@ -6,4 +6,4 @@
 namespace r1wb {
 //! Continues a CRC over `n` more bytes; start with crc = 0.
 uint32_t crc32(const void* data, size_t n, uint32_t crc = 0);
-}
+}  // namespace r1wb

@@ -70,7 +70,9 @@ EventLogWriter::EventLogWriter(const std::string& path, int mirror_fd) : path_(p
 }
 
 EventLogWriter::~EventLogWriter() {
-  try { flush(true); } catch (...) {}
+  try {
+    flush(true);
+  } catch (...) {}
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -114,7 +116,10 @@ void EventLogWriter::write_all(int fd, const std::string& bytes, bool is_mirror)
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       // A reader that went away (GUI closed) must not stop training: the file is the truth.
-      if (is_mirror) { mirror_fd_ = -1; return; }
+      if (is_mirror) {
+        mirror_fd_ = -1;
+        return;
+      }
       throw std::runtime_error(std::string("event log write failed: ") + std::strerror(errno));
     }
     off += static_cast<size_t>(n);

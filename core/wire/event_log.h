@@ -18,9 +18,9 @@ namespace r1wb {
 //! Everything readable from a log, and where and why reading stopped early.
 struct EventLogContents {
   std::vector<wire::Record> records;
-  uint64_t valid_bytes = 0;   //!< offset just past the last good record
+  uint64_t valid_bytes = 0;  //!< offset just past the last good record
   uint64_t file_bytes = 0;
-  std::string error;          //!< empty when the whole file was read cleanly
+  std::string error;  //!< empty when the whole file was read cleanly
   bool clean() const { return error.empty(); }
 };
 

@@ -12,12 +12,27 @@ namespace {
 class Out {
  public:
   void u8(uint8_t v) { s.push_back(static_cast<char>(v)); }
-  void u32(uint32_t v) { for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i))); }
-  void u64(uint64_t v) { for (int i = 0; i < 8; ++i) u8(static_cast<uint8_t>(v >> (8 * i))); }
+  void u32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void u64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
+  }
   void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
-  void f64(double v) { uint64_t b; std::memcpy(&b, &v, 8); u64(b); }
-  void f32(float v) { uint32_t b; std::memcpy(&b, &v, 4); u32(b); }
-  void str(const std::string& v) { u32(static_cast<uint32_t>(v.size())); s += v; }
+  void f64(double v) {
+    uint64_t b;
+    std::memcpy(&b, &v, 8);
+    u64(b);
+  }
+  void f32(float v) {
+    uint32_t b;
+    std::memcpy(&b, &v, 4);
+    u32(b);
+  }
+  void str(const std::string& v) {
+    u32(static_cast<uint32_t>(v.size()));
+    s += v;
+  }
   std::string s;
 };
 
@@ -28,70 +43,155 @@ struct Truncated : std::runtime_error {
 class In {
  public:
   In(const char* p, size_t n) : p_(reinterpret_cast<const unsigned char*>(p)), n_(n) {}
-  uint8_t u8() { need(1); return p_[i_++]; }
-  uint32_t u32() { need(4); uint32_t v = 0; for (int k = 0; k < 4; ++k) v |= uint32_t(p_[i_++]) << (8 * k); return v; }
-  uint64_t u64() { need(8); uint64_t v = 0; for (int k = 0; k < 8; ++k) v |= uint64_t(p_[i_++]) << (8 * k); return v; }
+  uint8_t u8() {
+    need(1);
+    return p_[i_++];
+  }
+  uint32_t u32() {
+    need(4);
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) v |= uint32_t(p_[i_++]) << (8 * k);
+    return v;
+  }
+  uint64_t u64() {
+    need(8);
+    uint64_t v = 0;
+    for (int k = 0; k < 8; ++k) v |= uint64_t(p_[i_++]) << (8 * k);
+    return v;
+  }
   int64_t i64() { return static_cast<int64_t>(u64()); }
-  double f64() { uint64_t b = u64(); double v; std::memcpy(&v, &b, 8); return v; }
-  float f32() { uint32_t b = u32(); float v; std::memcpy(&v, &b, 4); return v; }
-  std::string str() { uint32_t len = u32(); need(len); std::string v(reinterpret_cast<const char*>(p_ + i_), len); i_ += len; return v; }
+  double f64() {
+    uint64_t b = u64();
+    double v;
+    std::memcpy(&v, &b, 8);
+    return v;
+  }
+  float f32() {
+    uint32_t b = u32();
+    float v;
+    std::memcpy(&v, &b, 4);
+    return v;
+  }
+  std::string str() {
+    uint32_t len = u32();
+    need(len);
+    std::string v(reinterpret_cast<const char*>(p_ + i_), len);
+    i_ += len;
+    return v;
+  }
   bool done() const { return i_ == n_; }
+
  private:
-  void need(size_t k) { if (n_ - i_ < k) throw Truncated(); }
+  void need(size_t k) {
+    if (n_ - i_ < k) throw Truncated();
+  }
   const unsigned char* p_;
   size_t n_, i_ = 0;
 };
 
 void encode_payload(Out& o, const RunStarted& v) {
-  o.str(v.host); o.u32(v.pid); o.u32(v.protocol_version); o.i64(v.resumed_from_step); o.i64(v.total_steps);
+  o.str(v.host);
+  o.u32(v.pid);
+  o.u32(v.protocol_version);
+  o.i64(v.resumed_from_step);
+  o.i64(v.total_steps);
   o.str(v.config_json);
 }
 void encode_payload(Out& o, const Metrics& v) {
-  o.i64(v.step); o.f64(v.wall_time); o.u32(static_cast<uint32_t>(v.values.size()));
-  for (const auto& [name, value] : v.values) { o.str(name); o.f64(value); }
+  o.i64(v.step);
+  o.f64(v.wall_time);
+  o.u32(static_cast<uint32_t>(v.values.size()));
+  for (const auto& [name, value] : v.values) {
+    o.str(name);
+    o.f64(value);
+  }
 }
 void encode_payload(Out& o, const Snapshot& v) {
-  o.i64(v.step); o.str(v.name); o.u32(v.rows); o.u32(v.cols);
+  o.i64(v.step);
+  o.str(v.name);
+  o.u32(v.rows);
+  o.u32(v.cols);
   for (float x : v.data) o.f32(x);
   o.u32(static_cast<uint32_t>(v.row_labels.size()));  // minor 1
   for (const auto& l : v.row_labels) o.str(l);
 }
-void encode_payload(Out& o, const Checkpoint& v) { o.i64(v.step); o.str(v.path); }
-void encode_payload(Out& o, const Log& v) { o.f64(v.wall_time); o.u8(static_cast<uint8_t>(v.level)); o.str(v.text); }
-void encode_payload(Out& o, const Status& v) { o.i64(v.step); o.str(v.state); o.str(v.message); }
+void encode_payload(Out& o, const Checkpoint& v) {
+  o.i64(v.step);
+  o.str(v.path);
+}
+void encode_payload(Out& o, const Log& v) {
+  o.f64(v.wall_time);
+  o.u8(static_cast<uint8_t>(v.level));
+  o.str(v.text);
+}
+void encode_payload(Out& o, const Status& v) {
+  o.i64(v.step);
+  o.str(v.state);
+  o.str(v.message);
+}
 void encode_payload(Out&, const Unknown&) {}  // for std::visit; encode_record refuses Unknown first
 
 Payload decode_payload(RecordKind kind, In& in) {
   switch (kind) {
     case RecordKind::RunStarted: {
-      RunStarted v; v.host = in.str(); v.pid = in.u32(); v.protocol_version = in.u32();
-      v.resumed_from_step = in.i64(); v.total_steps = in.i64(); v.config_json = in.str();
+      RunStarted v;
+      v.host = in.str();
+      v.pid = in.u32();
+      v.protocol_version = in.u32();
+      v.resumed_from_step = in.i64();
+      v.total_steps = in.i64();
+      v.config_json = in.str();
       return v;
     }
     case RecordKind::Metrics: {
-      Metrics v; v.step = in.i64(); v.wall_time = in.f64();
+      Metrics v;
+      v.step = in.i64();
+      v.wall_time = in.f64();
       uint32_t n = in.u32();
-      for (uint32_t i = 0; i < n; ++i) { std::string name = in.str(); v.values.emplace_back(name, in.f64()); }
+      for (uint32_t i = 0; i < n; ++i) {
+        std::string name = in.str();
+        v.values.emplace_back(name, in.f64());
+      }
       return v;
     }
     case RecordKind::Snapshot: {
-      Snapshot v; v.step = in.i64(); v.name = in.str(); v.rows = in.u32(); v.cols = in.u32();
+      Snapshot v;
+      v.step = in.i64();
+      v.name = in.str();
+      v.rows = in.u32();
+      v.cols = in.u32();
       uint64_t count = uint64_t(v.rows) * v.cols;
       if (count > kMaxPayload / 4) throw Truncated();
       v.data.resize(count);
       for (auto& x : v.data) x = in.f32();
       if (in.done()) return v;  // written before minor 1
       const uint32_t labels = in.u32();
-      if (labels != 0 && labels != v.rows) throw std::runtime_error("snapshot has " + std::to_string(labels) +
-                                                                    " row labels for " + std::to_string(v.rows) + " rows");
+      if (labels != 0 && labels != v.rows)
+        throw std::runtime_error("snapshot has " + std::to_string(labels) + " row labels for " +
+                                 std::to_string(v.rows) + " rows");
       for (uint32_t i = 0; i < labels; ++i) v.row_labels.push_back(in.str());
       return v;
     }
-    case RecordKind::Checkpoint: { Checkpoint v; v.step = in.i64(); v.path = in.str(); return v; }
-    case RecordKind::Log: {
-      Log v; v.wall_time = in.f64(); v.level = static_cast<LogLevel>(in.u8()); v.text = in.str(); return v;
+    case RecordKind::Checkpoint: {
+      Checkpoint v;
+      v.step = in.i64();
+      v.path = in.str();
+      return v;
     }
-    case RecordKind::Status: { Status v; v.step = in.i64(); v.state = in.str(); v.message = in.str(); return v; }
+    case RecordKind::Log: {
+      Log v;
+      v.wall_time = in.f64();
+      v.level = static_cast<LogLevel>(in.u8());
+      v.text = in.str();
+      return v;
+    }
+    case RecordKind::Status: {
+      Status v;
+      v.step = in.i64();
+      v.state = in.str();
+      v.message = in.str();
+      return v;
+    }
   }
   throw std::logic_error("decode_payload: kind outside RecordKind");  // next() skips unknown kinds first
 }
@@ -140,8 +240,13 @@ std::string encode_record(const Record& r) {
 
 void StreamDecoder::feed(const char* data, size_t n) {
   if (status_ == DecodeStatus::Corrupt || status_ == DecodeStatus::VersionMismatch) return;
-  if (pos_ > 0 && pos_ == buf_.size()) { buf_.clear(); pos_ = 0; }
-  else if (pos_ > (1u << 20)) { buf_.erase(0, pos_); pos_ = 0; }
+  if (pos_ > 0 && pos_ == buf_.size()) {
+    buf_.clear();
+    pos_ = 0;
+  } else if (pos_ > (1u << 20)) {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+  }
   buf_.append(data, n);
 }
 
@@ -154,7 +259,10 @@ std::optional<Record> StreamDecoder::next() {
   };
   const size_t avail = buf_.size() - pos_;
   if (!header_done_) {
-    if (avail < sizeof(StreamHeader)) { status_ = DecodeStatus::NeedMore; return std::nullopt; }
+    if (avail < sizeof(StreamHeader)) {
+      status_ = DecodeStatus::NeedMore;
+      return std::nullopt;
+    }
     if (std::memcmp(buf_.data() + pos_, kStreamMagic, 8) != 0)
       return fail(DecodeStatus::Corrupt, "not an R1 Workbench event stream (bad magic)");
     In in(buf_.data() + pos_ + 8, 8);
@@ -169,13 +277,20 @@ std::optional<Record> StreamDecoder::next() {
     consumed_ += sizeof(StreamHeader);
     return next();
   }
-  if (avail < sizeof(RecordHeader)) { status_ = DecodeStatus::NeedMore; return std::nullopt; }
+  if (avail < sizeof(RecordHeader)) {
+    status_ = DecodeStatus::NeedMore;
+    return std::nullopt;
+  }
   In h(buf_.data() + pos_, sizeof(RecordHeader));
   const uint32_t size = h.u32(), crc = h.u32();
   const uint64_t seq = h.u64();
   const uint16_t kind = static_cast<uint16_t>(h.u32() & 0xFFFF);
-  if (size > kMaxPayload) return fail(DecodeStatus::Corrupt, "record payload size " + std::to_string(size) + " is implausible");
-  if (avail < sizeof(RecordHeader) + size) { status_ = DecodeStatus::NeedMore; return std::nullopt; }
+  if (size > kMaxPayload)
+    return fail(DecodeStatus::Corrupt, "record payload size " + std::to_string(size) + " is implausible");
+  if (avail < sizeof(RecordHeader) + size) {
+    status_ = DecodeStatus::NeedMore;
+    return std::nullopt;
+  }
   const char* payload = buf_.data() + pos_ + sizeof(RecordHeader);
   if (record_crc(seq, kind, payload, size) != crc)
     return fail(DecodeStatus::Corrupt, "checksum mismatch in record seq " + std::to_string(seq));

@@ -15,8 +15,8 @@
 #pragma once
 #include <cstdint>
 #include <optional>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -37,9 +37,9 @@ static_assert(sizeof(StreamHeader) == 16, "stream header layout is part of the p
 
 struct RecordHeader {
   uint32_t payload_size;
-  uint32_t crc;       //!< crc32 of seq, kind, then payload
-  uint64_t seq;       //!< 1, 2, 3 ... per run, continued across resumes
-  uint16_t kind;      //!< RecordKind
+  uint32_t crc;   //!< crc32 of seq, kind, then payload
+  uint64_t seq;   //!< 1, 2, 3 ... per run, continued across resumes
+  uint16_t kind;  //!< RecordKind
   uint16_t reserved0;
   uint32_t reserved1;
 };
@@ -60,9 +60,9 @@ struct RunStarted {
   std::string host;
   uint32_t pid = 0;
   uint32_t protocol_version = kProtocolVersion;  //!< the runner's major version
-  int64_t resumed_from_step = -1;  //!< -1: a fresh start
+  int64_t resumed_from_step = -1;                //!< -1: a fresh start
   int64_t total_steps = 0;
-  std::string config_json;         //!< the resolved experiment
+  std::string config_json;  //!< the resolved experiment
 };
 
 //! Scalars of one step: train/loss, train/lr, train/grad_norm, perf/tokens_per_s, ...
@@ -78,7 +78,7 @@ struct Snapshot {
   int64_t step = 0;
   std::string name;
   uint32_t rows = 0, cols = 0;
-  std::vector<float> data;  // [rows, cols] row-major
+  std::vector<float> data;              // [rows, cols] row-major
   std::vector<std::string> row_labels;  //!< minor 1: one per row, or empty (e.g. "layer 1 / choice 0")
 };
 

@@ -22,7 +22,7 @@ constexpr uint32_t kRequestMagic = 0x51523152;  //!< "R1RQ" little-endian
 //! The bytes of one request, little-endian.
 struct RequestMessage {
   uint32_t magic;
-  uint16_t kind;      //!< RequestKind
+  uint16_t kind;  //!< RequestKind
   uint16_t reserved;
   uint64_t argument;  //!< ResendAfter: the last seq the reader holds; else 0
 };

@@ -12,21 +12,21 @@
 namespace r1wb::telemetry {
 
 // Scalars, every telemetry.log_every steps.
-inline constexpr const char* kLoss = "train/loss";                //!< LM cross-entropy on completion tokens
+inline constexpr const char* kLoss = "train/loss";  //!< LM cross-entropy on completion tokens
 inline constexpr const char* kLr = "train/lr";
-inline constexpr const char* kGradNorm = "train/grad_norm";        //!< before clipping
-inline constexpr const char* kTokens = "train/tokens";             //!< real tokens through this step, cumulative
-inline constexpr const char* kAuxLoss = "train/aux_loss";          //!< batch-level balance loss, unweighted (MoE)
-inline constexpr const char* kMtpLoss = "train/mtp_loss";          //!< the MTP module's loss (model.mtp_weight > 0)
-inline constexpr const char* kLossScale = "train/loss_scale";      //!< fp16 only
+inline constexpr const char* kGradNorm = "train/grad_norm";    //!< before clipping
+inline constexpr const char* kTokens = "train/tokens";         //!< real tokens through this step, cumulative
+inline constexpr const char* kAuxLoss = "train/aux_loss";      //!< batch-level balance loss, unweighted (MoE)
+inline constexpr const char* kMtpLoss = "train/mtp_loss";      //!< the MTP module's loss (model.mtp_weight > 0)
+inline constexpr const char* kLossScale = "train/loss_scale";  //!< fp16 only
 inline constexpr const char* kTokensPerS = "perf/tokens_per_s";
-inline constexpr const char* kForwardMs = "perf/forward_ms";       //!< per step, mean over the log window
+inline constexpr const char* kForwardMs = "perf/forward_ms";  //!< per step, mean over the log window
 inline constexpr const char* kBackwardMs = "perf/backward_ms";
 inline constexpr const char* kOptimizerMs = "perf/optimizer_ms";
 inline constexpr const char* kPeakMemoryMb = "perf/peak_memory_mb";
-inline constexpr const char* kPaddingFrac = "data/padding_frac";    //!< text tasks
+inline constexpr const char* kPaddingFrac = "data/padding_frac";  //!< text tasks
 inline constexpr const char* kCurriculumPhase = "curriculum/phase";
-inline constexpr const char* kMaxLoadRatio = "moe/max_load_ratio";  //!< the worst MoE layer's load_ratio
+inline constexpr const char* kMaxLoadRatio = "moe/max_load_ratio";     //!< the worst MoE layer's load_ratio
 inline constexpr const char* kDpMaxWeightDiff = "dp/max_weight_diff";  //!< data parallel, at the end
 inline constexpr const char* kDpMaxGradDiff = "dp/max_grad_diff";
 // Per MoE layer (moe_layer_metric): the busiest expert's share times E (1 is perfect
@@ -41,8 +41,8 @@ std::string moe_layer_metric(int block, const char* name);
 bool parse_moe_layer_metric(const std::string& metric, int* block, std::string* name);
 
 // Snapshots.
-inline constexpr const char* kExpertLoad = "moe/expert_load";  //!< [L_moe, E] share of assignments, rows sum to 1
-inline constexpr const char* kExpertBias = "moe/expert_bias";  //!< [L_moe, E] aux-loss-free selection biases
+inline constexpr const char* kExpertLoad = "moe/expert_load";    //!< [L_moe, E] share of assignments, rows sum to 1
+inline constexpr const char* kExpertBias = "moe/expert_bias";    //!< [L_moe, E] aux-loss-free selection biases
 inline constexpr const char* kCurriculumMix = "curriculum/mix";  //!< [1, levels] the phase's mix, sums to 1
 inline constexpr const char* kProbeTokens = "probe/tokens";      //!< [1, T] token ids
 //! [L_moe * k, T]: row l * k + j is layer l's j-th expert per token (-1: none). Rows are
@@ -60,9 +60,9 @@ int probe_choices_per_layer(const std::vector<std::string>& row_labels);
 
 //! One metric of the contract, for documentation and the views' metric menus.
 struct MetricSpec {
-  std::string name;         //!< a name above, or "moe/L<i>/<name>" written as such
+  std::string name;  //!< a name above, or "moe/L<i>/<name>" written as such
   std::string description;
-  bool higher_is_better;    //!< what "best" means in an ablation's results
+  bool higher_is_better;  //!< what "best" means in an ablation's results
 };
 //! Every metric of the contract, in the order the README lists them.
 const std::vector<MetricSpec>& metrics();

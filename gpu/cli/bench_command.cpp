@@ -61,26 +61,38 @@ void print_table(const std::string& name, const BenchResult& r) {
 }  // namespace
 
 int cmd_bench(const std::vector<std::string>& args) {
-  if (wants_help(args)) { std::cout << kBenchUsage; return kExitOk; }
+  if (wants_help(args)) {
+    std::cout << kBenchUsage;
+    return kExitOk;
+  }
   std::string err;
   auto a = parse_args(args, {"steps", "warmup", "threads", "blas-threads", "trace"}, {"json"}, err);
   if (!a) return usage_error(err, kBenchUsage);
   if (a->positional.size() != 1) return usage_error("bench takes one CONFIG file", kBenchUsage);
   const auto steps = int_option(*a, "steps", 20, 1), warmup = int_option(*a, "warmup", 3, 0);
   if (!steps) return usage_error("--steps: '" + a->options["steps"] + "' is not a positive integer", kBenchUsage);
-  if (!warmup) return usage_error("--warmup: '" + a->options["warmup"] + "' is not a non-negative integer", kBenchUsage);
+  if (!warmup)
+    return usage_error("--warmup: '" + a->options["warmup"] + "' is not a non-negative integer", kBenchUsage);
   auto r = load_experiment_file(a->positional[0]);
-  if (!r.ok()) { print_errors(r); return kExitUsage; }
-  for (auto [opt, field] : {std::pair{"threads", &TrainConfig::threads}, {"blas-threads", &TrainConfig::blas_threads}}) {
+  if (!r.ok()) {
+    print_errors(r);
+    return kExitUsage;
+  }
+  for (auto [opt, field] :
+       {std::pair{"threads", &TrainConfig::threads}, {"blas-threads", &TrainConfig::blas_threads}}) {
     const auto v = int_option(*a, opt, -1, 0);
-    if (!v) return usage_error(std::string("--") + opt + ": '" + a->options[opt] + "' is not a non-negative integer", kBenchUsage);
+    if (!v)
+      return usage_error(std::string("--") + opt + ": '" + a->options[opt] + "' is not a non-negative integer",
+                         kBenchUsage);
     if (*v >= 0) r.experiment.train.*field = int(*v);
   }
   try {
-    auto res = run_bench(r.experiment, int(*warmup), int(*steps), 1024,
-                         a->options.count("trace") ? a->options["trace"] : "");
-    if (a->flags.count("json")) std::cout << to_json(res).dump() << "\n";
-    else print_table(r.experiment.name, res);
+    auto res =
+        run_bench(r.experiment, int(*warmup), int(*steps), 1024, a->options.count("trace") ? a->options["trace"] : "");
+    if (a->flags.count("json"))
+      std::cout << to_json(res).dump() << "\n";
+    else
+      print_table(r.experiment.name, res);
     return kExitOk;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

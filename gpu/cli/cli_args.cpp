@@ -12,10 +12,16 @@ std::optional<Args> parse_args(const std::vector<std::string>& in, const std::ve
   Args a;
   for (size_t i = 0; i < in.size(); ++i) {
     const auto& s = in[i];
-    if (s.rfind("--", 0) != 0) { a.positional.push_back(s); continue; }
+    if (s.rfind("--", 0) != 0) {
+      a.positional.push_back(s);
+      continue;
+    }
     const std::string name = s.substr(2);
     if (std::find(with_value.begin(), with_value.end(), name) != with_value.end()) {
-      if (i + 1 >= in.size()) { error = s + " needs a value"; return std::nullopt; }
+      if (i + 1 >= in.size()) {
+        error = s + " needs a value";
+        return std::nullopt;
+      }
       a.options[name] = in[++i];
     } else if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
       a.flags[name] = true;

@@ -23,7 +23,10 @@ const char* kIngestUsage =
 }  // namespace
 
 int cmd_ingest(const std::vector<std::string>& args) {
-  if (wants_help(args)) { std::cout << kIngestUsage; return kExitOk; }
+  if (wants_help(args)) {
+    std::cout << kIngestUsage;
+    return kExitOk;
+  }
   std::string err;
   auto a = parse_args(args, {"store"}, {}, err);
   if (!a) return usage_error(err, kIngestUsage);
@@ -31,10 +34,14 @@ int cmd_ingest(const std::vector<std::string>& args) {
   if (!a->options.count("store")) return usage_error("ingest needs --store DB", kIngestUsage);
   const auto dir = absolute_path(a->positional[0]);
   const auto log = fs::path(dir) / "events.log";
-  if (!fs::exists(log)) { std::cerr << "error: " << log.string() << " does not exist\n"; return kExitFailure; }
+  if (!fs::exists(log)) {
+    std::cerr << "error: " << log.string() << " does not exist\n";
+    return kExitFailure;
+  }
   try {
     auto contents = read_event_log(log.string());
-    if (!contents.clean()) std::cerr << "warning: " << log.string() << ": " << contents.error << "; ingesting what precedes it\n";
+    if (!contents.clean())
+      std::cerr << "warning: " << log.string() << ": " << contents.error << "; ingesting what precedes it\n";
     Store store(a->options["store"]);
     int64_t run_id;
     if (auto row = store.run_by_dir(dir)) {
@@ -42,13 +49,17 @@ int cmd_ingest(const std::vector<std::string>& args) {
     } else {
       auto cfg = load_experiment_file((fs::path(dir) / "config.json").string());
       const std::string name = cfg.ok() ? cfg.experiment.name : fs::path(dir).filename().string();
-      run_id = store.create_run(store.next_run_name(name), name, cfg.ok() ? cfg.resolved.dump() : "{}", dir, host_name());
+      run_id =
+          store.create_run(store.next_run_name(name), name, cfg.ok() ? cfg.resolved.dump() : "{}", dir, host_name());
     }
     auto res = store.ingest(run_id, contents.records);
     auto row = store.run(run_id);
     std::cout << "ingested " << res.applied << " new records (" << res.skipped << " already held) into run "
               << row->name << " of " << a->options["store"] << "\n";
-    if (res.gap) { std::cerr << "error: the store holds records this log lacks\n"; return kExitFailure; }
+    if (res.gap) {
+      std::cerr << "error: the store holds records this log lacks\n";
+      return kExitFailure;
+    }
     return kExitOk;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -25,7 +25,7 @@ using Command = int (*)(const std::vector<std::string>&);
 
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
-      {"validate", cmd_validate}, {"train", cmd_train}, {"ingest", cmd_ingest},
+      {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest},
       {"bench", cmd_bench},       {"schema", cmd_schema},
   };
   return table;
@@ -34,9 +34,15 @@ const std::map<std::string, Command>& commands() {
 }  // namespace
 
 int run_command_line(const std::vector<std::string>& args) {
-  if (args.empty()) { std::cerr << kUsage; return kExitUsage; }
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
   const std::string cmd = args[0];
-  if (cmd == "--help" || cmd == "-h" || cmd == "help") { std::cout << kUsage; return kExitOk; }
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
   const auto it = commands().find(cmd);
   if (it == commands().end()) {
     std::cerr << "r1wb-run: unknown command '" << cmd << "'\n\n" << kUsage;

@@ -44,7 +44,10 @@ const char* kTrainUsage =
 }  // namespace
 
 int cmd_train(const std::vector<std::string>& args) {
-  if (wants_help(args)) { std::cout << kTrainUsage; return kExitOk; }
+  if (wants_help(args)) {
+    std::cout << kTrainUsage;
+    return kExitOk;
+  }
   std::string err;
   auto a = parse_args(args, {"run-dir", "steps", "store", "nproc", "rank", "world"}, {"stream", "no-stream"}, err);
   if (!a) return usage_error(err, kTrainUsage);
@@ -58,7 +61,10 @@ int cmd_train(const std::vector<std::string>& args) {
   const auto rank = int_option(*a, "rank", 0, 0), world = int_option(*a, "world", *nproc, 1);
   if (!rank || !world || *rank >= *world) return usage_error("--rank/--world: expected 0 <= rank < world", kTrainUsage);
   auto r = load_experiment_file(a->positional[0]);
-  if (!r.ok()) { print_errors(r); return kExitUsage; }
+  if (!r.ok()) {
+    print_errors(r);
+    return kExitUsage;
+  }
 
   try {
     check_batch_divides(r.experiment.train, int(*world));
@@ -69,7 +75,10 @@ int cmd_train(const std::vector<std::string>& args) {
   const std::string run_dir = a->options["run-dir"];
   std::error_code ec;
   fs::create_directories(run_dir, ec);
-  if (ec) { std::cerr << "error: cannot create run directory '" << run_dir << "': " << ec.message() << "\n"; return kExitFailure; }
+  if (ec) {
+    std::cerr << "error: cannot create run directory '" << run_dir << "': " << ec.message() << "\n";
+    return kExitFailure;
+  }
   const auto config_path = fs::path(run_dir) / "config.json";
   const std::string resolved = r.resolved.dump(2);
   if (fs::exists(config_path)) {
@@ -94,7 +103,8 @@ int cmd_train(const std::vector<std::string>& args) {
   try {
     const bool worker = *rank > 0;
     if (*nproc > 1) ranks = start_ranks(run_dir, int(*nproc));
-    const std::string sink_dir = worker ? (fs::path(run_dir) / "ranks" / ("rank-" + std::to_string(*rank))).string() : run_dir;
+    const std::string sink_dir =
+        worker ? (fs::path(run_dir) / "ranks" / ("rank-" + std::to_string(*rank))).string() : run_dir;
     fs::create_directories(sink_dir);
     sink = std::make_unique<EventSink>(sink_dir, stream && !worker ? STDOUT_FILENO : -1,
                                        a->options.count("store") && !worker ? a->options["store"] : "", resolved,
@@ -130,8 +140,7 @@ int cmd_train(const std::vector<std::string>& args) {
         sink->log(wire::LogLevel::Error, e.what());
         sink->emit(wire::Status{0, status_name(RunStatus::Failed), e.what()});
         sink->flush(true);
-      } catch (...) {
-      }
+      } catch (...) {}
     }
     return kExitFailure;
   }

@@ -17,15 +17,23 @@ const char* kValidateUsage =
 }  // namespace
 
 int cmd_validate(const std::vector<std::string>& args) {
-  if (wants_help(args)) { std::cout << kValidateUsage; return kExitOk; }
+  if (wants_help(args)) {
+    std::cout << kValidateUsage;
+    return kExitOk;
+  }
   std::string err;
   auto a = parse_args(args, {}, {"print"}, err);
   if (!a) return usage_error(err, kValidateUsage);
   if (a->positional.size() != 1) return usage_error("validate takes one CONFIG file", kValidateUsage);
   auto r = load_experiment_file(a->positional[0]);
-  if (!r.ok()) { print_errors(r); return kExitUsage; }
-  if (a->flags.count("print")) std::cout << r.resolved.dump(2) << "\n";
-  else std::cerr << a->positional[0] << ": valid\n";
+  if (!r.ok()) {
+    print_errors(r);
+    return kExitUsage;
+  }
+  if (a->flags.count("print"))
+    std::cout << r.resolved.dump(2) << "\n";
+  else
+    std::cerr << a->positional[0] << ": valid\n";
   return kExitOk;
 }
 

@@ -16,7 +16,8 @@ namespace {
 class SentencePieceBpe : public Tokenizer {
  public:
   explicit SentencePieceBpe(const std::string& model_path) {
-    if (auto st = sp_.Load(model_path); !st.ok()) throw std::runtime_error("tokenizer " + model_path + ": " + st.ToString());
+    if (auto st = sp_.Load(model_path); !st.ok())
+      throw std::runtime_error("tokenizer " + model_path + ": " + st.ToString());
     for (unsigned char c : sp_.serialized_model_proto()) fingerprint_ = (fingerprint_ ^ c) * 16777619u;  // FNV-1a
   }
   std::vector<int64_t> encode(const std::string& text) const override {

@@ -22,10 +22,13 @@ TextData::TextData(const DataConfig& data, int batch_size, int grad_accum, std::
     for (uint64_t b = cache_->doc_begin(d); b + 1 < cache_->doc_end(d); b += L1 - 1)
       pieces_.push_back({b, uint32_t(std::min(L1, cache_->doc_end(d) - b))});
   if (pieces_.size() < size_t(batch_size))
-    throw std::runtime_error("data.corpus: " + std::to_string(pieces_.size()) + " documents (or pieces) are fewer than "
-                             "train.batch_size (" + std::to_string(batch_size) + ")");
+    throw std::runtime_error("data.corpus: " + std::to_string(pieces_.size()) +
+                             " documents (or pieces) are fewer than "
+                             "train.batch_size (" +
+                             std::to_string(batch_size) + ")");
   if (data.packing == Packing::Bucket)
-    std::stable_sort(pieces_.begin(), pieces_.end(), [](const Piece& a, const Piece& b) { return a.length < b.length; });
+    std::stable_sort(pieces_.begin(), pieces_.end(),
+                     [](const Piece& a, const Piece& b) { return a.length < b.length; });
 }
 
 Batch TextData::batch(int64_t step, int micro, const DifficultyMix&) const {
@@ -76,7 +79,8 @@ Batch TextData::rows_batch(int64_t step, int micro) const {
   const uint64_t index = uint64_t(step - 1) * grad_accum_ + micro;
   arrange(index / groups);
   std::vector<const Piece*> rows;
-  for (int b = 0; b < batch_size_; ++b) rows.push_back(&pieces_[epoch_rows_[epoch_order_[index % groups] * batch_size_ + b]]);
+  for (int b = 0; b < batch_size_; ++b)
+    rows.push_back(&pieces_[epoch_rows_[epoch_order_[index % groups] * batch_size_ + b]]);
   uint32_t longest = 0;
   for (const Piece* r : rows) longest = std::max(longest, r->length);
   const int64_t W = longest - 1;  // a row of n tokens gives n - 1 (input, target) pairs

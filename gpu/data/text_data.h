@@ -37,7 +37,7 @@ class TextData : public TrainingData {
   //! Lays out epoch `epoch` in epoch_rows_ and epoch_order_ (kept until another is asked for).
   void arrange(uint64_t epoch) const;
 
-  std::vector<Piece> pieces_;  // bucket: sorted by length
+  std::vector<Piece> pieces_;                  // bucket: sorted by length
   mutable std::vector<uint64_t> epoch_rows_;   // row r of the epoch's layout is pieces_[epoch_rows_[r]]
   mutable std::vector<uint64_t> epoch_order_;  // the epoch's groups (of batch_size rows) in visiting order
   mutable uint64_t epoch_ = 0;

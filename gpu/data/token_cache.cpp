@@ -99,7 +99,8 @@ std::vector<std::string> corpus_files(const std::string& corpus) {
   if (fs::is_regular_file(status)) {
     files.push_back(corpus);
   } else {
-    for (const auto& entry : fs::recursive_directory_iterator(corpus, fs::directory_options::skip_permission_denied, ec))
+    for (const auto& entry :
+         fs::recursive_directory_iterator(corpus, fs::directory_options::skip_permission_denied, ec))
       if (entry.is_regular_file()) files.push_back(entry.path().string());
     std::sort(files.begin(), files.end());
   }

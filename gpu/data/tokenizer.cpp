@@ -14,7 +14,7 @@
 namespace r1wb::gpu {
 namespace {
 
-constexpr int kSyntheticSentences = 20000;  // generated examples a synthetic task's BPE learns from
+constexpr int kSyntheticSentences = 20000;   // generated examples a synthetic task's BPE learns from
 constexpr size_t kMaxSentenceBytes = 60000;  // below the trainer's max_sentence_length
 
 // The sentences a BPE learns from: the corpus's documents, or generated examples.
@@ -68,7 +68,8 @@ std::unique_ptr<Tokenizer> open_run_tokenizer(const Experiment& e, const std::st
   const std::string path = run_dir + "/tokenizer.model";
   if (!std::filesystem::exists(path)) {
     log("training a " + std::to_string(e.model.vocab_size) + "-piece BPE tokenizer on " +
-        (e.data.task == Task::Text ? e.data.corpus : std::to_string(kSyntheticSentences) + " " + name_of(e.data.task) + " examples"));
+        (e.data.task == Task::Text ? e.data.corpus
+                                   : std::to_string(kSyntheticSentences) + " " + name_of(e.data.task) + " examples"));
     const auto start = std::chrono::steady_clock::now();
     train_bpe(run_corpus(e.data), e.model.vocab_size, path, int(std::max(1u, std::thread::hardware_concurrency())),
               uint32_t(e.data.seed));

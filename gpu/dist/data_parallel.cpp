@@ -23,7 +23,8 @@ DataParallel::DataParallel(int rank, int world, const std::string& rendezvous_fi
   auto store = c10::make_intrusive<c10d::FileStore>(rendezvous_file, world);
   auto options = c10d::ProcessGroupGloo::Options::create();
   options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
-  group_ = std::make_unique<Group>(Group{store, c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options)});
+  group_ =
+      std::make_unique<Group>(Group{store, c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options)});
 }
 
 void DataParallel::announce(const std::string& key, bool ok) {

@@ -23,8 +23,16 @@ std::vector<pid_t> start_ranks(const std::string& run_dir, int world) {
   const std::string config = (fs::path(run_dir) / "config.json").string();
   std::vector<pid_t> pids;
   for (int rank = 1; rank < world; ++rank) {
-    std::vector<std::string> args = {exe, "train", config, "--run-dir", run_dir, "--rank", std::to_string(rank),
-                                     "--world", std::to_string(world), "--no-stream"};
+    std::vector<std::string> args = {exe,
+                                     "train",
+                                     config,
+                                     "--run-dir",
+                                     run_dir,
+                                     "--rank",
+                                     std::to_string(rank),
+                                     "--world",
+                                     std::to_string(world),
+                                     "--no-stream"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -2,8 +2,8 @@
 
 #include "gpu/runtime/autocast_scope.h"
 
-#include <torch/autograd.h>
 #include <ATen/core/ivalue.h>
+#include <torch/autograd.h>
 
 namespace r1wb::gpu {
 namespace {

@@ -7,7 +7,7 @@ namespace r1wb::gpu {
 
 torch::Tensor hidden_keys(int64_t T, int64_t window, torch::Device device) {
   auto opts = torch::TensorOptions().dtype(torch::kBool).device(device);
-  auto hidden = torch::ones({T, T}, opts).triu(1);                     // the future
+  auto hidden = torch::ones({T, T}, opts).triu(1);                                          // the future
   if (window > 0 && window < T) hidden = hidden | torch::ones({T, T}, opts).tril(-window);  // too far back
   return hidden;
 }

@@ -41,8 +41,8 @@ MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
   const int64_t k = r.experts.size(1);
 
   // Inactive slots (dynamic top-k) get the id E so that they sort after every expert.
-  auto flat_expert = r.experts.masked_fill(~r.active, E).reshape({-1});          // [N*k]
-  auto order = std::get<1>(flat_expert.sort(/*stable=*/true, 0, false));         // pairs grouped by expert
+  auto flat_expert = r.experts.masked_fill(~r.active, E).reshape({-1});   // [N*k]
+  auto order = std::get<1>(flat_expert.sort(/*stable=*/true, 0, false));  // pairs grouped by expert
   auto counts = torch::bincount(flat_expert, {}, E + 1).narrow(0, 0, E).to(torch::kCPU);
   const auto* c = counts.data_ptr<int64_t>();
   const int64_t capacity =
@@ -64,8 +64,8 @@ MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
     sel = blocks.empty() ? order.narrow(0, 0, 0) : torch::cat(blocks);
   }
 
-  auto token_of = sel.div(k, "floor");                 // source row of each kept pair
-  auto xs = x.index_select(0, token_of);               // gathered once
+  auto token_of = sel.div(k, "floor");    // source row of each kept pair
+  auto xs = x.index_select(0, token_of);  // gathered once
   auto up_all = shared_up(x);
   auto ups = up_all.defined() ? up_all.index_select(0, token_of) : torch::Tensor();
   auto y = torch::zeros_like(x);

@@ -27,8 +27,8 @@ Routing route(const MoeConfig& c, const torch::Tensor& logits_in, const torch::T
   auto w = r.scores.gather(1, r.experts);
 
   auto norm = r.scores.detach() / r.scores.detach().sum(-1, true);
-  r.entropy = E > 1 ? -(norm * norm.clamp_min(1e-12).log()).sum(-1) / std::log(double(E))
-                    : torch::zeros({N}, norm.options());
+  r.entropy =
+      E > 1 ? -(norm * norm.clamp_min(1e-12).log()).sum(-1) / std::log(double(E)) : torch::zeros({N}, norm.options());
   if (c.dynamic_k_max > 0) {
     auto slot = torch::arange(k, r.experts.options()).unsqueeze(0);  // [1, k]
     r.active = (slot < c.top_k) | (r.entropy > c.dynamic_entropy_threshold).unsqueeze(1);
@@ -47,18 +47,18 @@ torch::Tensor assignment_counts(const Routing& r, int64_t num_experts) {
 }
 
 torch::Tensor batch_balance_loss(const Routing& r, const torch::Tensor& counts) {
-  auto f = counts / counts.sum().clamp_min(1.0);                              // no gradient
-  auto p = (r.scores / r.scores.sum(-1, true)).mean(0);                       // [E]
+  auto f = counts / counts.sum().clamp_min(1.0);         // no gradient
+  auto p = (r.scores / r.scores.sum(-1, true)).mean(0);  // [E]
   return double(counts.size(0)) * (f * p).sum();
 }
 
 torch::Tensor sequence_balance_loss(const Routing& r, int64_t E, int64_t T) {
   const int64_t N = r.scores.size(0), S = N / T;
-  auto one_hot = torch::zeros({N, E}, r.scores.options())
-                     .scatter_add(1, r.experts, r.active.to(torch::kFloat32));  // [N, E]
-  auto counts = one_hot.view({S, T, E}).sum(1);                                  // [S, E]
-  auto f = double(E) * counts / counts.sum(-1, true).clamp_min(1.0);              // E/(K T) * count
-  auto p = (r.scores / r.scores.sum(-1, true)).view({S, T, E}).mean(1);         // [S, E]
+  auto one_hot =
+      torch::zeros({N, E}, r.scores.options()).scatter_add(1, r.experts, r.active.to(torch::kFloat32));  // [N, E]
+  auto counts = one_hot.view({S, T, E}).sum(1);                                                          // [S, E]
+  auto f = double(E) * counts / counts.sum(-1, true).clamp_min(1.0);     // E/(K T) * count
+  auto p = (r.scores / r.scores.sum(-1, true)).view({S, T, E}).mean(1);  // [S, E]
   return (f * p).sum(-1).mean();
 }
 

@@ -23,8 +23,10 @@ BlockImpl::BlockImpl(const ModelConfig& c, int i) : index(i) {
 torch::Tensor BlockImpl::attend(const torch::Tensor& x) { return mla ? mla(x) : attn(x); }
 
 void BlockImpl::capture_attention(bool on) {
-  if (mla) mla->capture_weights = on;
-  else attn->capture_weights = on;
+  if (mla)
+    mla->capture_weights = on;
+  else
+    attn->capture_weights = on;
 }
 
 torch::Tensor BlockImpl::attention_weights() const { return mla ? mla->last_weights : attn->last_weights; }
@@ -62,8 +64,7 @@ TransformerLMImpl::TransformerLMImpl(const ModelConfig& c) : cfg(c) {
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < c.n_layers; ++i) blocks->push_back(Block(c, i));
   norm = register_module("norm", RMSNorm(c.d_model, c.norm_eps));
-  if (!c.tie_embeddings)
-    head = register_module("head", init_linear(c.d_model, c.vocab_size));
+  if (!c.tie_embeddings) head = register_module("head", init_linear(c.d_model, c.vocab_size));
   if (c.mtp_weight > 0) {
     mtp_norm_h = register_module("mtp_norm_h", RMSNorm(c.d_model, c.norm_eps));
     mtp_norm_e = register_module("mtp_norm_e", RMSNorm(c.d_model, c.norm_eps));
@@ -79,7 +80,9 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
   out.router_loss = torch::zeros({}, x.options().dtype(torch::kFloat32));
   out.aux_loss = out.router_loss;
   for (auto& m : *blocks) x = m->as<Block>()->forward(x, out);
-  auto project = [&](const torch::Tensor& h) { return head ? head(norm(h)) : torch::matmul(norm(h), embed->weight.t()); };
+  auto project = [&](const torch::Tensor& h) {
+    return head ? head(norm(h)) : torch::matmul(norm(h), embed->weight.t());
+  };
   out.logits = project(x);  // [B, T, V]
   if (mtp_block && tokens.size(1) > 1) {
     // Position i combines the main model's state at i with the embedding of token i + 1.

@@ -5,8 +5,8 @@
 // "blocks.<i>.attn" or "blocks.<i>.mla", "blocks.<i>.ffn_norm", "blocks.<i>.moe" or "blocks.<i>.mlp",
 // "norm.weight", "head.weight" (untied only), and the MTP module's "mtp_*" when enabled.
 #pragma once
-#include "core/config/model_cost.h"
 #include "core/config/config.h"
+#include "core/config/model_cost.h"
 #include "gpu/model/attention.h"
 #include "gpu/model/mla.h"
 #include "gpu/model/moe.h"
@@ -54,10 +54,10 @@ class BlockImpl : public torch::nn::Module {
   void capture_attention(bool on);
   //! The weights kept by the last forward with capture on: [batch, heads, seq, seq].
   torch::Tensor attention_weights() const;
-  CausalSelfAttention attn{nullptr};    // set for "mha"
+  CausalSelfAttention attn{nullptr};      // set for "mha"
   MultiHeadLatentAttention mla{nullptr};  // set for "mla"
-  Moe moe{nullptr};    // set when cfg.ffn == FfnKind::Moe
-  SwiGLU mlp{nullptr}; // set when dense
+  Moe moe{nullptr};                       // set when cfg.ffn == FfnKind::Moe
+  SwiGLU mlp{nullptr};                    // set when dense
   int index;
 
  private:
@@ -89,6 +89,5 @@ class TransformerLMImpl : public torch::nn::Module {
   ModelConfig cfg;
 };
 TORCH_MODULE(TransformerLM);
-
 
 }  // namespace r1wb::gpu

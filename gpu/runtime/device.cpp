@@ -11,7 +11,7 @@ torch::Device training_device(DeviceChoice setting) {
   if (setting == DeviceChoice::Cuda && !cuda)
     throw std::runtime_error("train.device: \"cuda\" was asked for, but LibTorch sees no CUDA device");
   return setting == DeviceChoice::Cuda || (setting == DeviceChoice::Auto && cuda) ? torch::Device(torch::kCUDA)
-                                                                                   : torch::Device(torch::kCPU);
+                                                                                  : torch::Device(torch::kCPU);
 }
 
 }  // namespace r1wb::gpu

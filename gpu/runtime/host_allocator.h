@@ -11,4 +11,4 @@
 namespace r1wb::gpu {
 //! Applies the allocator settings once per process (later calls do nothing).
 void keep_freed_host_memory();
-}
+}  // namespace r1wb::gpu

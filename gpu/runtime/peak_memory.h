@@ -9,4 +9,4 @@ double peak_host_memory_mb();
 //! Starts the high-water mark again from the current resident set (Linux clear_refs), so a
 //! peak read later belongs to what ran after, not to setup such as tokenizer training.
 void reset_peak_host_memory();
-}
+}  // namespace r1wb::gpu

@@ -9,7 +9,8 @@
 
 namespace r1wb::gpu {
 bool apply_thread_settings(int torch_threads, int blas_threads) {
-  torch::set_num_threads(torch_threads > 0 ? torch_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  torch::set_num_threads(torch_threads > 0 ? torch_threads
+                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   if (blas_threads <= 0) return true;
   // Looked up at run time: OpenBLAS is whichever libblas.so.3 the system points to.
   using SetThreads = void (*)(int);

@@ -8,4 +8,4 @@ namespace r1wb::gpu {
 //! Applies both counts; torch_threads 0 means every core, blas_threads 0 leaves OpenBLAS alone. Returns false if OpenBLAS
 //! was asked for but is not the loaded BLAS.
 bool apply_thread_settings(int torch_threads, int blas_threads);
-}
+}  // namespace r1wb::gpu

@@ -1,12 +1,12 @@
 #include "gpu/train/bench.h"
 
+#include "gpu/data/training_data.h"
 #include "gpu/runtime/autocast_scope.h"
 #include "gpu/runtime/device.h"
 #include "gpu/runtime/device_timer.h"
 #include "gpu/runtime/host_allocator.h"
 #include "gpu/runtime/peak_memory.h"
 #include "gpu/runtime/threads.h"
-#include "gpu/data/training_data.h"
 #include "gpu/train/loss_scaler.h"
 #include "gpu/train/optimizer.h"
 #include "gpu/train/pretrain_objective.h"
@@ -46,9 +46,8 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
   AutocastScope::check(e.train.precision, device);
   LossScaler scaler(e.train.precision == Precision::Fp16);
   PretrainObjective objective;
-  StepRunner runner(e, model, *optimizer, objective, scaler, device, nullptr, [](wire::LogLevel, const std::string& line) {
-    std::fprintf(stderr, "%s\n", line.c_str());
-  });
+  StepRunner runner(e, model, *optimizer, objective, scaler, device, nullptr,
+                    [](wire::LogLevel, const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   // A BPE tokenizer and a corpus's token cache live in a scratch folder for the bench's life.
   const auto scratch = std::filesystem::temp_directory_path() / ("r1wb-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(scratch);

@@ -15,11 +15,11 @@ struct BenchResult {
   int64_t tokens_per_step = 0;
   double data_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;  //!< mean per step
   double compute_ms() const { return forward_ms + backward_ms + optimizer_ms; }
-  double tokens_per_s = 0;       //!< over forward + backward + optimizer (data excluded)
-  double model_flops_per_s = 0;  //!< 3 * forward FLOPs/token * tokens/s
-  double sgemm_flops_per_s = 0;  //!< n x n x n float32 matmul, same device and threads
+  double tokens_per_s = 0;                 //!< over forward + backward + optimizer (data excluded)
+  double model_flops_per_s = 0;            //!< 3 * forward FLOPs/token * tokens/s
+  double sgemm_flops_per_s = 0;            //!< n x n x n float32 matmul, same device and threads
   double sgemm_all_cores_flops_per_s = 0;  //!< the same with OpenBLAS on every core: the machine's limit
-  double peak_memory_mb = 0;     //!< the process's peak after the timed steps (peak_memory.h)
+  double peak_memory_mb = 0;               //!< the process's peak after the timed steps (peak_memory.h)
   ModelCost cost;
   std::string device;
 };

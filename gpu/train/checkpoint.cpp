@@ -22,7 +22,10 @@ fs::path checkpoints_dir(const std::string& run_dir) { return fs::path(run_dir) 
 
 void fsync_path(const fs::path& p) {
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) { ::fsync(fd); ::close(fd); }
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
 }
 
 std::vector<int64_t> complete_steps(const std::string& run_dir) {
@@ -35,8 +38,7 @@ std::vector<int64_t> complete_steps(const std::string& run_dir) {
       size_t used = 0;
       int64_t step = std::stoll(name.substr(5), &used);
       if (used == name.size() - 5 && fs::exists(e.path() / "trainer.json")) steps.push_back(step);
-    } catch (...) {
-    }
+    } catch (...) {}
   }
   std::sort(steps.begin(), steps.end());
   return steps;

@@ -23,7 +23,8 @@ EventSink::EventSink(const std::string& run_dir, int mirror_fd, const std::strin
   if (auto row = store_->run_by_dir(dir)) {
     run_id_ = row->id;
   } else {
-    run_id_ = store_->create_run(store_->next_run_name(experiment_name), experiment_name, config_json, dir, host_name());
+    run_id_ =
+        store_->create_run(store_->next_run_name(experiment_name), experiment_name, config_json, dir, host_name());
   }
   // Catch the store up with what the log already holds (a resume after a crash).
   store_->ingest(run_id_, writer_.existing());
@@ -34,7 +35,9 @@ void EventSink::emit(wire::Payload payload) {
   if (store_) pending_.push_back({seq, std::move(payload)});
 }
 
-void EventSink::log(wire::LogLevel level, const std::string& text) { emit(wire::Log{wall_clock_seconds(), level, text}); }
+void EventSink::log(wire::LogLevel level, const std::string& text) {
+  emit(wire::Log{wall_clock_seconds(), level, text});
+}
 
 void EventSink::flush(bool durable) {
   writer_.flush(durable);

@@ -1,8 +1,8 @@
 // Where the engine's records go: the run's events.log (and, mirrored, stdout) and, when
 // the runner was given --store, straight into the SQLite store after every flush.
 #pragma once
-#include "core/wire/event_log.h"
 #include "core/store/store.h"
+#include "core/wire/event_log.h"
 
 #include <memory>
 #include <string>
@@ -13,8 +13,8 @@ namespace r1wb::gpu {
 class EventSink {
  public:
   //! `store_path` empty: no direct ingest. `mirror_fd` -1: no stdout stream.
-  EventSink(const std::string& run_dir, int mirror_fd, const std::string& store_path,
-            const std::string& config_json, const std::string& experiment_name);
+  EventSink(const std::string& run_dir, int mirror_fd, const std::string& store_path, const std::string& config_json,
+            const std::string& experiment_name);
   void emit(wire::Payload payload);
   void log(wire::LogLevel level, const std::string& text);
   //! Writes pending records (one write per batch) and ingests them into the store.

@@ -8,9 +8,9 @@
 namespace r1wb::gpu {
 
 struct MicroBatchLoss {
-  torch::Tensor loss;     //!< [] what backward() runs on
-  torch::Tensor lm_loss;  //!< [] mean cross-entropy over masked tokens
-  torch::Tensor mtp_loss; //!< [] the MTP module's cross-entropy on the token after next; undefined if off
+  torch::Tensor loss;      //!< [] what backward() runs on
+  torch::Tensor lm_loss;   //!< [] mean cross-entropy over masked tokens
+  torch::Tensor mtp_loss;  //!< [] the MTP module's cross-entropy on the token after next; undefined if off
   LMOutput out;
 };
 

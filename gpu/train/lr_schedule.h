@@ -13,4 +13,4 @@
 namespace r1wb::gpu {
 //! LR for optimizer step `step` (1-based).
 double learning_rate(const TrainConfig& t, int64_t step);
-}
+}  // namespace r1wb::gpu

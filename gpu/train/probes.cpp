@@ -36,7 +36,7 @@ std::vector<wire::Snapshot> run_probes(TransformerLM& model, const Tokenizer& to
   std::vector<std::string> labels;  // "layer 1 / choice 0": a reader need not infer k
   for (const auto& m : result.moe)
     if (m.layer < model->cfg.n_layers) {  // the MTP block is not a layer
-      choices.push_back(m.experts.t());  // [k, T]
+      choices.push_back(m.experts.t());   // [k, T]
       weights.push_back(m.weights.t());
       for (int64_t j = 0; j < m.experts.size(1); ++j)
         labels.push_back(telemetry::probe_choice_label("layer " + std::to_string(m.layer), int(j)));
@@ -50,7 +50,7 @@ std::vector<wire::Snapshot> run_probes(TransformerLM& model, const Tokenizer& to
   for (size_t i = 0; i < model->blocks->size(); ++i) {
     auto w = model->blocks[i]->as<Block>()->attention_weights()[0].to(torch::kFloat32);  // [H, T, T]
     out.push_back(snapshot(step, telemetry::probe_attention(int(i)), w.reshape({-1, T})));
-    auto p = w / w.sum(-1, true).clamp_min(1e-12);  // the sigmoid gate's rows need not sum to 1
+    auto p = w / w.sum(-1, true).clamp_min(1e-12);                          // the sigmoid gate's rows need not sum to 1
     entropies.push_back(-(p * p.clamp_min(1e-12).log()).sum(-1).mean(-1));  // [H]
   }
   out.push_back(snapshot(step, telemetry::kProbeAttentionEntropy, torch::stack(entropies)));

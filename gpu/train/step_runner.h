@@ -29,8 +29,8 @@ struct StepStats {
   std::vector<std::pair<std::string, double>> values;  //!< every objective value, train/loss first
   double grad_norm = 0;
   double lr = 0;
-  bool skipped = false;   //!< non-finite loss or gradient, or an fp16 overflow: not applied
-  double loss_scale = 1;  //!< fp16 loss scale this step ran with (1 without fp16)
+  bool skipped = false;                         //!< non-finite loss or gradient, or an fp16 overflow: not applied
+  double loss_scale = 1;                        //!< fp16 loss scale this step ran with (1 without fp16)
   std::vector<std::vector<float>> expert_load;  //!< [moe layers][experts]
   std::vector<int> moe_layers;                  //!< block index of each expert_load row
   std::vector<double> router_entropy;           //!< per MoE layer, mean normalised entropy

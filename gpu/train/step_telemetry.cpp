@@ -23,14 +23,21 @@ wire::Metrics StepTelemetry::take(const StepStats& s, int64_t tokens, int phase,
   const double secs = std::chrono::duration<double>(now - window_start_).count();
   last_tps_ = secs > 0 ? double(window_.tokens) / secs : 0;
   const double n = double(std::max<int64_t>(window_.steps, 1));
-  wire::Metrics m{s.step, wall_clock_seconds(),
-                  {{tm::kLoss, s.loss}, {tm::kLr, s.lr}, {tm::kGradNorm, s.grad_norm}, {tm::kTokens, double(tokens)},
-                   {tm::kTokensPerS, last_tps_}, {tm::kCurriculumPhase, double(phase)},
-                   {tm::kForwardMs, window_.forward_ms / n}, {tm::kBackwardMs, window_.backward_ms / n},
-                   {tm::kOptimizerMs, window_.optimizer_ms / n}, {tm::kPeakMemoryMb, peak_host_memory_mb()}}};
+  wire::Metrics m{s.step,
+                  wall_clock_seconds(),
+                  {{tm::kLoss, s.loss},
+                   {tm::kLr, s.lr},
+                   {tm::kGradNorm, s.grad_norm},
+                   {tm::kTokens, double(tokens)},
+                   {tm::kTokensPerS, last_tps_},
+                   {tm::kCurriculumPhase, double(phase)},
+                   {tm::kForwardMs, window_.forward_ms / n},
+                   {tm::kBackwardMs, window_.backward_ms / n},
+                   {tm::kOptimizerMs, window_.optimizer_ms / n},
+                   {tm::kPeakMemoryMb, peak_host_memory_mb()}}};
   if (e_.data.task == Task::Text)
-    m.values.emplace_back(tm::kPaddingFrac, double(window_.padding) /
-                                                double(std::max<int64_t>(window_.tokens + window_.padding, 1)));
+    m.values.emplace_back(tm::kPaddingFrac,
+                          double(window_.padding) / double(std::max<int64_t>(window_.tokens + window_.padding, 1)));
   if (loss_scaling) m.values.emplace_back(tm::kLossScale, s.loss_scale);
   for (const auto& [name, value] : s.values)  // the objective's own, train/loss aside
     if (name != tm::kLoss && (name != tm::kAuxLoss || !s.expert_load.empty())) m.values.emplace_back(name, value);
@@ -53,7 +60,8 @@ wire::Metrics StepTelemetry::take(const StepStats& s, int64_t tokens, int phase,
 }
 
 wire::Snapshot StepTelemetry::expert_load(const StepStats& s) {
-  wire::Snapshot snap{s.step, tm::kExpertLoad, uint32_t(s.expert_load.size()), uint32_t(s.expert_load[0].size()), {}, {}};
+  wire::Snapshot snap{s.step, tm::kExpertLoad, uint32_t(s.expert_load.size()), uint32_t(s.expert_load[0].size()), {},
+                      {}};
   for (const auto& l : s.expert_load) snap.data.insert(snap.data.end(), l.begin(), l.end());
   return snap;
 }

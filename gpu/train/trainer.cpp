@@ -109,8 +109,8 @@ void Trainer::emit_curriculum_phase(int64_t step, int phase, const std::vector<d
               ": " + format_number(std::round(1000 * mix[i] / total) / 1000);
   }
   sink_.emit(std::move(snap));
-  sink_.log(wire::LogLevel::Info, "curriculum: phase " + std::to_string(phase) + " from step " + std::to_string(step) +
-                                      " (" + text + ")");
+  sink_.log(wire::LogLevel::Info,
+            "curriculum: phase " + std::to_string(phase) + " from step " + std::to_string(step) + " (" + text + ")");
 }
 
 void Trainer::emit_snapshots(const StepStats& s, int64_t end, const Tokenizer& tokenizer, bool probe_now) {
@@ -125,7 +125,8 @@ void Trainer::emit_snapshots(const StepStats& s, int64_t end, const Tokenizer& t
 
 double Trainer::report_rank_drift(RankGroup& ranks, int64_t step, double grad_difference) {
   const double weights = ranks.max_difference(model_->parameters());
-  sink_.emit(wire::Metrics{step, wall_clock_seconds(),
+  sink_.emit(wire::Metrics{step,
+                           wall_clock_seconds(),
                            {{telemetry::kDpMaxWeightDiff, weights}, {telemetry::kDpMaxGradDiff, grad_difference}}});
   sink_.log(wire::LogLevel::Info, "data parallel over " + std::to_string(ranks.world()) +
                                       " ranks: largest weight difference between ranks " + format_number(weights));
@@ -150,7 +151,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
   }
   sink_.emit(wire::RunStarted{host_name(), static_cast<uint32_t>(::getpid()), wire::kProtocolVersion,
                               result.resumed_from, t.steps, config_json_});
-  if (result.resumed_from >= 0) sink_.log(wire::LogLevel::Info, "resumed from checkpoint at step " + std::to_string(step));
+  if (result.resumed_from >= 0)
+    sink_.log(wire::LogLevel::Info, "resumed from checkpoint at step " + std::to_string(step));
   sink_.flush();
 
   RankGroup* ranks = o.ranks;
@@ -190,8 +192,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
     const bool checkpoint_due =
         lead && ((t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping);
     if (checkpoint_due) {
-      sink_.emit(wire::Checkpoint{step, save_checkpoint(run_dir_, step, *model_, *optimizer,
-                                                        loop_state(scaler, curriculum, tokens))});
+      sink_.emit(wire::Checkpoint{
+          step, save_checkpoint(run_dir_, step, *model_, *optimizer, loop_state(scaler, curriculum, tokens))});
       prune_checkpoints(run_dir_, t.keep_checkpoints);
     }
     sink_.flush(checkpoint_due);
@@ -202,10 +204,9 @@ TrainResult Trainer::run(const TrainOptions& o) {
   result.last_step = step;
   const double secs = std::chrono::duration<double>(Clock::now() - run_start).count();
   result.tokens_per_s = secs > 0 ? double(telemetry.tokens_seen()) / secs : 0;
-  sink_.emit(wire::Status{step, status_name(result.state),
-                          result.state == RunStatus::Completed
-                              ? ""
-                              : "stopped at step " + std::to_string(step) + "; run again to resume"});
+  sink_.emit(wire::Status{
+      step, status_name(result.state),
+      result.state == RunStatus::Completed ? "" : "stopped at step " + std::to_string(step) + "; run again to resume"});
   sink_.flush(true);
   return result;
 }

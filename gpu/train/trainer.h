@@ -19,12 +19,12 @@
 namespace r1wb::gpu {
 
 struct TrainOptions {
-  int64_t stop_after_step = -1;                      //!< --steps N; the schedule still spans train.steps
+  int64_t stop_after_step = -1;                       //!< --steps N; the schedule still spans train.steps
   const std::atomic<bool>* stop_requested = nullptr;  //!< SIGTERM or a Stop request: checkpoint and stop
   std::atomic<bool>* probe_requested = nullptr;       //!< a ProbeNow request: probe after the step, then cleared
   bool progress = false;                              //!< progress line on stderr
   std::function<void(const StepStats&)> on_step;
-  RankGroup* ranks = nullptr;                         //!< set on every rank of a --nproc run
+  RankGroup* ranks = nullptr;  //!< set on every rank of a --nproc run
 };
 
 struct TrainResult {
@@ -32,7 +32,7 @@ struct TrainResult {
   int64_t resumed_from = -1;
   int64_t last_step = 0;
   double last_loss = 0;
-  double tokens_per_s = 0;  //!< over the steps this call ran
+  double tokens_per_s = 0;            //!< over the steps this call ran
   double max_weight_difference = -1;  //!< data parallel: largest weight difference between ranks at the end
 };
 

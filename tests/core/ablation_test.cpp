@@ -66,7 +66,8 @@ TEST(Ablation, ResultsCarryAxisValuesAndFinalMinMaxBest) {
   const double losses[] = {5.0, 3.0, 4.0};
   const double rewards[] = {0.1, 0.7, 0.4};
   for (int s = 0; s < 3; ++s)
-    recs.push_back({uint64_t(s + 1), wire::Metrics{s + 1, 0.0, {{"train/loss", losses[s]}, {"rl/reward", rewards[s]}}}});
+    recs.push_back(
+        {uint64_t(s + 1), wire::Metrics{s + 1, 0.0, {{"train/loss", losses[s]}, {"rl/reward", rewards[s]}}}});
   store.ingest(id, recs);
   const auto rows = ablation_results(store, {id}, {"model.moe.top_k"});
   ASSERT_EQ(rows.size(), 1u);

@@ -2,8 +2,8 @@
 // on a hand-counted model. gpu_tests pin model_cost to the engine's real modules.
 #include "core/config/config_diff.h"
 #include "core/config/model_cost.h"
-#include "core/tasks/probe_tokens.h"
 #include "core/store/store.h"
+#include "core/tasks/probe_tokens.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -14,8 +14,10 @@ using namespace r1wb;
 using nlohmann::json;
 
 TEST(ConfigDiff, ListsChangedAddedAndRemovedLeaves) {
-  const json parent = {{"name", "a"}, {"model", {{"moe", {{"top_k", 2}, {"num_experts", 8}}}, {"d_model", 64}}},
-                       {"train", {{"lr", 1.0}}}, {"data", {{"phases", {1, 2}}}}};
+  const json parent = {{"name", "a"},
+                       {"model", {{"moe", {{"top_k", 2}, {"num_experts", 8}}}, {"d_model", 64}}},
+                       {"train", {{"lr", 1.0}}},
+                       {"data", {{"phases", {1, 2}}}}};
   json child = parent;
   child["name"] = "a-2";
   child["model"]["moe"]["top_k"] = 4;
@@ -34,10 +36,23 @@ TEST(ConfigDiff, ListsChangedAddedAndRemovedLeaves) {
 TEST(ModelCost, RunCostIsThreeForwardPassesOverEveryStepsTokens) {
   Experiment e;
   ModelConfig& m = e.model;
-  m.vocab_size = 100; m.d_model = 8; m.n_layers = 2; m.n_heads = 2; m.ffn = FfnKind::Moe; m.first_k_dense = 1;
-  m.ffn_hidden = 16; m.tie_embeddings = true; m.attention.kind = AttentionKind::Mha; m.attention.scores = AttentionScores::Softmax;
-  m.moe.num_experts = 4; m.moe.top_k = 1; m.moe.expert_hidden = 4;
-  e.data.seq_len = 10; e.train.batch_size = 2; e.train.grad_accum = 3; e.train.steps = 5;
+  m.vocab_size = 100;
+  m.d_model = 8;
+  m.n_layers = 2;
+  m.n_heads = 2;
+  m.ffn = FfnKind::Moe;
+  m.first_k_dense = 1;
+  m.ffn_hidden = 16;
+  m.tie_embeddings = true;
+  m.attention.kind = AttentionKind::Mha;
+  m.attention.scores = AttentionScores::Softmax;
+  m.moe.num_experts = 4;
+  m.moe.top_k = 1;
+  m.moe.expert_hidden = 4;
+  e.data.seq_len = 10;
+  e.train.batch_size = 2;
+  e.train.grad_accum = 3;
+  e.train.steps = 5;
   const auto c = run_cost(e);
   // Hand count: embedding 800, per block 2 norms (16) and attention 8*24 + 64; block 0 dense
   // 3*8*16, block 1 router 32 and 4 experts of 3*4*8 (one active); final norm 8.

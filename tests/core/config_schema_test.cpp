@@ -1,9 +1,9 @@
 // Pins the schema's single source of truth (config/config_schema.h): each row's default is its
 // field in a default-constructed Experiment, parsing "{}" fills exactly those, and an enum field
 // holds a C++ enum parsed once, so a misspelt choice is an error naming its path.
+#include "core/config/config_schema.h"
 #include "core/config/config.h"
 #include "core/config/config_rules.h"
-#include "core/config/config_schema.h"
 
 #include <gtest/gtest.h>
 
@@ -35,7 +35,9 @@ TEST(ConfigSchema, EveryFieldAssignsWhatItReads) {
       case FieldType::Bool: other = !f.default_value.get<bool>(); break;
       case FieldType::String: other = "x"; break;
       case FieldType::Enum: other = f.choices.back(); break;
-      case FieldType::List: other = nlohmann::json::array({{{"until", 1.0}, {"loss_below", 0.0}, {"mix", {{"1", 1.0}}}}}); break;
+      case FieldType::List:
+        other = nlohmann::json::array({{{"until", 1.0}, {"loss_below", 0.0}, {"mix", {{"1", 1.0}}}}});
+        break;
     }
     f.assign(e, other);
     EXPECT_EQ(f.read(e), other) << f.path;

@@ -42,7 +42,8 @@ TEST(Config, GivenValuesOverrideDefaults) {
 
 TEST(Config, UnknownKeyIsRejectedWithPathAndSuggestion) {
   const std::string e = first_error(R"({"model": {"moe": {"topk": 2}}})");
-  EXPECT_EQ(e.rfind("model.moe.topk: unknown key (did you mean 'top_k'?); expected one of: aux_loss_weight, ", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("model.moe.topk: unknown key (did you mean 'top_k'?); expected one of: aux_loss_weight, ", 0), 0u)
+      << e;
   EXPECT_NE(e.find(", top_k, topk_groups, "), std::string::npos) << e;
   EXPECT_NE(first_error(R"({"optimizer": {}})").find("optimizer: unknown key"), std::string::npos);
 }
@@ -63,13 +64,15 @@ TEST(Config, RouterRulesNameTheFieldsTheyRelate) {
 }
 
 TEST(Config, CurriculumPhasesAreCheckedElementByElement) {
-  EXPECT_EQ(first_error(R"({"curriculum": {"phases": [{"until": 0.5, "mix": {"1": 1}}, {"until": 0.4, "mix": {"2": 1}}]}})"),
-            "curriculum.phases[1].until: 0.4 is not in [0.5, 1] above 0 (expected non-decreasing shares of the steps)");
+  EXPECT_EQ(
+      first_error(R"({"curriculum": {"phases": [{"until": 0.5, "mix": {"1": 1}}, {"until": 0.4, "mix": {"2": 1}}]}})"),
+      "curriculum.phases[1].until: 0.4 is not in [0.5, 1] above 0 (expected non-decreasing shares of the steps)");
   EXPECT_EQ(first_error(R"({"curriculum": {"phases": [{"until": 1, "mix": {"easy": 1}}]}})"),
             "curriculum.phases[0].mix.easy: is not a difficulty level (expected 1, 2, ...)");
   EXPECT_EQ(first_error(R"({"curriculum": {"phases": [{"until": 1, "mix": {"1": 1}, "weight": 2}]}})"),
             "curriculum.phases[0].weight: unknown key; expected one of: loss_below, mix, until");
-  EXPECT_EQ(first_error(R"({"curriculum": {"phases": {"until": 1}}})"), "curriculum.phases: {\"until\":1} is not a list");
+  EXPECT_EQ(first_error(R"({"curriculum": {"phases": {"until": 1}}})"),
+            "curriculum.phases: {\"until\":1} is not a list");
   EXPECT_EQ(first_error(R"({"curriculum": {"mode": "phases", "phases": [{"until": 1, "mix": {"3": 1}}]}})"),
             "curriculum.phases[0].mix.3: difficulty 3 is outside [data.min_difficulty, data.max_difficulty] = [1, 2]");
   EXPECT_EQ(first_error(R"({"curriculum": {"mode": "phases", "phases": [{"until": 0.5, "mix": {"1": 1}}]}})"),
@@ -85,7 +88,9 @@ TEST(Config, TaskDifficultyAndSequenceLengthAgree) {
   EXPECT_EQ(first_error(R"({"data": {"task": "countdown", "max_difficulty": 7}})"),
             "data.max_difficulty: 7 exceeds what countdown supports (6)");
   const auto e = first_error(R"({"data": {"task": "multiplication", "max_difficulty": 3, "seq_len": 40}})");
-  EXPECT_EQ(e.rfind("data.seq_len: 40 is too short for multiplication examples at difficulty 3 (expected at least ", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("data.seq_len: 40 is too short for multiplication examples at difficulty 3 (expected at least ", 0),
+            0u)
+      << e;
 }
 
 TEST(Config, ATextCorpusNeedsAPathAndNoDifficultyCurriculum) {
@@ -135,7 +140,8 @@ TEST(Config, CrossFieldRules) {
   EXPECT_EQ(first_error(R"({"data": {"min_difficulty": 3, "max_difficulty": 2}})"),
             "data.min_difficulty: 3 exceeds data.max_difficulty (2)");
   EXPECT_EQ(first_error(R"({"data": {"seq_len": 256}})"), "data.seq_len: 256 exceeds model.max_seq_len (128)");
-  EXPECT_NE(first_error(R"({"data": {"seq_len": 16}})").find("data.seq_len: 16 is too short for addition examples at difficulty 2"),
+  EXPECT_NE(first_error(R"({"data": {"seq_len": 16}})")
+                .find("data.seq_len: 16 is too short for addition examples at difficulty 2"),
             std::string::npos);
   EXPECT_EQ(first_error(R"({"train": {"steps": 10, "warmup_steps": 20}})"),
             "train.warmup_steps: 20 exceeds train.steps (10)");

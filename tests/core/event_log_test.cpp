@@ -19,17 +19,26 @@ namespace {
 
 std::vector<wire::Payload> one_of_each() {
   wire::RunStarted rs;
-  rs.host = "node7"; rs.pid = 42; rs.resumed_from_step = 100; rs.total_steps = 200; rs.config_json = R"({"a":1})";
+  rs.host = "node7";
+  rs.pid = 42;
+  rs.resumed_from_step = 100;
+  rs.total_steps = 200;
+  rs.config_json = R"({"a":1})";
   wire::Metrics m;
-  m.step = 10; m.wall_time = 1700000000.25; m.values = {{"train/loss", 2.5}, {"train/lr", 1e-3}};
+  m.step = 10;
+  m.wall_time = 1700000000.25;
+  m.values = {{"train/loss", 2.5}, {"train/lr", 1e-3}};
   wire::Snapshot s;
-  s.step = 10; s.name = "moe/expert_load"; s.rows = 2; s.cols = 3; s.data = {0.1f, 0.2f, 0.7f, 0.3f, 0.3f, 0.4f};
+  s.step = 10;
+  s.name = "moe/expert_load";
+  s.rows = 2;
+  s.cols = 3;
+  s.data = {0.1f, 0.2f, 0.7f, 0.3f, 0.3f, 0.4f};
   wire::Checkpoint c{50, "checkpoints/step-50"};
   wire::Log l{1700000000.5, wire::LogLevel::Warning, "skipped a step"};
   wire::Status st{200, "completed", "done"};
   return {rs, m, s, c, l, st};
 }
-
 
 void write_log(const std::string& path, int n_metrics) {
   EventLogWriter w(path);

@@ -34,8 +34,9 @@ class FakeJob : public Job {
     std::string out = header_sent_ ? "" : wire::encode_stream_header();
     header_sent_ = true;
     if (stop_ && cursor_ >= 1) {  // a real runner finishes the step, checkpoints, says stopped
-      const int64_t step = std::get<wire::Metrics>(records_[std::min(cursor_, size_t(steps_)) ].payload).step;
-      out += wire::encode_record({cursor_ + 1, wire::Status{step, "stopped", "stopped at step " + std::to_string(step)}});
+      const int64_t step = std::get<wire::Metrics>(records_[std::min(cursor_, size_t(steps_))].payload).step;
+      out +=
+          wire::encode_record({cursor_ + 1, wire::Status{step, "stopped", "stopped at step " + std::to_string(step)}});
       closed_ = true, exit_ = 3;
       return out;
     }

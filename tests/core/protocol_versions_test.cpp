@@ -87,10 +87,10 @@ TEST(ProtocolVersions, ANewerMinorVersionIsReadByThisReader) {
   const std::string grown = payload_of({1, snap}) + std::string("\x05\x00\x00\x00later", 9);  // a field of minor + 1
   const wire::Record after{2, wire::Status{7, "completed", ""}};
   wire::StreamDecoder d;
-  const auto records = decode_all(header(wire::kProtocolVersion, wire::kProtocolMinor + 1) +
-                                      raw_record(1, uint16_t(wire::RecordKind::Snapshot), grown) +
-                                      wire::encode_record(after),
-                                  d);
+  const auto records =
+      decode_all(header(wire::kProtocolVersion, wire::kProtocolMinor + 1) +
+                     raw_record(1, uint16_t(wire::RecordKind::Snapshot), grown) + wire::encode_record(after),
+                 d);
   ASSERT_EQ(records.size(), 2u) << d.error();
   const auto& read = std::get<wire::Snapshot>(records[0].payload);
   EXPECT_EQ(read.data, snap.data);
@@ -99,9 +99,9 @@ TEST(ProtocolVersions, ANewerMinorVersionIsReadByThisReader) {
 
   // The same bytes from a writer of this minor version are damage.
   wire::StreamDecoder same;
-  decode_all(header(wire::kProtocolVersion, wire::kProtocolMinor) +
-                 raw_record(1, uint16_t(wire::RecordKind::Snapshot), grown),
-             same);
+  decode_all(
+      header(wire::kProtocolVersion, wire::kProtocolMinor) + raw_record(1, uint16_t(wire::RecordKind::Snapshot), grown),
+      same);
   EXPECT_EQ(same.status(), wire::DecodeStatus::Corrupt);
   EXPECT_NE(same.error().find("trailing bytes"), std::string::npos) << same.error();
 }
@@ -117,8 +117,8 @@ TEST(ProtocolVersions, AStreamWrittenBeforeMinorVersionsStillReads) {
   const float x = 0.5f;
   old_snapshot.append(reinterpret_cast<const char*>(&x), 4);
   wire::StreamDecoder d;
-  const auto records =
-      decode_all(header(wire::kProtocolVersion, 0) + raw_record(1, uint16_t(wire::RecordKind::Snapshot), old_snapshot), d);
+  const auto records = decode_all(
+      header(wire::kProtocolVersion, 0) + raw_record(1, uint16_t(wire::RecordKind::Snapshot), old_snapshot), d);
   ASSERT_EQ(records.size(), 1u) << d.error();
   const auto& s = std::get<wire::Snapshot>(records[0].payload);
   EXPECT_EQ(s.step, 3);

@@ -27,7 +27,12 @@ long long eval_left_to_right(std::string e) {
   e.erase(std::remove(e.begin(), e.end(), '('), e.end());
   e.erase(std::remove(e.begin(), e.end(), ')'), e.end());
   size_t i = 0;
-  auto number = [&] { size_t used; long long v = std::stoll(e.substr(i), &used); i += used; return v; };
+  auto number = [&] {
+    size_t used;
+    long long v = std::stoll(e.substr(i), &used);
+    i += used;
+    return v;
+  };
   long long acc = number();
   while (i < e.size()) {
     const char op = e[i++];

@@ -8,8 +8,8 @@
 using namespace r1wb::wire;
 
 TEST(Requests, EveryKindRoundTripsThroughAChunkedStream) {
-  const std::vector<Request> sent{{RequestKind::ResendAfter, 123456789012ull}, {RequestKind::Stop, 0},
-                                  {RequestKind::ProbeNow, 0}};
+  const std::vector<Request> sent{
+      {RequestKind::ResendAfter, 123456789012ull}, {RequestKind::Stop, 0}, {RequestKind::ProbeNow, 0}};
   std::string bytes;
   for (const auto& r : sent) bytes += encode_request(r);
   ASSERT_EQ(bytes.size(), 3 * sizeof(RequestMessage));

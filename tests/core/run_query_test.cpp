@@ -36,7 +36,8 @@ struct BrowserStore : r1wb::testing::TempDir {
 }  // namespace
 
 TEST(RunQuery, ParsesWordsStatusTagsAndConfigConditions) {
-  const auto p = parse_run_query("tiny status:failed tag:\"base line\" model.moe.top_k>=2 train.lr<1e-3 train.lr_schedule=cosine");
+  const auto p =
+      parse_run_query("tiny status:failed tag:\"base line\" model.moe.top_k>=2 train.lr<1e-3 train.lr_schedule=cosine");
   ASSERT_TRUE(p.errors.empty()) << p.errors.front();
   EXPECT_EQ(p.query.words, std::vector<std::string>{"tiny"});
   EXPECT_EQ(p.query.statuses, std::vector<std::string>{"failed"});
@@ -93,9 +94,11 @@ TEST(RunQuery, SchemaOneStoreGainsTagsAndNotes) {
     Store s(db);
     s.create_run("old-1", "old", "{}", "/runs/old-1", "h");
     // Turn it back into a schema-1 file: no tags, no notes, no snapshot labels columns.
-    ASSERT_EQ(sqlite3_exec(s.handle(), "ALTER TABLE runs DROP COLUMN notes; ALTER TABLE runs DROP COLUMN tags; "
-                                       "ALTER TABLE snapshots DROP COLUMN labels; PRAGMA user_version=1;",
-                           nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(s.handle(),
+                           "ALTER TABLE runs DROP COLUMN notes; ALTER TABLE runs DROP COLUMN tags; "
+                           "ALTER TABLE snapshots DROP COLUMN labels; PRAGMA user_version=1;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
   }
   Store s(db);
   auto runs = s.list_runs();

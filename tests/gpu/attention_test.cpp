@@ -1,13 +1,13 @@
 // Pins the attention variants: GQA is MHA with shared key/value heads, the sliding window
 // hides exactly the keys it should, the sigmoid gate computes sigmoid(gamma * s [- log T]),
 // MLA is causal with its pinned checkpoint keys, and every variant trains tiny-moe.
-#include "core/config/config.h"
 #include "gpu/model/attention.h"
+#include "core/config/config.h"
 #include "gpu/model/attention_weights.h"
-#include "gpu/train/event_sink.h"
 #include "gpu/model/mla.h"
-#include "gpu/train/trainer.h"
 #include "gpu/model/transformer.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/trainer.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 
@@ -36,7 +36,9 @@ TEST(Attention, GqaEqualsMhaWithEachKeyValueHeadRepeated) {
   const int64_t hd = 8;
   auto w = gqa->qkv->weight.detach();  // [(4 + 2 + 2) * 8, 32]
   auto q = w.narrow(0, 0, 4 * hd), k = w.narrow(0, 4 * hd, 2 * hd), v = w.narrow(0, 6 * hd, 2 * hd);
-  auto repeat = [&](const torch::Tensor& kv) { return kv.view({2, hd, 32}).repeat_interleave(2, 0).reshape({4 * hd, 32}); };
+  auto repeat = [&](const torch::Tensor& kv) {
+    return kv.view({2, hd, 32}).repeat_interleave(2, 0).reshape({4 * hd, 32});
+  };
   {
     torch::NoGradGuard no_grad;
     mha->qkv->weight.copy_(torch::cat({q, repeat(k), repeat(v)}));
@@ -83,7 +85,8 @@ TEST(Attention, MlaIsCausalWithPinnedKeysAndCountedParameters) {
   MultiHeadLatentAttention mla(cfg);
   std::vector<std::string> keys;
   for (auto& p : mla->named_parameters()) keys.push_back(p.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"wq.weight", "wkv_a.weight", "kv_norm.weight", "wkv_b.weight", "wo.weight"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"wq.weight", "wkv_a.weight", "kv_norm.weight", "wkv_b.weight", "wo.weight"}));
   auto a = torch::randn({1, 9, 32});
   auto b = a.clone();
   b.index_put_({0, Slice(6, 9)}, torch::randn({3, 32}));
@@ -96,4 +99,3 @@ TEST(Attention, MlaIsCausalWithPinnedKeysAndCountedParameters) {
   for (auto& p : lm->parameters()) n += p.numel();
   EXPECT_EQ(n, model_cost(cfg, 64).params);
 }
-

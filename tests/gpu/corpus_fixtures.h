@@ -14,10 +14,11 @@ namespace r1wb::testing {
 // so documents differ in length by more than an order of magnitude.
 inline std::vector<std::string> make_documents(int n, int max_sentences, uint64_t seed) {
   static const std::vector<std::string> words = {
-      "the", "expert", "router", "sends", "each", "token", "to", "two", "of", "eight", "experts", "and",
-      "balance", "loss", "keeps", "load", "even", "attention", "heads", "look", "back", "over", "sequence",
-      "model", "learns", "reasoning", "steps", "before", "answer", "curriculum", "raises", "difficulty",
-      "when", "falls", "below", "threshold", "gradient", "optimizer", "updates", "weights", "with", "decay"};
+      "the",      "expert",    "router",     "sends",   "each",       "token", "to",     "two",       "of",
+      "eight",    "experts",   "and",        "balance", "loss",       "keeps", "load",   "even",      "attention",
+      "heads",    "look",      "back",       "over",    "sequence",   "model", "learns", "reasoning", "steps",
+      "before",   "answer",    "curriculum", "raises",  "difficulty", "when",  "falls",  "below",     "threshold",
+      "gradient", "optimizer", "updates",    "weights", "with",       "decay"};
   std::mt19937_64 rng(seed);
   std::vector<std::string> docs;
   for (int d = 0; d < n; ++d) {

@@ -1,11 +1,11 @@
 // Pins the data and the curriculum: batches are packed, masked and reproducible; the ramp,
 // phase and loss-driven schedules give the mixes they promise; and a training run emits each
 // phase (snapshot curriculum/mix) at the configured step.
+#include "gpu/data/curriculum.h"
 #include "core/config/config.h"
 #include "core/wire/event_log.h"
-#include "gpu/data/curriculum.h"
-#include "gpu/train/event_sink.h"
 #include "gpu/data/synthetic_data.h"
+#include "gpu/train/event_sink.h"
 #include "gpu/train/trainer.h"
 #include "tests/support/test_dirs.h"
 
@@ -25,7 +25,8 @@ Experiment experiment(const std::string& json) {
 TEST(SyntheticData, BatchesArePackedMaskedAndReproducible) {
   for (const char* task : {"addition", "multiplication", "sorting", "countdown"}) {
     SCOPED_TRACE(task);
-    auto e = experiment(std::string(R"({"data": {"seq_len": 128, "task": ")") + task + R"("}, "model": {"max_seq_len": 128}})");
+    auto e = experiment(std::string(R"({"data": {"seq_len": 128, "task": ")") + task +
+                        R"("}, "model": {"max_seq_len": 128}})");
     ByteTokenizer bytes;
     SyntheticData data(e.data, 4, bytes);
     const auto mix = data.uniform_mix();
@@ -34,7 +35,8 @@ TEST(SyntheticData, BatchesArePackedMaskedAndReproducible) {
     EXPECT_TRUE(torch::equal(a.input, b.input));
     EXPECT_FALSE(torch::equal(a.input, c.input));
     using torch::indexing::Slice;
-    EXPECT_TRUE(torch::equal(a.input.index({Slice(), Slice(1, torch::indexing::None)}), a.target.index({Slice(), Slice(0, -1)})));
+    EXPECT_TRUE(torch::equal(a.input.index({Slice(), Slice(1, torch::indexing::None)}),
+                             a.target.index({Slice(), Slice(0, -1)})));
     const float share = a.mask.mean().item<float>();
     EXPECT_GT(share, 0.3f);  // completions are most of the tokens
     EXPECT_LT(share, 1.0f);
@@ -43,7 +45,8 @@ TEST(SyntheticData, BatchesArePackedMaskedAndReproducible) {
 }
 
 TEST(SyntheticData, TheMixDecidesTheDifficulty) {
-  auto e = experiment(R"({"data": {"min_difficulty": 1, "max_difficulty": 3, "seq_len": 96}, "model": {"max_seq_len": 96}})");
+  auto e = experiment(
+      R"({"data": {"min_difficulty": 1, "max_difficulty": 3, "seq_len": 96}, "model": {"max_seq_len": 96}})");
   ByteTokenizer bytes;
   SyntheticData data(e.data, 8, bytes);
   auto only = [&](int level) {
@@ -64,7 +67,8 @@ TEST(SyntheticData, TheMixDecidesTheDifficulty) {
 }
 
 TEST(Curriculum, RampRaisesTheTopLevelOnSchedule) {
-  auto e = experiment(R"({"data": {"min_difficulty": 1, "max_difficulty": 3, "seq_len": 96}, "model": {"max_seq_len": 96},
+  auto e =
+      experiment(R"({"data": {"min_difficulty": 1, "max_difficulty": 3, "seq_len": 96}, "model": {"max_seq_len": 96},
                           "curriculum": {"mode": "ramp", "ramp_fraction": 0.6}, "train": {"steps": 100}})");
   Curriculum c(e.curriculum, e.data, 100);
   // (step - 1) / 60 of the ramp, three levels: a level every 20 steps.
@@ -99,4 +103,3 @@ TEST(Curriculum, LossDrivenAdvancesWhenTheAverageCrossesEachThreshold) {
   resumed.restore(c.state());
   EXPECT_EQ(resumed.mix_at(step + 1), c.mix_at(step + 1));
 }
-

@@ -1,7 +1,7 @@
 // Pins LAMB: one step computed by hand (trust ratio ||w|| / ||update||), state that survives
 // a save and load, and tiny-moe training with it.
-#include "gpu/train/event_sink.h"
 #include "gpu/train/lamb.h"
+#include "gpu/train/event_sink.h"
 #include "gpu/train/trainer.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
@@ -56,4 +56,3 @@ TEST(Lamb, StateSurvivesSaveAndLoad) {
   second.step();
   EXPECT_TRUE(torch::allclose(a, b, 0, 1e-7)) << a - b;
 }
-

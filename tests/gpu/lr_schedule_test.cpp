@@ -1,6 +1,6 @@
 // Pins the shape of every learning-rate schedule at the steps where it changes.
-#include "core/config/config.h"
 #include "gpu/train/lr_schedule.h"
+#include "core/config/config.h"
 
 #include <gtest/gtest.h>
 

@@ -85,15 +85,24 @@ TEST_F(Transformer, CheckpointKeysArePinned) {
   TransformerLM lm(e.model);
   std::vector<std::string> keys;
   for (auto& p : lm->named_parameters()) keys.push_back(p.key());
-  const std::vector<std::string> expected = {
-      "embed.weight",
-      "blocks.0.attn_norm.weight", "blocks.0.attn.qkv.weight", "blocks.0.attn.proj.weight",
-      "blocks.0.ffn_norm.weight", "blocks.0.moe.w_gate", "blocks.0.moe.w_up", "blocks.0.moe.w_down",
-      "blocks.0.moe.router.weight",
-      "blocks.1.attn_norm.weight", "blocks.1.attn.qkv.weight", "blocks.1.attn.proj.weight",
-      "blocks.1.ffn_norm.weight", "blocks.1.moe.w_gate", "blocks.1.moe.w_up", "blocks.1.moe.w_down",
-      "blocks.1.moe.router.weight",
-      "norm.weight"};
+  const std::vector<std::string> expected = {"embed.weight",
+                                             "blocks.0.attn_norm.weight",
+                                             "blocks.0.attn.qkv.weight",
+                                             "blocks.0.attn.proj.weight",
+                                             "blocks.0.ffn_norm.weight",
+                                             "blocks.0.moe.w_gate",
+                                             "blocks.0.moe.w_up",
+                                             "blocks.0.moe.w_down",
+                                             "blocks.0.moe.router.weight",
+                                             "blocks.1.attn_norm.weight",
+                                             "blocks.1.attn.qkv.weight",
+                                             "blocks.1.attn.proj.weight",
+                                             "blocks.1.ffn_norm.weight",
+                                             "blocks.1.moe.w_gate",
+                                             "blocks.1.moe.w_up",
+                                             "blocks.1.moe.w_down",
+                                             "blocks.1.moe.router.weight",
+                                             "norm.weight"};
   EXPECT_EQ(keys, expected);
 }
 

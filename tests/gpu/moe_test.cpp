@@ -2,8 +2,8 @@
 // one token and one expert at a time (forward and gradients) for every router setting, the
 // capacity limit drops exactly the pairs the definition drops, and the aux-loss-free bias
 // moves by gamma * sign(mean_load - load_i).
-#include "core/config/config.h"
 #include "gpu/model/moe.h"
+#include "core/config/config.h"
 
 #include <gtest/gtest.h>
 
@@ -63,7 +63,9 @@ const std::vector<Case>& cases() {
       {"softmax top-k renormalised (classic)", [](MoeConfig&) {}},
       {"softmax, not renormalised", [](MoeConfig& c) { c.renormalize = false; }},
       {"sigmoid, scaled 2.5, shared expert (V3)",
-       [](MoeConfig& c) { c.score_func = ScoreFunc::Sigmoid, c.routed_scaling_factor = 2.5, c.num_shared_experts = 1; }},
+       [](MoeConfig& c) {
+         c.score_func = ScoreFunc::Sigmoid, c.routed_scaling_factor = 2.5, c.num_shared_experts = 1;
+       }},
       {"group-limited 3 groups, 2 of them",
        [](MoeConfig& c) { c.score_func = ScoreFunc::Sigmoid, c.n_groups = 3, c.topk_groups = 2; }},
       {"biased selection", [](MoeConfig& c) { c.bias_update_speed = 0.01; }},
@@ -146,7 +148,7 @@ TEST_F(MoeDispatch, BiasMovesBySignOfLoadGapOnlyWhileTraining) {
 
   moe->train();
   auto load = moe->forward(x, 64).load * 64.0;  // counts of the one step
-  moe->forward(x, 64);                         // a second micro-batch of the same step
+  moe->forward(x, 64);                          // a second micro-batch of the same step
   moe->update_bias();
   auto expected = 0.001 * (load.mean() - load).sign();
   EXPECT_TRUE(torch::allclose(moe->expert_bias, expected, 0, 1e-9)) << moe->expert_bias << expected;

@@ -1,8 +1,8 @@
 // Pins the probes: snapshot names and shapes, expert choices that are the router's, causal
 // attention rows that sum to 1, one entropy per layer and head; and that a training run
 // emits them every telemetry.probe_every steps along with the step-time split.
-#include "core/config/config.h"
 #include "gpu/train/probes.h"
+#include "core/config/config.h"
 #include "gpu/model/transformer.h"
 
 #include <gtest/gtest.h>

@@ -2,9 +2,9 @@
 // and the aux-loss-free counts are those of the plain model, in fp32 and under bf16 autocast,
 // and the recomputed graph keeps fewer tensors alive.
 #include "core/config/config.h"
+#include "gpu/model/transformer.h"
 #include "gpu/runtime/autocast_scope.h"
 #include "gpu/train/lm_loss.h"
-#include "gpu/model/transformer.h"
 
 #include <gtest/gtest.h>
 
@@ -89,7 +89,8 @@ TEST(Recompute, SomeBlocksOnlyGiveThePlainGradients) {
 TEST(Recompute, RerunUsesTheForwardsAutocastSetting) {
   // Were the rerun in fp32, the bf16 forward's gradients would differ at bf16's resolution.
   auto e = model_with_every_side_output();
-  expect_same(forward_backward(e, 0, Precision::Bf16), forward_backward(e, e.model.n_layers + 1, Precision::Bf16), 1e-6);
+  expect_same(forward_backward(e, 0, Precision::Bf16), forward_backward(e, e.model.n_layers + 1, Precision::Bf16),
+              1e-6);
 }
 
 TEST(Recompute, CollapsesEachRecomputedBlocksGraphIntoOneNode) {

@@ -77,8 +77,8 @@ TEST(Router, DynamicTopKGivesUncertainTokensMoreExperts) {
   auto c = config("softmax", 4, 1);
   c.dynamic_k_max = 3;
   c.dynamic_entropy_threshold = 0.8;
-  auto logits = torch::tensor({{8.0f, 0.0f, 0.0f, 0.0f},    // confident: entropy near 0
-                               {0.1f, 0.0f, 0.05f, 0.0f}}); // uncertain: entropy near 1
+  auto logits = torch::tensor({{8.0f, 0.0f, 0.0f, 0.0f},     // confident: entropy near 0
+                               {0.1f, 0.0f, 0.05f, 0.0f}});  // uncertain: entropy near 1
   auto r = route(c, logits, {});
   EXPECT_EQ(r.active[0].sum().item<int64_t>(), 1);
   EXPECT_EQ(r.active[1].sum().item<int64_t>(), 3);
@@ -97,7 +97,8 @@ TEST(Router, BalanceLossesAreOneAtPerfectBalanceAndFollowTheirFormulas) {
   auto p = logits.softmax(-1);
   // Batch: f = (3/4, 1/4), P = mean of p over the 4 tokens.
   auto P = p.mean(0);
-  EXPECT_NEAR(batch_balance_loss(r, assignment_counts(r, 2)).item<double>(), 2 * (0.75 * P[0] + 0.25 * P[1]).item<double>(), 1e-6);
+  EXPECT_NEAR(batch_balance_loss(r, assignment_counts(r, 2)).item<double>(),
+              2 * (0.75 * P[0] + 0.25 * P[1]).item<double>(), 1e-6);
   // Sequence-wise: f_i = E / (K T) * count_i -> seq 0 (2, 0), seq 1 (1, 1); P per sequence.
   auto P0 = p.narrow(0, 0, 2).mean(0), P1 = p.narrow(0, 2, 2).mean(0);
   const double l0 = (2 * P0[0]).item<double>(), l1 = (P1[0] + P1[1]).item<double>();
@@ -109,5 +110,6 @@ TEST(Router, BalanceLossesAreOneAtPerfectBalanceAndFollowTheirFormulas) {
   auto even = route(c, torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}}), {});
   EXPECT_NEAR(batch_balance_loss(even, assignment_counts(even, 2)).item<double>(), 1.0, 1e-6);
   EXPECT_NEAR(sequence_balance_loss(even, 2, 2).item<double>(), 1.0, 1e-6);
-  EXPECT_NEAR(batch_balance_loss(balanced, assignment_counts(balanced, 2)).item<double>(), 1.0, 1e-6) << "uniform P makes f irrelevant";
+  EXPECT_NEAR(batch_balance_loss(balanced, assignment_counts(balanced, 2)).item<double>(), 1.0, 1e-6)
+      << "uniform P makes f irrelevant";
 }

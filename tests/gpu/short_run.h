@@ -16,15 +16,15 @@
 namespace r1wb::testing {
 
 struct ShortRunOptions {
-  int window = 5;                                  //!< steps averaged into first_loss and last_loss
-  int64_t stop_after = -1;                         //!< --steps N
-  const std::atomic<bool>* stop = nullptr;         //!< a stop request the test raises
+  int window = 5;                           //!< steps averaged into first_loss and last_loss
+  int64_t stop_after = -1;                  //!< --steps N
+  const std::atomic<bool>* stop = nullptr;  //!< a stop request the test raises
   std::function<void(const gpu::StepStats&)> on_step;
 };
 
 struct ShortRun {
-  double first_loss = 0;  //!< mean over the first `window` steps of train.steps
-  double last_loss = 0;   //!< mean over the last `window` steps of train.steps
+  double first_loss = 0;             //!< mean over the first `window` steps of train.steps
+  double last_loss = 0;              //!< mean over the last `window` steps of train.steps
   std::map<int64_t, double> losses;  //!< step -> loss, the steps this call ran
   gpu::TrainResult result;
 };

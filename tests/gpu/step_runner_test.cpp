@@ -2,11 +2,11 @@
 // decides the loss and the values, the step accumulates micro-batches, reports the objective's
 // values averaged over them, applies the update, and skips (weights untouched) when the
 // objective's loss is not finite.
+#include "gpu/train/step_runner.h"
 #include "gpu/data/tokenizer.h"
 #include "gpu/data/training_data.h"
 #include "gpu/train/optimizer.h"
 #include "gpu/train/pretrain_objective.h"
-#include "gpu/train/step_runner.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

@@ -2,8 +2,8 @@
 // compresses it; the token cache tokenizes once, maps the files and rebuilds when the corpus
 // changes; bucketing keeps padding small where random batching does not; a run on a text
 // corpus with a BPE tokenizer trains and leaves its tokenizer and cache in the run directory.
-#include "gpu/data/bpe_tokenizer.h"
 #include "gpu/data/text_data.h"
+#include "gpu/data/bpe_tokenizer.h"
 #include "gpu/data/token_cache.h"
 #include "tests/gpu/corpus_fixtures.h"
 #include "tests/gpu/short_run.h"
@@ -33,11 +33,11 @@ SentenceSource lines_of(const std::vector<std::string>& docs) {
 }
 
 Experiment text_experiment(const std::string& corpus, const std::string& packing, int seq_len, int batch) {
-  auto r = parse_experiment(nlohmann::json{{"data", {{"task", "text"}, {"corpus", corpus}, {"packing", packing},
-                                                     {"seq_len", seq_len}}},
-                                           {"model", {{"max_seq_len", seq_len}}},
-                                           {"train", {{"batch_size", batch}}}}
-                                .dump());
+  auto r = parse_experiment(nlohmann::json{
+      {"data", {{"task", "text"}, {"corpus", corpus}, {"packing", packing}, {"seq_len", seq_len}}},
+      {"model", {{"max_seq_len", seq_len}}},
+      {"train",
+       {{"batch_size", batch}}}}.dump());
   EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].to_string());
   return r.experiment;
 }
@@ -154,8 +154,9 @@ TEST(TextData, BucketingKeepsPaddingSmallWhereRandomBatchesDoNot) {
       pad += b.padding, positions += b.mask.numel();
     }
     // A resumed run builds a fresh TextData and may ask for any step first.
-    TextData fresh(e.data, 8, 1, std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes,
-                                                              (dir.path / "cache").string(), [](const std::string&) {}));
+    TextData fresh(e.data, 8, 1,
+                   std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes, (dir.path / "cache").string(),
+                                                [](const std::string&) {}));
     for (int step : {batches + 3, 2, 2 * batches + 1})
       EXPECT_TRUE(torch::equal(fresh.batch(step, 0, {1.0}).input, data.batch(step, 0, {1.0}).input)) << "step " << step;
     padding[packing] = double(pad) / double(positions);
@@ -175,11 +176,13 @@ TEST(TextData, EveryTokenPairOfALongDocumentIsATargetOnce) {
   ByteTokenizer bytes;
   for (const std::string packing : {"bucket", "pad"}) {
     auto e = text_experiment((dir.path / "long.txt").string(), packing, 64, 1);
-    TextData data(e.data, 1, 1, std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes,
-                                                             (dir.path / "c").string(), [](const std::string&) {}));
+    TextData data(e.data, 1, 1,
+                  std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes, (dir.path / "c").string(),
+                                               [](const std::string&) {}));
     int64_t targets = 0, expected = 0;
     for (const auto& d : docs) expected += int64_t(d.size());  // document + its end token, minus one
-    for (size_t step = 1; step <= data.rows(); ++step) targets += data.batch(int64_t(step), 0, {1.0}).mask.sum().item<int64_t>();
+    for (size_t step = 1; step <= data.rows(); ++step)
+      targets += data.batch(int64_t(step), 0, {1.0}).mask.sum().item<int64_t>();
     EXPECT_EQ(targets, expected) << packing;
   }
 }
@@ -190,11 +193,11 @@ TEST(TextData, ACorpusShorterThanARowIsRefusedWithItsSize) {
   auto e = text_experiment((dir.path / "tiny.txt").string(), "pack", 64, 2);
   ByteTokenizer bytes;
   try {
-    TextData data(e.data, 2, 1, std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes,
-                                                             (dir.path / "c").string(), [](const std::string&) {}));
+    TextData data(e.data, 2, 1,
+                  std::make_unique<TokenCache>(corpus_files(e.data.corpus), bytes, (dir.path / "c").string(),
+                                               [](const std::string&) {}));
     FAIL();
   } catch (const std::exception& ex) {
     EXPECT_EQ(std::string(ex.what()), "data.corpus: 18 tokens are fewer than data.seq_len + 1 (65)");
   }
 }
-

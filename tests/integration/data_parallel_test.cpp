@@ -35,10 +35,13 @@ TEST(DataParallel, TwoRanksMatchOneProcessOnTheSameGlobalBatch) {
   const auto config = t.path / "experiment.json";
   std::ofstream(config) << doc.dump(2);
   std::string err;
-  ASSERT_EQ(run_runner({"train", config.string(), "--run-dir", (t.path / "one").string(), "--no-stream"}, t.path, &err), 0)
+  ASSERT_EQ(run_runner({"train", config.string(), "--run-dir", (t.path / "one").string(), "--no-stream"}, t.path, &err),
+            0)
       << err;
-  ASSERT_EQ(run_runner({"train", config.string(), "--run-dir", (t.path / "two").string(), "--nproc", "2", "--no-stream"},
-                       t.path, &err), 0)
+  ASSERT_EQ(
+      run_runner({"train", config.string(), "--run-dir", (t.path / "two").string(), "--nproc", "2", "--no-stream"},
+                 t.path, &err),
+      0)
       << err;
   const auto one = metrics(t.path / "one"), two = metrics(t.path / "two");
   ASSERT_EQ(one.size(), 30u);
@@ -70,10 +73,13 @@ TEST(DataParallel, RecomputedBlocksReplayTheGlobalCountsInsteadOfReducingAgain) 
   doc["train"]["recompute_layers"] = 2;
   std::ofstream(recompute) << doc.dump(2);
   std::string err;
-  ASSERT_EQ(run_runner({"train", plain.string(), "--run-dir", (t.path / "one").string(), "--no-stream"}, t.path, &err), 0)
+  ASSERT_EQ(run_runner({"train", plain.string(), "--run-dir", (t.path / "one").string(), "--no-stream"}, t.path, &err),
+            0)
       << err;
-  ASSERT_EQ(run_runner({"train", recompute.string(), "--run-dir", (t.path / "two").string(), "--nproc", "2",
-                        "--no-stream"}, t.path, &err), 0)
+  ASSERT_EQ(
+      run_runner({"train", recompute.string(), "--run-dir", (t.path / "two").string(), "--nproc", "2", "--no-stream"},
+                 t.path, &err),
+      0)
       << err;
   const auto one = metrics(t.path / "one"), two = metrics(t.path / "two");
   double worst = 0;
@@ -92,8 +98,10 @@ TEST(DataParallel, BatchThatDoesNotDivideIsAClearError) {
   const auto config = t.path / "experiment.json";
   std::ofstream(config) << doc.dump(2);
   std::string err;
-  EXPECT_EQ(run_runner({"train", config.string(), "--run-dir", (t.path / "run").string(), "--nproc", "2", "--no-stream"},
-                       t.path, &err), 2);
+  EXPECT_EQ(
+      run_runner({"train", config.string(), "--run-dir", (t.path / "run").string(), "--nproc", "2", "--no-stream"},
+                 t.path, &err),
+      2);
   EXPECT_EQ(err, "error: train.batch_size: 9 does not divide among 2 data-parallel ranks (--nproc 2)\n");
   EXPECT_FALSE(fs::exists(t.path / "run" / "ranks")) << "no rank was started";
 }

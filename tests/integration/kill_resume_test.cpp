@@ -2,9 +2,9 @@
 // again, and the result ingested: every step appears exactly once in v_metrics. Also pins
 // the command line's exit codes and error lines.
 #include "core/config/config.h"
-#include "core/wire/event_log.h"
 #include "core/jobs/local_job.h"
 #include "core/store/store.h"
+#include "core/wire/event_log.h"
 #include "tests/integration/run_runner.h"
 #include "tests/support/test_dirs.h"
 
@@ -19,13 +19,11 @@
 #include <unistd.h>
 
 using namespace r1wb;
-using r1wb::testing::TempDir;
 using r1wb::testing::run_runner;
+using r1wb::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-
 
 int64_t query(const std::string& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
@@ -116,7 +114,8 @@ TEST(RunnerCli, BenchReportsThroughputFlopsAndStepSplit) {
   TempDir t;
   std::string err, out;
   const std::string config = std::string(R1WB_SOURCE_DIR) + "/experiments/tiny-moe.json";
-  ASSERT_EQ(run_runner({"bench", config, "--steps", "3", "--warmup", "1", "--threads", "1", "--json"}, t.path, &err, &out), 0)
+  ASSERT_EQ(
+      run_runner({"bench", config, "--steps", "3", "--warmup", "1", "--threads", "1", "--json"}, t.path, &err, &out), 0)
       << err;
   const auto r = nlohmann::json::parse(out);
   EXPECT_EQ(r["steps"], 3);

@@ -55,7 +55,8 @@ TEST(RunQueue, RunsWaitForASlotAndAllComplete) {
     if (!queue.busy() || std::chrono::steady_clock::now() > deadline) break;
     for (int64_t id : queue.active_runs())
       if (queue.progress(id)->eta_seconds()) saw_eta = true;
-    if (queue.active_runs().size() == 2) EXPECT_EQ(store.run(ids[2])->status, RunStatus::Queued) << "third run waits for a slot";
+    if (queue.active_runs().size() == 2)
+      EXPECT_EQ(store.run(ids[2])->status, RunStatus::Queued) << "third run waits for a slot";
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ev = queue.pump();
   }
@@ -98,9 +99,11 @@ TEST(RunQueue, StoppedRunResumesThroughTheQueueAsTheSameRun) {
   const int64_t id = queue.enqueue("tiny-moe", doc.dump());
   queue.fill_slots();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  pump_until(queue, [&] { return store.run(id)->last_step >= 25; }, deadline);
+  pump_until(
+      queue, [&] { return store.run(id)->last_step >= 25; }, deadline);
   ASSERT_TRUE(queue.stop(id));
-  pump_until(queue, [&] { return !queue.busy(); }, deadline);
+  pump_until(
+      queue, [&] { return !queue.busy(); }, deadline);
   const auto stopped = store.run(id);
   ASSERT_EQ(stopped->status, RunStatus::Stopped) << stopped->message;
   ASSERT_LT(stopped->last_step, 400);
@@ -109,7 +112,8 @@ TEST(RunQueue, StoppedRunResumesThroughTheQueueAsTheSameRun) {
   EXPECT_EQ(store.run(id)->status, RunStatus::Queued);
   EXPECT_TRUE(queue.is_queued(id));
   queue.fill_slots();
-  pump_until(queue, [&] { return !queue.busy(); }, deadline);
+  pump_until(
+      queue, [&] { return !queue.busy(); }, deadline);
   const auto done = store.run(id);
   EXPECT_EQ(done->status, RunStatus::Completed) << done->message;
   EXPECT_EQ(done->last_step, 400);

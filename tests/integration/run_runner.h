@@ -13,8 +13,8 @@
 namespace r1wb::testing {
 
 // Runs r1wb-run to completion; returns the exit code, stderr in `err`, stdout in `out`.
-inline int run_runner(const std::vector<std::string>& args, const std::filesystem::path& dir, std::string* err = nullptr,
-               std::string* out = nullptr) {
+inline int run_runner(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                      std::string* err = nullptr, std::string* out = nullptr) {
   std::vector<std::string> argv{R1WB_RUNNER};
   argv.insert(argv.end(), args.begin(), args.end());
   const auto err_path = (dir / "stderr.txt").string();

@@ -13,9 +13,9 @@ namespace r1wb::testing {
 
 //! A fresh directory named after the running test, removed afterwards.
 struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("r1wb-" + std::to_string(::getpid()) + "-" +
-                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("r1wb-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
   TempDir() {
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);

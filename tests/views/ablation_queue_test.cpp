@@ -3,12 +3,12 @@
 // filters by status, tag and config field; a failed run raises a notification that carries
 // its last words.
 #include "test_support.h"
-#include "window_support.h"
 #include "views/experiment/ablation_panel.h"
 #include "views/experiment/config_editor.h"
 #include "views/runs/queue_panel.h"
 #include "views/runs/run_list.h"
 #include "views/shell/run_notifier.h"
+#include "window_support.h"
 
 #include <gtest/gtest.h>
 
@@ -162,7 +162,8 @@ TEST(Ablation, TwoByTwoGridQueuesFourRunsThatCompleteIntoTheResultsTable) {
   QTest::qWait(100);
   EXPECT_EQ(w->run_list()->selected_runs().size(), 2u);
   EXPECT_EQ(w->chart()->series_count(), 2);
-  std::printf("[ info ] best train/loss of the grid: %.4f .. %.4f\n", table->item(0, best_col)->data(Qt::DisplayRole).toDouble(),
+  std::printf("[ info ] best train/loss of the grid: %.4f .. %.4f\n",
+              table->item(0, best_col)->data(Qt::DisplayRole).toDouble(),
               table->item(3, best_col)->data(Qt::DisplayRole).toDouble());
   QTest::qWait(300);
   w->grab().save(test::screenshot_path("ablation-results.png"));
@@ -219,7 +220,8 @@ TEST(RunBrowser, SearchFiltersByNameStatusTagAndConfigField) {
   w->search_box()->clear();
   QTest::keyClicks(w->search_box(), "model.moe.topk=1");
   EXPECT_TRUE(w->search_errors()->isVisibleTo(w.get()));
-  EXPECT_TRUE(w->search_errors()->text().contains("no config field model.moe.topk")) << w->search_errors()->text().toStdString();
+  EXPECT_TRUE(w->search_errors()->text().contains("no config field model.moe.topk"))
+      << w->search_errors()->text().toStdString();
   EXPECT_EQ(shown().size(), 3u) << "the bad condition is left out, the rest applies";
 
   // Tagging and noting a run from the browser: stored, listed and searchable.
@@ -244,7 +246,8 @@ TEST(RunNotifications, FailedRunNotifiesWithItsReasonAndLastLines) {
   {
     QFile f(runner);
     ASSERT_TRUE(f.open(QIODevice::WriteOnly));
-    f.write("#!/bin/sh\necho 'loading shards' >&2\necho 'RuntimeError: CUDA out of memory (tried 2.00 GiB)' >&2\nexit 3\n");
+    f.write(
+        "#!/bin/sh\necho 'loading shards' >&2\necho 'RuntimeError: CUDA out of memory (tried 2.00 GiB)' >&2\nexit 3\n");
   }
   QFile::setPermissions(runner, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
   WorkbenchOptions o = temp_options(dir);

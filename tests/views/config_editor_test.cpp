@@ -1,6 +1,6 @@
 // The experiment editor validates as the user types: errors by path, Run off while invalid.
-#include "test_support.h"
 #include "views/experiment/config_editor.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 

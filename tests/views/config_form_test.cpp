@@ -1,16 +1,16 @@
 // The form beside the JSON: both show the same document whichever one is edited, an invalid
 // value is marked on its field and disables Run, Undo/Redo cover form edits, Derive lists
 // the changes against the parent, and the cost line follows the document.
-#include "test_support.h"
-#include "views/experiment/config_editor.h"
 #include "views/experiment/config_form.h"
 #include "core/jobs/progress_estimate.h"
+#include "test_support.h"
+#include "views/experiment/config_editor.h"
 
 #include <gtest/gtest.h>
 
 #include <QCheckBox>
-#include <QFile>
 #include <QComboBox>
+#include <QFile>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>

@@ -2,21 +2,21 @@
 // phased curriculum: routing (scrubber, per-layer history, probe tokens), attention (layer x
 // head grid, chosen head, picked token) and the curriculum timeline each hold the run's data.
 #include "test_support.h"
-#include "window_support.h"
-#include "views/inspect/attention_panel.h"
-#include "views/experiment/config_editor.h"
 #include "views/charts/curriculum_view.h"
-#include "views/runs/run_list.h"
+#include "views/experiment/config_editor.h"
+#include "views/inspect/attention_panel.h"
 #include "views/inspect/routing_panel.h"
+#include "views/runs/run_list.h"
+#include "window_support.h"
 
 #include <gtest/gtest.h>
 
 #include <QAction>
 #include <QMenu>
-#include <QSettings>
 #include <QPushButton>
-#include <QToolButton>
+#include <QSettings>
 #include <QTabWidget>
+#include <QToolButton>
 
 #include <cstdio>
 

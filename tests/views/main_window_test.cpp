@@ -1,25 +1,25 @@
 // The whole window against real parts: a real SQLite store in a temp dir, the real runner
 // started by clicking the real Run button, the real app binary for the error exit.
+#include "views/shell/main_window.h"
 #include "test_support.h"
-#include "window_support.h"
+#include "views/charts/metric_chart.h"
 #include "views/experiment/config_editor.h"
 #include "views/inspect/routing_panel.h"
 #include "views/runs/log_view.h"
-#include "views/shell/main_window.h"
-#include "views/charts/metric_chart.h"
 #include "views/runs/run_list.h"
 #include "views/shell/run_notifier.h"
+#include "window_support.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <QApplication>
 #include <QCheckBox>
-#include <QLineEdit>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QScreen>
@@ -172,7 +172,10 @@ TEST(MainWindow, DeleteAsksThenRemovesTheRunAndItsDirectory) {
   w->show();
   w->run_list()->select_run(id);
   QString asked;
-  w->set_confirm([&](const QString& q) { asked = q; return false; });
+  w->set_confirm([&](const QString& q) {
+    asked = q;
+    return false;
+  });
   QTest::mouseClick(w->delete_button(), Qt::LeftButton);
   EXPECT_TRUE(asked.contains("tiny-moe-1") && asked.contains(run_dir)) << asked.toStdString();
   EXPECT_EQ(w->store().list_runs().size(), 1u) << "cancelled: nothing removed";
@@ -263,8 +266,10 @@ TEST(MainWindow, SelectingSeveralRunsOverlaysThemAndNewStepsAppendLive) {
     b = st.create_run("tiny-moe-2", "tiny-moe", "{}", "/rb", "h");
     std::vector<wire::Record> ra, rb;
     for (int64_t s = 1; s <= 300; ++s) {
-      ra.push_back({uint64_t(s), wire::Metrics{s, 100.0 + 2.0 * double(s),
-                                               {{"train/loss", 5.0 / double(s)}, {"train/tokens", 1000.0 * double(s)}}}});
+      ra.push_back(
+          {uint64_t(s),
+           wire::Metrics{
+               s, 100.0 + 2.0 * double(s), {{"train/loss", 5.0 / double(s)}, {"train/tokens", 1000.0 * double(s)}}}});
       if (s <= 200) rb.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 4.0 / double(s)}}}});
     }
     st.ingest(a, ra);
@@ -284,7 +289,8 @@ TEST(MainWindow, SelectingSeveralRunsOverlaysThemAndNewStepsAppendLive) {
   {
     Store st(o.store_path.toStdString());
     std::vector<wire::Record> more;
-    for (int64_t s = 201; s <= 250; ++s) more.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 4.0 / double(s)}}}});
+    for (int64_t s = 201; s <= 250; ++s)
+      more.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 4.0 / double(s)}}}});
     st.ingest(b, more);
   }
   w->refresh();

@@ -2,9 +2,9 @@
 // overlays runs and zooms, pans and resets under the mouse, and the ImGui bridge keeps one
 // context per widget and feeds it Qt's mouse input.
 #include "test_support.h"
+#include "views/charts/metric_chart.h"
 #include "views/inspect/attention_panel.h"
 #include "views/inspect/routing_panel.h"
-#include "views/charts/metric_chart.h"
 
 #include <gtest/gtest.h>
 #include <imgui.h>
@@ -45,8 +45,9 @@ namespace {
 std::shared_ptr<MetricSeries> loss_curve(int64_t n, double scale, int64_t spike) {
   auto s = std::make_shared<MetricSeries>();
   for (int64_t i = 1; i <= n; ++i)
-    s->append(i, i, scale * (3.0 * std::exp(-double(i) / (n / 4.0)) + 0.2 + 0.05 * std::sin(i * 0.7)) +
-                     (i == spike ? 5.0 : 0.0));
+    s->append(
+        i, i,
+        scale * (3.0 * std::exp(-double(i) / (n / 4.0)) + 0.2 + 0.05 * std::sin(i * 0.7)) + (i == spike ? 5.0 : 0.0));
   return s;
 }
 
@@ -207,8 +208,10 @@ TEST(AttentionPanel, TwoThousandTokenProbeDrawsAndPicksTokens) {
       worst = std::max(worst, ms);
       sum += ms;
     }
-    std::printf("[ info ] attention panel T=%d: first frame (upload) %.1f ms; then frame mean %.2f ms, worst %.2f ms, "
-                "draw_ui %.2f ms\n", T, first_ms, sum / frames, worst, panel.last_draw_ms());
+    std::printf(
+        "[ info ] attention panel T=%d: first frame (upload) %.1f ms; then frame mean %.2f ms, worst %.2f ms, "
+        "draw_ui %.2f ms\n",
+        T, first_ms, sum / frames, worst, panel.last_draw_ms());
   }
   panel.select_query(2047);
   const auto keys = panel.top_keys(0, 3);

@@ -2,8 +2,8 @@
 // runner: options pointing into a temp dir, a short tiny-moe run, waiting for runs to end.
 #pragma once
 #include "test_support.h"
-#include "views/shell/main_window.h"
 #include "views/charts/metric_chart.h"
+#include "views/shell/main_window.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>

@@ -1,8 +1,8 @@
 // The context tells every registered viewer, in order, of a selection change and of new
 // records; a viewer that fails to read does not keep the others from being told; the window
 // registers its five right-hand panels and hands them its selection.
-#include "views/runs/run_list.h"
 #include "views/shell/workbench_context.h"
+#include "views/runs/run_list.h"
 #include "window_support.h"
 
 #include <gtest/gtest.h>

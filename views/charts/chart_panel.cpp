@@ -26,8 +26,9 @@ ChartPanel::ChartPanel(WorkbenchContext& context, QWidget* parent)
 
 void ChartPanel::build_controls() {
   chart_ = new MetricChart(this);
-  chart_->setToolTip("Wheel: zoom around the cursor. Drag: pan. Double-click: the whole run.\n"
-                     "Ctrl/Shift-click runs in the list to overlay them.");
+  chart_->setToolTip(
+      "Wheel: zoom around the cursor. Drag: pan. Double-click: the whole run.\n"
+      "Ctrl/Shift-click runs in the list to overlay them.");
   log_y_box_ = new QCheckBox("log y", this);
   log_y_box_->setObjectName("log_y");
   smoothing_slider_ = new QSlider(Qt::Horizontal, this);
@@ -162,7 +163,8 @@ void ChartPanel::show(const Selection& selection) {
                         cache_.get(run, m.toStdString(), chart_->x_axis(), smoothing)});
   const RunRow* row = context_.run(selection.primary);
   QString subtitle = name_of(selection.primary);
-  if (selection.runs.size() > 1) subtitle = QString("%1 runs overlaid").arg(selection.runs.size());
+  if (selection.runs.size() > 1)
+    subtitle = QString("%1 runs overlaid").arg(selection.runs.size());
   else if (row && row->last_step >= 0)
     subtitle += QString("  \u00B7  step %1 of %2").arg(row->last_step).arg(row->total_steps);
   chart_->set_series(std::move(series), metrics.join(", "), subtitle);

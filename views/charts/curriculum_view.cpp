@@ -73,7 +73,8 @@ void CurriculumView::paintEvent(QPaintEvent*) {
   p.setPen(palette().color(QPalette::PlaceholderText));
   p.drawText(QPoint(8 + QFontMetrics(bold).horizontalAdvance("Curriculum  "), line),
              QString("%1  \u00B7  %2 phases  \u00B7  loss above, difficulty mix below")
-                 .arg(timeline_.run_name).arg(timeline_.phases.size()));
+                 .arg(timeline_.run_name)
+                 .arg(timeline_.phases.size()));
 
   const QRect area = plot_area();
   const int split = area.top() + area.height() * 2 / 5;
@@ -88,7 +89,8 @@ void CurriculumView::paintEvent(QPaintEvent*) {
   // Stacked area: each phase a block of bands, levels bottom (easy) to top (hard).
   for (size_t i = 0; i < timeline_.phases.size(); ++i) {
     const auto& ph = timeline_.phases[i];
-    const double a = px(ph.start_step), b = i + 1 < timeline_.phases.size() ? px(timeline_.phases[i + 1].start_step) : px(x1);
+    const double a = px(ph.start_step),
+                 b = i + 1 < timeline_.phases.size() ? px(timeline_.phases[i + 1].start_step) : px(x1);
     double y = mix_r.bottom();
     for (size_t d = 0; d < ph.mix.size(); ++d) {
       const double h = ph.mix[d] * mix_r.height();
@@ -115,8 +117,10 @@ void CurriculumView::paintEvent(QPaintEvent*) {
     for (size_t i = 0; i < timeline_.loss.size(); ++i) {
       const auto& [s, v] = timeline_.loss[i];
       const QPointF pt(px(s), map.py(v));
-      if (i == 0) path.moveTo(pt);
-      else path.lineTo(pt);
+      if (i == 0)
+        path.moveTo(pt);
+      else
+        path.lineTo(pt);
     }
     p.save();
     p.setClipRect(loss_r);
@@ -176,10 +180,12 @@ void CurriculumView::mouseMoveEvent(QMouseEvent* e) {
     QToolTip::hideText();
     return;
   }
-  QString tip = QString("step %1: phase %2 (from step %3)\n").arg(step).arg(ph).arg(timeline_.phases[size_t(ph)].start_step);
+  QString tip =
+      QString("step %1: phase %2 (from step %3)\n").arg(step).arg(ph).arg(timeline_.phases[size_t(ph)].start_step);
   const auto& mix = timeline_.phases[size_t(ph)].mix;
   for (size_t d = 0; d < mix.size(); ++d)
-    if (mix[d] > 0) tip += QString("difficulty %1: %2 %\n").arg(timeline_.min_difficulty + int(d)).arg(mix[d] * 100, 0, 'f', 1);
+    if (mix[d] > 0)
+      tip += QString("difficulty %1: %2 %\n").arg(timeline_.min_difficulty + int(d)).arg(mix[d] * 100, 0, 'f', 1);
   QToolTip::showText(e->globalPosition().toPoint(), tip.trimmed(), this);
 }
 

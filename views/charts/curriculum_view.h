@@ -23,8 +23,8 @@ struct CurriculumTimeline {
   int min_difficulty = 1;
   int64_t total_steps = 0;
   int64_t current_step = -1;
-  std::vector<CurriculumPhase> phases;             //!< ascending start steps
-  std::vector<std::pair<int64_t, double>> loss;    //!< (step, train/loss)
+  std::vector<CurriculumPhase> phases;           //!< ascending start steps
+  std::vector<std::pair<int64_t, double>> loss;  //!< (step, train/loss)
   bool empty() const { return phases.empty(); }
 };
 

@@ -335,8 +335,9 @@ int MetricChart::paint_axes(QPainter& p, const PlotMapping& map, const Colours& 
                x_text(xt.at(i), x_axis_));
   }
   p.setPen(c.dim);
-  p.drawText(QRect(pr.left(), pr.bottom() + 4 + fm.height(), pr.width(), fm.height() + 2), Qt::AlignCenter,
-             QString(axis_name(x_axis_)) + (log_y_ ? " (log y)" : "") + (view_ ? "  (zoomed: double-click for all)" : ""));
+  p.drawText(
+      QRect(pr.left(), pr.bottom() + 4 + fm.height(), pr.width(), fm.height() + 2), Qt::AlignCenter,
+      QString(axis_name(x_axis_)) + (log_y_ ? " (log y)" : "") + (view_ ? "  (zoomed: double-click for all)" : ""));
   p.setPen(QPen(c.axis, 1));
   p.drawRect(QRectF(pr).adjusted(0.5, 0.5, -0.5, -0.5));
   return log_y_ ? 4 : std::max(3, yt.decimals + 2);
@@ -359,10 +360,10 @@ void MetricChart::paint_readout(QPainter& p, const PlotMapping& map, const Colou
         p.drawLine(QPointF(map.px(mid(*shown)), pr.top()), QPointF(map.px(mid(*shown)), pr.bottom()));
       }
     }
-    QString readout = (series_.size() > 1 ? series_[i].label + "  " : QString()) +
-                      QString("%1 %2: %3")
-                          .arg(axis_name(x_axis_), x_text(double(shown->step_hi), x_axis_),
-                               label(shown->mean, decimals));
+    QString readout =
+        (series_.size() > 1 ? series_[i].label + "  " : QString()) +
+        QString("%1 %2: %3")
+            .arg(axis_name(x_axis_), x_text(double(shown->step_hi), x_axis_), label(shown->mean, decimals));
     if (shown->count > 1)
       readout += QString("  [%1, %2]").arg(label(shown->min, decimals), label(shown->max, decimals));
     const auto& smooth = drawn_smoothed_[i];
@@ -380,8 +381,9 @@ void MetricChart::paint_readout(QPainter& p, const PlotMapping& map, const Colou
     p.drawText(QRect(0, 4 + 14 * line, width() - kRight, 16), Qt::AlignRight | Qt::AlignVCenter,
                QString("+%1 more series").arg(drawn_.size() - 4));
   if (series_.size() == 1)
-    p.drawText(QRect(0, 24, width() - kRight, 18), Qt::AlignRight | Qt::AlignVCenter,
-               QString("%1 buckets of %2 points, min/max band").arg(point_count()).arg(series_[0].points->raw().size()));
+    p.drawText(
+        QRect(0, 24, width() - kRight, 18), Qt::AlignRight | Qt::AlignVCenter,
+        QString("%1 buckets of %2 points, min/max band").arg(point_count()).arg(series_[0].points->raw().size()));
 }
 
 void MetricChart::paintEvent(QPaintEvent*) {

@@ -24,8 +24,8 @@ namespace r1wb::views {
 struct PlotMapping;
 
 struct ChartSeries {
-  QString label;                                //!< the run's name
-  std::shared_ptr<const MetricSeries> points;   //!< may grow between redraws
+  QString label;                               //!< the run's name
+  std::shared_ptr<const MetricSeries> points;  //!< may grow between redraws
 };
 
 class MetricChart : public QWidget {
@@ -104,8 +104,8 @@ class MetricChart : public QWidget {
   QString title_, subtitle_, hint_;
   bool log_y_ = false;
   ChartAxis x_axis_ = ChartAxis::Step;
-  int hover_x_ = -1;       // mouse x over the plot, -1 when away
-  int drag_from_x_ = -1;   // mouse x where a pan drag started, -1 when not dragging
+  int hover_x_ = -1;      // mouse x over the plot, -1 when away
+  int drag_from_x_ = -1;  // mouse x where a pan drag started, -1 when not dragging
   std::pair<double, double> drag_view_{0, 0};
 };
 

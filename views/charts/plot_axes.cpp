@@ -44,7 +44,7 @@ std::vector<double> log_ticks(double lo, double hi, int max_ticks) {
 }
 
 Ticks clock_ticks(double lo, double hi, int max_ticks) {
-  static const double steps_s[] = {1,   2,   5,    10,   15,   30,   60,    120,   300,
+  static const double steps_s[] = {1,   2,   5,    10,   15,   30,    60,    120,   300,
                                    600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
   Ticks t;
   t.step = steps_s[sizeof steps_s / sizeof steps_s[0] - 1] * 1000.0;
@@ -74,8 +74,6 @@ Span padded(double lo, double hi, double fraction) {
   return {lo - d, hi + d};
 }
 
-double PlotMapping::py(double value) const {
-  return py_axis(log_y ? std::log10(std::max(value, 1e-300)) : value);
-}
+double PlotMapping::py(double value) const { return py_axis(log_y ? std::log10(std::max(value, 1e-300)) : value); }
 
 }  // namespace r1wb::views

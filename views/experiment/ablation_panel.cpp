@@ -8,8 +8,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QTableWidget>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -27,8 +27,10 @@ QString json_text(const nlohmann::json& v) { return QString::fromStdString(value
 // A cell that sorts by number when it holds one.
 QTableWidgetItem* cell(const nlohmann::json& v) {
   auto* item = new QTableWidgetItem;
-  if (v.is_number()) item->setData(Qt::DisplayRole, v.get<double>());
-  else item->setText(json_text(v));
+  if (v.is_number())
+    item->setData(Qt::DisplayRole, v.get<double>());
+  else
+    item->setText(json_text(v));
   return item;
 }
 
@@ -214,7 +216,8 @@ void AblationPanel::fill_pivot() {
       int runs = 0;
       for (const auto& r : rows_) {
         if (r.axis_values.empty() || r.axis_values[0] != down[size_t(i)]) continue;
-        if (!across[size_t(j)].is_null() && (r.axis_values.size() < 2 || r.axis_values[1] != across[size_t(j)])) continue;
+        if (!across[size_t(j)].is_null() && (r.axis_values.size() < 2 || r.axis_values[1] != across[size_t(j)]))
+          continue;
         ++runs;
         if (!hit || r.run_id > hit->run_id) hit = &r;
       }
@@ -222,11 +225,14 @@ void AblationPanel::fill_pivot() {
       if (hit) {
         auto m = hit->metrics.find(metric);
         if (m != hit->metrics.end()) {
-          const double v = stat == "final" ? m->second.final : stat == "min" ? m->second.min
-                         : stat == "max"   ? m->second.max   : hit->best(metric);
+          const double v = stat == "final" ? m->second.final
+                           : stat == "min" ? m->second.min
+                           : stat == "max" ? m->second.max
+                                           : hit->best(metric);
           item->setText(std::isnan(v) ? QString("NaN") : QString::number(v, 'g', 5));
         }
-        item->setToolTip(QString::fromStdString(hit->run_name) + (runs > 1 ? QString(" (newest of %1 runs)").arg(runs) : QString()));
+        item->setToolTip(QString::fromStdString(hit->run_name) +
+                         (runs > 1 ? QString(" (newest of %1 runs)").arg(runs) : QString()));
       }
       pivot_->setItem(i, j, item);
     }
@@ -242,7 +248,8 @@ int AblationPanel::column_of(const QString& metric, const QString& stat) const {
 
 void AblationPanel::set_results(const std::vector<std::string>& axis_paths, const std::vector<ResultRow>& rows) {
   std::set<int64_t> selected;
-  for (auto* item : table_->selectedItems()) selected.insert(table_->item(item->row(), 0)->data(kRunIdRole).toLongLong());
+  for (auto* item : table_->selectedItems())
+    selected.insert(table_->item(item->row(), 0)->data(kRunIdRole).toLongLong());
   // What a grid is judged by first: the loss, then the other training and evaluation
   // metrics; routing, data and throughput after.
   auto rank = [](const std::string& m) {
@@ -288,7 +295,10 @@ void AblationPanel::set_results(const std::vector<std::string>& axis_paths, cons
       for (int s = 0; s < 4; ++s) {
         auto* item = new QTableWidgetItem;
         if (it != r.metrics.end()) {
-          const double v = s == 0 ? it->second.final : s == 1 ? it->second.min : s == 2 ? it->second.max : r.best(metric);
+          const double v = s == 0   ? it->second.final
+                           : s == 1 ? it->second.min
+                           : s == 2 ? it->second.max
+                                    : r.best(metric);
           if (std::isnan(v)) {  // a diverged run: said in words, never sorted as if it were best
             item->setText("NaN");
             item->setForeground(QColor(192, 57, 43));

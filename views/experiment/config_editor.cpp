@@ -28,20 +28,11 @@ const char* kEditorBad = "QPlainTextEdit { border: 2px solid #c0392b; }";
 }  // namespace
 
 ConfigEditor::ConfigEditor(QWidget* parent)
-    : QWidget(parent),
-      edit_(new QPlainTextEdit(this)),
-      source_(new QLabel(this)),
-      state_(new QLabel(this)),
-      error_list_(new QListWidget(this)),
-      run_(new QPushButton("Run", this)),
-      stop_(new QPushButton("Stop", this)),
-      undo_(new QPushButton("Undo", this)),
-      redo_(new QPushButton("Redo", this)),
-      derive_(new QPushButton("Derive", this)),
-      form_(new ConfigForm),
-      cost_(new QLabel(this)),
-      diff_list_(new QListWidget(this)),
-      debounce_(new QTimer(this)) {
+    : QWidget(parent), edit_(new QPlainTextEdit(this)), source_(new QLabel(this)), state_(new QLabel(this)),
+      error_list_(new QListWidget(this)), run_(new QPushButton("Run", this)), stop_(new QPushButton("Stop", this)),
+      undo_(new QPushButton("Undo", this)), redo_(new QPushButton("Redo", this)),
+      derive_(new QPushButton("Derive", this)), form_(new ConfigForm), cost_(new QLabel(this)),
+      diff_list_(new QListWidget(this)), debounce_(new QTimer(this)) {
   auto* title = new QLabel("Experiment", this);
   QFont bold = title->font();
   bold.setBold(true);
@@ -83,8 +74,9 @@ ConfigEditor::ConfigEditor(QWidget* parent)
 
   undo_->setToolTip("Undo the last edit, in the form or the text (Ctrl+Z in the text)");
   redo_->setToolTip("Redo (Ctrl+Shift+Z in the text)");
-  derive_->setToolTip("Start a new experiment from this one: it is renamed, and every field you change is listed "
-                      "against this parent");
+  derive_->setToolTip(
+      "Start a new experiment from this one: it is renamed, and every field you change is listed "
+      "against this parent");
   undo_->setEnabled(false);
   redo_->setEnabled(false);
   for (auto* b : {undo_, redo_, derive_}) b->setAutoDefault(false);
@@ -199,7 +191,8 @@ void ConfigEditor::derive(const QString& parent_text, const QString& parent_labe
   auto doc = nlohmann::ordered_json::parse(text.toStdString(), nullptr, false);
   if (!doc.is_object()) return;
   parent_ = nlohmann::json::parse(text.toStdString());
-  const std::string name = doc.contains("name") && doc["name"].is_string() ? doc["name"].get<std::string>() : "experiment";
+  const std::string name =
+      doc.contains("name") && doc["name"].is_string() ? doc["name"].get<std::string>() : "experiment";
   parent_label_ = parent_label.isEmpty() ? QString::fromStdString(name) : parent_label;
   doc["name"] = name + "-derived";
   QTextCursor c(edit_->document());

@@ -51,7 +51,8 @@ void ConfigForm::build() {
     switch (f.type) {
       case FieldType::Int: {
         auto* spin = new QSpinBox(this);
-        spin->setRange(f.min ? int(std::max<double>(*f.min, INT_MIN)) : INT_MIN, f.max ? int(std::min<double>(*f.max, INT_MAX)) : INT_MAX);
+        spin->setRange(f.min ? int(std::max<double>(*f.min, INT_MIN)) : INT_MIN,
+                       f.max ? int(std::min<double>(*f.max, INT_MAX)) : INT_MAX);
         spin->setKeyboardTracking(false);  // one edit per value, not per keystroke
         connect(spin, &QSpinBox::valueChanged, this, [this, path](int v) {
           if (!updating_) emit field_edited(path, QString::number(v));
@@ -69,7 +70,8 @@ void ConfigForm::build() {
           bool ok = false;
           const double v = line->text().toDouble(&ok);
           // A non-number goes to the document as text: validation then names it at this field.
-          emit field_edited(path, QString::fromStdString(number && ok ? json(v).dump() : json(line->text().toStdString()).dump()));
+          emit field_edited(
+              path, QString::fromStdString(number && ok ? json(v).dump() : json(line->text().toStdString()).dump()));
         });
         editor = line;
         break;
@@ -101,7 +103,9 @@ void ConfigForm::build() {
     editor->setObjectName("form:" + path);
     const QString tip = path + "\n" + QString::fromStdString(f.description);
     editor->setToolTip(tip);
-    auto* label = new QLabel(QString::fromStdString(f.path.substr(f.path.rfind('.') == std::string::npos ? 0 : f.path.rfind('.') + 1)), this);
+    auto* label = new QLabel(
+        QString::fromStdString(f.path.substr(f.path.rfind('.') == std::string::npos ? 0 : f.path.rfind('.') + 1)),
+        this);
     label->setToolTip(tip);
     form->addRow(label, editor);
     fields_[f.path] = {editor, tip, {}};
@@ -124,7 +128,8 @@ QString ConfigForm::field_error(const std::string& path) const {
 void ConfigForm::mark(const std::string& path, const QString& error) {
   Field& f = fields_[path];
   f.error = error;
-  f.editor->setStyleSheet(error.isEmpty() ? QString() : QString(f.editor->metaObject()->className()) + " { " + kMarked + " }");
+  f.editor->setStyleSheet(error.isEmpty() ? QString()
+                                          : QString(f.editor->metaObject()->className()) + " { " + kMarked + " }");
   f.editor->setToolTip(error.isEmpty() ? f.tooltip : f.tooltip + "\n\n\u2717 " + error);
 }
 

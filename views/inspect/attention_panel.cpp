@@ -139,9 +139,9 @@ void AttentionPanel::upload_textures() {
 // Where this frame's parts go: the thumbnail grid at the left, the chosen head's map beside
 // it, the picked token's strip to the map's right (a wide panel) or below it (a narrow one).
 struct AttentionPanel::Layout {
-  ImVec2 origin;       // top left of the grid
-  ImVec2 grid;         // the grid's size
-  float axis = 0;      // room for the query labels left of the map
+  ImVec2 origin;   // top left of the grid
+  ImVec2 grid;     // the grid's size
+  float axis = 0;  // room for the query labels left of the map
   ImVec2 map_lo, map_hi;
   bool strip_right = false;
   bool have_map = false;  // the chosen head's texture is there to draw
@@ -193,7 +193,8 @@ ImVec2 AttentionPanel::draw_thumbnails(ImVec2 o) {
         dl->AddImage(tex_id(thumb_tex_), lo, hi, ImVec2(float(h * (K + g)) / aw, float(l * (K + g)) / ah),
                      ImVec2(float(h * (K + g) + K) / aw, float(l * (K + g) + K) / ah));
       const bool chosen = l == layer_ && h == head_;
-      dl->AddRect(lo, hi, chosen ? IM_COL32(200, 60, 30, 255) : IM_COL32(160, 160, 160, 255), 0, 0, chosen ? 2.5f : 1.0f);
+      dl->AddRect(lo, hi, chosen ? IM_COL32(200, 60, 30, 255) : IM_COL32(160, 160, 160, 255), 0, 0,
+                  chosen ? 2.5f : 1.0f);
       if (size_t(l * probe_.heads + h) < probe_.entropy.size()) {
         std::snprintf(buf, sizeof buf, "%.2f", double(probe_.entropy[size_t(l * probe_.heads + h)]));
         dl->AddText(ImVec2(lo.x, hi.y + 1), dim, buf);
@@ -223,8 +224,9 @@ AttentionPanel::Layout AttentionPanel::layout(ImVec2 origin, ImVec2 grid) const 
   const float side_right = std::min(avail_h, avail_w - strip_w_min - 8);
   const float side_below = std::min(avail_w, avail_h - strip_rows_h);
   at.strip_right = query_ >= 0 && side_right >= side_below;
-  const float side =
-      std::max(40.0f, query_ < 0 ? std::min(avail_w, avail_h) : at.strip_right ? side_right : side_below);
+  const float side = std::max(40.0f, query_ < 0       ? std::min(avail_w, avail_h)
+                                     : at.strip_right ? side_right
+                                                      : side_below);
   at.map_hi = ImVec2(at.map_lo.x + side, at.map_lo.y + side);
   at.have_map = map_tex_ && probe_.layer == layer_ && !probe_.empty();
   return at;
@@ -236,8 +238,10 @@ void AttentionPanel::draw_head_map(const Layout& at) {
   const float line = ImGui::GetTextLineHeight();
   const int T = probe_.T();
   const ImVec2 map_lo = at.map_lo, map_hi = at.map_hi;
-  if (at.have_map) dl->AddImage(tex_id(map_tex_), map_lo, map_hi);
-  else dl->AddText(map_lo, dim, "loading this layer...");
+  if (at.have_map)
+    dl->AddImage(tex_id(map_tex_), map_lo, map_hi);
+  else
+    dl->AddText(map_lo, dim, "loading this layer...");
   dl->AddRect(map_lo, map_hi, IM_COL32(150, 150, 150, 255));
   const float px_per_token = (map_hi.x - map_lo.x) / float(T);
   // Axis labels where they fit: every n-th token so labels never overlap.
@@ -264,7 +268,8 @@ void AttentionPanel::draw_head_map(const Layout& at) {
     const int q = std::clamp(int((mouse.y - map_lo.y) / px_per_token), 0, T - 1);
     const int k = std::clamp(int((mouse.x - map_lo.x) / px_per_token), 0, T - 1);
     ImGui::SetTooltip("query %d '%s'\nkey %d '%s'\nweight %.4f\nclick: where this token attends in every head", q,
-                      probe_.tokens[size_t(q)].c_str(), k, probe_.tokens[size_t(k)].c_str(), double(probe_.at(head_, q, k)));
+                      probe_.tokens[size_t(q)].c_str(), k, probe_.tokens[size_t(k)].c_str(),
+                      double(probe_.at(head_, q, k)));
     if (ImGui::IsMouseClicked(0)) select_query(q);
   }
 }

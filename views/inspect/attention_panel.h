@@ -25,13 +25,15 @@ struct AttentionProbe {
   int64_t step = -1;
   std::vector<std::string> tokens;  //!< T
   int layers = 0, heads = 0;
-  std::vector<float> entropy;       //!< [layers, heads], nats
+  std::vector<float> entropy;  //!< [layers, heads], nats
   //! Per (layer, head), a kThumb x kThumb max-pooled copy of its weights.
   std::vector<std::vector<float>> thumbs;
-  int layer = 0;                    //!< the layer `weights` holds
-  std::vector<float> weights;       //!< [heads * T, T]: row h * T + query, column key
+  int layer = 0;               //!< the layer `weights` holds
+  std::vector<float> weights;  //!< [heads * T, T]: row h * T + query, column key
   int T() const { return int(tokens.size()); }
-  bool empty() const { return tokens.empty() || heads == 0 || weights.size() != size_t(heads) * tokens.size() * tokens.size(); }
+  bool empty() const {
+    return tokens.empty() || heads == 0 || weights.size() != size_t(heads) * tokens.size() * tokens.size();
+  }
   float at(int head, int query, int key) const {
     return weights[(size_t(head) * tokens.size() + size_t(query)) * tokens.size() + size_t(key)];
   }

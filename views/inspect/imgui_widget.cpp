@@ -1,7 +1,7 @@
 #include "views/inspect/imgui_widget.h"
 
-#include <imgui.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 
 #include <QFile>
 #include <QKeyEvent>
@@ -156,9 +156,12 @@ void ImGuiWidget::paintGL() {
   const int dark = window.lightness() < 128;
   if (dark != style_dark_) {
     style_dark_ = dark;
-    if (dark) ImGui::StyleColorsDark();
-    else ImGui::StyleColorsLight();
-    ImGui::GetStyle().Colors[ImGuiCol_WindowBg] = ImVec4(float(window.redF()), float(window.greenF()), float(window.blueF()), 1.0f);
+    if (dark)
+      ImGui::StyleColorsDark();
+    else
+      ImGui::StyleColorsLight();
+    ImGui::GetStyle().Colors[ImGuiCol_WindowBg] =
+        ImVec4(float(window.redF()), float(window.greenF()), float(window.blueF()), 1.0f);
   }
   const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
   glClearColor(bg.x, bg.y, bg.z, 1.0f);

@@ -3,8 +3,8 @@
 #include "core/config/config.h"
 #include "core/tasks/probe_tokens.h"
 #include "core/wire/telemetry.h"
-#include "views/inspect/attention_panel.h"
 #include "views/charts/curriculum_view.h"
+#include "views/inspect/attention_panel.h"
 #include "views/inspect/routing_panel.h"
 
 #include <algorithm>
@@ -57,8 +57,9 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
   const bool has_probe = store.snapshot_step_at(run.id, telemetry::kProbeExpertChoice, kNewest).has_value();
   if (steps.empty() && !has_probe) {
     if (!load_.same(run.id, -1)) {
-      panel.clear(name + ": no routing snapshot yet" +
-                  (run.status == RunStatus::Running ? QString(" (the runner sends one every few steps).") : QString(".")));
+      panel.clear(
+          name + ": no routing snapshot yet" +
+          (run.status == RunStatus::Running ? QString(" (the runner sends one every few steps).") : QString(".")));
       load_ = {run.id, -1};
       history_ = probe_ = {};  // cleared with the panel: read again once there is data
     }
@@ -96,7 +97,8 @@ void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& pane
   }
   if (!history_.same(run.id, run.last_step)) {
     const auto names = store.metric_names(run.id);
-    panel.set_history(layer_series(store, run.id, names, telemetry::kLayerLoadRatio), layer_series(store, run.id, names, telemetry::kLayerRouterEntropy));
+    panel.set_history(layer_series(store, run.id, names, telemetry::kLayerLoadRatio),
+                      layer_series(store, run.id, names, telemetry::kLayerRouterEntropy));
     history_ = {run.id, run.last_step};
   }
   const auto probe_step = store.snapshot_step_at(run.id, telemetry::kProbeExpertChoice, want);
@@ -160,10 +162,12 @@ void InspectionFeed::attention(Store& store, const RunRow& run, AttentionPanel& 
   for (int l = 0; l < p.layers; ++l) {
     auto w = store.snapshot_at(run.id, telemetry::probe_attention(int(l)), p.step);
     if (!w || w->cols != uint32_t(T) || w->rows != uint32_t(p.heads * T)) {
-      for (int h = 0; h < p.heads; ++h) p.thumbs.emplace_back(size_t(AttentionProbe::kThumb) * AttentionProbe::kThumb, 0.0f);
+      for (int h = 0; h < p.heads; ++h)
+        p.thumbs.emplace_back(size_t(AttentionProbe::kThumb) * AttentionProbe::kThumb, 0.0f);
       continue;
     }
-    for (int h = 0; h < p.heads; ++h) p.thumbs.push_back(AttentionProbe::thumbnail(w->data.data() + size_t(h) * T * T, T));
+    for (int h = 0; h < p.heads; ++h)
+      p.thumbs.push_back(AttentionProbe::thumbnail(w->data.data() + size_t(h) * T * T, T));
     if (l == std::clamp(layer, 0, p.layers - 1)) {  // only the chosen layer is kept whole
       p.layer = l;
       p.weights = std::move(w->data);
@@ -183,7 +187,8 @@ void InspectionFeed::curriculum(Store& store, const RunRow& run, CurriculumView&
   const auto config = parse_experiment(run.config_json);
   if (config.ok()) t.min_difficulty = config.experiment.data.min_difficulty;
   for (int64_t step : store.snapshot_steps(run.id, telemetry::kCurriculumMix))
-    if (auto s = store.snapshot_at(run.id, telemetry::kCurriculumMix, step)) t.phases.push_back({s->step, std::move(s->data)});
+    if (auto s = store.snapshot_at(run.id, telemetry::kCurriculumMix, step))
+      t.phases.push_back({s->step, std::move(s->data)});
   if (t.phases.empty()) {
     view.clear(t.run_name + ": no curriculum phases recorded (data.curriculum, or a run before its first step).");
     return;

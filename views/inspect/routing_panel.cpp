@@ -26,16 +26,13 @@ float deviation(float load, int experts) {
   return std::clamp((load - uniform) / uniform, -1.0f, 1.0f);
 }
 
-ImU32 cell_colour(float dev) {
-  return dev < 0 ? mix(kBalanced, kStarved, -dev) : mix(kBalanced, kOverloaded, dev);
-}
+ImU32 cell_colour(float dev) { return dev < 0 ? mix(kBalanced, kStarved, -dev) : mix(kBalanced, kOverloaded, dev); }
 
 void centred_text(ImDrawList* dl, ImVec2 lo, ImVec2 hi, ImU32 colour, const char* text) {
   const ImVec2 size = ImGui::CalcTextSize(text);
   dl->AddText(ImVec2(std::floor((lo.x + hi.x - size.x) * 0.5f), std::floor((lo.y + hi.y - size.y) * 0.5f)), colour,
               text);
 }
-
 
 // A hue per expert that stays apart for up to ~12 experts and cycles beyond.
 ImU32 expert_colour(int e, float alpha = 1.0f) {
@@ -71,15 +68,17 @@ void line_chart(const char* title, const std::vector<LayerSeries>& series, int64
   float y0 = INFINITY, y1 = -INFINITY;
   for (const auto& s : series)
     for (const auto& [x, y] : s.points) {
-      x0 = std::min(x0, x); x1 = std::max(x1, x);
-      y0 = std::min(y0, y); y1 = std::max(y1, y);
+      x0 = std::min(x0, x);
+      x1 = std::max(x1, x);
+      y0 = std::min(y0, y);
+      y1 = std::max(y1, y);
     }
   dl->AddRect(plot_lo, plot_hi, ImGui::GetColorU32(ImGuiCol_Border));
   ImGui::Dummy(size);
   if (x0 > x1 || plot_hi.x - plot_lo.x < 10) return;
   const Span y = padded(y0, y1, 0.08);
-  const PlotMapping map{plot_lo.x,  plot_hi.y,  plot_hi.x - plot_lo.x, plot_hi.y - plot_lo.y,
-                        double(x0), double(x1), y.lo,                  y.hi};
+  const PlotMapping map{plot_lo.x, plot_hi.y, plot_hi.x - plot_lo.x, plot_hi.y - plot_lo.y, double(x0), double(x1),
+                        y.lo,      y.hi};
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Border, 0.45f);
   const Ticks yt = nice_ticks(y.lo, y.hi, int(map.height / (2 * line)));
@@ -170,7 +169,8 @@ void RoutingPanel::draw_ui() {
     return;
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("%s  \xC2\xB7  step %lld", load_.run_name.toUtf8().constData(), static_cast<long long>(load_.step));
+  ImGui::TextDisabled("%s  \xC2\xB7  step %lld", load_.run_name.toUtf8().constData(),
+                      static_cast<long long>(load_.step));
   // The scrubber: one stop per load snapshot; at the right end it follows the newest.
   if (steps().size() > 1) {
     ImGui::SameLine();
@@ -181,9 +181,12 @@ void RoutingPanel::draw_ui() {
     for (int i = 0; i < 3; ++i) {
       const ImGuiTabItemFlags flags = pending_tab_ == i ? ImGuiTabItemFlags_SetSelected : 0;
       if (ImGui::BeginTabItem(names[i], nullptr, flags)) {
-        if (i == 0) draw_load();
-        else if (i == 1) draw_history();
-        else draw_probe();
+        if (i == 0)
+          draw_load();
+        else if (i == 1)
+          draw_history();
+        else
+          draw_probe();
         ImGui::EndTabItem();
       }
     }
@@ -224,7 +227,8 @@ void RoutingPanel::draw_probe() {
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("step %lld  \xC2\xB7  colour: top expert, strength: its gate weight", static_cast<long long>(probe_.step));
+  ImGui::TextDisabled("step %lld  \xC2\xB7  colour: top expert, strength: its gate weight",
+                      static_cast<long long>(probe_.step));
   // Expert legend.
   int experts = 0;
   for (float e : probe_.experts) experts = std::max(experts, int(e) + 1);
@@ -257,7 +261,8 @@ void RoutingPanel::draw_probe() {
       }
     const ImVec2 lo(origin.x + x, origin.y + y), hi(lo.x + w, lo.y + line);
     if (best >= 0) dl->AddRectFilled(lo, hi, expert_colour(best, 0.25f + 0.75f * std::clamp(best_w, 0.0f, 1.0f)), 3.0f);
-    dl->AddText(ImVec2(lo.x + 3, lo.y + 3), best_w > 0.6f ? IM_COL32_WHITE : ImGui::GetColorU32(ImGuiCol_Text), text.c_str());
+    dl->AddText(ImVec2(lo.x + 3, lo.y + 3), best_w > 0.6f ? IM_COL32_WHITE : ImGui::GetColorU32(ImGuiCol_Text),
+                text.c_str());
     if (hovered_window && mouse.x >= lo.x && mouse.x < hi.x && mouse.y >= lo.y && mouse.y < hi.y) {
       dl->AddRect(lo, hi, IM_COL32(20, 20, 20, 255), 3.0f, 0, 2.0f);
       std::string tip = "token " + std::to_string(t) + ": '" + text + "'\n";
@@ -368,7 +373,8 @@ void RoutingPanel::draw_load() {
   const int steps = 32;
   for (int i = 0; i < steps; ++i) {
     const float x0 = bar_lo.x + legend_w * float(i) / steps, x1 = bar_lo.x + legend_w * float(i + 1) / steps;
-    dl->AddRectFilled(ImVec2(x0, bar_lo.y), ImVec2(x1, bar_hi.y), cell_colour(-1.0f + 2.0f * (float(i) + 0.5f) / steps));
+    dl->AddRectFilled(ImVec2(x0, bar_lo.y), ImVec2(x1, bar_hi.y),
+                      cell_colour(-1.0f + 2.0f * (float(i) + 0.5f) / steps));
   }
   dl->AddRect(bar_lo, bar_hi, grid);
   const float uniform = 1.0f / float(load_.cols);

@@ -93,9 +93,7 @@ void LogView::rebuild() {
   update_count();
 }
 
-void LogView::update_count() {
-  count_->setText(QString("%1 of %2 lines").arg(shown_).arg(rows_.size()));
-}
+void LogView::update_count() { count_->setText(QString("%1 of %2 lines").arg(shown_).arg(rows_.size())); }
 
 QStringList LogView::shown_lines() const {
   const QString all = text_->toPlainText();

@@ -161,13 +161,11 @@ void MainWindow::connect_signals() {
     refresh_runs();
     update_run_buttons();
   });
-  connect(editor_, &ConfigEditor::validated, this, [this](bool valid) {
-    ablation_->set_base(valid ? editor_->result().resolved : nlohmann::json());
-  });
+  connect(editor_, &ConfigEditor::validated, this,
+          [this](bool valid) { ablation_->set_base(valid ? editor_->result().resolved : nlohmann::json()); });
   connect(ablation_, &AblationPanel::queue_requested, this, &MainWindow::queue_ablation);
-  connect(ablation_, &AblationPanel::runs_selected, this, [this](const std::vector<int64_t>& ids) {
-    run_list_->select_runs(ids);
-  });
+  connect(ablation_, &AblationPanel::runs_selected, this,
+          [this](const std::vector<int64_t>& ids) { run_list_->select_runs(ids); });
   connect(queue_panel_, &QueuePanel::stop_requested, this, [this](int64_t id) {
     queue_->stop(id);
     refresh();
@@ -207,8 +205,10 @@ void MainWindow::save_settings() const {
 
 void MainWindow::restore_settings() {
   auto s = settings();
-  if (s->contains("window/geometry")) restoreGeometry(s->value("window/geometry").toByteArray());
-  else place_on_first_start();
+  if (s->contains("window/geometry"))
+    restoreGeometry(s->value("window/geometry").toByteArray());
+  else
+    place_on_first_start();
   left_split_->restoreState(s->value("window/left_split").toByteArray());
   right_split_->restoreState(s->value("window/right_split").toByteArray());
   main_split_->restoreState(s->value("window/main_split").toByteArray());
@@ -244,8 +244,7 @@ MainWindow::~MainWindow() {
   for (int64_t id : queue_->active_runs()) {
     try {
       store_->set_status(id, RunStatus::Failed, "the workbench closed while the run was in progress");
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
   }
   queue_.reset();
 }
@@ -277,14 +276,16 @@ QWidget* MainWindow::build_run_browser() {
   delete_button_ = button("Delete...", "Remove the selected run from the store and delete its run directory", this);
   duplicate_button_ = button("Duplicate", "Queue a new run with the selected run's exact config (Ctrl+D)", this);
   duplicate_button_->setShortcut(QKeySequence("Ctrl+D"));
-  derive_button_ = button(
-      "Derive", "Edit a new experiment starting from the selected run's config; the editor lists what you change", this);
+  derive_button_ =
+      button("Derive",
+             "Edit a new experiment starting from the selected run's config; the editor lists what you change", this);
   auto* run_buttons = new QHBoxLayout;
   run_buttons->addStretch(1);
   for (QPushButton* b : {derive_button_, duplicate_button_, resume_button_, delete_button_}) run_buttons->addWidget(b);
   search_box_ = line_edit("run_search", "Search: words  status:failed  tag:baseline  model.moe.top_k>=2  train.lr<1e-3",
                           "Words match name, experiment, tags and notes; status:, tag: and config-field comparisons "
-                          "(=, !=, <, <=, >, >=) filter in the store. Ctrl+F", this);
+                          "(=, !=, <, <=, >, >=) filter in the store. Ctrl+F",
+                          this);
   search_box_->setClearButtonEnabled(true);
   search_errors_ = new QLabel(this);
   search_errors_->setStyleSheet("color: #c0392b;");
@@ -369,9 +370,12 @@ void MainWindow::register_viewers() {
   auto* routing = routing_viewer_.get();
   auto* attention = attention_viewer_.get();
   const auto queued = Qt::QueuedConnection;
-  connect(heatmap_, &RoutingPanel::step_requested, heatmap_, [routing] { routing->refresh(); }, queued);
-  connect(attention_, &AttentionPanel::step_requested, attention_, [attention] { attention->refresh(); }, queued);
-  connect(attention_, &AttentionPanel::layer_requested, attention_, [attention] { attention->refresh(); }, queued);
+  connect(
+      heatmap_, &RoutingPanel::step_requested, heatmap_, [routing] { routing->refresh(); }, queued);
+  connect(
+      attention_, &AttentionPanel::step_requested, attention_, [attention] { attention->refresh(); }, queued);
+  connect(
+      attention_, &AttentionPanel::layer_requested, attention_, [attention] { attention->refresh(); }, queued);
 }
 
 void MainWindow::build_status_bar() {

@@ -171,7 +171,7 @@ class MainWindow : public QMainWindow {
 
   std::unique_ptr<Store> store_;  // outlives queue_
   std::unique_ptr<RunQueue> queue_;
-  std::unique_ptr<WorkbenchContext> context_;  // refers to store_ and queue_
+  std::unique_ptr<WorkbenchContext> context_;      // refers to store_ and queue_
   std::map<int64_t, QSocketNotifier*> notifiers_;  // active run -> its stream watch
   int64_t last_started_ = 0;
   RunQuery query_;  // the search line, parsed

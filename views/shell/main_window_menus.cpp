@@ -29,7 +29,8 @@ void MainWindow::build_menus() {
   };
   QMenu* file = menuBar()->addMenu("&File");
   add(file, "open_store", "&Open store...", QKeySequence::Open, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, "Open a workbench store", QFileInfo(QString::fromStdString(store_->path())).absolutePath(),
+    const QString path = QFileDialog::getOpenFileName(this, "Open a workbench store",
+                                                      QFileInfo(QString::fromStdString(store_->path())).absolutePath(),
                                                       "Workbench stores (*.db *.sqlite);;All files (*)");
     if (!path.isEmpty()) open_store(path);
   });
@@ -62,7 +63,8 @@ void MainWindow::build_menus() {
       if (!a->shortcut().isEmpty())
         lines << a->text().remove('&') + "\t" + a->shortcut().toString(QKeySequence::NativeText);
     lines.sort();
-    QMessageBox::information(this, "Keyboard shortcuts", lines.join("\n") + "\n\nIn the chart: wheel zooms, drag pans, double-click shows all.");
+    QMessageBox::information(this, "Keyboard shortcuts",
+                             lines.join("\n") + "\n\nIn the chart: wheel zooms, drag pans, double-click shows all.");
   });
   fill_recent_menu();
 }

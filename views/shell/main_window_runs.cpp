@@ -50,12 +50,14 @@ void MainWindow::queue_ablation() {
   ablation_axes_ = ablation_->axis_paths();
   try {
     for (const auto& cell : plan.cells)
-      ablation_runs_.push_back(queue_->enqueue(cell.config.value("name", std::string("ablation")), cell.config.dump(2), {tag}));
+      ablation_runs_.push_back(
+          queue_->enqueue(cell.config.value("name", std::string("ablation")), cell.config.dump(2), {tag}));
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Queueing the grid stopped: ") + e.what());
   }
   if (!ablation_runs_.empty()) last_started_ = ablation_runs_.back();
-  statusBar()->showMessage(QString("Queued %1 runs, tagged %2").arg(ablation_runs_.size()).arg(QString::fromStdString(tag)), 8000);
+  statusBar()->showMessage(
+      QString("Queued %1 runs, tagged %2").arg(ablation_runs_.size()).arg(QString::fromStdString(tag)), 8000);
   handle(queue_->fill_slots());
   refresh();
   run_list_->select_runs(ablation_runs_);  // the chart overlays the whole grid as it trains
@@ -72,19 +74,25 @@ void MainWindow::handle(const QueueEvents& ev) {
     }
   }
   // Never restarted while running: a chatty run must not postpone noticing another's end.
-  if (!queue_->busy()) poll_timer_->stop();
-  else if (!poll_timer_->isActive()) poll_timer_->start();
-  if (!ev.started.empty() || !ev.ended.empty()) refresh();
-  else if (ev.applied > 0) schedule_refresh();
+  if (!queue_->busy())
+    poll_timer_->stop();
+  else if (!poll_timer_->isActive())
+    poll_timer_->start();
+  if (!ev.started.empty() || !ev.ended.empty())
+    refresh();
+  else if (ev.applied > 0)
+    schedule_refresh();
   if (closing_ && queue_->active_runs().empty()) QTimer::singleShot(0, this, &QWidget::close);
 }
 
 void MainWindow::resume_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
-  if (!r || r->status == RunStatus::Running || r->status == RunStatus::Completed || queue_->is_active(r->id) || queue_->is_queued(r->id))
+  if (!r || r->status == RunStatus::Running || r->status == RunStatus::Completed || queue_->is_active(r->id) ||
+      queue_->is_queued(r->id))
     return;
   if (!QDir(QString::fromStdString(r->run_dir)).exists()) {
-    statusBar()->showMessage("Cannot resume the run: its directory " + QString::fromStdString(r->run_dir) + " is gone.");
+    statusBar()->showMessage("Cannot resume the run: its directory " + QString::fromStdString(r->run_dir) +
+                             " is gone.");
     return;
   }
   queue_->enqueue_resume(r->id);
@@ -111,7 +119,8 @@ void MainWindow::delete_selected() {
     return;
   }
   if (!confirm_(QString("Delete %1 and its run directory?\n%2\n\nIts metrics, checkpoints and logs are removed; "
-                        "this cannot be undone.").arg(name, dir)))
+                        "this cannot be undone.")
+                    .arg(name, dir)))
     return;
   if (busy()) {  // queued or resumed while the question was open
     statusBar()->showMessage("Stop the run before deleting it.");
@@ -125,7 +134,8 @@ void MainWindow::delete_selected() {
   }
   context_->run_removed(id);  // the viewers drop what they cached of it
   const bool removed = dir.isEmpty() || !QDir(dir).exists() || QDir(dir).removeRecursively();
-  statusBar()->showMessage(removed ? "Deleted " + name : "Deleted " + name + " from the store; could not remove " + dir);
+  statusBar()->showMessage(removed ? "Deleted " + name
+                                   : "Deleted " + name + " from the store; could not remove " + dir);
   refresh();
 }
 
@@ -161,7 +171,8 @@ void MainWindow::save_run_annotations() {
 void MainWindow::update_run_buttons() {
   const RunRow* r = cached_run(run_list_->selected_run());
   const bool mine = r && (queue_->is_active(r->id) || queue_->is_queued(r->id));
-  resume_button_->setEnabled(r && !mine && r->status != RunStatus::Running && r->status != RunStatus::Completed && r->status != RunStatus::Queued);
+  resume_button_->setEnabled(r && !mine && r->status != RunStatus::Running && r->status != RunStatus::Completed &&
+                             r->status != RunStatus::Queued);
   delete_button_->setEnabled(r && !mine);
   duplicate_button_->setEnabled(r != nullptr);
   derive_button_->setEnabled(r != nullptr);
@@ -209,7 +220,8 @@ void MainWindow::run_ended(int64_t id) {
       // The failure's last words: the run's final log lines (the runner's stderr tail is in the message).
       const auto logs = store_->logs(id, 0);
       QStringList tail;
-      for (size_t i = logs.size() > 5 ? logs.size() - 5 : 0; i < logs.size(); ++i) tail << QString::fromStdString(logs[i].text);
+      for (size_t i = logs.size() > 5 ? logs.size() - 5 : 0; i < logs.size(); ++i)
+        tail << QString::fromStdString(logs[i].text);
       if (!tail.isEmpty()) body += "\nlast log lines:\n" + tail.join("\n");
     } else {
       body = QString("step %1 of %2").arg(r->last_step).arg(r->total_steps);

@@ -2,10 +2,10 @@
 
 #include "views/shell/app_icon.h"
 
+#include <QApplication>
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
 #include <QDBusMessage>
-#include <QApplication>
 #include <QStyle>
 #include <QSystemTrayIcon>
 #include <QVariantMap>
@@ -24,8 +24,8 @@ bool RunNotifier::send_desktop(const QString& title, const QString& body, bool f
   QVariantMap hints;
   hints["urgency"] = QVariant::fromValue<uchar>(failure ? 2 : 1);
   hints["desktop-entry"] = QString(kAppId);
-  m << QString("R1 Workbench") << uint(0) << QString(kAppId) << title << body
-    << QStringList() << hints << int(failure ? 0 : 8000);  // failures stay until dismissed
+  m << QString("R1 Workbench") << uint(0) << QString(kAppId) << title << body << QStringList() << hints
+    << int(failure ? 0 : 8000);  // failures stay until dismissed
   return bus.send(m);
 }
 

@@ -45,9 +45,10 @@ TEST(AuxLossFreeBalancing, KeepsMaxOverMeanLoadAtMost1_25AndOffIsClearlyWorse) {
   r1wb::testing::TempDir tmp;
   const auto on = run_v3_router(tmp.path / "on", 0.001);
   const auto off = run_v3_router(tmp.path / "off", 0.0);
-  std::printf("[ info ] max/mean expert load at step 291-300: bias on %.3f, off %.3f; "
-              "loss 1-10 -> 291-300: on %.3f -> %.3f, off %.3f -> %.3f\n",
-              on.load_ratio, off.load_ratio, on.first_loss, on.last_loss, off.first_loss, off.last_loss);
+  std::printf(
+      "[ info ] max/mean expert load at step 291-300: bias on %.3f, off %.3f; "
+      "loss 1-10 -> 291-300: on %.3f -> %.3f, off %.3f -> %.3f\n",
+      on.load_ratio, off.load_ratio, on.first_loss, on.last_loss, off.first_loss, off.last_loss);
   EXPECT_LE(on.load_ratio, 1.25);
   EXPECT_GT(off.load_ratio, 1.25);
   EXPECT_GE(off.load_ratio - on.load_ratio, 0.15);

@@ -17,8 +17,8 @@ TEST(TextRun, BpeOnACorpusTrainsAndKeepsTokenizerAndCacheInTheRunDirectory) {
   TempDir dir;
   write_corpus(dir.path / "corpus.txt", make_documents(300, 8, 7));
   auto doc = r1wb::testing::tiny_moe_doc(60, 0, 10);
-  doc["data"] = {{"task", "text"}, {"corpus", (dir.path / "corpus.txt").string()}, {"packing", "bucket"},
-                 {"seq_len", 64}};
+  doc["data"] = {
+      {"task", "text"}, {"corpus", (dir.path / "corpus.txt").string()}, {"packing", "bucket"}, {"seq_len", 64}};
   doc["model"]["tokenizer"] = "bpe";
   doc["model"]["vocab_size"] = 384;
   doc["curriculum"]["mode"] = "none";

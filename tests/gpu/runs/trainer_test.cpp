@@ -1,11 +1,11 @@
 // Pins the training loop on the shipped tiny-moe experiment: the loss falls, a run stopped
 // at step 100 and resumed reaches the uninterrupted run's loss at step 200, telemetry
 // records are well-formed, and a stop request leaves a resumable checkpoint.
+#include "gpu/train/trainer.h"
 #include "core/config/config.h"
 #include "core/wire/event_log.h"
 #include "gpu/train/checkpoint.h"
 #include "gpu/train/event_sink.h"
-#include "gpu/train/trainer.h"
 #include "tests/gpu/short_run.h"
 #include "tests/support/test_dirs.h"
 
@@ -62,8 +62,8 @@ double mean_loss(const RunLog& log, int64_t from, int64_t to) {
 TEST_F(TinyMoe, LossFallsByAtLeastAThirdIn200Steps) {
   ASSERT_EQ(full_->losses.size(), 200u);
   const double start = mean_loss(*full_, 1, 10), end = mean_loss(*full_, 191, 200);
-  std::cout << "tiny-moe loss: steps 1-10 " << start << ", steps 191-200 " << end << ", "
-            << full_->result.tokens_per_s << " tokens/s\n";
+  std::cout << "tiny-moe loss: steps 1-10 " << start << ", steps 191-200 " << end << ", " << full_->result.tokens_per_s
+            << " tokens/s\n";
   EXPECT_LE(end, start * 2.0 / 3.0);
   EXPECT_EQ(full_->result.state, RunStatus::Completed);
 }
@@ -138,10 +138,12 @@ TEST_F(TinyMoe, ProbesAndStepSplitAreEmittedOnSchedule) {
   std::vector<int64_t> probe_steps;
   int with_split = 0;
   for (auto& r : log.records) {
-    if (auto* s = std::get_if<wire::Snapshot>(&r.payload); s && s->name == "probe/tokens") probe_steps.push_back(s->step);
+    if (auto* s = std::get_if<wire::Snapshot>(&r.payload); s && s->name == "probe/tokens")
+      probe_steps.push_back(s->step);
     if (auto* m = std::get_if<wire::Metrics>(&r.payload)) {
       std::map<std::string, double> v(m->values.begin(), m->values.end());
-      if (v["perf/forward_ms"] > 0 && v["perf/backward_ms"] > 0 && v["perf/optimizer_ms"] > 0 && v["perf/peak_memory_mb"] > 0)
+      if (v["perf/forward_ms"] > 0 && v["perf/backward_ms"] > 0 && v["perf/optimizer_ms"] > 0 &&
+          v["perf/peak_memory_mb"] > 0)
         ++with_split;
     }
   }
@@ -153,7 +155,9 @@ TEST_F(TinyMoe, StopRequestCheckpointsAndResumes) {
   const auto dir = temp_root() / "stopped";
   std::atomic<bool> stop{false};
   auto cfg = tiny_moe(200);
-  auto first = train(cfg, dir, -1, &stop, [&](const StepStats& s) { if (s.step == 23) stop = true; });
+  auto first = train(cfg, dir, -1, &stop, [&](const StepStats& s) {
+    if (s.step == 23) stop = true;
+  });
   EXPECT_EQ(first.result.state, RunStatus::Stopped);
   EXPECT_EQ(first.result.last_step, 23);
   EXPECT_EQ(newest_checkpoint(dir.string()), 23);

@@ -14,8 +14,9 @@ using namespace r1wb;
 using namespace r1wb::gpu;
 
 TEST(Attention, EveryVariantTrainsTinyMoe) {
-  for (const char* variant : {R"({"n_kv_heads": 2, "sliding_window": 16})", R"({"scores": "sigmoid_gate", "sigmoid_log_bias": true})",
-                              R"({"kind": "mla", "kv_lora_rank": 16, "rope_head_dim": 8})"}) {
+  for (const char* variant :
+       {R"({"n_kv_heads": 2, "sliding_window": 16})", R"({"scores": "sigmoid_gate", "sigmoid_log_bias": true})",
+        R"({"kind": "mla", "kv_lora_rank": 16, "rope_head_dim": 8})"}) {
     SCOPED_TRACE(variant);
     r1wb::testing::TempDir tmp;
     auto doc = r1wb::testing::tiny_moe_doc(40, 0, 10);
@@ -73,7 +74,8 @@ TEST(Curriculum, TrainingEmitsEachPhaseAtItsConfiguredStep) {
   auto log = read_event_log((tmp.path / "events.log").string());
   std::vector<std::pair<int64_t, std::vector<float>>> phases;
   for (const auto& r : log.records)
-    if (auto* s = std::get_if<wire::Snapshot>(&r.payload); s && s->name == telemetry::kCurriculumMix) phases.push_back({s->step, s->data});
+    if (auto* s = std::get_if<wire::Snapshot>(&r.payload); s && s->name == telemetry::kCurriculumMix)
+      phases.push_back({s->step, s->data});
   ASSERT_EQ(phases.size(), 3u);
   EXPECT_EQ(phases[0], (std::pair<int64_t, std::vector<float>>{1, {1.0f, 0.0f}}));
   EXPECT_EQ(phases[1], (std::pair<int64_t, std::vector<float>>{11, {0.5f, 0.5f}}));
