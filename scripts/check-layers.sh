@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The layering of docs/architecture.md, checked on the sources (CMake's link lists check the
-# libraries): core/ includes no Qt and no LibTorch, gpu/model/ nothing of the training side
+# The layering of docs/architecture.md, checked on the sources and on the CMake link lists:
+# core/ includes and links no Qt and no LibTorch, gpu/model/ nothing of the training side
 # (train/, dist/, cli/), gpu/ nothing of Qt or views/, views/ nothing of the engine, and no
 # layer includes app/. Prints each offending line and exits 1; exit 0 when all hold.
 set -uo pipefail
@@ -30,5 +30,21 @@ check "gpu/dist/ includes cli/" gpu/dist -- '#include\s*"gpu/cli/'
 check "gpu/ includes Qt or views/" gpu -- '#include\s*[<"](Q[A-Za-z]+|views/|imgui)'
 check "views/ includes the engine" views -- '#include\s*[<"](gpu/|torch/|ATen/|c10/)'
 check "a layer includes app/" core gpu views -- '#include\s*"app/'
+# The link lists: a library below must not link one above it, nor core Qt or LibTorch.
+links() {  # links TARGET CMAKEFILE FORBIDDEN-REGEX
+  local hit
+  hit=$(tr '\n' ' ' < "$2" | grep -oE "target_link_libraries\($1 [^)]*\)" | grep -E "$3")
+  if [ -n "$hit" ]; then
+    echo "check-layers: $1 links what it must not ($2): $hit"
+    status=1
+  fi
+}
+links core core/CMakeLists.txt 'Qt|TORCH|torch|IMGUI|gpu|views'
+links gpu_runtime gpu/CMakeLists.txt 'gpu_(model|data|train|dist|cli)|Qt'
+links gpu_model gpu/CMakeLists.txt 'gpu_(data|train|dist|cli)|Qt'
+links gpu_data gpu/CMakeLists.txt 'gpu_(model|train|dist|cli)|Qt'
+links gpu_train gpu/CMakeLists.txt 'gpu_(dist|cli)|Qt'
+links gpu_dist gpu/CMakeLists.txt 'gpu_cli|Qt'
+links views views/CMakeLists.txt 'gpu|TORCH|torch'
 [ $status -eq 0 ] && echo "check-layers: core, gpu (runtime <- model, data <- train <- dist <- cli) and views keep their direction"
 exit $status
