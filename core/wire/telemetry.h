@@ -1,6 +1,6 @@
 // The telemetry contract: every metric name and snapshot kind the engine emits, with what it
 // means and, for snapshots, its shape. The engine writes through these names, the views read
-// through them and the README's metric list comes from kMetrics, so a name exists once.
+// through them, and metrics() describes each, so a name exists once.
 //
 // Metric names are "<group>/<name>"; per-MoE-layer metrics are "moe/L<block>/<name>".
 // Snapshot shapes use L_moe for the MoE layers (rows named by config's moe_layer_names), E for
@@ -64,7 +64,7 @@ struct MetricSpec {
   std::string description;
   bool higher_is_better;  //!< what "best" means in an ablation's results
 };
-//! Every metric of the contract, in the order the README lists them.
+//! Every metric of the contract with its meaning (documentation, ablation "best").
 const std::vector<MetricSpec>& metrics();
 //! True when higher values of `metric` are better (rewards, accuracies, throughput).
 bool higher_is_better(const std::string& metric);
