@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -133,6 +134,73 @@ void check_object(const json& obj, const std::string& path, std::vector<ConfigEr
   }
 }
 
+// Nesting deeper than this is refused before anything walks or prints the document
+// (serialising it recurses once per level).
+constexpr int kMaxConfigDepth = 64;
+
+struct TooDeep {
+  std::string path;
+};
+
+std::string path_text(const std::vector<std::pair<bool, std::string>>& frames) {
+  std::string p;
+  for (const auto& [is_array, part] : frames)
+    if (!part.empty()) p += is_array ? "[" + part + "]" : (p.empty() ? "" : ".") + part;
+  return p;
+}
+
+// Follows the parser's events to know the dotted path of what it reads now, and stops it
+// (TooDeep) past kMaxConfigDepth.
+class ParsePath {
+ public:
+  bool observe(int depth, json::parse_event_t event, const json& parsed) {
+    using E = json::parse_event_t;
+    if (event == E::key) {
+      frames_.back().second = parsed.get<std::string>();
+      return true;
+    }
+    if (event == E::object_end || event == E::array_end) {
+      frames_.pop_back();
+      counts_.pop_back();
+      return true;
+    }
+    if (!frames_.empty() && frames_.back().first) frames_.back().second = std::to_string(counts_.back()++);
+    if (event == E::object_start || event == E::array_start) {
+      if (depth >= kMaxConfigDepth) throw TooDeep{path()};
+      frames_.emplace_back(event == E::array_start, "");
+      counts_.push_back(0);
+    }
+    return true;
+  }
+  std::string path() const { return path_text(frames_); }
+
+ private:
+  std::vector<std::pair<bool, std::string>> frames_;  // (array?, key or index) per open container
+  std::vector<size_t> counts_;                        // elements seen per open array
+};
+
+// The path of a value nested deeper than `limit`, found without recursion; nullopt if none.
+std::optional<std::string> path_deeper_than(const json& doc, int limit) {
+  struct Item {
+    const json* value;
+    int depth;
+    std::string path;
+  };
+  std::vector<Item> stack{{&doc, 0, ""}};
+  while (!stack.empty()) {
+    Item it = std::move(stack.back());
+    stack.pop_back();
+    if (!it.value->is_structured()) continue;
+    if (it.depth >= limit) return it.path;
+    size_t i = 0;
+    for (auto c = it.value->begin(); c != it.value->end(); ++c, ++i)
+      stack.push_back({&*c, it.depth + 1,
+                       it.value->is_object() ? (it.path.empty() ? c.key() : it.path + "." + c.key())
+                                             : it.path + "[" + std::to_string(i) + "]"});
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<std::string> moe_layer_names(const ModelConfig& m) {
@@ -151,6 +219,11 @@ ConfigResult validate_experiment(const json& doc) {
     r.errors.push_back({"", "the experiment must be a JSON object, got " + std::string(doc.type_name())});
     return r;
   }
+  if (auto deep = path_deeper_than(doc, kMaxConfigDepth)) {
+    r.errors.push_back({*deep, "is nested deeper than " + std::to_string(kMaxConfigDepth) +
+                                   " levels (an experiment is at most a few levels deep)"});
+    return r;
+  }
   check_object(doc, "", r.errors);
   if (!r.ok()) return r;
 
@@ -166,8 +239,23 @@ ConfigResult validate_experiment(const json& doc) {
 
 ConfigResult parse_experiment(std::string_view text) {
   json doc;
+  ParsePath where;
   try {
-    doc = json::parse(text.begin(), text.end());
+    doc = json::parse(text.begin(), text.end(), [&](int depth, json::parse_event_t event, json& parsed) {
+      return where.observe(depth, event, parsed);
+    });
+  } catch (const TooDeep& e) {
+    ConfigResult r;
+    r.errors.push_back({e.path, "is nested deeper than " + std::to_string(kMaxConfigDepth) +
+                                    " levels (an experiment is at most a few levels deep)"});
+    return r;
+  } catch (const json::out_of_range& e) {  // the lexer: a number beyond a double
+    ConfigResult r;
+    std::string what = e.what();
+    const auto pos = what.find("number overflow");
+    r.errors.push_back({where.path(), (pos == std::string::npos ? what : what.substr(pos)) +
+                                          " (expected a number a double can hold)"});
+    return r;
   } catch (const json::parse_error& e) {
     // Turn the byte offset into a line and column a person can find.
     size_t line = 1, col = 1;
