@@ -3,6 +3,7 @@
 #include "core/config/config_schema.h"
 #include "core/tasks/reasoning_tasks.h"
 
+#include <algorithm>
 #include <string>
 
 namespace r1wb {
@@ -35,6 +36,22 @@ void check_moe(const ModelConfig& m, Errors& err) {
     err.add(
         "model.moe.dynamic_k_max",
         "dynamic top-k cannot be combined with group-limited routing (model.moe.n_groups " + num(moe.n_groups) + ")");
+}
+
+// Runs and their directories are named after the experiment: a name must stay one plain
+// folder name (no "..", no separators, no control characters).
+void check_name(const Experiment& e, std::vector<ConfigError>& list) {
+  Errors err{list};
+  const std::string& n = e.name;
+  const bool plain = !n.empty() && n.size() <= 64 && n[0] != '.' && n[0] != '-' &&
+                     std::all_of(n.begin(), n.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                              c == '_' || c == '.' || c == '+';
+                     });
+  if (!plain)
+    err.add("name", nlohmann::json(n).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                        " is not a plain name (expected 1 to 64 of A-Z a-z 0-9 . _ + -, not starting with . or -;"
+                        " runs and their folders are named after it)");
 }
 
 void check_model(const Experiment& e, std::vector<ConfigError>& list) {
@@ -114,6 +131,7 @@ void check_curriculum(const Experiment& e, std::vector<ConfigError>& list) {
 
 const std::vector<SectionRules>& section_rules() {
   static const std::vector<SectionRules> rules = {
+      {"name", check_name},
       {"model", check_model},
       {"data", check_data},
       {"curriculum", check_curriculum},

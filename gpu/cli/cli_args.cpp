@@ -22,8 +22,16 @@ std::optional<Args> parse_args(const std::vector<std::string>& in, const std::ve
         error = s + " needs a value";
         return std::nullopt;
       }
+      if (a.options.count(name)) {  // which one was meant is not ours to guess
+        error = s + " given twice ('" + a.options[name] + "' and '" + in[i + 1] + "'); give it once";
+        return std::nullopt;
+      }
       a.options[name] = in[++i];
     } else if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
+      if (a.flags.count(name)) {
+        error = s + " given twice; give it once";
+        return std::nullopt;
+      }
       a.flags[name] = true;
     } else {
       error = "unknown option " + s;

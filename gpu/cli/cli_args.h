@@ -17,7 +17,7 @@ struct Args {
 };
 
 //! Parses args; `with_value` lists the options that take a value. nullopt with `error` set
-//! for an unknown option or a missing value.
+//! for an unknown option, a missing value, or an option given twice.
 std::optional<Args> parse_args(const std::vector<std::string>& args, const std::vector<std::string>& with_value,
                                const std::vector<std::string>& flags, std::string& error);
 //! Prints "r1wb-run: <msg>" and the usage to stderr; returns exit code 2.

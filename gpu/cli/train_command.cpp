@@ -1,6 +1,7 @@
 // `r1wb-run train CONFIG --run-dir DIR`: one rank of a run (or the launcher of --nproc ranks),
 // its event sink, the request listener on stdin, and the trainer.
 #include "core/config/config.h"
+#include "core/store/store.h"
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
 #include "gpu/cli/request_listener.h"
@@ -71,6 +72,14 @@ int cmd_train(const std::vector<std::string>& args) {
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << " (--nproc " << *world << ")\n";
     return kExitUsage;
+  }
+  if (a->options.count("store")) {  // an unusable store fails before anything is created
+    try {
+      Store check(a->options["store"]);
+    } catch (const std::exception& e) {
+      std::cerr << "error: --store: " << e.what() << "\n";
+      return kExitFailure;
+    }
   }
   const std::string run_dir = a->options["run-dir"];
   std::error_code ec;

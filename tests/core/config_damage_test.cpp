@@ -103,3 +103,14 @@ TEST(ConfigDamage, SeededMutationsOfTheShippedExperimentNeverThrow) {
   std::printf("[ figures ] %d seeded mutations of tiny-moe.json in %.2f s: %d valid, %d reported errors, 0 crashes\n",
               trials, secs, valid, invalid);
 }
+
+TEST(ConfigDamage, ANameThatWouldEscapeItsRunFolderIsRefused) {
+  for (const char* bad : {"../../etc", "a/b", "two\nlines", "", ".hidden", "-flag", "tab\there"}) {
+    const auto r = validate_experiment({{"name", bad}});
+    ASSERT_EQ(r.errors.size(), 1u) << bad;
+    EXPECT_EQ(r.errors[0].path, "name");
+    EXPECT_NE(r.errors[0].message.find("not a plain name"), std::string::npos) << r.errors[0].message;
+  }
+  for (const char* good : {"tiny-moe", "tiny-moe-derived", "grpo_v3.1+qat"})
+    EXPECT_TRUE(validate_experiment({{"name", good}}).ok()) << good;
+}
