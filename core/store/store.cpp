@@ -358,6 +358,25 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
   if (!current) throw StoreError("ingest: no run with id " + std::to_string(run_id));
   uint64_t last = current->last_seq;
   int64_t last_step = current->last_step;
+  // When a run started and when it ended are the records' own times where the batch carries
+  // them (an offline ingest of a whole log): the first timed record after a RunStarted, the last
+  // one before a Status. A live stream's RunStarted comes alone: then the time is now.
+  std::vector<double> time_of(records.size(), 0.0);
+  {
+    auto timed = [](const wire::Record& r) {
+      if (auto* m = std::get_if<wire::Metrics>(&r.payload)) return m->wall_time;
+      if (auto* l = std::get_if<wire::Log>(&r.payload)) return l->wall_time;
+      return 0.0;
+    };
+    double next = 0, prev = 0;
+    for (size_t i = records.size(); i-- > 0;)
+      if (std::holds_alternative<wire::RunStarted>(records[i].payload)) time_of[i] = next;
+      else if (double t = timed(records[i]); t > 0) next = t;
+    for (size_t i = 0; i < records.size(); ++i)
+      if (std::holds_alternative<wire::Status>(records[i].payload)) time_of[i] = prev;
+      else if (double t = timed(records[i]); t > 0) prev = t;
+  }
+  auto when = [&](size_t i) { return time_of[i] > 0 ? time_of[i] : wall_clock_seconds(); };
 
   exec("BEGIN IMMEDIATE");
   try {
@@ -372,7 +391,8 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
     Stmt status(db_,
                 "UPDATE runs SET status=?, message=?, "
                 "finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id=?");
-    for (const auto& r : records) {
+    for (size_t i = 0; i < records.size(); ++i) {
+      const auto& r = records[i];
       if (r.seq <= last) {
         ++res.skipped;
         continue;
@@ -382,7 +402,7 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
         break;
       }
       if (auto* v = std::get_if<wire::RunStarted>(&r.payload)) {
-        started.bind(1, v->host).bind(2, v->total_steps).bind(3, wall_clock_seconds()).bind(4, run_id).run();
+        started.bind(1, v->host).bind(2, v->total_steps).bind(3, when(i)).bind(4, run_id).run();
         if (v->resumed_from_step >= 0) {
           // Rows past the checkpoint belong to the abandoned timeline; the resumed run rewrites them.
           for (const char* table : {"metrics", "snapshots", "checkpoints"}) {
@@ -417,7 +437,7 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
         const auto state = parse_run_status(v->state);
         const std::string message = state ? v->message : "unknown run state '" + v->state + "': " + v->message;
         status.bind(1, std::string(status_name(state.value_or(RunStatus::Failed)))).bind(2, message);
-        status.bind(3, int64_t(is_terminal(state.value_or(RunStatus::Failed)))).bind(4, wall_clock_seconds());
+        status.bind(3, int64_t(is_terminal(state.value_or(RunStatus::Failed)))).bind(4, when(i));
         status.bind(5, run_id).run();
       }
       last = r.seq;

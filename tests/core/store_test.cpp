@@ -227,3 +227,21 @@ TEST(Store, SchemaTwoStoreGainsSnapshotRowLabels) {
   s.ingest(id, {{2, wire::Snapshot{2, "probe/expert_choice", 1, 1, {1.0f}, {"layer 0 / choice 0"}}}});
   EXPECT_EQ(s.latest_snapshot(id, "probe/expert_choice")->row_labels, std::vector<std::string>{"layer 0 / choice 0"});
 }
+
+TEST(Store, AnOfflineIngestKeepsTheRunsOwnStartAndEndTimes) {
+  r1wb::testing::TempDir t;
+  Store s((t.path / "w.db").string());
+  const int64_t id = s.create_run("r-1", "r", "{}", "/runs/r-1", "h");
+  // An 87-second run read from its events.log long after it ended.
+  const std::vector<wire::Record> log = {
+      {1, wire::RunStarted{"h", 1, wire::kProtocolVersion, -1, 20, "{}"}},
+      {2, wire::Log{1000.0, wire::LogLevel::Info, "started"}},
+      {3, wire::Metrics{10, 1040.0, {{"train/loss", 1.0}}}},
+      {4, wire::Metrics{20, 1087.0, {{"train/loss", 0.5}}}},
+      {5, wire::Status{20, "completed", ""}},
+  };
+  s.ingest(id, log);
+  const auto row = s.run(id);
+  EXPECT_DOUBLE_EQ(row->started_at, 1000.0);
+  EXPECT_DOUBLE_EQ(row->finished_at, 1087.0);
+}
