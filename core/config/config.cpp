@@ -142,13 +142,6 @@ struct TooDeep {
   std::string path;
 };
 
-std::string path_text(const std::vector<std::pair<bool, std::string>>& frames) {
-  std::string p;
-  for (const auto& [is_array, part] : frames)
-    if (!part.empty()) p += is_array ? "[" + part + "]" : (p.empty() ? "" : ".") + part;
-  return p;
-}
-
 // Follows the parser's events to know the dotted path of what it reads now, and stops it
 // (TooDeep) past kMaxConfigDepth.
 class ParsePath {
@@ -156,27 +149,34 @@ class ParsePath {
   bool observe(int depth, json::parse_event_t event, const json& parsed) {
     using E = json::parse_event_t;
     if (event == E::key) {
-      frames_.back().second = parsed.get<std::string>();
+      frames_.back().part = parsed.get<std::string>();
       return true;
     }
     if (event == E::object_end || event == E::array_end) {
       frames_.pop_back();
-      counts_.pop_back();
       return true;
     }
-    if (!frames_.empty() && frames_.back().first) frames_.back().second = std::to_string(counts_.back()++);
+    if (!frames_.empty() && frames_.back().array) frames_.back().part = std::to_string(frames_.back().elements++);
     if (event == E::object_start || event == E::array_start) {
       if (depth >= kMaxConfigDepth) throw TooDeep{path()};
-      frames_.emplace_back(event == E::array_start, "");
-      counts_.push_back(0);
+      frames_.push_back({event == E::array_start, "", 0});
     }
     return true;
   }
-  std::string path() const { return path_text(frames_); }
+  std::string path() const {
+    std::string p;
+    for (const auto& f : frames_)
+      if (!f.part.empty()) p = f.array ? p + "[" + f.part + "]" : join_path(p, f.part);
+    return p;
+  }
 
  private:
-  std::vector<std::pair<bool, std::string>> frames_;  // (array?, key or index) per open container
-  std::vector<size_t> counts_;                        // elements seen per open array
+  struct Frame {  // one open container
+    bool array;
+    std::string part;  // the key being read, or the element's index
+    size_t elements;   // arrays: elements seen
+  };
+  std::vector<Frame> frames_;
 };
 
 // The path of a value nested deeper than `limit`, found without recursion; nullopt if none.
@@ -195,8 +195,7 @@ std::optional<std::string> path_deeper_than(const json& doc, int limit) {
     size_t i = 0;
     for (auto c = it.value->begin(); c != it.value->end(); ++c, ++i)
       stack.push_back({&*c, it.depth + 1,
-                       it.value->is_object() ? (it.path.empty() ? c.key() : it.path + "." + c.key())
-                                             : it.path + "[" + std::to_string(i) + "]"});
+                       it.value->is_object() ? join_path(it.path, c.key()) : it.path + "[" + std::to_string(i) + "]"});
   }
   return std::nullopt;
 }

@@ -6,23 +6,11 @@
 #include "gpu/train/lr_schedule.h"
 #include "gpu/train/optimizer.h"
 
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 namespace r1wb::gpu {
-namespace {
-
-template <class F>
-double host_ms(F&& f) {
-  const auto t0 = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-}  // namespace
-
 double StepStats::value(const std::string& name) const {
   for (const auto& [n, v] : values)
     if (n == name) return v;
