@@ -22,9 +22,11 @@ int main(int argc, char** argv) {
   r1wb::views::apply_workbench_theme(app);
   QString error;
   auto window = r1wb::views::MainWindow::open(parsed.options, &error);
-  if (!window) {
-    std::fprintf(stderr, "r1wb: %s\n", error.toLocal8Bit().constData());
-    return 1;
+  if (!window) {  // a window that says so and lets the user pick another store, not an exit
+    std::fprintf(stderr, "r1wb: cannot open the store %s: %s\n", parsed.options.store_path.toLocal8Bit().constData(),
+                 error.toLocal8Bit().constData());
+    window = r1wb::views::MainWindow::open_without_store(parsed.options, error);
+    if (!window) return 1;
   }
   window->show();
   return app.exec();

@@ -150,6 +150,7 @@ struct TrainConfig {
   int blas_threads = 1;       //!< OpenBLAS threads; 0 leaves the library's choice
   int checkpoint_every = 50;  //!< 0: only at the end
   int keep_checkpoints = 2;
+  int max_skipped_steps = 50;  //!< consecutive skipped steps after which the run fails
 };
 
 //! One curriculum phase: a mix of difficulties, until a share of the steps (phases mode) or

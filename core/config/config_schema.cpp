@@ -279,6 +279,9 @@ std::vector<FieldSpec> build_schema() {
             "at all cores they oversubscribe: 2x slower on 2 cores."),
       field(R1WB_FIELD(train.checkpoint_every), 0, 1e9, "Steps between checkpoints; 0 writes one only at the end."),
       field(R1WB_FIELD(train.keep_checkpoints), 1, 1000, "Newest checkpoints kept on disk."),
+      field(R1WB_FIELD(train.max_skipped_steps), 1, 1e9,
+            "The run fails after this many consecutive skipped steps: a non-finite loss, gradient or "
+            "update (undone), or an fp16 overflow (16 halvings take the scale from 2^16 to 1)."),
 
       field(R1WB_FIELD(curriculum.mode),
             "none: difficulties uniform in [min, max]; ramp: the top difficulty rises from min to max over "

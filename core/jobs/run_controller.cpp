@@ -50,6 +50,13 @@ void RunController::ingest_batch(std::vector<wire::Record>& batch) {
   highest_seen_ = std::max(highest_seen_, batch.back().seq);
   const auto res = store_.ingest(run_id_, batch);
   batch.clear();
+  if (res.foreign) {  // the directory was emptied and trained again: its records are not this run's
+    if (stream_error_.empty())
+      stream_error_ =
+          "the runner's log in " + run_dir_ + " belongs to another run (another run id); none of it was stored here";
+    job_->request_stop();
+    return;
+  }
   // The stream is ahead of the store: ask for what lies between, once per position. Records
   // after the gap are dropped here; the resend carries them again, in order.
   if (res.gap && resend_asked_after_ != res.last_seq && job_->send({wire::RequestKind::ResendAfter, res.last_seq}))
@@ -92,7 +99,8 @@ void RunController::finalise(int code) {
   if (row->last_seq < highest_seen_ && fs::exists(log)) {
     // The runner ended before it could resend (it failed early, or it does not listen): its
     // log, where this machine can read it, still holds every record.
-    store_.ingest(run_id_, read_event_log(log.string()).records);
+    const auto contents = read_event_log(log.string());
+    store_.ingest(run_id_, contents.records, contents.lost_seqs());
     row = store_.run(run_id_);
   }
   if (stream_error_.empty() && row->last_seq < highest_seen_)

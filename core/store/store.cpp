@@ -14,7 +14,7 @@ namespace r1wb {
 namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
-constexpr int kSchemaVersion = 3;           // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels
+constexpr int kSchemaVersion = 4;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -33,8 +33,10 @@ CREATE TABLE IF NOT EXISTS runs(
   total_steps INTEGER NOT NULL DEFAULT 0,
   last_seq INTEGER NOT NULL DEFAULT 0,
   tags TEXT NOT NULL DEFAULT '[]',
-  notes TEXT NOT NULL DEFAULT '');
+  notes TEXT NOT NULL DEFAULT '',
+  uid TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS runs_by_dir ON runs(run_dir);
+CREATE INDEX IF NOT EXISTS runs_by_uid ON runs(uid);
 CREATE TABLE IF NOT EXISTS metrics(
   run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   name TEXT NOT NULL,
@@ -132,7 +134,7 @@ class Stmt {
 
 constexpr const char* kRunColumns =
     "id, name, experiment, status, config, run_dir, host, message, created_at, started_at, finished_at, "
-    "last_step, total_steps, last_seq, tags, notes";
+    "last_step, total_steps, last_seq, tags, notes, uid";
 
 RunRow read_run(Stmt& s) {
   RunRow r;
@@ -155,6 +157,7 @@ RunRow read_run(Stmt& s) {
     for (const auto& t : tags)
       if (t.is_string()) r.tags.push_back(t.get<std::string>());
   r.notes = s.text(15);
+  r.uid = s.text(16);
   return r;
 }
 
@@ -215,6 +218,8 @@ void Store::init_schema() {
           "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';");
     if (n_objects > 0 && version < 3)  // schema 2 had no snapshot row labels
       exec("ALTER TABLE snapshots ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';");
+    if (n_objects > 0 && version < 4)  // schema 3 told runs apart by directory only
+      exec("ALTER TABLE runs ADD COLUMN uid TEXT NOT NULL DEFAULT '';");
     exec(kSchema);
     exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
     exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
@@ -251,8 +256,16 @@ std::optional<RunRow> Store::run(int64_t id) {
   return read_run(s);
 }
 
-std::optional<RunRow> Store::run_by_dir(const std::string& run_dir) {
-  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_dir = ? ORDER BY id DESC").c_str());
+std::optional<RunRow> Store::run_of_log(const std::string& uid, const std::string& run_dir) {
+  if (!uid.empty()) {
+    Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE uid = ? ORDER BY id DESC").c_str());
+    s.bind(1, uid);
+    if (s.step()) return read_run(s);
+  }
+  // A row that has not heard its runner's id yet: made by the workbench before launching, by
+  // an older build, or for a log from an older runner.
+  Stmt s(db_,
+         (std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_dir = ? AND uid = '' ORDER BY id DESC").c_str());
   s.bind(1, run_dir);
   if (!s.step()) return std::nullopt;
   return read_run(s);
@@ -352,10 +365,28 @@ void Store::set_status(int64_t run_id, RunStatus status, const std::string& mess
   s.run();
 }
 
-IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& records) {
+IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& records,
+                           const std::vector<wire::SeqRange>& lost) {
   IngestResult res;
   auto current = run(run_id);
   if (!current) throw StoreError("ingest: no run with id " + std::to_string(run_id));
+  // Seqs count within one log: records of another log (another run id) would be taken for
+  // ones the run holds, or fill its rows with another run's. Checked before any is applied.
+  std::string uid = current->uid;
+  for (const auto& r : records)
+    if (auto* s = std::get_if<wire::RunStarted>(&r.payload); s && !s->run_uid.empty()) {
+      if (uid.empty()) uid = s->run_uid;
+      if (s->run_uid != uid) {
+        res.foreign = true;
+        res.last_seq = current->last_seq;
+        return res;
+      }
+    }
+  auto known_lost = [&](uint64_t first, uint64_t last_missing) {
+    for (const auto& l : lost)
+      if (l.first <= first && last_missing <= l.last) return true;
+    return false;
+  };
   uint64_t last = current->last_seq;
   int64_t last_step = current->last_step;
   // When a run started and when it ended are the records' own times where the batch carries
@@ -370,11 +401,15 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
     };
     double next = 0, prev = 0;
     for (size_t i = records.size(); i-- > 0;)
-      if (std::holds_alternative<wire::RunStarted>(records[i].payload)) time_of[i] = next;
-      else if (double t = timed(records[i]); t > 0) next = t;
+      if (std::holds_alternative<wire::RunStarted>(records[i].payload))
+        time_of[i] = next;
+      else if (double t = timed(records[i]); t > 0)
+        next = t;
     for (size_t i = 0; i < records.size(); ++i)
-      if (std::holds_alternative<wire::Status>(records[i].payload)) time_of[i] = prev;
-      else if (double t = timed(records[i]); t > 0) prev = t;
+      if (std::holds_alternative<wire::Status>(records[i].payload))
+        time_of[i] = prev;
+      else if (double t = timed(records[i]); t > 0)
+        prev = t;
   }
   auto when = [&](size_t i) { return time_of[i] > 0 ? time_of[i] : wall_clock_seconds(); };
 
@@ -398,8 +433,11 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
         continue;
       }
       if (r.seq != last + 1) {
-        res.gap = true;
-        break;
+        if (!known_lost(last + 1, r.seq - 1)) {
+          res.gap = true;
+          break;
+        }
+        res.lost += r.seq - 1 - last;  // damage the log reported: its records will never come
       }
       if (auto* v = std::get_if<wire::RunStarted>(&r.payload)) {
         started.bind(1, v->host).bind(2, v->total_steps).bind(3, when(i)).bind(4, run_id).run();
@@ -443,8 +481,8 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
       last = r.seq;
       ++res.applied;
     }
-    Stmt upd(db_, "UPDATE runs SET last_seq = ?, last_step = ? WHERE id = ?");
-    upd.bind(1, int64_t(last)).bind(2, last_step).bind(3, run_id).run();
+    Stmt upd(db_, "UPDATE runs SET last_seq = ?, last_step = ?, uid = ? WHERE id = ?");
+    upd.bind(1, int64_t(last)).bind(2, last_step).bind(3, uid).bind(4, run_id).run();
     exec("COMMIT");
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

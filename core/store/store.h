@@ -1,7 +1,8 @@
 // The SQLite store (WAL): runs, metrics, snapshots, checkpoints and log lines.
 //
 // Ingest is idempotent by (run, seq): each run remembers the last seq it holds, so the same
-// records can be fed twice (a replayed log, a reconnect) without duplicates. A RunStarted
+// records can be fed twice (a replayed log, a reconnect) without duplicates. A run is known by
+// the run id its log carries, since seqs count within one log. A RunStarted
 // record that resumes from step S drops the rows of steps after S from the abandoned
 // timeline, so every step appears exactly once. Reads downsample on the way out with
 // min/max per bucket; ingest never drops data.
@@ -42,6 +43,7 @@ struct RunRow {
   uint64_t last_seq = 0;
   std::vector<std::string> tags;
   std::string notes;
+  std::string uid;  //!< the run id its log's RunStarted carries (wire::RunStarted::run_uid); empty until heard
 };
 
 //! One metric of a run in a results table: its last value, extremes and last step.
@@ -79,6 +81,8 @@ struct IngestResult {
   size_t applied = 0;     //!< records new to the store
   size_t skipped = 0;     //!< records it already held (seq <= last seq)
   bool gap = false;       //!< a record arrived whose seq is past last_seq + 1
+  bool foreign = false;   //!< the records carry another run id than the run's: none applied
+  uint64_t lost = 0;      //!< seqs passed over because the log reported them lost
   uint64_t last_seq = 0;  //!< after ingest
 };
 
@@ -97,7 +101,9 @@ class Store {
   int64_t create_run(const std::string& name, const std::string& experiment, const std::string& config_json,
                      const std::string& run_dir, const std::string& host);
   std::optional<RunRow> run(int64_t id);
-  std::optional<RunRow> run_by_dir(const std::string& run_dir);
+  //! The run a log belongs to: the one with its run id, else the newest run in `run_dir`
+  //! that has no id yet. nullopt: a new run.
+  std::optional<RunRow> run_of_log(const std::string& uid, const std::string& run_dir);
   std::vector<RunRow> list_runs();
   //! The runs matching a parsed search (run_query.h), newest first; an empty query lists all.
   std::vector<RunRow> find_runs(const RunQuery& query);
@@ -113,8 +119,11 @@ class Store {
   //! Removes a run and everything recorded for it (its run directory is the caller's).
   void delete_run(int64_t run_id);
 
-  //! Applies records in seq order; stops at a gap (the caller backfills from the log).
-  IngestResult ingest(int64_t run_id, const std::vector<wire::Record>& records);
+  //! Applies records in seq order; stops at a gap (the caller backfills from the log), except
+  //! over seqs in `lost`: records a damaged log reported lost, passed over and counted. A
+  //! batch whose RunStarted carries another run id than the run's applies nothing (foreign).
+  IngestResult ingest(int64_t run_id, const std::vector<wire::Record>& records,
+                      const std::vector<wire::SeqRange>& lost = {});
 
   std::vector<std::string> metric_names(int64_t run_id);
   //! Every point of a metric with step > after_step, in step order, with its x on `axis`:

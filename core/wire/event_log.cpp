@@ -1,15 +1,58 @@
 #include "core/wire/event_log.h"
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace r1wb {
+
+std::optional<wire::SeqRange> LogDamage::lost() const {
+  if (resumes_at_seq == 0 || resumes_at_seq <= after_seq + 1) return std::nullopt;
+  return wire::SeqRange{after_seq + 1, resumes_at_seq - 1};
+}
+
+std::string LogDamage::describe() const {
+  const std::string span = "bytes " + std::to_string(offset) + ".." + std::to_string(offset + bytes) + " (" +
+                           std::to_string(bytes) + " bytes)";
+  switch (kind) {
+    case Kind::Torn:
+      return "torn record at byte " + std::to_string(offset) + " (" + std::to_string(bytes) +
+             " trailing bytes): the writer stopped mid-record; records up to seq " + std::to_string(after_seq) +
+             " are intact";
+    case Kind::Version: return why + "; " + span + " not read";
+    case Kind::Corrupt: break;
+  }
+  std::string out = bytes == 0 ? why + "; " : span + " do not decode (" + why + "); ";
+  if (const auto l = lost())
+    out += l->first == l->last ? "record " + std::to_string(l->first) + " is lost"
+                               : "records " + std::to_string(l->first) + ".." + std::to_string(l->last) + " are lost";
+  else if (resumes_at_seq != 0)
+    out += "no record is lost";
+  else
+    out += "every record after seq " + std::to_string(after_seq) + " is lost (the damage runs to the end)";
+  return out;
+}
+
+bool EventLogContents::lost_records() const {
+  for (const auto& d : damage)
+    if (d.kind != LogDamage::Kind::Torn) return true;
+  return false;
+}
+
+std::vector<wire::SeqRange> EventLogContents::lost_seqs() const {
+  std::vector<wire::SeqRange> out;
+  for (const auto& d : damage)
+    if (auto l = d.lost()) out.push_back(*l);
+  return out;
+}
 
 EventLogContents read_event_log(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -22,41 +65,125 @@ EventLogContents read_event_log(const std::string& path) {
   out.file_bytes = bytes.size();
   wire::StreamDecoder dec;
   dec.feed(bytes.data(), bytes.size());
-  while (auto r = dec.next()) out.records.push_back(std::move(*r));
-  out.valid_bytes = dec.good_offset();
-  if (dec.status() == wire::DecodeStatus::NeedMore && out.valid_bytes < out.file_bytes)
-    out.error = "torn record at byte " + std::to_string(out.valid_bytes) + " (" +
-                std::to_string(out.file_bytes - out.valid_bytes) + " trailing bytes)";
-  else if (dec.status() == wire::DecodeStatus::Corrupt || dec.status() == wire::DecodeStatus::VersionMismatch)
-    out.error = dec.error();
+  std::optional<size_t> open_damage;  // index of the damage the next intact record ends
+  for (;;) {
+    for (uint64_t record_at = dec.good_offset(); auto r = dec.next(); record_at = dec.good_offset()) {
+      const uint64_t prev = out.records.empty() ? 0 : out.records.back().seq;
+      if (open_damage) out.damage[*open_damage].resumes_at_seq = r->seq;
+      open_damage.reset();
+      if (r->seq != prev + 1) {
+        // Whole records cut out (or pasted in) leave intact framing: the seqs tell.
+        LogDamage d;
+        d.offset = record_at;
+        d.after_seq = prev;
+        if (r->seq <= prev) {
+          d.bytes = dec.good_offset() - record_at;
+          d.why = "record seq " + std::to_string(r->seq) + " after seq " + std::to_string(prev) +
+                  ": out of order, not read";
+          out.damage.push_back(std::move(d));
+          open_damage = out.damage.size() - 1;
+          continue;
+        }
+        if (out.damage.empty() || out.damage.back().resumes_at_seq != r->seq) {
+          d.resumes_at_seq = r->seq;
+          d.why = "at byte " + std::to_string(record_at) + ": seq jumps from " + std::to_string(prev) + " to " +
+                  std::to_string(r->seq);
+          out.damage.push_back(std::move(d));
+        }
+      }
+      out.records.push_back(std::move(*r));
+    }
+    const uint64_t at = dec.good_offset();
+    if (at == out.file_bytes) break;
+    const uint64_t last_seq = out.records.empty() ? 0 : out.records.back().seq;
+    LogDamage d;
+    d.offset = at;
+    d.after_seq = last_seq;
+    if (dec.status() == wire::DecodeStatus::VersionMismatch) {
+      d.kind = LogDamage::Kind::Version;
+      d.why = dec.error();
+    } else if (dec.status() == wire::DecodeStatus::NeedMore) {
+      d.kind = LogDamage::Kind::Torn;  // unless an intact record follows (below)
+      d.why = "at byte " + std::to_string(at) + ": a record runs past the end of the file";
+    } else {
+      d.why = dec.error();
+    }
+    const auto skipped = d.kind == LogDamage::Kind::Version ? std::nullopt : dec.resync();
+    if (skipped) d.kind = LogDamage::Kind::Corrupt;  // intact records follow: not a crash's tail
+    d.bytes = skipped ? *skipped : out.file_bytes - at;
+    if (open_damage) {  // a false start inside the stretch: one stretch, the first words
+      auto& prev = out.damage[*open_damage];
+      prev.bytes = at + d.bytes - prev.offset;
+      if (!skipped) prev.kind = d.kind == LogDamage::Kind::Torn ? LogDamage::Kind::Corrupt : d.kind;
+    } else {
+      out.damage.push_back(std::move(d));
+      open_damage = out.damage.size() - 1;
+    }
+    if (!skipped) break;
+  }
+  out.valid_bytes = out.file_bytes;
+  if (!out.damage.empty() && out.damage.back().resumes_at_seq == 0) out.valid_bytes = out.damage.back().offset;
+  for (const auto& d : out.damage) out.error += (out.error.empty() ? "" : "; ") + d.describe();
   return out;
 }
+
+std::string run_uid_of(const std::vector<wire::Record>& records) {
+  for (const auto& r : records)
+    if (auto* s = std::get_if<wire::RunStarted>(&r.payload); s && !s->run_uid.empty()) return s->run_uid;
+  return {};
+}
+
+namespace {
+
+std::string new_run_uid() {
+  std::random_device rd;
+  std::mt19937_64 gen((uint64_t(rd()) << 32) ^ rd() ^
+                      uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) ^ uint64_t(::getpid()));
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(gen()),
+                static_cast<unsigned long long>(gen()));
+  return buf;
+}
+
+//! Copies bytes [from, end) of `path` to `path`.cut-at-<from>; returns the copy's path.
+std::string keep_aside(const std::string& path, uint64_t from) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(from));
+  const std::string copy = path + ".cut-at-" + std::to_string(from);
+  std::ofstream out(copy, std::ios::binary | std::ios::trunc);
+  out << in.rdbuf();
+  out.flush();
+  if (!in || !out) throw std::runtime_error("cannot keep the damaged tail of '" + path + "' in '" + copy + "'");
+  return copy;
+}
+
+}  // namespace
 
 EventLogWriter::EventLogWriter(const std::string& path, int mirror_fd) : path_(path), mirror_fd_(mirror_fd) {
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0 && st.st_size > 0;
-  uint64_t keep = 0;
   if (exists) {
-    auto contents = read_event_log(path);
-    if (!contents.clean()) {
-      if (contents.valid_bytes == 0)
-        throw std::runtime_error("event log '" + path + "' is not readable: " + contents.error);
-      dropped_bytes_ = contents.file_bytes - contents.valid_bytes;
-      recovery_note_ = contents.error;
-    }
-    keep = contents.valid_bytes;
-    if (!contents.records.empty()) next_seq_ = contents.records.back().seq + 1;
-    existing_ = std::move(contents.records);
+    opened_ = read_event_log(path);
+    for (const auto& d : opened_.damage)
+      if (d.kind == LogDamage::Kind::Version) throw std::runtime_error("event log '" + path + "': " + d.describe());
+    if (opened_.records.empty() && !opened_.clean())
+      throw std::runtime_error("event log '" + path + "' is not readable: " + opened_.error);
+    if (!opened_.records.empty()) next_seq_ = opened_.records.back().seq + 1;
+    if (opened_.valid_bytes < opened_.file_bytes) cut_tail_copy_ = keep_aside(path, opened_.valid_bytes);
   }
+  run_uid_ = run_uid_of(opened_.records);
+  if (run_uid_.empty()) run_uid_ = new_run_uid();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error("cannot open event log '" + path + "' for writing: " + std::strerror(errno));
-  if (exists && ::ftruncate(fd_, static_cast<off_t>(keep)) != 0)
-    throw std::runtime_error("cannot truncate torn tail of '" + path + "': " + std::strerror(errno));
+  if (exists && ::ftruncate(fd_, static_cast<off_t>(opened_.valid_bytes)) != 0)
+    throw std::runtime_error("cannot cut the damaged tail of '" + path + "': " + std::strerror(errno));
   if (::lseek(fd_, 0, SEEK_END) < 0) throw std::runtime_error("cannot seek in '" + path + "'");
   if (!exists) write_all(fd_, wire::encode_stream_header(), false);
   // A log reopened by a newer build gets its header's minor raised: the records appended from
-  // now on have this build's layout, and readers decide on trailing bytes by that number.
-  if (exists && keep >= sizeof(wire::StreamHeader)) {
+  // now on have this build's layout, and readers decide on trailing bytes by that number. A
+  // damaged header stays as it is (readers skip it and read this build's layout).
+  const bool header_intact = opened_.damage.empty() || opened_.damage.front().offset > 0;
+  if (exists && header_intact && opened_.valid_bytes >= sizeof(wire::StreamHeader)) {
     unsigned char b[4];
     const bool read = ::pread(fd_, b, 4, 12) == 4;
     const uint32_t minor = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;

@@ -96,6 +96,7 @@ void encode_payload(Out& o, const RunStarted& v) {
   o.i64(v.resumed_from_step);
   o.i64(v.total_steps);
   o.str(v.config_json);
+  o.str(v.run_uid);  // minor 2
 }
 void encode_payload(Out& o, const Metrics& v) {
   o.i64(v.step);
@@ -141,6 +142,8 @@ Payload decode_payload(RecordKind kind, In& in) {
       v.resumed_from_step = in.i64();
       v.total_steps = in.i64();
       v.config_json = in.str();
+      if (in.done()) return v;  // written before minor 2
+      v.run_uid = in.str();
       return v;
     }
     case RecordKind::Metrics: {
@@ -294,6 +297,7 @@ std::optional<Record> StreamDecoder::next() {
   const char* payload = buf_.data() + pos_ + sizeof(RecordHeader);
   if (record_crc(seq, kind, payload, size) != crc)
     return fail(DecodeStatus::Corrupt, "checksum mismatch in record seq " + std::to_string(seq));
+  if (kind == 0) return fail(DecodeStatus::Corrupt, "record seq " + std::to_string(seq) + " has kind 0");
   const size_t record_bytes = sizeof(RecordHeader) + size;
   if (!known_kind(kind)) {
     // A kind from a newer minor version: intact (the checksum held), just not ours to read.
@@ -304,6 +308,7 @@ std::optional<Record> StreamDecoder::next() {
               std::to_string(kProtocolMinor);
     pos_ += record_bytes;
     consumed_ += record_bytes;
+    last_seq_ = seq;
     status_ = DecodeStatus::Ok;
     return Record{seq, Unknown{kind}};  // holds its seq, so a store sees no gap
   }
@@ -321,8 +326,41 @@ std::optional<Record> StreamDecoder::next() {
   }
   pos_ += record_bytes;
   consumed_ += record_bytes;
+  last_seq_ = seq;
   status_ = DecodeStatus::Ok;
   return r;
+}
+
+std::optional<uint64_t> StreamDecoder::resync() {
+  if (status_ == DecodeStatus::VersionMismatch) return std::nullopt;
+  const size_t end = buf_.size();
+  auto intact_at = [&](size_t p) {
+    In h(buf_.data() + p, sizeof(RecordHeader));
+    const uint32_t size = h.u32(), crc = h.u32();
+    const uint64_t seq = h.u64();
+    const uint32_t kind_and_reserved0 = h.u32(), reserved1 = h.u32();
+    if ((kind_and_reserved0 >> 16) != 0 || reserved1 != 0 || (kind_and_reserved0 & 0xFFFF) == 0) return false;
+    if (seq <= last_seq_) return false;
+    // No record is empty: a zero size with an all-ones checksum is what CRC-32 gives for
+    // leading 0xFF bytes (an int64 -1 in a payload), not a record.
+    if (size == 0 || size > kMaxPayload || end - p - sizeof(RecordHeader) < size) return false;
+    return record_crc(seq, static_cast<uint16_t>(kind_and_reserved0), buf_.data() + p + sizeof(RecordHeader), size) ==
+           crc;
+  };
+  for (size_t p = pos_ + 1; p + sizeof(RecordHeader) <= end; ++p) {
+    if (!intact_at(p)) continue;
+    if (!header_done_) {  // the stream header was the damage: read on as this build's layout
+      header_done_ = true;
+      peer_minor_ = kProtocolMinor;
+    }
+    const uint64_t skipped = p - pos_;
+    pos_ = p;
+    consumed_ += skipped;
+    status_ = DecodeStatus::Ok;
+    error_.clear();
+    return skipped;
+  }
+  return std::nullopt;
 }
 
 }  // namespace r1wb::wire

@@ -11,7 +11,7 @@
 // meeting another major says so. The minor version grows when a change only adds: a new
 // record kind (older readers skip kinds they do not know and say so once) or fields at the
 // end of a payload (older readers ignore bytes past the fields they know when the stream's
-// minor is newer than theirs). Minor 1 added Snapshot::row_labels.
+// minor is newer than theirs). Minor 1 added Snapshot::row_labels, minor 2 RunStarted::run_uid.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -24,7 +24,7 @@
 namespace r1wb::wire {
 
 constexpr uint32_t kProtocolVersion = 1;  //!< major
-constexpr uint32_t kProtocolMinor = 1;
+constexpr uint32_t kProtocolMinor = 2;
 constexpr char kStreamMagic[8] = {'R', '1', 'W', 'B', 'E', 'V', 'T', '\n'};
 constexpr uint32_t kMaxPayload = 64u << 20;  //!< larger sizes are corruption, not data
 
@@ -63,6 +63,10 @@ struct RunStarted {
   int64_t resumed_from_step = -1;                //!< -1: a fresh start
   int64_t total_steps = 0;
   std::string config_json;  //!< the resolved experiment
+  //! minor 2: who this log is. Sequence numbers count within one log, so a store tells runs
+  //! apart by this id, not by their directory (a directory emptied and trained again holds
+  //! another run). Kept across resumes; empty from older runners.
+  std::string run_uid;
 };
 
 //! Scalars of one step: train/loss, train/lr, train/grad_norm, perf/tokens_per_s, ...
@@ -127,6 +131,11 @@ struct Record {
   Payload payload;
 };
 
+//! Sequence numbers first..last, both included.
+struct SeqRange {
+  uint64_t first = 0, last = 0;
+};
+
 RecordKind kind_of(const Payload& p);
 
 //! The 16 bytes that open every stream.
@@ -149,6 +158,13 @@ class StreamDecoder {
   const std::string& error() const { return error_; }
   //! Stream offset just past the last complete record (or the header).
   uint64_t good_offset() const { return consumed_; }
+  //! After damage (Corrupt, or NeedMore with bytes buffered that will never complete, as at
+  //! the end of a file), skips to the next offset where an intact record starts: a header
+  //! whose reserved fields are zero, whose kind and size are not 0, whose size fits what is
+  //! buffered, whose seq is past the last one read and whose checksum holds. Returns the bytes skipped, or nullopt when no
+  //! intact record is buffered (nothing changes). A damaged stream header is skipped the same
+  //! way, the records then read as this build's minor. Never past a VersionMismatch.
+  std::optional<uint64_t> resync();
   //! Records skipped because their kind is newer than this build.
   uint64_t skipped_unknown() const { return skipped_unknown_; }
   //! Said once per stream when it skips a kind: which kind, at which seq, and why.
@@ -161,6 +177,7 @@ class StreamDecoder {
   uint64_t consumed_ = 0;
   bool header_done_ = false;
   uint32_t peer_minor_ = 0;
+  uint64_t last_seq_ = 0;
   uint64_t skipped_unknown_ = 0;
   std::string note_;
   DecodeStatus status_ = DecodeStatus::NeedMore;

@@ -8,7 +8,8 @@ namespace r1wb::gpu {
 
 //! 0 done, 1 runtime failure, 2 bad usage or invalid experiment, 3 stopped (a checkpoint was
 //! written; run again to resume).
-enum ExitCode { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitStopped = 3 };
+//! 4: the command did its work, but data was lost to damage (each loss reported on stderr).
+enum ExitCode { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitStopped = 3, kExitDataLost = 4 };
 
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);

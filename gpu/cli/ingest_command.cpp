@@ -18,7 +18,10 @@ const char* kIngestUsage =
     "usage: r1wb-run ingest DIR --store DB\n"
     "\n"
     "Ingests DIR/events.log into DB. Records the store already holds are skipped, so it\n"
-    "can be run any number of times. A torn tail is reported and ignored.\n";
+    "can be run any number of times. A run is known by the run id in its log, not by DIR: a\n"
+    "directory emptied and trained again becomes a new run. Damage in the log is skipped and\n"
+    "every intact record after it is ingested; each damaged stretch is reported with its bytes\n"
+    "and the records it cost, and the exit code is 4 when anything was lost.\n";
 
 }  // namespace
 
@@ -39,12 +42,11 @@ int cmd_ingest(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   try {
-    auto contents = read_event_log(log.string());
-    if (!contents.clean())
-      std::cerr << "warning: " << log.string() << ": " << contents.error << "; ingesting what precedes it\n";
+    const auto contents = read_event_log(log.string());
+    for (const auto& d : contents.damage) std::cerr << "error: " << log.string() << ": " << d.describe() << "\n";
     Store store(a->options["store"]);
     int64_t run_id;
-    if (auto row = store.run_by_dir(dir)) {
+    if (auto row = store.run_of_log(run_uid_of(contents.records), dir)) {
       run_id = row->id;
     } else {
       auto cfg = load_experiment_file((fs::path(dir) / "config.json").string());
@@ -52,13 +54,19 @@ int cmd_ingest(const std::vector<std::string>& args) {
       run_id =
           store.create_run(store.next_run_name(name), name, cfg.ok() ? cfg.resolved.dump() : "{}", dir, host_name());
     }
-    auto res = store.ingest(run_id, contents.records);
+    auto res = store.ingest(run_id, contents.records, contents.lost_seqs());
     auto row = store.run(run_id);
-    std::cout << "ingested " << res.applied << " new records (" << res.skipped << " already held) into run "
-              << row->name << " of " << a->options["store"] << "\n";
+    std::cout << "ingested " << res.applied << " new records (" << res.skipped << " already held";
+    if (res.lost) std::cout << ", " << res.lost << " lost to damage";
+    std::cout << ") into run " << row->name << " of " << a->options["store"] << "\n";
     if (res.gap) {
       std::cerr << "error: the store holds records this log lacks\n";
       return kExitFailure;
+    }
+    if (!contents.clean()) {
+      std::cerr << "error: " << log.string() << " is damaged: " << contents.damage.size()
+                << " stretch(es) skipped, every intact record ingested\n";
+      return kExitDataLost;
     }
     return kExitOk;
   } catch (const std::exception& e) {

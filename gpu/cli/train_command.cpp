@@ -40,7 +40,8 @@ const char* kTrainUsage =
     "  --nproc N       data parallel over N processes on this machine (c10d Gloo): each takes\n"
     "                  train.batch_size / N rows of every micro-batch; rank 0 writes the run\n"
     "                  (ranks 1..N-1 log to DIR/ranks/rank-R.log)\n"
-    "SIGTERM or SIGINT: finish the step, checkpoint, exit 3.\n";
+    "SIGTERM or SIGINT: finish the step, checkpoint, exit 3. Exit 4: the run finished, but\n"
+    "DIR/events.log was damaged before it began (records were lost; the warnings say which).\n";
 
 }  // namespace
 
@@ -118,9 +119,14 @@ int cmd_train(const std::vector<std::string>& args) {
     sink = std::make_unique<EventSink>(sink_dir, stream && !worker ? STDOUT_FILENO : -1,
                                        a->options.count("store") && !worker ? a->options["store"] : "", resolved,
                                        r.experiment.name);
-    if (!sink->writer().recovery_note().empty())
-      sink->log(wire::LogLevel::Warning, "events.log: dropped " + std::to_string(sink->writer().dropped_bytes()) +
-                                             " bytes after a crash (" + sink->writer().recovery_note() + ")");
+    const auto& events = sink->writer();
+    for (const auto& d : events.damage()) {
+      std::string text = (fs::path(run_dir) / "events.log").string() + ": " + d.describe();
+      if (!events.cut_tail_copy().empty() && d.resumes_at_seq == 0)
+        text += "; the cut bytes are kept in " + events.cut_tail_copy();
+      std::cerr << "warning: " << text << "\n";
+      sink->log(wire::LogLevel::Warning, text);
+    }
     // Requests (resend, stop, probe) come on stdin when a job started this runner.
     std::atomic<bool> probe{false};
     std::unique_ptr<RequestListener> requests;
@@ -139,7 +145,8 @@ int cmd_train(const std::vector<std::string>& args) {
     std::cerr << "run " << status_name(res.state) << " at step " << res.last_step << ": loss " << res.last_loss << ", "
               << static_cast<long long>(res.tokens_per_s) << " tokens/s\n";
     if (const auto failed = wait_ranks(ranks, run_dir); !failed.empty()) throw std::runtime_error(failed);
-    return g_stop.load() && res.state == RunStatus::Stopped ? kExitStopped : kExitOk;
+    if (g_stop.load() && res.state == RunStatus::Stopped) return kExitStopped;
+    return events.opened().lost_records() ? kExitDataLost : kExitOk;
   } catch (const std::exception& e) {
     for (pid_t pid : ranks) ::kill(pid, SIGKILL);  // they would wait for this rank until Gloo's timeout
     wait_ranks(ranks, run_dir);

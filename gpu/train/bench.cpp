@@ -34,7 +34,8 @@ double measure_sgemm_flops(int n, torch::Device device) {
 }
 
 BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, const std::string& trace_path) {
-  apply_thread_settings(e.train.threads, e.train.blas_threads);
+  if (auto note = apply_thread_settings(e.train.threads, e.train.blas_threads); !note.empty())
+    std::fprintf(stderr, "warning: %s\n", note.c_str());
   keep_freed_host_memory();
   const auto device = training_device(e.train.device);
   torch::manual_seed(e.train.seed);

@@ -20,14 +20,15 @@ EventSink::EventSink(const std::string& run_dir, int mirror_fd, const std::strin
   if (store_path.empty()) return;
   store_ = std::make_unique<Store>(store_path);
   const auto dir = absolute_path(run_dir);
-  if (auto row = store_->run_by_dir(dir)) {
+  if (auto row = store_->run_of_log(writer_.run_uid(), dir)) {
     run_id_ = row->id;
   } else {
     run_id_ =
         store_->create_run(store_->next_run_name(experiment_name), experiment_name, config_json, dir, host_name());
   }
-  // Catch the store up with what the log already holds (a resume after a crash).
-  store_->ingest(run_id_, writer_.existing());
+  // Catch the store up with what the log already holds (a resume after a crash), over what
+  // damage it reported lost.
+  store_->ingest(run_id_, writer_.existing(), writer_.opened().lost_seqs());
 }
 
 void EventSink::emit(wire::Payload payload) {

@@ -131,9 +131,41 @@ void StepRunner::apply(StepStats& s) {
     log_(wire::LogLevel::Warning, "step " + std::to_string(s.step) + ": non-finite loss or gradient, skipped");
   } else {
     set_learning_rate(optimizer_, s.lr);
+    keep_weights();
     optimizer_.step();
+    if (!weights_finite()) {  // finite gradients, non-finite update: eps 0, a damaged moment, overflow
+      restore_weights();
+      s.skipped = true;
+      log_(wire::LogLevel::Warning, "step " + std::to_string(s.step) +
+                                        ": the update made weights non-finite; undone and skipped (loss " +
+                                        format_number(s.loss) + ", gradient norm " + format_number(s.grad_norm) + ")");
+    }
   }
   balancing_.after_optimizer_step();
+}
+
+void StepRunner::keep_weights() {
+  torch::NoGradGuard no_grad;
+  if (kept_.size() != params_.size()) {
+    kept_.clear();
+    for (const auto& p : params_) kept_.push_back(torch::empty_like(p).detach());
+  }
+  for (size_t i = 0; i < params_.size(); ++i) kept_[i].copy_(params_[i].detach());
+}
+
+void StepRunner::restore_weights() {
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) params_[i].detach().copy_(kept_[i]);
+}
+
+bool StepRunner::weights_finite() {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> sums;
+  sums.reserve(params_.size());
+  for (const auto& p : params_) sums.push_back(p.detach().sum(torch::kDouble));  // any NaN or inf stays one
+  bool finite = sums.empty() || torch::stack(sums).sum().isfinite().item<bool>();
+  if (ranks_) finite = !ranks_->any(!finite);  // every rank undoes the same step
+  return finite;
 }
 
 }  // namespace r1wb::gpu

@@ -1,8 +1,8 @@
 // One optimizer step, the part every stage shares (torchtitan's train_step): micro-batch
 // accumulation under autocast, loss scaling, the data-parallel reduction, unscale and clip,
-// the non-finite skip, the optimizer step and the MoE balancing hooks. What is optimised is
-// the Objective's; when and what is logged, checkpointed and resumed is the loop's
-// (trainer.h). `r1wb-run bench` times this same step.
+// the non-finite skip, the optimizer step (undone when it makes weights non-finite) and the
+// MoE balancing hooks. What is optimised is the Objective's; when and what is logged,
+// checkpointed and resumed is the loop's (trainer.h). `r1wb-run bench` times this same step.
 #pragma once
 #include "core/config/config.h"
 #include "core/wire/event_protocol.h"
@@ -57,8 +57,12 @@ class StepRunner {
   struct MoeSums;  // per MoE layer: load, entropy, dropped, mean over micro-batches
   //! Sums gradients, balancing counts and the step's values across ranks.
   void sync_ranks(StepStats& s, MoeSums& moe, bool last);
-  //! Unscale, clip, the non-finite guard and the optimizer step.
+  //! Unscale, clip, the non-finite guard and the optimizer step, undone when it made weights
+  //! non-finite (the guard before it sees only the loss and the gradients).
   void apply(StepStats& s);
+  void keep_weights();
+  void restore_weights();
+  bool weights_finite();
 
   const Experiment& e_;
   TransformerLM model_;
@@ -70,6 +74,7 @@ class StepRunner {
   LogFn log_;
   MoeBalancing balancing_;
   std::vector<torch::Tensor> params_;
+  std::vector<torch::Tensor> kept_;  //!< the weights before the last optimizer step
   double last_grad_difference_ = -1;
 };
 

@@ -11,6 +11,7 @@
 #include "gpu/runtime/threads.h"
 #include "gpu/train/checkpoint.h"
 #include "gpu/train/loss_scaler.h"
+#include "gpu/train/memory_estimate.h"
 #include "gpu/train/optimizer.h"
 #include "gpu/train/pretrain_objective.h"
 #include "gpu/train/probes.h"
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 namespace r1wb::gpu {
 namespace {
@@ -50,9 +52,11 @@ Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& s
                  std::unique_ptr<Objective> objective)
     : e_(experiment), run_dir_(std::move(run_dir)), sink_(sink), config_json_(std::move(config_json)),
       objective_(objective ? std::move(objective) : std::make_unique<PretrainObjective>()) {
-  apply_thread_settings(e_.train.threads, e_.train.blas_threads);
+  if (auto note = apply_thread_settings(e_.train.threads, e_.train.blas_threads); !note.empty())
+    setup_warnings_.push_back(note);
   keep_freed_host_memory();
   device_ = training_device(e_.train.device);
+  if (device_.is_cpu()) check_fits_in_host_memory(e_);  // before the model is allocated
   torch::manual_seed(e_.train.seed);
   model_ = TransformerLM(e_.model);  // initialised on the CPU so every device starts from the same weights
   model_->set_recompute_layers(e_.train.recompute_layers);
@@ -141,16 +145,22 @@ TrainResult Trainer::run(const TrainOptions& o) {
   LossScaler scaler(t.precision == Precision::Fp16);
   TrainResult result;
   int64_t step = 0, tokens = 0;  // tokens: train/tokens, real tokens of the global batches through this step
-  if (auto ckpt = newest_checkpoint(run_dir_)) {
-    auto state = load_checkpoint(run_dir_, *ckpt, *model_, *optimizer, device_);
+  std::vector<std::string> warnings = setup_warnings_;  // logged once the run has said it started
+  if (auto ckpt = load_newest_intact_checkpoint(run_dir_, *model_, *optimizer, device_,
+                                                [&](const std::string& w) { warnings.push_back(w); })) {
+    const auto& state = ckpt->state;
     if (scaler.enabled() && state.contains("loss_scale"))
       scaler.set_state(state["loss_scale"].get<double>(), state.value("loss_scale_clean_steps", 0));
     curriculum.restore(state.value("curriculum", nlohmann::json()));
     tokens = state.value("tokens", int64_t(0));
-    step = result.resumed_from = *ckpt;
+    step = result.resumed_from = ckpt->step;
   }
   sink_.emit(wire::RunStarted{host_name(), static_cast<uint32_t>(::getpid()), wire::kProtocolVersion,
-                              result.resumed_from, t.steps, config_json_});
+                              result.resumed_from, t.steps, config_json_, sink_.writer().run_uid()});
+  for (const auto& w : warnings) {
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+    sink_.log(wire::LogLevel::Warning, w);
+  }
   if (result.resumed_from >= 0)
     sink_.log(wire::LogLevel::Info, "resumed from checkpoint at step " + std::to_string(step));
   sink_.flush();
@@ -164,7 +174,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   StepTelemetry telemetry(e_);
   const int64_t end = o.stop_after_step > 0 ? std::min<int64_t>(o.stop_after_step, t.steps) : t.steps;
   const auto run_start = Clock::now();
-  int64_t steps_run = 0;
+  int64_t steps_run = 0, skipped_in_a_row = 0;
   model_->train();
   while (step < end) {
     ++step;
@@ -176,6 +186,15 @@ TrainResult Trainer::run(const TrainOptions& o) {
     ++steps_run;
     result.last_loss = s.loss;
     if (o.on_step) o.on_step(s);
+    skipped_in_a_row = s.skipped ? skipped_in_a_row + 1 : 0;
+    if (skipped_in_a_row >= t.max_skipped_steps)
+      throw std::runtime_error(
+          "step " + std::to_string(step) + ": " + std::to_string(skipped_in_a_row) +
+          " steps in a row were skipped (non-finite loss, gradient or update, or fp16 overflow; "
+          "train.max_skipped_steps is " +
+          std::to_string(t.max_skipped_steps) +
+          "): the run cannot make progress. Its checkpoints are as they were. Look for an eps of 0, "
+          "a learning rate too high, or a damaged optimizer state");
     curriculum.observe_loss(s.loss);
     bool stopping = o.stop_requested && o.stop_requested->load();
     if (ranks) stopping = ranks->any(stopping);  // every rank stops at the same step

@@ -63,6 +63,7 @@ class Trainer {
   std::unique_ptr<Objective> objective_;
   torch::Device device_{torch::kCPU};
   TransformerLM model_{nullptr};
+  std::vector<std::string> setup_warnings_;  //!< e.g. threads capped to the cores; logged when the run starts
 };
 
 }  // namespace r1wb::gpu

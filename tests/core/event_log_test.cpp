@@ -1,5 +1,7 @@
 // Pins the event protocol and the append-only log: every record kind round-trips, a torn
-// tail and a corrupt checksum stop reading at the right place, reopening continues seq.
+// tail is reported where it starts, a corrupt record is skipped and the records after it read,
+// reopening continues seq and never deletes an intact record (event_log_damage_test.cpp tries
+// damage at seeded random offsets).
 #include "core/wire/event_log.h"
 #include "core/wire/event_protocol.h"
 #include "tests/support/test_dirs.h"
@@ -126,44 +128,85 @@ TEST(EventLog, TornTailIsDroppedAndReported) {
   EXPECT_NE(c.error.find("torn record at byte " + std::to_string(c.valid_bytes)), std::string::npos) << c.error;
 }
 
-TEST(EventLog, CorruptChecksumMidFileStopsThere) {
+namespace {
+//! Flips one bit of byte `at` of the file.
+void flip_byte(const std::string& path, size_t at) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(at));
+  char b;
+  f.read(&b, 1);
+  b ^= 0x40;
+  f.seekp(static_cast<std::streamoff>(at));
+  f.write(&b, 1);
+}
+}  // namespace
+
+TEST(EventLog, ACorruptRecordMidFileIsSkippedAndTheRecordsAfterItAreRead) {
   TempDir d;
   auto path = (d.path / "events.log").string();
   write_log(path, 10);
   auto c0 = read_event_log(path);
-  // Flip one payload byte of record 4: header 16 bytes, then equal-sized records.
-  const size_t rec = (c0.file_bytes - 16) / 10;
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(16 + 3 * rec + 30));
-    char b;
-    f.seekg(f.tellp());
-    f.read(&b, 1);
-    b ^= 0x40;
-    f.seekp(static_cast<std::streamoff>(16 + 3 * rec + 30));
-    f.write(&b, 1);
-  }
+  const size_t rec = (c0.file_bytes - 16) / 10;  // header 16 bytes, then equal-sized records
+  flip_byte(path, 16 + 3 * rec + 30);            // a payload byte of record 4
   auto c = read_event_log(path);
-  EXPECT_EQ(c.records.size(), 3u);
-  EXPECT_EQ(c.valid_bytes, 16 + 3 * rec);
+  ASSERT_EQ(c.records.size(), 9u);
+  EXPECT_EQ(c.records[2].seq, 3u);
+  EXPECT_EQ(c.records[3].seq, 5u);
+  EXPECT_EQ(c.valid_bytes, c.file_bytes) << "the damage is not the tail: appending continues at the end";
+  ASSERT_EQ(c.damage.size(), 1u);
+  EXPECT_EQ(c.damage[0].kind, LogDamage::Kind::Corrupt);
+  EXPECT_EQ(c.damage[0].offset, 16 + 3 * rec);
+  EXPECT_EQ(c.damage[0].bytes, rec);
+  ASSERT_TRUE(c.damage[0].lost());
+  EXPECT_EQ(c.damage[0].lost()->first, 4u);
+  EXPECT_EQ(c.damage[0].lost()->last, 4u);
+  EXPECT_TRUE(c.lost_records());
   EXPECT_NE(c.error.find("checksum mismatch in record seq 4"), std::string::npos) << c.error;
+  EXPECT_NE(c.error.find("record 4 is lost"), std::string::npos) << c.error;
 }
 
-TEST(EventLog, ReopenAfterTornTailTruncatesAndContinuesSeq) {
+TEST(EventLog, ReopenAfterTornTailKeepsTheCutBytesAsideAndContinuesSeq) {
   TempDir d;
   auto path = (d.path / "events.log").string();
   write_log(path, 10);
-  fs::resize_file(path, fs::file_size(path) - 3);
+  const auto full = fs::file_size(path);
+  fs::resize_file(path, full - 3);
+  std::string cut;
   {
     EventLogWriter w(path);
     EXPECT_EQ(w.last_seq(), 9u);
-    EXPECT_GT(w.dropped_bytes(), 0u);
+    ASSERT_EQ(w.damage().size(), 1u);
+    EXPECT_EQ(w.damage()[0].kind, LogDamage::Kind::Torn);
+    EXPECT_FALSE(w.opened().lost_records()) << "a torn tail is a crash mid-write, not lost records";
+    ASSERT_FALSE(w.cut_tail_copy().empty());
+    EXPECT_EQ(fs::file_size(w.cut_tail_copy()), w.damage()[0].bytes);
     EXPECT_EQ(w.append(wire::Log{0, wire::LogLevel::Info, "resumed"}), 10u);
   }
   auto c = read_event_log(path);
   EXPECT_TRUE(c.clean()) << c.error;
   ASSERT_EQ(c.records.size(), 10u);
   for (size_t i = 0; i < c.records.size(); ++i) EXPECT_EQ(c.records[i].seq, i + 1);
+}
+
+TEST(EventLog, ReopenAfterMidFileDamageKeepsEveryRecordAfterIt) {
+  TempDir d;
+  auto path = (d.path / "events.log").string();
+  write_log(path, 10);
+  const size_t rec = (fs::file_size(path) - 16) / 10;
+  flip_byte(path, 16 + 5 * rec + 2);  // record 6's header
+  {
+    EventLogWriter w(path);
+    EXPECT_EQ(w.last_seq(), 10u);
+    EXPECT_TRUE(w.cut_tail_copy().empty()) << "nothing is cut when the tail is intact";
+    EXPECT_EQ(w.append(wire::Log{0, wire::LogLevel::Info, "resumed"}), 11u);
+  }
+  auto c = read_event_log(path);
+  ASSERT_EQ(c.records.size(), 10u);
+  EXPECT_EQ(c.records[4].seq, 5u);
+  EXPECT_EQ(c.records[5].seq, 7u);
+  EXPECT_EQ(c.records.back().seq, 11u);
+  ASSERT_EQ(c.lost_seqs().size(), 1u);
+  EXPECT_EQ(c.lost_seqs()[0].first, 6u);
 }
 
 TEST(EventLog, MirrorReceivesTheSameStream) {

@@ -94,10 +94,12 @@ TEST(RunQuery, SchemaOneStoreGainsTagsAndNotes) {
     Store s(db);
     s.create_run("old-1", "old", "{}", "/runs/old-1", "h");
     // Turn it back into a schema-1 file: no tags, no notes, no snapshot labels columns.
-    ASSERT_EQ(sqlite3_exec(s.handle(),
-                           "ALTER TABLE runs DROP COLUMN notes; ALTER TABLE runs DROP COLUMN tags; "
-                           "ALTER TABLE snapshots DROP COLUMN labels; PRAGMA user_version=1;",
-                           nullptr, nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec(
+                  s.handle(),
+                  "ALTER TABLE runs DROP COLUMN notes; ALTER TABLE runs DROP COLUMN tags; "
+                  "ALTER TABLE snapshots DROP COLUMN labels; DROP INDEX runs_by_uid; ALTER TABLE runs DROP COLUMN uid; "
+                  "PRAGMA user_version=1;",
+                  nullptr, nullptr, nullptr),
               SQLITE_OK);
   }
   Store s(db);

@@ -216,8 +216,10 @@ TEST(Store, SchemaTwoStoreGainsSnapshotRowLabels) {
     Store s(db);
     id = s.create_run("old-1", "old", "{}", "/runs/old-1", "h");
     s.ingest(id, {{1, wire::Snapshot{1, "moe/expert_load", 1, 2, {0.5f, 0.5f}, {}}}});
-    ASSERT_EQ(sqlite3_exec(s.handle(), "ALTER TABLE snapshots DROP COLUMN labels; PRAGMA user_version=2;", nullptr,
-                           nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec(s.handle(),
+                           "DROP INDEX runs_by_uid; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE snapshots DROP "
+                           "COLUMN labels; PRAGMA user_version=2;",
+                           nullptr, nullptr, nullptr),
               SQLITE_OK);
   }
   Store s(db);

@@ -64,7 +64,13 @@ class MainWindow : public QMainWindow {
   //! Opens the store and builds the window. Returns nullptr and sets `error` when the store
   //! cannot be used (corrupt, foreign, unwritable); shows no dialog.
   static std::unique_ptr<MainWindow> open(const WorkbenchOptions& options, QString* error);
+  //! When options.store_path cannot be opened (`problem` says why): a window on an empty
+  //! temporary store that says so, with a dialog offering to open another store, so a bad
+  //! store never leaves the user without a window.
+  static std::unique_ptr<MainWindow> open_without_store(const WorkbenchOptions& options, const QString& problem);
   ~MainWindow() override;
+  //! Non-empty on a temporary store: which store could not be opened, and why.
+  const QString& store_problem() const { return store_problem_; }
 
   RunList* run_list() const { return run_list_; }
   ConfigEditor* editor() const { return editor_; }
@@ -209,6 +215,8 @@ class MainWindow : public QMainWindow {
   QueuePanel* queue_panel_ = nullptr;
   RunNotifier* notifier_ = nullptr;
   QLabel* banner_ = nullptr;  // the last notification, inside the window
+  QString store_problem_;     // set by open_without_store
+  QString wanted_store_;      // the store it could not open (where Open store starts looking)
   std::vector<int64_t> ablation_runs_;
   QElapsedTimer ablation_clock_;  // when the results table was last read
   bool force_results_ = false;

@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -15,6 +16,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTimer>
 
 namespace r1wb::views {
 
@@ -29,8 +31,8 @@ void MainWindow::build_menus() {
   };
   QMenu* file = menuBar()->addMenu("&File");
   add(file, "open_store", "&Open store...", QKeySequence::Open, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, "Open a workbench store",
-                                                      QFileInfo(QString::fromStdString(store_->path())).absolutePath(),
+    const QString near = wanted_store_.isEmpty() ? QString::fromStdString(store_->path()) : wanted_store_;
+    const QString path = QFileDialog::getOpenFileName(this, "Open a workbench store", QFileInfo(near).absolutePath(),
                                                       "Workbench stores (*.db *.sqlite);;All files (*)");
     if (!path.isEmpty()) open_store(path);
   });
@@ -83,6 +85,7 @@ void MainWindow::set_theme(Theme theme) {
 QStringList MainWindow::recent_stores() const { return settings()->value("stores/recent").toStringList(); }
 
 void MainWindow::remember_store() {
+  if (store_->path() == ":memory:") return;  // a temporary store is nowhere to go back to
   QStringList recent = recent_stores();
   const QString path = QFileInfo(QString::fromStdString(store_->path())).absoluteFilePath();
   recent.removeAll(path);
@@ -100,6 +103,35 @@ void MainWindow::fill_recent_menu() {
     connect(a, &QAction::triggered, this, [this, path] { open_store(path); });
   }
   recent_menu_->setEnabled(!recent_menu_->isEmpty());
+}
+
+std::unique_ptr<MainWindow> MainWindow::open_without_store(const WorkbenchOptions& options, const QString& problem) {
+  WorkbenchOptions temporary = options;
+  temporary.store_path = ":memory:";  // SQLite's own: empty, and gone when the window closes
+  QString error;
+  auto w = open(temporary, &error);
+  if (!w) return nullptr;
+  w->wanted_store_ = options.store_path;
+  w->store_problem_ = "Cannot open the store " + options.store_path + ": " + problem;
+  w->setWindowTitle("R1 Workbench - no store (temporary)");
+  w->banner_->setText("<b>No store</b>  " + w->store_problem_.toHtmlEscaped());
+  w->banner_->setStyleSheet("color: #c0392b;");
+  w->banner_->setToolTip(w->store_problem_);
+  auto* box = new QMessageBox(QMessageBox::Warning, "Cannot open the store",
+                              w->store_problem_ +
+                                  "\n\nThis window shows an empty temporary store. Runs started here keep their run "
+                                  "directories (r1wb-run ingest adds them to a store later), but the window forgets "
+                                  "them when it closes. Open another store to keep them.",
+                              QMessageBox::NoButton, w.get());
+  box->setObjectName("store_problem");
+  auto* pick = box->addButton("Open another store...", QMessageBox::AcceptRole);
+  pick->setObjectName("store_problem_open");
+  box->addButton("Continue without a store", QMessageBox::RejectRole);
+  auto* window = w.get();
+  connect(pick, &QPushButton::clicked, window, [window] { window->action("open_store")->trigger(); });
+  box->setModal(false);
+  QTimer::singleShot(0, box, [box] { box->show(); });  // over the window once it is shown
+  return w;
 }
 
 MainWindow* MainWindow::open_store(const QString& path) {
