@@ -38,6 +38,7 @@ nlohmann::json to_json(const BenchResult& r) {
           {"forward_ms", r.forward_ms},
           {"backward_ms", r.backward_ms},
           {"optimizer_ms", r.optimizer_ms},
+          {"update_guard_ms", r.guard_ms},
           {"step_ms", r.compute_ms()},
           {"peak_memory_mb", r.peak_memory_mb}};
 }
@@ -55,6 +56,8 @@ void print_table(const std::string& name, const BenchResult& r) {
               r.sgemm_all_cores_flops_per_s > 0 ? 100.0 * r.model_flops_per_s / r.sgemm_all_cores_flops_per_s : 0.0);
   std::printf("  step ms           %12.2f  = forward %.2f + backward %.2f + optimizer %.2f (data %.2f apart)\n",
               r.compute_ms(), r.forward_ms, r.backward_ms, r.optimizer_ms, r.data_ms);
+  std::printf("  update guard ms   %12.2f  (of optimizer: weights kept and checked finite, %.1f %% of the step)\n",
+              r.guard_ms, r.compute_ms() > 0 ? 100.0 * r.guard_ms / r.compute_ms() : 0.0);
   std::printf("  peak memory MB    %12.1f\n", r.peak_memory_mb);
 }
 

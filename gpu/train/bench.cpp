@@ -77,6 +77,7 @@ BenchResult run_bench(const Experiment& e, int warmup, int steps, int sgemm_n, c
     timed_tokens += s.tokens;
     r.data_ms += s.data_ms / steps, r.forward_ms += s.forward_ms / steps;
     r.backward_ms += s.backward_ms / steps, r.optimizer_ms += s.optimizer_ms / steps;
+    r.guard_ms += s.guard_ms / steps;
   }
   trace.reset();  // writes the trace
   r.peak_memory_mb = peak_host_memory_mb();

@@ -14,6 +14,7 @@ struct BenchResult {
   int steps = 0;
   int64_t tokens_per_step = 0;
   double data_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;  //!< mean per step
+  double guard_ms = 0;  //!< of optimizer_ms: the update guard (weights kept and checked)
   double compute_ms() const { return forward_ms + backward_ms + optimizer_ms; }
   double tokens_per_s = 0;                 //!< over forward + backward + optimizer (data excluded)
   double model_flops_per_s = 0;            //!< 3 * forward FLOPs/token * tokens/s

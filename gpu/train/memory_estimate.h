@@ -1,6 +1,6 @@
 // What a run will need in memory, from its config alone, checked before anything is
 // allocated: a config that validates can still ask for more than the machine has
-// (model.vocab_size 1048576 wants 26 GB of logits alone at batch 32 x 64 tokens), and the
+// (model.vocab_size 1048576 wants 24 GiB of logits alone at batch 32 x 64 tokens), and the
 // kernel's OOM killer says nothing useful. The estimate is deliberately coarse (weights,
 // gradients, AdamW's moments and the update guard's copy; logits with their softmax and
 // gradient; per-block activations and attention scores) and errs high; a test keeps its

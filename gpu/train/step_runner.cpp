@@ -131,9 +131,11 @@ void StepRunner::apply(StepStats& s) {
     log_(wire::LogLevel::Warning, "step " + std::to_string(s.step) + ": non-finite loss or gradient, skipped");
   } else {
     set_learning_rate(optimizer_, s.lr);
-    keep_weights();
+    s.guard_ms += timed_ms(device_, [&] { keep_weights(); });
     optimizer_.step();
-    if (!weights_finite()) {  // finite gradients, non-finite update: eps 0, a damaged moment, overflow
+    bool finite = true;
+    s.guard_ms += timed_ms(device_, [&] { finite = weights_finite(); });
+    if (!finite) {  // finite gradients, non-finite update: eps 0, a damaged moment, overflow
       restore_weights();
       s.skipped = true;
       log_(wire::LogLevel::Warning, "step " + std::to_string(s.step) +

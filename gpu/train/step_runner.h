@@ -37,6 +37,7 @@ struct StepStats {
   std::vector<double> dropped_frac;             //!< per MoE layer, share of dropped assignments
   int64_t tokens = 0, padding = 0;              //!< real and padding tokens of the global batch
   double data_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;  //!< where the step's time went
+  double guard_ms = 0;  //!< of optimizer_ms: keeping and checking the weights around the update
   //! An objective value by name, or 0 when the objective did not report it.
   double value(const std::string& name) const;
 };
