@@ -256,7 +256,7 @@ std::optional<RunRow> Store::run(int64_t id) {
   return read_run(s);
 }
 
-std::optional<RunRow> Store::run_of_log(const std::string& uid, const std::string& run_dir) {
+std::optional<RunRow> Store::run_of_log(const std::string& uid, const std::string& run_dir, bool log_began_with_uid) {
   if (!uid.empty()) {
     Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE uid = ? ORDER BY id DESC").c_str());
     s.bind(1, uid);
@@ -268,7 +268,9 @@ std::optional<RunRow> Store::run_of_log(const std::string& uid, const std::strin
          (std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_dir = ? AND uid = '' ORDER BY id DESC").c_str());
   s.bind(1, run_dir);
   if (!s.step()) return std::nullopt;
-  return read_run(s);
+  auto row = read_run(s);
+  if (log_began_with_uid && row.last_seq > 0) return std::nullopt;  // its records came from another log
+  return row;
 }
 
 std::vector<RunRow> Store::list_runs() { return find_runs({}); }

@@ -102,8 +102,10 @@ class Store {
                      const std::string& run_dir, const std::string& host);
   std::optional<RunRow> run(int64_t id);
   //! The run a log belongs to: the one with its run id, else the newest run in `run_dir`
-  //! that has no id yet. nullopt: a new run.
-  std::optional<RunRow> run_of_log(const std::string& uid, const std::string& run_dir);
+  //! that has no id yet (made by the workbench before its runner spoke, or by an older build).
+  //! A run that holds records from a log without an id cannot be the run of a log that began
+  //! with one (`log_began_with_uid`): that log is a new run. nullopt: a new run.
+  std::optional<RunRow> run_of_log(const std::string& uid, const std::string& run_dir, bool log_began_with_uid);
   std::vector<RunRow> list_runs();
   //! The runs matching a parsed search (run_query.h), newest first; an empty query lists all.
   std::vector<RunRow> find_runs(const RunQuery& query);

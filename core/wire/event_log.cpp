@@ -133,6 +133,12 @@ std::string run_uid_of(const std::vector<wire::Record>& records) {
   return {};
 }
 
+bool began_with_run_uid(const std::vector<wire::Record>& records) {
+  if (records.empty()) return true;
+  const auto* s = std::get_if<wire::RunStarted>(&records.front().payload);
+  return records.front().seq == 1 && s && !s->run_uid.empty();
+}
+
 namespace {
 
 std::string new_run_uid() {

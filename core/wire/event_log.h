@@ -56,6 +56,9 @@ struct EventLogContents {
 EventLogContents read_event_log(const std::string& path);
 //! The run id of the first RunStarted that has one; empty when none does.
 std::string run_uid_of(const std::vector<wire::Record>& records);
+//! Whether a log began with a run id (its seq 1 is a RunStarted that has one), as every log this
+//! build starts does; an empty log will.
+bool began_with_run_uid(const std::vector<wire::Record>& records);
 
 class EventLogWriter {
  public:

@@ -46,7 +46,7 @@ int cmd_ingest(const std::vector<std::string>& args) {
     for (const auto& d : contents.damage) std::cerr << "error: " << log.string() << ": " << d.describe() << "\n";
     Store store(a->options["store"]);
     int64_t run_id;
-    if (auto row = store.run_of_log(run_uid_of(contents.records), dir)) {
+    if (auto row = store.run_of_log(run_uid_of(contents.records), dir, began_with_run_uid(contents.records))) {
       run_id = row->id;
     } else {
       auto cfg = load_experiment_file((fs::path(dir) / "config.json").string());

@@ -20,7 +20,7 @@ EventSink::EventSink(const std::string& run_dir, int mirror_fd, const std::strin
   if (store_path.empty()) return;
   store_ = std::make_unique<Store>(store_path);
   const auto dir = absolute_path(run_dir);
-  if (auto row = store_->run_of_log(writer_.run_uid(), dir)) {
+  if (auto row = store_->run_of_log(writer_.run_uid(), dir, began_with_run_uid(writer_.existing()))) {
     run_id_ = row->id;
   } else {
     run_id_ =

@@ -247,3 +247,60 @@ TEST(Store, AnOfflineIngestKeepsTheRunsOwnStartAndEndTimes) {
   EXPECT_DOUBLE_EQ(row->started_at, 1000.0);
   EXPECT_DOUBLE_EQ(row->finished_at, 1087.0);
 }
+
+namespace {
+wire::Record started(uint64_t seq, const std::string& uid, int64_t resumed_from = -1) {
+  wire::RunStarted s;
+  s.host = "h";
+  s.resumed_from_step = resumed_from;
+  s.run_uid = uid;
+  return {seq, s};
+}
+}  // namespace
+
+TEST(Store, RecordsOfAnotherRunIdAreRefusedWholeAndTheRunKeepsItsRows) {
+  TempStore t;
+  Store s(t.db());
+  const auto id = s.create_run("r-1", "r", "{}", "/runs/r", "h");
+  auto first = loss_records(2, 1, 20);
+  first.insert(first.begin(), started(1, "aaaa"));
+  EXPECT_EQ(s.ingest(id, first).applied, 21u);
+  EXPECT_EQ(s.run(id)->uid, "aaaa") << "the run learns its id from its log";
+  auto second = loss_records(2, 1, 5);  // the directory emptied and trained again
+  second.insert(second.begin(), started(1, "bbbb"));
+  const auto res = s.ingest(id, second);
+  EXPECT_TRUE(res.foreign);
+  EXPECT_EQ(res.applied, 0u);
+  EXPECT_EQ(s.metric_points(id, "train/loss", 0).size(), 20u);
+}
+
+TEST(Store, ALogIsMatchedToItsRunByIdAndToAnIdlessRunOnlyWhereThatCannotMixTwoLogs) {
+  TempStore t;
+  Store s(t.db());
+  const auto fresh = s.create_run("r-1", "r", "{}", "/runs/a", "h");  // made before its runner spoke
+  EXPECT_EQ(s.run_of_log("u1", "/runs/a", true)->id, fresh);
+  s.ingest(fresh, {started(1, "u1")});
+  EXPECT_EQ(s.run_of_log("u1", "/elsewhere", true)->id, fresh) << "by id, wherever the directory is now";
+  EXPECT_FALSE(s.run_of_log("u2", "/runs/a", true)) << "another log in the same directory is another run";
+
+  const auto legacy = s.create_run("r-2", "r", "{}", "/runs/b", "h");  // filled by an older runner
+  s.ingest(legacy, loss_records(1, 1, 10));
+  EXPECT_FALSE(s.run_of_log("u3", "/runs/b", true)) << "a log begun with an id is not the old log";
+  EXPECT_EQ(s.run_of_log("u3", "/runs/b", false)->id, legacy) << "the old log, continued by this build";
+}
+
+TEST(Store, SeqsALogReportedLostArePassedOverAndCountedOthersStopAtTheGap) {
+  TempStore t;
+  Store s(t.db());
+  const auto id = s.create_run("r-1", "r", "{}", "/runs/r", "h");
+  auto records = loss_records(1, 1, 10);
+  records.erase(records.begin() + 3, records.begin() + 5);  // seqs 4 and 5 lost to damage
+  const auto gap = s.ingest(id, records);
+  EXPECT_TRUE(gap.gap);
+  EXPECT_EQ(gap.last_seq, 3u);
+  const auto res = s.ingest(id, records, {{4, 5}});
+  EXPECT_FALSE(res.gap);
+  EXPECT_EQ(res.lost, 2u);
+  EXPECT_EQ(res.last_seq, 10u);
+  EXPECT_EQ(s.metric_points(id, "train/loss", 0).size(), 8u);
+}
