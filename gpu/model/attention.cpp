@@ -4,6 +4,7 @@
 #include "gpu/model/init.h"
 
 #include <cmath>
+#include <tuple>
 
 namespace r1wb::gpu {
 
@@ -18,17 +19,19 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
     gate_gamma = register_parameter("gate_gamma", torch::full({n_heads_}, 0.5));
 }
 
-torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
+torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, LayerKv* kv) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), H = n_heads_, G = n_kv_heads_;
+  const int64_t offset = kv && kv->first.defined() ? kv->first.size(2) : 0;
   auto parts = qkv(x).view({B, T, H + 2 * G, head_dim_}).transpose(1, 2);  // [B, H + 2G, T, hd]
-  auto q = rope_.apply(parts.narrow(1, 0, H));
-  auto k = rope_.apply(parts.narrow(1, H, G));
+  auto q = rope_.apply(parts.narrow(1, 0, H), offset);
+  auto k = rope_.apply(parts.narrow(1, H, G), offset);
   auto v = parts.narrow(1, H + G, G);
-  if (G != H) {  // GQA: each key/value head serves H / G consecutive query heads
+  if (kv) std::tie(k, v) = kv->append(k, v, 2, 2);  // the kv heads, before GQA repeats them
+  if (G != H) {                                     // GQA: each key/value head serves H / G consecutive query heads
     k = k.repeat_interleave(H / G, 1);
     v = v.repeat_interleave(H / G, 1);
   }
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(head_dim_));  // [B, H, T, T]
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(head_dim_));  // [B, H, T, offset + T]
   auto weights = attention_weights(scores, cfg_, gate_gamma);
   if (capture_weights) last_weights = weights.detach();
   auto out = torch::matmul(weights, v);  // [B, H, T, hd]

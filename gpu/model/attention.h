@@ -5,6 +5,7 @@
 // "gate_gamma" ([H]) with the sigmoid gate.
 #pragma once
 #include "core/config/config.h"
+#include "gpu/model/kv_cache.h"
 #include "gpu/model/rope.h"
 
 #include <torch/nn/module.h>
@@ -16,7 +17,9 @@ namespace r1wb::gpu {
 class CausalSelfAttentionImpl : public torch::nn::Module {
  public:
   explicit CausalSelfAttentionImpl(const ModelConfig& cfg);
-  torch::Tensor forward(const torch::Tensor& x);  // [batch, seq, d_model] -> same
+  //! [batch, seq, d_model] -> same. With `kv`, x holds the tokens after those cached there:
+  //! they attend to the cached keys too, and theirs are appended.
+  torch::Tensor forward(const torch::Tensor& x, LayerKv* kv = nullptr);
 
   torch::nn::Linear qkv{nullptr};   // d_model -> (H + 2 Hkv) * head_dim
   torch::nn::Linear proj{nullptr};  // d_model -> d_model

@@ -5,16 +5,17 @@
 
 namespace r1wb::gpu {
 
-torch::Tensor hidden_keys(int64_t T, int64_t window, torch::Device device) {
+torch::Tensor hidden_keys(int64_t Tq, int64_t Tk, int64_t window, torch::Device device) {
   auto opts = torch::TensorOptions().dtype(torch::kBool).device(device);
-  auto hidden = torch::ones({T, T}, opts).triu(1);                                          // the future
-  if (window > 0 && window < T) hidden = hidden | torch::ones({T, T}, opts).tril(-window);  // too far back
+  const int64_t offset = Tk - Tq;                              // query t sits at position offset + t
+  auto hidden = torch::ones({Tq, Tk}, opts).triu(1 + offset);  // the future
+  if (window > 0 && window < Tk) hidden = hidden | torch::ones({Tq, Tk}, opts).tril(offset - window);  // too far back
   return hidden;
 }
 
 torch::Tensor attention_weights(const torch::Tensor& scores, const AttentionConfig& cfg, const torch::Tensor& gamma) {
   const int64_t T = scores.size(-1);
-  auto hidden = hidden_keys(T, cfg.sliding_window, scores.device());
+  auto hidden = hidden_keys(scores.size(-2), T, cfg.sliding_window, scores.device());
   if (cfg.scores == AttentionScores::SigmoidGate) {
     auto s = scores * gamma.view({1, -1, 1, 1}).to(scores.scalar_type());
     if (cfg.sigmoid_log_bias) s = s - std::log(double(T));

@@ -9,10 +9,13 @@
 
 namespace r1wb::gpu {
 
-//! scores: [B, H, T, T] already divided by sqrt(d). gamma: [H] for the sigmoid gate (else undefined).
+//! scores: [B, H, Tq, Tk] already divided by sqrt(d), the queries being the last Tq of the Tk
+//! positions (Tq < Tk when earlier keys come from a KV cache). gamma: [H] for the sigmoid gate
+//! (else undefined); its -log T bias takes T = Tk.
 torch::Tensor attention_weights(const torch::Tensor& scores, const AttentionConfig& cfg, const torch::Tensor& gamma);
 
-//! True where query t may not see key s: the future, and keys beyond the window.
-torch::Tensor hidden_keys(int64_t seq_len, int64_t window, torch::Device device);
+//! [Tq, Tk], true where query t (position Tk - Tq + t) may not see key s: the future, and keys
+//! beyond the window.
+torch::Tensor hidden_keys(int64_t queries, int64_t keys, int64_t window, torch::Device device);
 
 }  // namespace r1wb::gpu

@@ -9,6 +9,7 @@
 // "wkv_b.weight" (-> H * 2 * head_dim), "wo.weight", and "gate_gamma" with the sigmoid gate.
 #pragma once
 #include "core/config/config.h"
+#include "gpu/model/kv_cache.h"
 #include "gpu/model/rms_norm.h"
 #include "gpu/model/rope.h"
 
@@ -21,7 +22,8 @@ namespace r1wb::gpu {
 class MultiHeadLatentAttentionImpl : public torch::nn::Module {
  public:
   explicit MultiHeadLatentAttentionImpl(const ModelConfig& cfg);
-  torch::Tensor forward(const torch::Tensor& x);  // [batch, seq, d_model] -> same
+  //! [batch, seq, d_model] -> same; `kv` as in attention.h (it holds the latent and RoPE key).
+  torch::Tensor forward(const torch::Tensor& x, LayerKv* kv = nullptr);
 
   torch::nn::Linear wq{nullptr}, wkv_a{nullptr}, wkv_b{nullptr}, wo{nullptr};
   RMSNorm kv_norm{nullptr};

@@ -10,8 +10,8 @@ class Rope {
  public:
   Rope() = default;
   Rope(int64_t dim, int64_t max_seq_len, double theta);
-  //! x: [..., seq, dim] -> same, rotated by position along `seq`.
-  torch::Tensor apply(const torch::Tensor& x) const;
+  //! x: [..., seq, dim] -> same, rotated by position along `seq`, the first at `offset`.
+  torch::Tensor apply(const torch::Tensor& x, int64_t offset = 0) const;
 
  private:
   int64_t dim_ = 0;

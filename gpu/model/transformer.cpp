@@ -22,6 +22,13 @@ BlockImpl::BlockImpl(const ModelConfig& c, int i) : index(i) {
 
 torch::Tensor BlockImpl::attend(const torch::Tensor& x) { return mla ? mla(x) : attn(x); }
 
+torch::Tensor BlockImpl::decode(const torch::Tensor& x, LayerKv& kv) {
+  auto h = x + (mla ? mla->forward(attn_norm(x), &kv) : attn->forward(attn_norm(x), &kv));
+  auto n = ffn_norm(h);
+  if (!moe) return h + mlp(n);
+  return h + moe->forward(n.reshape({-1, n.size(-1)}), n.size(1)).y.view_as(h);
+}
+
 void BlockImpl::capture_attention(bool on) {
   if (mla)
     mla->capture_weights = on;
@@ -80,9 +87,7 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
   out.router_loss = torch::zeros({}, x.options().dtype(torch::kFloat32));
   out.aux_loss = out.router_loss;
   for (auto& m : *blocks) x = m->as<Block>()->forward(x, out);
-  auto project = [&](const torch::Tensor& h) {
-    return head ? head(norm(h)) : torch::matmul(norm(h), embed->weight.t());
-  };
+  auto project = [this](const torch::Tensor& h) { return logits_of(h); };
   out.logits = project(x);  // [B, T, V]
   if (mtp_block && tokens.size(1) > 1) {
     // Position i combines the main model's state at i with the embedding of token i + 1.
@@ -96,6 +101,18 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
     out.aux_loss = out.aux_loss / double(out.moe.size());
   }
   return out;
+}
+
+torch::Tensor TransformerLMImpl::decode(const torch::Tensor& tokens, KvCache& cache) {
+  auto x = embed(tokens);
+  cache.layers.resize(blocks->size());
+  for (size_t i = 0; i < blocks->size(); ++i) x = blocks[i]->as<Block>()->decode(x, cache.layers[i]);
+  cache.length += tokens.size(1);
+  return logits_of(x);
+}
+
+torch::Tensor TransformerLMImpl::logits_of(const torch::Tensor& h) {
+  return head ? head(norm(h)) : torch::matmul(norm(h), embed->weight.t());
 }
 
 void TransformerLMImpl::set_recompute_layers(int n) {

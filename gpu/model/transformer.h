@@ -8,6 +8,7 @@
 #include "core/config/config.h"
 #include "core/config/model_cost.h"
 #include "gpu/model/attention.h"
+#include "gpu/model/kv_cache.h"
 #include "gpu/model/mla.h"
 #include "gpu/model/moe.h"
 #include "gpu/model/rms_norm.h"
@@ -50,6 +51,9 @@ class BlockImpl : public torch::nn::Module {
   RMSNorm attn_norm{nullptr}, ffn_norm{nullptr};
   //! The attention's output for x (whichever kind the config chose).
   torch::Tensor attend(const torch::Tensor& x);
+  //! The block on tokens after those in `kv`, attending to them too (sampling): no losses,
+  //! no statistics, no recompute.
+  torch::Tensor decode(const torch::Tensor& x, LayerKv& kv);
   //! Makes the attention keep its weights (last_weights) for probes.
   void capture_attention(bool on);
   //! The weights kept by the last forward with capture on: [batch, heads, seq, seq].
@@ -71,6 +75,12 @@ class TransformerLMImpl : public torch::nn::Module {
  public:
   explicit TransformerLMImpl(const ModelConfig& cfg);
   LMOutput forward(const torch::Tensor& tokens);  // tokens: [batch, seq] int64
+  //! Logits [batch, seq, vocab] of `tokens`, the positions after those in `cache` (empty at
+  //! first: the prompt), whose keys and values are appended there. Equal to forward()'s logits
+  //! of the whole sequence at these positions; the MTP module is not run.
+  torch::Tensor decode(const torch::Tensor& tokens, KvCache& cache);
+  //! The final norm and the (tied or untied) head on hidden states [..., d_model].
+  torch::Tensor logits_of(const torch::Tensor& h);
   //! Recompute activations in backward for the first n blocks; n > n_layers includes the
   //! MTP block (train.recompute_layers).
   void set_recompute_layers(int n);

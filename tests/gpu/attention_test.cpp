@@ -49,7 +49,7 @@ TEST(Attention, GqaEqualsMhaWithEachKeyValueHeadRepeated) {
 }
 
 TEST(Attention, SlidingWindowHidesTheFutureAndKeysTooFarBack) {
-  auto hidden = hidden_keys(4, 2, torch::kCPU).to(torch::kInt);
+  auto hidden = hidden_keys(4, 4, 2, torch::kCPU).to(torch::kInt);
   auto expected = torch::tensor({{0, 1, 1, 1}, {0, 0, 1, 1}, {1, 0, 0, 1}, {1, 1, 0, 0}}, torch::kInt);
   EXPECT_TRUE(torch::equal(hidden, expected)) << hidden;
 
