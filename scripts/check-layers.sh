@@ -23,8 +23,9 @@ check() {  # check WHAT DIRS... -- PATTERN
 check "core/ includes Qt or LibTorch" core -- '#include\s*[<"](Q[A-Za-z]+|torch/|ATen/|c10/|imgui)'
 check "core/ includes another layer" core -- '#include\s*"(gpu|views|app)/'
 check "gpu/model/ includes the training side" gpu/model -- '#include\s*"gpu/(train|dist|cli)/'
-check "gpu/runtime/ includes a layer above it" gpu/runtime -- '#include\s*"gpu/(model|data|train|dist|cli)/'
+check "gpu/runtime/ includes a layer above it" gpu/runtime -- '#include\s*"gpu/(model|data|sample|train|dist|cli)/'
 check "gpu/data/ includes the model or the training side" gpu/data -- '#include\s*"gpu/(model|train|dist|cli)/'
+check "gpu/sample/ includes the training side" gpu/sample -- '#include\s*"gpu/(train|dist|cli)/'
 check "gpu/train/ includes dist/ or cli/" gpu/train -- '#include\s*"gpu/(dist|cli)/'
 check "gpu/dist/ includes cli/" gpu/dist -- '#include\s*"gpu/cli/'
 check "gpu/ includes Qt or views/" gpu -- '#include\s*[<"](Q[A-Za-z]+|views/|imgui)'
@@ -40,11 +41,12 @@ links() {  # links TARGET CMAKEFILE FORBIDDEN-REGEX
   fi
 }
 links core core/CMakeLists.txt 'Qt|TORCH|torch|IMGUI|gpu|views'
-links gpu_runtime gpu/CMakeLists.txt 'gpu_(model|data|train|dist|cli)|Qt'
-links gpu_model gpu/CMakeLists.txt 'gpu_(data|train|dist|cli)|Qt'
-links gpu_data gpu/CMakeLists.txt 'gpu_(model|train|dist|cli)|Qt'
+links gpu_runtime gpu/CMakeLists.txt 'gpu_(model|data|sample|train|dist|cli)|Qt'
+links gpu_model gpu/CMakeLists.txt 'gpu_(data|sample|train|dist|cli)|Qt'
+links gpu_data gpu/CMakeLists.txt 'gpu_(model|sample|train|dist|cli)|Qt'
+links gpu_sample gpu/CMakeLists.txt 'gpu_(train|dist|cli)|Qt'
 links gpu_train gpu/CMakeLists.txt 'gpu_(dist|cli)|Qt'
 links gpu_dist gpu/CMakeLists.txt 'gpu_cli|Qt'
 links views views/CMakeLists.txt 'gpu|TORCH|torch'
-[ $status -eq 0 ] && echo "check-layers: core, gpu (runtime <- model, data <- train <- dist <- cli) and views keep their direction"
+[ $status -eq 0 ] && echo "check-layers: core, gpu (runtime <- model, data <- sample <- train <- dist <- cli) and views keep their direction"
 exit $status
