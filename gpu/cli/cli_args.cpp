@@ -3,6 +3,7 @@
 #include "gpu/cli/commands.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 
 namespace r1wb::gpu {
@@ -62,6 +63,19 @@ std::optional<int64_t> int_option(const Args& a, const std::string& name, int64_
     size_t used = 0;
     const int64_t v = std::stoll(it->second, &used);
     if (used != it->second.size() || v < min) return std::nullopt;
+    return v;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+std::optional<double> double_option(const Args& a, const std::string& name, double fallback, double min, double max) {
+  auto it = a.options.find(name);
+  if (it == a.options.end()) return fallback;
+  try {
+    size_t used = 0;
+    const double v = std::stod(it->second, &used);
+    if (used != it->second.size() || !std::isfinite(v) || v < min || v > max) return std::nullopt;
     return v;
   } catch (...) {
     return std::nullopt;

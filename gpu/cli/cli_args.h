@@ -27,5 +27,8 @@ bool wants_help(const std::vector<std::string>& args);
 void print_errors(const ConfigResult& r);
 //! The option `name` as an integer >= min, or `fallback` when absent; nullopt when malformed.
 std::optional<int64_t> int_option(const Args& a, const std::string& name, int64_t fallback, int64_t min);
+//! The option `name` as a finite number in [min, max], or `fallback` when absent; nullopt when
+//! malformed or out of range.
+std::optional<double> double_option(const Args& a, const std::string& name, double fallback, double min, double max);
 
 }  // namespace r1wb::gpu

@@ -16,6 +16,7 @@ const char* kUsage =
     "  train CONFIG --run-dir DIR [...]     train, writing DIR/events.log; resumes if DIR has a checkpoint\n"
     "  ingest DIR --store DB                load DIR/events.log into a store (idempotent)\n"
     "  bench CONFIG [--steps N]             time training steps: tokens/s, model FLOP/s, step parts\n"
+    "  sample RUN_DIR --prompt TEXT [...]   completions of a trained run's checkpoint\n"
     "  schema                               print every config key as a Markdown table\n"
     "\n"
     "`r1wb-run COMMAND --help` describes a command. Exit codes: 0 done, 1 failure,\n"
@@ -26,7 +27,7 @@ using Command = int (*)(const std::vector<std::string>&);
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest},
-      {"bench", cmd_bench},       {"schema", cmd_schema},
+      {"bench", cmd_bench},       {"schema", cmd_schema}, {"sample", cmd_sample},
   };
   return table;
 }

@@ -209,21 +209,25 @@ std::string verify_checkpoint(const std::string& run_dir, int64_t step) {
   return {};
 }
 
+namespace {
+template <class Loadable>
+void load_archive(Loadable& into, const fs::path& file, torch::Device device) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(file.string(), device);
+    into.load(archive);
+  } catch (const std::exception& e) {
+    throw CheckpointError(file.string() + " does not load: " + reason(e));
+  }
+}
+}  // namespace
+
 nlohmann::json load_checkpoint(const std::string& run_dir, int64_t step, torch::nn::Module& model,
                                torch::optim::Optimizer& optimizer, torch::Device device) {
   if (auto problem = verify_checkpoint(run_dir, step); !problem.empty()) throw CheckpointError(problem);
   const auto dir = step_dir(run_dir, step);
-  auto load = [&](const char* file, auto& into) {
-    try {
-      torch::serialize::InputArchive archive;
-      archive.load_from((dir / file).string(), device);
-      into.load(archive);
-    } catch (const std::exception& e) {
-      throw CheckpointError((dir / file).string() + " does not load: " + reason(e));
-    }
-  };
-  load(kTensorFiles[0], model);
-  load(kTensorFiles[1], optimizer);
+  load_archive(model, dir / kTensorFiles[0], device);
+  load_archive(optimizer, dir / kTensorFiles[1], device);
   std::ifstream in(dir / kStateFile);
   auto state = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (!state.is_object()) throw CheckpointError((dir / kStateFile).string() + " is not a JSON object (damaged)");
@@ -256,6 +260,33 @@ std::optional<ResumePoint> load_newest_intact_checkpoint(const std::string& run_
   for (const auto& [step, why] : damaged) all += "\n  step-" + std::to_string(step) + ": " + why;
   throw CheckpointError("no intact checkpoint in " + checkpoints_dir(run_dir).string() +
                         " (move them aside to start the run over):" + all);
+}
+
+int64_t load_model_weights(const std::string& run_dir, std::optional<int64_t> step, torch::nn::Module& model,
+                           torch::Device device, const std::function<void(const std::string&)>& warn) {
+  auto steps = complete_steps(run_dir);
+  if (step) {
+    if (std::find(steps.begin(), steps.end(), *step) == steps.end()) {
+      std::string have;
+      for (auto s : steps) have += (have.empty() ? "" : ", ") + std::to_string(s);
+      throw CheckpointError(run_dir + " has no checkpoint at step " + std::to_string(*step) +
+                            (have.empty() ? " (it has none)" : " (it has steps " + have + ")"));
+    }
+    steps = {*step};
+  }
+  if (steps.empty()) throw CheckpointError(run_dir + " has no checkpoint (" + checkpoints_dir(run_dir).string() + ")");
+  std::string all;
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    try {
+      if (auto problem = verify_checkpoint(run_dir, *it); !problem.empty()) throw CheckpointError(problem);
+      load_archive(model, step_dir(run_dir, *it) / kTensorFiles[0], device);
+      if (!all.empty()) warn("skipped damaged checkpoints, using step " + std::to_string(*it) + ":" + all);
+      return *it;
+    } catch (const CheckpointError& e) {
+      all += "\n  step-" + std::to_string(*it) + ": " + e.what();
+    }
+  }
+  throw CheckpointError(step ? all.substr(all.find(": ") + 2) : "no intact checkpoint in " + run_dir + ":" + all);
 }
 
 void prune_checkpoints(const std::string& run_dir, int keep) {

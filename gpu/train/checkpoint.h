@@ -47,6 +47,12 @@ struct ResumePoint {
 std::optional<ResumePoint> load_newest_intact_checkpoint(const std::string& run_dir, torch::nn::Module& model,
                                                          torch::optim::Optimizer& optimizer, torch::Device device,
                                                          const std::function<void(const std::string&)>& warn);
+//! Loads only the weights (model.pt) of checkpoint `step`, or of the newest intact one when
+//! `step` is nullopt, for the commands that read a trained run (sample, eval). Damaged newer
+//! checkpoints are skipped with a `warn` line, never moved: reading a run does not change it.
+//! Returns the step loaded; throws CheckpointError when there is none to load.
+int64_t load_model_weights(const std::string& run_dir, std::optional<int64_t> step, torch::nn::Module& model,
+                           torch::Device device, const std::function<void(const std::string&)>& warn);
 //! Deletes all but the newest `keep` checkpoints and any leftover temp directories.
 void prune_checkpoints(const std::string& run_dir, int keep);
 
