@@ -1,5 +1,6 @@
 #include "gpu/model/attention.h"
 
+#include "gpu/model/attention_products.h"
 #include "gpu/model/attention_weights.h"
 #include "gpu/model/init.h"
 
@@ -21,20 +22,21 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, LayerKv* kv) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), H = n_heads_, G = n_kv_heads_;
-  const int64_t offset = kv && kv->first.defined() ? kv->first.size(2) : 0;
+  const int64_t offset = kv ? kv->length : 0;
   auto parts = qkv(x).view({B, T, H + 2 * G, head_dim_}).transpose(1, 2);  // [B, H + 2G, T, hd]
   auto q = rope_.apply(parts.narrow(1, 0, H), offset);
-  auto k = rope_.apply(parts.narrow(1, H, G), offset);
+  auto k_t = rope_.apply(parts.narrow(1, H, G), offset).transpose(-2, -1);  // [B, G, hd, T]
   auto v = parts.narrow(1, H + G, G);
-  if (kv) std::tie(k, v) = kv->append(k, v, 2, 2);  // the kv heads, before GQA repeats them
-  if (G != H) {                                     // GQA: each key/value head serves H / G consecutive query heads
-    k = k.repeat_interleave(H / G, 1);
-    v = v.repeat_interleave(H / G, 1);
+  if (kv) std::tie(k_t, v) = kv->append(k_t, v, 3, 2);  // the kv heads, keys transposed
+  if (G != H) {  // GQA: each key/value head serves H / G consecutive query heads, by broadcasting
+    q = q.reshape({B, G, H / G, T, head_dim_});
+    k_t = k_t.unsqueeze(2), v = v.unsqueeze(2);
   }
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(head_dim_));  // [B, H, T, offset + T]
+  const int64_t S = k_t.size(-1);
+  auto scores = query_key_scores(q, k_t).view({B, H, T, S}) / std::sqrt(double(head_dim_));  // [B, H, T, S]
   auto weights = attention_weights(scores, cfg_, gate_gamma);
   if (capture_weights) last_weights = weights.detach();
-  auto out = torch::matmul(weights, v);  // [B, H, T, hd]
+  auto out = mix_values(G != H ? weights.view({B, G, H / G, T, S}) : weights, v).view({B, H, T, head_dim_});
   return proj(out.transpose(1, 2).reshape({B, T, D}));
 }
 

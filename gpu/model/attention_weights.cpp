@@ -15,13 +15,15 @@ torch::Tensor hidden_keys(int64_t Tq, int64_t Tk, int64_t window, torch::Device 
 
 torch::Tensor attention_weights(const torch::Tensor& scores, const AttentionConfig& cfg, const torch::Tensor& gamma) {
   const int64_t T = scores.size(-1);
-  auto hidden = hidden_keys(scores.size(-2), T, cfg.sliding_window, scores.device());
+  // One query at the last position sees every key unless a window hides the oldest.
+  const bool sees_all = scores.size(-2) == 1 && (cfg.sliding_window <= 0 || cfg.sliding_window >= T);
+  auto hidden = sees_all ? torch::Tensor() : hidden_keys(scores.size(-2), T, cfg.sliding_window, scores.device());
   if (cfg.scores == AttentionScores::SigmoidGate) {
     auto s = scores * gamma.view({1, -1, 1, 1}).to(scores.scalar_type());
     if (cfg.sigmoid_log_bias) s = s - std::log(double(T));
-    return torch::sigmoid(s).masked_fill(hidden, 0.0);
+    return sees_all ? torch::sigmoid(s) : torch::sigmoid(s).masked_fill(hidden, 0.0);
   }
-  return scores.masked_fill(hidden, -std::numeric_limits<float>::infinity()).softmax(-1);
+  return (sees_all ? scores : scores.masked_fill(hidden, -std::numeric_limits<float>::infinity())).softmax(-1);
 }
 
 }  // namespace r1wb::gpu

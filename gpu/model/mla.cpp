@@ -1,5 +1,6 @@
 #include "gpu/model/mla.h"
 
+#include "gpu/model/attention_products.h"
 #include "gpu/model/attention_weights.h"
 #include "gpu/model/init.h"
 
@@ -21,7 +22,7 @@ MultiHeadLatentAttentionImpl::MultiHeadLatentAttentionImpl(const ModelConfig& c)
 
 torch::Tensor MultiHeadLatentAttentionImpl::forward(const torch::Tensor& x, LayerKv* cache) {
   const int64_t B = x.size(0), T = x.size(1), H = n_heads_, hd = head_dim_, rd = rope_dim_;
-  const int64_t offset = cache && cache->first.defined() ? cache->first.size(1) : 0;
+  const int64_t offset = cache ? cache->length : 0;
   auto q = wq(x).view({B, T, H, hd + rd}).transpose(1, 2);  // [B, H, T, hd + rd]
   auto q_nope = q.narrow(-1, 0, hd), q_rope = rope_.apply(q.narrow(-1, hd, rd), offset);
   auto kv_a = wkv_a(x);                                                        // [B, T, rank + rd]
@@ -31,11 +32,12 @@ torch::Tensor MultiHeadLatentAttentionImpl::forward(const torch::Tensor& x, Laye
   const int64_t S = latent.size(1);                                 // keys: the cached and these
   auto kv = wkv_b(latent).view({B, S, H, 2 * hd}).transpose(1, 2);  // [B, H, S, 2 hd]
   auto k_nope = kv.narrow(-1, 0, hd), v = kv.narrow(-1, hd, hd);
-  auto scores = (torch::matmul(q_nope, k_nope.transpose(-2, -1)) + torch::matmul(q_rope, k_rope.transpose(-2, -1))) /
-                std::sqrt(double(hd + rd));  // [B, H, T, S]
+  auto scores =
+      (query_key_scores(q_nope, k_nope.transpose(-2, -1)) + query_key_scores(q_rope, k_rope.transpose(-2, -1))) /
+      std::sqrt(double(hd + rd));  // [B, H, T, S]
   auto weights = attention_weights(scores, cfg_, gate_gamma);
   if (capture_weights) last_weights = weights.detach();
-  return wo(torch::matmul(weights, v).transpose(1, 2).reshape({B, T, H * hd}));
+  return wo(mix_values(weights, v).transpose(1, 2).reshape({B, T, H * hd}));
 }
 
 }  // namespace r1wb::gpu

@@ -21,8 +21,8 @@ MoeImpl::MoeImpl(const MoeConfig& c, int64_t d_model, double out_std) : cfg(c) {
   if (c.num_shared_experts > 0) shared = register_module("shared", SwiGLU(d_model, c.num_shared_experts * H, out_std));
 }
 
-Routing MoeImpl::route(const torch::Tensor& x) {
-  return gpu::route(cfg, router(x), cfg.bias_update_speed > 0 ? expert_bias : torch::Tensor());
+Routing MoeImpl::route(const torch::Tensor& x, bool statistics) {
+  return gpu::route(cfg, router(x), cfg.bias_update_speed > 0 ? expert_bias : torch::Tensor(), statistics);
 }
 
 torch::Tensor MoeImpl::shared_up(const torch::Tensor& x) {
@@ -35,13 +35,12 @@ torch::Tensor MoeImpl::expert(int64_t e, const torch::Tensor& x, const torch::Te
   return torch::matmul(h, w_down[e].t());                 // [n, d_model]
 }
 
-MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
+MoeImpl::Dispatched MoeImpl::dispatch(const torch::Tensor& x, const Routing& r) {
   const int64_t E = cfg.num_experts;
-  auto r = route(x);
   const int64_t k = r.experts.size(1);
 
   // Inactive slots (dynamic top-k) get the id E so that they sort after every expert.
-  auto flat_expert = r.experts.masked_fill(~r.active, E).reshape({-1});   // [N*k]
+  auto flat_expert = (r.active.defined() ? r.experts.masked_fill(~r.active, E) : r.experts).reshape({-1});  // [N*k]
   auto order = std::get<1>(flat_expert.sort(/*stable=*/true, 0, false));  // pairs grouped by expert
   auto counts = torch::bincount(flat_expert, {}, E + 1).narrow(0, 0, E).to(torch::kCPU);
   const auto* c = counts.data_ptr<int64_t>();
@@ -78,7 +77,14 @@ MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
     y = y.index_add(0, token_of, torch::cat(outs, 0) * w);
   }
   if (shared) y = y + shared(x);
+  return {y, counts, assigned, total_kept};
+}
 
+torch::Tensor MoeImpl::infer(const torch::Tensor& x) { return dispatch(x, route(x, /*statistics=*/false)).y; }
+
+MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
+  auto r = route(x);
+  auto [y, counts, assigned, total_kept] = dispatch(x, r);
   auto counts_f = counts.to(x.device(), torch::kFloat32);
   // A recompute rerun (activation_recompute.h) computes the same counts again: they were
   // counted for the bias, and reduced over the ranks, in the first run.
@@ -108,7 +114,7 @@ MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
   out.aux_loss = batch_balance_loss(r, batch_counts);
   out.router_loss = cfg.aux_loss_weight * out.aux_loss;
   if (cfg.seq_aux_loss_weight > 0)
-    out.router_loss = out.router_loss + cfg.seq_aux_loss_weight * sequence_balance_loss(r, E, seq_len);
+    out.router_loss = out.router_loss + cfg.seq_aux_loss_weight * sequence_balance_loss(r, cfg.num_experts, seq_len);
   if (cfg.z_loss_weight > 0) out.router_loss = out.router_loss + cfg.z_loss_weight * router_z_loss(r);
   return out;
 }

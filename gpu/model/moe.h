@@ -43,8 +43,11 @@ class MoeImpl : public torch::nn::Module {
   MoeImpl(const MoeConfig& cfg, int64_t d_model, double out_std = 0.02);
   //! x: [tokens, d_model], tokens = sequences * seq_len (seq_len for the sequence-wise loss).
   MoeOutput forward(const torch::Tensor& x, int64_t seq_len);
+  //! forward's y alone, for decoding: the same routing and experts, no statistics, losses or
+  //! bias counts (most of a decode step's MoE operations otherwise).
+  torch::Tensor infer(const torch::Tensor& x);
 
-  Routing route(const torch::Tensor& x);
+  Routing route(const torch::Tensor& x, bool statistics = true);
   //! One routed expert on rows of x: [n, d_model] -> [n, d_model]. `up` is x's shared
   //! up-projection when shared_input_proj is on (else undefined).
   torch::Tensor expert(int64_t e, const torch::Tensor& x, const torch::Tensor& up = {});
@@ -72,6 +75,14 @@ class MoeImpl : public torch::nn::Module {
   SwiGLU shared{nullptr};             // always-on experts, num_shared * hidden wide
 
  private:
+  struct Dispatched {
+    torch::Tensor y;       //!< [tokens, d_model] the experts' weighted outputs (shared ones added)
+    torch::Tensor counts;  //!< [experts] int64 on the CPU: assignments per expert
+    int64_t assigned = 0, kept = 0;
+  };
+  //! Sends each kept token-expert pair through its expert (grouped, capacity applied).
+  Dispatched dispatch(const torch::Tensor& x, const Routing& r);
+
   torch::Tensor pending_counts_;       // [experts] assignments since the last update_bias()
   torch::Tensor last_reduced_counts_;  // [experts] the last training forward's reduced counts
 };

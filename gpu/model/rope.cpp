@@ -12,8 +12,11 @@ Rope::Rope(int64_t dim, int64_t max_seq_len, double theta) : dim_(dim) {
 
 torch::Tensor Rope::apply(const torch::Tensor& x, int64_t offset) const {
   const int64_t T = x.size(-2), half = dim_ / 2;
-  auto cos = cos_.narrow(0, offset, T).to(x.device(), x.scalar_type());  // [seq, half]
-  auto sin = sin_.narrow(0, offset, T).to(x.device(), x.scalar_type());
+  auto cos = cos_.narrow(0, offset, T), sin = sin_.narrow(0, offset, T);  // [seq, half]
+  if (cos.device() != x.device() || cos.scalar_type() != x.scalar_type()) {
+    cos = cos.to(x.device(), x.scalar_type());
+    sin = sin.to(x.device(), x.scalar_type());
+  }
   auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
   return torch::cat({x1 * cos - x2 * sin, x1 * sin + x2 * cos}, -1);
 }

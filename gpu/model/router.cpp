@@ -5,7 +5,7 @@
 
 namespace r1wb::gpu {
 
-Routing route(const MoeConfig& c, const torch::Tensor& logits_in, const torch::Tensor& bias) {
+Routing route(const MoeConfig& c, const torch::Tensor& logits_in, const torch::Tensor& bias, bool statistics) {
   Routing r;
   r.logits = logits_in.to(torch::kFloat32);
   const int64_t N = r.logits.size(0), E = r.logits.size(1);
@@ -26,14 +26,16 @@ Routing route(const MoeConfig& c, const torch::Tensor& logits_in, const torch::T
   r.experts = std::get<1>(select.topk(k, -1));  // [N, k]
   auto w = r.scores.gather(1, r.experts);
 
-  auto norm = r.scores.detach() / r.scores.detach().sum(-1, true);
-  r.entropy =
-      E > 1 ? -(norm * norm.clamp_min(1e-12).log()).sum(-1) / std::log(double(E)) : torch::zeros({N}, norm.options());
+  if (statistics || c.dynamic_k_max > 0) {
+    auto norm = r.scores.detach() / r.scores.detach().sum(-1, true);
+    r.entropy =
+        E > 1 ? -(norm * norm.clamp_min(1e-12).log()).sum(-1) / std::log(double(E)) : torch::zeros({N}, norm.options());
+  }
   if (c.dynamic_k_max > 0) {
     auto slot = torch::arange(k, r.experts.options()).unsqueeze(0);  // [1, k]
     r.active = (slot < c.top_k) | (r.entropy > c.dynamic_entropy_threshold).unsqueeze(1);
     w = w * r.active.to(w.scalar_type());
-  } else {
+  } else if (statistics) {
     r.active = torch::ones({N, k}, r.experts.options().dtype(torch::kBool));
   }
   if (c.renormalize) w = w / w.sum(-1, true);

@@ -18,14 +18,16 @@ namespace r1wb::gpu {
 struct Routing {
   torch::Tensor experts;  //!< [N, k] int64 chosen experts (k = dynamic_k_max when that is on)
   torch::Tensor weights;  //!< [N, k] gate weights; 0 in inactive slots
-  torch::Tensor active;   //!< [N, k] bool: slot in use (all true unless dynamic top-k)
+  torch::Tensor active;   //!< [N, k] bool: slot in use (all true unless dynamic top-k); see route()
   torch::Tensor scores;   //!< [N, E] float32 unbiased affinities s
   torch::Tensor logits;   //!< [N, E] float32 router logits
-  torch::Tensor entropy;  //!< [N] entropy of s / sum(s), divided by log(E): 0..1, no gradient
+  torch::Tensor entropy;  //!< [N] entropy of s / sum(s), divided by log(E): 0..1, no gradient; see route()
 };
 
 //! Routes N tokens given the router logits [N, E] and the selection bias [E] (may be undefined).
-Routing route(const MoeConfig& cfg, const torch::Tensor& logits, const torch::Tensor& bias);
+//! Without `statistics` (decoding), entropy and active stay undefined unless dynamic top-k
+//! needs them to choose: the same experts and weights, fewer operations.
+Routing route(const MoeConfig& cfg, const torch::Tensor& logits, const torch::Tensor& bias, bool statistics = true);
 
 //! Active token-expert assignments per expert, [E] float32, no gradient.
 torch::Tensor assignment_counts(const Routing& r, int64_t num_experts);

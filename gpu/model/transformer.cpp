@@ -26,7 +26,7 @@ torch::Tensor BlockImpl::decode(const torch::Tensor& x, LayerKv& kv) {
   auto h = x + (mla ? mla->forward(attn_norm(x), &kv) : attn->forward(attn_norm(x), &kv));
   auto n = ffn_norm(h);
   if (!moe) return h + mlp(n);
-  return h + moe->forward(n.reshape({-1, n.size(-1)}), n.size(1)).y.view_as(h);
+  return h + moe->infer(n.reshape({-1, n.size(-1)})).view_as(h);
 }
 
 void BlockImpl::capture_attention(bool on) {
@@ -106,7 +106,10 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
 torch::Tensor TransformerLMImpl::decode(const torch::Tensor& tokens, KvCache& cache) {
   auto x = embed(tokens);
   cache.layers.resize(blocks->size());
-  for (size_t i = 0; i < blocks->size(); ++i) x = blocks[i]->as<Block>()->decode(x, cache.layers[i]);
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    cache.layers[i].capacity = cache.capacity;
+    x = blocks[i]->as<Block>()->decode(x, cache.layers[i]);
+  }
   cache.length += tokens.size(1);
   return logits_of(x);
 }

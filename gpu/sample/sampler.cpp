@@ -47,7 +47,7 @@ std::vector<Completion> sample_group(TransformerLM& model, const Tokenizer& toke
   if (budget < 1)
     throw std::invalid_argument("sample: the prompt has " + std::to_string(P) + " tokens, model.max_seq_len is " +
                                 std::to_string(model->cfg.max_seq_len) + ": no room to generate");
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode no_autograd;  // cheaper than NoGradGuard: no version counters either
   EvalScope eval(model);
   const auto device = model->parameters().front().device();
   auto generator = at::detail::createCPUGenerator(o.seed);
@@ -57,6 +57,7 @@ std::vector<Completion> sample_group(TransformerLM& model, const Tokenizer& toke
   std::vector<int64_t> active(static_cast<size_t>(n));
   std::iota(active.begin(), active.end(), 0);
   KvCache cache;
+  cache.capacity = P + budget;
   torch::Tensor logits;  // [rows, V] at the last position
   if (o.use_cache) {
     logits = model->decode(ids, cache).select(1, -1).repeat({n, 1});
@@ -65,57 +66,73 @@ std::vector<Completion> sample_group(TransformerLM& model, const Tokenizer& toke
     logits = model->forward(ids).logits.select(1, -1).repeat({n, 1});
   }
 
+  const bool watch_text = !o.stop.empty();
   for (int64_t step = 0; step < budget && !active.empty(); ++step) {
     const auto logp = torch::log_softmax((o.temperature > 0 ? logits / o.temperature : logits).to(torch::kFloat32), -1);
-    const auto entropy = -(logp.exp() * logp).nan_to_num(0.0).sum(-1);
-    torch::Tensor chosen;
+    const auto probs = logp.exp();
+    const auto entropy = -(probs * logp).nan_to_num(0.0).sum(-1);
+    torch::Tensor chosen;  // [rows] on the model's device
     if (o.temperature > 0) {
-      const auto probs = filtered(logp, o.top_k, o.top_p).exp().to(torch::kCPU);
-      chosen = torch::multinomial(probs, 1, false, generator).view({-1});
+      const bool all = o.top_k <= 0 && o.top_p >= 1.0;
+      const auto p = (all ? probs : filtered(logp, o.top_k, o.top_p).exp()).to(torch::kCPU);
+      chosen = torch::multinomial(p, 1, false, generator).view({-1}).to(device);
     } else {
-      chosen = logp.argmax(-1).to(torch::kCPU);
+      chosen = logp.argmax(-1);
     }
-    const auto chosen_logp = logp.gather(-1, chosen.to(device).view({-1, 1})).view({-1}).to(torch::kCPU);
-    const auto ent = entropy.to(torch::kCPU);
+    // One copy to the host per step: the token, its log-prob and the entropy of every row.
+    const auto host =
+        torch::stack({chosen.to(torch::kFloat64), logp.gather(-1, chosen.view({-1, 1})).view({-1}).to(torch::kFloat64),
+                      entropy.to(torch::kFloat64)})
+            .to(torch::kCPU)
+            .contiguous();
+    const double* h = host.data_ptr<double>();
+    const int64_t rows = int64_t(active.size());
     std::vector<int64_t> still;  // positions in `active` that go on
-    for (size_t r = 0; r < active.size(); ++r) {
-      auto& c = out[size_t(active[r])];
-      c.tokens.push_back(chosen[int64_t(r)].item<int64_t>());
-      c.logprobs.push_back(chosen_logp[int64_t(r)].item<float>());
-      c.entropy.push_back(ent[int64_t(r)].item<float>());
-      const size_t before = c.text.size();
-      c.text = tokenizer.decode(c.tokens);
+    for (int64_t r = 0; r < rows; ++r) {
+      auto& c = out[size_t(active[size_t(r)])];
+      c.tokens.push_back(int64_t(h[r]));
+      c.logprobs.push_back(float(h[rows + r]));
+      c.entropy.push_back(float(h[2 * rows + r]));
       bool done = false;
-      for (const auto& s : o.stop) {
-        const size_t from = before > s.size() ? before - s.size() : 0;
-        if (const auto at = c.text.find(s, from); !s.empty() && at != std::string::npos) {
-          c.text.resize(at + s.size());
-          done = true;
-          break;
+      if (watch_text) {
+        const size_t before = c.text.size();
+        c.text = tokenizer.decode(c.tokens);
+        for (const auto& stop : o.stop) {
+          const size_t from = before > stop.size() ? before - stop.size() : 0;
+          if (const auto at = c.text.find(stop, from); !stop.empty() && at != std::string::npos) {
+            c.text.resize(at + stop.size());
+            done = true;
+            break;
+          }
         }
       }
       if (!done && int64_t(c.tokens.size()) == budget) c.truncated = done = true;
-      if (!done) still.push_back(int64_t(r));
+      if (!done) still.push_back(r);
     }
     if (still.empty()) break;
-    const auto keep = torch::tensor(still, torch::kInt64);
-    const auto next = chosen.index_select(0, keep).view({-1, 1}).to(device);
-    std::vector<int64_t> next_active;
-    for (int64_t r : still) next_active.push_back(active[size_t(r)]);
+    torch::Tensor next = chosen.view({-1, 1});
+    if (int64_t(still.size()) < rows) {
+      const auto keep = torch::tensor(still, torch::kInt64).to(device);
+      next = next.index_select(0, keep);
+      if (o.use_cache) cache.keep_rows(keep);
+      std::vector<int64_t> next_active;
+      for (int64_t r : still) next_active.push_back(active[size_t(r)]);
+      active = std::move(next_active);
+    }
     if (o.use_cache) {
-      if (int64_t(still.size()) < int64_t(active.size())) cache.keep_rows(keep.to(device));
       logits = model->decode(next, cache).select(1, -1);
     } else {
       std::vector<int64_t> flat;
-      for (int64_t row : next_active) {
+      for (int64_t row : active) {
         flat.insert(flat.end(), prompt_ids.begin(), prompt_ids.end());
         flat.insert(flat.end(), out[size_t(row)].tokens.begin(), out[size_t(row)].tokens.end());
       }
-      const auto seqs = torch::tensor(flat, torch::kInt64).view({int64_t(next_active.size()), -1}).to(device);
+      const auto seqs = torch::tensor(flat, torch::kInt64).view({int64_t(active.size()), -1}).to(device);
       logits = model->forward(seqs).logits.select(1, -1);
     }
-    active = std::move(next_active);
   }
+  if (!watch_text)
+    for (auto& c : out) c.text = tokenizer.decode(c.tokens);
   return out;
 }
 
