@@ -24,8 +24,9 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, LayerKv* 
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), H = n_heads_, G = n_kv_heads_;
   const int64_t offset = kv ? kv->length : 0;
   auto parts = qkv(x).view({B, T, H + 2 * G, head_dim_}).transpose(1, 2);  // [B, H + 2G, T, hd]
-  auto q = rope_.apply(parts.narrow(1, 0, H), offset);
-  auto k_t = rope_.apply(parts.narrow(1, H, G), offset).transpose(-2, -1);  // [B, G, hd, T]
+  auto qk = rope_.apply(parts.narrow(1, 0, H + G), offset);                // queries and keys rotated in one pass
+  auto q = qk.narrow(1, 0, H);
+  auto k_t = qk.narrow(1, H, G).transpose(-2, -1);  // [B, G, hd, T]
   auto v = parts.narrow(1, H + G, G);
   if (kv) std::tie(k_t, v) = kv->append(k_t, v, 3, 2);  // the kv heads, keys transposed
   if (G != H) {  // GQA: each key/value head serves H / G consecutive query heads, by broadcasting

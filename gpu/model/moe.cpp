@@ -80,7 +80,20 @@ MoeImpl::Dispatched MoeImpl::dispatch(const torch::Tensor& x, const Routing& r) 
   return {y, counts, assigned, total_kept};
 }
 
-torch::Tensor MoeImpl::infer(const torch::Tensor& x) { return dispatch(x, route(x, /*statistics=*/false)).y; }
+torch::Tensor MoeImpl::infer(const torch::Tensor& x) {
+  auto r = route(x, /*statistics=*/false);
+  const int64_t N = x.size(0), E = cfg.num_experts, H = cfg.expert_hidden, D = x.size(1);
+  if (cfg.capacity_factor > 0 || N * E > kDenseDecodeTokenExperts) return dispatch(x, r).y;
+  // Every expert on every token, as three matmuls over the experts side by side, the ones
+  // not chosen weighted 0: E / k times the FLOPs, a tenth of the operator calls.
+  auto gates = torch::zeros({N, E}, r.weights.options()).scatter_add(1, r.experts, r.weights).to(x.scalar_type());
+  auto g = torch::matmul(x, w_gate.view({E * H, D}).t()).view({N, E, H});
+  auto u = w_up_shared.defined() ? torch::matmul(x, w_up_shared.t()).unsqueeze(1)
+                                 : torch::matmul(x, w_up.view({E * H, D}).t()).view({N, E, H});
+  auto h = F::silu(g) * u * gates.unsqueeze(-1);                                           // [N, E, H]
+  auto y = torch::matmul(h.view({N, E * H}), w_down.transpose(1, 2).reshape({E * H, D}));  // [N, D]
+  return shared ? y + shared(x) : y;
+}
 
 MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {
   auto r = route(x);

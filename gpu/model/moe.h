@@ -45,7 +45,11 @@ class MoeImpl : public torch::nn::Module {
   MoeOutput forward(const torch::Tensor& x, int64_t seq_len);
   //! forward's y alone, for decoding: the same routing and experts, no statistics, losses or
   //! bias counts (most of a decode step's MoE operations otherwise).
+  //! With few tokens (a decode step: tokens x experts <= kDenseDecodeTokenExperts) and no
+  //! capacity limit, every expert runs on every token with the unchosen ones weighted 0: the
+  //! dispatch's per-expert operator calls cost more than the extra FLOPs there.
   torch::Tensor infer(const torch::Tensor& x);
+  static constexpr int64_t kDenseDecodeTokenExperts = 256;
 
   Routing route(const torch::Tensor& x, bool statistics = true);
   //! One routed expert on rows of x: [n, d_model] -> [n, d_model]. `up` is x's shared
