@@ -9,16 +9,6 @@
 using namespace r1wb;
 using namespace r1wb::gpu;
 
-namespace {
-ModelConfig model_with(const std::string& pointer, const nlohmann::json& value) {
-  auto doc = r1wb::testing::tiny_moe_doc(100, 50, 1);
-  if (!pointer.empty()) doc[nlohmann::json::json_pointer(pointer)] = value;
-  const auto cfg = validate_experiment(doc);
-  EXPECT_TRUE(cfg.ok()) << (cfg.errors.empty() ? "" : cfg.errors[0].to_string());
-  return cfg.experiment.model;
-}
-}  // namespace
-
 TEST(KvCache, IncrementalLogitsEqualTheFullForwardForEveryAttentionVariant) {
   const std::vector<std::pair<std::string, nlohmann::json>> variants = {{"", nullptr},
                                                                         {"/model/attention/n_kv_heads", 2},
@@ -29,7 +19,7 @@ TEST(KvCache, IncrementalLogitsEqualTheFullForwardForEveryAttentionVariant) {
   for (const auto& [pointer, value] : variants) {
     SCOPED_TRACE(pointer + " " + value.dump());
     torch::manual_seed(3);
-    TransformerLM model(model_with(pointer, value));
+    TransformerLM model(r1wb::testing::tiny_moe_model_with(pointer, value));
     model->eval();
     torch::NoGradGuard no_grad;
     const auto tokens = torch::randint(0, 256, {3, 14}, torch::kInt64);
@@ -47,7 +37,8 @@ TEST(KvCache, GqaCachesFewerHeadsAndRowsRepeatForAGroup) {
   torch::NoGradGuard no_grad;
   const auto tokens = torch::randint(0, 256, {1, 8}, torch::kInt64);
   KvCache mha, gqa;
-  TransformerLM a(model_with("", nullptr)), b(model_with("/model/attention/n_kv_heads", 1));
+  TransformerLM a(r1wb::testing::tiny_moe_model_with("", nullptr)),
+      b(r1wb::testing::tiny_moe_model_with("/model/attention/n_kv_heads", 1));
   a->eval(), b->eval();
   a->decode(tokens, mha);
   b->decode(tokens, gqa);

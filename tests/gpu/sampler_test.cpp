@@ -11,13 +11,6 @@ using namespace r1wb;
 using namespace r1wb::gpu;
 
 namespace {
-ModelConfig model_with(const std::string& pointer, const nlohmann::json& value) {
-  auto doc = r1wb::testing::tiny_moe_doc(100, 50, 1);
-  if (!pointer.empty()) doc[nlohmann::json::json_pointer(pointer)] = value;
-  const auto cfg = validate_experiment(doc);
-  EXPECT_TRUE(cfg.ok()) << (cfg.errors.empty() ? "" : cfg.errors[0].to_string());
-  return cfg.experiment.model;
-}
 
 SamplingOptions options(int max_new, uint64_t seed, double temperature = 1.0) {
   SamplingOptions o;
@@ -33,7 +26,7 @@ const std::string kPrompt = "Q: 12+7=? A: <think>";
 
 TEST(Sampler, TheSameSeedGivesTheSameCompletionsAndAnotherSeedOthers) {
   torch::manual_seed(1);
-  TransformerLM model(model_with("", nullptr));
+  TransformerLM model(r1wb::testing::tiny_moe_model_with("", nullptr));
   ByteTokenizer tok;
   const auto a = sample_group(model, tok, kPrompt, 4, options(12, 7));
   const auto b = sample_group(model, tok, kPrompt, 4, options(12, 7));
@@ -54,7 +47,7 @@ TEST(Sampler, TheCacheGivesTheSameTokensAndLogProbsAsRecomputingForEveryAttentio
            {"", nullptr}, {"/model/attention/n_kv_heads", 2}, {"/model/attention/kind", "mla"}}) {
     SCOPED_TRACE(pointer);
     torch::manual_seed(2);
-    TransformerLM model(model_with(pointer, value));
+    TransformerLM model(r1wb::testing::tiny_moe_model_with(pointer, value));
     ByteTokenizer tok;
     auto o = options(16, 11);
     const auto cached = sample_group(model, tok, kPrompt, 3, o);
@@ -78,7 +71,7 @@ TEST(Sampler, LogProbsEqualTheTrainersForwardOfTheSameTokens) {
                                                            {"/model/ffn", "dense"}}) {
     SCOPED_TRACE(pointer);
     torch::manual_seed(4);
-    TransformerLM model(model_with(pointer, value));
+    TransformerLM model(r1wb::testing::tiny_moe_model_with(pointer, value));
     ByteTokenizer tok;
     const double T = 0.7;
     const auto group = sample_group(model, tok, kPrompt, 2, options(20, 5, T));
@@ -105,7 +98,7 @@ TEST(Sampler, LogProbsEqualTheTrainersForwardOfTheSameTokens) {
 
 TEST(Sampler, AStopStringEndsACompletionAtItsFirstOccurrence) {
   torch::manual_seed(5);
-  TransformerLM model(model_with("", nullptr));
+  TransformerLM model(r1wb::testing::tiny_moe_model_with("", nullptr));
   ByteTokenizer tok;
   const auto free_run = sample_group(model, tok, kPrompt, 1, options(30, 3, 0.0)).front();
   ASSERT_EQ(free_run.tokens.size(), 30u);
@@ -121,7 +114,7 @@ TEST(Sampler, AStopStringEndsACompletionAtItsFirstOccurrence) {
 
 TEST(Sampler, TheTokenBudgetMarksTruncationAndTheContextLimitsIt) {
   torch::manual_seed(6);
-  auto cfg = model_with("", nullptr);
+  auto cfg = r1wb::testing::tiny_moe_model_with("", nullptr);
   TransformerLM model(cfg);
   ByteTokenizer tok;
   for (const auto& c : sample_group(model, tok, kPrompt, 3, options(7, 1))) {
@@ -139,7 +132,7 @@ TEST(Sampler, TheTokenBudgetMarksTruncationAndTheContextLimitsIt) {
 
 TEST(Sampler, TopKOneAndATinyTopPAreGreedy) {
   torch::manual_seed(7);
-  TransformerLM model(model_with("", nullptr));
+  TransformerLM model(r1wb::testing::tiny_moe_model_with("", nullptr));
   ByteTokenizer tok;
   const auto greedy = sample_group(model, tok, kPrompt, 1, options(12, 9, 0.0)).front();
   auto k1 = options(12, 9, 1.5);

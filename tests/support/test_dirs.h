@@ -36,4 +36,13 @@ inline nlohmann::json tiny_moe_doc(int steps, int checkpoint_every, int log_ever
   return doc;
 }
 
+//! tiny-moe's model with one field (a JSON pointer) set, checked valid; "" keeps it as it is.
+inline ModelConfig tiny_moe_model_with(const std::string& pointer, const nlohmann::json& value) {
+  auto doc = tiny_moe_doc(100, 50, 1);
+  if (!pointer.empty()) doc[nlohmann::json::json_pointer(pointer)] = value;
+  const auto cfg = validate_experiment(doc);
+  EXPECT_TRUE(cfg.ok()) << (cfg.errors.empty() ? "" : cfg.errors[0].to_string());
+  return cfg.experiment.model;
+}
+
 }  // namespace r1wb::testing
