@@ -16,6 +16,7 @@ const char* kUsage =
     "  train CONFIG --run-dir DIR [...]     train, writing DIR/events.log; resumes if DIR has a checkpoint\n"
     "  ingest DIR --store DB                load DIR/events.log into a store (idempotent)\n"
     "  bench CONFIG [--steps N]             time training steps: tokens/s, model FLOP/s, step parts\n"
+    "  bench CONFIG --mode sample           time the sampler: tokens/s with the KV cache and without\n"
     "  sample RUN_DIR --prompt TEXT [...]   completions of a trained run's checkpoint\n"
     "  schema                               print every config key as a Markdown table\n"
     "\n"
