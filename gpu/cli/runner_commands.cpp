@@ -21,7 +21,8 @@ const char* kUsage =
     "  schema                               print every config key as a Markdown table\n"
     "\n"
     "`r1wb-run COMMAND --help` describes a command. Exit codes: 0 done, 1 failure,\n"
-    "2 bad usage or invalid experiment, 3 stopped by a signal (resumable).\n";
+    "2 bad usage or invalid experiment, 3 stopped by a signal (resumable), 4 done but data was\n"
+    "lost to damage (each loss on stderr).\n";
 
 using Command = int (*)(const std::vector<std::string>&);
 
