@@ -1,7 +1,7 @@
 // Pins the MoE layer: the sorted, gathered dispatch equals the layer's definition computed
 // one token and one expert at a time (forward and gradients) for every router setting, the
 // capacity limit drops exactly the pairs the definition drops, and the aux-loss-free bias
-// moves by gamma * sign(mean_load - load_i).
+// moves by gamma * sign(mean_load - load_i); infer(), the decode path, equals forward.
 #include "gpu/model/moe.h"
 #include "core/config/config.h"
 
@@ -109,6 +109,25 @@ TEST_F(MoeDispatch, ForwardAndGradientsMatchNaiveReferenceForEveryRouterSetting)
     for (size_t i = 0; i < g_fast.size(); ++i)
       EXPECT_TRUE(torch::allclose(g_fast[i], g_ref[i], 1e-4, 1e-5)) << "parameter " << i;
     EXPECT_TRUE(torch::allclose(xf.grad(), xr.grad(), 1e-4, 1e-5));
+  }
+}
+
+TEST_F(MoeDispatch, InferEqualsForwardForEveryRouterSettingOnTheDenseAndTheDispatchPath) {
+  // infer() runs every expert densely when tokens x experts <= 256 (a decode step), and the
+  // dispatch above that; both must give forward's y.
+  for (const auto& tc : cases()) {
+    SCOPED_TRACE(tc.name);
+    auto cfg = moe_config(6, 2, 20);
+    tc.set(cfg);
+    Moe moe(cfg, 16);
+    torch::NoGradGuard no_grad;
+    moe->expert_bias.copy_(torch::randn({6}) * 0.05);
+    for (int64_t tokens : {1, 16, 43, 200}) {
+      SCOPED_TRACE(tokens);
+      const auto x = torch::randn({tokens, 16});
+      const auto want = moe->forward(x, tokens).y, got = moe->infer(x);
+      EXPECT_TRUE(torch::allclose(got, want, 1e-5, 1e-6)) << (got - want).abs().max().item<float>();
+    }
   }
 }
 
