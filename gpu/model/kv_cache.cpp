@@ -20,7 +20,6 @@ torch::Tensor with_room(const torch::Tensor& buffer, const torch::Tensor& like, 
 std::pair<torch::Tensor, torch::Tensor> LayerKv::append(const torch::Tensor& a, const torch::Tensor& b, int64_t dim_a,
                                                         int64_t dim_b) {
   const int64_t t = a.size(dim_a), total = length + t;
-  dim_first = dim_a, dim_second = dim_b;
   first = with_room(first, a, dim_a, length, std::max(total, capacity));
   second = with_room(second, b, dim_b, length, std::max(total, capacity));
   first.narrow(dim_a, length, t).copy_(a);

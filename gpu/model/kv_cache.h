@@ -15,11 +15,10 @@
 namespace r1wb::gpu {
 
 struct LayerKv {
-  torch::Tensor first;                    //!< MHA/GQA: keys; MLA: latent (the buffer, `length` of it filled)
-  torch::Tensor second;                   //!< MHA/GQA: values; MLA: RoPE key
-  int64_t dim_first = 0, dim_second = 0;  //!< their token axes
-  int64_t length = 0;                     //!< tokens filled
-  int64_t capacity = 0;                   //!< KvCache::capacity
+  torch::Tensor first;   //!< MHA/GQA: keys; MLA: latent (the buffer, `length` of it filled)
+  torch::Tensor second;  //!< MHA/GQA: values; MLA: RoPE key
+  int64_t length = 0;    //!< tokens filled
+  int64_t capacity = 0;  //!< KvCache::capacity
   //! Appends this step's tensors along the token axes `dim_a` and `dim_b` (growing the buffers
   //! to at least `capacity` tokens, doubling when full); returns views of everything filled.
   std::pair<torch::Tensor, torch::Tensor> append(const torch::Tensor& a, const torch::Tensor& b, int64_t dim_a,

@@ -76,6 +76,16 @@ const std::vector<Case>& cases() {
   return all;
 }
 
+//! The 6-expert, top-2 layer of a case, with a selection bias that changes some choices.
+Moe layer_of(const Case& tc) {
+  auto cfg = moe_config(6, 2, 20);
+  tc.set(cfg);
+  Moe moe(cfg, 16);
+  torch::NoGradGuard no_grad;
+  moe->expert_bias.copy_(torch::randn({6}) * 0.05);
+  return moe;
+}
+
 class Seeded : public ::testing::Test {
  protected:
   void SetUp() override { torch::manual_seed(0); }
@@ -87,13 +97,7 @@ using MoeDispatch = Seeded;
 TEST_F(MoeDispatch, ForwardAndGradientsMatchNaiveReferenceForEveryRouterSetting) {
   for (const auto& tc : cases()) {
     SCOPED_TRACE(tc.name);
-    auto cfg = moe_config(6, 2, 20);
-    tc.set(cfg);
-    Moe moe(cfg, 16);
-    {
-      torch::NoGradGuard no_grad;
-      moe->expert_bias.copy_(torch::randn({6}) * 0.05);  // a bias that changes some choices
-    }
+    auto moe = layer_of(tc);
     auto x = torch::randn({37, 16});
     auto target = torch::randn({37, 16});
 
@@ -117,11 +121,8 @@ TEST_F(MoeDispatch, InferEqualsForwardForEveryRouterSettingOnTheDenseAndTheDispa
   // dispatch above that; both must give forward's y.
   for (const auto& tc : cases()) {
     SCOPED_TRACE(tc.name);
-    auto cfg = moe_config(6, 2, 20);
-    tc.set(cfg);
-    Moe moe(cfg, 16);
+    auto moe = layer_of(tc);
     torch::NoGradGuard no_grad;
-    moe->expert_bias.copy_(torch::randn({6}) * 0.05);
     for (int64_t tokens : {1, 16, 43, 200}) {
       SCOPED_TRACE(tokens);
       const auto x = torch::randn({tokens, 16});
