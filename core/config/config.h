@@ -36,6 +36,12 @@ enum class OptimizerKind { AdamW, Lamb };
 enum class Precision { Fp32, Bf16, Fp16 };
 enum class DeviceChoice { Auto, Cpu, Cuda };
 enum class CurriculumMode { None, Ramp, Phases, LossDriven };
+enum class Stage { Pretrain, Sft, Rl };
+enum class AdvantageKind { Grpo, Rloo };
+enum class ScaleRewards { Group, Batch, None };
+enum class KlEstimator { K1, K2, K3 };
+enum class LossReduction { Grpo, Bnpo, Dapo, DrGrpo };
+enum class RatioLevel { Token, Sequence };
 R1WB_ENUM_NAMES(TokenizerKind, "byte", "bpe");
 R1WB_ENUM_NAMES(FfnKind, "moe", "dense");
 R1WB_ENUM_NAMES(AttentionKind, "mha", "mla");
@@ -48,6 +54,12 @@ R1WB_ENUM_NAMES(OptimizerKind, "adamw", "lamb");
 R1WB_ENUM_NAMES(Precision, "fp32", "bf16", "fp16");
 R1WB_ENUM_NAMES(DeviceChoice, "auto", "cpu", "cuda");
 R1WB_ENUM_NAMES(CurriculumMode, "none", "ramp", "phases", "loss_driven");
+R1WB_ENUM_NAMES(Stage, "pretrain", "sft", "rl");
+R1WB_ENUM_NAMES(AdvantageKind, "grpo", "rloo");
+R1WB_ENUM_NAMES(ScaleRewards, "group", "batch", "none");
+R1WB_ENUM_NAMES(KlEstimator, "k1", "k2", "k3");
+R1WB_ENUM_NAMES(LossReduction, "grpo", "bnpo", "dapo", "dr_grpo");
+R1WB_ENUM_NAMES(RatioLevel, "token", "sequence");
 
 //! The JSON name of an enum value: name_of(ScoreFunc::Sigmoid) is "sigmoid".
 template <class E>
@@ -178,15 +190,63 @@ struct TelemetryConfig {
       "57+68=<think>7+8=15 c1;5+6+1=12 c1;</think><answer>125</answer>";  //!< what the probes run on
 };
 
+//! Where a stage after the first starts: a parent run's checkpoint (weights only; the
+//! optimizer starts fresh). The run records it and the store keeps the lineage.
+struct InitConfig {
+  std::string run;   //!< the parent's run directory; empty: from scratch (pretrain only)
+  int64_t step = -1; //!< the parent's checkpoint; -1: its newest intact one
+};
+
+//! The weight of each reward component (R = sum of weight x component); each is logged as
+//! rewards/<name>/mean and std whatever its weight.
+struct RewardWeights {
+  double accuracy = 1;   //!< 1 when the task's strict verifier accepts the answer
+  double format = 0;     //!< 1 for exactly <think>...</think><answer>...</answer>
+  double charset = 0;    //!< share of completion characters from the task's alphabet
+  double length = 0;     //!< 1 - length / max_new_tokens: shorter is better
+  double diversity = 0;  //!< distinct 3-grams / 3-grams of the completion
+};
+
+//! Reinforcement learning with verifiable rewards (stage rl). The defaults are GRPO as
+//! DeepSeekMath defines it; DAPO, Dr. GRPO, GSPO and RLOO are settings of the same fields.
+struct RlConfig {
+  int group_size = 8;                       //!< G completions per prompt
+  double temperature = 1;                   //!< sampling temperature (the log-probs are of logits / T)
+  int top_k = 0;                            //!< 0: all tokens
+  double top_p = 1;                         //!< nucleus; 1: all tokens
+  int max_new_tokens = 48;                  //!< completion budget
+  AdvantageKind advantage = AdvantageKind::Grpo;
+  ScaleRewards scale_rewards = ScaleRewards::Group;
+  double eps_low = 0.2, eps_high = 0.2;     //!< ratio clip 1 - eps_low .. 1 + eps_high (DAPO: 0.28 high)
+  double beta = 0;                          //!< KL weight; 0: no reference model is kept
+  KlEstimator kl_estimator = KlEstimator::K3;
+  int ref_refresh_every = 0;                //!< steps between reference refreshes (R1-Zero); 0: never
+  LossReduction loss_type = LossReduction::Grpo;
+  int iterations = 1;                       //!< optimizer steps per batch of rollouts (old log-probs kept)
+  RatioLevel ratio = RatioLevel::Token;     //!< sequence: GSPO's one ratio per completion
+  bool dynamic_sampling = false;            //!< DAPO: replace groups whose correctness is all equal
+  int max_resample_rounds = 3;              //!< dynamic sampling: rounds of replacements per step
+  int overlong_buffer = 0;                  //!< DAPO: tokens before the budget where a length penalty ramps in
+  double overlong_penalty = 1;              //!< the penalty at the budget
+  bool mask_truncated = false;              //!< DAPO: truncated completions add no loss
+  RewardWeights rewards;
+  int eval_every = 0;                       //!< steps between held-out evaluations; 0: at the start and end only
+  int eval_prompts = 64;                    //!< held-out prompts per evaluation
+  int eval_k = 4;                           //!< samples per prompt for pass@k
+};
+
 //! The resolved experiment: every field set, defaults filled in.
 struct Experiment {
   std::string name = "experiment";
   std::string description;
+  Stage stage = Stage::Pretrain;  //!< pretrain; sft (completion loss from a parent); rl
+  InitConfig init;
   ModelConfig model;
   DataConfig data;
   TrainConfig train;
   CurriculumConfig curriculum;
   TelemetryConfig telemetry;
+  RlConfig rl;
 };
 
 //! One validation problem: `path: message`, e.g. "model.moe.top_k: 5 exceeds ...".

@@ -127,15 +127,52 @@ void check_curriculum(const Experiment& e, std::vector<ConfigError>& list) {
         format_number(c.phases.back().until) + " leaves steps without a phase (expected the last phase to end at 1)");
 }
 
+void check_stage(const Experiment& e, std::vector<ConfigError>& list) {
+  Errors err{list};
+  if (e.stage != Stage::Pretrain && e.init.run.empty())
+    err.add("init.run", "empty (stage \"" + std::string(name_of(e.stage)) +
+                            "\" starts from a parent run: expected its run directory)");
+}
+
+void check_rl(const Experiment& e, std::vector<ConfigError>& list) {
+  if (e.stage != Stage::Rl) return;
+  Errors err{list};
+  const auto& r = e.rl;
+  const auto& t = e.train;
+  if (e.data.task == Task::Text) {
+    err.add("data.task", "\"text\" has no verifier (stage rl needs a synthetic task: its answers are checked)");
+    return;
+  }
+  const int completions = t.batch_size * t.grad_accum;
+  if (completions % r.group_size != 0)
+    err.add("rl.group_size", num(r.group_size) + " does not divide the completions of a step, train.batch_size x "
+                                 "train.grad_accum = " + num(completions));
+  if (r.advantage == AdvantageKind::Rloo && r.group_size < 2)
+    err.add("rl.group_size", num(r.group_size) + " leaves RLOO no other completions to average (expected >= 2)");
+  if (r.advantage == AdvantageKind::Grpo && r.scale_rewards != ScaleRewards::None && r.group_size < 2)
+    err.add("rl.group_size", num(r.group_size) + " has no reward spread to scale by (expected >= 2, or "
+                                 "rl.scale_rewards \"none\")");
+  const int prompt = max_prompt_tokens(name_of(e.data.task), e.data.max_difficulty);
+  if (prompt + r.max_new_tokens > e.model.max_seq_len)
+    err.add("rl.max_new_tokens", num(r.max_new_tokens) + " after the longest prompt (" + num(prompt) +
+                                     " tokens) exceeds model.max_seq_len (" + num(e.model.max_seq_len) + ")");
+  if (r.overlong_buffer > r.max_new_tokens)
+    err.add("rl.overlong_buffer",
+            num(r.overlong_buffer) + " exceeds rl.max_new_tokens (" + num(r.max_new_tokens) + ")");
+  if (r.eps_low >= 1) err.add("rl.eps_low", format_number(r.eps_low) + " clips the ratio at or below 0 (expected < 1)");
+}
+
 }  // namespace
 
 const std::vector<SectionRules>& section_rules() {
   static const std::vector<SectionRules> rules = {
       {"name", check_name},
+      {"stage", check_stage},
       {"model", check_model},
       {"data", check_data},
       {"curriculum", check_curriculum},
       {"train", check_train},
+      {"rl", check_rl},
   };
   return rules;
 }

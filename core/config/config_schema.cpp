@@ -135,6 +135,14 @@ std::vector<FieldSpec> build_schema() {
   return {
       field(R1WB_FIELD(name), "Experiment name; runs are named after it."),
       field(R1WB_FIELD(description), "Free text shown in the experiment browser."),
+      field(R1WB_FIELD(stage),
+            "pretrain: next-token loss from scratch (or from init.run); sft: the same loss on completion "
+            "tokens, from a parent run (R1's cold start); rl: reinforcement learning with the task's "
+            "verifier as the reward (the rl section), from a parent run."),
+      field(R1WB_FIELD(init.run),
+            "The parent run directory a later stage starts from (its weights; the optimizer starts fresh). "
+            "Needed by sft and rl; the run records it and the store keeps the lineage."),
+      field(R1WB_FIELD(init.step), -1, 1e12, "The parent's checkpoint step; -1 takes its newest intact one."),
 
       field(R1WB_FIELD(model.tokenizer),
             "byte: byte-level, vocabulary 256. bpe: SentencePiece BPE of model.vocab_size pieces, trained at "
@@ -297,7 +305,58 @@ std::vector<FieldSpec> build_schema() {
       field(R1WB_FIELD(telemetry.probe_every), 0, 1e9,
             "Steps between probes on probe_text: each token's experts per MoE layer and every layer's and "
             "head's attention weights and entropy (snapshots probe/*); 0 is off."),
-      field(R1WB_FIELD(telemetry.probe_text), "The fixed text the probes run on (bytes; cut to model.max_seq_len).")};
+      field(R1WB_FIELD(telemetry.probe_text), "The fixed text the probes run on (bytes; cut to model.max_seq_len)."),
+
+      field(R1WB_FIELD(rl.group_size), 1, 4096,
+            "G completions per prompt. train.batch_size x train.grad_accum completions per step, so "
+            "that many / G prompts."),
+      field(R1WB_FIELD(rl.temperature), 0.01, 10.0, "Sampling temperature; log-probs are of logits / T."),
+      field(R1WB_FIELD(rl.top_k), 0, 1 << 20, "Sample from the k most likely tokens; 0: all."),
+      field(R1WB_FIELD(rl.top_p), 0.0, 1.0, "Nucleus sampling; 1: all tokens."),
+      field(R1WB_FIELD(rl.max_new_tokens), 1, 1 << 20, "Completion budget; a completion that reaches it is truncated."),
+      field(R1WB_FIELD(rl.advantage),
+            "grpo: (r - group mean) scaled as scale_rewards says; rloo: r minus the mean of the other G - 1."),
+      field(R1WB_FIELD(rl.scale_rewards),
+            "grpo advantages divided by the group's reward std (DeepSeekMath), the batch's, or none "
+            "(Dr. GRPO)."),
+      field(R1WB_FIELD(rl.eps_low), 0.0, 10.0, "The ratio is clipped below at 1 - eps_low."),
+      field(R1WB_FIELD(rl.eps_high), 0.0, 10.0, "The ratio is clipped above at 1 + eps_high (DAPO's clip-higher: 0.28)."),
+      field(R1WB_FIELD(rl.beta), 0.0, 100.0, "Weight of the KL to the reference; 0 keeps no reference model."),
+      field(R1WB_FIELD(rl.kl_estimator),
+            "k1 = log(p/q); k2 = log(p/q)^2 / 2; k3 = q/p - log(q/p) - 1 (DeepSeekMath's), per token."),
+      field(R1WB_FIELD(rl.ref_refresh_every), 0, 1e9,
+            "Steps between copies of the policy into the reference (R1-Zero); 0: the parent stays the reference."),
+      field(R1WB_FIELD(rl.loss_type),
+            "grpo: mean over each completion's tokens, then over completions; bnpo: over the batch's tokens; "
+            "dapo: over the global batch's tokens; dr_grpo: over completions x max_new_tokens."),
+      field(R1WB_FIELD(rl.iterations), 1, 1024,
+            "Optimizer steps on each batch of rollouts (mu); the ratio is to the log-probs at sampling time."),
+      field(R1WB_FIELD(rl.ratio), "token: one ratio per token (GRPO); sequence: GSPO's geometric mean per completion."),
+      field(R1WB_FIELD(rl.dynamic_sampling),
+            "DAPO: groups whose completions are all right or all wrong are dropped and replaced by new "
+            "prompts' groups (filtered on correctness, not on the shaped reward)."),
+      field(R1WB_FIELD(rl.max_resample_rounds), 0, 1024,
+            "Dynamic sampling: rounds of replacement groups per step; what is still flat then is kept."),
+      field(R1WB_FIELD(rl.overlong_buffer), 0, 1 << 20,
+            "DAPO's overlong shaping: over the last this many tokens of the budget the reward loses up to "
+            "overlong_penalty, linearly; 0 is off."),
+      field(R1WB_FIELD(rl.overlong_penalty), 0.0, 100.0, "The overlong penalty at the budget."),
+      field(R1WB_FIELD(rl.mask_truncated), "DAPO: truncated completions take no part in the loss."),
+      field(R1WB_FIELD(rl.rewards.accuracy), -100.0, 100.0,
+            "Weight of the accuracy reward: 1 when the task's strict verifier accepts the answer."),
+      field(R1WB_FIELD(rl.rewards.format), -100.0, 100.0,
+            "Weight of the format reward: 1 for exactly <think>...</think><answer>...</answer>."),
+      field(R1WB_FIELD(rl.rewards.charset), -100.0, 100.0,
+            "Weight of the charset consistency reward (R1's language consistency): the share of the "
+            "completion's characters in the task's alphabet."),
+      field(R1WB_FIELD(rl.rewards.length), -100.0, 100.0,
+            "Weight of the efficiency reward 1 - length / max_new_tokens."),
+      field(R1WB_FIELD(rl.rewards.diversity), -100.0, 100.0,
+            "Weight of the n-gram diversity reward: distinct 3-grams / 3-grams of the completion."),
+      field(R1WB_FIELD(rl.eval_every), 0, 1e9,
+            "Steps between held-out evaluations (eval/accuracy, eval/pass@k); 0: at the start and the end."),
+      field(R1WB_FIELD(rl.eval_prompts), 1, 1 << 20, "Held-out prompts per evaluation (seeded, never trained on)."),
+      field(R1WB_FIELD(rl.eval_k), 1, 1024, "Samples per held-out prompt: pass@k for this k, pass@1 from the same.")};
 }
 
 }  // namespace

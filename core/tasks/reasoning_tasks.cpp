@@ -123,28 +123,46 @@ TaskExample make_example(const std::string& task, int d, std::mt19937_64& rng) {
   throw std::invalid_argument("unknown task '" + task + "'");
 }
 
-int max_example_tokens(const std::string& task, int d) {
+Split split_of(const std::string& prompt) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : prompt) h = (h ^ c) * 1099511628211ull;
+  return h % 8 == 0 ? Split::HeldOut : Split::Train;
+}
+
+TaskExample make_example(const std::string& task, int difficulty, std::mt19937_64& rng, Split split) {
+  for (int tries = 0; tries < 100000; ++tries) {
+    auto ex = make_example(task, difficulty, rng);
+    if (split_of(ex.prompt) == split) return ex;
+  }
+  throw std::runtime_error(task + " at difficulty " + std::to_string(difficulty) + " has no " +
+                           (split == Split::HeldOut ? "held-out" : "training") + " prompts");
+}
+
+namespace {
+// The longest example of a task at a difficulty, and the bytes a worst case may add to it.
+std::pair<TaskExample, int> longest_example(const std::string& task, int d) {
   const uint64_t big = pow10(d) - 1;
-  if (task == "addition") {
-    auto ex = format_addition(big, big);
-    return int(ex.prompt.size() + ex.completion.size());
-  }
-  if (task == "multiplication") {
-    auto ex = format_multiplication(big, big);
-    return int(ex.prompt.size() + ex.completion.size());
-  }
-  if (task == "sorting") {
-    auto ex = format_sorting(std::vector<int>(d + 1, 99));
-    return int(ex.prompt.size() + ex.completion.size());
-  }
+  if (task == "addition") return {format_addition(big, big), 0};
+  if (task == "multiplication") return {format_multiplication(big, big), 0};
+  if (task == "sorting") return {format_sorting(std::vector<int>(d + 1, 99)), 0};
   if (task == "countdown") {
     // All tens multiplied has the longest values and the most parentheses; a minus sign can
     // add a byte to each intermediate value (twice per step) and to the target.
     const int n = d + 1;
-    auto ex = format_countdown(std::vector<int>(n, 10), std::string(n - 1, '*'));
-    return int(ex.prompt.size() + ex.completion.size()) + 2 * n + 1;
+    return {format_countdown(std::vector<int>(n, 10), std::string(n - 1, '*')), 2 * n + 1};
   }
   throw std::invalid_argument("unknown task '" + task + "'");
+}
+}  // namespace
+
+int max_example_tokens(const std::string& task, int d) {
+  const auto [ex, slack] = longest_example(task, d);
+  return int(ex.prompt.size() + ex.completion.size()) + slack;
+}
+
+int max_prompt_tokens(const std::string& task, int d) {
+  const auto [ex, slack] = longest_example(task, d);
+  return int(ex.prompt.size()) + slack;
 }
 
 }  // namespace r1wb

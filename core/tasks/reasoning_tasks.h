@@ -24,8 +24,17 @@ struct TaskExample {
 const std::vector<std::string>& task_names();
 //! A random example of `task` at `difficulty` (>= 1).
 TaskExample make_example(const std::string& task, int difficulty, std::mt19937_64& rng);
+//! Which prompts are held out for evaluation: an eighth of them, by a hash of the prompt, so
+//! the split is the same in every run and on every machine, and no training batch (pretrain,
+//! sft or RL) ever holds an evaluation prompt.
+enum class Split { Train, HeldOut };
+Split split_of(const std::string& prompt);
+//! A random example whose prompt is in `split`.
+TaskExample make_example(const std::string& task, int difficulty, std::mt19937_64& rng, Split split);
 //! Bytes of the longest example of `task` at `difficulty`.
 int max_example_tokens(const std::string& task, int difficulty);
+//! Bytes of the longest prompt of `task` at `difficulty` (what a sampled completion follows).
+int max_prompt_tokens(const std::string& task, int difficulty);
 //! The highest difficulty a task supports.
 int max_task_difficulty(const std::string& task);
 

@@ -55,8 +55,38 @@ const std::vector<MetricSpec>& metrics() {
       {"moe/L<i>/dropped_frac", "block i: share of assignments dropped by the capacity limit", false},
       {kDpMaxWeightDiff, "data parallel: largest weight difference between ranks at the end (0 = in sync)", false},
       {kDpMaxGradDiff, "data parallel: largest gradient difference between ranks at the last step", false},
+      {kReward, "RL: mean shaped reward of the step's completions", true},
+      {kRewardStd, "RL: mean over prompt groups of the reward's std", false},
+      {"rewards/<component>/mean", "RL: mean of one reward component (accuracy, format, charset, length, diversity)",
+       true},
+      {"rewards/<component>/std", "RL: std of one reward component over the step's completions", false},
+      {kFracRewardZeroStd, "RL: share of groups whose rewards are all equal (they carry no gradient)", false},
+      {kMeanLength, "RL: mean completion length in tokens", false},
+      {kMinLength, "RL: shortest completion", false},
+      {kMaxLength, "RL: longest completion", false},
+      {kClippedRatio, "RL: share of completions cut by rl.max_new_tokens", false},
+      {kKl, "RL: mean per-token KL estimate to the reference model", false},
+      {kEntropy, "RL: mean per-token entropy of the sampling distribution", true},
+      {kClipLow, "RL: share of completion tokens whose ratio is clipped below", false},
+      {kClipHigh, "RL: share clipped above", false},
+      {kClipRegion, "RL: share clipped on either side", false},
+      {kPolicyLoss, "RL: the clipped policy-gradient loss, reduced as rl.loss_type says", false},
+      {kSamplingLogpDiffMean, "RL: mean |sampler - trainer| log-prob of the same tokens (should be ~0)", false},
+      {kSamplingLogpDiffMax, "RL: largest |sampler - trainer| log-prob difference", false},
+      {kResampledGroups, "RL: groups drawn beyond the batch by dynamic sampling", false},
+      {kSampleShare, "RL: share of the step's wall time spent sampling and scoring rollouts", false},
+      {kSampledTokensPerS, "RL: completion tokens sampled per second", true},
+      {kEvalAccuracy, "held-out accuracy: share of samples the verifier accepts", true},
+      {kEvalPassAt1, "held-out pass@1 (equal to eval/accuracy)", true},
+      {kEvalPassAtK, "held-out pass@k: share of prompts one of rl.eval_k samples solves", true},
+      {kEvalFormatRate, "held-out share of samples in the <think>/<answer> format", true},
+      {kEvalMeanLength, "held-out mean completion length in tokens", false},
   };
   return all;
+}
+
+std::string reward_metric(const std::string& component, const char* stat) {
+  return "rewards/" + component + "/" + stat;
 }
 
 bool higher_is_better(const std::string& metric) {

@@ -29,6 +29,34 @@ inline constexpr const char* kCurriculumPhase = "curriculum/phase";
 inline constexpr const char* kMaxLoadRatio = "moe/max_load_ratio";     //!< the worst MoE layer's load_ratio
 inline constexpr const char* kDpMaxWeightDiff = "dp/max_weight_diff";  //!< data parallel, at the end
 inline constexpr const char* kDpMaxGradDiff = "dp/max_grad_diff";
+// RL (stage rl), named as the RL libraries (TRL, verl) log them so users recognise them. The
+// rollout values are of the batch the step trained on.
+inline constexpr const char* kReward = "reward";          //!< mean shaped reward of the batch's completions
+inline constexpr const char* kRewardStd = "reward_std";   //!< mean over groups of the reward std
+inline constexpr const char* kFracRewardZeroStd = "frac_reward_zero_std";  //!< groups with equal rewards (no signal)
+inline constexpr const char* kMeanLength = "completions/mean_length";     //!< completion tokens
+inline constexpr const char* kMinLength = "completions/min_length";
+inline constexpr const char* kMaxLength = "completions/max_length";
+inline constexpr const char* kClippedRatio = "completions/clipped_ratio";  //!< share truncated by the budget
+inline constexpr const char* kKl = "kl";                   //!< mean per-token KL to the reference (rl.beta > 0)
+inline constexpr const char* kEntropy = "entropy";         //!< mean per-token entropy of the sampling distribution
+inline constexpr const char* kClipLow = "clip_ratio/low_mean";        //!< share of tokens clipped below
+inline constexpr const char* kClipHigh = "clip_ratio/high_mean";      //!< share clipped above
+inline constexpr const char* kClipRegion = "clip_ratio/region_mean";  //!< either
+inline constexpr const char* kPolicyLoss = "policy_loss";
+inline constexpr const char* kSamplingLogpDiffMean = "sampling_logp_difference/mean";  //!< |sampler - trainer| log-prob
+inline constexpr const char* kSamplingLogpDiffMax = "sampling_logp_difference/max";
+inline constexpr const char* kResampledGroups = "rl/resampled_groups";  //!< dynamic sampling's extra groups
+inline constexpr const char* kSampleShare = "perf/sample_share";        //!< share of the step's wall time spent sampling
+inline constexpr const char* kSampledTokensPerS = "perf/sampled_tokens_per_s";
+inline constexpr const char* kEvalAccuracy = "eval/accuracy";  //!< held-out: share of samples accepted (pass@1)
+inline constexpr const char* kEvalPassAt1 = "eval/pass@1";
+inline constexpr const char* kEvalPassAtK = "eval/pass@k";  //!< held-out prompts solved by one of rl.eval_k samples
+inline constexpr const char* kEvalFormatRate = "eval/format_rate";
+inline constexpr const char* kEvalMeanLength = "eval/mean_length";
+//! "rewards/<component>/mean" or ".../std" for a reward_components.h component.
+std::string reward_metric(const std::string& component, const char* stat);
+
 // Per MoE layer (moe_layer_metric): the busiest expert's share times E (1 is perfect
 // balance), mean normalised router entropy, share of assignments dropped by capacity.
 inline constexpr const char* kLayerLoadRatio = "load_ratio";

@@ -17,5 +17,6 @@ int cmd_ingest(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_schema(const std::vector<std::string>& args);
 int cmd_sample(const std::vector<std::string>& args);
+int cmd_eval(const std::vector<std::string>& args);
 
 }  // namespace r1wb::gpu

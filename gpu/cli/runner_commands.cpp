@@ -18,6 +18,7 @@ const char* kUsage =
     "  bench CONFIG [--steps N]             time training steps: tokens/s, model FLOP/s, step parts\n"
     "  bench CONFIG --mode sample           time the sampler: tokens/s with the KV cache and without\n"
     "  sample RUN_DIR --prompt TEXT [...]   completions of a trained run's checkpoint\n"
+    "  eval RUN_DIR [--task NAME] [...]     held-out accuracy, pass@k, format rate, mean length\n"
     "  schema                               print every config key as a Markdown table\n"
     "\n"
     "`r1wb-run COMMAND --help` describes a command. Exit codes: 0 done, 1 failure,\n"
@@ -30,6 +31,7 @@ const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest},
       {"bench", cmd_bench},       {"schema", cmd_schema}, {"sample", cmd_sample},
+      {"eval", cmd_eval},
   };
   return table;
 }

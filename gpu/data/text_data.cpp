@@ -31,7 +31,7 @@ TextData::TextData(const DataConfig& data, int batch_size, int grad_accum, std::
                      [](const Piece& a, const Piece& b) { return a.length < b.length; });
 }
 
-Batch TextData::batch(int64_t step, int micro, const DifficultyMix&) const {
+Batch TextData::batch(int64_t step, int micro, const DifficultyMix&) {
   return data_.packing == Packing::Pack ? pack(step, micro) : rows_batch(step, micro);
 }
 

@@ -20,7 +20,7 @@ class TextData : public TrainingData {
  public:
   //! grad_accum: micro-batches per step, so consecutive micro-batches take consecutive groups.
   TextData(const DataConfig& data, int batch_size, int grad_accum, std::unique_ptr<TokenCache> cache);
-  Batch batch(int64_t step, int micro, const DifficultyMix& mix) const override;
+  Batch batch(int64_t step, int micro, const DifficultyMix& mix) override;
   //! Rows of one epoch (bucket, pad) and the batches they form.
   size_t rows() const { return pieces_.size(); }
 

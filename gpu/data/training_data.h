@@ -1,7 +1,8 @@
 // Where training batches come from: a synthetic reasoning task (synthetic_data.h) or a text
 // corpus (text_data.h), behind one interface so the trainer and bench do not care which.
 // A batch is a pure function of (data.seed, step, micro-batch, mix) in both, so a resumed run
-// sees exactly the batches it would have.
+// sees exactly the batches it would have. RL's rollouts (gpu/rl) are a third source: they are
+// sampled from the model being trained, which is why batch() is not const.
 #pragma once
 #include "core/config/config.h"
 #include "gpu/data/tokenizer.h"
@@ -9,6 +10,8 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace r1wb::gpu {
@@ -18,6 +21,15 @@ struct Batch {
   torch::Tensor target;  // [batch, width] int64, input shifted left by one
   torch::Tensor mask;    // [batch, width] float, 1 where the loss is taken
   int64_t padding = 0;   //!< positions that hold no token (bucketed or padded text rows)
+  //! What a source adds for its objective, each with the batch's rows as its first dimension
+  //! (RL: advantages, log-probs at sampling time); split and moved with the rows.
+  std::vector<std::pair<std::string, torch::Tensor>> rows;
+  //! The tensor `name` of rows, or an undefined tensor.
+  torch::Tensor row_tensor(const std::string& name) const {
+    for (const auto& [n, t] : rows)
+      if (n == name) return t;
+    return {};
+  }
 };
 
 //! Weights over difficulty levels data.min_difficulty .. data.max_difficulty.
@@ -27,7 +39,7 @@ class TrainingData {
  public:
   virtual ~TrainingData() = default;
   //! The micro-batch `micro` of optimizer step `step` (1-based) with difficulties from `mix`.
-  virtual Batch batch(int64_t step, int micro, const DifficultyMix& mix) const = 0;
+  virtual Batch batch(int64_t step, int micro, const DifficultyMix& mix) = 0;
   //! Every level equally likely.
   DifficultyMix uniform_mix() const;
 

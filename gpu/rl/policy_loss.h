@@ -12,13 +12,11 @@
 // Shapes: per-token tensors are [N, T] with a [N, T] mask (1 on completion tokens); rewards
 // are [P, G] (prompts x group members).
 #pragma once
+#include "core/config/config.h"  // ScaleRewards, KlEstimator, LossReduction: the rl section's choices
+
 #include <torch/types.h>
 
 namespace r1wb::gpu {
-
-enum class ScaleRewards { Group, Batch, None };
-enum class KlEstimator { K1, K2, K3 };
-enum class LossReduction { Grpo, Bnpo, Dapo, DrGrpo };
 
 //! [P, G] advantages: r minus its group's mean, divided by the group's std (Group), the whole
 //! batch's std (Batch) or not at all (None); the std is the unbiased one, as TRL computes it.

@@ -1,10 +1,12 @@
 // What a training stage optimises, as the shared step sees it (torchtitan's split of the
 // trainer): the loss of one micro-batch and the values it adds to the step's metrics.
-// Pretraining is the first objective (pretrain_objective.h); SFT, RL and distillation are
-// further ones on the same step runner and loop.
+// Pretraining is the first objective (pretrain_objective.h), SFT the same one from a parent;
+// RL (gpu/rl) and distillation are further ones on the same step runner and loop: an
+// objective may bring its own batches (RL's rollouts) and records (evaluations).
 #pragma once
 #include "gpu/data/training_data.h"
 #include "gpu/model/transformer.h"
+#include "gpu/train/event_sink.h"
 #include "gpu/train/lm_loss.h"
 
 #include <string>
@@ -12,6 +14,8 @@
 #include <vector>
 
 namespace r1wb::gpu {
+
+struct StepStats;  // step_runner.h
 
 //! What one micro-batch contributes to a step.
 struct MicroBatchResult {
@@ -24,12 +28,30 @@ struct MicroBatchResult {
   std::vector<MoeLayerStats> moe;  //!< the routers' statistics of this forward
 };
 
+//! What the loop hands an objective when the run starts.
+struct ObjectiveContext {
+  const Experiment& experiment;
+  TransformerLM model;  //!< with its starting weights (resumed, the parent's, or initialised)
+  const Tokenizer& tokenizer;
+  torch::Device device;
+  EventSink& sink;
+  int64_t resumed_at;  //!< the step the loop continues after (0 for a new run)
+};
+
 class Objective {
  public:
   virtual ~Objective() = default;
+  //! Once, before the first step.
+  virtual void start(const ObjectiveContext&) {}
+  //! Batches the objective makes itself (RL samples its rollouts from the model being
+  //! trained), or null: the experiment's data.
+  virtual TrainingData* own_data() { return nullptr; }
   //! The loss of one micro-batch (on the training device). `norm` says how this rank's
   //! shard of a larger batch is normalised.
   virtual MicroBatchResult micro_batch(TransformerLM& model, const Batch& batch, const LossNorm& norm) = 0;
+  //! After step s, before its checkpoint: the objective's own records (held-out evaluations,
+  //! rollouts). `end` is the run's last step.
+  virtual void after_step(const StepStats& /*s*/, int64_t /*end*/, EventSink& /*sink*/) {}
 };
 
 }  // namespace r1wb::gpu

@@ -41,7 +41,7 @@ StepRunner::StepRunner(const Experiment& e, TransformerLM model, torch::optim::O
   check_batch_divides(e.train, ranks ? ranks->world() : 1);
 }
 
-StepStats StepRunner::run(int64_t step, const TrainingData& data, const DifficultyMix& mix, bool last) {
+StepStats StepRunner::run(int64_t step, TrainingData& data, const DifficultyMix& mix, bool last) {
   const auto& t = e_.train;
   StepStats s;
   s.step = step;
@@ -61,9 +61,12 @@ StepStats StepRunner::run(int64_t step, const TrainingData& data, const Difficul
         norm.tokens = b.mask.sum().item<double>();
         norm.mtp_tokens = b.mask.narrow(1, 1, b.mask.size(1) - 1).sum().item<double>();
         norm.router_share = 1.0 / ranks_->world();
-        b = {b.input.narrow(0, first, rows), b.target.narrow(0, first, rows), b.mask.narrow(0, first, rows)};
+        b.input = b.input.narrow(0, first, rows), b.target = b.target.narrow(0, first, rows);
+        b.mask = b.mask.narrow(0, first, rows);
+        for (auto& [name, t] : b.rows) t = t.narrow(0, first, rows);
       }
       b.input = b.input.to(device_), b.target = b.target.to(device_), b.mask = b.mask.to(device_);
+      for (auto& [name, t] : b.rows) t = t.to(device_);
     });
     MicroBatchResult mb;
     s.forward_ms += timed_ms(device_, [&] {

@@ -50,7 +50,7 @@ class StepRunner {
              Objective& objective, LossScaler& scaler, torch::Device device, RankGroup* ranks, LogFn log);
   //! Runs optimizer step `step` (1-based) on the micro-batches `data` yields for `mix`.
   //! `last` marks the run's final step (data parallel measures the ranks' gradient difference).
-  StepStats run(int64_t step, const TrainingData& data, const DifficultyMix& mix, bool last = false);
+  StepStats run(int64_t step, TrainingData& data, const DifficultyMix& mix, bool last = false);
   //! Data parallel: the largest gradient difference between ranks at the last step; -1 before.
   double last_grad_difference() const { return last_grad_difference_; }
 

@@ -13,6 +13,7 @@
 #include "gpu/train/loss_scaler.h"
 #include "gpu/train/memory_estimate.h"
 #include "gpu/train/optimizer.h"
+#include "gpu/train/parent_run.h"
 #include "gpu/train/pretrain_objective.h"
 #include "gpu/train/probes.h"
 #include "gpu/train/step_telemetry.h"
@@ -146,6 +147,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   TrainResult result;
   int64_t step = 0, tokens = 0;  // tokens: train/tokens, real tokens of the global batches through this step
   std::vector<std::string> warnings = setup_warnings_;  // logged once the run has said it started
+  std::string started_from;                             // a later stage's parent, logged the same way
   if (auto ckpt = load_newest_intact_checkpoint(run_dir_, *model_, *optimizer, device_,
                                                 [&](const std::string& w) { warnings.push_back(w); })) {
     const auto& state = ckpt->state;
@@ -154,6 +156,10 @@ TrainResult Trainer::run(const TrainOptions& o) {
     curriculum.restore(state.value("curriculum", nlohmann::json()));
     tokens = state.value("tokens", int64_t(0));
     step = result.resumed_from = ckpt->step;
+  } else if (!e_.init.run.empty()) {  // a later stage's first start: the parent's weights
+    const auto parent = start_from_parent(e_, run_dir_, model_, device_, [&](const std::string& w) { warnings.push_back(w); });
+    started_from = "started from " + parent.run_dir + " at step " + std::to_string(parent.step) + " (" +
+                   name_of(e_.stage) + " stage; the optimizer starts fresh)";
   }
   sink_.emit(wire::RunStarted{host_name(), static_cast<uint32_t>(::getpid()), wire::kProtocolVersion,
                               result.resumed_from, t.steps, config_json_, sink_.writer().run_uid()});
@@ -163,11 +169,15 @@ TrainResult Trainer::run(const TrainOptions& o) {
   }
   if (result.resumed_from >= 0)
     sink_.log(wire::LogLevel::Info, "resumed from checkpoint at step " + std::to_string(step));
+  if (!started_from.empty()) sink_.log(wire::LogLevel::Info, started_from);
   sink_.flush();
 
   RankGroup* ranks = o.ranks;
   const bool lead = !ranks || ranks->rank() == 0;  // only the lead rank writes checkpoints and prepares data
-  auto [tokenizer, data] = open_data(ranks);
+  auto [tokenizer, experiment_data] = open_data(ranks);
+  objective_->start({e_, model_, *tokenizer, device_, sink_, step});
+  TrainingData* data = objective_->own_data();
+  if (!data) data = experiment_data.get();
   reset_peak_host_memory();  // perf/peak_memory_mb is training's, not the data preparation's
   StepRunner runner(e_, model_, *optimizer, *objective_, scaler, device_, ranks,
                     [this](wire::LogLevel level, const std::string& line) { sink_.log(level, line); });
@@ -208,6 +218,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
     }
     const bool probe_now = o.probe_requested && o.probe_requested->exchange(false);
     emit_snapshots(s, end, *tokenizer, probe_now);
+    objective_->after_step(s, end, sink_);
     const bool checkpoint_due =
         lead && ((t.checkpoint_every > 0 && step % t.checkpoint_every == 0) || step == end || stopping);
     if (checkpoint_due) {

@@ -8,6 +8,7 @@
 
 #include <cmath>
 
+using namespace r1wb;
 using namespace r1wb::gpu;
 
 namespace {

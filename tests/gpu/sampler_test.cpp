@@ -146,3 +146,24 @@ TEST(Sampler, TopKOneAndATinyTopPAreGreedy) {
   const auto c = sample_group(model, tok, kPrompt, 1, k1).front();
   EXPECT_GT(c.entropy.front(), 1.0);
 }
+
+TEST(Sampler, PromptsSampledSideBySideMatchEachSampledAlone) {
+  // Greedy decoding is the same whatever shares the batch: the rows of prompts of one length
+  // (and of another length, in a second batch) equal each prompt sampled alone.
+  torch::manual_seed(4);
+  TransformerLM model(r1wb::testing::tiny_moe_model_with("/model/attention/n_kv_heads", 2));
+  ByteTokenizer tok;
+  const std::vector<std::string> prompts = {"12+7=", "31+4=", "5+5=", "12+70="};
+  const auto o = options(10, 0, 0.0);
+  const auto together = sample_groups(model, tok, prompts, 2, o);
+  ASSERT_EQ(together.size(), prompts.size());
+  for (size_t p = 0; p < prompts.size(); ++p) {
+    const auto alone = sample_group(model, tok, prompts[p], 2, o);
+    ASSERT_EQ(together[p].size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(together[p][i].tokens, alone[i].tokens) << prompts[p];
+      for (size_t t = 0; t < alone[i].logprobs.size(); ++t)
+        EXPECT_NEAR(together[p][i].logprobs[t], alone[i].logprobs[t], 1e-4);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// `r1wb-run eval RUN_DIR --task NAME --n N --k K`: held-out accuracy, pass@k, format rate and
+// mean length of a trained run's checkpoint (gpu/rl/evaluation.h), optionally written as a
+// metrics record into a run directory's event log.
+#include "core/tasks/reasoning_tasks.h"
+#include "gpu/cli/cli_args.h"
+#include "gpu/cli/commands.h"
+#include "gpu/rl/evaluation.h"
+#include "gpu/train/event_sink.h"
+#include "gpu/train/trained_model.h"
+
+#include "core/paths.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace r1wb::gpu {
+namespace {
+
+const char* kEvalUsage =
+    "usage: r1wb-run eval RUN_DIR [--step N] [--task NAME] [--n N] [--k K] [--difficulty D | D1-D2]\n"
+    "                     [--temperature T] [--max-new N] [--seed S] [--run-dir DIR] [--json]\n"
+    "\n"
+    "Samples K completions (default 4) for each of N held-out prompts (default 64) of the task\n"
+    "(default: the run's data.task, at its difficulties) and prints accuracy (pass@1), pass@K,\n"
+    "format rate and mean length. Held-out prompts are never in a training batch; the prompts\n"
+    "and random numbers depend only on --seed (default: the run's data.seed), so evaluations of\n"
+    "two checkpoints differ only by the model. --temperature defaults to the run's\n"
+    "rl.temperature (1), --max-new to rl.max_new_tokens. --run-dir DIR appends the figures as\n"
+    "eval/* metrics at the checkpoint's step to DIR/events.log.\n";
+
+//! "2" or "1-3" -> {min, max}.
+std::optional<std::pair<int, int>> parse_levels(const std::string& s) {
+  try {
+    size_t used = 0;
+    const int lo = std::stoi(s, &used);
+    if (used == s.size()) return std::pair{lo, lo};
+    if (s[used] != '-') return std::nullopt;
+    size_t used2 = 0;
+    const int hi = std::stoi(s.substr(used + 1), &used2);
+    if (used + 1 + used2 != s.size()) return std::nullopt;
+    return std::pair{lo, hi};
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+int cmd_eval(const std::vector<std::string>& args) {
+  if (wants_help(args)) {
+    std::cout << kEvalUsage;
+    return kExitOk;
+  }
+  std::string err;
+  auto a = parse_args(args, {"step", "task", "n", "k", "difficulty", "temperature", "max-new", "seed", "run-dir"},
+                      {"json"}, err);
+  if (!a) return usage_error(err, kEvalUsage);
+  if (a->positional.size() != 1) return usage_error("eval takes one RUN_DIR", kEvalUsage);
+  const auto step = int_option(*a, "step", -1, 0), n = int_option(*a, "n", 64, 1), k = int_option(*a, "k", 4, 1);
+  const auto max_new = int_option(*a, "max-new", -1, 1), seed = int_option(*a, "seed", -1, 0);
+  for (auto [name, ok] : {std::pair{"step", bool(step)}, {"n", bool(n)}, {"k", bool(k)}, {"max-new", bool(max_new)},
+                          {"seed", bool(seed)}})
+    if (!ok)
+      return usage_error(std::string("--") + name + ": '" + a->options[name] + "' is not a valid integer", kEvalUsage);
+  const auto temperature = double_option(*a, "temperature", -1.0, 0.0, 100.0);
+  if (!temperature)
+    return usage_error("--temperature: '" + a->options["temperature"] + "' is not a number in [0, 100]", kEvalUsage);
+  try {
+    const auto run_dir = a->positional[0];
+    auto run = open_trained_model(run_dir, *step >= 0 ? std::optional<int64_t>(*step) : std::nullopt,
+                                  [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
+    const auto& e = run.experiment;
+    EvalOptions o;
+    o.task = a->options.count("task") ? a->options["task"] : std::string(name_of(e.data.task));
+    const auto& tasks = task_names();
+    if (std::find(tasks.begin(), tasks.end(), o.task) == tasks.end()) {
+      std::string list;
+      for (const auto& t : tasks) list += (list.empty() ? "" : ", ") + t;
+      return usage_error("--task: '" + o.task + "' is not a task with a verifier (expected one of: " + list + ")",
+                         kEvalUsage);
+    }
+    o.min_difficulty = e.data.min_difficulty, o.max_difficulty = e.data.max_difficulty;
+    if (a->options.count("difficulty")) {
+      const auto levels = parse_levels(a->options["difficulty"]);
+      if (!levels || levels->first < 1 || levels->second < levels->first ||
+          levels->second > max_task_difficulty(o.task))
+        return usage_error("--difficulty: '" + a->options["difficulty"] + "' is not a level or range within 1-" +
+                               std::to_string(max_task_difficulty(o.task)) + " for " + o.task,
+                           kEvalUsage);
+      o.min_difficulty = levels->first, o.max_difficulty = levels->second;
+    } else if (e.data.task == Task::Text || o.max_difficulty > max_task_difficulty(o.task)) {
+      o.min_difficulty = o.max_difficulty = 1;
+    }
+    o.prompts = int(*n), o.k = int(*k);
+    o.sampling.temperature = *temperature >= 0 ? *temperature : e.rl.temperature;
+    o.sampling.top_k = e.rl.top_k, o.sampling.top_p = e.rl.top_p;
+    o.sampling.max_new_tokens = *max_new > 0 ? int(*max_new) : e.rl.max_new_tokens;
+    o.seed = *seed >= 0 ? uint64_t(*seed) : uint64_t(e.data.seed);
+    const auto r = evaluate(run.model, *run.tokenizer, o);
+    if (a->options.count("run-dir")) {
+      const auto dir = a->options["run-dir"];
+      std::ifstream config(std::filesystem::path(dir) / "config.json");
+      if (!config) throw std::runtime_error("--run-dir: " + dir + " is not a run directory (no config.json)");
+      std::stringstream text;
+      text << config.rdbuf();
+      EventSink sink(dir, -1, "", text.str(), e.name);
+      sink.emit(wire::Metrics{run.step, wall_clock_seconds(), eval_metrics(r)});
+      sink.flush(true);
+    }
+    if (a->flags.count("json")) {
+      nlohmann::json out = {{"run_dir", run_dir},        {"step", run.step},          {"task", o.task},
+                            {"prompts", r.prompts},      {"k", r.k},                  {"accuracy", r.accuracy},
+                            {"pass_at_k", r.pass_at_k},  {"format_rate", r.format_rate},
+                            {"mean_length", r.mean_length}, {"truncated", r.truncated}, {"seconds", r.seconds}};
+      std::cout << out.dump() << "\n";
+      return kExitOk;
+    }
+    std::printf("%s, step %lld: %s, difficulty %d-%d, %d held-out prompts x %d samples (temperature %g)\n",
+                run_dir.c_str(), (long long)run.step, o.task.c_str(), o.min_difficulty, o.max_difficulty, r.prompts,
+                r.k, o.sampling.temperature);
+    std::printf("accuracy (pass@1) %.3f   pass@%d %.3f   format %.3f   mean length %.1f   truncated %.3f   (%.1f s)\n",
+                r.accuracy, r.k, r.pass_at_k, r.format_rate, r.mean_length, r.truncated, r.seconds);
+    return kExitOk;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,66 @@
+#include "gpu/train/parent_run.h"
+
+#include "core/config/config_schema.h"
+#include "gpu/train/checkpoint.h"
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace r1wb::gpu {
+namespace {
+
+//! Model fields a later stage may change: they weight losses or limit routing, the weights
+//! mean the same under them.
+bool training_only(const std::string& path) {
+  for (const char* p : {"model.moe.aux_loss_weight", "model.moe.seq_aux_loss_weight", "model.moe.z_loss_weight",
+                        "model.moe.bias_update_speed", "model.moe.capacity_factor"})
+    if (path == p) return true;
+  return false;
+}
+
+//! "model.d_model: parent 64, this run 128" for every model field that differs.
+std::string model_differences(const Experiment& parent, const Experiment& child) {
+  std::string out;
+  for (const auto& f : experiment_schema()) {
+    if (f.path.rfind("model.", 0) != 0 || training_only(f.path)) continue;
+    const auto a = f.read(parent), b = f.read(child);
+    if (a != b) out += (out.empty() ? "" : "; ") + f.path + ": parent " + value_text(a) + ", this run " + value_text(b);
+  }
+  return out;
+}
+
+}  // namespace
+
+ParentStart start_from_parent(const Experiment& e, const std::string& run_dir, TransformerLM& model,
+                              torch::Device device, const Log& warn) {
+  const std::string& parent = e.init.run;
+  const auto config = (fs::path(parent) / "config.json").string();
+  if (!fs::exists(config))
+    throw std::runtime_error("init.run: " + parent + " is not a run directory (" + config + " is missing)");
+  auto p = load_experiment_file(config);
+  if (!p.ok())
+    throw std::runtime_error("init.run: " + config + ": " + (p.errors.empty() ? "invalid" : p.errors[0].to_string()));
+  if (auto diff = model_differences(p.experiment, e); !diff.empty())
+    throw std::runtime_error("init.run: the parent " + parent + " trained a different model (" + diff +
+                             "); a later stage keeps the parent's model, its balancing weights aside)");
+  if (e.model.tokenizer == TokenizerKind::Bpe) {  // the parent's pieces, or its weights mean nothing
+    for (const char* name : {"tokenizer.model", "tokenizer.vocab"}) {
+      const auto from = fs::path(parent) / name, to = fs::path(run_dir) / name;
+      if (fs::exists(to)) continue;
+      if (!fs::exists(from)) {
+        if (std::string(name) == "tokenizer.model")
+          throw std::runtime_error("init.run: " + from.string() + " is missing (the parent's BPE tokenizer)");
+        continue;
+      }
+      fs::copy_file(from, to);
+    }
+  }
+  const std::optional<int64_t> step = e.init.step >= 0 ? std::optional<int64_t>(e.init.step) : std::nullopt;
+  ParentStart start{parent, load_model_weights(parent, step, *model, device, warn)};
+  return start;
+}
+
+}  // namespace r1wb::gpu
