@@ -233,6 +233,7 @@ struct RlConfig {
   int eval_every = 0;                       //!< steps between held-out evaluations; 0: at the start and end only
   int eval_prompts = 64;                    //!< held-out prompts per evaluation
   int eval_k = 4;                           //!< samples per prompt for pass@k
+  int rollouts_every = 10;                  //!< steps between rollout records (every completion); 0: never
 };
 
 //! The resolved experiment: every field set, defaults filled in.

@@ -356,7 +356,10 @@ std::vector<FieldSpec> build_schema() {
       field(R1WB_FIELD(rl.eval_every), 0, 1e9,
             "Steps between held-out evaluations (eval/accuracy, eval/pass@k); 0: at the start and the end."),
       field(R1WB_FIELD(rl.eval_prompts), 1, 1 << 20, "Held-out prompts per evaluation (seeded, never trained on)."),
-      field(R1WB_FIELD(rl.eval_k), 1, 1024, "Samples per held-out prompt: pass@k for this k, pass@1 from the same.")};
+      field(R1WB_FIELD(rl.eval_k), 1, 1024, "Samples per held-out prompt: pass@k for this k, pass@1 from the same."),
+      field(R1WB_FIELD(rl.rollouts_every), 0, 1e9,
+            "Steps between rollout records (every prompt's group with its completions, per-token log-probs "
+            "and entropy, reward components, advantage; the store's v_samples view), and the last step; 0: never.")};
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace r1wb {
 namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
-constexpr int kSchemaVersion = 4;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid
+constexpr int kSchemaVersion = 5;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -65,6 +65,32 @@ CREATE TABLE IF NOT EXISTS logs(
   level INTEGER,
   text TEXT,
   PRIMARY KEY(run_id, seq));
+-- RL rollouts (record kind Rollouts): one row per completion. components is a JSON object
+-- {"accuracy": 1, ...}; tokens a blob of int32, logprobs and entropy blobs of float32, one per token.
+CREATE TABLE IF NOT EXISTS samples(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  grp INTEGER NOT NULL,
+  prompt TEXT NOT NULL,
+  completion TEXT NOT NULL,
+  reward REAL,
+  advantage REAL,
+  truncated INTEGER NOT NULL,
+  length INTEGER NOT NULL,
+  components TEXT NOT NULL,
+  tokens BLOB,
+  logprobs BLOB,
+  entropy BLOB,
+  PRIMARY KEY(run_id, step, idx)) WITHOUT ROWID;
+-- v_samples: one row per (run, step, completion) with its reward components as columns of
+-- JSON; the documented way to read rollouts from sqlite3 or pandas.
+CREATE VIEW IF NOT EXISTS v_samples AS
+  SELECT r.name AS run_name, s.step AS step, s.grp AS prompt_group, s.idx AS sample, s.prompt AS prompt,
+         s.completion AS completion, s.reward AS reward, s.advantage AS advantage, s.truncated AS truncated,
+         s.length AS length, json_extract(s.components, '$.accuracy') AS accuracy,
+         json_extract(s.components, '$.format') AS format, s.components AS components
+  FROM samples s JOIN runs r ON r.id = s.run_id;
 -- v_metrics: one row per (run, step, metric); the documented way to query from outside.
 CREATE VIEW IF NOT EXISTS v_metrics AS
   SELECT r.name AS run_name, m.step AS step, m.name AS metric, m.value AS value
@@ -421,6 +447,9 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
     Stmt snap(
         db_, "INSERT OR REPLACE INTO snapshots(run_id, kind, step, rows, cols, payload, labels) VALUES(?,?,?,?,?,?,?)");
     Stmt ckpt(db_, "INSERT OR REPLACE INTO checkpoints(run_id, step, path) VALUES(?,?,?)");
+    Stmt sample(db_,
+                "INSERT OR REPLACE INTO samples(run_id, step, idx, grp, prompt, completion, reward, advantage, "
+                "truncated, length, components, tokens, logprobs, entropy) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     Stmt log(db_, "INSERT OR IGNORE INTO logs(run_id, seq, wall_time, level, text) VALUES(?,?,?,?,?)");
     Stmt started(db_,
                  "UPDATE runs SET status='running', host=?, total_steps=?, message='', finished_at=0, "
@@ -445,7 +474,7 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
         started.bind(1, v->host).bind(2, v->total_steps).bind(3, when(i)).bind(4, run_id).run();
         if (v->resumed_from_step >= 0) {
           // Rows past the checkpoint belong to the abandoned timeline; the resumed run rewrites them.
-          for (const char* table : {"metrics", "snapshots", "checkpoints"}) {
+          for (const char* table : {"metrics", "snapshots", "checkpoints", "samples"}) {
             Stmt del(db_, (std::string("DELETE FROM ") + table + " WHERE run_id = ? AND step > ?").c_str());
             del.bind(1, run_id).bind(2, v->resumed_from_step).run();
           }
@@ -462,6 +491,26 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
                          ? std::string("[]")
                          : nlohmann::json(v->row_labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
             .run();
+      } else if (auto* v = std::get_if<wire::Rollouts>(&r.payload)) {
+        for (size_t k = 0; k < v->samples.size(); ++k) {
+          const auto& x = v->samples[k];
+          nlohmann::json components = nlohmann::json::object();
+          for (size_t c = 0; c < v->component_names.size() && c < x.components.size(); ++c)
+            components[v->component_names[c]] = x.components[c];
+          auto text = [](const std::string& t) {  // a byte-level model may write bytes that are not UTF-8
+            return nlohmann::json(t).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          };
+          sample.bind(1, run_id).bind(2, v->step).bind(3, int64_t(k)).bind(4, int64_t(x.group));
+          sample.bind(5, nlohmann::json::parse(text(x.prompt)).get<std::string>());
+          sample.bind(6, nlohmann::json::parse(text(x.completion)).get<std::string>());
+          sample.bind(7, x.reward).bind(8, x.advantage).bind(9, int64_t(x.truncated)).bind(10, int64_t(x.tokens.size()));
+          sample.bind(11, components.dump());
+          sample.bind_blob(12, x.tokens.data(), x.tokens.size() * sizeof(int32_t));
+          sample.bind_blob(13, x.logprobs.data(), x.logprobs.size() * sizeof(float));
+          sample.bind_blob(14, x.entropy.data(), x.entropy.size() * sizeof(float));
+          sample.run();
+        }
+        last_step = std::max(last_step, v->step);
       } else if (auto* v = std::get_if<wire::Checkpoint>(&r.payload)) {
         ckpt.bind(1, run_id).bind(2, v->step).bind(3, v->path).run();
       } else if (auto* v = std::get_if<wire::Log>(&r.payload)) {

@@ -130,6 +130,27 @@ void encode_payload(Out& o, const Status& v) {
   o.str(v.state);
   o.str(v.message);
 }
+void encode_payload(Out& o, const Rollouts& v) {
+  o.i64(v.step);
+  o.u32(static_cast<uint32_t>(v.component_names.size()));
+  for (const auto& n : v.component_names) o.str(n);
+  o.u32(static_cast<uint32_t>(v.samples.size()));
+  for (const auto& x : v.samples) {
+    o.u32(x.group);
+    o.str(x.prompt);
+    o.str(x.completion);
+    o.f64(x.reward);
+    o.f64(x.advantage);
+    o.u8(x.truncated ? 1 : 0);
+    for (double c : x.components) o.f64(c);  // as many as component_names
+    o.u32(static_cast<uint32_t>(x.tokens.size()));
+    for (size_t i = 0; i < x.tokens.size(); ++i) {
+      o.u32(static_cast<uint32_t>(x.tokens[i]));
+      o.f32(x.logprobs[i]);
+      o.f32(x.entropy[i]);
+    }
+  }
+}
 void encode_payload(Out&, const Unknown&) {}  // for std::visit; encode_record refuses Unknown first
 
 Payload decode_payload(RecordKind kind, In& in) {
@@ -195,12 +216,40 @@ Payload decode_payload(RecordKind kind, In& in) {
       v.message = in.str();
       return v;
     }
+    case RecordKind::Rollouts: {
+      Rollouts v;
+      v.step = in.i64();
+      const uint32_t names = in.u32();
+      if (names > 1024) throw Truncated();
+      for (uint32_t i = 0; i < names; ++i) v.component_names.push_back(in.str());
+      const uint32_t n = in.u32();
+      if (n > kMaxPayload / 32) throw Truncated();
+      for (uint32_t k = 0; k < n; ++k) {
+        RolloutSample x;
+        x.group = in.u32();
+        x.prompt = in.str();
+        x.completion = in.str();
+        x.reward = in.f64();
+        x.advantage = in.f64();
+        x.truncated = in.u8() != 0;
+        for (uint32_t i = 0; i < names; ++i) x.components.push_back(in.f64());
+        const uint32_t tokens = in.u32();
+        if (tokens > kMaxPayload / 12) throw Truncated();
+        for (uint32_t i = 0; i < tokens; ++i) {
+          x.tokens.push_back(static_cast<int32_t>(in.u32()));
+          x.logprobs.push_back(in.f32());
+          x.entropy.push_back(in.f32());
+        }
+        v.samples.push_back(std::move(x));
+      }
+      return v;
+    }
   }
   throw std::logic_error("decode_payload: kind outside RecordKind");  // next() skips unknown kinds first
 }
 
 bool known_kind(uint16_t kind) {
-  return kind >= static_cast<uint16_t>(RecordKind::RunStarted) && kind <= static_cast<uint16_t>(RecordKind::Status);
+  return kind >= static_cast<uint16_t>(RecordKind::RunStarted) && kind <= static_cast<uint16_t>(RecordKind::Rollouts);
 }
 
 uint32_t record_crc(uint64_t seq, uint16_t kind, const char* payload, size_t n) {

@@ -24,7 +24,7 @@
 namespace r1wb::wire {
 
 constexpr uint32_t kProtocolVersion = 1;  //!< major
-constexpr uint32_t kProtocolMinor = 2;
+constexpr uint32_t kProtocolMinor = 3;
 constexpr char kStreamMagic[8] = {'R', '1', 'W', 'B', 'E', 'V', 'T', '\n'};
 constexpr uint32_t kMaxPayload = 64u << 20;  //!< larger sizes are corruption, not data
 
@@ -52,6 +52,7 @@ enum class RecordKind : uint16_t {
   Checkpoint = 4,
   Log = 5,
   Status = 6,
+  Rollouts = 7,  //!< minor 3
 };
 
 //! The engine started (or resumed). Records of steps after `resumed_from_step` that were
@@ -106,13 +107,32 @@ struct Status {
   std::string message;
 };
 
+//! One completion of an RL step, with what the trainer made of it.
+struct RolloutSample {
+  uint32_t group = 0;  //!< completions of one prompt share a group
+  std::string prompt, completion;
+  double reward = 0, advantage = 0;
+  bool truncated = false;
+  std::vector<double> components;  //!< reward components, named by Rollouts::component_names
+  std::vector<int32_t> tokens;
+  std::vector<float> logprobs, entropy;  //!< per token, of the distribution it was drawn from
+};
+
+//! minor 3: the rollouts an RL step trained on (every rl.rollouts_every steps): every
+//! prompt's group with its completions (the store's v_samples view).
+struct Rollouts {
+  int64_t step = 0;
+  std::vector<std::string> component_names;  //!< "accuracy", "format", ...
+  std::vector<RolloutSample> samples;
+};
+
 //! A record of a kind this build does not know (a newer minor version): skipped by the
 //! decoder, kept only as its seq so a store sees no gap. Never written.
 struct Unknown {
   uint16_t kind = 0;
 };
 
-using Payload = std::variant<RunStarted, Metrics, Snapshot, Checkpoint, Log, Status, Unknown>;
+using Payload = std::variant<RunStarted, Metrics, Snapshot, Checkpoint, Log, Status, Rollouts, Unknown>;
 
 // The variant's order is RecordKind's (Unknown last): kind_of() and the decoder rely on it.
 template <RecordKind K>
@@ -123,7 +143,8 @@ static_assert(std::is_same_v<PayloadOf<RecordKind::Snapshot>, Snapshot>);
 static_assert(std::is_same_v<PayloadOf<RecordKind::Checkpoint>, Checkpoint>);
 static_assert(std::is_same_v<PayloadOf<RecordKind::Log>, Log>);
 static_assert(std::is_same_v<PayloadOf<RecordKind::Status>, Status>);
-static_assert(std::variant_size_v<Payload> == static_cast<size_t>(RecordKind::Status) + 1);
+static_assert(std::is_same_v<PayloadOf<RecordKind::Rollouts>, Rollouts>);
+static_assert(std::variant_size_v<Payload> == static_cast<size_t>(RecordKind::Rollouts) + 1);
 static_assert(std::is_same_v<std::variant_alternative_t<std::variant_size_v<Payload> - 1, Payload>, Unknown>);
 
 struct Record {

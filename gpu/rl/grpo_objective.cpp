@@ -118,11 +118,33 @@ void GrpoObjective::after_step(const StepStats& s, int64_t end, EventSink& sink)
     const double sampled = rollouts_->current().step == s.step ? st.sample_ms : 0;
     sink.emit(wire::Metrics{s.step, wall_clock_seconds(), {{tm::kSampleShare, step_ms > 0 ? sampled / step_ms : 0}}});
   }
+  if (r.rollouts_every > 0 && (s.step % r.rollouts_every == 0 || s.step == end)) sink.emit(rollouts_record(s.step));
   if ((r.eval_every > 0 && s.step % r.eval_every == 0) || s.step == end) run_eval(s.step, sink);
   if (reference_ && r.ref_refresh_every > 0 && s.step % r.ref_refresh_every == 0) {
     refresh_reference();
     sink.log(wire::LogLevel::Info, "rl: reference refreshed from the policy at step " + std::to_string(s.step));
   }
+}
+
+wire::Rollouts GrpoObjective::rollouts_record(int64_t step) const {
+  const auto& batch = rollouts_->current();
+  wire::Rollouts rec;
+  rec.step = step;
+  rec.component_names = reward_component_names();
+  for (size_t i = 0; i < batch.rollouts.size(); ++i) {
+    const auto& ro = batch.rollouts[i];
+    wire::RolloutSample x;
+    x.group = uint32_t(i / size_t(e_.rl.group_size));
+    x.prompt = ro.prompt;
+    x.completion = ro.completion.text;
+    x.reward = ro.reward, x.advantage = ro.advantage, x.truncated = ro.completion.truncated;
+    x.components = ro.components.values();
+    x.tokens.assign(ro.completion.tokens.begin(), ro.completion.tokens.end());
+    x.logprobs = ro.completion.logprobs;
+    x.entropy = ro.completion.entropy;
+    rec.samples.push_back(std::move(x));
+  }
+  return rec;
 }
 
 void GrpoObjective::run_eval(int64_t step, EventSink& sink) {

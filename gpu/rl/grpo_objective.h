@@ -28,6 +28,8 @@ class GrpoObjective : public Objective {
 
  private:
   void run_eval(int64_t step, EventSink& sink);
+  //! The rollouts the last step trained on, as a record.
+  wire::Rollouts rollouts_record(int64_t step) const;
   void refresh_reference();
 
   Experiment e_;

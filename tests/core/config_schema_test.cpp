@@ -68,11 +68,11 @@ TEST(ConfigSchema, EnumsParseOnceIntoTheirValues) {
 TEST(ConfigSchema, CrossFieldRulesArePerSection) {
   std::vector<std::string> sections;
   for (const auto& s : section_rules()) sections.push_back(s.section);
-  EXPECT_EQ(sections, (std::vector<std::string>{"name", "model", "data", "curriculum", "train"}));
+  EXPECT_EQ(sections, (std::vector<std::string>{"name", "stage", "model", "data", "curriculum", "train", "rl"}));
   Experiment e;
   e.model.moe.top_k = 9;
   std::vector<ConfigError> errors;
-  section_rules()[1].check(e, errors);
+  section_rules()[2].check(e, errors);
   ASSERT_FALSE(errors.empty());
   EXPECT_EQ(errors[0].path, "model.moe.top_k");
 }
