@@ -193,8 +193,8 @@ struct TelemetryConfig {
 //! Where a stage after the first starts: a parent run's checkpoint (weights only; the
 //! optimizer starts fresh). The run records it and the store keeps the lineage.
 struct InitConfig {
-  std::string run;   //!< the parent's run directory; empty: from scratch (pretrain only)
-  int64_t step = -1; //!< the parent's checkpoint; -1: its newest intact one
+  std::string run;    //!< the parent's run directory; empty: from scratch (pretrain only)
+  int64_t step = -1;  //!< the parent's checkpoint; -1: its newest intact one
 };
 
 //! The weight of each reward component (R = sum of weight x component); each is logged as
@@ -210,30 +210,30 @@ struct RewardWeights {
 //! Reinforcement learning with verifiable rewards (stage rl). The defaults are GRPO as
 //! DeepSeekMath defines it; DAPO, Dr. GRPO, GSPO and RLOO are settings of the same fields.
 struct RlConfig {
-  int group_size = 8;                       //!< G completions per prompt
-  double temperature = 1;                   //!< sampling temperature (the log-probs are of logits / T)
-  int top_k = 0;                            //!< 0: all tokens
-  double top_p = 1;                         //!< nucleus; 1: all tokens
-  int max_new_tokens = 48;                  //!< completion budget
+  int group_size = 8;       //!< G completions per prompt
+  double temperature = 1;   //!< sampling temperature (the log-probs are of logits / T)
+  int top_k = 0;            //!< 0: all tokens
+  double top_p = 1;         //!< nucleus; 1: all tokens
+  int max_new_tokens = 48;  //!< completion budget
   AdvantageKind advantage = AdvantageKind::Grpo;
   ScaleRewards scale_rewards = ScaleRewards::Group;
-  double eps_low = 0.2, eps_high = 0.2;     //!< ratio clip 1 - eps_low .. 1 + eps_high (DAPO: 0.28 high)
-  double beta = 0;                          //!< KL weight; 0: no reference model is kept
+  double eps_low = 0.2, eps_high = 0.2;  //!< ratio clip 1 - eps_low .. 1 + eps_high (DAPO: 0.28 high)
+  double beta = 0;                       //!< KL weight; 0: no reference model is kept
   KlEstimator kl_estimator = KlEstimator::K3;
-  int ref_refresh_every = 0;                //!< steps between reference refreshes (R1-Zero); 0: never
+  int ref_refresh_every = 0;  //!< steps between reference refreshes (R1-Zero); 0: never
   LossReduction loss_type = LossReduction::Grpo;
-  int iterations = 1;                       //!< optimizer steps per batch of rollouts (old log-probs kept)
-  RatioLevel ratio = RatioLevel::Token;     //!< sequence: GSPO's one ratio per completion
-  bool dynamic_sampling = false;            //!< DAPO: replace groups whose correctness is all equal
-  int max_resample_rounds = 3;              //!< dynamic sampling: rounds of replacements per step
-  int overlong_buffer = 0;                  //!< DAPO: tokens before the budget where a length penalty ramps in
-  double overlong_penalty = 1;              //!< the penalty at the budget
-  bool mask_truncated = false;              //!< DAPO: truncated completions add no loss
+  int iterations = 1;                    //!< optimizer steps per batch of rollouts (old log-probs kept)
+  RatioLevel ratio = RatioLevel::Token;  //!< sequence: GSPO's one ratio per completion
+  bool dynamic_sampling = false;         //!< DAPO: replace groups whose correctness is all equal
+  int max_resample_rounds = 3;           //!< dynamic sampling: rounds of replacements per step
+  int overlong_buffer = 0;               //!< DAPO: tokens before the budget where a length penalty ramps in
+  double overlong_penalty = 1;           //!< the penalty at the budget
+  bool mask_truncated = false;           //!< DAPO: truncated completions add no loss
   RewardWeights rewards;
-  int eval_every = 0;                       //!< steps between held-out evaluations; 0: at the start and end only
-  int eval_prompts = 64;                    //!< held-out prompts per evaluation
-  int eval_k = 4;                           //!< samples per prompt for pass@k
-  int rollouts_every = 10;                  //!< steps between rollout records (every completion); 0: never
+  int eval_every = 0;       //!< steps between held-out evaluations; 0: at the start and end only
+  int eval_prompts = 64;    //!< held-out prompts per evaluation
+  int eval_k = 4;           //!< samples per prompt for pass@k
+  int rollouts_every = 10;  //!< steps between rollout records (every completion); 0: never
 };
 
 //! The resolved experiment: every field set, defaults filled in.

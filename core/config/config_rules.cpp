@@ -43,11 +43,11 @@ void check_moe(const ModelConfig& m, Errors& err) {
 void check_name(const Experiment& e, std::vector<ConfigError>& list) {
   Errors err{list};
   const std::string& n = e.name;
-  const bool plain = !n.empty() && n.size() <= 64 && n[0] != '.' && n[0] != '-' &&
-                     std::all_of(n.begin(), n.end(), [](char c) {
-                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                              c == '_' || c == '.' || c == '+';
-                     });
+  const bool plain =
+      !n.empty() && n.size() <= 64 && n[0] != '.' && n[0] != '-' && std::all_of(n.begin(), n.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+               c == '.' || c == '+';
+      });
   if (!plain)
     err.add("name", nlohmann::json(n).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
                         " is not a plain name (expected 1 to 64 of A-Z a-z 0-9 . _ + -, not starting with . or -;"
@@ -145,12 +145,15 @@ void check_rl(const Experiment& e, std::vector<ConfigError>& list) {
   }
   const int completions = t.batch_size * t.grad_accum;
   if (completions % r.group_size != 0)
-    err.add("rl.group_size", num(r.group_size) + " does not divide the completions of a step, train.batch_size x "
-                                 "train.grad_accum = " + num(completions));
+    err.add("rl.group_size", num(r.group_size) +
+                                 " does not divide the completions of a step, train.batch_size x "
+                                 "train.grad_accum = " +
+                                 num(completions));
   if (r.advantage == AdvantageKind::Rloo && r.group_size < 2)
     err.add("rl.group_size", num(r.group_size) + " leaves RLOO no other completions to average (expected >= 2)");
   if (r.advantage == AdvantageKind::Grpo && r.scale_rewards != ScaleRewards::None && r.group_size < 2)
-    err.add("rl.group_size", num(r.group_size) + " has no reward spread to scale by (expected >= 2, or "
+    err.add("rl.group_size", num(r.group_size) +
+                                 " has no reward spread to scale by (expected >= 2, or "
                                  "rl.scale_rewards \"none\")");
   const int prompt = max_prompt_tokens(name_of(e.data.task), e.data.max_difficulty);
   if (prompt + r.max_new_tokens > e.model.max_seq_len)
@@ -166,12 +169,8 @@ void check_rl(const Experiment& e, std::vector<ConfigError>& list) {
 
 const std::vector<SectionRules>& section_rules() {
   static const std::vector<SectionRules> rules = {
-      {"name", check_name},
-      {"stage", check_stage},
-      {"model", check_model},
-      {"data", check_data},
-      {"curriculum", check_curriculum},
-      {"train", check_train},
+      {"name", check_name}, {"stage", check_stage},           {"model", check_model},
+      {"data", check_data}, {"curriculum", check_curriculum}, {"train", check_train},
       {"rl", check_rl},
   };
   return rules;

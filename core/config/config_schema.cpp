@@ -320,7 +320,8 @@ std::vector<FieldSpec> build_schema() {
             "grpo advantages divided by the group's reward std (DeepSeekMath), the batch's, or none "
             "(Dr. GRPO)."),
       field(R1WB_FIELD(rl.eps_low), 0.0, 10.0, "The ratio is clipped below at 1 - eps_low."),
-      field(R1WB_FIELD(rl.eps_high), 0.0, 10.0, "The ratio is clipped above at 1 + eps_high (DAPO's clip-higher: 0.28)."),
+      field(R1WB_FIELD(rl.eps_high), 0.0, 10.0,
+            "The ratio is clipped above at 1 + eps_high (DAPO's clip-higher: 0.28)."),
       field(R1WB_FIELD(rl.beta), 0.0, 100.0, "Weight of the KL to the reference; 0 keeps no reference model."),
       field(R1WB_FIELD(rl.kl_estimator),
             "k1 = log(p/q); k2 = log(p/q)^2 / 2; k3 = q/p - log(q/p) - 1 (DeepSeekMath's), per token."),

@@ -14,7 +14,8 @@ namespace r1wb {
 namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
-constexpr int kSchemaVersion = 5;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples
+constexpr int kSchemaVersion =
+    5;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -503,7 +504,10 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
           sample.bind(1, run_id).bind(2, v->step).bind(3, int64_t(k)).bind(4, int64_t(x.group));
           sample.bind(5, nlohmann::json::parse(text(x.prompt)).get<std::string>());
           sample.bind(6, nlohmann::json::parse(text(x.completion)).get<std::string>());
-          sample.bind(7, x.reward).bind(8, x.advantage).bind(9, int64_t(x.truncated)).bind(10, int64_t(x.tokens.size()));
+          sample.bind(7, x.reward)
+              .bind(8, x.advantage)
+              .bind(9, int64_t(x.truncated))
+              .bind(10, int64_t(x.tokens.size()));
           sample.bind(11, components.dump());
           sample.bind_blob(12, x.tokens.data(), x.tokens.size() * sizeof(int32_t));
           sample.bind_blob(13, x.logprobs.data(), x.logprobs.size() * sizeof(float));

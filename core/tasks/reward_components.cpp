@@ -64,8 +64,7 @@ double shaped_reward(const RewardComponents& c, const RlConfig& rl, int64_t leng
              w.diversity * c.diversity;
   if (rl.overlong_buffer > 0) {
     const int64_t start = rl.max_new_tokens - rl.overlong_buffer;
-    if (length > start)
-      r -= rl.overlong_penalty * std::min(1.0, double(length - start) / double(rl.overlong_buffer));
+    if (length > start) r -= rl.overlong_penalty * std::min(1.0, double(length - start) / double(rl.overlong_buffer));
   }
   return r;
 }

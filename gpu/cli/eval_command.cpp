@@ -64,7 +64,10 @@ int cmd_eval(const std::vector<std::string>& args) {
   if (a->positional.size() != 1) return usage_error("eval takes one RUN_DIR", kEvalUsage);
   const auto step = int_option(*a, "step", -1, 0), n = int_option(*a, "n", 64, 1), k = int_option(*a, "k", 4, 1);
   const auto max_new = int_option(*a, "max-new", -1, 1), seed = int_option(*a, "seed", -1, 0);
-  for (auto [name, ok] : {std::pair{"step", bool(step)}, {"n", bool(n)}, {"k", bool(k)}, {"max-new", bool(max_new)},
+  for (auto [name, ok] : {std::pair{"step", bool(step)},
+                          {"n", bool(n)},
+                          {"k", bool(k)},
+                          {"max-new", bool(max_new)},
                           {"seed", bool(seed)}})
     if (!ok)
       return usage_error(std::string("--") + name + ": '" + a->options[name] + "' is not a valid integer", kEvalUsage);
@@ -114,10 +117,17 @@ int cmd_eval(const std::vector<std::string>& args) {
       sink.flush(true);
     }
     if (a->flags.count("json")) {
-      nlohmann::json out = {{"run_dir", run_dir},        {"step", run.step},          {"task", o.task},
-                            {"prompts", r.prompts},      {"k", r.k},                  {"accuracy", r.accuracy},
-                            {"pass_at_k", r.pass_at_k},  {"format_rate", r.format_rate},
-                            {"mean_length", r.mean_length}, {"truncated", r.truncated}, {"seconds", r.seconds}};
+      nlohmann::json out = {{"run_dir", run_dir},
+                            {"step", run.step},
+                            {"task", o.task},
+                            {"prompts", r.prompts},
+                            {"k", r.k},
+                            {"accuracy", r.accuracy},
+                            {"pass_at_k", r.pass_at_k},
+                            {"format_rate", r.format_rate},
+                            {"mean_length", r.mean_length},
+                            {"truncated", r.truncated},
+                            {"seconds", r.seconds}};
       std::cout << out.dump() << "\n";
       return kExitOk;
     }

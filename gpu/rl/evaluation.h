@@ -16,7 +16,7 @@ struct EvalOptions {
   std::string task = "addition";
   int min_difficulty = 1, max_difficulty = 1;  //!< prompts uniform over these levels
   int prompts = 64;
-  int k = 4;  //!< samples per prompt
+  int k = 4;                 //!< samples per prompt
   SamplingOptions sampling;  //!< its seed is replaced per prompt
   uint64_t seed = 0;
 };

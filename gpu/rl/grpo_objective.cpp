@@ -151,9 +151,11 @@ void GrpoObjective::run_eval(int64_t step, EventSink& sink) {
   const auto result = evaluate(policy_, *tokenizer_, eval_);
   sink.emit(wire::Metrics{step, wall_clock_seconds(), eval_metrics(result)});
   char line[256];
-  std::snprintf(line, sizeof line, "eval at step %lld: accuracy %.3f, pass@%d %.3f, format %.3f, mean length %.1f (%d held-out prompts, %.1f s)",
-                (long long)step, result.accuracy, result.k, result.pass_at_k, result.format_rate, result.mean_length,
-                result.prompts, result.seconds);
+  std::snprintf(
+      line, sizeof line,
+      "eval at step %lld: accuracy %.3f, pass@%d %.3f, format %.3f, mean length %.1f (%d held-out prompts, %.1f s)",
+      (long long)step, result.accuracy, result.k, result.pass_at_k, result.format_rate, result.mean_length,
+      result.prompts, result.seconds);
   sink.log(wire::LogLevel::Info, line);
   std::fprintf(stderr, "%s\n", line);
   sink.flush();

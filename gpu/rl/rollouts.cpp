@@ -59,8 +59,8 @@ torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& t
 
 RolloutSource::RolloutSource(const Experiment& e, TransformerLM policy, const Tokenizer& tokenizer,
                              TransformerLM reference)
-    : TrainingData(e.data), e_(e), policy_(std::move(policy)), reference_(std::move(reference)),
-      tokenizer_(tokenizer) {}
+    : TrainingData(e.data), e_(e), policy_(std::move(policy)), reference_(std::move(reference)), tokenizer_(tokenizer) {
+}
 
 Batch RolloutSource::batch(int64_t step, int micro, const DifficultyMix& mix) {
   const int64_t first_step = step - (step - 1) % e_.rl.iterations;  // the step that samples this batch
@@ -138,9 +138,9 @@ RolloutBatch RolloutSource::sample(int64_t step, const DifficultyMix& mix) {
   auto rewards = torch::empty({P, G}, torch::kFloat32);
   for (int p = 0; p < P; ++p)
     for (int g = 0; g < G; ++g) rewards[p][g] = float(kept[p][g].reward);
-  const auto adv = (r.advantage == AdvantageKind::Rloo ? rloo_advantages(rewards)
-                                                        : grpo_advantages(rewards, r.scale_rewards))
-                       .contiguous();
+  const auto adv =
+      (r.advantage == AdvantageKind::Rloo ? rloo_advantages(rewards) : grpo_advantages(rewards, r.scale_rewards))
+          .contiguous();
   for (int p = 0; p < P; ++p)
     for (int g = 0; g < G; ++g) {
       kept[p][g].advantage = adv[p][g].item<double>();
@@ -188,7 +188,8 @@ RolloutBatch RolloutSource::sample(int64_t step, const DifficultyMix& mix) {
   const double sampling_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (r.iterations > 1)
     out.batch.rows.emplace_back("old_logp", forward_logprobs(policy_, out.batch, r.temperature, t.batch_size));
-  if (reference_) out.batch.rows.emplace_back("ref_logp", forward_logprobs(reference_, out.batch, r.temperature, t.batch_size));
+  if (reference_)
+    out.batch.rows.emplace_back("ref_logp", forward_logprobs(reference_, out.batch, r.temperature, t.batch_size));
 
   // Telemetry.
   auto& st = out.stats;

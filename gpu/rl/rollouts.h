@@ -40,18 +40,18 @@ struct RolloutStats {
   std::vector<double> component_mean, component_std;  //!< reward_component_names() order
   double frac_reward_zero_std = 0;                    //!< groups whose rewards are all equal
   double mean_length = 0, min_length = 0, max_length = 0, clipped_ratio = 0;
-  double entropy = 0;            //!< mean over sampled tokens
-  double accuracy = 0;           //!< share of completions the verifier accepts
-  double resampled_groups = 0;   //!< dynamic sampling: groups drawn beyond the batch's
-  double sample_ms = 0;          //!< wall time of the sampling and scoring
+  double entropy = 0;           //!< mean over sampled tokens
+  double accuracy = 0;          //!< share of completions the verifier accepts
+  double resampled_groups = 0;  //!< dynamic sampling: groups drawn beyond the batch's
+  double sample_ms = 0;         //!< wall time of the sampling and scoring
   double sampled_tokens_per_s = 0;
 };
 
 struct RolloutBatch {
-  int64_t step = 0;  //!< the step that sampled it
-  std::vector<Rollout> rollouts;  //!< groups back to back, rl.group_size each
-  Batch batch;                    //!< every row; rows tensors as above
-  double completion_tokens = 0;   //!< masked tokens of the whole batch (dapo's divisor)
+  int64_t step = 0;                 //!< the step that sampled it
+  std::vector<Rollout> rollouts;    //!< groups back to back, rl.group_size each
+  Batch batch;                      //!< every row; rows tensors as above
+  double completion_tokens = 0;     //!< masked tokens of the whole batch (dapo's divisor)
   std::vector<int64_t> row_tokens;  //!< real (unpadded) positions of each row
   RolloutStats stats;
 };

@@ -42,8 +42,8 @@ namespace {
 
 //! n completions of each prompt in `prompts` (all of the same token length), rows p * n + i.
 std::vector<Completion> sample_batch(TransformerLM& model, const Tokenizer& tokenizer,
-                                     const std::vector<std::vector<int64_t>>& prompts, int n,
-                                     const SamplingOptions& o, at::Generator& generator) {
+                                     const std::vector<std::vector<int64_t>>& prompts, int n, const SamplingOptions& o,
+                                     at::Generator& generator) {
   const int64_t B = int64_t(prompts.size()), P = int64_t(prompts.front().size());
   const int64_t budget = std::min<int64_t>(o.max_new_tokens, model->cfg.max_seq_len - P);
   if (budget < 1)
@@ -137,7 +137,6 @@ std::vector<Completion> sample_batch(TransformerLM& model, const Tokenizer& toke
     for (auto& c : out) c.text = tokenizer.decode(c.tokens);
   return out;
 }
-
 
 }  // namespace
 

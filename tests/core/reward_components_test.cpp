@@ -1,7 +1,7 @@
 // Pins each reward component on completions written by hand, DAPO's overlong shaping, and the
 // held-out split: stable, about an eighth of the prompts, and never in a training draw.
-#include "core/tasks/reasoning_tasks.h"
 #include "core/tasks/reward_components.h"
+#include "core/tasks/reasoning_tasks.h"
 
 #include <gtest/gtest.h>
 
@@ -50,9 +50,9 @@ TEST(RewardComponents, WeightsAndOverlongShaping) {
   c.accuracy = 1, c.format = 1, c.charset = 0.3;
   EXPECT_DOUBLE_EQ(shaped_reward(c, rl, 10), 2.5);
   rl.max_new_tokens = 48, rl.overlong_buffer = 16, rl.overlong_penalty = 1;
-  EXPECT_DOUBLE_EQ(shaped_reward(c, rl, 32), 2.5);         // not yet in the buffer
-  EXPECT_DOUBLE_EQ(shaped_reward(c, rl, 40), 2.5 - 0.5);   // half way through it
-  EXPECT_DOUBLE_EQ(shaped_reward(c, rl, 48), 2.5 - 1.0);   // at the budget
+  EXPECT_DOUBLE_EQ(shaped_reward(c, rl, 32), 2.5);        // not yet in the buffer
+  EXPECT_DOUBLE_EQ(shaped_reward(c, rl, 40), 2.5 - 0.5);  // half way through it
+  EXPECT_DOUBLE_EQ(shaped_reward(c, rl, 48), 2.5 - 1.0);  // at the budget
 }
 
 TEST(HeldOutSplit, AnEighthOfThePromptsAndNeverDrawnForTraining) {

@@ -1,6 +1,7 @@
 // The Rollouts record (protocol minor 3): it survives encoding exactly, lands in the store's
 // samples table one row per completion, is readable through v_samples with its reward
 // components as columns, and a resume drops the abandoned timeline's samples with the rest.
+#include "core/store/sample_rows.h"
 #include "core/store/store.h"
 #include "core/wire/event_protocol.h"
 #include "tests/support/test_dirs.h"
@@ -95,4 +96,25 @@ TEST(RolloutsRecord, LandsInVSamplesOneRowPerCompletionAndAResumeDropsTheAbandon
   st.ingest(id, {{4, wire::RunStarted{"h", 2, 1, 5, 20, "{}", "uid"}}});
   EXPECT_EQ(rows(st, "SELECT DISTINCT step FROM v_samples")[0], std::vector<std::string>{"5"});
   EXPECT_EQ(rows(st, "SELECT count(*) FROM samples").at(0).at(0), "4");
+}
+
+TEST(RolloutsRecord, ReadsBackByStepAndByPrompt) {
+  r1wb::testing::TempDir t;
+  Store st((t.path / "w.db").string());
+  const auto id = st.create_run("rl-1", "rl", "{}", "/runs/rl-1", "h");
+  auto later = rollouts(10);
+  later.samples[0].prompt = later.samples[1].prompt = "3+4=";
+  st.ingest(id, {{1, wire::RunStarted{"h", 1, 1, -1, 20, "{}", "uid"}}, {2, rollouts(5)}, {3, later}});
+  EXPECT_EQ(sample_steps(st, id), (std::vector<int64_t>{5, 10}));
+  const auto at = samples_at(st, id, 10);
+  ASSERT_EQ(at.size(), 4u);
+  EXPECT_EQ(at[0].prompt, "3+4=");
+  EXPECT_EQ(at[3].group, 1);
+  EXPECT_DOUBLE_EQ(at[3].component("accuracy"), 1);
+  EXPECT_EQ(at[3].tokens, (std::vector<int32_t>{60, 97, 3}));
+  EXPECT_EQ(at[3].logprobs, (std::vector<float>{-0.1f, -2.5f, -0.01f}));
+  const auto followed = samples_of_prompt(st, id, "57+68=");
+  ASSERT_EQ(followed.size(), 6u);  // four at step 5, two at step 10
+  EXPECT_EQ(followed.front().step, 5);
+  EXPECT_EQ(followed.back().step, 10);
 }

@@ -3,9 +3,9 @@
 // rl.iterations steps; a group's advantages sum to zero; dynamic sampling replaces groups
 // without spread; the reference starts as the policy; and one gradient step on the GRPO loss
 // raises the advantage-weighted log-likelihood (a sign error would lower it).
+#include "gpu/rl/rollouts.h"
 #include "core/tasks/reasoning_tasks.h"
 #include "gpu/rl/grpo_objective.h"
-#include "gpu/rl/rollouts.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>

@@ -1,10 +1,12 @@
 #include "views/inspect/inspection_feed.h"
 
 #include "core/config/config.h"
+#include "core/store/sample_rows.h"
 #include "core/tasks/probe_tokens.h"
 #include "core/wire/telemetry.h"
 #include "views/charts/curriculum_view.h"
 #include "views/inspect/attention_panel.h"
+#include "views/inspect/completions_panel.h"
 #include "views/inspect/routing_panel.h"
 
 #include <algorithm>
@@ -45,6 +47,39 @@ std::vector<LayerSeries> layer_series(Store& store, int64_t run, const std::vect
 }
 
 }  // namespace
+
+void InspectionFeed::completions(Store& store, const RunRow& run, CompletionsPanel& panel) {
+  if (completions_run_ != run.id) {
+    panel.follow_newest();
+    if (!panel.followed_prompt().empty()) panel.follow("");
+    completions_run_ = run.id;
+  }
+  const auto steps = sample_steps(store, run.id);
+  if (steps.empty()) {
+    if (!samples_.same(run.id, -1)) {
+      panel.clear(QString::fromStdString(run.name) +
+                  ": no rollouts (an rl run records them every rl.rollouts_every steps and at its end).");
+      samples_ = {run.id, -1};
+    }
+    return;
+  }
+  if (panel.steps() != steps) panel.set_steps(steps);
+  const int64_t want = panel.scrub_step() >= 0 ? panel.scrub_step() : steps.back();
+  const auto after = std::upper_bound(steps.begin(), steps.end(), want);
+  const int64_t step = after == steps.begin() ? steps.front() : *(after - 1);
+  if (!samples_.same(run.id, step)) {
+    panel.set_samples(step, samples_at(store, run.id, step));
+    samples_ = {run.id, step};
+  }
+  const auto& prompt = panel.followed_prompt();
+  if (prompt.empty()) {
+    followed_prompt_.clear();
+  } else if (prompt != followed_prompt_ || !followed_.same(run.id, steps.back())) {
+    panel.set_followed(prompt, samples_of_prompt(store, run.id, prompt));
+    followed_prompt_ = prompt;
+    followed_ = {run.id, steps.back()};
+  }
+}
 
 void InspectionFeed::routing(Store& store, const RunRow& run, RoutingPanel& panel) {
   const QString name = QString::fromStdString(run.name);

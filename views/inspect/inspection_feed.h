@@ -1,4 +1,4 @@
-// Reads what the routing, attention and curriculum panels show from the store: the selected
+// Reads what the routing, attention, completions and curriculum panels show from the store: the selected
 // run's snapshots at the step each panel's scrubber is on, its per-layer routing metrics,
 // its curriculum phases and loss. It remembers what each panel already holds, so a refresh
 // while a run streams reads only what changed, and the panels themselves never touch the
@@ -14,6 +14,7 @@
 namespace r1wb::views {
 
 class AttentionPanel;
+class CompletionsPanel;
 class CurriculumView;
 class RoutingPanel;
 
@@ -22,6 +23,8 @@ class InspectionFeed {
   void routing(Store& store, const RunRow& run, RoutingPanel& panel);
   void attention(Store& store, const RunRow& run, AttentionPanel& panel);
   void curriculum(Store& store, const RunRow& run, CurriculumView& view);
+  //! An RL run's rollouts at the scrubbed step, and the followed prompt across steps.
+  void completions(Store& store, const RunRow& run, CompletionsPanel& panel);
   //! Forget what the panels hold (a run was deleted, or its steps were rewound).
   void reset() { *this = InspectionFeed(); }
 
@@ -32,9 +35,10 @@ class InspectionFeed {
     int64_t extra = -2;  // attention: the layer; routing: the probe's step
     bool same(int64_t r, int64_t s, int64_t e = -2) const { return run == r && step == s && extra == e; }
   };
-  Seen load_, history_, probe_, attention_, curriculum_;
+  Seen load_, history_, probe_, attention_, curriculum_, samples_, followed_;
+  std::string followed_prompt_;
   int64_t attention_steps_run_ = 0;
-  int64_t routing_run_ = 0, attention_run_ = 0;  // a new run starts its scrubbers on "newest"
+  int64_t routing_run_ = 0, attention_run_ = 0, completions_run_ = 0;  // a new run starts its scrubbers on "newest"
 };
 
 }  // namespace r1wb::views

@@ -11,6 +11,7 @@
 #include "views/experiment/ablation_panel.h"
 #include "views/experiment/config_editor.h"
 #include "views/inspect/attention_panel.h"
+#include "views/inspect/completions_panel.h"
 #include "views/inspect/routing_panel.h"
 #include "views/runs/log_view.h"
 #include "views/runs/queue_panel.h"
@@ -322,18 +323,21 @@ QSplitter* MainWindow::build_right_side() {
   chart_panel_ = new ChartPanel(*context_, this);
   heatmap_ = new RoutingPanel;  // parented below, or kept out of the window without OpenGL
   attention_ = new AttentionPanel;
+  completions_ = new CompletionsPanel;
   curriculum_ = new CurriculumView(this);
   inspect_tabs_ = new QTabWidget(this);
   inspect_tabs_->setDocumentMode(true);
   if (opengl_available()) {
     inspect_tabs_->addTab(heatmap_, "Routing");
     inspect_tabs_->addTab(attention_, "Attention");
+    inspect_tabs_->addTab(completions_, "Completions");
   } else {
     // Still fed, never in the window: a GL widget anywhere in it switches the whole window
     // to GL composition, which such platforms cannot do.
     detached_heatmap_.reset(heatmap_);
     detached_attention_.reset(attention_);
-    auto* note = new QLabel("The routing and attention panels need OpenGL, which this display does not offer.", this);
+    detached_completions_.reset(completions_);
+    auto* note = new QLabel("The routing, attention and completions panels need OpenGL, which this display does not offer.", this);
     note->setAlignment(Qt::AlignCenter);
     note->setWordWrap(true);
     inspect_tabs_->addTab(note, "Routing");
@@ -361,10 +365,13 @@ void MainWindow::register_viewers() {
                                                                "Select a run to see how its tokens were routed.");
   attention_viewer_ = std::make_unique<FeedViewer<AttentionPanel>>(
       *context_, *attention_, &InspectionFeed::attention, "Select a run to see its attention on the probe text.");
+  completions_viewer_ = std::make_unique<FeedViewer<CompletionsPanel>>(
+      *context_, *completions_, &InspectionFeed::completions, "Select an RL run to see its completions.");
   curriculum_viewer_ = std::make_unique<FeedViewer<CurriculumView>>(
       *context_, *curriculum_, &InspectionFeed::curriculum, "Select a run to see its curriculum.");
   for (Viewer* v : std::initializer_list<Viewer*>{chart_panel_, log_viewer_.get(), routing_viewer_.get(),
-                                                  attention_viewer_.get(), curriculum_viewer_.get()})
+                                                  attention_viewer_.get(), completions_viewer_.get(),
+                                                  curriculum_viewer_.get()})
     context_->add_viewer(v);
   // Queued: the panels ask from inside their paint; the store is read after the frame.
   auto* routing = routing_viewer_.get();
@@ -376,6 +383,13 @@ void MainWindow::register_viewers() {
       attention_, &AttentionPanel::step_requested, attention_, [attention] { attention->refresh(); }, queued);
   connect(
       attention_, &AttentionPanel::layer_requested, attention_, [attention] { attention->refresh(); }, queued);
+  auto* completions = completions_viewer_.get();
+  connect(
+      completions_, &CompletionsPanel::step_requested, completions_, [completions] { completions->refresh(); },
+      queued);
+  connect(
+      completions_, &CompletionsPanel::follow_requested, completions_, [completions] { completions->refresh(); },
+      queued);
 }
 
 void MainWindow::build_status_bar() {

@@ -52,6 +52,7 @@ class LogViewer;
 class MetricChart;
 class QueuePanel;
 class RoutingPanel;
+class CompletionsPanel;
 class RunList;
 class RunNotifier;
 class WorkbenchContext;
@@ -84,6 +85,7 @@ class MainWindow : public QMainWindow {
   //! The "+" button whose menu adds metrics to the chart.
   QToolButton* more_metrics_button() const;
   RoutingPanel* heatmap() const { return heatmap_; }
+  CompletionsPanel* completions() const { return completions_; }
   AttentionPanel* attention() const { return attention_; }
   CurriculumView* curriculum() const { return curriculum_; }
   //! Routing, Attention and Curriculum: the tabs beside the chart.
@@ -224,15 +226,18 @@ class MainWindow : public QMainWindow {
   std::function<bool(const QString&)> confirm_;
   ChartPanel* chart_panel_ = nullptr;
   RoutingPanel* heatmap_ = nullptr;
+  CompletionsPanel* completions_ = nullptr;
   AttentionPanel* attention_ = nullptr;
   CurriculumView* curriculum_ = nullptr;
   QTabWidget* inspect_tabs_ = nullptr;
   std::unique_ptr<AttentionPanel> detached_attention_;  // owns attention_ without OpenGL
   LogView* log_view_ = nullptr;
-  std::unique_ptr<RoutingPanel> detached_heatmap_;  // owns heatmap_ when it is not shown
+  std::unique_ptr<RoutingPanel> detached_heatmap_;
+  std::unique_ptr<CompletionsPanel> detached_completions_;  // owns heatmap_ when it is not shown
   // The viewers of the panels that never read the store themselves (after the panels they
   // refer to, so they go first).
   std::unique_ptr<FeedViewer<RoutingPanel>> routing_viewer_;
+  std::unique_ptr<FeedViewer<CompletionsPanel>> completions_viewer_;
   std::unique_ptr<FeedViewer<AttentionPanel>> attention_viewer_;
   std::unique_ptr<FeedViewer<CurriculumView>> curriculum_viewer_;
   std::unique_ptr<LogViewer> log_viewer_;

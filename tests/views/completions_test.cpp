@@ -1,0 +1,93 @@
+// The completions panel on a real RL run started from the window: a short pretraining run,
+// then an rl experiment whose init.run is that run's directory. The panel holds the scrubbed
+// step's completions, its filters split them (correct + wrong = all), following a prompt
+// gathers it across the steps that sampled it, and the screenshots show it.
+#include "test_support.h"
+#include "views/experiment/config_editor.h"
+#include "views/inspect/completions_panel.h"
+#include "views/runs/run_list.h"
+#include "window_support.h"
+
+#include <gtest/gtest.h>
+
+#include <QPushButton>
+#include <QTabWidget>
+
+namespace r1wb::views {
+
+TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
+  QTemporaryDir dir;
+  QString error;
+  auto window = MainWindow::open(temp_options(dir), &error);
+  ASSERT_TRUE(window) << error.toStdString();
+  window->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(window.get()));
+  window->editor()->set_text(QString::fromStdString(short_run(60).dump(2)));
+  QTest::mouseClick(window->editor()->run_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for_run_end(*window, 120000));
+  const auto parent = window->store().run(window->last_started_run());
+  ASSERT_TRUE(parent && parent->status == RunStatus::Completed);
+
+  json rl = short_run(4);
+  rl["name"] = "tiny-grpo";
+  rl["stage"] = "rl";
+  rl["init"]["run"] = parent->run_dir;
+  rl["train"]["warmup_steps"] = 0;
+  rl["train"]["batch_size"] = 16;
+  rl["train"]["lr"] = 1e-4;
+  rl["rl"]["group_size"] = 4;
+  rl["rl"]["max_new_tokens"] = 40;
+  rl["rl"]["rollouts_every"] = 2;
+  rl["rl"]["eval_prompts"] = 4;
+  rl["rl"]["rewards"]["format"] = 0.5;
+  window->editor()->set_text(QString::fromStdString(rl.dump(2)));
+  ASSERT_TRUE(window->editor()->is_valid()) << window->editor()->errors().join("\n").toStdString();
+  QTest::mouseClick(window->editor()->run_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for_run_end(*window, 120000));
+  const int64_t run = window->last_started_run();
+  ASSERT_EQ(window->store().run(run)->status, RunStatus::Completed) << window->store().run(run)->message;
+  window->run_list()->select_run(run);
+  auto* panel = window->completions();
+  window->inspect_tabs()->setCurrentWidget(panel);
+  window->refresh();
+  QTest::qWait(300);
+
+  EXPECT_EQ(panel->steps(), (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(panel->step(), 4);
+  ASSERT_EQ(panel->samples().size(), 16u);
+  size_t correct = 0, wrong = 0;
+  panel->set_filter(CompletionsPanel::Filter::Correct);
+  correct = panel->visible().size();
+  panel->set_filter(CompletionsPanel::Filter::Wrong);
+  wrong = panel->visible().size();
+  EXPECT_EQ(correct + wrong, 16u);
+  panel->set_filter(CompletionsPanel::Filter::All);
+  panel->set_order(CompletionsPanel::Order::BestFirst);
+  const auto best = panel->visible();
+  for (size_t i = 1; i < best.size(); ++i) EXPECT_GE(best[i - 1]->reward, best[i]->reward);
+  window->grab().save(test::screenshot_path("completions-best-first.png"));
+  panel->set_order(CompletionsPanel::Order::Batch);
+
+  panel->scrub_to(2);
+  QTest::qWait(300);
+  EXPECT_EQ(panel->step(), 2);
+  const std::string prompt = panel->samples().front().prompt;
+  panel->follow(prompt);
+  QTest::qWait(300);
+  window->refresh();
+  QTest::qWait(200);
+  EXPECT_EQ(panel->followed_prompt(), prompt);
+  size_t of_prompt = 0;
+  for (const auto& r : panel->followed_rows()) {
+    EXPECT_EQ(r.prompt, prompt);
+    of_prompt += 1;
+  }
+  window->grab().save(test::screenshot_path("completions-follow.png"));
+  panel->follow("");
+  window->refresh();
+  QTest::qWait(200);
+  window->grab().save(test::screenshot_path("completions.png"));
+  EXPECT_GE(of_prompt, 4u);
+}
+
+}  // namespace r1wb::views
