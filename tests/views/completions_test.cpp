@@ -1,8 +1,10 @@
-// The completions panel on a real RL run started from the window: a short pretraining run,
-// then an rl experiment whose init.run is that run's directory. The panel holds the scrubbed
+// The completions panel on a real RL run started from the window: the RL pipeline's base
+// (experiments/rl-base.json, 500 steps), then its GRPO preset for 4 steps from that run's
+// directory (init.run). The panel holds the scrubbed
 // step's completions, its filters split them (correct + wrong = all), following a prompt
 // gathers it across the steps that sampled it, and the screenshots show it.
 #include "test_support.h"
+#include "views/charts/chart_panel.h"
 #include "views/experiment/config_editor.h"
 #include "views/inspect/completions_panel.h"
 #include "views/runs/run_list.h"
@@ -13,7 +15,15 @@
 #include <QPushButton>
 #include <QTabWidget>
 
+#include <fstream>
+
 namespace r1wb::views {
+namespace {
+json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return json::parse(in);
+}
+}  // namespace
 
 TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   QTemporaryDir dir;
@@ -22,24 +32,21 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   ASSERT_TRUE(window) << error.toStdString();
   window->show();
   ASSERT_TRUE(QTest::qWaitForWindowExposed(window.get()));
-  window->editor()->set_text(QString::fromStdString(short_run(60).dump(2)));
+  json base = read_json(test::source_path("experiments/rl-base.json").toStdString());  // the pipeline's own
+  window->editor()->set_text(QString::fromStdString(base.dump(2)));
   QTest::mouseClick(window->editor()->run_button(), Qt::LeftButton);
   ASSERT_TRUE(wait_for_run_end(*window, 120000));
   const auto parent = window->store().run(window->last_started_run());
   ASSERT_TRUE(parent && parent->status == RunStatus::Completed);
 
-  json rl = short_run(4);
-  rl["name"] = "tiny-grpo";
-  rl["stage"] = "rl";
+  json rl = read_json(test::source_path("experiments/rl-grpo.json").toStdString());
   rl["init"]["run"] = parent->run_dir;
-  rl["train"]["warmup_steps"] = 0;
+  rl["train"]["steps"] = 4;
   rl["train"]["batch_size"] = 16;
-  rl["train"]["lr"] = 1e-4;
-  rl["rl"]["group_size"] = 4;
-  rl["rl"]["max_new_tokens"] = 40;
+  rl["train"]["grad_accum"] = 1;
   rl["rl"]["rollouts_every"] = 2;
-  rl["rl"]["eval_prompts"] = 4;
-  rl["rl"]["rewards"]["format"] = 0.5;
+  rl["rl"]["eval_prompts"] = 16;
+  rl["rl"]["eval_every"] = 2;
   window->editor()->set_text(QString::fromStdString(rl.dump(2)));
   ASSERT_TRUE(window->editor()->is_valid()) << window->editor()->errors().join("\n").toStdString();
   QTest::mouseClick(window->editor()->run_button(), Qt::LeftButton);
@@ -55,6 +62,12 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   EXPECT_EQ(panel->steps(), (std::vector<int64_t>{2, 4}));
   EXPECT_EQ(panel->step(), 4);
   ASSERT_EQ(panel->samples().size(), 16u);
+  // The RL chart preset: reward with accuracy, pass@1 and pass@k on one axis.
+  window->chart_panel()->apply_preset(chart_presets()[1]);
+  window->refresh();
+  QTest::qWait(200);
+  EXPECT_EQ(window->chart_panel()->drawn_metrics(),
+            (QStringList{"reward", "rewards/accuracy/mean", "eval/accuracy", "eval/pass@k"}));
   size_t correct = 0, wrong = 0;
   panel->set_filter(CompletionsPanel::Filter::Correct);
   correct = panel->visible().size();

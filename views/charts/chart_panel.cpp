@@ -51,6 +51,34 @@ void ChartPanel::build_controls() {
   more_metrics_->setToolTip("Draw more metrics in the same chart (log y helps when their scales differ)");
   more_metrics_->setPopupMode(QToolButton::InstantPopup);
   more_metrics_->setMenu(new QMenu(more_metrics_));
+  presets_ = new QToolButton(this);
+  presets_->setObjectName("chart_presets");
+  presets_->setText("Presets");
+  presets_->setToolTip("Metric sets for a kind of run, drawn in one chart");
+  presets_->setPopupMode(QToolButton::InstantPopup);
+  auto* menu = new QMenu(presets_);
+  for (const auto& p : chart_presets()) {
+    QAction* a = menu->addAction(p.name);
+    connect(a, &QAction::triggered, this, [this, p] { apply_preset(p); });
+  }
+  presets_->setMenu(menu);
+}
+
+const std::vector<ChartPreset>& chart_presets() {
+  static const std::vector<ChartPreset> presets = {
+      {"Pretraining: loss", "train/loss", {"train/aux_loss", "train/mtp_loss"}},
+      // RL should move pass@k into pass@1: both on one axis, with the reward they follow.
+      {"RL: reward and accuracy", "reward", {"rewards/accuracy/mean", "eval/accuracy", "eval/pass@k"}},
+      {"RL: policy (KL, entropy, clipping)", "entropy", {"kl", "clip_ratio/region_mean", "frac_reward_zero_std"}},
+      {"RL: completion length", "completions/mean_length", {"completions/min_length", "completions/max_length"}},
+  };
+  return presets;
+}
+
+void ChartPanel::apply_preset(const ChartPreset& p) {
+  metric_ = p.metric;
+  extra_metrics_ = p.extras;
+  context_.refresh(*this);
 }
 
 void ChartPanel::lay_out() {
@@ -68,6 +96,7 @@ void ChartPanel::lay_out() {
   header->addWidget(new QLabel("Metric", this));
   header->addWidget(metric_box_);
   header->addWidget(more_metrics_);
+  header->addWidget(presets_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 6, 6, 6);  // the splitter handles do not touch the content
   layout->addLayout(header);
@@ -135,6 +164,10 @@ QStringList ChartPanel::offer_metrics(const QStringList& names) {
       });
     }
   }
+  for (QAction* a : menu->actions()) {  // a preset may have changed the choice
+    const QSignalBlocker block(a);
+    a->setChecked(extra_metrics_.contains(a->text()));
+  }
   QStringList metrics{metric_};
   for (const QString& m : extra_metrics_)
     if (m != metric_ && names.contains(m)) metrics << m;
@@ -151,7 +184,7 @@ void ChartPanel::show(const Selection& selection) {
   QStringList names;
   for (const auto& m : context_.store().metric_names(selection.primary)) names << QString::fromStdString(m);
   if (!names.contains(metric_)) names.prepend(metric_);
-  const QStringList metrics = offer_metrics(names);
+  const QStringList metrics = drawn_ = offer_metrics(names);
 
   // Every selected run times every chosen metric; no cap (colours cycle beyond the palette).
   auto name_of = [this](int64_t id) { return context_.run_name(id); };

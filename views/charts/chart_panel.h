@@ -1,13 +1,15 @@
 // The "Metrics" panel: the live MetricChart with its controls (x axis, EMA smoothing, log y,
 // the metric and the "+" menu of more metrics drawn in the same chart) and the series cache
 // it draws from. As a Viewer it draws every selected run times every chosen metric; its
-// controls re-read only this panel. The choices persist through save_settings/restore_settings.
+// controls re-read only this panel; Presets sets several metrics at once. The choices persist through save_settings/restore_settings.
 #pragma once
 #include "views/charts/series_cache.h"
 #include "views/shell/viewer.h"
 
 #include <QStringList>
 #include <QWidget>
+
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -20,6 +22,15 @@ namespace r1wb::views {
 
 class MetricChart;
 class WorkbenchContext;
+
+//! A set of metrics drawn together: the Presets menu (pretraining's loss; RL's reward with
+//! accuracy, pass@1 and pass@k; KL, entropy and clipping; completion length).
+struct ChartPreset {
+  QString name;
+  QString metric;
+  QStringList extras;
+};
+const std::vector<ChartPreset>& chart_presets();
 
 class ChartPanel : public QWidget, public Viewer {
   Q_OBJECT
@@ -36,6 +47,11 @@ class ChartPanel : public QWidget, public Viewer {
   //! The "+" button whose menu adds metrics to the chart.
   QToolButton* more_metrics_button() const { return more_metrics_; }
   QCheckBox* log_y_box() const { return log_y_box_; }
+  QToolButton* presets_button() const { return presets_; }
+  //! Draws the preset's metrics (the run's that exist).
+  void apply_preset(const ChartPreset& preset);
+  //! The metrics drawn now: the main one first.
+  QStringList drawn_metrics() const { return drawn_; }
   const SeriesCache& series_cache() const { return cache_; }
 
   void selection_changed(const Selection& selection) override { show(selection); }
@@ -61,6 +77,8 @@ class ChartPanel : public QWidget, public Viewer {
   MetricChart* chart_ = nullptr;
   QComboBox* metric_box_ = nullptr;
   QToolButton* more_metrics_ = nullptr;
+  QToolButton* presets_ = nullptr;
+  QStringList drawn_;
   QComboBox* x_axis_box_ = nullptr;      // step, tokens, wall time
   QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off
   QLabel* smoothing_label_ = nullptr;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The RL pipeline in miniature: pretrain rl-base, then GRPO from it (experiments/rl-grpo.json,
+# or the rl preset given as $2), and held-out accuracy before and after at the same seed.
+#   experiments/rl_pipeline.sh OUT_DIR [RL_PRESET.json]
+# Runs go to OUT_DIR/rl-base and OUT_DIR/<preset name>; the store OUT_DIR/workbench.db holds
+# both (open it in the app: File > Open store). The base is reused when OUT_DIR has it.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:?usage: experiments/rl_pipeline.sh OUT_DIR [RL_PRESET.json]}"
+preset="$(realpath "${2:-$here/experiments/rl-grpo.json}")"
+runner="${R1WB_RUN:-$here/build/bin/r1wb-run}"
+mkdir -p "$out" && cd "$out"
+name="$(basename "$preset" .json)"
+start=$(date +%s)
+[ -d rl-base/checkpoints ] || "$runner" train "$here/experiments/rl-base.json" --run-dir rl-base --store workbench.db --no-stream
+echo "== base, held-out:"
+"$runner" eval rl-base --n 256 --k 4 --max-new 64
+rl_start=$(date +%s)
+"$runner" train "$preset" --run-dir "$name" --store workbench.db --no-stream
+echo "== $name, held-out:"
+"$runner" eval "$name" --n 256 --k 4 --max-new 64
+echo "== RL took $(( $(date +%s) - rl_start )) s; the whole pipeline $(( $(date +%s) - start )) s"
