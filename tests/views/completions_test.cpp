@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <QAction>
+#include <QMenu>
 #include <QPushButton>
 #include <QTabWidget>
 
@@ -63,7 +65,11 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   EXPECT_EQ(panel->step(), 4);
   ASSERT_EQ(panel->samples().size(), 16u);
   // The RL chart preset: reward with accuracy, pass@1 and pass@k on one axis.
-  window->chart_panel()->apply_preset(chart_presets()[1]);
+  QAction* preset = nullptr;  // the + menu's Presets submenu, as a user picks it
+  for (QAction* a : window->chart_panel()->presets_menu()->actions())
+    if (a->text() == "RL: reward and accuracy") preset = a;
+  ASSERT_TRUE(preset);
+  preset->trigger();
   window->refresh();
   QTest::qWait(200);
   EXPECT_EQ(window->chart_panel()->drawn_metrics(),

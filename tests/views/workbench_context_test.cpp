@@ -87,7 +87,7 @@ TEST_F(ContextTest, AViewerThatFailsToReadDoesNotKeepTheOthersFromBeingTold) {
   EXPECT_TRUE(failed[0][0].toString().contains("database is locked")) << failed[0][0].toString().toStdString();
 }
 
-TEST(MainWindowContext, TheFiveRightHandPanelsAreViewersOfTheWindowsSelection) {
+TEST(MainWindowContext, TheSixRightHandPanelsAreViewersOfTheWindowsSelection) {
   QTemporaryDir dir;
   const WorkbenchOptions o = temp_options(dir);
   int64_t a = 0, b = 0;
@@ -100,7 +100,7 @@ TEST(MainWindowContext, TheFiveRightHandPanelsAreViewersOfTheWindowsSelection) {
   }
   auto w = open_shown(o);
   ASSERT_TRUE(w);
-  EXPECT_EQ(w->context().viewers().size(), 5u) << "chart, log, routing, attention, curriculum";
+  EXPECT_EQ(w->context().viewers().size(), 6u) << "chart, log, routing, attention, completions, curriculum";
   w->run_list()->select_runs({a, b});
   EXPECT_EQ(w->context().selection().runs.size(), 2u);
   EXPECT_EQ(w->chart()->series_count(), 2) << "the chart panel was told of the selection";

@@ -51,17 +51,14 @@ void ChartPanel::build_controls() {
   more_metrics_->setToolTip("Draw more metrics in the same chart (log y helps when their scales differ)");
   more_metrics_->setPopupMode(QToolButton::InstantPopup);
   more_metrics_->setMenu(new QMenu(more_metrics_));
-  presets_ = new QToolButton(this);
-  presets_->setObjectName("chart_presets");
-  presets_->setText("Presets");
+  // The presets head the "+" menu (a submenu, kept when the menu's metrics are rebuilt).
+  presets_ = new QMenu("Presets", more_metrics_);
   presets_->setToolTip("Metric sets for a kind of run, drawn in one chart");
-  presets_->setPopupMode(QToolButton::InstantPopup);
-  auto* menu = new QMenu(presets_);
   for (const auto& p : chart_presets()) {
-    QAction* a = menu->addAction(p.name);
+    QAction* a = presets_->addAction(p.name);
     connect(a, &QAction::triggered, this, [this, p] { apply_preset(p); });
   }
-  presets_->setMenu(menu);
+  more_metrics_->menu()->addMenu(presets_);
 }
 
 const std::vector<ChartPreset>& chart_presets() {
@@ -96,7 +93,6 @@ void ChartPanel::lay_out() {
   header->addWidget(new QLabel("Metric", this));
   header->addWidget(metric_box_);
   header->addWidget(more_metrics_);
-  header->addWidget(presets_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 6, 6, 6);  // the splitter handles do not touch the content
   layout->addLayout(header);
@@ -148,11 +144,14 @@ QStringList ChartPanel::offer_metrics(const QStringList& names) {
   // The "+" menu offers every other metric of the run to draw in the same chart.
   QMenu* menu = more_metrics_->menu();
   QStringList offered;
-  for (QAction* a : menu->actions()) offered << a->text();
+  for (QAction* a : menu->actions())
+    if (!a->menu() && !a->isSeparator()) offered << a->text();
   QStringList others = names;
   others.removeAll(metric_);
   if (offered != others) {
     menu->clear();
+    menu->addMenu(presets_);
+    menu->addSeparator();
     for (const QString& m : others) {
       QAction* a = menu->addAction(m);
       a->setCheckable(true);
@@ -165,6 +164,7 @@ QStringList ChartPanel::offer_metrics(const QStringList& names) {
     }
   }
   for (QAction* a : menu->actions()) {  // a preset may have changed the choice
+    if (a->menu() || a->isSeparator()) continue;
     const QSignalBlocker block(a);
     a->setChecked(extra_metrics_.contains(a->text()));
   }

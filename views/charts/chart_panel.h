@@ -1,7 +1,7 @@
 // The "Metrics" panel: the live MetricChart with its controls (x axis, EMA smoothing, log y,
 // the metric and the "+" menu of more metrics drawn in the same chart) and the series cache
 // it draws from. As a Viewer it draws every selected run times every chosen metric; its
-// controls re-read only this panel; Presets sets several metrics at once. The choices persist through save_settings/restore_settings.
+// controls re-read only this panel; the + menu's Presets set several metrics at once. The choices persist through save_settings/restore_settings.
 #pragma once
 #include "views/charts/series_cache.h"
 #include "views/shell/viewer.h"
@@ -14,6 +14,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QMenu;
 class QSettings;
 class QSlider;
 class QToolButton;
@@ -47,7 +48,8 @@ class ChartPanel : public QWidget, public Viewer {
   //! The "+" button whose menu adds metrics to the chart.
   QToolButton* more_metrics_button() const { return more_metrics_; }
   QCheckBox* log_y_box() const { return log_y_box_; }
-  QToolButton* presets_button() const { return presets_; }
+  //! The Presets submenu at the head of the "+" menu.
+  QMenu* presets_menu() const { return presets_; }
   //! Draws the preset's metrics (the run's that exist).
   void apply_preset(const ChartPreset& preset);
   //! The metrics drawn now: the main one first.
@@ -77,7 +79,7 @@ class ChartPanel : public QWidget, public Viewer {
   MetricChart* chart_ = nullptr;
   QComboBox* metric_box_ = nullptr;
   QToolButton* more_metrics_ = nullptr;
-  QToolButton* presets_ = nullptr;
+  QMenu* presets_ = nullptr;
   QStringList drawn_;
   QComboBox* x_axis_box_ = nullptr;      // step, tokens, wall time
   QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off
