@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <stdexcept>
 
 namespace r1wb::gpu {
 
@@ -45,6 +46,30 @@ std::optional<Args> parse_args(const std::vector<std::string>& in, const std::ve
 int usage_error(const std::string& msg, const char* usage) {
   std::cerr << "r1wb-run: " << msg << "\n\n" << usage;
   return kExitUsage;
+}
+
+std::optional<int> read_int_options(const Args& a, std::initializer_list<IntOption> specs,
+                                    std::map<std::string, int64_t>& out, const char* usage) {
+  for (const auto& spec : specs) {
+    const auto v = int_option(a, spec.name, spec.fallback, spec.min);
+    if (!v)
+      return usage_error(std::string("--") + spec.name + ": '" + a.options.at(spec.name) + "' is not a valid integer",
+                         usage);
+    out[spec.name] = *v;
+  }
+  return std::nullopt;
+}
+
+int report_failures(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitFailure;
+  }
 }
 
 bool wants_help(const std::vector<std::string>& args) {

@@ -3,6 +3,8 @@
 #pragma once
 #include "core/config/config.h"
 
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,5 +32,19 @@ std::optional<int64_t> int_option(const Args& a, const std::string& name, int64_
 //! The option `name` as a finite number in [min, max], or `fallback` when absent; nullopt when
 //! malformed or out of range.
 std::optional<double> double_option(const Args& a, const std::string& name, double fallback, double min, double max);
+
+//! An integer option and its default and lower bound, for read_int_options.
+struct IntOption {
+  const char* name;
+  int64_t fallback;
+  int64_t min;
+};
+//! Reads every option of `specs` into `out` (by name); a malformed one is a usage error,
+//! returned as the exit code (2). nullopt when all of them parsed.
+std::optional<int> read_int_options(const Args& a, std::initializer_list<IntOption> specs,
+                                    std::map<std::string, int64_t>& out, const char* usage);
+//! Runs a command's body: std::invalid_argument (bad input found late, e.g. an empty prompt)
+//! is "error: ..." and exit 2, any other exception "error: ..." and exit 1.
+int report_failures(const std::function<int()>& body);
 
 }  // namespace r1wb::gpu

@@ -62,21 +62,17 @@ int cmd_eval(const std::vector<std::string>& args) {
                       {"json"}, err);
   if (!a) return usage_error(err, kEvalUsage);
   if (a->positional.size() != 1) return usage_error("eval takes one RUN_DIR", kEvalUsage);
-  const auto step = int_option(*a, "step", -1, 0), n = int_option(*a, "n", 64, 1), k = int_option(*a, "k", 4, 1);
-  const auto max_new = int_option(*a, "max-new", -1, 1), seed = int_option(*a, "seed", -1, 0);
-  for (auto [name, ok] : {std::pair{"step", bool(step)},
-                          {"n", bool(n)},
-                          {"k", bool(k)},
-                          {"max-new", bool(max_new)},
-                          {"seed", bool(seed)}})
-    if (!ok)
-      return usage_error(std::string("--") + name + ": '" + a->options[name] + "' is not a valid integer", kEvalUsage);
+  std::map<std::string, int64_t> ints;
+  if (auto bad = read_int_options(*a, {{"step", -1, 0}, {"n", 64, 1}, {"k", 4, 1}, {"max-new", -1, 1}, {"seed", -1, 0}},
+                                  ints, kEvalUsage))
+    return *bad;
+  const int64_t step = ints["step"], max_new = ints["max-new"], seed = ints["seed"];
   const auto temperature = double_option(*a, "temperature", -1.0, 0.0, 100.0);
   if (!temperature)
     return usage_error("--temperature: '" + a->options["temperature"] + "' is not a number in [0, 100]", kEvalUsage);
-  try {
+  return report_failures([&]() -> int {
     const auto run_dir = a->positional[0];
-    auto run = open_trained_model(run_dir, *step >= 0 ? std::optional<int64_t>(*step) : std::nullopt,
+    auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
     const auto& e = run.experiment;
     EvalOptions o;
@@ -100,11 +96,11 @@ int cmd_eval(const std::vector<std::string>& args) {
     } else if (e.data.task == Task::Text || o.max_difficulty > max_task_difficulty(o.task)) {
       o.min_difficulty = o.max_difficulty = 1;
     }
-    o.prompts = int(*n), o.k = int(*k);
+    o.prompts = int(ints["n"]), o.k = int(ints["k"]);
     o.sampling.temperature = *temperature >= 0 ? *temperature : e.rl.temperature;
     o.sampling.top_k = e.rl.top_k, o.sampling.top_p = e.rl.top_p;
-    o.sampling.max_new_tokens = *max_new > 0 ? int(*max_new) : e.rl.max_new_tokens;
-    o.seed = *seed >= 0 ? uint64_t(*seed) : uint64_t(e.data.seed);
+    o.sampling.max_new_tokens = max_new > 0 ? int(max_new) : e.rl.max_new_tokens;
+    o.seed = seed >= 0 ? uint64_t(seed) : uint64_t(e.data.seed);
     const auto r = evaluate(run.model, *run.tokenizer, o);
     if (a->options.count("run-dir")) {
       const auto dir = a->options["run-dir"];
@@ -137,13 +133,7 @@ int cmd_eval(const std::vector<std::string>& args) {
     std::printf("accuracy (pass@1) %.3f   pass@%d %.3f   format %.3f   mean length %.1f   truncated %.3f   (%.1f s)\n",
                 r.accuracy, r.k, r.pass_at_k, r.format_rate, r.mean_length, r.truncated, r.seconds);
     return kExitOk;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitFailure;
-  }
+  });
 }
 
 }  // namespace r1wb::gpu

@@ -29,9 +29,8 @@ using Command = int (*)(const std::vector<std::string>&);
 
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
-      {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest},
-      {"bench", cmd_bench},       {"schema", cmd_schema}, {"sample", cmd_sample},
-      {"eval", cmd_eval},
+      {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest}, {"bench", cmd_bench},
+      {"schema", cmd_schema},     {"sample", cmd_sample}, {"eval", cmd_eval},
   };
   return table;
 }

@@ -37,36 +37,30 @@ int cmd_sample(const std::vector<std::string>& args) {
   if (!a) return usage_error(err, kSampleUsage);
   if (a->positional.size() != 1) return usage_error("sample takes one RUN_DIR", kSampleUsage);
   if (!a->options.count("prompt")) return usage_error("--prompt TEXT is required", kSampleUsage);
-  const auto step = int_option(*a, "step", -1, 0), n = int_option(*a, "n", 4, 1);
-  const auto top_k = int_option(*a, "top-k", 0, 0), max_new = int_option(*a, "max-new", 128, 1);
-  const auto seed = int_option(*a, "seed", 0, 0);
+  std::map<std::string, int64_t> ints;
+  if (auto bad = read_int_options(
+          *a, {{"step", -1, 0}, {"n", 4, 1}, {"top-k", 0, 0}, {"max-new", 128, 1}, {"seed", 0, 0}}, ints, kSampleUsage))
+    return *bad;
   const auto temperature = double_option(*a, "temperature", 1.0, 0.0, 100.0);
   const auto top_p = double_option(*a, "top-p", 1.0, 1e-9, 1.0);
-  for (auto [name, ok] : {std::pair{"step", bool(step)},
-                          {"n", bool(n)},
-                          {"top-k", bool(top_k)},
-                          {"max-new", bool(max_new)},
-                          {"seed", bool(seed)}})
-    if (!ok)
-      return usage_error(std::string("--") + name + ": '" + a->options[name] + "' is not a valid integer",
-                         kSampleUsage);
   if (!temperature)
     return usage_error("--temperature: '" + a->options["temperature"] + "' is not a number in [0, 100]", kSampleUsage);
   if (!top_p) return usage_error("--top-p: '" + a->options["top-p"] + "' is not a number in (0, 1]", kSampleUsage);
 
   SamplingOptions o;
   o.temperature = *temperature;
-  o.top_k = int(*top_k);
+  o.top_k = int(ints["top-k"]);
   o.top_p = *top_p;
-  o.max_new_tokens = int(*max_new);
-  o.seed = uint64_t(*seed);
+  o.max_new_tokens = int(ints["max-new"]);
+  o.seed = uint64_t(ints["seed"]);
   if (a->options.count("stop"))
     o.stop = a->options["stop"].empty() ? std::vector<std::string>{} : std::vector{a->options["stop"]};
-  try {
+  const int64_t step = ints["step"], n = ints["n"];
+  return report_failures([&]() -> int {
     const auto run_dir = a->positional[0];
-    auto run = open_trained_model(run_dir, *step >= 0 ? std::optional<int64_t>(*step) : std::nullopt,
+    auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
-    const auto group = sample_group(run.model, *run.tokenizer, a->options["prompt"], int(*n), o);
+    const auto group = sample_group(run.model, *run.tokenizer, a->options["prompt"], int(n), o);
     if (a->flags.count("json")) {
       nlohmann::json out = {{"run_dir", run_dir}, {"step", run.step}, {"prompt", a->options["prompt"]}};
       for (const auto& c : group)
@@ -78,7 +72,7 @@ int cmd_sample(const std::vector<std::string>& args) {
       return kExitOk;
     }
     std::printf("%s, step %lld: %lld completions (temperature %g, top-k %d, top-p %g, at most %d new tokens)\n",
-                run_dir.c_str(), (long long)run.step, (long long)*n, o.temperature, o.top_k, o.top_p, o.max_new_tokens);
+                run_dir.c_str(), (long long)run.step, (long long)n, o.temperature, o.top_k, o.top_p, o.max_new_tokens);
     for (size_t i = 0; i < group.size(); ++i) {
       const auto& c = group[i];
       std::printf("[%zu] %zu tokens, log-prob %.2f%s\n%s%s\n", i + 1, c.tokens.size(),
@@ -86,13 +80,7 @@ int cmd_sample(const std::vector<std::string>& args) {
                   a->options["prompt"].c_str(), c.text.c_str());
     }
     return kExitOk;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitFailure;
-  }
+  });
 }
 
 }  // namespace r1wb::gpu

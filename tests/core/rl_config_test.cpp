@@ -1,7 +1,9 @@
 // Pins the stage, init and rl sections: a later stage needs its parent, RL needs a task with
 // a verifier, groups must divide the step's completions, and a completion must fit after the
-// longest prompt. Each error names its field.
+// longest prompt. Each error names its field. The RL presets validate and touch only rl.
+#include "core/config/ablation.h"
 #include "core/config/config.h"
+#include "core/config/rl_presets.h"
 
 #include <gtest/gtest.h>
 
@@ -65,4 +67,42 @@ TEST(RlConfig, CrossFieldRulesNameTheirField) {
 TEST(RlConfig, RlFieldsDoNotBindAPretrainingRun) {
   // The rl section is validated only for the rl stage: a pretraining config may carry one.
   EXPECT_TRUE(parse_experiment(R"({"rl": {"group_size": 5}})").ok());
+}
+
+TEST(RlConfig, EveryPresetValidatesAndSetsOnlyTheRlStageAndSection) {
+  nlohmann::ordered_json doc = {{"name", "x"}, {"init", {{"run", "runs/base"}}}, {"rl", {{"group_size", 4}}}};
+  for (const auto& p : rl_presets()) {
+    SCOPED_TRACE(p.name);
+    const auto out = apply_rl_preset(doc, p);
+    auto r = parse_experiment(out.dump());
+    ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+    EXPECT_EQ(r.experiment.stage, Stage::Rl);
+    EXPECT_EQ(r.experiment.rl.group_size, 4) << "fields the preset does not name are kept";
+    EXPECT_EQ(out["name"], "x");
+  }
+  const auto& names = rl_presets();
+  ASSERT_EQ(names.size(), 5u);
+  auto dapo = parse_experiment(apply_rl_preset(doc, names[2]).dump()).experiment.rl;
+  EXPECT_DOUBLE_EQ(dapo.eps_high, 0.28);
+  EXPECT_TRUE(dapo.dynamic_sampling);
+  EXPECT_EQ(dapo.loss_type, LossReduction::Dapo);
+  auto gspo = parse_experiment(apply_rl_preset(doc, names[3]).dump()).experiment.rl;
+  EXPECT_EQ(gspo.ratio, RatioLevel::Sequence);
+  auto dr = parse_experiment(apply_rl_preset(doc, names[1]).dump()).experiment.rl;
+  EXPECT_EQ(dr.scale_rewards, ScaleRewards::None);
+  EXPECT_EQ(dr.loss_type, LossReduction::DrGrpo);
+}
+
+TEST(RlConfig, RlFieldsAreAblationAxes) {
+  const nlohmann::json base = {{"stage", "rl"}, {"init", {{"run", "runs/base"}}}};
+  std::vector<std::string> errors;
+  const std::vector<AblationAxis> axes = {{"rl.beta", parse_axis_values("rl.beta", "0, 0.04", errors)},
+                                          {"rl.loss_type", parse_axis_values("rl.loss_type", "grpo, dapo", errors)}};
+  ASSERT_TRUE(errors.empty()) << errors[0];
+  const auto plan = expand_ablation(base, axes);
+  ASSERT_TRUE(plan.ok()) << (plan.errors.empty() ? "no cells" : plan.errors[0]);
+  ASSERT_EQ(plan.cells.size(), 4u);
+  EXPECT_EQ(plan.cells[3].label, "rl.beta=0.04 rl.loss_type=dapo");
+  EXPECT_EQ(plan.cells[3].config["rl"]["loss_type"], "dapo");
+  EXPECT_FALSE(parse_axis_values("rl.loss_type", "grpo, token_mean", errors).size() == 2);
 }

@@ -33,6 +33,23 @@ Experiment rl_experiment(const std::function<void(nlohmann::json&)>& edit = {}) 
   return r.experiment;
 }
 
+//! A GRPO objective started on a fresh tiny model, and its first step's batch.
+struct StartedObjective {
+  explicit StartedObjective(const Experiment& experiment) : e(experiment), objective(e) {
+    torch::manual_seed(3);
+    model = TransformerLM(e.model);
+    objective.start({e, model, tok, torch::kCPU, sink, 0});
+    batch = objective.own_data()->batch(1, 0, {1.0, 1.0});
+  }
+  Experiment e;
+  r1wb::testing::TempDir dir;
+  EventSink sink{dir.path.string(), -1, "", "{}", "t"};
+  TransformerLM model{nullptr};
+  ByteTokenizer tok;
+  GrpoObjective objective;
+  Batch batch;
+};
+
 }  // namespace
 
 TEST(Rollouts, CompletionsBecomeMaskedRowsWithTheSamplersLogProbs) {
@@ -106,19 +123,12 @@ TEST(Rollouts, DynamicSamplingReplacesGroupsWithoutSpread) {
 }
 
 TEST(GrpoObjective, TheReferenceStartsAsThePolicy) {
-  const auto e = rl_experiment([](nlohmann::json& d) { d["rl"]["beta"] = 0.1; });
-  r1wb::testing::TempDir dir;
-  EventSink sink(dir.path.string(), -1, "", "{}", "t");
-  torch::manual_seed(3);
-  TransformerLM model(e.model);
-  ByteTokenizer tok;
-  GrpoObjective objective(e);
-  objective.start({e, model, tok, torch::kCPU, sink, 0});
-  const auto b = objective.own_data()->batch(1, 0, {1.0, 1.0});
+  StartedObjective o(rl_experiment([](nlohmann::json& d) { d["rl"]["beta"] = 0.1; }));
+  const auto& b = o.batch;
   const auto ref = b.row_tensor("ref_logp");
   ASSERT_TRUE(ref.defined());
   EXPECT_LT(((ref - b.row_tensor("sample_logp")).abs() * b.mask).max().item<double>(), 1e-4);
-  const auto mb = objective.micro_batch(model, b, {});
+  const auto mb = o.objective.micro_batch(o.model, b, {});
   double kl = -1;
   for (const auto& [name, v] : mb.values)
     if (name == "kl") kl = v;
@@ -128,15 +138,9 @@ TEST(GrpoObjective, TheReferenceStartsAsThePolicy) {
 TEST(GrpoObjective, AGradientStepRaisesTheAdvantageWeightedLogLikelihood) {
   for (const char* loss_type : {"grpo", "dapo", "dr_grpo"}) {
     SCOPED_TRACE(loss_type);
-    const auto e = rl_experiment([&](nlohmann::json& d) { d["rl"]["loss_type"] = loss_type; });
-    r1wb::testing::TempDir dir;
-    EventSink sink(dir.path.string(), -1, "", "{}", "t");
-    torch::manual_seed(3);
-    TransformerLM model(e.model);
-    ByteTokenizer tok;
-    GrpoObjective objective(e);
-    objective.start({e, model, tok, torch::kCPU, sink, 0});
-    const auto b = objective.own_data()->batch(1, 0, {1.0, 1.0});
+    StartedObjective o(rl_experiment([&](nlohmann::json& d) { d["rl"]["loss_type"] = loss_type; }));
+    auto& model = o.model;
+    const auto& b = o.batch;
     const auto adv = b.row_tensor("advantage");
     auto surrogate = [&] {  // sum_i A_i x mean log-prob of completion i
       torch::NoGradGuard no_grad;
@@ -145,7 +149,7 @@ TEST(GrpoObjective, AGradientStepRaisesTheAdvantageWeightedLogLikelihood) {
     };
     const double before = surrogate();
     model->zero_grad();
-    objective.micro_batch(model, b, {}).loss.backward();
+    o.objective.micro_batch(model, b, {}).loss.backward();
     {
       torch::NoGradGuard no_grad;
       for (auto& p : model->parameters())

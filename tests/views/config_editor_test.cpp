@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QListWidget>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTest>
+#include <QToolButton>
 
 namespace r1wb::views {
 namespace {
@@ -122,4 +125,28 @@ TEST(ConfigEditor, RunQueuesWhileStopFollowsTheWindow) {
 }
 
 }  // namespace
+}  // namespace r1wb::views
+
+namespace r1wb::views {
+
+TEST(ConfigEditor, AnRlPresetMakesAnRlExperimentInOneUndoableEdit) {
+  ConfigEditor editor;
+  auto doc = test::tiny_moe();
+  doc["init"]["run"] = "runs/base";
+  editor.set_text(QString::fromStdString(doc.dump(2)));
+  const QString before = editor.text();
+  QAction* dapo = nullptr;
+  for (QAction* a : editor.rl_preset_button()->menu()->actions())
+    if (a->text() == "DAPO") dapo = a;
+  ASSERT_TRUE(dapo);
+  dapo->trigger();
+  ASSERT_TRUE(editor.is_valid()) << editor.errors().join("\n").toStdString();
+  EXPECT_EQ(editor.result().experiment.stage, Stage::Rl);
+  EXPECT_DOUBLE_EQ(editor.result().experiment.rl.eps_high, 0.28);
+  EXPECT_TRUE(editor.result().experiment.rl.dynamic_sampling);
+  EXPECT_EQ(editor.result().experiment.model.d_model, doc["model"]["d_model"].get<int>()) << "the rest is kept";
+  QTest::mouseClick(editor.undo_button(), Qt::LeftButton);
+  EXPECT_EQ(editor.text(), before);
+}
+
 }  // namespace r1wb::views

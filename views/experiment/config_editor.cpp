@@ -1,12 +1,16 @@
 #include "views/experiment/config_editor.h"
 
+#include "core/config/rl_presets.h"
+
 #include "core/config/config_diff.h"
 #include "views/experiment/config_form.h"
 
+#include <QAction>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -14,6 +18,7 @@
 #include <QSplitter>
 #include <QTextBlock>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "core/jobs/progress_estimate.h"
@@ -83,6 +88,18 @@ ConfigEditor::ConfigEditor(QWidget* parent)
   header->addWidget(undo_);
   header->addWidget(redo_);
   header->addWidget(derive_);
+  rl_preset_ = new QToolButton(this);
+  rl_preset_->setText("RL preset");
+  rl_preset_->setToolTip("Make this an RL experiment with a recipe's settings: GRPO, Dr. GRPO, DAPO, GSPO, RLOO");
+  rl_preset_->setPopupMode(QToolButton::InstantPopup);
+  auto* presets = new QMenu(rl_preset_);
+  for (const auto& p : rl_presets()) {
+    const std::string name = p.name;
+    connect(presets->addAction(QString::fromStdString(name)), &QAction::triggered, this,
+            [this, name] { apply_rl_preset(name); });
+  }
+  rl_preset_->setMenu(presets);
+  buttons->insertWidget(1, rl_preset_);  // beside Stop and Run: the header has no width to spare
 
   auto* scroll = new QScrollArea(this);
   scroll->setWidget(form_);
@@ -184,6 +201,20 @@ void ConfigEditor::apply_field(const QString& path, const QString& value_json) {
   c.insertText(QString::fromStdString(doc.dump(2)));
   c.endEditBlock();
   validate_now();
+}
+
+void ConfigEditor::apply_rl_preset(const std::string& name) {
+  auto doc = nlohmann::ordered_json::parse(edit_->toPlainText().toStdString(), nullptr, false);
+  if (!doc.is_object()) return;
+  for (const auto& p : rl_presets()) {
+    if (p.name != name) continue;
+    QTextCursor c(edit_->document());  // one edit block: a single Undo takes the preset back
+    c.beginEditBlock();
+    c.select(QTextCursor::Document);
+    c.insertText(QString::fromStdString(r1wb::apply_rl_preset(doc, p).dump(2)));
+    c.endEditBlock();
+    validate_now();
+  }
 }
 
 void ConfigEditor::derive(const QString& parent_text, const QString& parent_label) {

@@ -1,5 +1,6 @@
 // The experiment editor: a form generated from the schema beside the JSON text, both
-// validated live, with undo/redo, derive-and-diff, a cost line, and the Run and Stop buttons.
+// validated live, with undo/redo, derive-and-diff, RL presets, a cost line, and the Run and Stop
+// buttons.
 //
 // The text is the one source. Every edit restarts a short debounce timer; when it fires the
 // text is parsed with parse_experiment(), each error is listed as "path: message", the
@@ -22,6 +23,7 @@ class QListWidget;
 class QPlainTextEdit;
 class QPushButton;
 class QTimer;
+class QToolButton;
 
 namespace r1wb::views {
 
@@ -66,6 +68,10 @@ class ConfigEditor : public QWidget {
   QPushButton* undo_button() const { return undo_; }
   QPushButton* redo_button() const { return redo_; }
   QPushButton* derive_button() const { return derive_; }
+  //! "RL preset": GRPO, Dr. GRPO, DAPO, GSPO, RLOO (core/config/rl_presets.h) as one undoable edit.
+  QToolButton* rl_preset_button() const { return rl_preset_; }
+  //! Sets stage rl and the preset's rl fields in the text, one undoable edit.
+  void apply_rl_preset(const std::string& name);
   QPushButton* run_button() const { return run_; }
   QPushButton* stop_button() const { return stop_; }
 
@@ -95,6 +101,7 @@ class ConfigEditor : public QWidget {
   QPushButton* run_;
   QPushButton* stop_;
   QPushButton *undo_, *redo_, *derive_;
+  QToolButton* rl_preset_;
   ConfigForm* form_;
   QLabel* cost_;
   QListWidget* diff_list_;
