@@ -2,7 +2,8 @@
 // (experiments/rl-base.json, 500 steps), then its GRPO preset for 4 steps from that run's
 // directory (init.run). The panel holds the scrubbed
 // step's completions, its filters split them (correct + wrong = all), following a prompt
-// gathers it across the steps that sampled it, and the screenshots show it.
+// gathers it across the steps that sampled it, and the screenshots show it. The run browser
+// names the RL run's parent, and "continue as RL" derives a later stage from a run.
 #include "test_support.h"
 #include "views/charts/chart_panel.h"
 #include "views/experiment/config_editor.h"
@@ -55,6 +56,12 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   ASSERT_TRUE(wait_for_run_end(*window, 120000));
   const int64_t run = window->last_started_run();
   ASSERT_EQ(window->store().run(run)->status, RunStatus::Completed) << window->store().run(run)->message;
+  // The run browser shows the lineage: the RL run's parent is the base run.
+  int rl_row = -1;
+  for (int i = 0; i < window->run_list()->topLevelItemCount(); ++i)
+    if (window->run_list()->cell(i, RunList::Name).toStdString() == window->store().run(run)->name) rl_row = i;
+  ASSERT_GE(rl_row, 0);
+  EXPECT_EQ(window->run_list()->cell(rl_row, RunList::Parent).toStdString(), parent->name);
   window->run_list()->select_run(run);
   auto* panel = window->completions();
   window->inspect_tabs()->setCurrentWidget(panel);
@@ -107,6 +114,14 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   QTest::qWait(200);
   window->grab().save(test::screenshot_path("completions.png"));
   EXPECT_GE(of_prompt, 4u);
+
+  // "Continue the selected run as RL" on the base: the editor holds an rl stage from it.
+  window->run_list()->select_run(parent->id);
+  window->action("continue_rl")->trigger();
+  window->editor()->validate_now();
+  ASSERT_TRUE(window->editor()->is_valid()) << window->editor()->errors().join("\n").toStdString();
+  EXPECT_EQ(window->editor()->result().experiment.stage, Stage::Rl);
+  EXPECT_EQ(window->editor()->result().experiment.init.run, parent->run_dir);
 }
 
 }  // namespace r1wb::views

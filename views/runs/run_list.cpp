@@ -1,6 +1,9 @@
 #include "views/runs/run_list.h"
 
 #include "core/jobs/progress_estimate.h"
+#include "core/store/run_lineage.h"
+
+#include <filesystem>
 
 #include <QDateTime>
 #include <QHeaderView>
@@ -45,7 +48,7 @@ QString tags_text(const RunRow& r) {
 
 RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
   setColumnCount(ColumnCount);
-  setHeaderLabels({"Run", "Experiment", "Status", "Step", "Progress", "Started", "Duration", "Host", "Tags"});
+  setHeaderLabels({"Run", "Experiment", "Parent", "Status", "Step", "Progress", "Started", "Duration", "Host", "Tags"});
   setRootIsDecorated(false);
   setUniformRowHeights(true);
   setAlternatingRowColors(true);
@@ -56,6 +59,7 @@ RunList::RunList(QWidget* parent) : QTreeWidget(parent) {
   header()->setMinimumSectionSize(40);
   setColumnWidth(Name, 124);
   setColumnWidth(Experiment, 90);
+  setColumnWidth(Parent, 90);
   setColumnWidth(Status, 82);
   setColumnWidth(Step, 74);
   setColumnWidth(Progress, 130);
@@ -83,6 +87,11 @@ void RunList::set_runs(const std::vector<RunRow>& runs, const std::map<int64_t, 
     item->setData(Name, kIdRole, qlonglong(r.id));
     item->setText(Name, QString::fromStdString(r.name));
     item->setText(Experiment, QString::fromStdString(r.experiment));
+    // The run this one continues (a later stage's init.run); its directory when not listed.
+    const auto parent = parent_index(runs, r);
+    const std::string parent_dir = parent ? std::string() : parent_dir_of(r);
+    item->setText(Parent, parent ? QString::fromStdString(runs[*parent].name)
+                                 : QString::fromStdString(std::filesystem::path(parent_dir).filename().string()));
     item->setText(Status, QString(status_name(r.status)));
     item->setForeground(Status, status_colour(r.status));
     item->setText(Step, step_text(r));

@@ -19,7 +19,7 @@ namespace r1wb::views {
 class RunList : public QTreeWidget {
   Q_OBJECT
  public:
-  enum Column { Name, Experiment, Status, Step, Progress, Started, Duration, Host, Tags, ColumnCount };
+  enum Column { Name, Experiment, Parent, Status, Step, Progress, Started, Duration, Host, Tags, ColumnCount };
 
   explicit RunList(QWidget* parent = nullptr);
 

@@ -12,6 +12,7 @@
 // blocks. Viewers are told of new records at most every kRefreshMs, so a chatty runner cannot
 // flood the UI thread.
 #pragma once
+#include "core/config/config.h"
 #include "core/jobs/run_queue.h"
 #include "core/store/store.h"
 #include "views/shell/theme.h"
@@ -169,6 +170,8 @@ class MainWindow : public QMainWindow {
   void run_ended(int64_t run_id);
   void queue_ablation();
   void duplicate_selected();
+  //! Opens a new experiment continuing the selected run as `stage` (sft or rl) in the editor.
+  void continue_selected(Stage stage);
   void refresh_queue_views();
   void schedule_refresh();
   void refresh_runs();

@@ -44,6 +44,10 @@ void MainWindow::build_menus() {
   add(run, "stop", "&Stop the selected run", QKeySequence("Ctrl+."), [this] { stop_run(); });
   add(run, "resume", "Res&ume the selected run", QKeySequence("Ctrl+Shift+R"), [this] { resume_selected(); });
   add(run, "duplicate", "&Duplicate the selected run", QKeySequence(), [this] { duplicate_selected(); });
+  run->addSeparator();
+  add(run, "continue_sft", "Continue the selected run as &SFT", QKeySequence(),
+      [this] { continue_selected(Stage::Sft); });
+  add(run, "continue_rl", "Continue the selected run as R&L", QKeySequence(), [this] { continue_selected(Stage::Rl); });
   QMenu* view = menuBar()->addMenu("&View");
   add(view, "find", "&Find runs", QKeySequence::Find, [this] {
     search_box_->setFocus();

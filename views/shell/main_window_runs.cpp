@@ -2,6 +2,8 @@
 // their streams, reporting their end, and the selected run's tags, notes and buttons.
 #include "views/shell/main_window.h"
 
+#include "core/store/run_lineage.h"
+
 #include "core/config/ablation.h"
 #include "core/config/model_cost.h"
 #include "core/paths.h"
@@ -105,6 +107,19 @@ void MainWindow::duplicate_selected() {
   if (!r) return;
   const RunRow copy = *r;  // queue_run refreshes the list r points into
   queue_run(copy.experiment, copy.config_json, copy.tags, "Cannot duplicate the run: ");
+}
+
+void MainWindow::continue_selected(Stage stage) {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) {
+    statusBar()->showMessage("Select the run to continue from.");
+    return;
+  }
+  // A later stage from the run's newest checkpoint: the editor holds it, Run starts it.
+  editor_->set_text(QString::fromStdString(continue_from(*r, stage).dump(2)));
+  tabs_->setCurrentWidget(editor_);
+  statusBar()->showMessage(
+      QString("A %1 stage from %2: set its section, then Run.").arg(name_of(stage), QString::fromStdString(r->name)));
 }
 
 void MainWindow::delete_selected() {
