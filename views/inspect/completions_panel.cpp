@@ -142,7 +142,7 @@ void CompletionsPanel::draw_ui() {
         ImGui::PopFont();
         last_step = r.step;
       }
-      draw_row(r, false);
+      draw_row(r);
     }
   } else {
     int last_group = -1;
@@ -162,7 +162,7 @@ void CompletionsPanel::draw_ui() {
         ImGui::PopID();
         last_group = r->group;
       }
-      draw_row(*r, zero_spread(*r));
+      draw_row(*r);
     }
   }
   ImGui::EndChild();
@@ -207,7 +207,7 @@ void CompletionsPanel::draw_header() {
   ImGui::TextDisabled("  adv   len   completion (token underlay: %s)", kColourNames[int(colour_by_)]);
 }
 
-void CompletionsPanel::draw_row(const SampleRow& r, bool /*zero_spread*/) {
+void CompletionsPanel::draw_row(const SampleRow& r) {
   ImGui::PushID(r.index + int(r.step) * 100000);
   char buf[32];
   for (const auto& [name, v] : r.components) {

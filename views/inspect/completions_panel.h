@@ -59,7 +59,7 @@ class CompletionsPanel : public ScrubbedPanel {
   void draw_summary();
   void draw_controls();
   void draw_header();
-  void draw_row(const SampleRow& r, bool zero_spread);
+  void draw_row(const SampleRow& r);
   void draw_text(const SampleRow& r);
   //! Groups (by group id at one step) whose rewards are all equal.
   bool zero_spread(const SampleRow& r) const;
