@@ -75,8 +75,8 @@ int cmd_eval(const std::vector<std::string>& args) {
     auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
     const auto& e = run.experiment;
-    EvalOptions o;
-    o.task = a->options.count("task") ? a->options["task"] : std::string(name_of(e.data.task));
+    EvalOptions o = eval_options(e);  // the run's own, then the options given here
+    if (a->options.count("task")) o.task = a->options["task"];
     const auto& tasks = task_names();
     if (std::find(tasks.begin(), tasks.end(), o.task) == tasks.end()) {
       std::string list;
@@ -84,7 +84,6 @@ int cmd_eval(const std::vector<std::string>& args) {
       return usage_error("--task: '" + o.task + "' is not a task with a verifier (expected one of: " + list + ")",
                          kEvalUsage);
     }
-    o.min_difficulty = e.data.min_difficulty, o.max_difficulty = e.data.max_difficulty;
     if (a->options.count("difficulty")) {
       const auto levels = parse_levels(a->options["difficulty"]);
       if (!levels || levels->first < 1 || levels->second < levels->first ||
@@ -97,10 +96,9 @@ int cmd_eval(const std::vector<std::string>& args) {
       o.min_difficulty = o.max_difficulty = 1;
     }
     o.prompts = int(ints["n"]), o.k = int(ints["k"]);
-    o.sampling.temperature = *temperature >= 0 ? *temperature : e.rl.temperature;
-    o.sampling.top_k = e.rl.top_k, o.sampling.top_p = e.rl.top_p;
-    o.sampling.max_new_tokens = max_new > 0 ? int(max_new) : e.rl.max_new_tokens;
-    o.seed = seed >= 0 ? uint64_t(seed) : uint64_t(e.data.seed);
+    if (*temperature >= 0) o.sampling.temperature = *temperature;
+    if (max_new > 0) o.sampling.max_new_tokens = int(max_new);
+    if (seed >= 0) o.seed = uint64_t(seed);
     const auto r = evaluate(run.model, *run.tokenizer, o);
     if (a->options.count("run-dir")) {
       const auto dir = a->options["run-dir"];

@@ -9,6 +9,17 @@
 
 namespace r1wb::gpu {
 
+EvalOptions eval_options(const Experiment& e) {
+  EvalOptions o;
+  o.task = name_of(e.data.task);
+  o.min_difficulty = e.data.min_difficulty, o.max_difficulty = e.data.max_difficulty;
+  o.prompts = e.rl.eval_prompts, o.k = e.rl.eval_k;
+  o.sampling.temperature = e.rl.temperature, o.sampling.top_k = e.rl.top_k, o.sampling.top_p = e.rl.top_p;
+  o.sampling.max_new_tokens = e.rl.max_new_tokens;
+  o.seed = uint64_t(e.data.seed);
+  return o;
+}
+
 EvalResult evaluate(TransformerLM& model, const Tokenizer& tokenizer, const EvalOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   std::seed_seq seed{uint64_t(o.seed), uint64_t(0x4556414c)};

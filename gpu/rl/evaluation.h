@@ -4,6 +4,7 @@
 // evaluations of different checkpoints see the same prompts and random numbers, and their
 // difference is the model's. What `r1wb-run eval` prints and RL logs as eval/*.
 #pragma once
+#include "core/config/config.h"
 #include "gpu/sample/sampler.h"
 
 #include <string>
@@ -30,6 +31,11 @@ struct EvalResult {
   double truncated = 0;    //!< share of samples that ran out of budget
   double seconds = 0;
 };
+
+//! The experiment's own evaluation: its task and difficulties, rl.eval_prompts x rl.eval_k
+//! samples with the rl section's sampling, seeded by data.seed (RL's eval/*, and what
+//! `r1wb-run eval` starts from before its options).
+EvalOptions eval_options(const Experiment& experiment);
 
 EvalResult evaluate(TransformerLM& model, const Tokenizer& tokenizer, const EvalOptions& options);
 

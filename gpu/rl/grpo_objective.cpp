@@ -25,14 +25,7 @@ double masked_mean(const torch::Tensor& x, const torch::Tensor& mask) {
 
 }  // namespace
 
-GrpoObjective::GrpoObjective(const Experiment& e) : e_(e) {
-  eval_.task = name_of(e.data.task);
-  eval_.min_difficulty = e.data.min_difficulty, eval_.max_difficulty = e.data.max_difficulty;
-  eval_.prompts = e.rl.eval_prompts, eval_.k = e.rl.eval_k;
-  eval_.sampling.temperature = e.rl.temperature, eval_.sampling.top_k = e.rl.top_k, eval_.sampling.top_p = e.rl.top_p;
-  eval_.sampling.max_new_tokens = e.rl.max_new_tokens;
-  eval_.seed = uint64_t(e.data.seed);
-}
+GrpoObjective::GrpoObjective(const Experiment& e) : e_(e), eval_(eval_options(e)) {}
 
 void GrpoObjective::start(const ObjectiveContext& c) {
   policy_ = c.model;
