@@ -101,10 +101,9 @@ RolloutBatch RolloutSource::sample(int64_t step, const DifficultyMix& mix) {
   // Draws `count` new groups in one sampling batch.
   auto draw_groups = [&](int count) {
     std::vector<std::string> prompts;
-    std::vector<int> levels;
     for (int i = 0; i < count; ++i) {
-      levels.push_back(e_.data.min_difficulty + level(rng));
-      prompts.push_back(make_example(task, levels.back(), rng, Split::Train).prompt);
+      const int difficulty = e_.data.min_difficulty + level(rng);
+      prompts.push_back(make_example(task, difficulty, rng, Split::Train).prompt);
     }
     o.seed = rng();
     auto sampled = sample_groups(policy_, tokenizer_, prompts, G, o);
@@ -114,7 +113,6 @@ RolloutBatch RolloutSource::sample(int64_t step, const DifficultyMix& mix) {
       for (auto& c : sampled[size_t(i)]) {
         Rollout ro;
         ro.prompt = prompts[size_t(i)];
-        ro.difficulty = levels[size_t(i)];
         ro.components = score_completion(task, ro.prompt, c.text, c.tokens, r.max_new_tokens);
         ro.reward = shaped_reward(ro.components, r, int64_t(c.tokens.size()));
         sampled_tokens += int64_t(c.tokens.size());
@@ -214,7 +212,6 @@ RolloutBatch RolloutSource::sample(int64_t step, const DifficultyMix& mix) {
   st.reward_mean = mean_of(all_rewards);
   st.reward_std = mean_of(group_std);
   for (const auto& c : comps) st.component_mean.push_back(mean_of(c)), st.component_std.push_back(std_of(c));
-  st.accuracy = st.component_mean[0];
   st.frac_reward_zero_std = double(zero_std) / P;
   st.mean_length = mean_of(lengths);
   st.min_length = *std::min_element(lengths.begin(), lengths.end());

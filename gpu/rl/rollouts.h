@@ -27,7 +27,6 @@ namespace r1wb::gpu {
 
 struct Rollout {
   std::string prompt;
-  int difficulty = 1;
   Completion completion;
   RewardComponents components;
   double reward = 0;
@@ -41,7 +40,6 @@ struct RolloutStats {
   double frac_reward_zero_std = 0;                    //!< groups whose rewards are all equal
   double mean_length = 0, min_length = 0, max_length = 0, clipped_ratio = 0;
   double entropy = 0;           //!< mean over sampled tokens
-  double accuracy = 0;          //!< share of completions the verifier accepts
   double resampled_groups = 0;  //!< dynamic sampling: groups drawn beyond the batch's
   double sample_ms = 0;         //!< wall time of the sampling and scoring
   double sampled_tokens_per_s = 0;
