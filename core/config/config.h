@@ -37,7 +37,7 @@ enum class Precision { Fp32, Bf16, Fp16 };
 enum class DeviceChoice { Auto, Cpu, Cuda };
 enum class CurriculumMode { None, Ramp, Phases, LossDriven };
 enum class Stage { Pretrain, Sft, Rl };
-enum class AdvantageKind { Grpo, Rloo };
+enum class AdvantageKind { Grpo, Rloo, Gae };
 enum class ScaleRewards { Group, Batch, None };
 enum class KlEstimator { K1, K2, K3 };
 enum class LossReduction { Grpo, Bnpo, Dapo, DrGrpo };
@@ -55,7 +55,7 @@ R1WB_ENUM_NAMES(Precision, "fp32", "bf16", "fp16");
 R1WB_ENUM_NAMES(DeviceChoice, "auto", "cpu", "cuda");
 R1WB_ENUM_NAMES(CurriculumMode, "none", "ramp", "phases", "loss_driven");
 R1WB_ENUM_NAMES(Stage, "pretrain", "sft", "rl");
-R1WB_ENUM_NAMES(AdvantageKind, "grpo", "rloo");
+R1WB_ENUM_NAMES(AdvantageKind, "grpo", "rloo", "gae");
 R1WB_ENUM_NAMES(ScaleRewards, "group", "batch", "none");
 R1WB_ENUM_NAMES(KlEstimator, "k1", "k2", "k3");
 R1WB_ENUM_NAMES(LossReduction, "grpo", "bnpo", "dapo", "dr_grpo");
@@ -208,7 +208,8 @@ struct RewardWeights {
 };
 
 //! Reinforcement learning with verifiable rewards (stage rl). The defaults are GRPO as
-//! DeepSeekMath defines it; DAPO, Dr. GRPO, GSPO and RLOO are settings of the same fields.
+//! DeepSeekMath defines it; DAPO, Dr. GRPO, GSPO, RLOO and PPO (advantage gae: a value head
+//! and generalised advantage estimation) are settings of the same fields.
 struct RlConfig {
   int group_size = 8;       //!< G completions per prompt
   double temperature = 1;   //!< sampling temperature (the log-probs are of logits / T)
@@ -216,6 +217,11 @@ struct RlConfig {
   double top_p = 1;         //!< nucleus; 1: all tokens
   int max_new_tokens = 48;  //!< completion budget
   AdvantageKind advantage = AdvantageKind::Grpo;
+  double gamma = 1;          //!< gae: discount per token
+  double gae_lambda = 0.95;  //!< gae: the bias-variance trade of the advantage estimate
+  double value_coef = 0.1;   //!< gae: weight of the value head's loss (TRL's vf_coef)
+  double value_clip = 0.2;   //!< gae: the value is clipped to old +- this in its loss; 0: unclipped
+  double value_lr = 1e-3;    //!< gae: the value head's learning rate (on train.lr's schedule)
   ScaleRewards scale_rewards = ScaleRewards::Group;
   double eps_low = 0.2, eps_high = 0.2;  //!< ratio clip 1 - eps_low .. 1 + eps_high (DAPO: 0.28 high)
   double beta = 0;                       //!< KL weight; 0: no reference model is kept

@@ -315,7 +315,19 @@ std::vector<FieldSpec> build_schema() {
       field(R1WB_FIELD(rl.top_p), 0.0, 1.0, "Nucleus sampling; 1: all tokens."),
       field(R1WB_FIELD(rl.max_new_tokens), 1, 1 << 20, "Completion budget; a completion that reaches it is truncated."),
       field(R1WB_FIELD(rl.advantage),
-            "grpo: (r - group mean) scaled as scale_rewards says; rloo: r minus the mean of the other G - 1."),
+            "grpo: (r - group mean) scaled as scale_rewards says; rloo: r minus the mean of the other G - 1; "
+            "gae: PPO, per-token advantages from a value head on the policy (generalised advantage "
+            "estimation, whitened over the batch), the KL to the reference a per-token reward."),
+      field(R1WB_FIELD(rl.gamma), 0.0, 1.0, "gae: discount per token (1: the terminal reward undiscounted)."),
+      field(R1WB_FIELD(rl.gae_lambda), 0.0, 1.0,
+            "gae: lambda of generalised advantage estimation; 1 is R - V, 0 the one-step TD error."),
+      field(R1WB_FIELD(rl.value_coef), 0.0, 100.0,
+            "gae: weight of the value head's loss beside the policy's (the head shares the policy's trunk)."),
+      field(R1WB_FIELD(rl.value_clip), 0.0, 100.0,
+            "gae: the value is clipped to its value at sampling time +- this in its loss; 0: unclipped."),
+      field(R1WB_FIELD(rl.value_lr), 1e-9, 10.0,
+            "gae: the value head's learning rate, following train.lr's schedule (scaled by value_lr / train.lr); "
+            "critics learn faster than the policy."),
       field(R1WB_FIELD(rl.scale_rewards),
             "grpo advantages divided by the group's reward std (DeepSeekMath), the batch's, or none "
             "(Dr. GRPO)."),

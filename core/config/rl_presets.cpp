@@ -52,6 +52,19 @@ const std::vector<RlPreset>& rl_presets() {
         {"beta", 0.0},
         {"ratio", "token"},
         {"dynamic_sampling", false}}},
+      {"PPO",
+       {{"advantage", "gae"},
+        {"gamma", 1.0},
+        {"gae_lambda", 0.95},
+        {"value_coef", 0.1},
+        {"value_clip", 0.2},
+        {"loss_type", "bnpo"},
+        {"eps_low", 0.2},
+        {"eps_high", 0.2},
+        {"beta", 0.02},
+        {"kl_estimator", "k1"},
+        {"ratio", "token"},
+        {"dynamic_sampling", false}}},
   };
   return presets;
 }

@@ -5,6 +5,8 @@
 //   DAPO       clip-higher 0.28, dynamic sampling, overlong shaping, token-level loss, no KL
 //   GSPO       one ratio per sequence, clip 3e-4 / 4e-4 (the GSPO paper's)
 //   RLOO       leave-one-out baseline, no std scaling
+//   PPO        a value head and GAE (gamma 1, lambda 0.95), value clip 0.2, vf_coef 0.1, the
+//              KL (k1, beta 0.02) a per-token reward as in InstructGPT and DeepSeekMath's PPO
 #pragma once
 #include <nlohmann/json.hpp>
 

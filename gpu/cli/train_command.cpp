@@ -7,7 +7,7 @@
 #include "gpu/cli/request_listener.h"
 #include "gpu/dist/data_parallel.h"
 #include "gpu/dist/rank_launcher.h"
-#include "gpu/rl/grpo_objective.h"
+#include "gpu/rl/rl_objective.h"
 #include "gpu/train/event_sink.h"
 #include "gpu/train/trainer.h"
 

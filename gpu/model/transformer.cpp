@@ -88,6 +88,7 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens) {
   out.aux_loss = out.router_loss;
   for (auto& m : *blocks) x = m->as<Block>()->forward(x, out);
   auto project = [this](const torch::Tensor& h) { return logits_of(h); };
+  out.hidden = x;
   out.logits = project(x);  // [B, T, V]
   if (mtp_block && tokens.size(1) > 1) {
     // Position i combines the main model's state at i with the embedding of token i + 1.

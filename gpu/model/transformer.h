@@ -33,6 +33,7 @@ struct MoeLayerStats {
 
 struct LMOutput {
   torch::Tensor logits;       //!< [batch, seq, vocab]
+  torch::Tensor hidden;       //!< [batch, seq, d_model]: the last block's output, before the final norm
   torch::Tensor mtp_logits;   //!< [batch, seq - 1, vocab]: position i predicts token i + 2; undefined if off
   torch::Tensor router_loss;  //!< [] weighted balance + z losses, mean over MoE layers (0 when dense)
   torch::Tensor aux_loss;     //!< [] batch-level balance loss, mean over MoE layers, unweighted

@@ -41,7 +41,7 @@ ClippedObjective clipped_policy_loss(const torch::Tensor& logp, const torch::Ten
     log_ratio = seq.detach() + logp - logp.detach();
   }
   const auto ratio = log_ratio.exp();
-  const auto a = advantages.view({-1, 1}).expand_as(ratio);
+  const auto a = advantages.dim() == 1 ? advantages.view({-1, 1}).expand_as(ratio) : advantages;
   const auto clipped = ratio.clamp(1.0 - eps_low, 1.0 + eps_high);
   ClippedObjective out;
   out.loss = -torch::min(ratio * a, clipped * a);

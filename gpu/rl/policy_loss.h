@@ -31,7 +31,7 @@ struct ClippedObjective {
   torch::Tensor clip_low;   //!< [N, T] bool: ratio < 1 - eps_low with A < 0 (the clip bounds the objective)
   torch::Tensor clip_high;  //!< [N, T] bool: ratio > 1 + eps_high with A > 0
 };
-//! advantages [N] (one per sequence) broadcast over its tokens. With `sequence_ratio` (GSPO)
+//! advantages [N] (one per sequence, broadcast over its tokens) or [N, T] (per token, PPO's). With `sequence_ratio` (GSPO)
 //! every token of a sequence takes exp(mean over its masked tokens of logp - old_logp).
 ClippedObjective clipped_policy_loss(const torch::Tensor& logp, const torch::Tensor& old_logp,
                                      const torch::Tensor& advantages, const torch::Tensor& mask, double eps_low,

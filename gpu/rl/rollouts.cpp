@@ -66,6 +66,7 @@ Batch RolloutSource::batch(int64_t step, int micro, const DifficultyMix& mix) {
   const int64_t first_step = step - (step - 1) % e_.rl.iterations;  // the step that samples this batch
   if (!sampled_ || current_.step != first_step) {
     current_ = sample(first_step, mix);
+    if (on_sampled_) on_sampled_(current_);
     sampled_ = true;
   }
   const int64_t rows = e_.train.batch_size, first = rows * micro;
@@ -136,9 +137,13 @@ RolloutBatch RolloutSource::sample(int64_t step, const DifficultyMix& mix) {
   auto rewards = torch::empty({P, G}, torch::kFloat32);
   for (int p = 0; p < P; ++p)
     for (int g = 0; g < G; ++g) rewards[p][g] = float(kept[p][g].reward);
-  const auto adv =
-      (r.advantage == AdvantageKind::Rloo ? rloo_advantages(rewards) : grpo_advantages(rewards, r.scale_rewards))
-          .contiguous();
+  torch::Tensor adv;
+  switch (r.advantage) {
+    case AdvantageKind::Grpo: adv = grpo_advantages(rewards, r.scale_rewards); break;
+    case AdvantageKind::Rloo: adv = rloo_advantages(rewards); break;
+    case AdvantageKind::Gae: adv = rewards; break;  // the critic's on_sampled makes them per token
+  }
+  adv = adv.contiguous();
   for (int p = 0; p < P; ++p)
     for (int g = 0; g < G; ++g) {
       kept[p][g].advantage = adv[p][g].item<double>();

@@ -12,13 +12,16 @@
 //   sample_logp [N, W]  the sampler's log-probs of the completion tokens (0 elsewhere)
 //   old_logp    [N, W]  the policy's at sampling time (rl.iterations > 1; else the policy's own)
 //   ref_logp    [N, W]  the reference model's (rl.beta > 0)
-// DAPO's dynamic sampling replaces groups whose completions are all right or all wrong.
+// DAPO's dynamic sampling replaces groups whose completions are all right or all wrong. With
+// rl.advantage gae the per-completion advantage is the reward, rewritten per token by PPO's
+// critic (value_critic.h) through on_sampled.
 #pragma once
 #include "core/config/config.h"
 #include "core/tasks/reward_components.h"
 #include "gpu/data/training_data.h"
 #include "gpu/sample/sampler.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +46,7 @@ struct RolloutStats {
   double resampled_groups = 0;  //!< dynamic sampling: groups drawn beyond the batch's
   double sample_ms = 0;         //!< wall time of the sampling and scoring
   double sampled_tokens_per_s = 0;
+  double value_mean = 0, value_explained_var = 0;  //!< PPO's critic (value_critic.h)
 };
 
 struct RolloutBatch {
@@ -63,6 +67,9 @@ class RolloutSource : public TrainingData {
   Batch batch(int64_t step, int micro, const DifficultyMix& mix) override;
   //! The batch the last step trained on.
   const RolloutBatch& current() const { return current_; }
+  //! Called on every freshly sampled batch before it is trained on (PPO's critic rewrites
+  //! the advantages per token).
+  void on_sampled(std::function<void(RolloutBatch&)> fn) { on_sampled_ = std::move(fn); }
 
  private:
   RolloutBatch sample(int64_t step, const DifficultyMix& mix);
@@ -72,6 +79,7 @@ class RolloutSource : public TrainingData {
   const Tokenizer& tokenizer_;
   RolloutBatch current_;
   bool sampled_ = false;
+  std::function<void(RolloutBatch&)> on_sampled_;
 };
 
 //! Log-probs [N, W] of `target` under logits [N, W, V] / temperature (what the sampler drew from).

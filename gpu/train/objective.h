@@ -8,6 +8,7 @@
 #include "gpu/model/transformer.h"
 #include "gpu/train/event_sink.h"
 #include "gpu/train/lm_loss.h"
+#include "gpu/train/optimizer.h"
 
 #include <string>
 #include <utility>
@@ -41,6 +42,12 @@ struct ObjectiveContext {
 class Objective {
  public:
   virtual ~Objective() = default;
+  //! Before the optimizer is made and a checkpoint is loaded: modules the objective trains
+  //! beside the model (PPO's value head) are registered on it here, so the optimizer, the
+  //! clipping, the data-parallel reduction and the checkpoints keep them with its weights.
+  virtual void extend_model(TransformerLM& /*model*/, torch::Device /*device*/) {}
+  //! Learning rates of those modules, as multiples of the scheduled one.
+  virtual std::vector<LrScale> lr_scales() const { return {}; }
   //! Once, before the first step.
   virtual void start(const ObjectiveContext&) {}
   //! Batches the objective makes itself (RL samples its rollouts from the model being

@@ -4,14 +4,26 @@
 
 #include <torch/optim/adamw.h>
 
+#include <stdexcept>
+
 namespace r1wb::gpu {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(TransformerLM& model, const TrainConfig& t) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(TransformerLM& model, const TrainConfig& t,
+                                                        const std::vector<LrScale>& scales) {
   std::vector<torch::Tensor> decay, no_decay;
+  std::vector<std::vector<torch::Tensor>> scaled(scales.size());
   for (auto& p : model->named_parameters()) {
+    size_t k = 0;
+    while (k < scales.size() && p.key().rfind(scales[k].prefix, 0) != 0) ++k;
+    if (k < scales.size()) {
+      scaled[k].push_back(p.value());
+      continue;
+    }
     const bool is_matrix = p.value().dim() >= 2 && p.key().find("embed") == std::string::npos;
     (is_matrix ? decay : no_decay).push_back(p.value());
   }
+  for (size_t k = 0; k < scales.size(); ++k)
+    if (scaled[k].empty()) throw std::logic_error("make_optimizer: no parameter starts with " + scales[k].prefix);
   std::vector<torch::optim::OptimizerParamGroup> groups;
   if (t.optimizer == OptimizerKind::Lamb) {
     auto opts = [&](double wd) {
@@ -19,6 +31,11 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(TransformerLM& model, co
     };
     groups.emplace_back(decay, opts(t.weight_decay));
     groups.emplace_back(no_decay, opts(0.0));
+    for (size_t k = 0; k < scales.size(); ++k) {
+      auto o = opts(0.0);
+      o->lr(t.lr * scales[k].scale);
+      groups.emplace_back(scaled[k], std::move(o));
+    }
     return std::make_unique<Lamb>(std::move(groups));
   }
   auto opts = [&](double wd) {
@@ -27,11 +44,18 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(TransformerLM& model, co
   };
   groups.emplace_back(decay, opts(t.weight_decay));
   groups.emplace_back(no_decay, opts(0.0));
+  for (size_t k = 0; k < scales.size(); ++k) {
+    auto o = opts(0.0);
+    o->lr(t.lr * scales[k].scale);
+    groups.emplace_back(scaled[k], std::move(o));
+  }
   return std::make_unique<torch::optim::AdamW>(std::move(groups));
 }
 
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& g : optimizer.param_groups()) g.options().set_lr(lr);
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr, const std::vector<LrScale>& scales) {
+  auto& groups = optimizer.param_groups();
+  for (size_t i = 0; i < groups.size(); ++i)
+    groups[i].options().set_lr(i >= 2 && i - 2 < scales.size() ? lr * scales[i - 2].scale : lr);
 }
 
 }  // namespace r1wb::gpu

@@ -34,6 +34,16 @@ std::string model_differences(const Experiment& parent, const Experiment& child)
 
 }  // namespace
 
+void copy_matching_weights(TransformerLM& from, TransformerLM& to) {
+  torch::NoGradGuard no_grad;
+  auto params = to->named_parameters(true);
+  for (const auto& p : from->named_parameters(true))
+    if (auto* into = params.find(p.key())) into->copy_(p.value());
+  auto buffers = to->named_buffers(true);
+  for (const auto& b : from->named_buffers(true))
+    if (auto* into = buffers.find(b.key())) into->copy_(b.value());
+}
+
 ParentStart start_from_parent(const Experiment& e, const std::string& run_dir, TransformerLM& model,
                               torch::Device device, const Log& warn) {
   const std::string& parent = e.init.run;
@@ -59,7 +69,12 @@ ParentStart start_from_parent(const Experiment& e, const std::string& run_dir, T
     }
   }
   const std::optional<int64_t> step = e.init.step >= 0 ? std::optional<int64_t>(e.init.step) : std::nullopt;
-  ParentStart start{parent, load_model_weights(parent, step, *model, device, warn)};
+  // The parent's weights go into a plain model of the same architecture first: `model` may
+  // carry modules this stage's objective added (PPO's value head), which the parent never had.
+  TransformerLM plain(e.model);
+  plain->to(device);
+  ParentStart start{parent, load_model_weights(parent, step, *plain, device, warn)};
+  copy_matching_weights(plain, model);
   return start;
 }
 

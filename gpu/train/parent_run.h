@@ -17,6 +17,10 @@ struct ParentStart {
   int64_t step = 0;     //!< the checkpoint its weights came from
 };
 
+//! Copies every parameter and buffer of `from` that `to` has under the same name (the
+//! policy into RL's reference, a parent into a model its objective extended).
+void copy_matching_weights(TransformerLM& from, TransformerLM& to);
+
 //! Loads init.run's checkpoint (init.step, or its newest intact one) into `model` and copies
 //! the parent's BPE tokenizer into `run_dir` when the run has none yet. Throws
 //! std::runtime_error naming the parent and the fields when the models differ, and

@@ -133,7 +133,7 @@ void StepRunner::apply(StepStats& s) {
     s.skipped = true;  // never apply a non-finite update
     log_(wire::LogLevel::Warning, "step " + std::to_string(s.step) + ": non-finite loss or gradient, skipped");
   } else {
-    set_learning_rate(optimizer_, s.lr);
+    set_learning_rate(optimizer_, s.lr, objective_.lr_scales());
     s.guard_ms += timed_ms(device_, [&] { keep_weights(); });
     optimizer_.step();
     bool finite = true;

@@ -140,7 +140,8 @@ double Trainer::report_rank_drift(RankGroup& ranks, int64_t step, double grad_di
 
 TrainResult Trainer::run(const TrainOptions& o) {
   const auto& t = e_.train;
-  auto optimizer = make_optimizer(model_, t);
+  objective_->extend_model(model_, device_);
+  auto optimizer = make_optimizer(model_, t, objective_->lr_scales());
   Curriculum curriculum(e_.curriculum, e_.data, t.steps);
   AutocastScope::check(t.precision, device_);
   LossScaler scaler(t.precision == Precision::Fp16);

@@ -81,7 +81,7 @@ TEST(RlConfig, EveryPresetValidatesAndSetsOnlyTheRlStageAndSection) {
     EXPECT_EQ(out["name"], "x");
   }
   const auto& names = rl_presets();
-  ASSERT_EQ(names.size(), 5u);
+  ASSERT_EQ(names.size(), 6u);
   auto dapo = parse_experiment(apply_rl_preset(doc, names[2]).dump()).experiment.rl;
   EXPECT_DOUBLE_EQ(dapo.eps_high, 0.28);
   EXPECT_TRUE(dapo.dynamic_sampling);
@@ -91,6 +91,17 @@ TEST(RlConfig, EveryPresetValidatesAndSetsOnlyTheRlStageAndSection) {
   auto dr = parse_experiment(apply_rl_preset(doc, names[1]).dump()).experiment.rl;
   EXPECT_EQ(dr.scale_rewards, ScaleRewards::None);
   EXPECT_EQ(dr.loss_type, LossReduction::DrGrpo);
+  auto ppo = parse_experiment(apply_rl_preset(doc, names[5]).dump()).experiment.rl;
+  EXPECT_EQ(ppo.advantage, AdvantageKind::Gae);
+  EXPECT_DOUBLE_EQ(ppo.gae_lambda, 0.95);
+  EXPECT_EQ(ppo.kl_estimator, KlEstimator::K1);
+}
+
+TEST(RlConfig, PpoTakesGroupsOfOne) {
+  const std::string base = R"("stage": "rl", "init": {"run": "runs/base"}, "data": {"task": "addition"}, )";
+  EXPECT_TRUE(parse_experiment("{" + base + R"("rl": {"advantage": "gae", "group_size": 1}})").ok())
+      << "PPO's baseline is the value head: one completion per prompt is enough";
+  EXPECT_TRUE(has_error("{" + base + R"("rl": {"advantage": "grpo", "group_size": 1}})", "rl.group_size"));
 }
 
 TEST(RlConfig, RlFieldsAreAblationAxes) {

@@ -97,6 +97,22 @@ TEST(PolicyLoss, GaeWithAndWithoutAMask) {
   expect_near(a3, {0.5, 0.4, 0});
 }
 
+TEST(PolicyLoss, GaeStartsAfterThePrompt) {
+  // A training row: a prompt position (mask 0, its value never read), then three completion
+  // tokens, the reward on the last; gamma = lambda = 1.
+  auto [a, r] = gae(t({0, 0, 0, 1}, {1, 4}), t({9, 0.5, 0.6, 0.7, 0}, {1, 5}), t({0, 1, 1, 1}, {1, 4}), 1.0, 1.0);
+  expect_near(a, {0, 0.5, 0.4, 0.3});
+  expect_near(r, {0, 1, 1, 1});
+}
+
+TEST(PolicyLoss, PerTokenAdvantagesClipTokenByToken) {
+  // PPO's advantages differ along a sequence: each token clips on its own advantage's side.
+  const auto logp = t({float(std::log(1.5)), float(std::log(1.5))}, {1, 2});
+  const auto out = clipped_policy_loss(logp, torch::zeros({1, 2}), t({1, -1}, {1, 2}), torch::ones({1, 2}), 0.2, 0.2);
+  expect_near(out.loss, {-1.2f, 1.5f});
+  expect_near(out.clip_high.to(torch::kFloat32), {1, 0});
+}
+
 TEST(PolicyLoss, ValueLossTakesTheWorseOfClippedAndUnclipped) {
   const auto v = t({2}, {1, 1}), old = t({1}, {1, 1}), ret = t({3}, {1, 1}), m = torch::ones({1, 1});
   EXPECT_NEAR(value_loss(v, old, ret, m, 0.5).item<double>(), 0.5 * 2.25, 1e-6);  // clipped V 1.5

@@ -2,10 +2,14 @@
 // completion tokens, with the sampler's log-probs beside them; a batch is reused for
 // rl.iterations steps; a group's advantages sum to zero; dynamic sampling replaces groups
 // without spread; the reference starts as the policy; and one gradient step on the GRPO loss
-// raises the advantage-weighted log-likelihood (a sign error would lower it).
+// raises the advantage-weighted log-likelihood (a sign error would lower it); PPO's critic
+// turns the rewards into whitened per-token advantages and trains its value head, which a
+// checkpoint keeps and a plain model loading it ignores.
 #include "gpu/rl/rollouts.h"
 #include "core/tasks/reasoning_tasks.h"
-#include "gpu/rl/grpo_objective.h"
+#include "gpu/rl/rl_objective.h"
+#include "gpu/train/checkpoint.h"
+#include "gpu/train/optimizer.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
@@ -38,6 +42,7 @@ struct StartedObjective {
   explicit StartedObjective(const Experiment& experiment) : e(experiment), objective(e) {
     torch::manual_seed(3);
     model = TransformerLM(e.model);
+    objective.extend_model(model, torch::kCPU);
     objective.start({e, model, tok, torch::kCPU, sink, 0});
     batch = objective.own_data()->batch(1, 0, {1.0, 1.0});
   }
@@ -46,7 +51,7 @@ struct StartedObjective {
   EventSink sink{dir.path.string(), -1, "", "{}", "t"};
   TransformerLM model{nullptr};
   ByteTokenizer tok;
-  GrpoObjective objective;
+  RlObjective objective;
   Batch batch;
 };
 
@@ -122,7 +127,7 @@ TEST(Rollouts, DynamicSamplingReplacesGroupsWithoutSpread) {
   EXPECT_EQ(src.current().rollouts.size(), 8u);
 }
 
-TEST(GrpoObjective, TheReferenceStartsAsThePolicy) {
+TEST(RlObjective, TheReferenceStartsAsThePolicy) {
   StartedObjective o(rl_experiment([](nlohmann::json& d) { d["rl"]["beta"] = 0.1; }));
   const auto& b = o.batch;
   const auto ref = b.row_tensor("ref_logp");
@@ -135,7 +140,7 @@ TEST(GrpoObjective, TheReferenceStartsAsThePolicy) {
   EXPECT_NEAR(kl, 0, 1e-5);
 }
 
-TEST(GrpoObjective, AGradientStepRaisesTheAdvantageWeightedLogLikelihood) {
+TEST(RlObjective, AGradientStepRaisesTheAdvantageWeightedLogLikelihood) {
   for (const char* loss_type : {"grpo", "dapo", "dr_grpo"}) {
     SCOPED_TRACE(loss_type);
     StartedObjective o(rl_experiment([&](nlohmann::json& d) { d["rl"]["loss_type"] = loss_type; }));
@@ -157,4 +162,53 @@ TEST(GrpoObjective, AGradientStepRaisesTheAdvantageWeightedLogLikelihood) {
     }
     EXPECT_GT(surrogate(), before + 1e-4);
   }
+}
+
+TEST(PpoCritic, RewardsBecomeWhitenedPerTokenAdvantagesAndTheValueHeadLearns) {
+  StartedObjective o(rl_experiment([](nlohmann::json& d) {
+    d["rl"]["advantage"] = "gae";
+    d["rl"]["group_size"] = 1;
+    d["rl"]["gae_lambda"] = 1.0;  // with values 0 every token's return is its completion's reward
+  }));
+  const auto& b = o.batch;
+  const auto adv = b.row_tensor("advantage"), returns = b.row_tensor("returns"), old = b.row_tensor("old_values");
+  ASSERT_TRUE(adv.defined() && returns.defined() && old.defined());
+  ASSERT_EQ(adv.sizes(), b.mask.sizes()) << "one advantage per token";
+  const double n = b.mask.sum().item<double>();
+  EXPECT_NEAR((adv * b.mask).sum().item<double>() / n, 0, 1e-5) << "whitened: mean 0";
+  EXPECT_NEAR(((adv * b.mask).pow(2).sum() / (n - 1)).item<double>(), 1, 1e-3) << "whitened: variance 1";
+  EXPECT_EQ((adv * (1 - b.mask)).abs().max().item<double>(), 0) << "nothing off the completion";
+  EXPECT_EQ(old.abs().max().item<double>(), 0) << "the head starts at zero";
+  const auto& ro = static_cast<RolloutSource*>(o.objective.own_data())->current().rollouts;
+  for (int64_t i = 0; i < b.mask.size(0); ++i)
+    for (int64_t j = 0; j < b.mask.size(1); ++j)
+      if (b.mask[i][j].item<float>() > 0)
+        ASSERT_NEAR(returns[i][j].item<double>(), ro[size_t(i)].reward, 1e-5) << "row " << i << " token " << j;
+  // The value head is the model's: named, trained by the step's backward.
+  auto params = o.model->named_parameters();
+  ASSERT_TRUE(params.contains("value_head.weight"));
+  auto& head = params["value_head.weight"];
+  auto value_loss = [&] {
+    for (const auto& [name, v] : o.objective.micro_batch(o.model, b, {}).values)
+      if (name == "value_loss") return v;
+    return -1.0;
+  };
+  const double before = value_loss();
+  double want = 0;  // V = 0: 0.5 x the mean over tokens of the squared return
+  for (int64_t i = 0; i < b.mask.size(0); ++i)
+    want += 0.5 * ro[size_t(i)].reward * ro[size_t(i)].reward * b.mask[i].sum().item<double>();
+  EXPECT_NEAR(before, want / n, 1e-5);
+  auto optimizer = make_optimizer(o.model, o.e.train);
+  for (int i = 0; i < 20; ++i) {
+    optimizer->zero_grad();
+    o.objective.micro_batch(o.model, b, {}).loss.backward();
+    ASSERT_GT(head.grad().abs().sum().item<double>(), 0);
+    optimizer->step();
+  }
+  EXPECT_LT(value_loss(), 0.5 * before) << "the head fits the returns";
+  // A checkpoint keeps the head; a plain model (sample, eval, a later stage) loads it without.
+  save_checkpoint(o.dir.path.string(), 1, *o.model, *optimizer);
+  TransformerLM plain(o.e.model);
+  EXPECT_EQ(load_model_weights(o.dir.path.string(), 1, *plain, torch::kCPU, [](const std::string&) {}), 1);
+  EXPECT_TRUE(torch::equal(plain->embed->weight, o.model->embed->weight));
 }

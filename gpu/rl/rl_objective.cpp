@@ -1,8 +1,9 @@
-#include "gpu/rl/grpo_objective.h"
+#include "gpu/rl/rl_objective.h"
 
 #include "core/paths.h"
 #include "core/wire/telemetry.h"
 #include "gpu/rl/policy_loss.h"
+#include "gpu/train/parent_run.h"
 #include "gpu/train/step_runner.h"
 
 namespace r1wb::gpu {
@@ -10,24 +11,26 @@ namespace tm = telemetry;
 
 namespace {
 
-//! Copies every parameter and buffer of `from` into `to` (same architecture).
-void copy_weights(TransformerLM& from, TransformerLM& to) {
-  torch::NoGradGuard no_grad;
-  auto params = to->named_parameters(true);
-  for (const auto& p : from->named_parameters(true)) params[p.key()].copy_(p.value());
-  auto buffers = to->named_buffers(true);
-  for (const auto& b : from->named_buffers(true)) buffers[b.key()].copy_(b.value());
-}
-
 double masked_mean(const torch::Tensor& x, const torch::Tensor& mask) {
   return ((x.to(torch::kFloat32) * mask).sum() / mask.sum().clamp_min(1.0)).item<double>();
 }
 
 }  // namespace
 
-GrpoObjective::GrpoObjective(const Experiment& e) : e_(e), eval_(eval_options(e)) {}
+RlObjective::RlObjective(const Experiment& e) : e_(e), eval_(eval_options(e)) {
+  if (e_.rl.advantage == AdvantageKind::Gae) critic_ = std::make_unique<ValueCritic>(e_);
+}
 
-void GrpoObjective::start(const ObjectiveContext& c) {
+void RlObjective::extend_model(TransformerLM& model, torch::Device device) {
+  if (critic_) critic_->attach(model, device);
+}
+
+std::vector<LrScale> RlObjective::lr_scales() const {
+  if (!critic_) return {};
+  return {{ValueCritic::kPrefix, e_.rl.value_lr / e_.train.lr}};
+}
+
+void RlObjective::start(const ObjectiveContext& c) {
   policy_ = c.model;
   tokenizer_ = &c.tokenizer;
   if (e_.rl.beta > 0) {
@@ -40,12 +43,13 @@ void GrpoObjective::start(const ObjectiveContext& c) {
                                            "; the reference is the resumed policy until its next refresh");
   }
   rollouts_ = std::make_unique<RolloutSource>(e_, policy_, *tokenizer_, reference_);
+  if (critic_) rollouts_->on_sampled([this](RolloutBatch& b) { critic_->prepare(b, policy_); });
   if (c.resumed_at == 0) run_eval(0, c.sink);
 }
 
-void GrpoObjective::refresh_reference() { copy_weights(policy_, reference_); }
+void RlObjective::refresh_reference() { copy_matching_weights(policy_, reference_); }
 
-MicroBatchResult GrpoObjective::micro_batch(TransformerLM& model, const Batch& b, const LossNorm& norm) {
+MicroBatchResult RlObjective::micro_batch(TransformerLM& model, const Batch& b, const LossNorm& norm) {
   const auto& r = e_.rl;
   const double share = norm.router_share;  // this rank's share of the global batch
   auto out = model->forward(b.input);
@@ -66,11 +70,17 @@ MicroBatchResult GrpoObjective::micro_batch(TransformerLM& model, const Batch& b
   torch::Tensor kl;
   if (r.beta > 0) {
     kl = kl_per_token(logp, b.row_tensor("ref_logp"), r.kl_estimator);
-    loss = loss + r.beta * reduce(kl);
+    if (!critic_) loss = loss + r.beta * reduce(kl);  // PPO's KL is in its rewards
+  }
+  torch::Tensor value_loss;
+  if (critic_) {
+    value_loss = share * critic_->loss(model, out.hidden, b);
+    loss = loss + r.value_coef * value_loss;
   }
   res.loss = loss + share * out.router_loss;
   res.values.emplace_back(tm::kLoss, loss.item<double>());
   res.values.emplace_back(tm::kPolicyLoss, policy_loss.item<double>());
+  if (value_loss.defined()) res.values.emplace_back(tm::kValueLoss, value_loss.item<double>());
   if (kl.defined()) res.values.emplace_back(tm::kKl, share * masked_mean(kl.detach(), mask));
   const auto low = clipped.clip_low.to(torch::kFloat32), high = clipped.clip_high.to(torch::kFloat32);
   res.values.emplace_back(tm::kClipLow, share * masked_mean(low, mask));
@@ -97,12 +107,16 @@ MicroBatchResult GrpoObjective::micro_batch(TransformerLM& model, const Batch& b
   add(tm::kClippedRatio, st.clipped_ratio);
   add(tm::kEntropy, st.entropy);
   if (r.dynamic_sampling) add(tm::kResampledGroups, st.resampled_groups);
+  if (critic_) {
+    add(tm::kValueMean, st.value_mean);
+    add(tm::kValueExplainedVar, st.value_explained_var);
+  }
   add(tm::kSampledTokensPerS, st.sampled_tokens_per_s);
   res.moe = std::move(out.moe);
   return res;
 }
 
-void GrpoObjective::after_step(const StepStats& s, int64_t end, EventSink& sink) {
+void RlObjective::after_step(const StepStats& s, int64_t end, EventSink& sink) {
   const auto& r = e_.rl;
   if (s.step % e_.telemetry.log_every == 0 || s.step == end) {
     const auto& st = rollouts_->current().stats;
@@ -119,7 +133,7 @@ void GrpoObjective::after_step(const StepStats& s, int64_t end, EventSink& sink)
   }
 }
 
-wire::Rollouts GrpoObjective::rollouts_record(int64_t step) const {
+wire::Rollouts RlObjective::rollouts_record(int64_t step) const {
   const auto& batch = rollouts_->current();
   wire::Rollouts rec;
   rec.step = step;
@@ -140,7 +154,7 @@ wire::Rollouts GrpoObjective::rollouts_record(int64_t step) const {
   return rec;
 }
 
-void GrpoObjective::run_eval(int64_t step, EventSink& sink) {
+void RlObjective::run_eval(int64_t step, EventSink& sink) {
   const auto result = evaluate(policy_, *tokenizer_, eval_);
   sink.emit(wire::Metrics{step, wall_clock_seconds(), eval_metrics(result)});
   char line[256];
@@ -155,7 +169,7 @@ void GrpoObjective::run_eval(int64_t step, EventSink& sink) {
 }
 
 std::unique_ptr<Objective> make_stage_objective(const Experiment& e) {
-  if (e.stage == Stage::Rl) return std::make_unique<GrpoObjective>(e);
+  if (e.stage == Stage::Rl) return std::make_unique<RlObjective>(e);
   return nullptr;
 }
 
