@@ -1,5 +1,6 @@
 #include "core/store/run_lineage.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace r1wb {
@@ -29,6 +30,28 @@ std::optional<size_t> parent_index(const std::vector<RunRow>& runs, const RunRow
   for (size_t i = 0; i < runs.size(); ++i)
     if (runs[i].id != run.id && !runs[i].run_dir.empty() && canonical(runs[i].run_dir) == want) return i;
   return std::nullopt;
+}
+
+std::vector<LineageStage> lineage(const std::vector<RunRow>& runs, size_t run) {
+  std::vector<size_t> chain{run};  // the run first, then its parent, ...
+  for (auto p = parent_index(runs, runs[run]); p; p = parent_index(runs, runs[*p])) {
+    if (std::find(chain.begin(), chain.end(), *p) != chain.end()) break;  // a cycle
+    chain.push_back(*p);
+  }
+  std::vector<LineageStage> out;
+  int64_t offset = 0;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    if (!out.empty()) {
+      const RunRow& parent = runs[out.back().index];
+      const auto doc = nlohmann::json::parse(runs[*it].config_json, nullptr, false);
+      const auto step = doc.is_object() ? value_at(doc, "init.step") : nlohmann::json();
+      const int64_t from =
+          step.is_number_integer() && step.get<int64_t>() >= 0 ? step.get<int64_t>() : parent.last_step;
+      offset += std::max<int64_t>(from, 0);
+    }
+    out.push_back({*it, offset});
+  }
+  return out;
 }
 
 nlohmann::json continue_from(const RunRow& run, Stage stage) {

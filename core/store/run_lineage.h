@@ -1,6 +1,7 @@
 // A run's place in a chain of stages (base, SFT, RL, ...): its parent is the run whose
 // directory its config's init.run names. The run browser's Parent column and "continue from
 // this run" read it from the stored configs, so the store needs no lineage table of its own.
+// A chart continuing across stages places each stage after the steps its ancestors ran.
 #pragma once
 #include "core/config/config.h"
 #include "core/store/store.h"
@@ -15,6 +16,17 @@ namespace r1wb {
 std::string parent_dir_of(const RunRow& run);
 //! The run among `runs` whose directory init.run names (paths compared canonically), if any.
 std::optional<size_t> parent_index(const std::vector<RunRow>& runs, const RunRow& run);
+//! One stage of a run's chain: the run's index in `runs` and the step its own step 0 is at
+//! on an x axis continuing across stages.
+struct LineageStage {
+  size_t index;
+  int64_t step_offset;
+};
+//! The chain of `runs[run]`: its first stage first, the run last. A stage starts at the step of
+//! its parent's checkpoint it loaded (init.step, or the parent's last step for "newest")
+//! plus the parent's own offset. The walk stops at a parent not among `runs` or a cycle.
+std::vector<LineageStage> lineage(const std::vector<RunRow>& runs, size_t run);
+
 //! A new experiment continuing `run` as `stage` (sft or rl): its config with stage set,
 //! init.run its directory (its newest checkpoint), the name "<experiment>-<stage>".
 nlohmann::json continue_from(const RunRow& run, Stage stage);

@@ -31,6 +31,30 @@ TEST(RunLineage, TheParentIsTheRunInitRunNames) {
   EXPECT_EQ(parent_index(runs, runs[3]), std::nullopt);
 }
 
+TEST(RunLineage, EachStageStartsWhereItsParentsCheckpointIsOnTheContinuedAxis) {
+  std::vector<RunRow> runs = {
+      row(1, "/runs/rl", {{"stage", "rl"}, {"init", {{"run", "/runs/sft"}}}}),  // the newest: sft's last step
+      row(2, "/runs/base", {{"name", "tiny"}}),
+      row(3, "/runs/sft", {{"stage", "sft"}, {"init", {{"run", "/runs/base"}, {"step", 300}}}}),
+      row(4, "/runs/a", {{"stage", "rl"}, {"init", {{"run", "/runs/b"}}}}),
+      row(5, "/runs/b", {{"stage", "rl"}, {"init", {{"run", "/runs/a"}}}}),
+  };
+  runs[1].last_step = 500;
+  runs[2].last_step = 120;
+  const auto chain = lineage(runs, 0);
+  ASSERT_EQ(chain.size(), 3u);
+  EXPECT_EQ(chain[0].index, 1u);
+  EXPECT_EQ(chain[0].step_offset, 0);
+  EXPECT_EQ(chain[1].index, 2u);
+  EXPECT_EQ(chain[1].step_offset, 300);  // init.step, not the base's last step
+  EXPECT_EQ(chain[2].index, 0u);
+  EXPECT_EQ(chain[2].step_offset, 420);
+  ASSERT_EQ(lineage(runs, 1).size(), 1u);  // a first stage is its own chain
+  const auto cycle = lineage(runs, 3);
+  EXPECT_EQ(cycle.size(), 2u);  // the cycle stops the walk
+  EXPECT_EQ(cycle.back().index, 3u);
+}
+
 TEST(RunLineage, ContinuingARunMakesAValidLaterStage) {
   auto base = parse_experiment(R"({"name": "tiny", "model": {"max_seq_len": 128}})");
   ASSERT_TRUE(base.ok());

@@ -1,5 +1,6 @@
 // The chart panel's series cache: bounded (least recently read first out), and a series it
-// evicted is read again from the store, whole and up to date.
+// evicted is read again from the store, whole and up to date. With "ancestors" on, a later
+// stage is drawn after the run it continues, its steps running on from the parent's.
 #include "views/charts/chart_panel.h"
 #include "views/charts/metric_chart.h"
 #include "views/charts/series_cache.h"
@@ -7,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QTemporaryDir>
 
 #include <vector>
@@ -76,6 +79,45 @@ TEST_F(ChartPanelCache, ThePanelOverlaysMoreRunsThanItCachesAndRedrawsAnEvictedO
 
   context_.run_removed(ids_[0]);
   EXPECT_FALSE(panel.series_cache().holds(ids_[0], "train/loss", ChartAxis::Step)) << "a deleted run's series go";
+}
+
+TEST(ChartPanelAncestors, ARlRunIsDrawnAfterItsBaseWithStepsContinuing) {
+  QTemporaryDir dir;
+  Store store(dir.filePath("workbench.db").toStdString());
+  RunQueue queue(store, dir.filePath("no-runner").toStdString(), dir.filePath("runs").toStdString());
+  WorkbenchContext context(store, queue);
+  auto add = [&](int64_t id, int64_t steps) {
+    std::vector<wire::Record> records;
+    for (int64_t s = 1; s <= steps; ++s)
+      records.push_back({uint64_t(s), wire::Metrics{s, 0, {{"train/loss", 1.0 / double(s)}}}});
+    store.ingest(id, records);
+  };
+  const int64_t base = store.create_run("base", "rl-base", R"({"name": "rl-base"})", "/runs/base", "h");
+  const int64_t rl =
+      store.create_run("grpo", "rl-grpo", R"({"stage": "rl", "init": {"run": "/runs/base"}})", "/runs/grpo", "h");
+  add(base, 100);
+  add(rl, 50);
+  context.set_runs(store.list_runs());
+  ChartPanel panel(context);
+  panel.resize(900, 400);
+  context.add_viewer(&panel);
+  context.select({rl, {rl}});
+  ASSERT_EQ(panel.chart()->series_count(), 1) << "off by default";
+  EXPECT_EQ(panel.chart()->drawn()[0].back().step_hi, 50);
+
+  panel.ancestors_box()->setChecked(true);
+  ASSERT_EQ(panel.chart()->series_count(), 2) << "the base, then the RL run";
+  const auto& drawn = panel.chart()->drawn();
+  ASSERT_FALSE(drawn[0].empty());
+  ASSERT_FALSE(drawn[1].empty());
+  EXPECT_EQ(drawn[0].front().step_lo, 1);
+  EXPECT_EQ(drawn[0].back().step_hi, 100);
+  EXPECT_EQ(drawn[1].front().step_lo, 101) << "RL's step 1 comes after the base's 100 steps";
+  EXPECT_EQ(drawn[1].back().step_hi, 150);
+
+  panel.x_axis_box()->setCurrentIndex(2);  // wall time: stages do not continue
+  EXPECT_FALSE(panel.ancestors_box()->isEnabled());
+  EXPECT_EQ(panel.chart()->series_count(), 1);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "views/charts/chart_panel.h"
 
+#include "core/store/run_lineage.h"
 #include "views/charts/metric_chart.h"
 #include "views/shell/theme.h"
 #include "views/shell/workbench_context.h"
@@ -14,6 +15,8 @@
 #include <QSlider>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace r1wb::views {
 
@@ -31,6 +34,10 @@ void ChartPanel::build_controls() {
       "Ctrl/Shift-click runs in the list to overlay them.");
   log_y_box_ = new QCheckBox("log y", this);
   log_y_box_->setObjectName("log_y");
+  ancestors_box_ = new QCheckBox("ancestors", this);
+  ancestors_box_->setObjectName("ancestors");
+  ancestors_box_->setToolTip(
+      "Draw each run after the runs it continues (base, SFT, RL), the steps running on across stages");
   smoothing_slider_ = new QSlider(Qt::Horizontal, this);
   smoothing_slider_->setRange(0, 99);
   smoothing_slider_->setTracking(false);  // smoothing recomputes every point: once, on release
@@ -89,6 +96,7 @@ void ChartPanel::lay_out() {
   header->addWidget(smoothing_slider_);
   header->addSpacing(12);
   header->addWidget(log_y_box_);
+  header->addWidget(ancestors_box_);
   header->addSpacing(12);
   header->addWidget(new QLabel("Metric", this));
   header->addWidget(metric_box_);
@@ -106,8 +114,10 @@ void ChartPanel::connect_controls() {
     context_.refresh(*this);
   });
   connect(log_y_box_, &QCheckBox::toggled, chart_, &MetricChart::set_log_y);
+  connect(ancestors_box_, &QCheckBox::toggled, this, [this] { context_.refresh(*this); });
   connect(x_axis_box_, &QComboBox::currentIndexChanged, this, [this](int i) {
     chart_->set_x_axis(i == 1 ? ChartAxis::Tokens : i == 2 ? ChartAxis::WallTime : ChartAxis::Step);
+    ancestors_box_->setEnabled(i == 0);  // stages continue in steps; tokens and clocks restart
     context_.refresh(*this);
   });
   connect(smoothing_slider_, &QSlider::valueChanged, this, [this](int v) {
@@ -122,6 +132,7 @@ void ChartPanel::save_settings(QSettings& s) const {
   s.setValue("chart/x_axis", x_axis_box_->currentText());
   s.setValue("chart/smoothing", smoothing_slider_->value());
   s.setValue("chart/log_y", log_y_box_->isChecked());
+  s.setValue("chart/ancestors", ancestors_box_->isChecked());
 }
 
 void ChartPanel::restore_settings(const QSettings& s) {
@@ -130,6 +141,7 @@ void ChartPanel::restore_settings(const QSettings& s) {
   x_axis_box_->setCurrentText(s.value("chart/x_axis", "step").toString());
   smoothing_slider_->setValue(s.value("chart/smoothing", 0).toInt());
   log_y_box_->setChecked(s.value("chart/log_y", false).toBool());
+  ancestors_box_->setChecked(s.value("chart/ancestors", false).toBool());
 }
 
 QStringList ChartPanel::offer_metrics(const QStringList& names) {
@@ -189,15 +201,33 @@ void ChartPanel::show(const Selection& selection) {
   // Every selected run times every chosen metric; no cap (colours cycle beyond the palette).
   auto name_of = [this](int64_t id) { return context_.run_name(id); };
   const double smoothing = smoothing_slider_->value() / 100.0;
+  // Each run with its ancestors first when asked for (a stage shared by two runs drawn once).
+  std::vector<std::pair<int64_t, int64_t>> drawn_runs;  // (run, step offset)
+  const auto& runs = context_.runs();
+  const bool with_ancestors = ancestors_box_->isChecked() && chart_->x_axis() == ChartAxis::Step;
+  for (int64_t run : selection.runs) {
+    auto at = std::find_if(runs.begin(), runs.end(), [&](const RunRow& r) { return r.id == run; });
+    if (!with_ancestors || at == runs.end()) {
+      drawn_runs.emplace_back(run, 0);
+      continue;
+    }
+    for (const auto& stage : lineage(runs, size_t(at - runs.begin()))) {
+      const std::pair<int64_t, int64_t> key{runs[stage.index].id, stage.step_offset};
+      if (std::find(drawn_runs.begin(), drawn_runs.end(), key) == drawn_runs.end()) drawn_runs.push_back(key);
+    }
+  }
   std::vector<ChartSeries> series;
-  for (int64_t run : selection.runs)
+  for (const auto& [run, offset] : drawn_runs)
     for (const QString& m : metrics)
       series.push_back({metrics.size() > 1 ? name_of(run) + " \u00B7 " + m : name_of(run),
-                        cache_.get(run, m.toStdString(), chart_->x_axis(), smoothing)});
+                        cache_.get(run, m.toStdString(), chart_->x_axis(), smoothing, offset)});
   const RunRow* row = context_.run(selection.primary);
   QString subtitle = name_of(selection.primary);
   if (selection.runs.size() > 1)
     subtitle = QString("%1 runs overlaid").arg(selection.runs.size());
+  else if (drawn_runs.size() > 1)
+    subtitle +=
+        QString("  \u00B7  after %1 earlier stage%2").arg(drawn_runs.size() - 1).arg(drawn_runs.size() > 2 ? "s" : "");
   else if (row && row->last_step >= 0)
     subtitle += QString("  \u00B7  step %1 of %2").arg(row->last_step).arg(row->total_steps);
   chart_->set_series(std::move(series), metrics.join(", "), subtitle);

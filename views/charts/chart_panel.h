@@ -1,7 +1,9 @@
 // The "Metrics" panel: the live MetricChart with its controls (x axis, EMA smoothing, log y,
 // the metric and the "+" menu of more metrics drawn in the same chart) and the series cache
 // it draws from. As a Viewer it draws every selected run times every chosen metric; its
-// controls re-read only this panel; the + menu's Presets set several metrics at once. The choices persist through save_settings/restore_settings.
+// controls re-read only this panel; the + menu's Presets set several metrics at once. With
+// "ancestors" on (step axis), each run is drawn after the stages it continues (base, SFT, RL),
+// x running on across them. The choices persist through save_settings/restore_settings.
 #pragma once
 #include "views/charts/series_cache.h"
 #include "views/shell/viewer.h"
@@ -48,6 +50,8 @@ class ChartPanel : public QWidget, public Viewer {
   //! The "+" button whose menu adds metrics to the chart.
   QToolButton* more_metrics_button() const { return more_metrics_; }
   QCheckBox* log_y_box() const { return log_y_box_; }
+  //! Draws each run's ancestors before it, x continuing across stages (step axis only).
+  QCheckBox* ancestors_box() const { return ancestors_box_; }
   //! The Presets submenu at the head of the "+" menu.
   QMenu* presets_menu() const { return presets_; }
   //! Draws the preset's metrics (the run's that exist).
@@ -85,6 +89,7 @@ class ChartPanel : public QWidget, public Viewer {
   QSlider* smoothing_slider_ = nullptr;  // EMA weight in hundredths; 0 is off
   QLabel* smoothing_label_ = nullptr;
   QCheckBox* log_y_box_ = nullptr;
+  QCheckBox* ancestors_box_ = nullptr;
 };
 
 }  // namespace r1wb::views

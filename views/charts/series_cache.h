@@ -21,17 +21,19 @@ class SeriesCache {
   explicit SeriesCache(Store& store, size_t capacity = kDefaultCapacity);
 
   //! The series of `metric` of `run_id` on `axis`, every point the store holds, smoothed with
-  //! the EMA weight `smoothing` (0 is off).
-  std::shared_ptr<const MetricSeries> get(int64_t run_id, const std::string& metric, ChartAxis axis, double smoothing);
+  //! the EMA weight `smoothing` (0 is off), its x moved by `x_offset` (a later stage drawn after
+  //! its ancestors).
+  std::shared_ptr<const MetricSeries> get(int64_t run_id, const std::string& metric, ChartAxis axis, double smoothing,
+                                          int64_t x_offset = 0);
   //! Forgets every series of a run (deleted from the store).
   void drop_run(int64_t run_id);
   size_t size() const { return entries_.size(); }
   size_t capacity() const { return capacity_; }
   //! Whether (run, metric, axis) is held now, for tests.
-  bool holds(int64_t run_id, const std::string& metric, ChartAxis axis) const;
+  bool holds(int64_t run_id, const std::string& metric, ChartAxis axis, int64_t x_offset = 0) const;
 
  private:
-  using Key = std::tuple<int64_t, std::string, ChartAxis>;
+  using Key = std::tuple<int64_t, std::string, ChartAxis, int64_t>;
   struct Entry {
     std::shared_ptr<MetricSeries> series;
     uint64_t used = 0;  // the read clock when last read
