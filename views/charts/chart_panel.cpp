@@ -41,9 +41,9 @@ void ChartPanel::build_controls() {
   smoothing_slider_ = new QSlider(Qt::Horizontal, this);
   smoothing_slider_->setRange(0, 99);
   smoothing_slider_->setTracking(false);  // smoothing recomputes every point: once, on release
-  smoothing_slider_->setFixedWidth(120);
+  smoothing_slider_->setFixedWidth(80);
   smoothing_slider_->setToolTip("EMA smoothing of the line (TensorBoard's, debiased); the band stays the raw min/max.");
-  smoothing_label_ = new QLabel("smoothing 0.00", this);
+  smoothing_label_ = new QLabel("smooth 0.00", this);
   x_axis_box_ = new QComboBox(this);
   x_axis_box_->addItems({"step", "tokens", "wall time"});
   x_axis_box_->setToolTip(
@@ -91,13 +91,13 @@ void ChartPanel::lay_out() {
   header->addStretch(1);
   header->addWidget(new QLabel("x", this));
   header->addWidget(x_axis_box_);
-  header->addSpacing(12);
+  header->addSpacing(6);
   header->addWidget(smoothing_label_);
   header->addWidget(smoothing_slider_);
-  header->addSpacing(12);
+  header->addSpacing(6);
   header->addWidget(log_y_box_);
   header->addWidget(ancestors_box_);
-  header->addSpacing(12);
+  header->addSpacing(6);
   header->addWidget(new QLabel("Metric", this));
   header->addWidget(metric_box_);
   header->addWidget(more_metrics_);
@@ -121,7 +121,7 @@ void ChartPanel::connect_controls() {
     context_.refresh(*this);
   });
   connect(smoothing_slider_, &QSlider::valueChanged, this, [this](int v) {
-    smoothing_label_->setText(QString("smoothing %1").arg(v / 100.0, 0, 'f', 2));
+    smoothing_label_->setText(QString("smooth %1").arg(v / 100.0, 0, 'f', 2));
     context_.refresh(*this);
   });
 }
