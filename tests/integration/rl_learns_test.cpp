@@ -1,9 +1,10 @@
 // The science of the RL stage, on the CI machine: the pipeline's own presets
 // (experiments/rl-base.json, rl-grpo.json, rl-ppo.json), cut to 50 steps, must raise held-out
-// accuracy by at least 5 points over the base checkpoint they start from, at the same seed
+// accuracy by at least 7 points over the base checkpoint they start from, at the same seed
 // (the same 256 prompts and random numbers: the difference is the model's). Measured (README):
-// GRPO 0.292 -> 0.435 at step 50, PPO 0.292 -> 0.397; a run that does not learn moves it by
-// 1-3 points either way. The full presets run as experiments/rl_pipeline.sh.
+// GRPO 0.292 -> 0.435 at step 50, PPO 0.292 -> 0.397. Chance: the base itself under six other
+// seeds scores 0.274-0.318 (sd 1.6 points, so 2.3 for a difference of two draws); 7 is three
+// of those. The full presets run as experiments/rl_pipeline.sh.
 #include "tests/integration/run_runner.h"
 
 #include <gtest/gtest.h>
@@ -72,13 +73,13 @@ TEST_F(RlLearns, GrpoRaisesHeldOutAccuracyOverItsBase) {
   const auto [before, after] = fifty_steps_of("rl-grpo.json");
   EXPECT_GT(before, 0.05);
   EXPECT_LT(before, 0.60);
-  EXPECT_GE(after - before, 0.05);
+  EXPECT_GE(after - before, 0.07);
 }
 
 TEST_F(RlLearns, PpoRaisesHeldOutAccuracyOverItsBase) {
   ASSERT_TRUE(base_ok_);
   const auto [before, after] = fifty_steps_of("rl-ppo.json");
-  EXPECT_GE(after - before, 0.05);
+  EXPECT_GE(after - before, 0.07);
 }
 
 }  // namespace
