@@ -34,23 +34,29 @@ double std_of(const std::vector<double>& v) {
   return v.empty() ? 0 : std::sqrt(s / double(v.size()));
 }
 
-//! Per-token log-probs of rows [first, first + n) under `model`, in eval mode, without autograd.
+//! Per-token log-probs of the batch's targets under `model`.
 torch::Tensor forward_logprobs(TransformerLM& model, const Batch& b, double temperature, int64_t rows_per_pass) {
+  return forward_in_passes(model, b.input, rows_per_pass, [&](const LMOutput& out, int64_t first, int64_t n) {
+    return token_logprobs(out.logits, b.target.narrow(0, first, n).to(out.logits.device()), temperature);
+  });
+}
+
+}  // namespace
+
+torch::Tensor forward_in_passes(TransformerLM& model, const torch::Tensor& input, int64_t rows_per_pass,
+                                const std::function<torch::Tensor(const LMOutput&, int64_t, int64_t)>& per_pass) {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();  // no balancing counts from these forwards
   const auto device = model->parameters().front().device();
   std::vector<torch::Tensor> parts;
-  for (int64_t first = 0; first < b.input.size(0); first += rows_per_pass) {
-    const int64_t n = std::min(rows_per_pass, b.input.size(0) - first);
-    auto logits = model->forward(b.input.narrow(0, first, n).to(device)).logits;
-    parts.push_back(token_logprobs(logits, b.target.narrow(0, first, n).to(device), temperature).to(torch::kCPU));
+  for (int64_t first = 0; first < input.size(0); first += rows_per_pass) {
+    const int64_t n = std::min(rows_per_pass, input.size(0) - first);
+    parts.push_back(per_pass(model->forward(input.narrow(0, first, n).to(device)), first, n).to(torch::kCPU));
   }
   model->train(was_training);
   return torch::cat(parts);
 }
-
-}  // namespace
 
 torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& target, double temperature) {
   auto scaled = temperature == 1.0 ? logits.to(torch::kFloat32) : logits.to(torch::kFloat32) / temperature;

@@ -82,6 +82,11 @@ class RolloutSource : public TrainingData {
   std::function<void(RolloutBatch&)> on_sampled_;
 };
 
+//! `per_pass(output, first, n)` on rows [first, first + n) of `input`, `rows_per_pass` at a
+//! time, in eval mode (no balancing counts) and without autograd; the results joined on the CPU.
+torch::Tensor forward_in_passes(TransformerLM& model, const torch::Tensor& input, int64_t rows_per_pass,
+                                const std::function<torch::Tensor(const LMOutput&, int64_t, int64_t)>& per_pass);
+
 //! Log-probs [N, W] of `target` under logits [N, W, V] / temperature (what the sampler drew from).
 torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& target, double temperature);
 

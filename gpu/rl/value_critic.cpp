@@ -3,6 +3,7 @@
 #include "gpu/rl/policy_loss.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace r1wb::gpu {
 
@@ -26,27 +27,19 @@ torch::Tensor ValueCritic::values(TransformerLM& model, const torch::Tensor& hid
 void ValueCritic::prepare(RolloutBatch& rb, TransformerLM& policy) {
   auto& b = rb.batch;
   const int64_t N = b.input.size(0), W = b.input.size(1);
-  // The values at sampling time, pass by pass, in eval mode (no balancing counts).
-  torch::Tensor old_values;
-  {
-    torch::NoGradGuard no_grad;
-    const bool was_training = policy->is_training();
-    policy->eval();
-    const auto device = policy->parameters().front().device();
-    std::vector<torch::Tensor> parts;
-    for (int64_t first = 0; first < N; first += rows_per_pass_) {
-      const int64_t n = std::min(rows_per_pass_, N - first);
-      parts.push_back(values(policy, policy->forward(b.input.narrow(0, first, n).to(device)).hidden).to(torch::kCPU));
-    }
-    policy->train(was_training);
-    old_values = torch::cat(parts) * b.mask;
-  }
+  // The values at sampling time.
+  const auto old_values =
+      forward_in_passes(policy, b.input, rows_per_pass_,
+                        [&](const LMOutput& out, int64_t, int64_t) { return values(policy, out.hidden); }) *
+      b.mask;
   // Rewards per token: the completion's shaped reward on its last token, the KL penalty on each.
-  auto rewards = torch::zeros({N, W}, torch::kFloat32);
+  std::vector<float> final_reward(static_cast<size_t>(N));
+  for (size_t i = 0; i < final_reward.size(); ++i) final_reward[i] = float(rb.rollouts[i].reward);
   const auto positions = torch::arange(W, torch::kInt64).view({1, W}).expand({N, W});
-  const auto last = (positions * (b.mask > 0)).amax(1);  // each row's last completion position
-  for (int64_t i = 0; i < N; ++i)
-    if (b.mask[i].sum().item<double>() > 0) rewards[i][last[i].item<int64_t>()] = float(rb.rollouts[size_t(i)].reward);
+  const auto last = (positions * (b.mask > 0)).amax(1, true);  // [N, 1] each row's last completion position
+  const auto has_tokens = (b.mask.sum(1, true) > 0).to(torch::kFloat32);
+  auto rewards =
+      torch::zeros({N, W}, torch::kFloat32).scatter_(1, last, torch::tensor(final_reward).view({N, 1}) * has_tokens);
   const auto ref = b.row_tensor("ref_logp");
   if (rl_.beta > 0 && ref.defined())
     rewards = rewards - rl_.beta * kl_per_token(b.row_tensor("sample_logp"), ref, rl_.kl_estimator) * b.mask;

@@ -24,31 +24,23 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(TransformerLM& model, co
   }
   for (size_t k = 0; k < scales.size(); ++k)
     if (scaled[k].empty()) throw std::logic_error("make_optimizer: no parameter starts with " + scales[k].prefix);
+  // Decayed, undecayed, then one undecayed group per scale: the order set_learning_rate reads.
   std::vector<torch::optim::OptimizerParamGroup> groups;
+  auto fill = [&](auto opts) {
+    groups.emplace_back(decay, opts(t.lr, t.weight_decay));
+    groups.emplace_back(no_decay, opts(t.lr, 0.0));
+    for (size_t k = 0; k < scales.size(); ++k) groups.emplace_back(scaled[k], opts(t.lr * scales[k].scale, 0.0));
+  };
   if (t.optimizer == OptimizerKind::Lamb) {
-    auto opts = [&](double wd) {
-      return std::make_unique<LambOptions>(LambOptions(t.lr).beta1(t.beta1).beta2(t.beta2).eps(t.eps).weight_decay(wd));
-    };
-    groups.emplace_back(decay, opts(t.weight_decay));
-    groups.emplace_back(no_decay, opts(0.0));
-    for (size_t k = 0; k < scales.size(); ++k) {
-      auto o = opts(0.0);
-      o->lr(t.lr * scales[k].scale);
-      groups.emplace_back(scaled[k], std::move(o));
-    }
+    fill([&](double lr, double wd) {
+      return std::make_unique<LambOptions>(LambOptions(lr).beta1(t.beta1).beta2(t.beta2).eps(t.eps).weight_decay(wd));
+    });
     return std::make_unique<Lamb>(std::move(groups));
   }
-  auto opts = [&](double wd) {
+  fill([&](double lr, double wd) {
     return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2}).eps(t.eps).weight_decay(wd));
-  };
-  groups.emplace_back(decay, opts(t.weight_decay));
-  groups.emplace_back(no_decay, opts(0.0));
-  for (size_t k = 0; k < scales.size(); ++k) {
-    auto o = opts(0.0);
-    o->lr(t.lr * scales[k].scale);
-    groups.emplace_back(scaled[k], std::move(o));
-  }
+        torch::optim::AdamWOptions(lr).betas({t.beta1, t.beta2}).eps(t.eps).weight_decay(wd));
+  });
   return std::make_unique<torch::optim::AdamW>(std::move(groups));
 }
 

@@ -44,8 +44,7 @@ void copy_matching_weights(TransformerLM& from, TransformerLM& to) {
     if (auto* into = buffers.find(b.key())) into->copy_(b.value());
 }
 
-ParentStart start_from_parent(const Experiment& e, const std::string& run_dir, TransformerLM& model,
-                              torch::Device device, const Log& warn) {
+ParentStart start_from_parent(const Experiment& e, const std::string& run_dir, TransformerLM& model, const Log& warn) {
   const std::string& parent = e.init.run;
   const auto config = (fs::path(parent) / "config.json").string();
   if (!fs::exists(config))
@@ -71,9 +70,9 @@ ParentStart start_from_parent(const Experiment& e, const std::string& run_dir, T
   const std::optional<int64_t> step = e.init.step >= 0 ? std::optional<int64_t>(e.init.step) : std::nullopt;
   // The parent's weights go into a plain model of the same architecture first: `model` may
   // carry modules this stage's objective added (PPO's value head), which the parent never had.
+  // It stays on the CPU, so the device never holds the model twice.
   TransformerLM plain(e.model);
-  plain->to(device);
-  ParentStart start{parent, load_model_weights(parent, step, *plain, device, warn)};
+  ParentStart start{parent, load_model_weights(parent, step, *plain, torch::kCPU, warn)};
   copy_matching_weights(plain, model);
   return start;
 }

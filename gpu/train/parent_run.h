@@ -21,11 +21,12 @@ struct ParentStart {
 //! policy into RL's reference, a parent into a model its objective extended).
 void copy_matching_weights(TransformerLM& from, TransformerLM& to);
 
-//! Loads init.run's checkpoint (init.step, or its newest intact one) into `model` and copies
-//! the parent's BPE tokenizer into `run_dir` when the run has none yet. Throws
+//! Loads init.run's checkpoint (init.step, or its newest intact one) into `model`'s matching
+//! weights, on whatever device it is, and copies the parent's BPE tokenizer into `run_dir`
+//! when the run has none yet. Throws
 //! std::runtime_error naming the parent and the fields when the models differ, and
 //! CheckpointError when the parent has no checkpoint to load.
 ParentStart start_from_parent(const Experiment& experiment, const std::string& run_dir, TransformerLM& model,
-                              torch::Device device, const Log& warn);
+                              const Log& warn);
 
 }  // namespace r1wb::gpu

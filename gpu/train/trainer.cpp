@@ -158,8 +158,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
     tokens = state.value("tokens", int64_t(0));
     step = result.resumed_from = ckpt->step;
   } else if (!e_.init.run.empty()) {  // a later stage's first start: the parent's weights
-    const auto parent =
-        start_from_parent(e_, run_dir_, model_, device_, [&](const std::string& w) { warnings.push_back(w); });
+    const auto parent = start_from_parent(e_, run_dir_, model_, [&](const std::string& w) { warnings.push_back(w); });
     started_from = "started from " + parent.run_dir + " at step " + std::to_string(parent.step) + " (" +
                    name_of(e_.stage) + " stage; the optimizer starts fresh)";
   }

@@ -206,12 +206,12 @@ void ChartPanel::show(const Selection& selection) {
   const auto& runs = context_.runs();
   const bool with_ancestors = ancestors_box_->isChecked() && chart_->x_axis() == ChartAxis::Step;
   for (int64_t run : selection.runs) {
-    auto at = std::find_if(runs.begin(), runs.end(), [&](const RunRow& r) { return r.id == run; });
-    if (!with_ancestors || at == runs.end()) {
+    const RunRow* at = context_.run(run);  // an element of runs
+    if (!with_ancestors || !at) {
       drawn_runs.emplace_back(run, 0);
       continue;
     }
-    for (const auto& stage : lineage(runs, size_t(at - runs.begin()))) {
+    for (const auto& stage : lineage(runs, size_t(at - runs.data()))) {
       const std::pair<int64_t, int64_t> key{runs[stage.index].id, stage.step_offset};
       if (std::find(drawn_runs.begin(), drawn_runs.end(), key) == drawn_runs.end()) drawn_runs.push_back(key);
     }
