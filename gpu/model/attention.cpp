@@ -2,6 +2,7 @@
 
 #include "gpu/model/attention_products.h"
 #include "gpu/model/attention_weights.h"
+#include "gpu/model/decode_kernels.h"
 #include "gpu/model/init.h"
 
 #include <cmath>
@@ -29,6 +30,9 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, LayerKv* 
   auto k_t = qk.narrow(1, H, G).transpose(-2, -1);  // [B, G, hd, T]
   auto v = parts.narrow(1, H + G, G);
   if (kv) std::tie(k_t, v) = kv->append(k_t, v, 3, 2);  // the kv heads, keys transposed
+  const double scale = 1.0 / std::sqrt(double(head_dim_));
+  if (kv && !capture_weights && decode_attention_fuses(q))
+    return proj(decode_attention(q, k_t, v, cfg_, gate_gamma, scale).transpose(1, 2).reshape({B, T, D}));
   if (G != H) {  // GQA: each key/value head serves H / G consecutive query heads, by broadcasting
     q = q.reshape({B, G, H / G, T, head_dim_});
     k_t = k_t.unsqueeze(2), v = v.unsqueeze(2);

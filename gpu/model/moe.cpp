@@ -91,8 +91,18 @@ torch::Tensor MoeImpl::infer(const torch::Tensor& x) {
   auto u = w_up_shared.defined() ? torch::matmul(x, w_up_shared.t()).unsqueeze(1)
                                  : torch::matmul(x, w_up.view({E * H, D}).t()).view({N, E, H});
   auto h = F::silu(g) * u * gates.unsqueeze(-1);                                           // [N, E, H]
-  auto y = torch::matmul(h.view({N, E * H}), w_down.transpose(1, 2).reshape({E * H, D}));  // [N, D]
+  const auto down = torch::GradMode::is_enabled() ? w_down.transpose(1, 2).reshape({E * H, D}) : down_rows();
+  auto y = torch::matmul(h.view({N, E * H}), down);  // [N, D]
   return shared ? y + shared(x) : y;
+}
+
+const torch::Tensor& MoeImpl::down_rows() {
+  if (!down_rows_.defined() || down_rows_source_ != w_down.data_ptr() || down_rows_version_ != w_down._version()) {
+    down_rows_ = w_down.detach().transpose(1, 2).reshape({-1, w_down.size(1)});
+    down_rows_source_ = w_down.data_ptr();
+    down_rows_version_ = int64_t(w_down._version());
+  }
+  return down_rows_;
 }
 
 MoeOutput MoeImpl::forward(const torch::Tensor& x, int64_t seq_len) {

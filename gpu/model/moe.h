@@ -87,6 +87,13 @@ class MoeImpl : public torch::nn::Module {
   //! Sends each kept token-expert pair through its expert (grouped, capacity applied).
   Dispatched dispatch(const torch::Tensor& x, const Routing& r);
 
+  //! w_down as [experts * hidden, d_model] for infer's dense path, remade only when w_down
+  //! changes (its storage or version counter): otherwise a transposed copy every decode step.
+  const torch::Tensor& down_rows();
+
+  torch::Tensor down_rows_;
+  int64_t down_rows_version_ = -1;
+  const void* down_rows_source_ = nullptr;
   torch::Tensor pending_counts_;       // [experts] assignments since the last update_bias()
   torch::Tensor last_reduced_counts_;  // [experts] the last training forward's reduced counts
 };

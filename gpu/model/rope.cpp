@@ -1,5 +1,7 @@
 #include "gpu/model/rope.h"
 
+#include "gpu/model/decode_kernels.h"
+
 namespace r1wb::gpu {
 
 Rope::Rope(int64_t dim, int64_t max_seq_len, double theta) : dim_(dim) {
@@ -11,6 +13,7 @@ Rope::Rope(int64_t dim, int64_t max_seq_len, double theta) : dim_(dim) {
 }
 
 torch::Tensor Rope::apply(const torch::Tensor& x, int64_t offset) const {
+  if (x.dim() == 4 && x.stride(3) == 1 && decode_kernels_serve(x)) return rope_rows(x, cos_, sin_, offset);
   const int64_t T = x.size(-2), half = dim_ / 2;
   auto cos = cos_.narrow(0, offset, T), sin = sin_.narrow(0, offset, T);  // [seq, half]
   if (cos.device() != x.device() || cos.scalar_type() != x.scalar_type()) {

@@ -1,5 +1,7 @@
 #include "gpu/sample/sampler.h"
 
+#include "gpu/sample/token_draw.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
@@ -17,28 +19,6 @@ struct EvalScope {
   TransformerLM& model;
   bool was_training;
 };
-
-//! log-probabilities [rows, V] with everything outside top-k and the top-p nucleus at -inf.
-torch::Tensor filtered(const torch::Tensor& logp, int top_k, double top_p) {
-  auto out = logp;
-  const int64_t V = logp.size(-1);
-  if (top_k > 0 && top_k < V) {
-    const auto kth = std::get<0>(logp.topk(top_k, -1)).narrow(-1, top_k - 1, 1);  // [rows, 1]
-    out = out.masked_fill(out < kth, -std::numeric_limits<float>::infinity());
-  }
-  if (top_p < 1.0) {
-    auto [sorted, order] = out.sort(-1, /*descending=*/true);
-    const auto mass_before = sorted.exp().cumsum(-1) - sorted.exp();  // what the more likely tokens hold
-    const auto drop_sorted = mass_before >= top_p;                    // the first token always stays
-    const auto drop = torch::zeros_like(drop_sorted).scatter(-1, order, drop_sorted);
-    out = out.masked_fill(drop, -std::numeric_limits<float>::infinity());
-  }
-  return out;
-}
-
-}  // namespace
-
-namespace {
 
 //! n completions of each prompt in `prompts` (all of the same token length), rows p * n + i.
 std::vector<Completion> sample_batch(TransformerLM& model, const Tokenizer& tokenizer,
@@ -69,31 +49,14 @@ std::vector<Completion> sample_batch(TransformerLM& model, const Tokenizer& toke
   }
   const bool watch_text = !o.stop.empty();
   for (int64_t step = 0; step < budget && !active.empty(); ++step) {
-    const auto logp = torch::log_softmax((o.temperature > 0 ? logits / o.temperature : logits).to(torch::kFloat32), -1);
-    const auto probs = logp.exp();
-    const auto entropy = -(probs * logp).nan_to_num(0.0).sum(-1);
-    torch::Tensor chosen;  // [rows] on the model's device
-    if (o.temperature > 0) {
-      const bool all = o.top_k <= 0 && o.top_p >= 1.0;
-      const auto p = (all ? probs : filtered(logp, o.top_k, o.top_p).exp()).to(torch::kCPU);
-      chosen = torch::multinomial(p, 1, false, generator).view({-1}).to(device);
-    } else {
-      chosen = logp.argmax(-1);
-    }
-    // One copy to the host per step: the token, its log-prob and the entropy of every row.
-    const auto host =
-        torch::stack({chosen.to(torch::kFloat64), logp.gather(-1, chosen.view({-1, 1})).view({-1}).to(torch::kFloat64),
-                      entropy.to(torch::kFloat64)})
-            .to(torch::kCPU)
-            .contiguous();
-    const double* h = host.data_ptr<double>();
+    const auto draws = draw_tokens(logits, o.temperature, o.top_k, o.top_p, generator);
     const int64_t rows = int64_t(active.size());
     std::vector<int64_t> still;  // positions in `active` that go on
     for (int64_t r = 0; r < rows; ++r) {
       auto& c = out[size_t(active[size_t(r)])];
-      c.tokens.push_back(int64_t(h[r]));
-      c.logprobs.push_back(float(h[rows + r]));
-      c.entropy.push_back(float(h[2 * rows + r]));
+      c.tokens.push_back(draws.tokens[size_t(r)]);
+      c.logprobs.push_back(draws.logprobs[size_t(r)]);
+      c.entropy.push_back(draws.entropy[size_t(r)]);
       bool done = false;
       if (watch_text) {
         const size_t before = c.text.size();
@@ -111,11 +74,11 @@ std::vector<Completion> sample_batch(TransformerLM& model, const Tokenizer& toke
       if (!done) still.push_back(r);
     }
     if (still.empty()) break;
-    torch::Tensor next = chosen.view({-1, 1});
+    std::vector<int64_t> next_tokens;
+    for (int64_t r : still) next_tokens.push_back(draws.tokens[size_t(r)]);
+    const auto next = torch::tensor(next_tokens, torch::kInt64).view({-1, 1}).to(device);
     if (int64_t(still.size()) < rows) {
-      const auto keep = torch::tensor(still, torch::kInt64).to(device);
-      next = next.index_select(0, keep);
-      if (o.use_cache) cache.keep_rows(keep);
+      if (o.use_cache) cache.keep_rows(torch::tensor(still, torch::kInt64).to(device));
       std::vector<int64_t> next_active;
       for (int64_t r : still) next_active.push_back(active[size_t(r)]);
       active = std::move(next_active);
