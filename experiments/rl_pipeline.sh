@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The RL pipeline in miniature: pretrain rl-base, then GRPO from it (experiments/rl-grpo.json,
-# or the rl preset given as $2), and held-out accuracy before and after at the same seed (the
-# base evaluated at the checkpoint the preset starts from, its init.step).
+# or the rl preset given as $2), and held-out accuracy before and after, both evaluated as the
+# preset evaluates (its task, difficulties, prompts, k and seed: `eval --as`; the base at the
+# checkpoint the preset starts from, its init.step).
 #   experiments/rl_pipeline.sh OUT_DIR [RL_PRESET.json]
 # Runs go to OUT_DIR/rl-base and OUT_DIR/<preset name>; the store OUT_DIR/workbench.db holds
 # both (open it in the app: File > Open store). The base is reused when OUT_DIR has it.
@@ -15,10 +16,10 @@ name="$(basename "$preset" .json)"
 start=$(date +%s)
 [ -d rl-base/checkpoints ] || "$runner" train "$here/experiments/rl-base.json" --run-dir rl-base --store workbench.db --no-stream
 from="$(grep -o '"init": *{[^}]*}' "$preset" | grep -o '"step": *[0-9]*' | grep -o '[0-9]*$' || true)"
-echo "== base${from:+ at step $from}, held-out:"
-"$runner" eval rl-base ${from:+--step "$from"} --n 256 --k 4 --max-new 64
+echo "== base${from:+ at step $from}, held-out, as $name evaluates:"
+"$runner" eval rl-base ${from:+--step "$from"} --as "$preset"
 rl_start=$(date +%s)
 "$runner" train "$preset" --run-dir "$name" --store workbench.db --no-stream
 echo "== $name, held-out:"
-"$runner" eval "$name" --n 256 --k 4 --max-new 64
+"$runner" eval "$name"
 echo "== RL took $(( $(date +%s) - rl_start )) s; the whole pipeline $(( $(date +%s) - start )) s"

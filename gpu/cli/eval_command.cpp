@@ -23,16 +23,19 @@ namespace r1wb::gpu {
 namespace {
 
 const char* kEvalUsage =
-    "usage: r1wb-run eval RUN_DIR [--step N] [--task NAME] [--n N] [--k K] [--difficulty D | D1-D2]\n"
-    "                     [--temperature T] [--max-new N] [--seed S] [--run-dir DIR] [--json]\n"
+    "usage: r1wb-run eval RUN_DIR [--step N] [--as CONFIG] [--task NAME] [--n N] [--k K]\n"
+    "                     [--difficulty D | D1-D2] [--temperature T] [--max-new N] [--seed S]\n"
+    "                     [--run-dir DIR] [--json]\n"
     "\n"
-    "Samples K completions (default 4) for each of N held-out prompts (default 64) of the task\n"
-    "(default: the run's data.task, at its difficulties) and prints accuracy (pass@1), pass@K,\n"
-    "format rate and mean length. Held-out prompts are never in a training batch; the prompts\n"
-    "and random numbers depend only on --seed (default: the run's data.seed), so evaluations of\n"
-    "two checkpoints differ only by the model. --temperature defaults to the run's\n"
-    "rl.temperature (1), --max-new to rl.max_new_tokens. --run-dir DIR appends the figures as\n"
-    "eval/* metrics at the checkpoint's step to DIR/events.log.\n";
+    "Samples K completions for each of N held-out prompts of a task and prints accuracy\n"
+    "(pass@1), pass@K, format rate and mean length. Held-out prompts are never in a training\n"
+    "batch; the prompts and random numbers depend only on --seed, so evaluations of two\n"
+    "checkpoints differ only by the model. Every default comes from the run's experiment (its\n"
+    "data.task and difficulties, rl.eval_prompts, rl.eval_k, rl.temperature,\n"
+    "rl.max_new_tokens, data.seed), or with --as from the experiment file CONFIG: a base\n"
+    "evaluated as the RL experiment that starts from it evaluates its policy. The options\n"
+    "given override those. --run-dir DIR appends the figures as eval/* metrics at the\n"
+    "checkpoint's step to DIR/events.log.\n";
 
 //! "2" or "1-3" -> {min, max}.
 std::optional<std::pair<int, int>> parse_levels(const std::string& s) {
@@ -58,12 +61,13 @@ int cmd_eval(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"step", "task", "n", "k", "difficulty", "temperature", "max-new", "seed", "run-dir"},
+  auto a = parse_args(args,
+                      {"step", "as", "task", "n", "k", "difficulty", "temperature", "max-new", "seed", "run-dir"},
                       {"json"}, err);
   if (!a) return usage_error(err, kEvalUsage);
   if (a->positional.size() != 1) return usage_error("eval takes one RUN_DIR", kEvalUsage);
   std::map<std::string, int64_t> ints;
-  if (auto bad = read_int_options(*a, {{"step", -1, 0}, {"n", 64, 1}, {"k", 4, 1}, {"max-new", -1, 1}, {"seed", -1, 0}},
+  if (auto bad = read_int_options(*a, {{"step", -1, 0}, {"n", -1, 1}, {"k", -1, 1}, {"max-new", -1, 1}, {"seed", -1, 0}},
                                   ints, kEvalUsage))
     return *bad;
   const int64_t step = ints["step"], max_new = ints["max-new"], seed = ints["seed"];
@@ -74,8 +78,16 @@ int cmd_eval(const std::vector<std::string>& args) {
     const auto run_dir = a->positional[0];
     auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
-    const auto& e = run.experiment;
-    EvalOptions o = eval_options(e);  // the run's own, then the options given here
+    Experiment e = run.experiment;
+    if (a->options.count("as")) {
+      const auto as = load_experiment_file(a->options["as"]);
+      if (!as.ok()) {
+        print_errors(as);
+        return kExitUsage;
+      }
+      e = as.experiment;
+    }
+    EvalOptions o = eval_options(e);  // the run's own (or --as's), then the options given here
     if (a->options.count("task")) o.task = a->options["task"];
     const auto& tasks = task_names();
     if (std::find(tasks.begin(), tasks.end(), o.task) == tasks.end()) {
@@ -95,7 +107,8 @@ int cmd_eval(const std::vector<std::string>& args) {
     } else if (e.data.task == Task::Text || o.max_difficulty > max_task_difficulty(o.task)) {
       o.min_difficulty = o.max_difficulty = 1;
     }
-    o.prompts = int(ints["n"]), o.k = int(ints["k"]);
+    if (ints["n"] > 0) o.prompts = int(ints["n"]);
+    if (ints["k"] > 0) o.k = int(ints["k"]);
     if (*temperature >= 0) o.sampling.temperature = *temperature;
     if (max_new > 0) o.sampling.max_new_tokens = int(max_new);
     if (seed >= 0) o.seed = uint64_t(seed);
@@ -114,6 +127,9 @@ int cmd_eval(const std::vector<std::string>& args) {
       nlohmann::json out = {{"run_dir", run_dir},
                             {"step", run.step},
                             {"task", o.task},
+                            {"min_difficulty", o.min_difficulty},
+                            {"max_difficulty", o.max_difficulty},
+                            {"temperature", o.sampling.temperature},
                             {"prompts", r.prompts},
                             {"k", r.k},
                             {"accuracy", r.accuracy},

@@ -140,3 +140,31 @@ TEST(EvalCommand, PrintsHeldOutFiguresAndWritesThemAsEvents) {
   EXPECT_NE(err.find("--task: 'poetry' is not a task with a verifier"), std::string::npos) << err;
   EXPECT_EQ(run_runner({"eval", run.string(), "--difficulty", "3-1"}, t.path, &err), 2);
 }
+
+TEST(EvalCommand, AsAnExperimentTakesItsTaskDifficultiesAndEvalSettingsWithOptionsOnTop) {
+  r1wb::testing::TempDir t;
+  const auto run = pretrained(t.path);
+  auto doc = rl_doc(run);
+  doc["data"]["min_difficulty"] = doc["data"]["max_difficulty"] = 2;
+  doc["rl"]["eval_prompts"] = 5;
+  doc["rl"]["eval_k"] = 3;
+  doc["rl"]["temperature"] = 0.5;
+  std::ofstream(t.path / "rl.json") << doc.dump();
+  std::string err, out;
+  ASSERT_EQ(run_runner({"eval", run.string(), "--as", (t.path / "rl.json").string(), "--k", "2", "--max-new", "20",
+                        "--json"},
+                       t.path, &err, &out),
+            0)
+      << err;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["min_difficulty"], 2);
+  EXPECT_EQ(j["max_difficulty"], 2);
+  EXPECT_EQ(j["prompts"], 5);
+  EXPECT_EQ(j["k"], 2) << "an option given overrides the experiment's";
+  EXPECT_EQ(j["temperature"], 0.5);
+  // An invalid experiment is refused with its field path.
+  doc["rl"]["eval_k"] = 0;
+  std::ofstream(t.path / "bad.json") << doc.dump();
+  EXPECT_EQ(run_runner({"eval", run.string(), "--as", (t.path / "bad.json").string()}, t.path, &err), 2);
+  EXPECT_NE(err.find("rl.eval_k"), std::string::npos) << err;
+}
