@@ -13,7 +13,8 @@ bool decode_kernels_serve(const torch::Tensor& x) {
 }
 
 bool decode_attention_fuses(const torch::Tensor& q) {
-  return q.size(-2) == 1 && q.device().is_cpu() && q.scalar_type() == torch::kFloat32;
+  return q.size(-2) == 1 && q.device().is_cpu() && q.scalar_type() == torch::kFloat32 &&
+         !torch::GradMode::is_enabled();
 }
 
 torch::Tensor decode_attention(const torch::Tensor& q_in, const torch::Tensor& k_t, const torch::Tensor& v,

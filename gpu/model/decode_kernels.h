@@ -20,7 +20,8 @@ namespace r1wb::gpu {
 //! trainer's), fp32 on the CPU.
 bool decode_kernels_serve(const torch::Tensor& x);
 
-//! Whether decode_attention serves these queries: one query row, fp32, on the CPU.
+//! Whether decode_attention serves these queries: one query row, fp32, on the CPU, with no
+//! autograd recording (the kernel has no backward).
 bool decode_attention_fuses(const torch::Tensor& q);
 
 //! q [B, H, 1, d] (any strides); k_t [B, G, d, S] and v [B, G, S, d] with unit stride on their

@@ -28,6 +28,7 @@ torch::Tensor general(const torch::Tensor& q, const torch::Tensor& k_t, const to
 }  // namespace
 
 TEST(DecodeKernels, AttentionEqualsTheGeneralPathForEveryScoreKindWindowAndHeadSharing) {
+  torch::NoGradGuard no_grad;
   torch::manual_seed(5);
   const int64_t B = 3, H = 4, d = 16, S = 11, capacity = 20;
   struct Case {
@@ -57,7 +58,9 @@ TEST(DecodeKernels, AttentionEqualsTheGeneralPathForEveryScoreKindWindowAndHeadS
   }
 }
 
-TEST(DecodeKernels, AttentionServesOneFp32QueryRowOnTheCpuOnly) {
+TEST(DecodeKernels, AttentionServesOneFp32QueryRowOnTheCpuWithoutAutogradOnly) {
+  EXPECT_FALSE(decode_attention_fuses(torch::zeros({2, 4, 1, 8}))) << "grad mode is on";
+  torch::NoGradGuard no_grad;
   EXPECT_TRUE(decode_attention_fuses(torch::zeros({2, 4, 1, 8})));
   EXPECT_FALSE(decode_attention_fuses(torch::zeros({2, 4, 3, 8})));
   EXPECT_FALSE(decode_attention_fuses(torch::zeros({2, 4, 1, 8}, torch::kFloat64)));
