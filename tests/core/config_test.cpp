@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 using namespace r1wb;
 
@@ -172,9 +173,13 @@ TEST(Config, SchemaMarkdownListsEveryField) {
   for (const auto& f : experiment_schema()) EXPECT_NE(md.find("`" + f.path + "`"), std::string::npos) << f.path;
 }
 
-TEST(Config, ShippedExperimentsValidate) {
-  for (const char* name : {"tiny-moe.json"}) {
-    auto r = load_experiment_file(std::string(R1WB_SOURCE_DIR) + "/experiments/" + name);
-    EXPECT_TRUE(r.ok()) << name << ": " << (r.errors.empty() ? "" : r.errors[0].to_string());
+TEST(Config, EveryShippedExperimentValidates) {
+  int presets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(R1WB_SOURCE_DIR) + "/experiments")) {
+    if (entry.path().extension() != ".json") continue;
+    ++presets;
+    auto r = load_experiment_file(entry.path().string());
+    EXPECT_TRUE(r.ok()) << entry.path() << ": " << (r.errors.empty() ? "" : r.errors[0].to_string());
   }
+  EXPECT_GE(presets, 8);
 }
