@@ -45,6 +45,7 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   json rl = read_json(test::source_path("experiments/rl-grpo.json").toStdString());
   rl["init"]["run"] = parent->run_dir;
   rl["train"]["steps"] = 4;
+  rl["train"]["warmup_steps"] = 0;  // the preset warms up for 20 steps; this run is 4 long
   rl["train"]["batch_size"] = 16;
   rl["train"]["grad_accum"] = 1;
   rl["rl"]["rollouts_every"] = 2;
