@@ -29,6 +29,7 @@ check "gpu/sample/ includes the training side" gpu/sample -- '#include\s*"gpu/(t
 check "gpu/train/ includes rl/, dist/ or cli/" gpu/train -- '#include\s*"gpu/(rl|dist|cli)/'
 check "gpu/rl/ includes dist/ or cli/" gpu/rl -- '#include\s*"gpu/(dist|cli)/'
 check "gpu/dist/ includes cli/" gpu/dist -- '#include\s*"gpu/cli/'
+check "gpu/export/ includes the training side" gpu/export -- '#include\s*"gpu/(train|rl|dist|cli)/'
 check "gpu/ includes Qt or views/" gpu -- '#include\s*[<"](Q[A-Za-z]+|views/|imgui)'
 check "views/ includes the engine" views -- '#include\s*[<"](gpu/|torch/|ATen/|c10/)'
 check "a layer includes app/" core gpu views -- '#include\s*"app/'

@@ -18,5 +18,7 @@ int cmd_bench(const std::vector<std::string>& args);
 int cmd_schema(const std::vector<std::string>& args);
 int cmd_sample(const std::vector<std::string>& args);
 int cmd_eval(const std::vector<std::string>& args);
+int cmd_export(const std::vector<std::string>& args);
+int cmd_logprobs(const std::vector<std::string>& args);
 
 }  // namespace r1wb::gpu

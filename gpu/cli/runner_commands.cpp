@@ -19,6 +19,8 @@ const char* kUsage =
     "  bench CONFIG --mode sample           time the sampler: tokens/s with the KV cache and without\n"
     "  sample RUN_DIR --prompt TEXT [...]   completions of a trained run's checkpoint\n"
     "  eval RUN_DIR [--task NAME] [...]     held-out accuracy, pass@k, format rate, mean length\n"
+    "  export RUN_DIR [--type T] [...]      a checkpoint as GGUF for llama.cpp (f32, f16, bf16, q8_0, q4_0)\n"
+    "  logprobs RUN_DIR --text TEXT [...]   next-token log-probs at every position, of a checkpoint or an export\n"
     "  schema                               print every config key as a Markdown table\n"
     "\n"
     "`r1wb-run COMMAND --help` describes a command. Exit codes: 0 done, 1 failure,\n"
@@ -30,7 +32,8 @@ using Command = int (*)(const std::vector<std::string>&);
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest}, {"bench", cmd_bench},
-      {"schema", cmd_schema},     {"sample", cmd_sample}, {"eval", cmd_eval},
+      {"schema", cmd_schema},     {"sample", cmd_sample}, {"eval", cmd_eval},     {"export", cmd_export},
+      {"logprobs", cmd_logprobs},
   };
   return table;
 }

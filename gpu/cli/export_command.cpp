@@ -1,0 +1,68 @@
+// `r1wb-run export RUN_DIR --format gguf --type T`: a checkpoint as a file the ecosystem loads
+// (gpu/export/), written atomically into RUN_DIR/exports/.
+#include "core/formats/atomic_file.h"
+#include "gpu/cli/cli_args.h"
+#include "gpu/cli/commands.h"
+#include "gpu/export/gguf_llama.h"
+#include "gpu/train/trained_model.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace r1wb::gpu {
+namespace {
+
+const char* kExportUsage =
+    "usage: r1wb-run export RUN_DIR [--step N] [--format gguf] [--type f32|f16|bf16|q8_0|q4_0] [--out FILE]\n"
+    "\n"
+    "Writes the run's newest intact checkpoint (or --step N) as a GGUF file llama.cpp loads\n"
+    "unchanged (architecture llama: dense models, and MoE with softmax top-k gating and no\n"
+    "shared experts), to RUN_DIR/exports/<name>-step<N>-<type>.gguf or --out. Matrices are\n"
+    "stored as --type (default f32; q8_0 and q4_0 are ggml's 32-value blocks), norms and the\n"
+    "MoE router as f32. The file appears under its name only when complete. A model llama.cpp\n"
+    "cannot run is refused with each field that blocks it and the value that would export.\n";
+
+}  // namespace
+
+int cmd_export(const std::vector<std::string>& args) {
+  if (wants_help(args)) {
+    std::cout << kExportUsage;
+    return kExitOk;
+  }
+  std::string err;
+  auto a = parse_args(args, {"step", "format", "type", "out"}, {}, err);
+  if (!a) return usage_error(err, kExportUsage);
+  if (a->positional.size() != 1) return usage_error("export takes one RUN_DIR", kExportUsage);
+  std::map<std::string, int64_t> ints;
+  if (auto bad = read_int_options(*a, {{"step", -1, 0}}, ints, kExportUsage)) return *bad;
+  const std::string format = a->options.count("format") ? a->options["format"] : "gguf";
+  if (format != "gguf")
+    return usage_error("--format: '" + format + "': gguf is what exports so far (safetensors is not built yet)",
+                       kExportUsage);
+  ggml::Type type = ggml::Type::F32;
+  if (a->options.count("type") && !ggml::type_named(a->options["type"], type))
+    return usage_error("--type: '" + a->options["type"] + "' is not one of f32, f16, bf16, q8_0, q4_0", kExportUsage);
+  return report_failures([&]() -> int {
+    const auto run_dir = a->positional[0];
+    const int64_t step = ints["step"];
+    auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
+                                  [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
+    auto exported = llama_gguf(run.model, run.experiment, *run.tokenizer, type);
+    const auto bytes = gguf::encode(exported.file);
+    std::string out = a->options.count("out") ? a->options["out"] : "";
+    if (out.empty()) {
+      const auto dir = std::filesystem::path(run_dir) / "exports";
+      std::filesystem::create_directories(dir);
+      out = (dir / (run.experiment.name + "-step" + std::to_string(run.step) + "-" + ggml::name_of(type) + ".gguf"))
+                .string();
+    }
+    write_file_atomically(out, bytes);
+    gguf::read(out, true);  // what was written reads back whole
+    std::cout << out << ": GGUF, llama, " << ggml::name_of(type) << ", " << exported.file.tensors.size()
+              << " tensors, " << bytes.size() << " bytes, step " << run.step << "\n";
+    for (const auto& note : exported.notes) std::cout << "note: " << note << "\n";
+    return kExitOk;
+  });
+}
+
+}  // namespace r1wb::gpu

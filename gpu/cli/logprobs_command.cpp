@@ -1,0 +1,69 @@
+// `r1wb-run logprobs RUN_DIR --text TEXT [--export FILE]`: the engine's next-token
+// distribution at every position of a text, of the checkpoint or of the weights an export
+// holds: the engine's side of every comparison with another runtime (llama.cpp).
+#include "gpu/cli/cli_args.h"
+#include "gpu/cli/commands.h"
+#include "gpu/export/gguf_llama.h"
+#include "gpu/train/trained_model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace r1wb::gpu {
+namespace {
+
+const char* kLogprobsUsage =
+    "usage: r1wb-run logprobs RUN_DIR --text TEXT [--step N] [--export FILE]\n"
+    "\n"
+    "Prints one JSON object: the tokens of TEXT and, after each of them, the log-probability of\n"
+    "every vocabulary entry as the next token (\"next_logprobs\": one row of vocab_size per\n"
+    "token), by the run's newest intact checkpoint (or --step N), or with --export by the\n"
+    "weights a GGUF export of the run holds, dequantized (its checksums are verified first).\n";
+
+}  // namespace
+
+int cmd_logprobs(const std::vector<std::string>& args) {
+  if (wants_help(args)) {
+    std::cout << kLogprobsUsage;
+    return kExitOk;
+  }
+  std::string err;
+  auto a = parse_args(args, {"text", "step", "export"}, {}, err);
+  if (!a) return usage_error(err, kLogprobsUsage);
+  if (a->positional.size() != 1) return usage_error("logprobs takes one RUN_DIR", kLogprobsUsage);
+  if (!a->options.count("text") || a->options["text"].empty())
+    return usage_error("--text TEXT (not empty) is required", kLogprobsUsage);
+  std::map<std::string, int64_t> ints;
+  if (auto bad = read_int_options(*a, {{"step", -1, 0}}, ints, kLogprobsUsage)) return *bad;
+  return report_failures([&]() -> int {
+    const auto run_dir = a->positional[0];
+    const int64_t step = ints["step"];
+    auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
+                                  [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
+    std::string weights = "checkpoint";
+    if (a->options.count("export")) {
+      weights = a->options["export"];
+      load_llama_gguf(gguf::read(weights, true), run.model);
+    }
+    const auto ids = run.tokenizer->encode(a->options["text"]);
+    if (int64_t(ids.size()) > run.experiment.model.max_seq_len)
+      throw std::invalid_argument("--text: " + std::to_string(ids.size()) + " tokens, model.max_seq_len is " +
+                                  std::to_string(run.experiment.model.max_seq_len));
+    torch::NoGradGuard no_grad;
+    run.model->eval();
+    const auto device = run.model->parameters().front().device();
+    const auto tokens = torch::tensor(ids, torch::kInt64).view({1, -1}).to(device);
+    const auto logp = torch::log_softmax(run.model->forward(tokens).logits.to(torch::kFloat32), -1)[0].to(torch::kCPU);
+    nlohmann::json out = {{"run_dir", run_dir}, {"step", run.step}, {"weights", weights}, {"tokens", ids}};
+    auto& rows = out["next_logprobs"] = nlohmann::json::array();
+    for (int64_t t = 0; t < logp.size(0); ++t) {
+      const auto row = logp[t].contiguous();
+      rows.push_back(std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel()));
+    }
+    std::cout << out.dump() << "\n";
+    return kExitOk;
+  });
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,208 @@
+// Exports checked by their real consumer. An unmodified llama.cpp (tests/llama_cpp/logprobs.mjs
+// through npm's node-llama-cpp, installed by scripts/install-test-consumers.sh) loads each
+// exported model, tokenizes the probe text to the engine's tokens, and gives the engine's
+// next-token log-probs (`r1wb-run logprobs`): within 1e-3 for f32 exports; for f16, bf16, q8_0
+// and q4_0 against the engine's own evaluation of the same stored weights (`logprobs --export`)
+// within the bounds below. Two models cover both llama layouts: tiny-moe (MoE, MHA, tied
+// embeddings) and a dense one with GQA and an untied head.
+#include "core/formats/gguf.h"
+#include "tests/integration/run_runner.h"
+#include "tests/support/test_dirs.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using r1wb::testing::run_runner;
+
+namespace {
+
+const char* kText = "12+34=<think>2+4=6 c0;1+3=4 c0;</think><answer>46</answer>";
+
+struct Logprobs {
+  std::vector<int64_t> tokens;
+  std::vector<std::vector<double>> rows;  // NaN where llama.cpp gave probability 0
+};
+
+Logprobs parse(const std::string& text) {
+  const auto j = nlohmann::json::parse(text);
+  Logprobs l;
+  l.tokens = j["tokens"].get<std::vector<int64_t>>();
+  for (const auto& row : j["next_logprobs"]) {
+    std::vector<double> r;
+    for (const auto& v : row) r.push_back(v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>());
+    l.rows.push_back(std::move(r));
+  }
+  return l;
+}
+
+//! Runs a command line, returns its stdout; records the exit code.
+std::string shell(const std::string& cmd, int* code) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  *code = WEXITSTATUS(::pclose(p));
+  return out;
+}
+
+std::string quoted(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+//! Largest |engine - llama.cpp| over the entries the engine gives more than e^-20 (the tail
+//! below is float noise in either); a missing llama.cpp entry there counts as infinite.
+double max_difference(const Logprobs& engine, const Logprobs& other) {
+  double worst = 0;
+  for (size_t t = 0; t < engine.rows.size(); ++t)
+    for (size_t v = 0; v < engine.rows[t].size(); ++v) {
+      if (engine.rows[t][v] < -20) continue;
+      const double o = v < other.rows[t].size() ? other.rows[t][v] : std::nan("");
+      worst = std::max(worst, std::isnan(o) ? INFINITY : std::fabs(engine.rows[t][v] - o));
+    }
+  return worst;
+}
+
+class LlamaCppExport : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("r1wb-llama-cpp-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto moe = r1wb::testing::tiny_moe_doc(60, 60, 10);
+    auto dense = moe;
+    dense["name"] = "dense-gqa";
+    dense["model"]["ffn"] = "dense";
+    dense["model"]["attention"]["n_kv_heads"] = 2;
+    dense["model"]["tie_embeddings"] = false;
+    for (auto& [name, doc] : {std::pair{std::string("moe"), moe}, std::pair{std::string("dense"), dense}}) {
+      std::ofstream(dir_ / (name + ".json")) << doc.dump();
+      std::string err;
+      const int code =
+          run_runner({"train", (dir_ / (name + ".json")).string(), "--run-dir", (dir_ / name).string()}, dir_, &err);
+      if (code != 0) std::fprintf(stderr, "training %s failed: %s\n", name.c_str(), err.c_str());
+    }
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  //! Exports run `name` as `type`; returns the file.
+  static fs::path exported(const std::string& name, const std::string& type) {
+    const auto out = dir_ / (name + "-" + type + ".gguf");
+    std::string err, stdout_text;
+    EXPECT_EQ(run_runner({"export", (dir_ / name).string(), "--type", type, "--out", out.string()}, dir_, &err,
+                         &stdout_text),
+              0)
+        << err;
+    return out;
+  }
+  static Logprobs engine(const std::string& name, const fs::path& export_file = {}) {
+    std::vector<std::string> args = {"logprobs", (dir_ / name).string(), "--text", kText};
+    if (!export_file.empty()) args.insert(args.end(), {"--export", export_file.string()});
+    std::string err, out;
+    EXPECT_EQ(run_runner(args, dir_, &err, &out), 0) << err;
+    return parse(out);
+  }
+  static Logprobs llama_cpp(const fs::path& gguf) {
+    const fs::path consumer = R1WB_TEST_DEPS "/llama-cpp";
+    EXPECT_TRUE(fs::exists(consumer / "node_modules/node-llama-cpp"))
+        << "llama.cpp is missing: scripts/install-test-consumers.sh installs it (scripts/test.sh runs it)";
+    fs::copy_file(R1WB_SOURCE_DIR "/tests/llama_cpp/logprobs.mjs", consumer / "logprobs.mjs",
+                  fs::copy_options::overwrite_existing);
+    int code = 0;
+    const auto out = shell("node " + quoted((consumer / "logprobs.mjs").string()) + " " + quoted(gguf.string()) + " " +
+                               quoted(kText) + " 64 2>" + quoted((dir_ / "node-stderr.txt").string()),
+                           &code);
+    std::ifstream err(dir_ / "node-stderr.txt");
+    EXPECT_EQ(code, 0) << std::string((std::istreambuf_iterator<char>(err)), {});
+    return code == 0 ? parse(out) : Logprobs{};
+  }
+
+  static inline fs::path dir_;
+};
+
+TEST_F(LlamaCppExport, F32ExportsRunInLlamaCppWithTheEnginesTokensAndLogProbs) {
+  for (const std::string name : {"moe", "dense"}) {
+    SCOPED_TRACE(name);
+    const auto file = exported(name, "f32");
+    const auto ours = engine(name), theirs = llama_cpp(file);
+    ASSERT_EQ(theirs.tokens, ours.tokens) << "llama.cpp tokenizes the text to the engine's byte tokens";
+    ASSERT_EQ(theirs.rows.size(), ours.rows.size());
+    const double diff = max_difference(ours, theirs);
+    std::printf("%s f32: largest next-token log-prob difference, engine vs llama.cpp: %.2e\n", name.c_str(), diff);
+    EXPECT_LT(diff, 1e-3);
+    // The engine reading its own export back gives the checkpoint's figures: every tensor
+    // round-trips through the GGUF writer and reader (and the RoPE row reordering).
+    EXPECT_LT(max_difference(ours, engine(name, file)), 1e-5);
+  }
+}
+
+TEST_F(LlamaCppExport, QuantizedExportsMatchTheEnginesEvaluationOfTheSameWeights) {
+  // Bounds on llama.cpp against the engine running the same dequantized weights: llama.cpp
+  // also rounds the activations it multiplies with q8_0 / q4_0 weights (to 8 bits), and with
+  // f16 / bf16 weights (to those types), which the engine does not.
+  const std::vector<std::pair<std::string, double>> bounds = {
+      {"f16", 1e-2}, {"bf16", 5e-2}, {"q8_0", 5e-2}, {"q4_0", 5e-2}};
+  for (const std::string name : {"moe", "dense"}) {
+    const auto float_model = engine(name);
+    for (const auto& [type, bound] : bounds) {
+      SCOPED_TRACE(name + " " + type);
+      const auto file = exported(name, type);
+      const auto same_weights = engine(name, file), theirs = llama_cpp(file);
+      ASSERT_EQ(theirs.tokens, same_weights.tokens);
+      const double diff = max_difference(same_weights, theirs), cost = max_difference(float_model, same_weights);
+      std::printf("%s %s: llama.cpp vs the engine on the same weights %.2e; the rounding itself moved the engine's "
+                  "log-probs by up to %.2e\n",
+                  name.c_str(), type.c_str(), diff, cost);
+      EXPECT_LT(diff, bound);
+      EXPECT_GT(cost, 0.0) << "the stored weights are rounded";
+    }
+  }
+}
+
+TEST_F(LlamaCppExport, ExportsGoIntoTheRunsFolderWholeAndReadBack) {
+  std::string err, out;
+  ASSERT_EQ(run_runner({"export", (dir_ / "moe").string(), "--type", "q8_0"}, dir_, &err, &out), 0) << err;
+  const auto file = dir_ / "moe" / "exports" / "tiny-moe-step60-q8_0.gguf";
+  ASSERT_TRUE(fs::exists(file)) << out;
+  EXPECT_NE(out.find(file.string()), std::string::npos) << out;
+  for (const auto& e : fs::directory_iterator(file.parent_path()))
+    EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << "a temp file left behind";
+  const auto f = r1wb::gguf::read(file.string(), true);
+  EXPECT_EQ(f.text("general.architecture"), "llama");
+  EXPECT_EQ(f.integer("llama.expert_count"), 4);
+  EXPECT_EQ(f.tensor("blk.0.ffn_gate_exps.weight")->dims, (std::vector<int64_t>{64, 128, 4}));
+  EXPECT_EQ(f.tensor("blk.0.ffn_gate_exps.weight")->type, r1wb::ggml::Type::Q8_0);
+  EXPECT_EQ(f.tensor("blk.0.ffn_gate_inp.weight")->type, r1wb::ggml::Type::F32) << "the router stays f32";
+  EXPECT_EQ(f.tensor("output.weight"), nullptr) << "tied embeddings: llama.cpp reuses token_embd";
+}
+
+TEST_F(LlamaCppExport, AModelLlamaCppCannotRunIsRefusedFieldByField) {
+  auto doc = r1wb::testing::tiny_moe_doc(2, 2, 1);
+  doc["train"]["warmup_steps"] = 0;
+  doc["model"]["attention"]["sliding_window"] = 8;
+  doc["model"]["moe"]["num_shared_experts"] = 1;
+  std::ofstream(dir_ / "window.json") << doc.dump();
+  std::string err;
+  ASSERT_EQ(run_runner({"train", (dir_ / "window.json").string(), "--run-dir", (dir_ / "window").string()}, dir_, &err),
+            0)
+      << err;
+  EXPECT_EQ(run_runner({"export", (dir_ / "window").string()}, dir_, &err), 2);
+  EXPECT_NE(err.find("model.attention.sliding_window: 8:"), std::string::npos) << err;
+  EXPECT_NE(err.find("0 exports"), std::string::npos) << err;
+  EXPECT_NE(err.find("model.moe.num_shared_experts: 1:"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir_ / "window" / "exports" / "tiny-moe-step2-f32.gguf"));
+  EXPECT_EQ(run_runner({"export", (dir_ / "window").string(), "--type", "q3_k"}, dir_, &err), 2);
+  EXPECT_NE(err.find("--type: 'q3_k' is not one of"), std::string::npos) << err;
+}
+
+}  // namespace
