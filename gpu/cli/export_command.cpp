@@ -3,7 +3,7 @@
 #include "core/formats/atomic_file.h"
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
-#include "gpu/export/gguf_llama.h"
+#include "gpu/export/gguf_export.h"
 #include "gpu/train/trained_model.h"
 
 #include <filesystem>
@@ -16,8 +16,10 @@ const char* kExportUsage =
     "usage: r1wb-run export RUN_DIR [--step N] [--format gguf] [--type f32|f16|bf16|q8_0|q4_0] [--out FILE]\n"
     "\n"
     "Writes the run's newest intact checkpoint (or --step N) as a GGUF file llama.cpp loads\n"
-    "unchanged (architecture llama: dense models, and MoE with softmax top-k gating and no\n"
-    "shared experts), to RUN_DIR/exports/<name>-step<N>-<type>.gguf or --out. Matrices are\n"
+    "unchanged, to RUN_DIR/exports/<name>-step<N>-<type>.gguf or --out: architecture llama for\n"
+    "MHA/GQA models, dense or MoE with softmax top-k gating and no shared experts; deepseek2\n"
+    "for latent attention (MLA) with DeepSeek's MoE (sigmoid or softmax gating, the selection\n"
+    "bias, scaled weights, groups, shared experts, leading dense blocks). Matrices are\n"
     "stored as --type (default f32; q8_0 and q4_0 are ggml's 32-value blocks), norms and the\n"
     "MoE router as f32. The file appears under its name only when complete. A model llama.cpp\n"
     "cannot run is refused with each field that blocks it and the value that would export.\n";
@@ -47,7 +49,7 @@ int cmd_export(const std::vector<std::string>& args) {
     const int64_t step = ints["step"];
     auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
-    auto exported = llama_gguf(run.model, run.experiment, *run.tokenizer, type);
+    auto exported = export_gguf(run.model, run.experiment, *run.tokenizer, type);
     const auto bytes = gguf::encode(exported.file);
     std::string out = a->options.count("out") ? a->options["out"] : "";
     if (out.empty()) {
@@ -58,7 +60,7 @@ int cmd_export(const std::vector<std::string>& args) {
     }
     write_file_atomically(out, bytes);
     gguf::read(out, true);  // what was written reads back whole
-    std::cout << out << ": GGUF, llama, " << ggml::name_of(type) << ", " << exported.file.tensors.size()
+    std::cout << out << ": GGUF, " << exported.architecture << ", " << ggml::name_of(type) << ", " << exported.file.tensors.size()
               << " tensors, " << bytes.size() << " bytes, step " << run.step << "\n";
     for (const auto& note : exported.notes) std::cout << "note: " << note << "\n";
     return kExitOk;

@@ -3,7 +3,7 @@
 // holds: the engine's side of every comparison with another runtime (llama.cpp).
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
-#include "gpu/export/gguf_llama.h"
+#include "gpu/export/gguf_export.h"
 #include "gpu/train/trained_model.h"
 
 #include <nlohmann/json.hpp>
@@ -44,7 +44,7 @@ int cmd_logprobs(const std::vector<std::string>& args) {
     std::string weights = "checkpoint";
     if (a->options.count("export")) {
       weights = a->options["export"];
-      load_llama_gguf(gguf::read(weights, true), run.model);
+      load_gguf(gguf::read(weights, true), run.model, run.experiment);
     }
     const auto ids = run.tokenizer->encode(a->options["text"]);
     if (int64_t(ids.size()) > run.experiment.model.max_seq_len)

@@ -3,8 +3,10 @@
 // exported model, tokenizes the probe text to the engine's tokens, and gives the engine's
 // next-token log-probs (`r1wb-run logprobs`): within 1e-3 for f32 exports; for f16, bf16, q8_0
 // and q4_0 against the engine's own evaluation of the same stored weights (`logprobs --export`)
-// within the bounds below. Two models cover both llama layouts: tiny-moe (MoE, MHA, tied
-// embeddings) and a dense one with GQA and an untied head.
+// within the bounds below. Three models cover both architectures: as llama, tiny-moe (MoE, MHA,
+// tied embeddings) and a dense one with GQA and an untied head; as deepseek2, a DeepSeek-V3
+// style one (MLA, sigmoid gating with the selection bias, scaled weights, two expert groups, a
+// shared expert, a leading dense block).
 #include "core/formats/gguf.h"
 #include "tests/integration/run_runner.h"
 #include "tests/support/test_dirs.h"
@@ -85,7 +87,16 @@ class LlamaCppExport : public ::testing::Test {
     dense["model"]["ffn"] = "dense";
     dense["model"]["attention"]["n_kv_heads"] = 2;
     dense["model"]["tie_embeddings"] = false;
-    for (auto& [name, doc] : {std::pair{std::string("moe"), moe}, std::pair{std::string("dense"), dense}}) {
+    auto v3 = moe;
+    v3["name"] = "v3-style";
+    v3["model"]["attention"] = {{"kind", "mla"}, {"kv_lora_rank", 32}, {"rope_head_dim", 8}};
+    v3["model"]["first_k_dense"] = 1;
+    v3["model"]["moe"] = {{"num_experts", 4},          {"top_k", 2},           {"expert_hidden", 64},
+                          {"num_shared_experts", 1},   {"score_func", "sigmoid"}, {"routed_scaling_factor", 2.5},
+                          {"n_groups", 2},             {"topk_groups", 1},      {"bias_update_speed", 0.01},
+                          {"aux_loss_weight", 0.0},    {"seq_aux_loss_weight", 0.001}};
+    for (auto& [name, doc] : {std::pair{std::string("moe"), moe}, std::pair{std::string("dense"), dense},
+                              std::pair{std::string("v3"), v3}}) {
       std::ofstream(dir_ / (name + ".json")) << doc.dump();
       std::string err;
       const int code =
@@ -131,7 +142,7 @@ class LlamaCppExport : public ::testing::Test {
 };
 
 TEST_F(LlamaCppExport, F32ExportsRunInLlamaCppWithTheEnginesTokensAndLogProbs) {
-  for (const std::string name : {"moe", "dense"}) {
+  for (const std::string name : {"moe", "dense", "v3"}) {
     SCOPED_TRACE(name);
     const auto file = exported(name, "f32");
     const auto ours = engine(name), theirs = llama_cpp(file);
@@ -152,7 +163,7 @@ TEST_F(LlamaCppExport, QuantizedExportsMatchTheEnginesEvaluationOfTheSameWeights
   // f16 / bf16 weights (to those types), which the engine does not.
   const std::vector<std::pair<std::string, double>> bounds = {
       {"f16", 1e-2}, {"bf16", 5e-2}, {"q8_0", 5e-2}, {"q4_0", 5e-2}};
-  for (const std::string name : {"moe", "dense"}) {
+  for (const std::string name : {"moe", "dense", "v3"}) {
     const auto float_model = engine(name);
     for (const auto& [type, bound] : bounds) {
       SCOPED_TRACE(name + " " + type);
@@ -186,11 +197,26 @@ TEST_F(LlamaCppExport, ExportsGoIntoTheRunsFolderWholeAndReadBack) {
   EXPECT_EQ(f.tensor("output.weight"), nullptr) << "tied embeddings: llama.cpp reuses token_embd";
 }
 
+TEST_F(LlamaCppExport, TheV3StyleModelIsDeepseek2WithItsRouterInTheMetadata) {
+  const auto f = r1wb::gguf::read(exported("v3", "f32").string(), true);
+  EXPECT_EQ(f.text("general.architecture"), "deepseek2");
+  EXPECT_EQ(f.integer("deepseek2.leading_dense_block_count"), 1);
+  EXPECT_EQ(f.integer("deepseek2.expert_gating_func"), 2) << "sigmoid";
+  EXPECT_EQ(f.real("deepseek2.expert_weights_scale"), 2.5);
+  EXPECT_EQ(f.integer("deepseek2.expert_group_count"), 2);
+  EXPECT_EQ(f.integer("deepseek2.attention.kv_lora_rank"), 32);
+  ASSERT_NE(f.tensor("blk.1.exp_probs_b.bias"), nullptr) << "the selection bias";
+  EXPECT_EQ(f.tensor("blk.1.attn_k_b.weight")->dims, (std::vector<int64_t>{16, 32, 4}));
+  EXPECT_EQ(f.tensor("blk.1.attn_v_b.weight")->dims, (std::vector<int64_t>{32, 16, 4}));
+  EXPECT_NE(f.tensor("blk.0.ffn_gate.weight"), nullptr) << "the leading dense block";
+  EXPECT_NE(f.tensor("output.weight"), nullptr) << "deepseek2 always has its output matrix";
+}
+
 TEST_F(LlamaCppExport, AModelLlamaCppCannotRunIsRefusedFieldByField) {
   auto doc = r1wb::testing::tiny_moe_doc(2, 2, 1);
   doc["train"]["warmup_steps"] = 0;
   doc["model"]["attention"]["sliding_window"] = 8;
-  doc["model"]["moe"]["num_shared_experts"] = 1;
+  doc["model"]["moe"]["num_shared_experts"] = 1;  // MHA with a DeepSeek router
   std::ofstream(dir_ / "window.json") << doc.dump();
   std::string err;
   ASSERT_EQ(run_runner({"train", (dir_ / "window.json").string(), "--run-dir", (dir_ / "window").string()}, dir_, &err),
@@ -199,7 +225,10 @@ TEST_F(LlamaCppExport, AModelLlamaCppCannotRunIsRefusedFieldByField) {
   EXPECT_EQ(run_runner({"export", (dir_ / "window").string()}, dir_, &err), 2);
   EXPECT_NE(err.find("model.attention.sliding_window: 8:"), std::string::npos) << err;
   EXPECT_NE(err.find("0 exports"), std::string::npos) << err;
+  EXPECT_NE(err.find("as llama it would need 2 changes"), std::string::npos) << err;
   EXPECT_NE(err.find("model.moe.num_shared_experts: 1:"), std::string::npos) << err;
+  EXPECT_NE(err.find("as deepseek2 it would need 2 changes"), std::string::npos) << err;
+  EXPECT_NE(err.find("model.attention.kind: mha:"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(dir_ / "window" / "exports" / "tiny-moe-step2-f32.gguf"));
   EXPECT_EQ(run_runner({"export", (dir_ / "window").string(), "--type", "q3_k"}, dir_, &err), 2);
   EXPECT_NE(err.find("--type: 'q3_k' is not one of"), std::string::npos) << err;
