@@ -42,6 +42,8 @@ enum class ScaleRewards { Group, Batch, None };
 enum class KlEstimator { K1, K2, K3 };
 enum class LossReduction { Grpo, Bnpo, Dapo, DrGrpo };
 enum class RatioLevel { Token, Sequence };
+enum class WeightQuant { None, Int8, Int4, Q8_0, Q4_0 };
+enum class ActivationQuant { None, Int8, Q8_0 };
 R1WB_ENUM_NAMES(TokenizerKind, "byte", "bpe");
 R1WB_ENUM_NAMES(FfnKind, "moe", "dense");
 R1WB_ENUM_NAMES(AttentionKind, "mha", "mla");
@@ -60,6 +62,8 @@ R1WB_ENUM_NAMES(ScaleRewards, "group", "batch", "none");
 R1WB_ENUM_NAMES(KlEstimator, "k1", "k2", "k3");
 R1WB_ENUM_NAMES(LossReduction, "grpo", "bnpo", "dapo", "dr_grpo");
 R1WB_ENUM_NAMES(RatioLevel, "token", "sequence");
+R1WB_ENUM_NAMES(WeightQuant, "none", "int8", "int4", "q8_0", "q4_0");
+R1WB_ENUM_NAMES(ActivationQuant, "none", "int8", "q8_0");
 
 //! The JSON name of an enum value: name_of(ScoreFunc::Sigmoid) is "sigmoid".
 template <class E>
@@ -242,6 +246,20 @@ struct RlConfig {
   int rollouts_every = 10;  //!< steps between rollout records (every completion); 0: never
 };
 
+//! Quantization-aware training, in any stage: the matrices the blocks multiply with (attention,
+//! dense and expert FFNs, shared experts; not the embedding, the head, norms or routers) and
+//! optionally their inputs are fake-quantized in the forward pass, gradients passing straight
+//! through (STE). The ggml grids (q8_0, q4_0) are llama.cpp's blocks of 32, so a model trained
+//! against them exports to GGUF without a second rounding.
+struct QuantConfig {
+  WeightQuant weights = WeightQuant::None;  //!< int8 per output channel; int4 per group; q8_0 / q4_0 ggml blocks
+  int group_size = 32;                      //!< int4: input values per scale
+  ActivationQuant activations = ActivationQuant::None;  //!< int8 per token (dynamic); q8_0 as llama.cpp's kernels
+  int start_step = 0;                       //!< fake quantization from the step after this one on
+  bool experts = true;                      //!< the MoE experts' 3-D weights too (torchao's QAT leaves them out)
+  bool any() const { return weights != WeightQuant::None || activations != ActivationQuant::None; }
+};
+
 //! The resolved experiment: every field set, defaults filled in.
 struct Experiment {
   std::string name = "experiment";
@@ -254,6 +272,7 @@ struct Experiment {
   CurriculumConfig curriculum;
   TelemetryConfig telemetry;
   RlConfig rl;
+  QuantConfig quant;
 };
 
 //! One validation problem: `path: message`, e.g. "model.moe.top_k: 5 exceeds ...".

@@ -165,13 +165,42 @@ void check_rl(const Experiment& e, std::vector<ConfigError>& list) {
   if (r.eps_low >= 1) err.add("rl.eps_low", format_number(r.eps_low) + " clips the ratio at or below 0 (expected < 1)");
 }
 
+//! The input widths of the matrices quantization-aware training touches.
+std::vector<std::pair<std::string, int>> quantized_inputs(const ModelConfig& m) {
+  std::vector<std::pair<std::string, int>> in = {{"model.d_model", m.d_model}};
+  if (m.ffn == FfnKind::Dense || m.first_k_dense > 0) in.emplace_back("model.ffn_hidden", m.ffn_hidden);
+  if (m.ffn == FfnKind::Moe) in.emplace_back("model.moe.expert_hidden", m.moe.expert_hidden);
+  if (m.attention.kind == AttentionKind::Mla) in.emplace_back("model.attention.kv_lora_rank", m.attention.kv_lora_rank);
+  return in;
+}
+
+void check_quant(const Experiment& e, std::vector<ConfigError>& list) {
+  Errors err{list};
+  const auto& q = e.quant;
+  int block = 0;
+  std::string grid;
+  if (q.weights == WeightQuant::Int4) block = q.group_size, grid = "quant.group_size";
+  if (q.weights == WeightQuant::Q8_0 || q.weights == WeightQuant::Q4_0) block = 32, grid = "quant.weights";
+  for (const auto& [field, width] : quantized_inputs(e.model))
+    if (block > 0 && width % block != 0)
+      err.add(grid, std::string(grid == "quant.weights" ? name_of(q.weights) : num(q.group_size)) +
+                        " needs rows in blocks of " + num(block) + ", but " + field + " is " + num(width));
+  if (q.activations == ActivationQuant::Q8_0)
+    for (const auto& [field, width] : quantized_inputs(e.model))
+      if (width % 32 != 0)
+        err.add("quant.activations", "q8_0 needs inputs in blocks of 32, but " + field + " is " + num(width));
+  if (q.any() && q.start_step >= e.train.steps)
+    err.add("quant.start_step", num(q.start_step) + " leaves no quantized step (train.steps is " +
+                                    num(e.train.steps) + ")");
+}
+
 }  // namespace
 
 const std::vector<SectionRules>& section_rules() {
   static const std::vector<SectionRules> rules = {
       {"name", check_name}, {"stage", check_stage},           {"model", check_model},
       {"data", check_data}, {"curriculum", check_curriculum}, {"train", check_train},
-      {"rl", check_rl},
+      {"rl", check_rl},     {"quant", check_quant},
   };
   return rules;
 }

@@ -372,7 +372,21 @@ std::vector<FieldSpec> build_schema() {
       field(R1WB_FIELD(rl.eval_k), 1, 1024, "Samples per held-out prompt: pass@k for this k, pass@1 from the same."),
       field(R1WB_FIELD(rl.rollouts_every), 0, 1e9,
             "Steps between rollout records (every prompt's group with its completions, per-token log-probs "
-            "and entropy, reward components, advantage; the store's v_samples view), and the last step; 0: never.")};
+            "and entropy, reward components, advantage; the store's v_samples view), and the last step; 0: never."),
+      field(R1WB_FIELD(quant.weights),
+            "Quantization-aware training: the grid the block matrices (attention, dense and expert FFNs) are "
+            "fake-quantized to in the forward pass, gradients passing straight through. int8: symmetric, one "
+            "scale per output channel; int4: symmetric, one scale per quant.group_size inputs; q8_0 and q4_0: "
+            "ggml's blocks of 32 as llama.cpp stores them (a q8_0/q4_0 GGUF export then rounds nothing again). "
+            "Embeddings, head, norms and routers stay float."),
+      field(R1WB_FIELD(quant.group_size), 8, 4096, "int4: inputs sharing one scale (32, 64 or 128 in torchao)."),
+      field(R1WB_FIELD(quant.activations),
+            "The matrices' inputs: int8 symmetric per token, dynamic (with int4 weights torchao's 8da4w); q8_0 "
+            "in blocks of 32, as llama.cpp's CPU kernels quantize the input of a q8_0 or q4_0 matmul."),
+      field(R1WB_FIELD(quant.start_step), 0, 1e9,
+            "Fake quantization starts after this many steps (the float model trains first); 0: from the start."),
+      field(R1WB_FIELD(quant.experts), "Quantize the MoE experts' weights too (torchao's QAT leaves 3-D expert "
+                                       "weights out, and most of an MoE's parameters are there).")};
 }
 
 }  // namespace

@@ -84,6 +84,7 @@ const std::vector<MetricSpec>& metrics() {
       {kEvalPassAtK, "held-out pass@k: share of prompts one of rl.eval_k samples solves", true},
       {kEvalFormatRate, "held-out share of samples in the <think>/<answer> format", true},
       {kEvalMeanLength, "held-out mean completion length in tokens", false},
+      {kEvalLoss, "held-out next-token loss on the prompts' reference completions (teacher-forced)", false},
   };
   return all;
 }

@@ -57,6 +57,7 @@ inline constexpr const char* kEvalPassAt1 = "eval/pass@1";
 inline constexpr const char* kEvalPassAtK = "eval/pass@k";  //!< held-out prompts solved by one of rl.eval_k samples
 inline constexpr const char* kEvalFormatRate = "eval/format_rate";
 inline constexpr const char* kEvalMeanLength = "eval/mean_length";
+inline constexpr const char* kEvalLoss = "eval/loss";  //!< held-out: next-token loss on the reference completions
 //! "rewards/<component>/mean" or ".../std" for a reward_components.h component.
 std::string reward_metric(const std::string& component, const char* stat);
 

@@ -60,6 +60,33 @@ std::optional<int> read_int_options(const Args& a, std::initializer_list<IntOpti
   return std::nullopt;
 }
 
+const char* kQuantUsage =
+    "--quant none|int8|int4|q8_0|q4_0 runs the model's block matrices rounded to that grid (post-\n"
+    "training quantization of a float run, round to nearest; none runs a quantization-aware run in\n"
+    "float); --quant-acts none|int8|q8_0 rounds their inputs too. Default: as the run trained.\n";
+
+std::optional<QuantConfig> quant_options(const Args& a, QuantConfig q, std::string& error) {
+  if (const auto it = a.options.find("quant"); it != a.options.end()) {
+    const auto grid = parse_enum<WeightQuant>(it->second);
+    if (!grid) {
+      error = "--quant: '" + it->second + "' is not one of none, int8, int4, q8_0, q4_0";
+      return std::nullopt;
+    }
+    q.weights = *grid;
+    q.start_step = 0;
+  }
+  if (const auto it = a.options.find("quant-acts"); it != a.options.end()) {
+    const auto grid = parse_enum<ActivationQuant>(it->second);
+    if (!grid) {
+      error = "--quant-acts: '" + it->second + "' is not one of none, int8, q8_0";
+      return std::nullopt;
+    }
+    q.activations = *grid;
+    q.start_step = 0;
+  }
+  return q;
+}
+
 int report_failures(const std::function<int()>& body) {
   try {
     return body();

@@ -43,6 +43,13 @@ struct IntOption {
 //! returned as the exit code (2). nullopt when all of them parsed.
 std::optional<int> read_int_options(const Args& a, std::initializer_list<IntOption> specs,
                                     std::map<std::string, int64_t>& out, const char* usage);
+//! The options --quant GRID (weights: none, int8, int4, q8_0, q4_0) and --quant-acts GRID (none,
+//! int8, q8_0) over `base` (a run's own quant section): how a command runs the model, e.g. a
+//! float model as post-training quantization rounds it. nullopt with `error` set for a bad grid.
+std::optional<QuantConfig> quant_options(const Args& a, QuantConfig base, std::string& error);
+//! Usage lines of the two options, for the commands' help.
+extern const char* kQuantUsage;
+
 //! Runs a command's body: std::invalid_argument (bad input found late, e.g. an empty prompt)
 //! is "error: ..." and exit 2, any other exception "error: ..." and exit 1.
 int report_failures(const std::function<int()>& body);

@@ -25,7 +25,7 @@ namespace {
 const char* kEvalUsage =
     "usage: r1wb-run eval RUN_DIR [--step N] [--as CONFIG] [--task NAME] [--n N] [--k K]\n"
     "                     [--difficulty D | D1-D2] [--temperature T] [--max-new N] [--seed S]\n"
-    "                     [--run-dir DIR] [--json]\n"
+    "                     [--quant GRID] [--quant-acts GRID] [--run-dir DIR] [--json]\n"
     "\n"
     "Samples K completions for each of N held-out prompts of a task and prints accuracy\n"
     "(pass@1), pass@K, format rate and mean length. Held-out prompts are never in a training\n"
@@ -34,8 +34,9 @@ const char* kEvalUsage =
     "data.task and difficulties, rl.eval_prompts, rl.eval_k, rl.temperature,\n"
     "rl.max_new_tokens, data.seed), or with --as from the experiment file CONFIG: a base\n"
     "evaluated as the RL experiment that starts from it evaluates its policy. The options\n"
-    "given override those. --run-dir DIR appends the figures as eval/* metrics at the\n"
-    "checkpoint's step to DIR/events.log.\n";
+    "given override those. Beside the samples it prints the next-token loss of the prompts'\n"
+    "reference completions (teacher-forced). --run-dir DIR appends the figures as eval/* metrics\n"
+    "at the checkpoint's step to DIR/events.log.\n";
 
 //! "2" or "1-3" -> {min, max}.
 std::optional<std::pair<int, int>> parse_levels(const std::string& s) {
@@ -57,12 +58,13 @@ std::optional<std::pair<int, int>> parse_levels(const std::string& s) {
 
 int cmd_eval(const std::vector<std::string>& args) {
   if (wants_help(args)) {
-    std::cout << kEvalUsage;
+    std::cout << kEvalUsage << kQuantUsage;
     return kExitOk;
   }
   std::string err;
   auto a = parse_args(args,
-                      {"step", "as", "task", "n", "k", "difficulty", "temperature", "max-new", "seed", "run-dir"},
+                      {"step", "as", "task", "n", "k", "difficulty", "temperature", "max-new", "seed", "run-dir", "quant",
+                       "quant-acts"},
                       {"json"}, err);
   if (!a) return usage_error(err, kEvalUsage);
   if (a->positional.size() != 1) return usage_error("eval takes one RUN_DIR", kEvalUsage);
@@ -78,6 +80,10 @@ int cmd_eval(const std::vector<std::string>& args) {
     const auto run_dir = a->positional[0];
     auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
+    std::string quant_error;
+    const auto quant = quant_options(*a, run.experiment.quant, quant_error);
+    if (!quant) return usage_error(quant_error, kEvalUsage);
+    if (a->options.count("quant") || a->options.count("quant-acts")) run_quantized(run, *quant);
     Experiment e = run.experiment;
     if (a->options.count("as")) {
       const auto as = load_experiment_file(a->options["as"]);
@@ -137,6 +143,7 @@ int cmd_eval(const std::vector<std::string>& args) {
                             {"format_rate", r.format_rate},
                             {"mean_length", r.mean_length},
                             {"truncated", r.truncated},
+                            {"loss", r.loss},
                             {"seconds", r.seconds}};
       std::cout << out.dump() << "\n";
       return kExitOk;
@@ -144,8 +151,9 @@ int cmd_eval(const std::vector<std::string>& args) {
     std::printf("%s, step %lld: %s, difficulty %d-%d, %d held-out prompts x %d samples (temperature %g)\n",
                 run_dir.c_str(), (long long)run.step, o.task.c_str(), o.min_difficulty, o.max_difficulty, r.prompts,
                 r.k, o.sampling.temperature);
-    std::printf("accuracy (pass@1) %.3f   pass@%d %.3f   format %.3f   mean length %.1f   truncated %.3f   (%.1f s)\n",
-                r.accuracy, r.k, r.pass_at_k, r.format_rate, r.mean_length, r.truncated, r.seconds);
+    std::printf(
+        "accuracy (pass@1) %.3f   pass@%d %.3f   format %.3f   mean length %.1f   truncated %.3f   loss %.4f   (%.1f s)\n",
+        r.accuracy, r.k, r.pass_at_k, r.format_rate, r.mean_length, r.truncated, r.loss, r.seconds);
     return kExitOk;
   });
 }

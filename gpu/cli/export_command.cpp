@@ -20,9 +20,12 @@ const char* kExportUsage =
     "MHA/GQA models, dense or MoE with softmax top-k gating and no shared experts; deepseek2\n"
     "for latent attention (MLA) with DeepSeek's MoE (sigmoid or softmax gating, the selection\n"
     "bias, scaled weights, groups, shared experts, leading dense blocks). Matrices are\n"
-    "stored as --type (default f32; q8_0 and q4_0 are ggml's 32-value blocks), norms and the\n"
-    "MoE router as f32. The file appears under its name only when complete. A model llama.cpp\n"
-    "cannot run is refused with each field that blocks it and the value that would export.\n";
+    "stored as --type (q8_0 and q4_0 are ggml's 32-value blocks), norms and MoE routers as f32.\n"
+    "The default type is f32, or for a run trained quantization-aware on a ggml grid\n"
+    "(quant.weights q8_0 or q4_0) that grid, with the embedding and head (trained in float) as f32:\n"
+    "its weights then export without a second rounding. The file appears under its name only\n"
+    "when complete. A model llama.cpp cannot run is refused with each field that blocks it and\n"
+    "the value that would export.\n";
 
 }  // namespace
 
@@ -41,15 +44,26 @@ int cmd_export(const std::vector<std::string>& args) {
   if (format != "gguf")
     return usage_error("--format: '" + format + "': gguf is what exports so far (safetensors is not built yet)",
                        kExportUsage);
-  ggml::Type type = ggml::Type::F32;
-  if (a->options.count("type") && !ggml::type_named(a->options["type"], type))
+  ggml::Type asked = ggml::Type::F32;
+  if (a->options.count("type") && !ggml::type_named(a->options["type"], asked))
     return usage_error("--type: '" + a->options["type"] + "' is not one of f32, f16, bf16, q8_0, q4_0", kExportUsage);
   return report_failures([&]() -> int {
     const auto run_dir = a->positional[0];
     const int64_t step = ints["step"];
     auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
-    auto exported = export_gguf(run.model, run.experiment, *run.tokenizer, type);
+    // A quantization-aware run on a ggml grid exports on that grid unless told otherwise.
+    const auto& q = run.experiment.quant;
+    const bool ggml_grid = q.weights == WeightQuant::Q8_0 || q.weights == WeightQuant::Q4_0;
+    ggml::Type type = asked, embeddings = asked;
+    if (ggml_grid && !a->options.count("type")) {
+      type = q.weights == WeightQuant::Q8_0 ? ggml::Type::Q8_0 : ggml::Type::Q4_0;
+      embeddings = ggml::Type::F32;
+    }
+    auto exported = export_gguf(run.model, run.experiment, *run.tokenizer, type, embeddings);
+    if (q.weights != WeightQuant::None && ggml::name_of(type) != std::string(name_of(q.weights)))
+      exported.notes.push_back(std::string("trained against ") + name_of(q.weights) + ", stored as " +
+                               ggml::name_of(type) + ": its weights are rounded again");
     const auto bytes = gguf::encode(exported.file);
     std::string out = a->options.count("out") ? a->options["out"] : "";
     if (out.empty()) {

@@ -14,7 +14,7 @@ namespace r1wb::gpu {
 namespace {
 
 const char* kLogprobsUsage =
-    "usage: r1wb-run logprobs RUN_DIR --text TEXT [--step N] [--export FILE]\n"
+    "usage: r1wb-run logprobs RUN_DIR --text TEXT [--step N] [--export FILE] [--quant GRID] [--quant-acts GRID]\n"
     "\n"
     "Prints one JSON object: the tokens of TEXT and, after each of them, the log-probability of\n"
     "every vocabulary entry as the next token (\"next_logprobs\": one row of vocab_size per\n"
@@ -25,11 +25,11 @@ const char* kLogprobsUsage =
 
 int cmd_logprobs(const std::vector<std::string>& args) {
   if (wants_help(args)) {
-    std::cout << kLogprobsUsage;
+    std::cout << kLogprobsUsage << kQuantUsage;
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"text", "step", "export"}, {}, err);
+  auto a = parse_args(args, {"text", "step", "export", "quant", "quant-acts"}, {}, err);
   if (!a) return usage_error(err, kLogprobsUsage);
   if (a->positional.size() != 1) return usage_error("logprobs takes one RUN_DIR", kLogprobsUsage);
   if (!a->options.count("text") || a->options["text"].empty())
@@ -41,6 +41,10 @@ int cmd_logprobs(const std::vector<std::string>& args) {
     const int64_t step = ints["step"];
     auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
+    std::string quant_error;
+    const auto quant = quant_options(*a, run.experiment.quant, quant_error);
+    if (!quant) return usage_error(quant_error, kLogprobsUsage);
+    if (a->options.count("quant") || a->options.count("quant-acts")) run_quantized(run, *quant);
     std::string weights = "checkpoint";
     if (a->options.count("export")) {
       weights = a->options["export"];

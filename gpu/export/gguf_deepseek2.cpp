@@ -48,7 +48,7 @@ std::vector<std::string> deepseek2_blockers(const Experiment& e) {
   return out;
 }
 
-void write_deepseek2(ModelWeights& w, const Experiment& e, ggml::Type type, gguf::File& f,
+void write_deepseek2(ModelWeights& w, const Experiment& e, ggml::Type type, ggml::Type embeddings, gguf::File& f,
                      std::vector<std::string>& notes) {
   using gguf::Value;
   const auto& m = e.model;
@@ -57,7 +57,7 @@ void write_deepseek2(ModelWeights& w, const Experiment& e, ggml::Type type, gguf
   auto add = [&](const std::string& name, const torch::Tensor& t, ggml::Type as) {
     f.tensors.push_back(gguf_tensor(name, t, as, notes));
   };
-  add("token_embd.weight", w.take("embed.weight"), type);
+  add("token_embd.weight", w.take("embed.weight"), embeddings);
   for (int i = 0; i < m.n_layers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".", g = "blk." + std::to_string(i) + ".";
     add(g + "attn_norm.weight", w.take(b + "attn_norm.weight"), type);
@@ -85,7 +85,7 @@ void write_deepseek2(ModelWeights& w, const Experiment& e, ggml::Type type, gguf
     add(g + "ffn_down_shexp.weight", w.take(b + "moe.shared.w_down.weight"), type);
   }
   add("output_norm.weight", w.take("norm.weight"), type);
-  add("output.weight", w.take(m.tie_embeddings ? "embed.weight" : "head.weight"), type);  // deepseek2 needs it
+  add("output.weight", w.take(m.tie_embeddings ? "embed.weight" : "head.weight"), embeddings);  // deepseek2 needs it
 
   const std::string a = "deepseek2.";
   auto& md = f.metadata;

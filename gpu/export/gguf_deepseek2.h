@@ -17,7 +17,7 @@ namespace r1wb::gpu {
 //! What keeps `e`'s model out of deepseek2, one "field: value: why; what exports" line each.
 std::vector<std::string> deepseek2_blockers(const Experiment& e);
 //! Adds the deepseek2 metadata and tensors of the model to `f` (blockers already checked).
-void write_deepseek2(ModelWeights& w, const Experiment& e, ggml::Type type, gguf::File& f,
+void write_deepseek2(ModelWeights& w, const Experiment& e, ggml::Type type, ggml::Type embeddings, gguf::File& f,
                      std::vector<std::string>& notes);
 //! The model's weights by name from a deepseek2 file.
 std::map<std::string, torch::Tensor> read_deepseek2(const gguf::File& f, const ModelConfig& m);

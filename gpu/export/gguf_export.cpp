@@ -7,7 +7,8 @@
 
 namespace r1wb::gpu {
 
-GgufExport export_gguf(TransformerLM& model, const Experiment& e, const Tokenizer& tokenizer, ggml::Type type) {
+GgufExport export_gguf(TransformerLM& model, const Experiment& e, const Tokenizer& tokenizer, ggml::Type type,
+                       ggml::Type embeddings) {
   const auto llama = llama_blockers(e), deepseek2 = deepseek2_blockers(e);
   GgufExport out;
   out.architecture = llama.empty() ? "llama" : deepseek2.empty() ? "deepseek2" : "";
@@ -29,9 +30,9 @@ GgufExport export_gguf(TransformerLM& model, const Experiment& e, const Tokenize
   if (type == ggml::Type::Q8_0 || type == ggml::Type::Q4_0) md.emplace_back("general.quantization_version", Value::u32(2));
   ModelWeights weights(model);
   if (out.architecture == "llama")
-    write_llama(weights, e, type, out.file, out.notes);
+    write_llama(weights, e, type, embeddings, out.file, out.notes);
   else
-    write_deepseek2(weights, e, type, out.file, out.notes);
+    write_deepseek2(weights, e, type, embeddings, out.file, out.notes);
   add_byte_vocabulary(out.file, tokenizer);
   for (auto& note : weights.leftovers()) out.notes.push_back(std::move(note));
   return out;

@@ -23,8 +23,11 @@ struct GgufExport {
   std::vector<std::string> notes;  //!< what was left out or kept at another type, one line each
 };
 
-//! Throws std::invalid_argument with the blocking fields when the model does not export.
-GgufExport export_gguf(TransformerLM& model, const Experiment& e, const Tokenizer& tokenizer, ggml::Type type);
+//! Matrices as `type`, the token embedding and the head as `embeddings` (f32 when a model was
+//! trained quantization-aware: those were not quantized). Throws std::invalid_argument with the
+//! blocking fields when the model does not export.
+GgufExport export_gguf(TransformerLM& model, const Experiment& e, const Tokenizer& tokenizer, ggml::Type type,
+                       ggml::Type embeddings);
 
 //! Loads the weights an export of this model holds into `model` (of the experiment that wrote
 //! it), dequantized: the engine's own view of the file. Throws gguf::Error naming the tensor

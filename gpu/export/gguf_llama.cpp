@@ -41,7 +41,7 @@ std::vector<std::string> llama_blockers(const Experiment& e) {
   return out;
 }
 
-void write_llama(ModelWeights& w, const Experiment& e, ggml::Type type, gguf::File& f,
+void write_llama(ModelWeights& w, const Experiment& e, ggml::Type type, ggml::Type embeddings, gguf::File& f,
                  std::vector<std::string>& notes) {
   using gguf::Value;
   const auto& m = e.model;
@@ -49,7 +49,7 @@ void write_llama(ModelWeights& w, const Experiment& e, ggml::Type type, gguf::Fi
   auto add = [&](const std::string& name, const torch::Tensor& t, ggml::Type as) {
     f.tensors.push_back(gguf_tensor(name, t, as, notes));
   };
-  add("token_embd.weight", w.take("embed.weight"), type);
+  add("token_embd.weight", w.take("embed.weight"), embeddings);
   for (int i = 0; i < m.n_layers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".", g = "blk." + std::to_string(i) + ".";
     add(g + "attn_norm.weight", w.take(b + "attn_norm.weight"), type);
@@ -71,7 +71,7 @@ void write_llama(ModelWeights& w, const Experiment& e, ggml::Type type, gguf::Fi
     }
   }
   add("output_norm.weight", w.take("norm.weight"), type);
-  if (!m.tie_embeddings) add("output.weight", w.take("head.weight"), type);
+  if (!m.tie_embeddings) add("output.weight", w.take("head.weight"), embeddings);
 
   const std::string a = "llama.";
   auto& md = f.metadata;

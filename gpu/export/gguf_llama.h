@@ -14,7 +14,7 @@ namespace r1wb::gpu {
 //! What keeps `e`'s model out of llama, one "field: value: why; what exports" line each.
 std::vector<std::string> llama_blockers(const Experiment& e);
 //! Adds the llama metadata and tensors of the model to `f` (blockers already checked).
-void write_llama(ModelWeights& w, const Experiment& e, ggml::Type type, gguf::File& f, std::vector<std::string>& notes);
+void write_llama(ModelWeights& w, const Experiment& e, ggml::Type type, ggml::Type embeddings, gguf::File& f, std::vector<std::string>& notes);
 //! The model's weights by name from a llama file.
 std::map<std::string, torch::Tensor> read_llama(const gguf::File& f, const ModelConfig& m);
 

@@ -24,7 +24,7 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, LayerKv* kv) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), H = n_heads_, G = n_kv_heads_;
   const int64_t offset = kv ? kv->length : 0;
-  auto parts = qkv(x).view({B, T, H + 2 * G, head_dim_}).transpose(1, 2);  // [B, H + 2G, T, hd]
+  auto parts = apply_linear(qkv, x, hooks).view({B, T, H + 2 * G, head_dim_}).transpose(1, 2);  // [B, H + 2G, T, hd]
   auto qk = rope_.apply(parts.narrow(1, 0, H + G), offset);                // queries and keys rotated in one pass
   auto q = qk.narrow(1, 0, H);
   auto k_t = qk.narrow(1, H, G).transpose(-2, -1);  // [B, G, hd, T]
@@ -32,7 +32,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, LayerKv* 
   if (kv) std::tie(k_t, v) = kv->append(k_t, v, 3, 2);  // the kv heads, keys transposed
   const double scale = 1.0 / std::sqrt(double(head_dim_));
   if (kv && !capture_weights && decode_attention_fuses(q))
-    return proj(decode_attention(q, k_t, v, cfg_, gate_gamma, scale).transpose(1, 2).reshape({B, T, D}));
+    return apply_linear(proj, decode_attention(q, k_t, v, cfg_, gate_gamma, scale).transpose(1, 2).reshape({B, T, D}), hooks);
   if (G != H) {  // GQA: each key/value head serves H / G consecutive query heads, by broadcasting
     q = q.reshape({B, G, H / G, T, head_dim_});
     k_t = k_t.unsqueeze(2), v = v.unsqueeze(2);
@@ -42,7 +42,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, LayerKv* 
   auto weights = attention_weights(scores, cfg_, gate_gamma);
   if (capture_weights) last_weights = weights.detach();
   auto out = mix_values(G != H ? weights.view({B, G, H / G, T, S}) : weights, v).view({B, H, T, head_dim_});
-  return proj(out.transpose(1, 2).reshape({B, T, D}));
+  return apply_linear(proj, out.transpose(1, 2).reshape({B, T, D}), hooks);
 }
 
 }  // namespace r1wb::gpu

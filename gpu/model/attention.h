@@ -6,6 +6,7 @@
 #pragma once
 #include "core/config/config.h"
 #include "gpu/model/kv_cache.h"
+#include "gpu/model/matmul_hooks.h"
 #include "gpu/model/rope.h"
 
 #include <torch/nn/module.h>
@@ -26,6 +27,7 @@ class CausalSelfAttentionImpl : public torch::nn::Module {
   torch::Tensor gate_gamma;         // [H] with the sigmoid gate
   bool capture_weights = false;     //!< keep the last forward's weights (probes)
   torch::Tensor last_weights;       //!< [batch, H, seq, seq], detached
+  const MatmulHooks* hooks = nullptr;  //!< the model's (quantization-aware training), or none
 
  private:
   AttentionConfig cfg_;

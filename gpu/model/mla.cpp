@@ -23,21 +23,21 @@ MultiHeadLatentAttentionImpl::MultiHeadLatentAttentionImpl(const ModelConfig& c)
 torch::Tensor MultiHeadLatentAttentionImpl::forward(const torch::Tensor& x, LayerKv* cache) {
   const int64_t B = x.size(0), T = x.size(1), H = n_heads_, hd = head_dim_, rd = rope_dim_;
   const int64_t offset = cache ? cache->length : 0;
-  auto q = wq(x).view({B, T, H, hd + rd}).transpose(1, 2);  // [B, H, T, hd + rd]
+  auto q = apply_linear(wq, x, hooks).view({B, T, H, hd + rd}).transpose(1, 2);  // [B, H, T, hd + rd]
   auto q_nope = q.narrow(-1, 0, hd), q_rope = rope_.apply(q.narrow(-1, hd, rd), offset);
-  auto kv_a = wkv_a(x);                                                        // [B, T, rank + rd]
+  auto kv_a = apply_linear(wkv_a, x, hooks);                                                       // [B, T, rank + rd]
   auto latent = kv_norm(kv_a.narrow(-1, 0, rank_));                            // [B, T, rank]
   auto k_rope = rope_.apply(kv_a.narrow(-1, rank_, rd).unsqueeze(1), offset);  // [B, 1, T, rd]
   if (cache) std::tie(latent, k_rope) = cache->append(latent, k_rope, 1, 2);
   const int64_t S = latent.size(1);                                 // keys: the cached and these
-  auto kv = wkv_b(latent).view({B, S, H, 2 * hd}).transpose(1, 2);  // [B, H, S, 2 hd]
+  auto kv = apply_linear(wkv_b, latent, hooks).view({B, S, H, 2 * hd}).transpose(1, 2);  // [B, H, S, 2 hd]
   auto k_nope = kv.narrow(-1, 0, hd), v = kv.narrow(-1, hd, hd);
   auto scores =
       (query_key_scores(q_nope, k_nope.transpose(-2, -1)) + query_key_scores(q_rope, k_rope.transpose(-2, -1))) /
       std::sqrt(double(hd + rd));  // [B, H, T, S]
   auto weights = attention_weights(scores, cfg_, gate_gamma);
   if (capture_weights) last_weights = weights.detach();
-  return wo(mix_values(weights, v).transpose(1, 2).reshape({B, T, H * hd}));
+  return apply_linear(wo, mix_values(weights, v).transpose(1, 2).reshape({B, T, H * hd}), hooks);
 }
 
 }  // namespace r1wb::gpu

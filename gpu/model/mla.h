@@ -10,6 +10,7 @@
 #pragma once
 #include "core/config/config.h"
 #include "gpu/model/kv_cache.h"
+#include "gpu/model/matmul_hooks.h"
 #include "gpu/model/rms_norm.h"
 #include "gpu/model/rope.h"
 
@@ -30,6 +31,7 @@ class MultiHeadLatentAttentionImpl : public torch::nn::Module {
   torch::Tensor gate_gamma;
   bool capture_weights = false;
   torch::Tensor last_weights;
+  const MatmulHooks* hooks = nullptr;  //!< the model's (quantization-aware training), or none
 
  private:
   AttentionConfig cfg_;

@@ -16,6 +16,7 @@
 #pragma once
 #include "core/config/config.h"
 #include "gpu/model/router.h"
+#include "gpu/model/matmul_hooks.h"
 #include "gpu/model/swiglu.h"
 
 #include <torch/nn/module.h>
@@ -57,6 +58,10 @@ class MoeImpl : public torch::nn::Module {
   torch::Tensor expert(int64_t e, const torch::Tensor& x, const torch::Tensor& up = {});
   //! Shared up-projection of x, or undefined when experts have their own.
   torch::Tensor shared_up(const torch::Tensor& x);
+  //! The model's matmul hooks (quantization-aware training) or none; `experts` false keeps the
+  //! experts' own matrices out of them (the shared experts' SwiGLU still goes through).
+  const MatmulHooks* hooks = nullptr;
+  bool hooks_on_experts = true;
   //! Applies the aux-loss-free bias update from the counts gathered since the last call.
   void update_bias();
   //! The counts update_bias() will use (undefined before the first training forward); data
@@ -87,6 +92,10 @@ class MoeImpl : public torch::nn::Module {
   //! Sends each kept token-expert pair through its expert (grouped, capacity applied).
   Dispatched dispatch(const torch::Tensor& x, const Routing& r);
 
+  //! Whether the experts' matrices go through the hooks.
+  bool quantized() const { return hooks && hooks->active() && hooks_on_experts; }
+  //! x [n, in] times an expert matrix w [out, in] transposed, through the hooks when quantized.
+  torch::Tensor expert_product(const torch::Tensor& x, const torch::Tensor& w);
   //! w_down as [experts * hidden, d_model] for infer's dense path, remade only when w_down
   //! changes (its storage or version counter): otherwise a transposed copy every decode step.
   const torch::Tensor& down_rows();

@@ -11,5 +11,7 @@ SwiGLUImpl::SwiGLUImpl(int64_t d_model, int64_t hidden, double out_std) {
   w_down = register_module("w_down", init_linear(hidden, d_model, out_std));
 }
 
-torch::Tensor SwiGLUImpl::forward(const torch::Tensor& x) { return w_down(F::silu(w_gate(x)) * w_up(x)); }
+torch::Tensor SwiGLUImpl::forward(const torch::Tensor& x) {
+  return apply_linear(w_down, F::silu(apply_linear(w_gate, x, hooks)) * apply_linear(w_up, x, hooks), hooks);
+}
 }  // namespace r1wb::gpu

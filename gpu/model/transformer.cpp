@@ -119,6 +119,22 @@ torch::Tensor TransformerLMImpl::logits_of(const torch::Tensor& h) {
   return head ? head(norm(h)) : torch::matmul(norm(h), embed->weight.t());
 }
 
+void TransformerLMImpl::set_matmul_hooks(MatmulHooks hooks, bool experts) {
+  matmul_hooks_ = std::move(hooks);
+  auto point = [&](BlockImpl& b) {
+    if (b.attn) b.attn->hooks = &matmul_hooks_;
+    if (b.mla) b.mla->hooks = &matmul_hooks_;
+    if (b.mlp) b.mlp->hooks = &matmul_hooks_;
+    if (b.moe) {
+      b.moe->hooks = &matmul_hooks_;
+      b.moe->hooks_on_experts = experts;
+      if (b.moe->shared) b.moe->shared->hooks = &matmul_hooks_;
+    }
+  };
+  for (auto& m : *blocks) point(*m->as<Block>());
+  if (mtp_block) point(*mtp_block);
+}
+
 void TransformerLMImpl::set_recompute_layers(int n) {
   for (auto& m : *blocks) {
     auto block = m->as<Block>();

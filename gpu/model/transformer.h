@@ -9,6 +9,7 @@
 #include "core/config/model_cost.h"
 #include "gpu/model/attention.h"
 #include "gpu/model/kv_cache.h"
+#include "gpu/model/matmul_hooks.h"
 #include "gpu/model/mla.h"
 #include "gpu/model/moe.h"
 #include "gpu/model/rms_norm.h"
@@ -82,6 +83,11 @@ class TransformerLMImpl : public torch::nn::Module {
   torch::Tensor decode(const torch::Tensor& tokens, KvCache& cache);
   //! The final norm and the (tied or untied) head on hidden states [..., d_model].
   torch::Tensor logits_of(const torch::Tensor& h);
+  //! Sends every block matrix (attention, dense and expert FFNs, shared experts) and its input
+  //! through `hooks` (quantization-aware training, gpu/quant/); `experts` false keeps the routed
+  //! experts' own matrices out. Empty hooks restore the plain products.
+  void set_matmul_hooks(MatmulHooks hooks, bool experts = true);
+  const MatmulHooks& matmul_hooks() const { return matmul_hooks_; }
   //! Recompute activations in backward for the first n blocks; n > n_layers includes the
   //! MTP block (train.recompute_layers).
   void set_recompute_layers(int n);
@@ -98,6 +104,9 @@ class TransformerLMImpl : public torch::nn::Module {
   torch::nn::Linear mtp_proj{nullptr};
   Block mtp_block{nullptr};
   ModelConfig cfg;
+
+ private:
+  MatmulHooks matmul_hooks_;  // the blocks point here
 };
 TORCH_MODULE(TransformerLM);
 

@@ -2,7 +2,9 @@
 // the task's held-out split (reasoning_tasks.h; never in a training batch), scored by the
 // strict verifier. The prompt set and the sampling seeds depend only on the seed, so two
 // evaluations of different checkpoints see the same prompts and random numbers, and their
-// difference is the model's. What `r1wb-run eval` prints and RL logs as eval/*.
+// difference is the model's. Beside the samples, the next-token loss of each prompt's reference
+// completion (teacher-forced): a smooth measure of the same held-out set, what quantization's
+// and distillation's comparisons use. What `r1wb-run eval` prints and RL logs as eval/*.
 #pragma once
 #include "core/config/config.h"
 #include "gpu/sample/sampler.h"
@@ -29,6 +31,7 @@ struct EvalResult {
   double format_rate = 0;  //!< share of samples in <think>...</think><answer>...</answer>
   double mean_length = 0;  //!< completion tokens
   double truncated = 0;    //!< share of samples that ran out of budget
+  double loss = 0;         //!< mean next-token loss (nats) on the prompts' reference completions
   double seconds = 0;
 };
 
@@ -39,7 +42,7 @@ EvalOptions eval_options(const Experiment& experiment);
 
 EvalResult evaluate(TransformerLM& model, const Tokenizer& tokenizer, const EvalOptions& options);
 
-//! eval/accuracy, eval/pass@1, eval/pass@k, eval/format_rate, eval/mean_length.
+//! eval/accuracy, eval/pass@1, eval/pass@k, eval/format_rate, eval/mean_length, eval/loss.
 std::vector<std::pair<std::string, double>> eval_metrics(const EvalResult& r);
 
 }  // namespace r1wb::gpu

@@ -1,5 +1,6 @@
 #include "gpu/train/trained_model.h"
 
+#include "gpu/quant/fake_quant.h"
 #include "gpu/runtime/device.h"
 #include "gpu/runtime/threads.h"
 #include "gpu/train/checkpoint.h"
@@ -25,7 +26,12 @@ TrainedModel open_trained_model(const std::string& run_dir, std::optional<int64_
   t.model->to(device);
   t.step = load_model_weights(run_dir, step, *t.model, device, log);
   t.model->eval();
+  if (t.experiment.quant.any() && t.step > t.experiment.quant.start_step) run_quantized(t, t.experiment.quant);
   return t;
+}
+
+void run_quantized(TrainedModel& t, const QuantConfig& q) {
+  t.model->set_matmul_hooks(q.any() ? fake_quant_hooks(q) : MatmulHooks{}, q.experts);
 }
 
 }  // namespace r1wb::gpu

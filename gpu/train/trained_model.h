@@ -22,7 +22,13 @@ struct TrainedModel {
 };
 
 //! Throws std::runtime_error naming the file when config.json is missing or invalid, and
-//! CheckpointError when the checkpoint is (see load_model_weights). `log` gets warnings.
+//! CheckpointError when the checkpoint is (see load_model_weights). `log` gets warnings. A run
+//! trained quantization-aware opens quantized (as it trained) from quant.start_step on.
 TrainedModel open_trained_model(const std::string& run_dir, std::optional<int64_t> step, const Log& log);
+
+//! Runs the model as `q` quantizes it: its block matrices (and inputs) fake-quantized, as in
+//! quantization-aware training, or as post-training quantization (round to nearest) of a float
+//! model; a QuantConfig without a grid runs it in float.
+void run_quantized(TrainedModel& t, const QuantConfig& q);
 
 }  // namespace r1wb::gpu

@@ -9,6 +9,7 @@
 #include "gpu/runtime/host_allocator.h"
 #include "gpu/runtime/peak_memory.h"
 #include "gpu/runtime/threads.h"
+#include "gpu/quant/fake_quant.h"
 #include "gpu/train/checkpoint.h"
 #include "gpu/train/loss_scaler.h"
 #include "gpu/train/memory_estimate.h"
@@ -102,6 +103,15 @@ std::pair<std::unique_ptr<Tokenizer>, std::unique_ptr<TrainingData>> Trainer::op
   return opened;
 }
 
+void Trainer::quantize_for(int64_t step) {
+  const bool on = e_.quant.any() && step > e_.quant.start_step;
+  if (on == quantized_) return;
+  quantized_ = on;
+  model_->set_matmul_hooks(on ? fake_quant_hooks(e_.quant) : MatmulHooks{}, e_.quant.experts);
+  sink_.log(wire::LogLevel::Info, "quant: fake quantization from step " + std::to_string(step) + " (" +
+                                      describe(e_.quant) + ")");
+}
+
 void Trainer::emit_curriculum_phase(int64_t step, int phase, const std::vector<double>& mix) {
   double total = 0;
   for (double w : mix) total += w;
@@ -176,6 +186,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   RankGroup* ranks = o.ranks;
   const bool lead = !ranks || ranks->rank() == 0;  // only the lead rank writes checkpoints and prepares data
   auto [tokenizer, experiment_data] = open_data(ranks);
+  quantize_for(step + 1);  // before the objective starts: RL's first evaluation sees what step 1 trains
   objective_->start({e_, model_, *tokenizer, device_, sink_, step});
   TrainingData* data = objective_->own_data();
   if (!data) data = experiment_data.get();
@@ -189,6 +200,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   model_->train();
   while (step < end) {
     ++step;
+    quantize_for(step);
     const DifficultyMix mix = curriculum.mix_at(step);
     if (curriculum.changed()) emit_curriculum_phase(step, curriculum.phase(), mix);
     const StepStats s = runner.run(step, *data, mix, step == end);

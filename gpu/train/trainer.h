@@ -51,6 +51,9 @@ class Trainer {
   std::pair<std::unique_ptr<Tokenizer>, std::unique_ptr<TrainingData>> open_data(RankGroup* ranks);
   //! A phase change: snapshot curriculum/mix [1, levels] (normalised) and a log line.
   void emit_curriculum_phase(int64_t step, int phase, const std::vector<double>& mix);
+  //! Quantization-aware training: fake quantization on for `step` when it comes after
+  //! quant.start_step (logged when it turns on).
+  void quantize_for(int64_t step);
   //! The snapshots due after step s: expert load and bias, probes (on cadence or request).
   void emit_snapshots(const StepStats& s, int64_t end, const Tokenizer& tokenizer, bool probe_now);
   //! Data parallel at the end: how far the ranks' weights drifted apart, as metrics and a line.
@@ -63,6 +66,7 @@ class Trainer {
   std::unique_ptr<Objective> objective_;
   torch::Device device_{torch::kCPU};
   TransformerLM model_{nullptr};
+  bool quantized_ = false;
   std::vector<std::string> setup_warnings_;  //!< e.g. threads capped to the cores; logged when the run starts
 };
 

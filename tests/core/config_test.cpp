@@ -183,3 +183,23 @@ TEST(Config, EveryShippedExperimentValidates) {
   }
   EXPECT_GE(presets, 8);
 }
+
+TEST(Config, QuantGridsNeedRowsInWholeBlocksAndAQuantizedStep) {
+  EXPECT_EQ(first_error(R"({"quant": {"weights": "q4_0"}, "model": {"d_model": 48, "n_heads": 4}})"),
+            "quant.weights: q4_0 needs rows in blocks of 32, but model.d_model is 48");
+  EXPECT_EQ(first_error(R"({"quant": {"weights": "int4", "group_size": 64}, "model": {"moe": {"expert_hidden": 96}}})"),
+            "quant.group_size: 64 needs rows in blocks of 64, but model.moe.expert_hidden is 96");
+  EXPECT_EQ(first_error(R"({"quant": {"activations": "q8_0"}, "model": {"attention": {"kind": "mla",
+            "kv_lora_rank": 24}}})"),
+            "quant.activations: q8_0 needs inputs in blocks of 32, but model.attention.kv_lora_rank is 24");
+  EXPECT_EQ(first_error(R"({"quant": {"weights": "int8", "start_step": 200}})"),
+            "quant.start_step: 200 leaves no quantized step (train.steps is 200)");
+  EXPECT_EQ(first_error(R"({"quant": {"weights": "int9"}})").rfind("quant.weights: ", 0), 0u);
+  auto r = parse_experiment(R"({"quant": {"weights": "q8_0", "activations": "int8", "start_step": 50}})");
+  ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+  EXPECT_EQ(r.experiment.quant.weights, WeightQuant::Q8_0);
+  EXPECT_EQ(r.experiment.quant.activations, ActivationQuant::Int8);
+  EXPECT_TRUE(r.experiment.quant.experts);
+  EXPECT_TRUE(r.experiment.quant.any());
+  EXPECT_FALSE(Experiment().quant.any()) << "float by default";
+}

@@ -1,0 +1,92 @@
+#include "gpu/quant/fake_quant.h"
+
+namespace r1wb::gpu {
+namespace {
+
+constexpr int64_t kGgmlBlock = 32;
+
+//! x rounded to the nearest integer, halves away from zero (C's roundf, which ggml uses).
+torch::Tensor round_half_away(const torch::Tensor& x) { return x.sign() * (x.abs() + 0.5).floor(); }
+
+//! A float32 scale as ggml stores it: rounded to fp16 and back.
+torch::Tensor as_fp16(const torch::Tensor& d) { return d.to(torch::kHalf).to(torch::kFloat32); }
+
+//! 1 / d, 0 where d is 0 (ggml's `id = d ? 1.0f/d : 0.0f`).
+torch::Tensor inverse_or_zero(const torch::Tensor& d) {
+  return torch::where(d != 0, d.reciprocal(), torch::zeros_like(d));
+}
+
+//! x [..., n] as [rows, block] blocks along the last dimension (n a multiple of block).
+torch::Tensor blocks_of(const torch::Tensor& x, int64_t block) { return x.reshape({-1, block}); }
+
+torch::Tensor q8_0(const torch::Tensor& x) {
+  const auto b = blocks_of(x.to(torch::kFloat32), kGgmlBlock);
+  const auto d = b.abs().amax(-1, true) / 127.f;
+  return (round_half_away(b * inverse_or_zero(d)) * as_fp16(d)).view(x.sizes()).to(x.scalar_type());
+}
+
+torch::Tensor q4_0(const torch::Tensor& x) {
+  const auto b = blocks_of(x.to(torch::kFloat32), kGgmlBlock);
+  const auto m = b.gather(-1, b.abs().argmax(-1, true));  // the first value of largest magnitude, signed
+  const auto d = m / -8.f;
+  const auto q = (b * inverse_or_zero(d) + 8.5f).floor().clamp(0, 15);
+  return ((q - 8) * as_fp16(d)).view(x.sizes()).to(x.scalar_type());
+}
+
+//! Symmetric rounding with one scale per row of `groups` ([rows, group]) to [-lo, hi].
+torch::Tensor symmetric(const torch::Tensor& groups, double divisor, double lo, double hi) {
+  const auto s = (groups.abs().amax(-1, true) / divisor).clamp_min(1e-12);
+  return (groups / s).round().clamp(lo, hi) * s;
+}
+
+}  // namespace
+
+torch::Tensor rounded_weight(const torch::Tensor& w, WeightQuant grid, int group_size) {
+  switch (grid) {
+    case WeightQuant::None: return w;
+    case WeightQuant::Int8: return symmetric(w, 127, -127, 127);
+    case WeightQuant::Int4: return symmetric(blocks_of(w, group_size), 7, -8, 7).view(w.sizes());
+    case WeightQuant::Q8_0: return q8_0(w);
+    case WeightQuant::Q4_0: return q4_0(w);
+  }
+  return w;
+}
+
+torch::Tensor rounded_activation(const torch::Tensor& x, ActivationQuant grid) {
+  switch (grid) {
+    case ActivationQuant::None: return x;
+    case ActivationQuant::Int8: return symmetric(x, 127, -127, 127);
+    case ActivationQuant::Q8_0: return q8_0(x);
+  }
+  return x;
+}
+
+torch::Tensor straight_through(const torch::Tensor& x, const torch::Tensor& rounded) {
+  // Without a gradient to pass the rounded values themselves, bit for bit (x + (r - x) is not r
+  // in floating point), so evaluation matches a converted model exactly.
+  if (!torch::GradMode::is_enabled() || !x.requires_grad()) return rounded;
+  return x + (rounded - x).detach();
+}
+
+MatmulHooks fake_quant_hooks(const QuantConfig& q) {
+  MatmulHooks h;
+  if (q.weights != WeightQuant::None)
+    h.weight = [grid = q.weights, g = q.group_size](const torch::Tensor& w) {
+      return straight_through(w, rounded_weight(w.detach(), grid, g));
+    };
+  if (q.activations != ActivationQuant::None)
+    h.input = [grid = q.activations](const torch::Tensor& x) {
+      return straight_through(x, rounded_activation(x.detach(), grid));
+    };
+  return h;
+}
+
+std::string describe(const QuantConfig& q) {
+  std::string s = std::string("weights ") + name_of(q.weights);
+  if (q.weights == WeightQuant::Int4) s += " (groups of " + std::to_string(q.group_size) + ")";
+  s += std::string(", activations ") + name_of(q.activations);
+  if (!q.experts) s += ", experts float";
+  return s;
+}
+
+}  // namespace r1wb::gpu
