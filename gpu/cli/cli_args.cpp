@@ -63,7 +63,8 @@ std::optional<int> read_int_options(const Args& a, std::initializer_list<IntOpti
 const char* kQuantUsage =
     "--quant none|int8|int4|q8_0|q4_0 runs the model's block matrices rounded to that grid (post-\n"
     "training quantization of a float run, round to nearest; none runs a quantization-aware run in\n"
-    "float); --quant-acts none|int8|q8_0 rounds their inputs too. Default: as the run trained.\n";
+    "float); --quant-group N sets int4's group (default the run's quant.group_size); --quant-acts\n"
+    "none|int8|q8_0 rounds their inputs too. Default: as the run trained.\n";
 
 std::optional<QuantConfig> quant_options(const Args& a, QuantConfig q, std::string& error) {
   if (const auto it = a.options.find("quant"); it != a.options.end()) {
@@ -74,6 +75,14 @@ std::optional<QuantConfig> quant_options(const Args& a, QuantConfig q, std::stri
     }
     q.weights = *grid;
     q.start_step = 0;
+  }
+  if (const auto it = a.options.find("quant-group"); it != a.options.end()) {
+    const auto g = int_option(a, "quant-group", 32, 2);
+    if (!g || *g > 4096) {
+      error = "--quant-group: '" + it->second + "' is not a group size in [2, 4096]";
+      return std::nullopt;
+    }
+    q.group_size = int(*g);
   }
   if (const auto it = a.options.find("quant-acts"); it != a.options.end()) {
     const auto grid = parse_enum<ActivationQuant>(it->second);

@@ -13,7 +13,8 @@ namespace r1wb::gpu {
 namespace {
 
 const char* kExportUsage =
-    "usage: r1wb-run export RUN_DIR [--step N] [--format gguf] [--type f32|f16|bf16|q8_0|q4_0] [--out FILE]\n"
+    "usage: r1wb-run export RUN_DIR [--step N] [--format gguf] [--type f32|f16|bf16|q8_0|q4_0]\n"
+    "                       [--embeddings TYPE] [--out FILE]\n"
     "\n"
     "Writes the run's newest intact checkpoint (or --step N) as a GGUF file llama.cpp loads\n"
     "unchanged, to RUN_DIR/exports/<name>-step<N>-<type>.gguf or --out: architecture llama for\n"
@@ -23,7 +24,8 @@ const char* kExportUsage =
     "stored as --type (q8_0 and q4_0 are ggml's 32-value blocks), norms and MoE routers as f32.\n"
     "The default type is f32, or for a run trained quantization-aware on a ggml grid\n"
     "(quant.weights q8_0 or q4_0) that grid, with the embedding and head (trained in float) as f32:\n"
-    "its weights then export without a second rounding. The file appears under its name only\n"
+    "its weights then export without a second rounding. --embeddings TYPE stores the token\n"
+    "embedding and the head as TYPE instead. The file appears under its name only\n"
     "when complete. A model llama.cpp cannot run is refused with each field that blocks it and\n"
     "the value that would export.\n";
 
@@ -35,7 +37,7 @@ int cmd_export(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"step", "format", "type", "out"}, {}, err);
+  auto a = parse_args(args, {"step", "format", "type", "embeddings", "out"}, {}, err);
   if (!a) return usage_error(err, kExportUsage);
   if (a->positional.size() != 1) return usage_error("export takes one RUN_DIR", kExportUsage);
   std::map<std::string, int64_t> ints;
@@ -47,6 +49,10 @@ int cmd_export(const std::vector<std::string>& args) {
   ggml::Type asked = ggml::Type::F32;
   if (a->options.count("type") && !ggml::type_named(a->options["type"], asked))
     return usage_error("--type: '" + a->options["type"] + "' is not one of f32, f16, bf16, q8_0, q4_0", kExportUsage);
+  ggml::Type asked_embeddings = asked;
+  if (a->options.count("embeddings") && !ggml::type_named(a->options["embeddings"], asked_embeddings))
+    return usage_error("--embeddings: '" + a->options["embeddings"] + "' is not one of f32, f16, bf16, q8_0, q4_0",
+                       kExportUsage);
   return report_failures([&]() -> int {
     const auto run_dir = a->positional[0];
     const int64_t step = ints["step"];
@@ -55,10 +61,10 @@ int cmd_export(const std::vector<std::string>& args) {
     // A quantization-aware run on a ggml grid exports on that grid unless told otherwise.
     const auto& q = run.experiment.quant;
     const bool ggml_grid = q.weights == WeightQuant::Q8_0 || q.weights == WeightQuant::Q4_0;
-    ggml::Type type = asked, embeddings = asked;
+    ggml::Type type = asked, embeddings = asked_embeddings;
     if (ggml_grid && !a->options.count("type")) {
       type = q.weights == WeightQuant::Q8_0 ? ggml::Type::Q8_0 : ggml::Type::Q4_0;
-      embeddings = ggml::Type::F32;
+      if (!a->options.count("embeddings")) embeddings = ggml::Type::F32;
     }
     auto exported = export_gguf(run.model, run.experiment, *run.tokenizer, type, embeddings);
     if (q.weights != WeightQuant::None && ggml::name_of(type) != std::string(name_of(q.weights)))

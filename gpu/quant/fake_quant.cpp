@@ -25,6 +25,16 @@ torch::Tensor q8_0(const torch::Tensor& x) {
   return (round_half_away(b * inverse_or_zero(d)) * as_fp16(d)).view(x.sizes()).to(x.scalar_type());
 }
 
+//! q8_0 as llama.cpp's CPU kernels round a matmul's input at run time (ggml-cpu's AVX2
+//! quantize_row_q8_0): the multiplier 127 / max|x| and rounding to nearest even, where the
+//! reference quantizer that wrote the weights uses 1 / (max|x| / 127) and rounds halves away.
+torch::Tensor q8_0_runtime(const torch::Tensor& x) {
+  const auto b = blocks_of(x.to(torch::kFloat32), kGgmlBlock);
+  const auto amax = b.abs().amax(-1, true);
+  const auto id = torch::where(amax != 0, 127.f / amax, torch::zeros_like(amax));
+  return ((b * id).round() * as_fp16(amax / 127.f)).view(x.sizes()).to(x.scalar_type());
+}
+
 torch::Tensor q4_0(const torch::Tensor& x) {
   const auto b = blocks_of(x.to(torch::kFloat32), kGgmlBlock);
   const auto m = b.gather(-1, b.abs().argmax(-1, true));  // the first value of largest magnitude, signed
@@ -56,7 +66,7 @@ torch::Tensor rounded_activation(const torch::Tensor& x, ActivationQuant grid) {
   switch (grid) {
     case ActivationQuant::None: return x;
     case ActivationQuant::Int8: return symmetric(x, 127, -127, 127);
-    case ActivationQuant::Q8_0: return q8_0(x);
+    case ActivationQuant::Q8_0: return q8_0_runtime(x);
   }
   return x;
 }

@@ -7,8 +7,9 @@
 //          with d in fp16; the value is q * fp16(d), exactly what a GGUF q8_0 tensor decodes to
 //   q4_0   ggml's blocks of 32: d = m / -8 for m the value of largest magnitude,
 //          q = min(15, floor(x / d + 8.5)), value (q - 8) * fp16(d), as a GGUF q4_0 tensor decodes
-// Activations: int8 per token (dynamic, torchao's 8da4w with int4 weights), or q8_0 blocks, as
-// llama.cpp's CPU kernels round the input of a q8_0 or q4_0 matmul. Post-training quantization
+// Activations: int8 per token (dynamic, torchao's 8da4w with int4 weights), or q8_0 blocks as
+// llama.cpp's CPU kernels round the input of a q8_0 or q4_0 matmul at run time (multiplier
+// 127 / max|x|, round to nearest even: not quite the reference quantizer that writes weights). Post-training quantization
 // is the same rounding applied once to a trained float model (round to nearest).
 #pragma once
 #include "core/config/config.h"

@@ -35,7 +35,19 @@ TEST(FakeQuant, GgmlGridsDecodeBitForBitAsGgufTensorsOfThatType) {
   w[0][1].zero_();
   EXPECT_TRUE(torch::equal(rounded_weight(w, WeightQuant::Q8_0, 0), through_ggml(w, ggml::Type::Q8_0)));
   EXPECT_TRUE(torch::equal(rounded_weight(w, WeightQuant::Q4_0, 0), through_ggml(w, ggml::Type::Q4_0)));
-  EXPECT_TRUE(torch::equal(rounded_activation(w, ActivationQuant::Q8_0), through_ggml(w, ggml::Type::Q8_0)));
+}
+
+TEST(FakeQuant, Q8ZeroActivationsRoundAsLlamaCppsKernelsNotItsReferenceQuantizer) {
+  // A block whose maximum is 127 x 0.5: x = 0.25 sits at q = 63.5, a tie. llama.cpp's AVX2
+  // kernel (127 / max, nearest even) gives 64; the reference (1 / (max / 127), half away) too,
+  // but 2.5 -> 2 (even) against 3 (away) tells them apart.
+  auto x = torch::zeros({1, 32});
+  x[0][0] = 63.5f, x[0][1] = 31.75f, x[0][2] = 1.25f;  // max 63.5: d = 0.5, x / d = 127, 63.5, 2.5
+  const float d = ggml::from_fp16(ggml::fp16_bits(0.5f));
+  const auto a = rounded_activation(x, ActivationQuant::Q8_0);
+  EXPECT_EQ(a[0][1].item<float>(), 64 * d) << "63.5 to the even 64";
+  EXPECT_EQ(a[0][2].item<float>(), 2 * d) << "2.5 to the even 2";
+  EXPECT_EQ(through_ggml(x, ggml::Type::Q8_0)[0][2].item<float>(), 3 * d) << "the reference rounds it away";
 }
 
 TEST(FakeQuant, SymmetricGridsRoundAsTheirFormulasSay) {

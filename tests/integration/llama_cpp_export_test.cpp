@@ -2,8 +2,9 @@
 // through npm's node-llama-cpp, installed by scripts/install-test-consumers.sh) loads each
 // exported model, tokenizes the probe text to the engine's tokens, and gives the engine's
 // next-token log-probs (`r1wb-run logprobs`): within 1e-3 for f32 exports; for f16, bf16, q8_0
-// and q4_0 against the engine's own evaluation of the same stored weights (`logprobs --export`)
-// within the bounds below. Three models cover both architectures: as llama, tiny-moe (MoE, MHA,
+// and q4_0 against the engine's own evaluation of the same stored weights (`logprobs --export`,
+// for the block types with the matmul inputs rounded as llama.cpp rounds them) within the
+// bounds below. Three models cover both architectures: as llama, tiny-moe (MoE, MHA,
 // tied embeddings) and a dense one with GQA and an untied head; as deepseek2, a DeepSeek-V3
 // style one (MLA, sigmoid gating with the selection bias, scaled weights, two expert groups, a
 // shared expert, a leading dense block).
@@ -106,19 +107,21 @@ class LlamaCppExport : public ::testing::Test {
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }
 
-  //! Exports run `name` as `type`; returns the file.
-  static fs::path exported(const std::string& name, const std::string& type) {
-    const auto out = dir_ / (name + "-" + type + ".gguf");
+  //! Exports run `name` as `type` (the embedding and head too, unless `embeddings` says);
+  //! returns the file.
+  static fs::path exported(const std::string& name, const std::string& type, const std::string& embeddings = "") {
+    const auto out = dir_ / (name + "-" + type + (embeddings.empty() ? "" : "-embd-" + embeddings) + ".gguf");
+    std::vector<std::string> args = {"export", (dir_ / name).string(), "--type", type, "--out", out.string()};
+    if (!embeddings.empty()) args.insert(args.end(), {"--embeddings", embeddings});
     std::string err, stdout_text;
-    EXPECT_EQ(run_runner({"export", (dir_ / name).string(), "--type", type, "--out", out.string()}, dir_, &err,
-                         &stdout_text),
-              0)
-        << err;
+    EXPECT_EQ(run_runner(args, dir_, &err, &stdout_text), 0) << err;
     return out;
   }
-  static Logprobs engine(const std::string& name, const fs::path& export_file = {}) {
+  static Logprobs engine(const std::string& name, const fs::path& export_file = {},
+                         const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {"logprobs", (dir_ / name).string(), "--text", kText};
     if (!export_file.empty()) args.insert(args.end(), {"--export", export_file.string()});
+    args.insert(args.end(), extra.begin(), extra.end());
     std::string err, out;
     EXPECT_EQ(run_runner(args, dir_, &err, &out), 0) << err;
     return parse(out);
@@ -158,9 +161,8 @@ TEST_F(LlamaCppExport, F32ExportsRunInLlamaCppWithTheEnginesTokensAndLogProbs) {
 }
 
 TEST_F(LlamaCppExport, QuantizedExportsMatchTheEnginesEvaluationOfTheSameWeights) {
-  // Bounds on llama.cpp against the engine running the same dequantized weights: llama.cpp
-  // also rounds the activations it multiplies with q8_0 / q4_0 weights (to 8 bits), and with
-  // f16 / bf16 weights (to those types), which the engine does not.
+  // llama.cpp rounds the input of every q8_0 / q4_0 matmul to q8_0 blocks, and of f16 / bf16
+  // ones to that type, which the engine on the dequantized weights does not: hence the bounds.
   const std::vector<std::pair<std::string, double>> bounds = {
       {"f16", 1e-2}, {"bf16", 5e-2}, {"q8_0", 5e-2}, {"q4_0", 5e-2}};
   for (const std::string name : {"moe", "dense", "v3"}) {
@@ -180,6 +182,32 @@ TEST_F(LlamaCppExport, QuantizedExportsMatchTheEnginesEvaluationOfTheSameWeights
   }
 }
 
+TEST_F(LlamaCppExport, WithInputsRoundedAsLlamaCppRoundsThemTheEngineRunsItsBlockArithmetic) {
+  // With --quant-acts q8_0 the engine rounds each matmul's input to q8_0 blocks as llama.cpp's
+  // CPU kernels do for q8_0 and q4_0 weights; with the embedding and head kept f32 (their
+  // products' inputs are not rounded then) the two compute the same llama-architecture model
+  // to float precision. Printed, not asserted: tiny-moe at q4_0 (4.9e-3 from position 4 on:
+  // most likely one token's top-2 experts flipping at a near-tie, since the QAT run below
+  // matches an MoE at q4_0 to 3e-6; not traced further),
+  // and deepseek2, which llama.cpp runs in the absorbed MLA form: it rounds the attention's
+  // latent mix before attn_v_b, the engine the latent before its up-projection.
+  struct Case {
+    std::string name, type;
+    bool exact;
+  };
+  for (const auto& c : {Case{"dense", "q8_0", true}, Case{"dense", "q4_0", true}, Case{"moe", "q8_0", true},
+                        Case{"moe", "q4_0", false}, Case{"v3", "q8_0", false}, Case{"v3", "q4_0", false}}) {
+    SCOPED_TRACE(c.name + " " + c.type);
+    const auto file = exported(c.name, c.type, "f32");
+    const auto theirs = llama_cpp(file);
+    const double plain = max_difference(engine(c.name, file), theirs);
+    const double emulated = max_difference(engine(c.name, file, {"--quant-acts", "q8_0"}), theirs);
+    std::printf("%s %s (embedding f32): llama.cpp vs the engine %.2e, %.2e with the inputs rounded as llama.cpp's\n",
+                c.name.c_str(), c.type.c_str(), plain, emulated);
+    if (c.exact) EXPECT_LT(emulated, 1e-4);
+  }
+}
+
 TEST_F(LlamaCppExport, ExportsGoIntoTheRunsFolderWholeAndReadBack) {
   std::string err, out;
   ASSERT_EQ(run_runner({"export", (dir_ / "moe").string(), "--type", "q8_0"}, dir_, &err, &out), 0) << err;
@@ -195,6 +223,43 @@ TEST_F(LlamaCppExport, ExportsGoIntoTheRunsFolderWholeAndReadBack) {
   EXPECT_EQ(f.tensor("blk.0.ffn_gate_exps.weight")->type, r1wb::ggml::Type::Q8_0);
   EXPECT_EQ(f.tensor("blk.0.ffn_gate_inp.weight")->type, r1wb::ggml::Type::F32) << "the router stays f32";
   EXPECT_EQ(f.tensor("output.weight"), nullptr) << "tied embeddings: llama.cpp reuses token_embd";
+}
+
+TEST_F(LlamaCppExport, AQuantizationAwareRunExportsOnItsGridWithoutASecondRounding) {
+  // A run trained against q4_0 (from its 30th step) runs quantized as it trained; its export
+  // is the convert step: real 4-bit integers and fp16 scales, the embedding kept f32. The
+  // engine evaluating the converted file gives the fake-quantized model's figures, and
+  // llama.cpp runs it within the q4_0 bound.
+  auto doc = r1wb::testing::tiny_moe_doc(60, 60, 10);
+  doc["name"] = "qat-q4_0";
+  doc["quant"] = {{"weights", "q4_0"}, {"start_step", 30}};
+  std::ofstream(dir_ / "qat.json") << doc.dump();
+  std::string err, out;
+  ASSERT_EQ(run_runner({"train", (dir_ / "qat.json").string(), "--run-dir", (dir_ / "qat").string()}, dir_, &err), 0)
+      << err;
+  ASSERT_EQ(run_runner({"export", (dir_ / "qat").string()}, dir_, &err, &out), 0) << err;
+  const auto file = dir_ / "qat" / "exports" / "qat-q4_0-step60-q4_0.gguf";
+  const auto f = r1wb::gguf::read(file.string(), true);
+  EXPECT_EQ(f.tensor("blk.0.attn_q.weight")->type, r1wb::ggml::Type::Q4_0);
+  EXPECT_EQ(f.tensor("blk.0.ffn_down_exps.weight")->type, r1wb::ggml::Type::Q4_0);
+  EXPECT_EQ(f.tensor("token_embd.weight")->type, r1wb::ggml::Type::F32) << "trained in float, stored in float";
+  const auto fake = engine("qat"), converted = engine("qat", file);
+  const double same = max_difference(fake, converted);
+  std::printf("q4_0 QAT run: fake-quantized engine vs the engine on the converted file %.2e\n", same);
+  EXPECT_LT(same, 1e-5);
+  const auto theirs = llama_cpp(file);
+  ASSERT_EQ(theirs.tokens, fake.tokens);
+  const double diff = max_difference(fake, theirs);
+  std::vector<std::string> rounded_inputs = {"logprobs", (dir_ / "qat").string(), "--text", kText, "--quant-acts", "q8_0"};
+  ASSERT_EQ(run_runner(rounded_inputs, dir_, &err, &out), 0) << err;
+  const double emulated = max_difference(parse(out), theirs);
+  std::printf("q4_0 QAT run: engine vs llama.cpp %.2e, %.2e with the inputs rounded as llama.cpp's\n", diff, emulated);
+  EXPECT_LT(diff, 5e-2);
+  EXPECT_LT(emulated, 1e-4);
+  // Run as float, the same weights give other log-probs: the quantization is real.
+  std::vector<std::string> args = {"logprobs", (dir_ / "qat").string(), "--text", kText, "--quant", "none"};
+  ASSERT_EQ(run_runner(args, dir_, &err, &out), 0) << err;
+  EXPECT_GT(max_difference(fake, parse(out)), 1e-3);
 }
 
 TEST_F(LlamaCppExport, TheV3StyleModelIsDeepseek2WithItsRouterInTheMetadata) {
