@@ -27,7 +27,8 @@ check "gpu/runtime/ includes a layer above it" gpu/runtime -- '#include\s*"gpu/(
 check "gpu/data/ includes the model or the training side" gpu/data -- '#include\s*"gpu/(model|sample|train|rl|dist|cli)/'
 check "gpu/sample/ includes the training side" gpu/sample -- '#include\s*"gpu/(train|rl|dist|cli)/'
 check "gpu/train/ includes rl/, dist/ or cli/" gpu/train -- '#include\s*"gpu/(rl|dist|cli)/'
-check "gpu/rl/ includes dist/ or cli/" gpu/rl -- '#include\s*"gpu/(dist|cli)/'
+check "gpu/rl/ includes distill/, dist/ or cli/" gpu/rl -- '#include\s*"gpu/(distill|dist|cli)/'
+check "gpu/distill/ includes dist/ or cli/" gpu/distill -- '#include\s*"gpu/(dist|cli)/'
 check "gpu/dist/ includes cli/" gpu/dist -- '#include\s*"gpu/cli/'
 check "gpu/export/ includes the training side" gpu/export -- '#include\s*"gpu/(train|rl|dist|cli)/'
 check "gpu/ includes Qt or views/" gpu -- '#include\s*[<"](Q[A-Za-z]+|views/|imgui)'
@@ -48,8 +49,9 @@ links gpu_model gpu/CMakeLists.txt 'gpu_(data|sample|train|dist|cli)|Qt'
 links gpu_data gpu/CMakeLists.txt 'gpu_(model|sample|train|dist|cli)|Qt'
 links gpu_sample gpu/CMakeLists.txt 'gpu_(train|dist|cli)|Qt'
 links gpu_train gpu/CMakeLists.txt 'gpu_(rl|dist|cli)|Qt'
-links gpu_rl gpu/CMakeLists.txt 'gpu_(dist|cli)|Qt'
+links gpu_rl gpu/CMakeLists.txt 'gpu_(distill|dist|cli)|Qt'
+links gpu_distill gpu/CMakeLists.txt ' gpu_(dist|cli)[ )]|Qt'
 links gpu_dist gpu/CMakeLists.txt 'gpu_cli|Qt'
 links views views/CMakeLists.txt 'gpu|TORCH|torch'
-[ $status -eq 0 ] && echo "check-layers: core, gpu (runtime <- model, data <- sample <- train <- rl, dist <- cli) and views keep their direction"
+[ $status -eq 0 ] && echo "check-layers: core, gpu (runtime <- model, data <- sample <- train <- rl <- distill, dist <- cli) and views keep their direction"
 exit $status

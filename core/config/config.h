@@ -36,7 +36,7 @@ enum class OptimizerKind { AdamW, Lamb };
 enum class Precision { Fp32, Bf16, Fp16 };
 enum class DeviceChoice { Auto, Cpu, Cuda };
 enum class CurriculumMode { None, Ramp, Phases, LossDriven };
-enum class Stage { Pretrain, Sft, Rl };
+enum class Stage { Pretrain, Sft, Rl, Distill };
 enum class AdvantageKind { Grpo, Rloo, Gae };
 enum class ScaleRewards { Group, Batch, None };
 enum class KlEstimator { K1, K2, K3 };
@@ -44,6 +44,8 @@ enum class LossReduction { Grpo, Bnpo, Dapo, DrGrpo };
 enum class RatioLevel { Token, Sequence };
 enum class WeightQuant { None, Int8, Int4, Q8_0, Q4_0 };
 enum class ActivationQuant { None, Int8, Q8_0 };
+enum class DistillData { Task, TeacherSamples };
+enum class DistillLoss { Ce, ForwardKl, ReverseKl, Jsd };
 R1WB_ENUM_NAMES(TokenizerKind, "byte", "bpe");
 R1WB_ENUM_NAMES(FfnKind, "moe", "dense");
 R1WB_ENUM_NAMES(AttentionKind, "mha", "mla");
@@ -56,7 +58,7 @@ R1WB_ENUM_NAMES(OptimizerKind, "adamw", "lamb");
 R1WB_ENUM_NAMES(Precision, "fp32", "bf16", "fp16");
 R1WB_ENUM_NAMES(DeviceChoice, "auto", "cpu", "cuda");
 R1WB_ENUM_NAMES(CurriculumMode, "none", "ramp", "phases", "loss_driven");
-R1WB_ENUM_NAMES(Stage, "pretrain", "sft", "rl");
+R1WB_ENUM_NAMES(Stage, "pretrain", "sft", "rl", "distill");
 R1WB_ENUM_NAMES(AdvantageKind, "grpo", "rloo", "gae");
 R1WB_ENUM_NAMES(ScaleRewards, "group", "batch", "none");
 R1WB_ENUM_NAMES(KlEstimator, "k1", "k2", "k3");
@@ -64,6 +66,8 @@ R1WB_ENUM_NAMES(LossReduction, "grpo", "bnpo", "dapo", "dr_grpo");
 R1WB_ENUM_NAMES(RatioLevel, "token", "sequence");
 R1WB_ENUM_NAMES(WeightQuant, "none", "int8", "int4", "q8_0", "q4_0");
 R1WB_ENUM_NAMES(ActivationQuant, "none", "int8", "q8_0");
+R1WB_ENUM_NAMES(DistillData, "task", "teacher_samples");
+R1WB_ENUM_NAMES(DistillLoss, "ce", "forward_kl", "reverse_kl", "jsd");
 
 //! The JSON name of an enum value: name_of(ScoreFunc::Sigmoid) is "sigmoid".
 template <class E>
@@ -260,6 +264,28 @@ struct QuantConfig {
   bool any() const { return weights != WeightQuant::None || activations != ActivationQuant::None; }
 };
 
+//! Distillation (stage distill): a student (this run's model, from scratch or from init.run)
+//! learns from a teacher run of any size with the same tokenizer. R1's way is data
+//! teacher_samples with loss ce (the teacher's verified completions as SFT data); logit
+//! distillation is a divergence to the teacher's next-token distributions on task data or on
+//! those samples, and GKD mixes in the student's own samples (on_policy_fraction).
+struct DistillConfig {
+  std::string teacher;        //!< the teacher's run directory
+  int64_t teacher_step = -1;  //!< its checkpoint; -1: its newest intact one
+  DistillData data = DistillData::Task;
+  DistillLoss loss = DistillLoss::ForwardKl;
+  double temperature = 1;         //!< T of the divergences (both distributions at logits / T; loss x T^2)
+  double beta = 0.5;              //!< jsd: 0 is forward KL, 1 reverse KL (GKD's generalised JSD)
+  double ce_weight = 0;           //!< the next-token loss on the data's tokens, added to a divergence
+  double on_policy_fraction = 0;  //!< GKD's lambda: share of steps trained on the student's own samples
+  double hidden_weight = 0;       //!< match the teacher's last hidden state through a learned projection (TinyBERT)
+  int prompts = 2048;             //!< teacher_samples: task prompts the teacher answers
+  int samples_per_prompt = 4;     //!< teacher_samples: completions sampled per prompt
+  double sample_temperature = 0.7;  //!< teacher's (and on-policy student's) sampling temperature
+  int max_new_tokens = 64;          //!< completion budget when sampling
+  std::string dataset;              //!< teacher_samples: reuse this file (another run's) instead of sampling
+};
+
 //! The resolved experiment: every field set, defaults filled in.
 struct Experiment {
   std::string name = "experiment";
@@ -273,6 +299,7 @@ struct Experiment {
   TelemetryConfig telemetry;
   RlConfig rl;
   QuantConfig quant;
+  DistillConfig distill;
 };
 
 //! One validation problem: `path: message`, e.g. "model.moe.top_k: 5 exceeds ...".

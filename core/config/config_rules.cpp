@@ -129,7 +129,7 @@ void check_curriculum(const Experiment& e, std::vector<ConfigError>& list) {
 
 void check_stage(const Experiment& e, std::vector<ConfigError>& list) {
   Errors err{list};
-  if (e.stage != Stage::Pretrain && e.init.run.empty())
+  if (e.stage != Stage::Pretrain && e.stage != Stage::Distill && e.init.run.empty())
     err.add("init.run", "empty (stage \"" + std::string(name_of(e.stage)) +
                             "\" starts from a parent run: expected its run directory)");
 }
@@ -194,13 +194,38 @@ void check_quant(const Experiment& e, std::vector<ConfigError>& list) {
                                     num(e.train.steps) + ")");
 }
 
+void check_distill(const Experiment& e, std::vector<ConfigError>& list) {
+  if (e.stage != Stage::Distill) return;
+  Errors err{list};
+  const auto& d = e.distill;
+  if (d.teacher.empty()) err.add("distill.teacher", "empty (stage \"distill\" learns from a teacher: expected its run directory)");
+  const bool text = e.data.task == Task::Text;
+  if (text && d.data == DistillData::TeacherSamples)
+    err.add("distill.data", "\"teacher_samples\" needs a verifier, and data.task \"text\" has none (expected task)");
+  if (text && d.on_policy_fraction > 0)
+    err.add("distill.on_policy_fraction", format_number(d.on_policy_fraction) +
+                                              " needs prompts to sample from, and data.task \"text\" has none (expected 0)");
+  if (d.loss == DistillLoss::Ce && d.on_policy_fraction > 0)
+    err.add("distill.on_policy_fraction", format_number(d.on_policy_fraction) +
+                                              " trains on the student's own samples, which loss \"ce\" would only imitate "
+                                              "(expected 0, or a divergence loss)");
+  if (d.loss == DistillLoss::Ce && d.data == DistillData::Task && d.hidden_weight == 0)
+    err.add("distill.loss", "\"ce\" on data \"task\" never reads the teacher (expected a divergence, data "
+                            "\"teacher_samples\", or distill.hidden_weight > 0)");
+  if (!d.dataset.empty() && d.data != DistillData::TeacherSamples)
+    err.add("distill.dataset", "set, but distill.data is \"task\" (expected \"teacher_samples\" or no dataset)");
+  if (!text && d.max_new_tokens + max_prompt_tokens(name_of(e.data.task), e.data.max_difficulty) > e.model.max_seq_len)
+    err.add("distill.max_new_tokens", num(d.max_new_tokens) + " plus the longest prompt exceeds model.max_seq_len " +
+                                          num(e.model.max_seq_len));
+}
+
 }  // namespace
 
 const std::vector<SectionRules>& section_rules() {
   static const std::vector<SectionRules> rules = {
       {"name", check_name}, {"stage", check_stage},           {"model", check_model},
       {"data", check_data}, {"curriculum", check_curriculum}, {"train", check_train},
-      {"rl", check_rl},     {"quant", check_quant},
+      {"rl", check_rl},     {"quant", check_quant},           {"distill", check_distill},
   };
   return rules;
 }

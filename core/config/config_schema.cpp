@@ -138,7 +138,8 @@ std::vector<FieldSpec> build_schema() {
       field(R1WB_FIELD(stage),
             "pretrain: next-token loss from scratch (or from init.run); sft: the same loss on completion "
             "tokens, from a parent run (R1's cold start); rl: reinforcement learning with the task's "
-            "verifier as the reward (the rl section), from a parent run."),
+            "verifier as the reward (the rl section), from a parent run; distill: learn from a teacher run "
+            "(the distill section), from scratch or from init.run."),
       field(R1WB_FIELD(init.run),
             "The parent run directory a later stage starts from (its weights; the optimizer starts fresh). "
             "Needed by sft and rl; the run records it and the store keeps the lineage."),
@@ -386,7 +387,38 @@ std::vector<FieldSpec> build_schema() {
       field(R1WB_FIELD(quant.start_step), 0, 1e9,
             "Fake quantization starts after this many steps (the float model trains first); 0: from the start."),
       field(R1WB_FIELD(quant.experts), "Quantize the MoE experts' weights too (torchao's QAT leaves 3-D expert "
-                                       "weights out, and most of an MoE's parameters are there).")};
+                                       "weights out, and most of an MoE's parameters are there)."),
+      field(R1WB_FIELD(distill.teacher),
+            "distill: the teacher's run directory. Any size, depth, experts or attention kind; its tokenizer "
+            "must be the student's."),
+      field(R1WB_FIELD(distill.teacher_step), -1, 1e12, "The teacher's checkpoint step; -1: its newest intact one."),
+      field(R1WB_FIELD(distill.data),
+            "What the student trains on: task (the task's own examples) or teacher_samples (R1's way: the "
+            "teacher samples distill.samples_per_prompt completions of distill.prompts training prompts and the "
+            "task's verifier keeps the correct ones; the set is kept in the run directory as "
+            "distill/teacher_samples.jsonl and can be reused through distill.dataset)."),
+      field(R1WB_FIELD(distill.loss),
+            "ce: next-token cross-entropy on the data (SFT); forward_kl: KL(teacher || student) at "
+            "distill.temperature, times T^2 (Hinton); reverse_kl: KL(student || teacher) (MiniLLM); jsd: the "
+            "generalised Jensen-Shannon divergence with distill.beta (GKD). Taken on completion tokens."),
+      field(R1WB_FIELD(distill.temperature), 0.05, 100, "T: both models' logits are divided by it in the divergence."),
+      field(R1WB_FIELD(distill.beta), 0.0, 1.0, "jsd: 0 is forward KL, 1 reverse KL, between them the JSD of GKD."),
+      field(R1WB_FIELD(distill.ce_weight), 0.0, 100,
+            "Weight of the next-token cross-entropy on the data's tokens, added to a divergence loss."),
+      field(R1WB_FIELD(distill.on_policy_fraction), 0.0, 1.0,
+            "GKD's lambda: the share of steps whose batch is the student's own completions of training "
+            "prompts (sampled at distill.sample_temperature), scored by the teacher."),
+      field(R1WB_FIELD(distill.hidden_weight), 0.0, 100,
+            "Weight of the mean squared error between the teacher's last hidden state and the student's, "
+            "mapped to the teacher's width by a learned projection (TinyBERT); 0 is off."),
+      field(R1WB_FIELD(distill.prompts), 1, 1e7, "teacher_samples: training prompts the teacher answers."),
+      field(R1WB_FIELD(distill.samples_per_prompt), 1, 1024, "teacher_samples: completions sampled per prompt."),
+      field(R1WB_FIELD(distill.sample_temperature), 0.0, 10,
+            "Sampling temperature of the teacher's samples and the student's on-policy ones (0: greedy)."),
+      field(R1WB_FIELD(distill.max_new_tokens), 1, 1 << 16, "Completion budget when sampling."),
+      field(R1WB_FIELD(distill.dataset),
+            "teacher_samples: an existing distill/teacher_samples.jsonl (another run's) to train on instead of "
+            "sampling a new one; its task must be this run's.")};
 }
 
 }  // namespace

@@ -85,6 +85,13 @@ const std::vector<MetricSpec>& metrics() {
       {kEvalFormatRate, "held-out share of samples in the <think>/<answer> format", true},
       {kEvalMeanLength, "held-out mean completion length in tokens", false},
       {kEvalLoss, "held-out next-token loss on the prompts' reference completions (teacher-forced)", false},
+      {kDistillDivergence, "distill: the divergence to the teacher (distill.loss, x T^2) per completion token", false},
+      {kDistillCe, "distill: next-token cross-entropy on the batch's completion tokens", false},
+      {kDistillHidden, "distill: squared error to the teacher's last hidden state through the projection", false},
+      {kDistillOnPolicy, "distill: 1 on a step trained on the student's own samples (GKD), else 0", false},
+      {kDistillKeptFraction, "distill: share of the teacher's samples the verifier kept (rejection sampling)", true},
+      {kDistillTeacherAccuracy, "distill: the teacher's held-out accuracy, before the first step", true},
+      {kDistillTeacherLoss, "distill: the teacher's held-out next-token loss, before the first step", false},
   };
   return all;
 }

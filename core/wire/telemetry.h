@@ -58,6 +58,14 @@ inline constexpr const char* kEvalPassAtK = "eval/pass@k";  //!< held-out prompt
 inline constexpr const char* kEvalFormatRate = "eval/format_rate";
 inline constexpr const char* kEvalMeanLength = "eval/mean_length";
 inline constexpr const char* kEvalLoss = "eval/loss";  //!< held-out: next-token loss on the reference completions
+// Distillation (stage distill).
+inline constexpr const char* kDistillDivergence = "distill/divergence";  //!< the distill.loss divergence, x T^2
+inline constexpr const char* kDistillCe = "distill/ce";                  //!< next-token loss on the batch's tokens
+inline constexpr const char* kDistillHidden = "distill/hidden_loss";     //!< hidden-state MSE through the projection
+inline constexpr const char* kDistillOnPolicy = "distill/on_policy";     //!< 1 on a step of the student's own samples
+inline constexpr const char* kDistillKeptFraction = "distill/kept_fraction";  //!< teacher samples the verifier kept
+inline constexpr const char* kDistillTeacherAccuracy = "distill/teacher_accuracy";  //!< the teacher's held-out eval
+inline constexpr const char* kDistillTeacherLoss = "distill/teacher_loss";
 //! "rewards/<component>/mean" or ".../std" for a reward_components.h component.
 std::string reward_metric(const std::string& component, const char* stat);
 

@@ -5,9 +5,9 @@
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
 #include "gpu/cli/request_listener.h"
+#include "gpu/cli/stage_objective.h"
 #include "gpu/dist/data_parallel.h"
 #include "gpu/dist/rank_launcher.h"
-#include "gpu/rl/rl_objective.h"
 #include "gpu/train/event_sink.h"
 #include "gpu/train/trainer.h"
 
@@ -135,7 +135,7 @@ int cmd_train(const std::vector<std::string>& args) {
       requests = std::make_unique<RequestListener>(STDIN_FILENO, sink->writer(), g_stop, probe);
     std::unique_ptr<DataParallel> dp;
     if (*world > 1) dp = std::make_unique<DataParallel>(int(*rank), int(*world), rendezvous_path(run_dir));
-    Trainer trainer(r.experiment, run_dir, *sink, resolved, make_stage_objective(r.experiment));
+    Trainer trainer(r.experiment, run_dir, *sink, resolved, make_stage_objective(r.experiment, run_dir));
     TrainOptions opts;
     opts.stop_after_step = stop_after;
     opts.stop_requested = &g_stop;

@@ -62,13 +62,15 @@ const torch::Tensor& ModelWeights::take(const std::string& name) {
 }
 
 std::vector<std::string> ModelWeights::leftovers() const {
-  bool mtp = false, value_head = false;
+  bool mtp = false, value_head = false, projection = false;
   for (const auto& [name, t] : all_) {
     if (taken_.count(name)) continue;
     if (name.rfind("mtp_", 0) == 0) {
       mtp = true;
     } else if (name.rfind("value_head", 0) == 0) {
       value_head = true;
+    } else if (name.rfind("distill_projection", 0) == 0) {
+      projection = true;
     } else if (name.size() > 11 && name.compare(name.size() - 11, 11, "expert_bias") == 0) {
       if (t.abs().max().item<double>() > 0)
         throw std::logic_error("export: " + name + " is not zero and the architecture has no place for it");
@@ -79,6 +81,7 @@ std::vector<std::string> ModelWeights::leftovers() const {
   std::vector<std::string> notes;
   if (mtp) notes.push_back("the multi-token-prediction module is left out: llama.cpp predicts one token");
   if (value_head) notes.push_back("PPO's value head is left out: it is not part of the language model");
+  if (projection) notes.push_back("distillation's hidden-state projection is left out: it is not part of the model");
   return notes;
 }
 

@@ -168,9 +168,4 @@ void RlObjective::run_eval(int64_t step, EventSink& sink) {
   sink.flush();
 }
 
-std::unique_ptr<Objective> make_stage_objective(const Experiment& e) {
-  if (e.stage == Stage::Rl) return std::make_unique<RlObjective>(e);
-  return nullptr;
-}
-
 }  // namespace r1wb::gpu

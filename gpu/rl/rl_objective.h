@@ -44,8 +44,4 @@ class RlObjective : public Objective {
   EvalOptions eval_;
 };
 
-//! The objective of the experiment's stage: RL's for rl, null (the loop's pretraining
-//! objective) for pretrain and sft.
-std::unique_ptr<Objective> make_stage_objective(const Experiment& experiment);
-
 }  // namespace r1wb::gpu

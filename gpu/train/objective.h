@@ -37,6 +37,7 @@ struct ObjectiveContext {
   torch::Device device;
   EventSink& sink;
   int64_t resumed_at;  //!< the step the loop continues after (0 for a new run)
+  const std::string& run_dir;
 };
 
 class Objective {

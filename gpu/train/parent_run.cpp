@@ -44,6 +44,20 @@ void copy_matching_weights(TransformerLM& from, TransformerLM& to) {
     if (auto* into = buffers.find(b.key())) into->copy_(b.value());
 }
 
+void adopt_bpe_tokenizer(const std::string& from_run, const std::string& run_dir, const std::string& field) {
+  for (const char* name : {"tokenizer.model", "tokenizer.vocab"}) {
+    const auto from = fs::path(from_run) / name, to = fs::path(run_dir) / name;
+    if (fs::exists(to)) continue;
+    if (!fs::exists(from)) {
+      if (std::string(name) == "tokenizer.model")
+        throw std::runtime_error(field + ": " + from.string() + " is missing (that run's BPE tokenizer)");
+      continue;
+    }
+    fs::create_directories(run_dir);
+    fs::copy_file(from, to);
+  }
+}
+
 ParentStart start_from_parent(const Experiment& e, const std::string& run_dir, TransformerLM& model, const Log& warn) {
   const std::string& parent = e.init.run;
   const auto config = (fs::path(parent) / "config.json").string();
@@ -55,18 +69,7 @@ ParentStart start_from_parent(const Experiment& e, const std::string& run_dir, T
   if (auto diff = model_differences(p.experiment, e); !diff.empty())
     throw std::runtime_error("init.run: the parent " + parent + " trained a different model (" + diff +
                              "); a later stage keeps the parent's model, its balancing weights aside)");
-  if (e.model.tokenizer == TokenizerKind::Bpe) {  // the parent's pieces, or its weights mean nothing
-    for (const char* name : {"tokenizer.model", "tokenizer.vocab"}) {
-      const auto from = fs::path(parent) / name, to = fs::path(run_dir) / name;
-      if (fs::exists(to)) continue;
-      if (!fs::exists(from)) {
-        if (std::string(name) == "tokenizer.model")
-          throw std::runtime_error("init.run: " + from.string() + " is missing (the parent's BPE tokenizer)");
-        continue;
-      }
-      fs::copy_file(from, to);
-    }
-  }
+  if (e.model.tokenizer == TokenizerKind::Bpe) adopt_bpe_tokenizer(parent, run_dir, "init.run");  // or its weights mean nothing
   const std::optional<int64_t> step = e.init.step >= 0 ? std::optional<int64_t>(e.init.step) : std::nullopt;
   // The parent's weights go into a plain model of the same architecture first: `model` may
   // carry modules this stage's objective added (PPO's value head), which the parent never had.

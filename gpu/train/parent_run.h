@@ -21,6 +21,11 @@ struct ParentStart {
 //! policy into RL's reference, a parent into a model its objective extended).
 void copy_matching_weights(TransformerLM& from, TransformerLM& to);
 
+//! Copies the BPE tokenizer of `from_run` into `run_dir` unless it has one already (a later
+//! stage, or a distillation student, must tokenize as the run it learns from). Throws naming
+//! `field` when that run has none.
+void adopt_bpe_tokenizer(const std::string& from_run, const std::string& run_dir, const std::string& field);
+
 //! Loads init.run's checkpoint (init.step, or its newest intact one) into `model`'s matching
 //! weights, on whatever device it is, and copies the parent's BPE tokenizer into `run_dir`
 //! when the run has none yet. Throws

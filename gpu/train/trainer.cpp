@@ -187,7 +187,7 @@ TrainResult Trainer::run(const TrainOptions& o) {
   const bool lead = !ranks || ranks->rank() == 0;  // only the lead rank writes checkpoints and prepares data
   auto [tokenizer, experiment_data] = open_data(ranks);
   quantize_for(step + 1);  // before the objective starts: RL's first evaluation sees what step 1 trains
-  objective_->start({e_, model_, *tokenizer, device_, sink_, step});
+  objective_->start({e_, model_, *tokenizer, device_, sink_, step, run_dir_});
   TrainingData* data = objective_->own_data();
   if (!data) data = experiment_data.get();
   reset_peak_host_memory();  // perf/peak_memory_mb is training's, not the data preparation's

@@ -68,7 +68,7 @@ TEST(ConfigSchema, EnumsParseOnceIntoTheirValues) {
 TEST(ConfigSchema, CrossFieldRulesArePerSection) {
   std::vector<std::string> sections;
   for (const auto& s : section_rules()) sections.push_back(s.section);
-  EXPECT_EQ(sections, (std::vector<std::string>{"name", "stage", "model", "data", "curriculum", "train", "rl", "quant"}));
+  EXPECT_EQ(sections, (std::vector<std::string>{"name", "stage", "model", "data", "curriculum", "train", "rl", "quant", "distill"}));
   Experiment e;
   e.model.moe.top_k = 9;
   std::vector<ConfigError> errors;

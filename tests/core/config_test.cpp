@@ -184,6 +184,33 @@ TEST(Config, EveryShippedExperimentValidates) {
   EXPECT_GE(presets, 8);
 }
 
+TEST(Config, DistillNeedsATeacherAndLossesThatReadIt) {
+  EXPECT_EQ(first_error(R"({"stage": "distill"})"),
+            "distill.teacher: empty (stage \"distill\" learns from a teacher: expected its run directory)");
+  EXPECT_EQ(first_error(R"({"stage": "distill", "distill": {"teacher": "t", "loss": "ce"}})"),
+            "distill.loss: \"ce\" on data \"task\" never reads the teacher (expected a divergence, data "
+            "\"teacher_samples\", or distill.hidden_weight > 0)");
+  EXPECT_EQ(first_error(R"({"stage": "distill", "data": {"task": "text", "corpus": "c.txt"},
+            "distill": {"teacher": "t", "data": "teacher_samples"}})"),
+            "distill.data: \"teacher_samples\" needs a verifier, and data.task \"text\" has none (expected task)");
+  EXPECT_EQ(first_error(R"({"stage": "distill", "distill": {"teacher": "t", "data": "teacher_samples", "loss": "ce",
+            "on_policy_fraction": 0.5}})").rfind("distill.on_policy_fraction: 0.5 trains on the student's own", 0), 0u);
+  EXPECT_EQ(first_error(R"({"stage": "distill", "distill": {"teacher": "t", "dataset": "x.jsonl"}})"),
+            "distill.dataset: set, but distill.data is \"task\" (expected \"teacher_samples\" or no dataset)");
+  EXPECT_EQ(first_error(R"({"stage": "distill", "distill": {"teacher": "t", "loss": "jsd", "beta": 1.5}})").rfind(
+                "distill.beta: ", 0), 0u);
+  EXPECT_EQ(first_error(R"({"stage": "distill", "distill": {"teacher": "t", "loss": "kl"}})").rfind("distill.loss: ", 0),
+            0u);
+  // A student from scratch: distill needs no init.run.
+  auto r = parse_experiment(R"({"stage": "distill", "distill": {"teacher": "t", "loss": "jsd", "beta": 0.1,
+      "on_policy_fraction": 0.5, "hidden_weight": 1}})");
+  ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+  EXPECT_EQ(r.experiment.stage, Stage::Distill);
+  EXPECT_EQ(r.experiment.distill.loss, DistillLoss::Jsd);
+  EXPECT_EQ(r.experiment.distill.data, DistillData::Task);
+  EXPECT_TRUE(r.experiment.init.run.empty());
+}
+
 TEST(Config, QuantGridsNeedRowsInWholeBlocksAndAQuantizedStep) {
   EXPECT_EQ(first_error(R"({"quant": {"weights": "q4_0"}, "model": {"d_model": 48, "n_heads": 4}})"),
             "quant.weights: q4_0 needs rows in blocks of 32, but model.d_model is 48");

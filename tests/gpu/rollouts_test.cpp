@@ -43,7 +43,8 @@ struct StartedObjective {
     torch::manual_seed(3);
     model = TransformerLM(e.model);
     objective.extend_model(model, torch::kCPU);
-    objective.start({e, model, tok, torch::kCPU, sink, 0});
+    const std::string run_dir = dir.path.string();
+    objective.start({e, model, tok, torch::kCPU, sink, 0, run_dir});
     batch = objective.own_data()->batch(1, 0, {1.0, 1.0});
   }
   Experiment e;
