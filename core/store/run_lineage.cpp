@@ -63,4 +63,27 @@ nlohmann::json continue_from(const RunRow& run, Stage stage) {
   return doc;
 }
 
+nlohmann::json distill_from(const RunRow& run) {
+  auto doc = nlohmann::json::parse(run.config_json, nullptr, false);
+  if (!doc.is_object()) doc = nlohmann::json::object();
+  doc.erase("init");
+  doc.erase("quant");
+  doc["stage"] = name_of(Stage::Distill);
+  doc["name"] = run.experiment + "-distilled";
+  doc["distill"] = {{"teacher", run.run_dir}, {"teacher_step", -1}, {"loss", "forward_kl"}};
+  // Halve what halves cleanly; a field that would break a rule keeps the teacher's value.
+  const auto teacher = validate_experiment(doc);
+  if (!teacher.ok()) return doc;
+  auto halve = [&](const std::string& path) {
+    auto v = value_at(doc, path);
+    if (!v.is_number_integer() || v.get<int64_t>() < 2) return;
+    auto trial = doc;
+    trial[config_pointer(path)] = v.get<int64_t>() / 2;
+    if (validate_experiment(trial).ok()) doc = std::move(trial);
+  };
+  for (const char* path : {"model.d_model", "model.n_layers", "model.ffn_hidden", "model.moe.expert_hidden"})
+    halve(path);
+  return doc;
+}
+
 }  // namespace r1wb

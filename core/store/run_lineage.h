@@ -30,5 +30,10 @@ std::vector<LineageStage> lineage(const std::vector<RunRow>& runs, size_t run);
 //! A new experiment continuing `run` as `stage` (sft or rl): its config with stage set,
 //! init.run its directory (its newest checkpoint), the name "<experiment>-<stage>".
 nlohmann::json continue_from(const RunRow& run, Stage stage);
+//! A new experiment distilling `run` (the teacher, its newest checkpoint) into a student of
+//! half its width and depth (d_model, layers and FFN widths halved where the halves still
+//! divide as the model needs; the same tokenizer, data and evaluation), from scratch, by
+//! forward KL; named "<experiment>-distilled". Quantization and init are not carried over.
+nlohmann::json distill_from(const RunRow& run);
 
 }  // namespace r1wb

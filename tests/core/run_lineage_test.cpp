@@ -69,3 +69,24 @@ TEST(RunLineage, ContinuingARunMakesAValidLaterStage) {
     EXPECT_EQ(parsed.experiment.model.max_seq_len, 128) << "the parent's model is kept";
   }
 }
+
+TEST(RunLineage, DistillingARunMakesAValidStudentOfHalfItsWidthAndDepth) {
+  auto teacher = parse_experiment(R"({"name": "big", "model": {"d_model": 128, "n_layers": 4, "max_seq_len": 96},
+      "quant": {"weights": "int8"}, "init": {"run": "/runs/base"}, "stage": "sft"})");
+  ASSERT_TRUE(teacher.ok()) << teacher.errors[0].to_string();
+  const auto r = row(1, "/runs/big", teacher.resolved);
+  auto parsed = validate_experiment(distill_from(r));
+  ASSERT_TRUE(parsed.ok()) << parsed.errors[0].to_string();
+  const auto& e = parsed.experiment;
+  EXPECT_EQ(e.stage, Stage::Distill);
+  EXPECT_EQ(e.name, r.experiment + "-distilled");
+  EXPECT_EQ(e.distill.teacher, "/runs/big");
+  EXPECT_EQ(e.distill.loss, DistillLoss::ForwardKl);
+  EXPECT_TRUE(e.init.run.empty()) << "a student starts from scratch";
+  EXPECT_FALSE(e.quant.any());
+  EXPECT_EQ(e.model.d_model, 64);
+  EXPECT_EQ(e.model.n_layers, 2);
+  EXPECT_EQ(e.model.moe.expert_hidden, teacher.experiment.model.moe.expert_hidden / 2);
+  EXPECT_EQ(e.model.max_seq_len, 96) << "the student reads what the teacher reads";
+  EXPECT_EQ(e.model.vocab_size, teacher.experiment.model.vocab_size);
+}

@@ -123,6 +123,16 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   ASSERT_TRUE(window->editor()->is_valid()) << window->editor()->errors().join("\n").toStdString();
   EXPECT_EQ(window->editor()->result().experiment.stage, Stage::Rl);
   EXPECT_EQ(window->editor()->result().experiment.init.run, parent->run_dir);
+
+  // "Distil the selected run into a smaller student": a distill stage with it as the teacher.
+  window->action("distill")->trigger();
+  window->editor()->validate_now();
+  ASSERT_TRUE(window->editor()->is_valid()) << window->editor()->errors().join("\n").toStdString();
+  const auto& student = window->editor()->result().experiment;
+  EXPECT_EQ(student.stage, Stage::Distill);
+  EXPECT_EQ(student.distill.teacher, parent->run_dir);
+  EXPECT_LT(student.model.d_model, validate_experiment(nlohmann::json::parse(parent->config_json)).experiment.model.d_model);
+  window->grab().save(test::screenshot_path("distill-editor.png"));
 }
 
 }  // namespace r1wb::views

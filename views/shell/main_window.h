@@ -172,6 +172,8 @@ class MainWindow : public QMainWindow {
   void duplicate_selected();
   //! Opens a new experiment continuing the selected run as `stage` (sft or rl) in the editor.
   void continue_selected(Stage stage);
+  //! Run > Distil: the editor holds a distill stage with the selected run as the teacher.
+  void distill_selected();
   void refresh_queue_views();
   void schedule_refresh();
   void refresh_runs();

@@ -48,6 +48,8 @@ void MainWindow::build_menus() {
   add(run, "continue_sft", "Continue the selected run as &SFT", QKeySequence(),
       [this] { continue_selected(Stage::Sft); });
   add(run, "continue_rl", "Continue the selected run as R&L", QKeySequence(), [this] { continue_selected(Stage::Rl); });
+  add(run, "distill", "Dis&til the selected run into a smaller student", QKeySequence(),
+      [this] { distill_selected(); });
   QMenu* view = menuBar()->addMenu("&View");
   add(view, "find", "&Find runs", QKeySequence::Find, [this] {
     search_box_->setFocus();

@@ -122,6 +122,19 @@ void MainWindow::continue_selected(Stage stage) {
       QString("A %1 stage from %2: set its section, then Run.").arg(name_of(stage), QString::fromStdString(r->name)));
 }
 
+void MainWindow::distill_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) {
+    statusBar()->showMessage("Select the run to distil (the teacher).");
+    return;
+  }
+  editor_->set_text(QString::fromStdString(distill_from(*r).dump(2)));
+  tabs_->setCurrentWidget(editor_);
+  statusBar()->showMessage(QString("A student of %1, half its width and depth, distilled by forward KL: edit the "
+                                   "model and the distill section, then Run.")
+                               .arg(QString::fromStdString(r->name)));
+}
+
 void MainWindow::delete_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r) return;
