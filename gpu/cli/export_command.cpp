@@ -4,17 +4,19 @@
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
 #include "gpu/export/gguf_export.h"
+#include "gpu/export/safetensors_export.h"
 #include "gpu/train/trained_model.h"
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 namespace r1wb::gpu {
 namespace {
 
 const char* kExportUsage =
-    "usage: r1wb-run export RUN_DIR [--step N] [--format gguf] [--type f32|f16|bf16|q8_0|q4_0]\n"
-    "                       [--embeddings TYPE] [--out FILE]\n"
+    "usage: r1wb-run export RUN_DIR [--step N] [--format gguf|safetensors] [--type TYPE]\n"
+    "                       [--embeddings TYPE] [--group N] [--out PATH]\n"
     "\n"
     "Writes the run's newest intact checkpoint (or --step N) as a GGUF file llama.cpp loads\n"
     "unchanged, to RUN_DIR/exports/<name>-step<N>-<type>.gguf or --out: architecture llama for\n"
@@ -27,7 +29,53 @@ const char* kExportUsage =
     "its weights then export without a second rounding. --embeddings TYPE stores the token\n"
     "embedding and the head as TYPE instead. The file appears under its name only\n"
     "when complete. A model llama.cpp cannot run is refused with each field that blocks it and\n"
-    "the value that would export.\n";
+    "the value that would export.\n"
+    "\n"
+    "--format safetensors writes a Hugging Face checkpoint folder, RUN_DIR/exports/\n"
+    "<name>-step<N>-<type>/ or --out: model.safetensors with transformers' key names, config.json\n"
+    "(LlamaForCausalLM for a dense model, MixtralForCausalLM for an MoE) and the run's BPE\n"
+    "tokenizer.model when it has one. --type f32, f16, bf16, or int8 / int4: the block matrices'\n"
+    "integers and scales as quantization-aware training rounds them (int4 in groups of --group\n"
+    "inputs, default quant.group_size), the rest f32; config.json's quantization_config gives\n"
+    "the layout. A run trained against int8 or int4 exports on that grid by default.\n";
+
+//! --format safetensors: a folder written as <out>.partial and renamed when whole.
+int export_safetensors_folder(const Args& a, int64_t step, int64_t group_option) {
+  return report_failures([&]() -> int {
+    const auto run_dir = a.positional[0];
+    auto run = open_trained_model(run_dir, step >= 0 ? std::optional<int64_t>(step) : std::nullopt,
+                                  [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
+    const auto& q = run.experiment.quant;
+    std::string type = a.options.count("type") ? a.options.at("type") : "f32";
+    if (!a.options.count("type") && (q.weights == WeightQuant::Int8 || q.weights == WeightQuant::Int4))
+      type = name_of(q.weights);  // trained against it: exported without a second rounding
+    const int group = group_option > 0 ? int(group_option) : q.group_size;
+    auto exported = export_safetensors(run.model, run.experiment, type, group);
+    namespace fs = std::filesystem;
+    fs::path out = a.options.count("out") ? fs::path(a.options.at("out"))
+                                          : fs::path(run_dir) / "exports" /
+                                                (run.experiment.name + "-step" + std::to_string(run.step) + "-" + type);
+    if (fs::exists(out)) throw std::runtime_error(out.string() + " exists; remove it or name another --out");
+    const fs::path partial = out.string() + ".partial";
+    fs::remove_all(partial);
+    fs::create_directories(partial);
+    const auto bytes = safetensors::encode(exported.file);
+    write_file_atomically((partial / "model.safetensors").string(), bytes);
+    const std::string config = exported.config.dump(2) + "\n";
+    write_file_atomically((partial / "config.json").string(), std::vector<uint8_t>(config.begin(), config.end()));
+    if (run.experiment.model.tokenizer == TokenizerKind::Bpe)
+      fs::copy_file(fs::path(run_dir) / "tokenizer.model", partial / "tokenizer.model");
+    else
+      exported.notes.push_back("the byte-level tokenizer (id = byte value) has no file; config.json says r1wb_tokenizer "
+                               "\"byte\"");
+    safetensors::read((partial / "model.safetensors").string(), true);  // what was written reads back whole
+    fs::rename(partial, out);
+    std::cout << out.string() << ": safetensors, " << exported.architecture << ", " << type << ", "
+              << exported.file.tensors.size() << " tensors, " << bytes.size() << " bytes, step " << run.step << "\n";
+    for (const auto& note : exported.notes) std::cout << "note: " << note << "\n";
+    return kExitOk;
+  });
+}
 
 }  // namespace
 
@@ -37,15 +85,14 @@ int cmd_export(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"step", "format", "type", "embeddings", "out"}, {}, err);
+  auto a = parse_args(args, {"step", "format", "type", "embeddings", "out", "group"}, {}, err);
   if (!a) return usage_error(err, kExportUsage);
   if (a->positional.size() != 1) return usage_error("export takes one RUN_DIR", kExportUsage);
   std::map<std::string, int64_t> ints;
-  if (auto bad = read_int_options(*a, {{"step", -1, 0}}, ints, kExportUsage)) return *bad;
+  if (auto bad = read_int_options(*a, {{"step", -1, 0}, {"group", 0, 2}}, ints, kExportUsage)) return *bad;
   const std::string format = a->options.count("format") ? a->options["format"] : "gguf";
-  if (format != "gguf")
-    return usage_error("--format: '" + format + "': gguf is what exports so far (safetensors is not built yet)",
-                       kExportUsage);
+  if (format == "safetensors") return export_safetensors_folder(*a, ints["step"], ints["group"]);
+  if (format != "gguf") return usage_error("--format: '" + format + "' is not gguf or safetensors", kExportUsage);
   ggml::Type asked = ggml::Type::F32;
   if (a->options.count("type") && !ggml::type_named(a->options["type"], asked))
     return usage_error("--type: '" + a->options["type"] + "' is not one of f32, f16, bf16, q8_0, q4_0", kExportUsage);

@@ -4,10 +4,12 @@
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
 #include "gpu/export/gguf_export.h"
+#include "gpu/export/safetensors_export.h"
 #include "gpu/train/trained_model.h"
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <iostream>
 
 namespace r1wb::gpu {
@@ -19,7 +21,8 @@ const char* kLogprobsUsage =
     "Prints one JSON object: the tokens of TEXT and, after each of them, the log-probability of\n"
     "every vocabulary entry as the next token (\"next_logprobs\": one row of vocab_size per\n"
     "token), by the run's newest intact checkpoint (or --step N), or with --export by the\n"
-    "weights a GGUF export of the run holds, dequantized (its checksums are verified first).\n";
+    "weights a GGUF export of the run (a file) or a safetensors export (its folder) holds,\n"
+    "dequantized (its checksums are verified first).\n";
 
 }  // namespace
 
@@ -49,7 +52,11 @@ int cmd_logprobs(const std::vector<std::string>& args) {
     std::string weights = "checkpoint";
     if (a->options.count("export")) {
       weights = a->options["export"];
-      load_gguf(gguf::read(weights, true), run.model, run.experiment);
+      if (std::filesystem::is_directory(weights))  // a safetensors export folder
+        load_safetensors(safetensors::read((std::filesystem::path(weights) / "model.safetensors").string(), true),
+                         run.model, run.experiment);
+      else
+        load_gguf(gguf::read(weights, true), run.model, run.experiment);
     }
     const auto ids = run.tokenizer->encode(a->options["text"]);
     if (int64_t(ids.size()) > run.experiment.model.max_seq_len)

@@ -62,6 +62,25 @@ torch::Tensor rounded_weight(const torch::Tensor& w, WeightQuant grid, int group
   return w;
 }
 
+IntegerWeight integer_weight(const torch::Tensor& w, WeightQuant grid, int group_size) {
+  if (grid != WeightQuant::Int8 && grid != WeightQuant::Int4)
+    throw std::invalid_argument(std::string("integer_weight: ") + name_of(grid) + " is not int8 or int4");
+  const int64_t in = w.size(-1), group = grid == WeightQuant::Int8 ? in : group_size;
+  const double divisor = grid == WeightQuant::Int8 ? 127 : 7, lo = grid == WeightQuant::Int8 ? -127 : -8,
+               hi = grid == WeightQuant::Int8 ? 127 : 7;
+  auto shape = w.sizes().vec();
+  const auto groups = w.to(torch::kFloat32).reshape({-1, group});
+  const auto s = (groups.abs().amax(-1, true) / divisor).clamp_min(1e-12);
+  const auto q = (groups / s).round().clamp(lo, hi).to(torch::kInt8).view(shape);
+  shape.back() = in / group;
+  return {q, s.view(shape)};
+}
+
+torch::Tensor dequantize(const IntegerWeight& w) {
+  const int64_t in = w.q.size(-1), groups = w.scale.size(-1);
+  return (w.q.to(torch::kFloat32).reshape({-1, in / groups}) * w.scale.reshape({-1, 1})).view(w.q.sizes());
+}
+
 torch::Tensor rounded_activation(const torch::Tensor& x, ActivationQuant grid) {
   switch (grid) {
     case ActivationQuant::None: return x;

@@ -21,6 +21,16 @@ namespace r1wb::gpu {
 
 //! w [..., in] on the grid along its last dimension, as plain values (no straight-through).
 torch::Tensor rounded_weight(const torch::Tensor& w, WeightQuant grid, int group_size);
+//! The integers and scales of int8 or int4 rounding (what a quantized export stores): q int8
+//! [..., in] and scale float32 [..., in / group] (int8: one group per row), q x scale equal to
+//! rounded_weight bit for bit.
+struct IntegerWeight {
+  torch::Tensor q, scale;
+};
+IntegerWeight integer_weight(const torch::Tensor& w, WeightQuant grid, int group_size);
+//! q x scale, each scale repeated over its group: the float values an IntegerWeight stands for.
+torch::Tensor dequantize(const IntegerWeight& w);
+
 //! x [..., in] on the activation grid along its last dimension, as plain values.
 torch::Tensor rounded_activation(const torch::Tensor& x, ActivationQuant grid);
 //! The forward value of `rounded` with the gradient of `x` (identity).

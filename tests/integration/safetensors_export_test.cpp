@@ -1,0 +1,132 @@
+// Hugging Face exports through the real runner (`export --format safetensors`): transformers'
+// key names and a config.json of the architecture (LlamaForCausalLM, MixtralForCausalLM),
+// every tensor read back by the safetensors reader; the f32 folder gives the checkpoint's
+// log-probs exactly, an int8 or int4 folder (the real integers and scales) exactly those of the
+// fake-quantized model on the same grid, so the engine's evaluation of the converted model is
+// the quantization-aware one; a model outside the llama family is refused with its blocking
+// fields; a damaged file is refused naming it; an existing folder is never overwritten.
+#include "core/formats/safetensors.h"
+#include "tests/integration/run_runner.h"
+#include "tests/support/test_dirs.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <sys/wait.h>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using r1wb::testing::run_runner;
+
+namespace {
+
+const char* kText = "12+34=<think>2+4=6 c0;1+3=4 c0;</think><answer>46</answer>";
+
+//! `r1wb-run logprobs RUN --text kText EXTRA...`'s rows (its stdout read through a pipe).
+std::vector<std::vector<double>> logprobs(const fs::path& run, const fs::path&, std::vector<std::string> extra) {
+  std::string cmd = std::string(R1WB_RUNNER) + " logprobs '" + run.string() + "' --text '" + kText + "'";
+  for (const auto& e : extra) cmd += " '" + e + "'";
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  EXPECT_EQ(WEXITSTATUS(::pclose(p)), 0) << cmd;
+  std::vector<std::vector<double>> rows;
+  if (out.empty()) return rows;
+  const auto doc = nlohmann::json::parse(out);
+  for (const auto& r : doc["next_logprobs"]) rows.push_back(r.get<std::vector<double>>());
+  EXPECT_FALSE(rows.empty()) << cmd << "\n" << out.substr(0, 300);
+  return rows;
+}
+
+double max_difference(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double d = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    for (size_t j = 0; j < a[i].size(); ++j) d = std::max(d, std::abs(a[i][j] - b[i][j]));
+  return d;
+}
+
+fs::path trained(const fs::path& dir, const std::string& name, nlohmann::json doc) {
+  std::ofstream(dir / (name + ".json")) << doc.dump();
+  std::string err;
+  EXPECT_EQ(run_runner({"train", (dir / (name + ".json")).string(), "--run-dir", (dir / name).string()}, dir, &err), 0)
+      << err;
+  return dir / name;
+}
+
+}  // namespace
+
+TEST(SafetensorsExport, LlamaAndMixtralFoldersHoldTheCheckpointAndTheQuantizedGridExactly) {
+  r1wb::testing::TempDir t;
+  auto moe = r1wb::testing::tiny_moe_doc(20, 0, 10);
+  moe["train"]["warmup_steps"] = 2;
+  auto dense = moe;
+  dense["model"]["ffn"] = "dense";
+  dense["model"]["attention"]["n_kv_heads"] = 2;
+  dense["model"]["tie_embeddings"] = false;
+  for (const auto& [name, doc, arch] : {std::tuple{"moe", moe, "MixtralForCausalLM"},
+                                        std::tuple{"dense", dense, "LlamaForCausalLM"}}) {
+    const auto run = trained(t.path, name, doc);
+    const auto checkpoint = logprobs(run, t.path, {});
+    for (const std::string type : {"f32", "bf16", "int8", "int4"}) {
+      std::string err, out;
+      ASSERT_EQ(run_runner({"export", run.string(), "--format", "safetensors", "--type", type}, t.path, &err, &out), 0)
+          << err;
+      const auto folder = run / "exports" / (std::string("tiny-moe-step20-") + type);
+      ASSERT_TRUE(fs::exists(folder / "model.safetensors")) << out;
+      std::ifstream config_in(folder / "config.json");
+      const auto config = nlohmann::json::parse(config_in);
+      EXPECT_EQ(config["architectures"][0], arch);
+      EXPECT_EQ(config["num_hidden_layers"], doc["model"]["n_layers"]);
+      const auto file = r1wb::safetensors::read((folder / "model.safetensors").string(), true);
+      ASSERT_NE(file.tensor("model.layers.1.self_attn.o_proj.weight"), nullptr);
+      if (std::string(name) == "moe")
+        ASSERT_NE(file.tensor("model.layers.0.block_sparse_moe.experts.3.w2.weight"), nullptr);
+      else
+        ASSERT_NE(file.tensor("lm_head.weight"), nullptr);
+      const auto exported = logprobs(run, t.path, {"--export", folder.string()});
+      if (type == "f32") EXPECT_EQ(max_difference(exported, checkpoint), 0.0) << name;
+      if (type == "bf16") EXPECT_LT(max_difference(exported, checkpoint), 0.1) << name;
+      if (type == "int8" || type == "int4") {
+        EXPECT_EQ(config["quantization_config"]["bits"], type == "int8" ? 8 : 4);
+        EXPECT_EQ(file.tensor("model.layers.0.self_attn.q_proj.weight")->dtype, type == "int8" ? "I8" : "U8");
+        const auto fake = logprobs(run, t.path, {"--quant", type, "--quant-group", "32"});
+        EXPECT_EQ(max_difference(exported, fake), 0.0) << name << " " << type;
+        EXPECT_GT(max_difference(exported, checkpoint), 1e-4) << "rounded weights change the log-probs";
+      }
+    }
+  }
+  // An existing folder is not overwritten.
+  std::string err;
+  EXPECT_NE(run_runner({"export", (t.path / "moe").string(), "--format", "safetensors"}, t.path, &err), 0);
+  EXPECT_NE(err.find("exists"), std::string::npos) << err;
+  // A changed byte in the weights: the export is refused naming the file.
+  const auto file = t.path / "moe" / "exports" / "tiny-moe-step20-f32" / "model.safetensors";
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-100, std::ios::end);
+    f.put('\x7f');
+  }
+  EXPECT_NE(run_runner({"logprobs", (t.path / "moe").string(), "--text", kText, "--export",
+                        file.parent_path().string()},
+                       t.path, &err),
+            0);
+  EXPECT_NE(err.find(file.string() + ": tensor "), std::string::npos) << err;
+}
+
+TEST(SafetensorsExport, AModelOutsideTheLlamaFamilyIsRefusedWithItsFields) {
+  r1wb::testing::TempDir t;
+  auto doc = r1wb::testing::tiny_moe_doc(2, 0, 1);
+  doc["train"]["warmup_steps"] = 0;
+  doc["model"]["moe"]["num_shared_experts"] = 1;
+  const auto run = trained(t.path, "shared", doc);
+  std::string err;
+  EXPECT_NE(run_runner({"export", run.string(), "--format", "safetensors"}, t.path, &err), 0);
+  EXPECT_NE(err.find("model.moe.num_shared_experts: 1"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(run / "exports" / "tiny-moe-step2-f32"));
+}
