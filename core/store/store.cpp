@@ -59,6 +59,17 @@ CREATE TABLE IF NOT EXISTS checkpoints(
   step INTEGER NOT NULL,
   path TEXT NOT NULL,
   PRIMARY KEY(run_id, step));
+-- Files a checkpoint was exported to (record kind Export): path relative to the run directory.
+CREATE TABLE IF NOT EXISTS exports(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  format TEXT NOT NULL,
+  type TEXT NOT NULL,
+  architecture TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  wall_time REAL,
+  PRIMARY KEY(run_id, path));
 CREATE TABLE IF NOT EXISTS logs(
   run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
@@ -452,6 +463,9 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
                 "INSERT OR REPLACE INTO samples(run_id, step, idx, grp, prompt, completion, reward, advantage, "
                 "truncated, length, components, tokens, logprobs, entropy) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     Stmt log(db_, "INSERT OR IGNORE INTO logs(run_id, seq, wall_time, level, text) VALUES(?,?,?,?,?)");
+    Stmt exported(db_,
+                  "INSERT OR REPLACE INTO exports(run_id, path, step, format, type, architecture, bytes, wall_time) "
+                  "VALUES(?,?,?,?,?,?,?,?)");
     Stmt started(db_,
                  "UPDATE runs SET status='running', host=?, total_steps=?, message='', finished_at=0, "
                  "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END WHERE id=?");
@@ -517,6 +531,9 @@ IngestResult Store::ingest(int64_t run_id, const std::vector<wire::Record>& reco
         last_step = std::max(last_step, v->step);
       } else if (auto* v = std::get_if<wire::Checkpoint>(&r.payload)) {
         ckpt.bind(1, run_id).bind(2, v->step).bind(3, v->path).run();
+      } else if (auto* v = std::get_if<wire::Export>(&r.payload)) {
+        exported.bind(1, run_id).bind(2, v->path).bind(3, v->step).bind(4, v->format).bind(5, v->type);
+        exported.bind(6, v->architecture).bind(7, int64_t(v->bytes)).bind(8, v->wall_time).run();
       } else if (auto* v = std::get_if<wire::Log>(&r.payload)) {
         log.bind(1, run_id)
             .bind(2, int64_t(r.seq))
@@ -603,6 +620,16 @@ std::vector<LogRow> Store::logs(int64_t run_id, uint64_t after_seq) {
   return out;
 }
 
+std::vector<ExportRow> Store::exports(int64_t run_id) {
+  Stmt s(db_,
+         "SELECT path, step, format, type, architecture, bytes, wall_time FROM exports WHERE run_id = ? "
+         "ORDER BY wall_time, path");
+  s.bind(1, run_id);
+  std::vector<ExportRow> out;
+  while (s.step()) out.push_back({s.text(0), s.i64(1), s.text(2), s.text(3), s.text(4), uint64_t(s.i64(5)), s.f64(6)});
+  return out;
+}
+
 std::optional<SnapshotRow> Store::latest_snapshot(int64_t run_id, const std::string& kind) {
   return snapshot_at(run_id, kind, std::numeric_limits<int64_t>::max());
 }
@@ -643,7 +670,7 @@ std::vector<int64_t> Store::snapshot_steps(int64_t run_id, const std::string& ki
 }
 
 int64_t Store::count_rows(const std::string& table, int64_t run_id) {
-  if (table != "metrics" && table != "snapshots" && table != "checkpoints" && table != "logs")
+  if (table != "metrics" && table != "snapshots" && table != "checkpoints" && table != "logs" && table != "exports")
     throw StoreError("count_rows: unknown table " + table);
   Stmt s(db_, ("SELECT COUNT(*) FROM " + table + " WHERE run_id = ?").c_str());
   s.bind(1, run_id);

@@ -1,4 +1,4 @@
-// The SQLite store (WAL): runs, metrics, snapshots, checkpoints and log lines.
+// The SQLite store (WAL): runs, metrics, snapshots, checkpoints, exports and log lines.
 //
 // Ingest is idempotent by (run, seq): each run remembers the last seq it holds, so the same
 // records can be fed twice (a replayed log, a reconnect) without duplicates. A run is known by
@@ -70,6 +70,15 @@ struct LogRow {
   std::string text;
 };
 
+//! A file a checkpoint was exported to (wire::Export).
+struct ExportRow {
+  std::string path;  //!< relative to the run directory
+  int64_t step = 0;
+  std::string format, type, architecture;
+  uint64_t bytes = 0;
+  double wall_time = 0;
+};
+
 struct SnapshotRow {
   int64_t step = 0;
   uint32_t rows = 0, cols = 0;
@@ -138,6 +147,8 @@ class Store {
                               ChartAxis axis = ChartAxis::Step);
   //! The run's log lines with seq > after_seq, in order (the log view follows the tail).
   std::vector<LogRow> logs(int64_t run_id, uint64_t after_seq);
+  //! The run's exports, oldest first.
+  std::vector<ExportRow> exports(int64_t run_id);
   std::optional<SnapshotRow> latest_snapshot(int64_t run_id, const std::string& kind);
   //! The newest snapshot of `kind` at or before `step` (a step scrubber's position).
   std::optional<SnapshotRow> snapshot_at(int64_t run_id, const std::string& kind, int64_t step);

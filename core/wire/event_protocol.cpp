@@ -151,6 +151,15 @@ void encode_payload(Out& o, const Rollouts& v) {
     }
   }
 }
+void encode_payload(Out& o, const Export& v) {
+  o.i64(v.step);
+  o.f64(v.wall_time);
+  o.str(v.path);
+  o.str(v.format);
+  o.str(v.type);
+  o.str(v.architecture);
+  o.i64(int64_t(v.bytes));
+}
 void encode_payload(Out&, const Unknown&) {}  // for std::visit; encode_record refuses Unknown first
 
 Payload decode_payload(RecordKind kind, In& in) {
@@ -244,12 +253,23 @@ Payload decode_payload(RecordKind kind, In& in) {
       }
       return v;
     }
+    case RecordKind::Export: {
+      Export v;
+      v.step = in.i64();
+      v.wall_time = in.f64();
+      v.path = in.str();
+      v.format = in.str();
+      v.type = in.str();
+      v.architecture = in.str();
+      v.bytes = uint64_t(in.i64());
+      return v;
+    }
   }
   throw std::logic_error("decode_payload: kind outside RecordKind");  // next() skips unknown kinds first
 }
 
 bool known_kind(uint16_t kind) {
-  return kind >= static_cast<uint16_t>(RecordKind::RunStarted) && kind <= static_cast<uint16_t>(RecordKind::Rollouts);
+  return kind >= static_cast<uint16_t>(RecordKind::RunStarted) && kind <= static_cast<uint16_t>(RecordKind::Export);
 }
 
 uint32_t record_crc(uint64_t seq, uint16_t kind, const char* payload, size_t n) {

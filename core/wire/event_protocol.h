@@ -24,7 +24,7 @@
 namespace r1wb::wire {
 
 constexpr uint32_t kProtocolVersion = 1;  //!< major
-constexpr uint32_t kProtocolMinor = 3;
+constexpr uint32_t kProtocolMinor = 4;
 constexpr char kStreamMagic[8] = {'R', '1', 'W', 'B', 'E', 'V', 'T', '\n'};
 constexpr uint32_t kMaxPayload = 64u << 20;  //!< larger sizes are corruption, not data
 
@@ -53,6 +53,7 @@ enum class RecordKind : uint16_t {
   Log = 5,
   Status = 6,
   Rollouts = 7,  //!< minor 3
+  Export = 8,    //!< minor 4
 };
 
 //! The engine started (or resumed). Records of steps after `resumed_from_step` that were
@@ -126,13 +127,25 @@ struct Rollouts {
   std::vector<RolloutSample> samples;
 };
 
+//! minor 4: a checkpoint written as a file the ecosystem loads (`r1wb-run export`), appended to
+//! the run's log when the export is whole, so the store lists a run's exports.
+struct Export {
+  int64_t step = 0;          //!< the checkpoint exported
+  double wall_time = 0;
+  std::string path;          //!< relative to the run directory (a file, or a folder for safetensors)
+  std::string format;        //!< "gguf" or "safetensors"
+  std::string type;          //!< "f32", "q4_0", "int4", ...
+  std::string architecture;  //!< "llama", "deepseek2", "LlamaForCausalLM", ...
+  uint64_t bytes = 0;
+};
+
 //! A record of a kind this build does not know (a newer minor version): skipped by the
 //! decoder, kept only as its seq so a store sees no gap. Never written.
 struct Unknown {
   uint16_t kind = 0;
 };
 
-using Payload = std::variant<RunStarted, Metrics, Snapshot, Checkpoint, Log, Status, Rollouts, Unknown>;
+using Payload = std::variant<RunStarted, Metrics, Snapshot, Checkpoint, Log, Status, Rollouts, Export, Unknown>;
 
 // The variant's order is RecordKind's (Unknown last): kind_of() and the decoder rely on it.
 template <RecordKind K>
@@ -144,7 +157,8 @@ static_assert(std::is_same_v<PayloadOf<RecordKind::Checkpoint>, Checkpoint>);
 static_assert(std::is_same_v<PayloadOf<RecordKind::Log>, Log>);
 static_assert(std::is_same_v<PayloadOf<RecordKind::Status>, Status>);
 static_assert(std::is_same_v<PayloadOf<RecordKind::Rollouts>, Rollouts>);
-static_assert(std::variant_size_v<Payload> == static_cast<size_t>(RecordKind::Rollouts) + 1);
+static_assert(std::is_same_v<PayloadOf<RecordKind::Export>, Export>);
+static_assert(std::variant_size_v<Payload> == static_cast<size_t>(RecordKind::Export) + 1);
 static_assert(std::is_same_v<std::variant_alternative_t<std::variant_size_v<Payload> - 1, Payload>, Unknown>);
 
 struct Record {

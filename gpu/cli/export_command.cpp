@@ -5,18 +5,21 @@
 #include "gpu/cli/commands.h"
 #include "gpu/export/gguf_export.h"
 #include "gpu/export/safetensors_export.h"
+#include "core/paths.h"
+#include "gpu/train/event_sink.h"
 #include "gpu/train/trained_model.h"
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace r1wb::gpu {
 namespace {
 
 const char* kExportUsage =
     "usage: r1wb-run export RUN_DIR [--step N] [--format gguf|safetensors] [--type TYPE]\n"
-    "                       [--embeddings TYPE] [--group N] [--out PATH]\n"
+    "                       [--embeddings TYPE] [--group N] [--out PATH] [--store DB]\n"
     "\n"
     "Writes the run's newest intact checkpoint (or --step N) as a GGUF file llama.cpp loads\n"
     "unchanged, to RUN_DIR/exports/<name>-step<N>-<type>.gguf or --out: architecture llama for\n"
@@ -37,7 +40,26 @@ const char* kExportUsage =
     "tokenizer.model when it has one. --type f32, f16, bf16, or int8 / int4: the block matrices'\n"
     "integers and scales as quantization-aware training rounds them (int4 in groups of --group\n"
     "inputs, default quant.group_size), the rest f32; config.json's quantization_config gives\n"
-    "the layout. A run trained against int8 or int4 exports on that grid by default.\n";
+    "the layout. A run trained against int8 or int4 exports on that grid by default.\n"
+    "\n"
+    "Each export is appended to RUN_DIR/events.log as an Export record (path, format, type,\n"
+    "architecture, bytes, step), so `ingest` or --store DB lists it in the store.\n";
+
+//! Appends the export to the run's event log (and --store's store), so the store lists it.
+void record_export(const Args& a, const std::string& run_dir, const TrainedModel& run, const std::string& out,
+                   const std::string& format, const std::string& type, const std::string& architecture,
+                   uint64_t bytes) {
+  namespace fs = std::filesystem;
+  std::ifstream config(fs::path(run_dir) / "config.json");
+  std::stringstream text;
+  text << config.rdbuf();
+  const auto rel = fs::relative(fs::absolute(out), fs::absolute(run_dir));
+  const bool inside = !rel.empty() && rel.begin()->string() != "..";
+  EventSink sink(run_dir, -1, a.options.count("store") ? a.options.at("store") : "", text.str(), run.experiment.name);
+  sink.emit(wire::Export{run.step, wall_clock_seconds(), inside ? rel.string() : fs::absolute(out).string(), format,
+                         type, architecture, bytes});
+  sink.flush(true);
+}
 
 //! --format safetensors: a folder written as <out>.partial and renamed when whole.
 int export_safetensors_folder(const Args& a, int64_t step, int64_t group_option) {
@@ -70,6 +92,7 @@ int export_safetensors_folder(const Args& a, int64_t step, int64_t group_option)
                                "\"byte\"");
     safetensors::read((partial / "model.safetensors").string(), true);  // what was written reads back whole
     fs::rename(partial, out);
+    record_export(a, run_dir, run, out.string(), "safetensors", type, exported.architecture, bytes.size());
     std::cout << out.string() << ": safetensors, " << exported.architecture << ", " << type << ", "
               << exported.file.tensors.size() << " tensors, " << bytes.size() << " bytes, step " << run.step << "\n";
     for (const auto& note : exported.notes) std::cout << "note: " << note << "\n";
@@ -85,7 +108,7 @@ int cmd_export(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"step", "format", "type", "embeddings", "out", "group"}, {}, err);
+  auto a = parse_args(args, {"step", "format", "type", "embeddings", "out", "group", "store"}, {}, err);
   if (!a) return usage_error(err, kExportUsage);
   if (a->positional.size() != 1) return usage_error("export takes one RUN_DIR", kExportUsage);
   std::map<std::string, int64_t> ints;
@@ -127,6 +150,7 @@ int cmd_export(const std::vector<std::string>& args) {
     }
     write_file_atomically(out, bytes);
     gguf::read(out, true);  // what was written reads back whole
+    record_export(*a, run_dir, run, out, "gguf", ggml::name_of(type), exported.architecture, bytes.size());
     std::cout << out << ": GGUF, " << exported.architecture << ", " << ggml::name_of(type) << ", " << exported.file.tensors.size()
               << " tensors, " << bytes.size() << " bytes, step " << run.step << "\n";
     for (const auto& note : exported.notes) std::cout << "note: " << note << "\n";

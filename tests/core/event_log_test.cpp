@@ -39,7 +39,8 @@ std::vector<wire::Payload> one_of_each() {
   wire::Checkpoint c{50, "checkpoints/step-50"};
   wire::Log l{1700000000.5, wire::LogLevel::Warning, "skipped a step"};
   wire::Status st{200, "completed", "done"};
-  return {rs, m, s, c, l, st};
+  wire::Export ex{200, 1700000001.5, "exports/run-step200-q4_0.gguf", "gguf", "q4_0", "llama", 123456};
+  return {rs, m, s, c, l, st, ex};
 }
 
 void write_log(const std::string& path, int n_metrics) {
@@ -69,6 +70,10 @@ TEST(EventProtocol, EveryRecordKindRoundTrips) {
   EXPECT_EQ(snap.rows, 2u);
   EXPECT_FLOAT_EQ(snap.data[2], 0.7f);
   EXPECT_EQ(std::get<wire::Metrics>(got[1].payload).values[0].first, "train/loss");
+  const auto& ex = std::get<wire::Export>(got[6].payload);
+  EXPECT_EQ(ex.path, "exports/run-step200-q4_0.gguf");
+  EXPECT_EQ(ex.bytes, 123456u);
+  EXPECT_EQ(ex.architecture, "llama");
 }
 
 TEST(EventProtocol, DecoderAcceptsOneByteAtATime) {
@@ -80,7 +85,7 @@ TEST(EventProtocol, DecoderAcceptsOneByteAtATime) {
     dec.feed(&c, 1);
     while (dec.next()) ++n;
   }
-  EXPECT_EQ(n, 6u);
+  EXPECT_EQ(n, one_of_each().size());
   EXPECT_EQ(dec.good_offset(), bytes.size());
 }
 
@@ -111,8 +116,8 @@ TEST(EventLog, RoundTripThroughFile) {
   }  // destructor flushes
   auto c = read_event_log(path);
   EXPECT_TRUE(c.clean()) << c.error;
-  ASSERT_EQ(c.records.size(), 6u);
-  EXPECT_EQ(c.records.back().seq, 6u);
+  ASSERT_EQ(c.records.size(), one_of_each().size());
+  EXPECT_EQ(c.records.back().seq, one_of_each().size());
   EXPECT_EQ(c.valid_bytes, c.file_bytes);
 }
 

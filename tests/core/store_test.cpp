@@ -148,6 +148,23 @@ TEST(Store, SnapshotsComeBackAsStored) {
   EXPECT_FALSE(st.latest_snapshot(id, "other"));
 }
 
+TEST(Store, ExportsAreListedPerRunOldestFirst) {
+  TempStore t;
+  Store st(t.db());
+  auto id = st.create_run("r", "e", "{}", "/r", "h");
+  auto other = st.create_run("o", "e", "{}", "/o", "h");
+  st.ingest(id, {{1, wire::Export{100, 2.0, "exports/e-step100-int4", "safetensors", "int4", "LlamaForCausalLM", 9}},
+                 {2, wire::Export{100, 1.0, "exports/e-step100-q4_0.gguf", "gguf", "q4_0", "llama", 7}}});
+  const auto rows = st.exports(id);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].path, "exports/e-step100-q4_0.gguf");
+  EXPECT_EQ(rows[0].type, "q4_0");
+  EXPECT_EQ(rows[1].format, "safetensors");
+  EXPECT_EQ(rows[1].bytes, 9u);
+  EXPECT_TRUE(st.exports(other).empty());
+  EXPECT_EQ(st.count_rows("exports", id), 2);
+}
+
 TEST(Store, ReopenKeepsEverything) {
   TempStore t;
   int64_t id;

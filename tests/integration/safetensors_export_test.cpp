@@ -6,6 +6,7 @@
 // the quantization-aware one; a model outside the llama family is refused with its blocking
 // fields; a damaged file is refused naming it; an existing folder is never overwritten.
 #include "core/formats/safetensors.h"
+#include "core/wire/event_log.h"
 #include "tests/integration/run_runner.h"
 #include "tests/support/test_dirs.h"
 
@@ -100,6 +101,18 @@ TEST(SafetensorsExport, LlamaAndMixtralFoldersHoldTheCheckpointAndTheQuantizedGr
         EXPECT_GT(max_difference(exported, checkpoint), 1e-4) << "rounded weights change the log-probs";
       }
     }
+  }
+  // Each export is an Export record in the run's log (what the store lists).
+  for (const char* name : {"moe", "dense"}) {
+    std::vector<std::string> paths;
+    for (const auto& r : r1wb::read_event_log((t.path / name / "events.log").string()).records)
+      if (const auto* e = std::get_if<r1wb::wire::Export>(&r.payload)) {
+        paths.push_back(e->path);
+        EXPECT_EQ(e->format, "safetensors");
+        EXPECT_EQ(e->step, 20);
+      }
+    EXPECT_EQ(paths, (std::vector<std::string>{"exports/tiny-moe-step20-f32", "exports/tiny-moe-step20-bf16",
+                                               "exports/tiny-moe-step20-int8", "exports/tiny-moe-step20-int4"}));
   }
   // An existing folder is not overwritten.
   std::string err;
