@@ -48,6 +48,7 @@ class AttentionPanel;
 class ChartPanel;
 class ConfigEditor;
 class CurriculumView;
+class ExportDialog;
 class LogView;
 class LogViewer;
 class MetricChart;
@@ -92,6 +93,8 @@ class MainWindow : public QMainWindow {
   //! Routing, Attention and Curriculum: the tabs beside the chart.
   QTabWidget* inspect_tabs() const { return inspect_tabs_; }
   LogView* log_view() const { return log_view_; }
+  //! The export dialog Run > Export opened last (null before).
+  ExportDialog* export_dialog() const { return export_dialog_; }
   QPushButton* resume_button() const { return resume_button_; }
   QPushButton* delete_button() const { return delete_button_; }
   QPushButton* duplicate_button() const { return duplicate_button_; }
@@ -174,6 +177,8 @@ class MainWindow : public QMainWindow {
   void continue_selected(Stage stage);
   //! Run > Distil: the editor holds a distill stage with the selected run as the teacher.
   void distill_selected();
+  //! Run > Export: the export dialog for the selected run (export_dialog()).
+  void export_selected();
   void refresh_queue_views();
   void schedule_refresh();
   void refresh_runs();
@@ -237,6 +242,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* inspect_tabs_ = nullptr;
   std::unique_ptr<AttentionPanel> detached_attention_;  // owns attention_ without OpenGL
   LogView* log_view_ = nullptr;
+  ExportDialog* export_dialog_ = nullptr;
   std::unique_ptr<RoutingPanel> detached_heatmap_;
   std::unique_ptr<CompletionsPanel> detached_completions_;  // owns heatmap_ when it is not shown
   // The viewers of the panels that never read the store themselves (after the panels they

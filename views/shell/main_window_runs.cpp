@@ -2,6 +2,8 @@
 // their streams, reporting their end, and the selected run's tags, notes and buttons.
 #include "views/shell/main_window.h"
 
+#include "views/runs/export_dialog.h"
+
 #include "core/store/run_lineage.h"
 
 #include "core/config/ablation.h"
@@ -133,6 +135,20 @@ void MainWindow::distill_selected() {
   statusBar()->showMessage(QString("A student of %1, half its width and depth, distilled by forward KL: edit the "
                                    "model and the distill section, then Run.")
                                .arg(QString::fromStdString(r->name)));
+}
+
+void MainWindow::export_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) {
+    statusBar()->showMessage("Select the run to export.");
+    return;
+  }
+  if (export_dialog_) export_dialog_->deleteLater();
+  export_dialog_ = new ExportDialog(*r, options_.runner_path, QString::fromStdString(store_->path()), this);
+  export_dialog_->setAttribute(Qt::WA_DeleteOnClose, false);
+  connect(export_dialog_, &ExportDialog::exported, this,
+          [this](const QString& path) { statusBar()->showMessage("Exported " + path); });
+  export_dialog_->show();
 }
 
 void MainWindow::delete_selected() {
