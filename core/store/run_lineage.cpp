@@ -63,6 +63,20 @@ nlohmann::json continue_from(const RunRow& run, Stage stage) {
   return doc;
 }
 
+nlohmann::json quantize_from(const RunRow& run) {
+  auto doc = continue_from(run, Stage::Sft);
+  doc["name"] = run.experiment + "-qat";
+  doc["quant"] = {{"weights", "int4"}, {"group_size", 32}, {"activations", "none"}, {"start_step", 0}};
+  const auto parent = validate_experiment(nlohmann::json::parse(run.config_json, nullptr, false));
+  if (parent.ok()) {
+    const auto& t = parent.experiment.train;
+    doc["train"]["steps"] = std::max(50, t.steps / 4);
+    doc["train"]["lr"] = t.lr / 10;
+    doc["train"]["warmup_steps"] = std::min(t.warmup_steps, std::max(50, t.steps / 4) / 2);
+  }
+  return doc;
+}
+
 nlohmann::json distill_from(const RunRow& run) {
   auto doc = nlohmann::json::parse(run.config_json, nullptr, false);
   if (!doc.is_object()) doc = nlohmann::json::object();

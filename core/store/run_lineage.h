@@ -35,5 +35,9 @@ nlohmann::json continue_from(const RunRow& run, Stage stage);
 //! divide as the model needs; the same tokenizer, data and evaluation), from scratch, by
 //! forward KL; named "<experiment>-distilled". Quantization and init are not carried over.
 nlohmann::json distill_from(const RunRow& run);
+//! A new experiment fine-tuning `run` quantization-aware (stage sft from its newest checkpoint,
+//! int4 weights in groups of 32, from the first step; a quarter of its steps, at least 50, and
+//! a tenth of its learning rate), named "<experiment>-qat": torchtune's QAT recipe in one click.
+nlohmann::json quantize_from(const RunRow& run);
 
 }  // namespace r1wb

@@ -90,3 +90,19 @@ TEST(RunLineage, DistillingARunMakesAValidStudentOfHalfItsWidthAndDepth) {
   EXPECT_EQ(e.model.max_seq_len, 96) << "the student reads what the teacher reads";
   EXPECT_EQ(e.model.vocab_size, teacher.experiment.model.vocab_size);
 }
+
+TEST(RunLineage, QuantizingARunMakesAValidQuantizationAwareFineTune) {
+  auto parent = parse_experiment(R"({"name": "base", "train": {"steps": 400, "lr": 0.003}})");
+  ASSERT_TRUE(parent.ok());
+  const auto r = row(1, "/runs/base", parent.resolved);
+  auto parsed = validate_experiment(quantize_from(r));
+  ASSERT_TRUE(parsed.ok()) << parsed.errors[0].to_string();
+  const auto& e = parsed.experiment;
+  EXPECT_EQ(e.stage, Stage::Sft);
+  EXPECT_EQ(e.init.run, "/runs/base");
+  EXPECT_EQ(e.quant.weights, WeightQuant::Int4);
+  EXPECT_EQ(e.quant.group_size, 32);
+  EXPECT_EQ(e.train.steps, 100);
+  EXPECT_DOUBLE_EQ(e.train.lr, 0.0003);
+  EXPECT_EQ(e.name, r.experiment + "-qat");
+}

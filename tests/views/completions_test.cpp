@@ -133,6 +133,13 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   EXPECT_EQ(student.distill.teacher, parent->run_dir);
   EXPECT_LT(student.model.d_model, validate_experiment(nlohmann::json::parse(parent->config_json)).experiment.model.d_model);
   window->grab().save(test::screenshot_path("distill-editor.png"));
+
+  // "Quantize the selected run": a quantization-aware fine-tune from it.
+  window->action("quantize")->trigger();
+  window->editor()->validate_now();
+  ASSERT_TRUE(window->editor()->is_valid()) << window->editor()->errors().join("\n").toStdString();
+  EXPECT_EQ(window->editor()->result().experiment.quant.weights, WeightQuant::Int4);
+  EXPECT_EQ(window->editor()->result().experiment.init.run, parent->run_dir);
 }
 
 }  // namespace r1wb::views

@@ -177,6 +177,8 @@ class MainWindow : public QMainWindow {
   void continue_selected(Stage stage);
   //! Run > Distil: the editor holds a distill stage with the selected run as the teacher.
   void distill_selected();
+  //! Run > Quantize: the editor holds a quantization-aware fine-tune of the selected run.
+  void quantize_selected();
   //! Run > Export: the export dialog for the selected run (export_dialog()).
   void export_selected();
   void refresh_queue_views();

@@ -50,6 +50,7 @@ void MainWindow::build_menus() {
   add(run, "continue_rl", "Continue the selected run as R&L", QKeySequence(), [this] { continue_selected(Stage::Rl); });
   add(run, "distill", "Dis&til the selected run into a smaller student", QKeySequence(),
       [this] { distill_selected(); });
+  add(run, "quantize", "&Quantize the selected run (QAT fine-tune)", QKeySequence(), [this] { quantize_selected(); });
   add(run, "export", "E&xport the selected run...", QKeySequence("Ctrl+E"), [this] { export_selected(); });
   QMenu* view = menuBar()->addMenu("&View");
   add(view, "find", "&Find runs", QKeySequence::Find, [this] {

@@ -137,6 +137,19 @@ void MainWindow::distill_selected() {
                                .arg(QString::fromStdString(r->name)));
 }
 
+void MainWindow::quantize_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r) {
+    statusBar()->showMessage("Select the run to quantize.");
+    return;
+  }
+  editor_->set_text(QString::fromStdString(quantize_from(*r).dump(2)));
+  tabs_->setCurrentWidget(editor_);
+  statusBar()->showMessage(QString("A quantization-aware fine-tune of %1 (int4 weights, groups of 32): edit the quant "
+                                   "section, then Run; export it on its grid with Run > Export.")
+                               .arg(QString::fromStdString(r->name)));
+}
+
 void MainWindow::export_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r) {
