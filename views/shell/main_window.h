@@ -173,6 +173,11 @@ class MainWindow : public QMainWindow {
   void run_ended(int64_t run_id);
   void queue_ablation();
   void duplicate_selected();
+  //! The editor holds `experiment` made from the selected run; the status bar says `message`
+  //! of the run's name (or `nothing_selected`).
+  void derive_from_selected(const QString& nothing_selected,
+                            const std::function<nlohmann::json(const RunRow&)>& experiment,
+                            const std::function<QString(const QString&)>& message);
   //! Opens a new experiment continuing the selected run as `stage` (sft or rl) in the editor.
   void continue_selected(Stage stage);
   //! Run > Distil: the editor holds a distill stage with the selected run as the teacher.

@@ -111,43 +111,40 @@ void MainWindow::duplicate_selected() {
   queue_run(copy.experiment, copy.config_json, copy.tags, "Cannot duplicate the run: ");
 }
 
-void MainWindow::continue_selected(Stage stage) {
+void MainWindow::derive_from_selected(const QString& nothing_selected,
+                                      const std::function<nlohmann::json(const RunRow&)>& experiment,
+                                      const std::function<QString(const QString&)>& message) {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r) {
-    statusBar()->showMessage("Select the run to continue from.");
+    statusBar()->showMessage(nothing_selected);
     return;
   }
-  // A later stage from the run's newest checkpoint: the editor holds it, Run starts it.
-  editor_->set_text(QString::fromStdString(continue_from(*r, stage).dump(2)));
+  // The new experiment goes into the editor; Run starts it.
+  editor_->set_text(QString::fromStdString(experiment(*r).dump(2)));
   tabs_->setCurrentWidget(editor_);
-  statusBar()->showMessage(
-      QString("A %1 stage from %2: set its section, then Run.").arg(name_of(stage), QString::fromStdString(r->name)));
+  statusBar()->showMessage(message(QString::fromStdString(r->name)));
+}
+
+void MainWindow::continue_selected(Stage stage) {
+  derive_from_selected(
+      "Select the run to continue from.", [stage](const RunRow& r) { return continue_from(r, stage); },
+      [stage](const QString& name) { return QString("A %1 stage from %2: set its section, then Run.").arg(name_of(stage), name); });
 }
 
 void MainWindow::distill_selected() {
-  const RunRow* r = cached_run(run_list_->selected_run());
-  if (!r) {
-    statusBar()->showMessage("Select the run to distil (the teacher).");
-    return;
-  }
-  editor_->set_text(QString::fromStdString(distill_from(*r).dump(2)));
-  tabs_->setCurrentWidget(editor_);
-  statusBar()->showMessage(QString("A student of %1, half its width and depth, distilled by forward KL: edit the "
-                                   "model and the distill section, then Run.")
-                               .arg(QString::fromStdString(r->name)));
+  derive_from_selected("Select the run to distil (the teacher).", distill_from, [](const QString& name) {
+    return QString("A student of %1, half its width and depth, distilled by forward KL: edit the model and the "
+                   "distill section, then Run.")
+        .arg(name);
+  });
 }
 
 void MainWindow::quantize_selected() {
-  const RunRow* r = cached_run(run_list_->selected_run());
-  if (!r) {
-    statusBar()->showMessage("Select the run to quantize.");
-    return;
-  }
-  editor_->set_text(QString::fromStdString(quantize_from(*r).dump(2)));
-  tabs_->setCurrentWidget(editor_);
-  statusBar()->showMessage(QString("A quantization-aware fine-tune of %1 (int4 weights, groups of 32): edit the quant "
-                                   "section, then Run; export it on its grid with Run > Export.")
-                               .arg(QString::fromStdString(r->name)));
+  derive_from_selected("Select the run to quantize.", quantize_from, [](const QString& name) {
+    return QString("A quantization-aware fine-tune of %1 (int4 weights, groups of 32): edit the quant section, then "
+                   "Run; export it on its grid with Run > Export.")
+        .arg(name);
+  });
 }
 
 void MainWindow::export_selected() {
