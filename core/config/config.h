@@ -43,6 +43,7 @@ enum class KlEstimator { K1, K2, K3 };
 enum class LossReduction { Grpo, Bnpo, Dapo, DrGrpo };
 enum class RatioLevel { Token, Sequence };
 enum class WeightQuant { None, Int8, Int4, Q8_0, Q4_0 };
+enum class FfnPrune { None, Magnitude };
 enum class ActivationQuant { None, Int8, Q8_0 };
 enum class DistillData { Task, TeacherSamples };
 enum class DistillLoss { Ce, ForwardKl, ReverseKl, Jsd };
@@ -65,6 +66,7 @@ R1WB_ENUM_NAMES(KlEstimator, "k1", "k2", "k3");
 R1WB_ENUM_NAMES(LossReduction, "grpo", "bnpo", "dapo", "dr_grpo");
 R1WB_ENUM_NAMES(RatioLevel, "token", "sequence");
 R1WB_ENUM_NAMES(WeightQuant, "none", "int8", "int4", "q8_0", "q4_0");
+R1WB_ENUM_NAMES(FfnPrune, "none", "magnitude");
 R1WB_ENUM_NAMES(ActivationQuant, "none", "int8", "q8_0");
 R1WB_ENUM_NAMES(DistillData, "task", "teacher_samples");
 R1WB_ENUM_NAMES(DistillLoss, "ce", "forward_kl", "reverse_kl", "jsd");
@@ -203,6 +205,10 @@ struct TelemetryConfig {
 struct InitConfig {
   std::string run;    //!< the parent's run directory; empty: from scratch (pretrain only)
   int64_t step = -1;  //!< the parent's checkpoint; -1: its newest intact one
+  //! magnitude: this run's FFN widths (model.ffn_hidden, model.moe.expert_hidden) may be
+  //! narrower than the parent's, which keeps each FFN's neurons of largest weight magnitude
+  //! (structured pruning; the run's training is the recovery).
+  FfnPrune prune = FfnPrune::None;
 };
 
 //! The weight of each reward component (R = sum of weight x component); each is logged as

@@ -132,6 +132,9 @@ void check_stage(const Experiment& e, std::vector<ConfigError>& list) {
   if (e.stage != Stage::Pretrain && e.stage != Stage::Distill && e.init.run.empty())
     err.add("init.run", "empty (stage \"" + std::string(name_of(e.stage)) +
                             "\" starts from a parent run: expected its run directory)");
+  if (e.init.prune != FfnPrune::None && e.init.run.empty())
+    err.add("init.prune", std::string(name_of(e.init.prune)) + " prunes a parent's FFNs, but init.run is empty "
+                          "(expected the parent's run directory)");
 }
 
 void check_rl(const Experiment& e, std::vector<ConfigError>& list) {

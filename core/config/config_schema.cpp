@@ -144,6 +144,12 @@ std::vector<FieldSpec> build_schema() {
             "The parent run directory a later stage starts from (its weights; the optimizer starts fresh). "
             "Needed by sft and rl; the run records it and the store keeps the lineage."),
       field(R1WB_FIELD(init.step), -1, 1e12, "The parent's checkpoint step; -1 takes its newest intact one."),
+      field(R1WB_FIELD(init.prune),
+            "magnitude: structured pruning of the parent's FFNs. This run's model.ffn_hidden and "
+            "model.moe.expert_hidden may be narrower than the parent's; each dense FFN, expert and shared "
+            "expert keeps the hidden neurons whose gate, up and down weights have the largest norms "
+            "(product of the three), and this run's training is the recovery. none: the model must be "
+            "the parent's."),
 
       field(R1WB_FIELD(model.tokenizer),
             "byte: byte-level, vocabulary 256. bpe: SentencePiece BPE of model.vocab_size pieces, trained at "

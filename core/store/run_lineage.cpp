@@ -23,13 +23,16 @@ std::string parent_dir_of(const RunRow& run) {
   return v.is_string() ? v.get<std::string>() : "";
 }
 
-std::optional<size_t> parent_index(const std::vector<RunRow>& runs, const RunRow& run) {
-  const std::string parent = parent_dir_of(run);
-  if (parent.empty()) return std::nullopt;
-  const std::string want = canonical(parent);
+std::optional<size_t> run_with_dir(const std::vector<RunRow>& runs, const std::string& dir, int64_t except_id) {
+  if (dir.empty()) return std::nullopt;
+  const std::string want = canonical(dir);
   for (size_t i = 0; i < runs.size(); ++i)
-    if (runs[i].id != run.id && !runs[i].run_dir.empty() && canonical(runs[i].run_dir) == want) return i;
+    if (runs[i].id != except_id && !runs[i].run_dir.empty() && canonical(runs[i].run_dir) == want) return i;
   return std::nullopt;
+}
+
+std::optional<size_t> parent_index(const std::vector<RunRow>& runs, const RunRow& run) {
+  return run_with_dir(runs, parent_dir_of(run), run.id);
 }
 
 std::vector<LineageStage> lineage(const std::vector<RunRow>& runs, size_t run) {
@@ -63,16 +66,42 @@ nlohmann::json continue_from(const RunRow& run, Stage stage) {
   return doc;
 }
 
-nlohmann::json quantize_from(const RunRow& run) {
+namespace {
+
+//! A fine-tune of `run` (stage sft from its newest checkpoint): a quarter of its steps, at least
+//! 50, at a tenth of its learning rate: the recovery QAT and pruning share.
+nlohmann::json recovery_fine_tune_of(const RunRow& run) {
   auto doc = continue_from(run, Stage::Sft);
-  doc["name"] = run.experiment + "-qat";
-  doc["quant"] = {{"weights", "int4"}, {"group_size", 32}, {"activations", "none"}, {"start_step", 0}};
   const auto parent = validate_experiment(nlohmann::json::parse(run.config_json, nullptr, false));
   if (parent.ok()) {
     const auto& t = parent.experiment.train;
     doc["train"]["steps"] = std::max(50, t.steps / 4);
     doc["train"]["lr"] = t.lr / 10;
     doc["train"]["warmup_steps"] = std::min(t.warmup_steps, std::max(50, t.steps / 4) / 2);
+  }
+  return doc;
+}
+
+}  // namespace
+
+nlohmann::json quantize_from(const RunRow& run) {
+  auto doc = recovery_fine_tune_of(run);
+  doc["name"] = run.experiment + "-qat";
+  doc["quant"] = {{"weights", "int4"}, {"group_size", 32}, {"activations", "none"}, {"start_step", 0}};
+  return doc;
+}
+
+nlohmann::json prune_from(const RunRow& run) {
+  auto doc = recovery_fine_tune_of(run);
+  doc["name"] = run.experiment + "-pruned";
+  doc.erase("quant");
+  doc["init"]["prune"] = "magnitude";
+  for (const char* path : {"model.ffn_hidden", "model.moe.expert_hidden"}) {
+    const auto v = value_at(doc, path);
+    if (!v.is_number_integer() || v.get<int64_t>() < 2) continue;
+    auto trial = doc;
+    trial[config_pointer(path)] = v.get<int64_t>() / 2;
+    if (validate_experiment(trial).ok()) doc = std::move(trial);
   }
   return doc;
 }

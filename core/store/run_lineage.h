@@ -14,7 +14,10 @@ namespace r1wb {
 
 //! init.run of the run's config ("" for a first stage or an unreadable config).
 std::string parent_dir_of(const RunRow& run);
-//! The run among `runs` whose directory init.run names (paths compared canonically), if any.
+//! The run among `runs` whose directory is `dir` (paths compared canonically), other than the
+//! run with id `except_id`, if any.
+std::optional<size_t> run_with_dir(const std::vector<RunRow>& runs, const std::string& dir, int64_t except_id = -1);
+//! The run among `runs` whose directory init.run names, if any.
 std::optional<size_t> parent_index(const std::vector<RunRow>& runs, const RunRow& run);
 //! One stage of a run's chain: the run's index in `runs` and the step its own step 0 is at
 //! on an x axis continuing across stages.
@@ -39,5 +42,9 @@ nlohmann::json distill_from(const RunRow& run);
 //! int4 weights in groups of 32, from the first step; a quarter of its steps, at least 50, and
 //! a tenth of its learning rate), named "<experiment>-qat": torchtune's QAT recipe in one click.
 nlohmann::json quantize_from(const RunRow& run);
+//! A new experiment pruning `run`'s FFNs to half their width by magnitude (init.prune; model.ffn_hidden
+//! and model.moe.expert_hidden halved where the half is still valid), then recovering with the
+//! same fine-tune as quantize_from; named "<experiment>-pruned".
+nlohmann::json prune_from(const RunRow& run);
 
 }  // namespace r1wb

@@ -21,5 +21,6 @@ int cmd_eval(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_logprobs(const std::vector<std::string>& args);
 int cmd_perplexity(const std::vector<std::string>& args);
+int cmd_compress_report(const std::vector<std::string>& args);
 
 }  // namespace r1wb::gpu

@@ -22,6 +22,7 @@ const char* kUsage =
     "  export RUN_DIR [--type T] [...]      a checkpoint as GGUF for llama.cpp (f32, f16, bf16, q8_0, q4_0)\n"
     "  logprobs RUN_DIR --text TEXT [...]   next-token log-probs at every position, of a checkpoint or an export\n"
     "  perplexity RUN_DIR --corpus PATH     held-out loss and perplexity on text, in float or quantized\n"
+    "  compress-report RUN_DIR [...]        size, held-out quality, speed and per-layer error of float, PTQ, QAT\n"
     "  schema                               print every config key as a Markdown table\n"
     "\n"
     "`r1wb-run COMMAND --help` describes a command. Exit codes: 0 done, 1 failure,\n"
@@ -35,7 +36,7 @@ const std::map<std::string, Command>& commands() {
       {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest}, {"bench", cmd_bench},
       {"schema", cmd_schema},     {"sample", cmd_sample}, {"eval", cmd_eval},     {"export", cmd_export},
       {"logprobs", cmd_logprobs},
-      {"perplexity", cmd_perplexity},
+      {"perplexity", cmd_perplexity}, {"compress-report", cmd_compress_report},
   };
   return table;
 }

@@ -1,6 +1,7 @@
 // A run's parent is found by its config's init.run among the stored runs (paths compared
 // canonically), and "continue from this run" makes a valid later-stage experiment.
 #include "core/store/run_lineage.h"
+#include "core/store/compression_family.h"
 
 #include <gtest/gtest.h>
 
@@ -105,4 +106,58 @@ TEST(RunLineage, QuantizingARunMakesAValidQuantizationAwareFineTune) {
   EXPECT_EQ(e.train.steps, 100);
   EXPECT_DOUBLE_EQ(e.train.lr, 0.0003);
   EXPECT_EQ(e.name, r.experiment + "-qat");
+}
+
+TEST(RunLineage, PruningARunHalvesItsFfnsByMagnitudeWithARecoveryFineTune) {
+  auto parent = parse_experiment(R"({"name": "base", "train": {"steps": 400, "lr": 0.003},
+                                     "model": {"ffn": "dense", "ffn_hidden": 256}})");
+  ASSERT_TRUE(parent.ok());
+  const auto r = row(1, "/runs/base", parent.resolved);
+  auto parsed = validate_experiment(prune_from(r));
+  ASSERT_TRUE(parsed.ok()) << parsed.errors[0].to_string();
+  const auto& e = parsed.experiment;
+  EXPECT_EQ(e.stage, Stage::Sft);
+  EXPECT_EQ(e.init.run, "/runs/base");
+  EXPECT_EQ(e.init.prune, FfnPrune::Magnitude);
+  EXPECT_EQ(e.model.ffn_hidden, 128);
+  EXPECT_EQ(e.model.moe.expert_hidden, parent.experiment.model.moe.expert_hidden / 2);
+  EXPECT_EQ(e.train.steps, 100);
+  EXPECT_FALSE(e.quant.any());
+  EXPECT_EQ(e.name, r.experiment + "-pruned");
+  EXPECT_EQ(compression_role(row(2, "/runs/p", prune_from(r))), "pruned (ffn 128 wide)");
+  // Pruning needs a parent.
+  auto orphan = prune_from(r);
+  orphan["init"]["run"] = "";
+  orphan["stage"] = "pretrain";
+  const auto refused = validate_experiment(orphan);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.errors[0].path, "init.prune");
+}
+
+TEST(CompressionFamily, ReachesTheRootThroughTeachersAndParentsAndListsEveryDescendantOnce) {
+  const std::vector<RunRow> runs = {
+      row(1, "/runs/student", {{"stage", "distill"}, {"distill", {{"teacher", "/runs/base"}, {"loss", "jsd"}}}}),
+      row(2, "/runs/base", {{"name", "tiny"}}),
+      row(3, "/runs/qat",
+          {{"stage", "sft"},
+           {"init", {{"run", "/runs/base"}}},
+           {"quant", {{"weights", "int4"}, {"group_size", 64}, {"activations", "int8"}}}}),
+      row(4, "/runs/unrelated", {{"name", "other"}}),
+      row(5, "/runs/student-qat",
+          {{"stage", "sft"}, {"init", {{"run", "/runs/student"}}}, {"quant", {{"weights", "int8"}}}}),
+  };
+  for (size_t start : {0u, 1u, 4u}) {
+    const auto family = compression_family(runs, start);
+    ASSERT_EQ(family.size(), 4u) << start;
+    EXPECT_EQ(family[0].index, 1u);  // the root first
+    EXPECT_EQ(family[0].depth, 0);
+    EXPECT_EQ(family[0].role, "pretrain");
+    EXPECT_EQ(family[1].index, 0u);
+    EXPECT_EQ(family[1].role, "distilled (jsd)");
+    EXPECT_EQ(family[2].index, 4u);  // the student's own QAT, under it
+    EXPECT_EQ(family[2].depth, 2);
+    EXPECT_EQ(family[2].role, "QAT int8");
+    EXPECT_EQ(family[3].role, "QAT int4-g64 + int8 activations");
+  }
+  EXPECT_EQ(compression_family(runs, 3).size(), 1u);
 }

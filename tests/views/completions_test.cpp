@@ -140,6 +140,13 @@ TEST(Completions, APanelOfARealRlRunFiltersScrubsAndFollowsAPrompt) {
   ASSERT_TRUE(window->editor()->is_valid()) << window->editor()->errors().join("\n").toStdString();
   EXPECT_EQ(window->editor()->result().experiment.quant.weights, WeightQuant::Int4);
   EXPECT_EQ(window->editor()->result().experiment.init.run, parent->run_dir);
+
+  // "Prune the selected run's FFNs": narrower FFNs taken from it by magnitude.
+  window->action("prune")->trigger();
+  window->editor()->validate_now();
+  ASSERT_TRUE(window->editor()->is_valid()) << window->editor()->errors().join("\n").toStdString();
+  EXPECT_EQ(window->editor()->result().experiment.init.prune, FfnPrune::Magnitude);
+  EXPECT_EQ(window->editor()->result().experiment.init.run, parent->run_dir);
 }
 
 }  // namespace r1wb::views

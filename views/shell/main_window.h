@@ -49,6 +49,7 @@ class ChartPanel;
 class ConfigEditor;
 class CurriculumView;
 class ExportDialog;
+class CompressionView;
 class LogView;
 class LogViewer;
 class MetricChart;
@@ -95,6 +96,8 @@ class MainWindow : public QMainWindow {
   LogView* log_view() const { return log_view_; }
   //! The export dialog Run > Export opened last (null before).
   ExportDialog* export_dialog() const { return export_dialog_; }
+  //! The compression view Run > Compare compression opened last (null before).
+  CompressionView* compression_view() const { return compression_view_; }
   QPushButton* resume_button() const { return resume_button_; }
   QPushButton* delete_button() const { return delete_button_; }
   QPushButton* duplicate_button() const { return duplicate_button_; }
@@ -184,6 +187,10 @@ class MainWindow : public QMainWindow {
   void distill_selected();
   //! Run > Quantize: the editor holds a quantization-aware fine-tune of the selected run.
   void quantize_selected();
+  //! Run > Prune: prune_from the selected run in the editor.
+  void prune_selected();
+  //! Run > Compare compression: the compression view of the selected run's lineage.
+  void compare_compression_of_selected();
   //! Run > Export: the export dialog for the selected run (export_dialog()).
   void export_selected();
   void refresh_queue_views();
@@ -250,6 +257,7 @@ class MainWindow : public QMainWindow {
   std::unique_ptr<AttentionPanel> detached_attention_;  // owns attention_ without OpenGL
   LogView* log_view_ = nullptr;
   ExportDialog* export_dialog_ = nullptr;
+  CompressionView* compression_view_ = nullptr;
   std::unique_ptr<RoutingPanel> detached_heatmap_;
   std::unique_ptr<CompletionsPanel> detached_completions_;  // owns heatmap_ when it is not shown
   // The viewers of the panels that never read the store themselves (after the panels they

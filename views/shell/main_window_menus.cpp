@@ -51,7 +51,11 @@ void MainWindow::build_menus() {
   add(run, "distill", "Dis&til the selected run into a smaller student", QKeySequence(),
       [this] { distill_selected(); });
   add(run, "quantize", "&Quantize the selected run (QAT fine-tune)", QKeySequence(), [this] { quantize_selected(); });
+  add(run, "prune", "&Prune the selected run's FFNs (magnitude, with recovery)", QKeySequence(),
+      [this] { prune_selected(); });
   add(run, "export", "E&xport the selected run...", QKeySequence("Ctrl+E"), [this] { export_selected(); });
+  add(run, "compression", "Compare the compression of the selected run's lineage...", QKeySequence("Ctrl+Shift+E"),
+      [this] { compare_compression_of_selected(); });
   QMenu* view = menuBar()->addMenu("&View");
   add(view, "find", "&Find runs", QKeySequence::Find, [this] {
     search_box_->setFocus();

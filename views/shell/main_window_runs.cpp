@@ -2,6 +2,7 @@
 // their streams, reporting their end, and the selected run's tags, notes and buttons.
 #include "views/shell/main_window.h"
 
+#include "views/compress/compression_view.h"
 #include "views/runs/export_dialog.h"
 
 #include "core/store/run_lineage.h"
@@ -17,6 +18,7 @@
 #include "views/shell/workbench_context.h"
 
 #include <QDateTime>
+#include <algorithm>
 #include <QDir>
 #include <QLineEdit>
 #include <QPushButton>
@@ -147,6 +149,14 @@ void MainWindow::quantize_selected() {
   });
 }
 
+void MainWindow::prune_selected() {
+  derive_from_selected("Select the run to prune.", prune_from, [](const QString& name) {
+    return QString("%1 with its FFNs pruned to half their width by weight magnitude, then a recovery fine-tune: "
+                   "edit the widths (model.ffn_hidden, model.moe.expert_hidden), then Run.")
+        .arg(name);
+  });
+}
+
 void MainWindow::export_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r) {
@@ -159,6 +169,19 @@ void MainWindow::export_selected() {
   connect(export_dialog_, &ExportDialog::exported, this,
           [this](const QString& path) { statusBar()->showMessage("Exported " + path); });
   export_dialog_->show();
+}
+
+void MainWindow::compare_compression_of_selected() {
+  const int64_t id = run_list_->selected_run();
+  const auto& runs = context_->runs();
+  const auto it = std::find_if(runs.begin(), runs.end(), [id](const RunRow& r) { return r.id == id; });
+  if (it == runs.end()) {
+    statusBar()->showMessage("Select a run of the lineage to compare.");
+    return;
+  }
+  if (compression_view_) compression_view_->deleteLater();
+  compression_view_ = new CompressionView(runs, size_t(it - runs.begin()), options_.runner_path, this);
+  compression_view_->show();
 }
 
 void MainWindow::delete_selected() {

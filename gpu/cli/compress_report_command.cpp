@@ -1,0 +1,236 @@
+// `r1wb-run compress-report RUN_DIR`: what compressing a checkpoint costs and buys
+// (core/formats/compression_report.h). A float run is measured as itself and as post-training
+// quantization to each grid of --grids; a run trained quantization-aware as the grid it trained
+// against. Each variant: the size of its exported weights, held-out accuracy and reference loss
+// (task runs, the run's own evaluation prompts) or corpus loss (text runs, --corpus), sampled
+// tokens/s, and per layer the weight and block-output error of its grid. Written to
+// <run>/compression/report.json (atomically) for the compression view.
+#include "core/formats/compression_report.h"
+#include "core/tasks/reasoning_tasks.h"
+#include "gpu/cli/cli_args.h"
+#include "gpu/cli/commands.h"
+#include "gpu/data/token_cache.h"
+#include "gpu/quant/fake_quant.h"
+#include "gpu/quant/layer_errors.h"
+#include "gpu/quant/quantized_size.h"
+#include "gpu/rl/evaluation.h"
+#include "gpu/runtime/device_timer.h"
+#include "gpu/sample/corpus_loss.h"
+#include "gpu/sample/sampler.h"
+#include "gpu/train/trained_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace r1wb::gpu {
+namespace {
+
+const char* kCompressUsage =
+    "usage: r1wb-run compress-report RUN_DIR [--step N] [--grids LIST] [--group N] [--n N]\n"
+    "                                [--corpus PATH] [--tokens N] [--out FILE] [--json]\n"
+    "\n"
+    "Measures a checkpoint's compression variants: a float run as itself and as post-training\n"
+    "quantization (round to nearest) to each grid of LIST (comma-separated; default\n"
+    "int8,int4,8da4w; also q8_0, q4_0; int4 in groups of --group, default 32; 8da4w is int4\n"
+    "weights with int8 per-token activations); a run trained quantization-aware as its own grid.\n"
+    "For each: the bytes of its exported weights, held-out accuracy and reference loss on --n of\n"
+    "the run's evaluation prompts (default 256, one greedy sample each) or, for a text run, the\n"
+    "loss on --corpus (its first --tokens tokens, default 65536), sampled tokens/s, and per layer\n"
+    "the relative error of each matrix and of the block's output. Writes FILE (default\n"
+    "RUN_DIR/compression/report.json) and prints a table, or the report with --json.\n";
+
+struct Grid {
+  std::string name;
+  QuantConfig q;
+};
+
+std::optional<Grid> parse_grid(const std::string& s, int group) {
+  Grid g{s, {}};
+  g.q.group_size = group;
+  if (s == "8da4w") {
+    g.q.weights = WeightQuant::Int4, g.q.activations = ActivationQuant::Int8;
+    g.name = "8da4w-g" + std::to_string(group);
+    return g;
+  }
+  const auto w = parse_enum<WeightQuant>(s);
+  if (!w || *w == WeightQuant::None) return std::nullopt;
+  g.q.weights = *w;
+  if (*w == WeightQuant::Int4) g.name = "int4-g" + std::to_string(group);
+  return g;
+}
+
+//! The name a run's own quantization goes by ("int4-g32", "8da4w-g32", "q8_0 + int8 activations").
+std::string grid_name(const QuantConfig& q) {
+  if (q.weights == WeightQuant::Int4 && q.activations == ActivationQuant::Int8)
+    return "8da4w-g" + std::to_string(q.group_size);
+  std::string s = name_of(q.weights);
+  if (q.weights == WeightQuant::Int4) s += "-g" + std::to_string(q.group_size);
+  if (q.activations != ActivationQuant::None) s += std::string(" + ") + name_of(q.activations) + " activations";
+  return s;
+}
+
+//! Token ids of `text` cut into rows of `len` (at most `rows`): the layer-error probe batch.
+torch::Tensor probe_batch(const Tokenizer& tok, const std::string& text, int64_t len, int64_t rows,
+                          torch::Device device) {
+  const auto ids = tok.encode(text);
+  const int64_t n = std::min<int64_t>(rows, int64_t(ids.size()) / len);
+  if (n < 1) throw std::runtime_error("the probe text holds fewer than " + std::to_string(len) + " tokens");
+  std::vector<int64_t> flat(ids.begin(), ids.begin() + n * len);
+  return torch::tensor(flat, torch::kInt64).view({n, len}).to(device);
+}
+
+std::string read_text(const std::vector<std::string>& files, size_t max_bytes) {
+  std::string out;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    out += s.str() + "\n\n";
+    if (out.size() >= max_bytes) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+int cmd_compress_report(const std::vector<std::string>& args) {
+  if (wants_help(args)) {
+    std::cout << kCompressUsage;
+    return kExitOk;
+  }
+  std::string err;
+  auto a = parse_args(args, {"step", "grids", "group", "n", "corpus", "tokens", "out"}, {"json"}, err);
+  if (!a) return usage_error(err, kCompressUsage);
+  if (a->positional.size() != 1) return usage_error("compress-report takes one RUN_DIR", kCompressUsage);
+  std::map<std::string, int64_t> ints;
+  if (auto bad = read_int_options(*a, {{"step", -1, 0}, {"group", 32, 2}, {"n", 256, 1}, {"tokens", 65536, 64}},
+                                  ints, kCompressUsage))
+    return *bad;
+  std::vector<Grid> grids;
+  {
+    std::stringstream list(a->options.count("grids") ? a->options["grids"] : "int8,int4,8da4w");
+    for (std::string item; std::getline(list, item, ',');) {
+      const auto g = parse_grid(item, int(ints["group"]));
+      if (!g)
+        return usage_error("--grids: '" + item + "' is not one of int8, int4, q8_0, q4_0, 8da4w", kCompressUsage);
+      grids.push_back(*g);
+    }
+  }
+  return report_failures([&]() -> int {
+    const auto run_dir = a->positional[0];
+    auto run = open_trained_model(run_dir, ints["step"] >= 0 ? std::optional<int64_t>(ints["step"]) : std::nullopt,
+                                  [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
+    const Experiment& e = run.experiment;
+    const bool text = e.data.task == Task::Text;
+    if (text && !a->options.count("corpus"))
+      return usage_error("--corpus PATH is required for a text run (data.task text): held-out text to measure on",
+                         kCompressUsage);
+    for (const auto& g : grids)
+      if (g.q.weights == WeightQuant::Int4 || g.q.weights == WeightQuant::Q4_0 || g.q.weights == WeightQuant::Q8_0) {
+        const int64_t block = g.q.weights == WeightQuant::Int4 ? g.q.group_size : 32;
+        if (e.model.d_model % block != 0)
+          return usage_error("--grids " + g.name + ": model.d_model " + std::to_string(e.model.d_model) +
+                                 " is not a multiple of its group of " + std::to_string(block),
+                             kCompressUsage);
+      }
+    const auto device = run.model->parameters().front().device();
+    std::vector<std::pair<std::string, QuantConfig>> variants;  // name, grid
+    std::vector<bool> trained;
+    if (e.quant.any()) {
+      variants.push_back({grid_name(e.quant) + " (trained)", e.quant});
+      trained.push_back(true);
+    } else {
+      variants.push_back({"float", QuantConfig{}});
+      trained.push_back(false);
+      for (const auto& g : grids) {
+        variants.push_back({g.name + " PTQ", g.q});
+        trained.push_back(false);
+      }
+    }
+    std::vector<std::string> corpus;
+    std::string probe_text, speed_prompt;
+    const int64_t len = std::min<int64_t>(e.model.max_seq_len, 128);
+    if (text) {
+      corpus = corpus_files(a->options["corpus"]);
+      probe_text = read_text(corpus, size_t(len) * 64 * 8);
+      speed_prompt = probe_text.substr(0, 16);
+    } else {
+      std::mt19937_64 rng(e.data.seed + 7);
+      const auto task = name_of(e.data.task);
+      for (int i = 0; i < 256 && probe_text.size() < size_t(len) * 8 * 4; ++i) {
+        const auto ex = make_example(task, std::max(1, e.data.max_difficulty), rng, Split::HeldOut);
+        probe_text += ex.prompt + ex.completion;
+      }
+      speed_prompt = make_example(task, std::max(1, e.data.max_difficulty), rng, Split::HeldOut).prompt;
+    }
+    const auto probe = probe_batch(*run.tokenizer, probe_text, len, 8, device);
+
+    CompressionReport report;
+    report.run_dir = run_dir, report.experiment = e.name, report.device = device.str(), report.step = run.step;
+    EvalOptions eo = eval_options(e);
+    eo.prompts = int(ints["n"]), eo.k = 1, eo.sampling.temperature = 0;
+    report.loss_kind = text ? "corpus loss (" + a->options["corpus"] + ", " + std::to_string(ints["tokens"]) + " tokens)"
+                            : "reference loss (" + std::to_string(eo.prompts) + " held-out prompts)";
+    int64_t parameters = 0;
+    for (const auto& p : run.model->named_parameters())
+      if (p.key().rfind("mtp_", 0) != 0) parameters += p.value().numel();
+    const auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const auto& [name, q] = variants[i];
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::fprintf(stderr, "compress-report: [%zu/%zu] %s (%.0f s so far)\n", i + 1, variants.size(), name.c_str(),
+                   elapsed);
+      CompressionVariant v;
+      v.name = name, v.quant = describe(q), v.trained = trained[i], v.parameters = parameters;
+      v.bytes = quantized_weight_bytes(run.model, q);
+      if (q.any()) v.errors = measure_layer_errors(run.model, q, probe);
+      run_quantized(run, q);
+      if (text) {
+        v.loss = corpus_loss(run.model, *run.tokenizer, corpus, e.model.max_seq_len, ints["tokens"]).loss;
+      } else {
+        const auto r = evaluate(run.model, *run.tokenizer, eo);
+        v.accuracy = r.accuracy, v.loss = r.loss;
+      }
+      SamplingOptions so;
+      so.max_new_tokens = int(std::min<int64_t>(48, e.model.max_seq_len - int64_t(run.tokenizer->encode(speed_prompt).size()) - 1));
+      so.stop = {};
+      so.temperature = 0;
+      const int batch = 8;
+      torch::NoGradGuard no_grad;
+      sample_group(run.model, *run.tokenizer, speed_prompt, batch, so);  // warm-up
+      double ms = 1e30;
+      for (int r = 0; r < 2; ++r)
+        ms = std::min(ms, timed_ms(device, [&] { sample_group(run.model, *run.tokenizer, speed_prompt, batch, so); }));
+      v.tokens_per_s = batch * so.max_new_tokens / (ms / 1000.0);
+      report.variants.push_back(std::move(v));
+    }
+    const auto out = a->options.count("out") ? a->options["out"] : compression_report_path(run_dir);
+    write_compression_report(out, report);
+    if (a->flags.count("json")) {
+      std::cout << to_json(report).dump() << "\n";
+      return kExitOk;
+    }
+    std::printf("%s, step %lld (%s): %s\n", run_dir.c_str(), (long long)run.step, report.device.c_str(),
+                report.loss_kind.c_str());
+    std::printf("%-22s %12s %9s %9s %10s %11s %11s\n", "variant", "bytes", "accuracy", "loss", "tokens/s",
+                "max w err", "max out err");
+    for (const auto& v : report.variants) {
+      double wmax = 0, omax = 0;
+      for (const auto& row : v.errors.weight)
+        for (double x : row)
+          if (x == x) wmax = std::max(wmax, x);
+      for (double x : v.errors.output) omax = std::max(omax, x);
+      std::printf("%-22s %12lld %9s %9.4f %10.0f %11.4f %11.4f\n", v.name.c_str(), (long long)v.bytes,
+                  v.accuracy ? std::to_string(*v.accuracy).substr(0, 5).c_str() : "-", v.loss, v.tokens_per_s, wmax,
+                  omax);
+    }
+    std::printf("written to %s\n", out.c_str());
+    return kExitOk;
+  });
+}
+
+}  // namespace r1wb::gpu

@@ -1,0 +1,36 @@
+#include "gpu/quant/quantized_size.h"
+
+namespace r1wb::gpu {
+
+bool is_quantized_matrix(const std::string& name, const torch::Tensor& p, const QuantConfig& q) {
+  if (q.weights == WeightQuant::None || p.dim() < 2) return false;
+  if (name.rfind("blocks.", 0) != 0 && name.rfind("mtp_block.", 0) != 0) return false;
+  if (name.find(".router.") != std::string::npos) return false;
+  const bool routed_expert = name.find(".moe.w_") != std::string::npos;
+  return !routed_expert || q.experts;
+}
+
+int64_t quantized_weight_bytes(TransformerLM& model, const QuantConfig& q) {
+  int64_t bytes = 0;
+  for (const auto& item : model->named_parameters()) {
+    const auto& name = item.key();
+    if (name.rfind("mtp_", 0) == 0) continue;
+    const auto& p = item.value();
+    const int64_t n = p.numel();
+    if (!is_quantized_matrix(name, p, q)) {
+      bytes += n * 4;
+      continue;
+    }
+    const int64_t rows = n / p.size(-1);
+    switch (q.weights) {
+      case WeightQuant::None: bytes += n * 4; break;
+      case WeightQuant::Int8: bytes += n + rows * 4; break;
+      case WeightQuant::Int4: bytes += n / 2 + n / q.group_size * 4; break;
+      case WeightQuant::Q8_0: bytes += n / 32 * 34; break;
+      case WeightQuant::Q4_0: bytes += n / 32 * 18; break;
+    }
+  }
+  return bytes;
+}
+
+}  // namespace r1wb::gpu
