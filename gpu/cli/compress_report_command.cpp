@@ -12,6 +12,7 @@
 #include "gpu/data/token_cache.h"
 #include "gpu/quant/fake_quant.h"
 #include "gpu/quant/layer_errors.h"
+#include "gpu/quant/low_rank.h"
 #include "gpu/quant/quantized_size.h"
 #include "gpu/rl/evaluation.h"
 #include "gpu/runtime/device_timer.h"
@@ -31,25 +32,44 @@ namespace {
 
 const char* kCompressUsage =
     "usage: r1wb-run compress-report RUN_DIR [--step N] [--grids LIST] [--group N] [--n N]\n"
-    "                                [--corpus PATH] [--tokens N] [--out FILE] [--json]\n"
+    "                                [--as CONFIG] [--corpus PATH] [--tokens N] [--out FILE] [--json]\n"
     "\n"
     "Measures a checkpoint's compression variants: a float run as itself and as post-training\n"
     "quantization (round to nearest) to each grid of LIST (comma-separated; default\n"
     "int8,int4,8da4w; also q8_0, q4_0; int4 in groups of --group, default 32; 8da4w is int4\n"
-    "weights with int8 per-token activations); a run trained quantization-aware as its own grid.\n"
+    "weights with int8 per-token activations; lr<R>, e.g. lr16, replaces every block matrix by\n"
+    "its rank-R truncated SVD, stored as two factors); a run trained quantization-aware as its\n"
+    "own grid.\n"
     "For each: the bytes of its exported weights, held-out accuracy and reference loss on --n of\n"
-    "the run's evaluation prompts (default 256, one greedy sample each) or, for a text run, the\n"
+    "the run's evaluation prompts (default 256, one greedy sample each; with --as those of the\n"
+    "experiment file CONFIG, so every run of a lineage is measured on its root's prompts) or, for\n"
+    "a text run, the\n"
     "loss on --corpus (its first --tokens tokens, default 65536), sampled tokens/s, and per layer\n"
     "the relative error of each matrix and of the block's output. Writes FILE (default\n"
     "RUN_DIR/compression/report.json) and prints a table, or the report with --json.\n";
 
+//! One way to compress: a quantization grid, or (rank > 0) low-rank factors.
 struct Grid {
   std::string name;
   QuantConfig q;
+  int rank = 0;
+  bool any() const { return q.any() || rank > 0; }
+  MatrixCompression compression() const { return rank > 0 ? low_rank(rank) : quantization(q); }
+  std::string describe() const {
+    return rank > 0 ? "rank-" + std::to_string(rank) + " factors of every block matrix (truncated SVD)"
+                    : gpu::describe(q);
+  }
 };
 
 std::optional<Grid> parse_grid(const std::string& s, int group) {
   Grid g{s, {}};
+  if (s.size() > 2 && s.rfind("lr", 0) == 0 && s.find_first_not_of("0123456789", 2) == std::string::npos &&
+      s.size() < 8) {
+    g.rank = std::stoi(s.substr(2));
+    g.name = "rank " + s.substr(2);
+    if (g.rank < 1) return std::nullopt;
+    return g;
+  }
   g.q.group_size = group;
   if (s == "8da4w") {
     g.q.weights = WeightQuant::Int4, g.q.activations = ActivationQuant::Int8;
@@ -103,7 +123,7 @@ int cmd_compress_report(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"step", "grids", "group", "n", "corpus", "tokens", "out"}, {"json"}, err);
+  auto a = parse_args(args, {"step", "grids", "group", "n", "as", "corpus", "tokens", "out"}, {"json"}, err);
   if (!a) return usage_error(err, kCompressUsage);
   if (a->positional.size() != 1) return usage_error("compress-report takes one RUN_DIR", kCompressUsage);
   std::map<std::string, int64_t> ints;
@@ -116,7 +136,8 @@ int cmd_compress_report(const std::vector<std::string>& args) {
     for (std::string item; std::getline(list, item, ',');) {
       const auto g = parse_grid(item, int(ints["group"]));
       if (!g)
-        return usage_error("--grids: '" + item + "' is not one of int8, int4, q8_0, q4_0, 8da4w", kCompressUsage);
+        return usage_error("--grids: '" + item + "' is not one of int8, int4, q8_0, q4_0, 8da4w, lr<rank>",
+                           kCompressUsage);
       grids.push_back(*g);
     }
   }
@@ -125,12 +146,21 @@ int cmd_compress_report(const std::vector<std::string>& args) {
     auto run = open_trained_model(run_dir, ints["step"] >= 0 ? std::optional<int64_t>(ints["step"]) : std::nullopt,
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
     const Experiment& e = run.experiment;
+    Experiment measured_as = e;  // whose evaluation prompts and probe text
+    if (a->options.count("as")) {
+      const auto as = load_experiment_file(a->options["as"]);
+      if (!as.ok()) {
+        print_errors(as);
+        return kExitUsage;
+      }
+      measured_as = as.experiment;
+    }
     const bool text = e.data.task == Task::Text;
     if (text && !a->options.count("corpus"))
       return usage_error("--corpus PATH is required for a text run (data.task text): held-out text to measure on",
                          kCompressUsage);
     for (const auto& g : grids)
-      if (g.q.weights == WeightQuant::Int4 || g.q.weights == WeightQuant::Q4_0 || g.q.weights == WeightQuant::Q8_0) {
+      if (g.rank == 0 && (g.q.weights == WeightQuant::Int4 || g.q.weights == WeightQuant::Q4_0 || g.q.weights == WeightQuant::Q8_0)) {
         const int64_t block = g.q.weights == WeightQuant::Int4 ? g.q.group_size : 32;
         if (e.model.d_model % block != 0)
           return usage_error("--grids " + g.name + ": model.d_model " + std::to_string(e.model.d_model) +
@@ -138,7 +168,7 @@ int cmd_compress_report(const std::vector<std::string>& args) {
                              kCompressUsage);
       }
     const auto device = run.model->parameters().front().device();
-    std::vector<std::pair<std::string, QuantConfig>> variants;  // name, grid
+    std::vector<Grid> variants;  // each named as the report shows it
     std::vector<bool> trained;
     if (e.quant.any()) {
       variants.push_back({grid_name(e.quant) + " (trained)", e.quant});
@@ -146,8 +176,9 @@ int cmd_compress_report(const std::vector<std::string>& args) {
     } else {
       variants.push_back({"float", QuantConfig{}});
       trained.push_back(false);
-      for (const auto& g : grids) {
-        variants.push_back({g.name + " PTQ", g.q});
+      for (auto g : grids) {
+        g.name += g.rank > 0 ? " SVD" : " PTQ";
+        variants.push_back(g);
         trained.push_back(false);
       }
     }
@@ -159,19 +190,23 @@ int cmd_compress_report(const std::vector<std::string>& args) {
       probe_text = read_text(corpus, size_t(len) * 64 * 8);
       speed_prompt = probe_text.substr(0, 16);
     } else {
-      std::mt19937_64 rng(e.data.seed + 7);
-      const auto task = name_of(e.data.task);
+      std::mt19937_64 rng(measured_as.data.seed + 7);
+      const auto task = name_of(measured_as.data.task);
+      const int level = std::max(1, measured_as.data.max_difficulty);
       for (int i = 0; i < 256 && probe_text.size() < size_t(len) * 8 * 4; ++i) {
-        const auto ex = make_example(task, std::max(1, e.data.max_difficulty), rng, Split::HeldOut);
+        const auto ex = make_example(task, level, rng, Split::HeldOut);
         probe_text += ex.prompt + ex.completion;
       }
-      speed_prompt = make_example(task, std::max(1, e.data.max_difficulty), rng, Split::HeldOut).prompt;
+      speed_prompt = make_example(task, level, rng, Split::HeldOut).prompt;
     }
     const auto probe = probe_batch(*run.tokenizer, probe_text, len, 8, device);
 
     CompressionReport report;
     report.run_dir = run_dir, report.experiment = e.name, report.device = device.str(), report.step = run.step;
-    EvalOptions eo = eval_options(e);
+    if (!text && measured_as.data.task == Task::Text)
+      return usage_error("--as: " + a->options["as"] + " is a text experiment; a task run is measured on task prompts",
+                         kCompressUsage);
+    EvalOptions eo = eval_options(measured_as);
     eo.prompts = int(ints["n"]), eo.k = 1, eo.sampling.temperature = 0;
     report.loss_kind = text ? "corpus loss (" + a->options["corpus"] + ", " + std::to_string(ints["tokens"]) + " tokens)"
                             : "reference loss (" + std::to_string(eo.prompts) + " held-out prompts)";
@@ -180,15 +215,17 @@ int cmd_compress_report(const std::vector<std::string>& args) {
       if (p.key().rfind("mtp_", 0) != 0) parameters += p.value().numel();
     const auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; i < variants.size(); ++i) {
-      const auto& [name, q] = variants[i];
+      const auto& grid = variants[i];
+      const auto& name = grid.name;
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::fprintf(stderr, "compress-report: [%zu/%zu] %s (%.0f s so far)\n", i + 1, variants.size(), name.c_str(),
                    elapsed);
       CompressionVariant v;
-      v.name = name, v.quant = describe(q), v.trained = trained[i], v.parameters = parameters;
-      v.bytes = quantized_weight_bytes(run.model, q);
-      if (q.any()) v.errors = measure_layer_errors(run.model, q, probe);
-      run_quantized(run, q);
+      v.name = name, v.quant = grid.describe(), v.trained = trained[i], v.parameters = parameters;
+      v.bytes = grid.rank > 0 ? low_rank_weight_bytes(run.model, grid.rank) : quantized_weight_bytes(run.model, grid.q);
+      const auto compression = grid.compression();
+      if (grid.any()) v.errors = measure_layer_errors(run.model, compression, probe);
+      run.model->set_matmul_hooks(compression.hooks, compression.experts);
       if (text) {
         v.loss = corpus_loss(run.model, *run.tokenizer, corpus, e.model.max_seq_len, ints["tokens"]).loss;
       } else {

@@ -1,17 +1,31 @@
-// Where quantization hurts, layer by layer (the compression view's heatmap): for each block,
-// how far the grid moves each of its matrices (||Q(W) - W|| / ||W||, over all experts of an
-// MoE weight) and how far the block's residual update moves when its weights and inputs are
-// quantized, both blocks fed the float model's input to that block on a probe batch, so each
-// layer shows its own error rather than what it inherited from the layers below.
+// Where compression hurts, layer by layer (the compression view's heatmap): for each block,
+// how far a compression moves each of its matrices (||C(W) - W|| / ||W||, over all experts of
+// an MoE weight) and how far the block's residual update moves when its matrices (and, for
+// quantization with activations, their inputs) are compressed, both blocks fed the float
+// model's input to that block on a probe batch, so each layer shows its own error rather than
+// what it inherited from the layers below.
 #pragma once
 #include "core/config/config.h"
 #include "core/formats/compression_report.h"
 #include "gpu/model/transformer.h"
 
+#include <functional>
+
 namespace r1wb::gpu {
 
-//! `tokens` [batch, seq] the probe batch. The model runs as `q` quantizes it during the
-//! measurement and without hooks afterwards (in float). No autograd.
-LayerErrors measure_layer_errors(TransformerLM& model, const QuantConfig& q, const torch::Tensor& tokens);
+//! What a compression does to the block matrices: the value of one (for the weight error) and
+//! the hooks that run the model compressed.
+struct MatrixCompression {
+  std::function<torch::Tensor(const torch::Tensor&)> weight;
+  MatmulHooks hooks;
+  bool experts = true;  //!< whether routed experts are compressed too
+  bool weights = true;  //!< false: only the inputs are (an activation-only grid)
+};
+MatrixCompression quantization(const QuantConfig& q);
+MatrixCompression low_rank(int rank);
+
+//! `tokens` [batch, seq] the probe batch. The model runs compressed during the measurement and
+//! without hooks afterwards (in float). No autograd.
+LayerErrors measure_layer_errors(TransformerLM& model, const MatrixCompression& c, const torch::Tensor& tokens);
 
 }  // namespace r1wb::gpu

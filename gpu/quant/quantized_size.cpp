@@ -2,12 +2,16 @@
 
 namespace r1wb::gpu {
 
-bool is_quantized_matrix(const std::string& name, const torch::Tensor& p, const QuantConfig& q) {
-  if (q.weights == WeightQuant::None || p.dim() < 2) return false;
+bool is_block_matrix(const std::string& name, const torch::Tensor& p, bool experts) {
+  if (p.dim() < 2) return false;
   if (name.rfind("blocks.", 0) != 0 && name.rfind("mtp_block.", 0) != 0) return false;
   if (name.find(".router.") != std::string::npos) return false;
   const bool routed_expert = name.find(".moe.w_") != std::string::npos;
-  return !routed_expert || q.experts;
+  return !routed_expert || experts;
+}
+
+bool is_quantized_matrix(const std::string& name, const torch::Tensor& p, const QuantConfig& q) {
+  return q.weights != WeightQuant::None && is_block_matrix(name, p, q.experts);
 }
 
 int64_t quantized_weight_bytes(TransformerLM& model, const QuantConfig& q) {
@@ -29,6 +33,25 @@ int64_t quantized_weight_bytes(TransformerLM& model, const QuantConfig& q) {
       case WeightQuant::Q8_0: bytes += n / 32 * 34; break;
       case WeightQuant::Q4_0: bytes += n / 32 * 18; break;
     }
+  }
+  return bytes;
+}
+
+}  // namespace r1wb::gpu
+
+namespace r1wb::gpu {
+
+int64_t low_rank_weight_bytes(TransformerLM& model, int rank) {
+  int64_t bytes = 0;
+  for (const auto& item : model->named_parameters()) {
+    if (item.key().rfind("mtp_", 0) == 0) continue;
+    const auto& p = item.value();
+    if (!is_block_matrix(item.key(), p, true)) {
+      bytes += p.numel() * 4;
+      continue;
+    }
+    const int64_t out = p.size(-2), in = p.size(-1), matrices = p.numel() / (out * in);
+    bytes += matrices * std::min(out * in, rank * (out + in)) * 4;
   }
   return bytes;
 }

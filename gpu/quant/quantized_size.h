@@ -11,11 +11,16 @@
 
 namespace r1wb::gpu {
 
-//! Whether the parameter `name` (the model's key, "blocks.3.moe.w_down") is a block matrix that
-//! quantization `q` rounds (routed experts only with q.experts).
+//! Whether the parameter `name` (the model's key, "blocks.3.moe.w_down") is a block matrix: one
+//! the blocks multiply through the matmul hooks (routed experts only with `experts`).
+bool is_block_matrix(const std::string& name, const torch::Tensor& p, bool experts);
+//! A block matrix quantization `q` rounds (none without a weight grid).
 bool is_quantized_matrix(const std::string& name, const torch::Tensor& p, const QuantConfig& q);
 
 //! The bytes of the model's exported weights with `q.weights` (None: all f32).
 int64_t quantized_weight_bytes(TransformerLM& model, const QuantConfig& q);
+//! The bytes of the model's weights with every block matrix [.., out, in] stored as rank-`rank`
+//! factors [out, rank] and [rank, in] in f32 (as it is where that is not smaller).
+int64_t low_rank_weight_bytes(TransformerLM& model, int rank);
 
 }  // namespace r1wb::gpu

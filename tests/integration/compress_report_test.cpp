@@ -119,6 +119,30 @@ TEST(CompressReport, FloatAndPtqVariantsMatchEvalTheirSizesMatchTheExportsAndInt
     EXPECT_GT(a8w4.errors.output[l], 0);
   }
 
+  // Low-rank factors: a smaller rank is smaller and errs more in every cell; a rank whose factors
+  // would not be smaller keeps every matrix, so it is the float model exactly.
+  ASSERT_EQ(run_runner({"compress-report", run.string(), "--grids", "lr4,lr16,lr999", "--n", "16", "--out",
+                        (t.path / "lr.json").string()},
+                       t.path, &err),
+            0)
+      << err;
+  const auto lr = r1wb::read_compression_report((t.path / "lr.json").string());
+  ASSERT_EQ(lr.variants.size(), 4u);
+  const auto &r4 = lr.variants[1], &r16 = lr.variants[2], &full = lr.variants[3];
+  EXPECT_EQ(r4.name, "rank 4 SVD");
+  EXPECT_LT(r4.bytes, r16.bytes);
+  EXPECT_LT(r16.bytes, f.bytes);
+  EXPECT_EQ(full.bytes, f.bytes);
+  EXPECT_NEAR(full.loss, f.loss, 1e-6);
+  for (size_t l = 0; l < r4.errors.weight.size(); ++l) {
+    for (size_t c = 0; c < r4.errors.matrices.size(); ++c)
+      if (!std::isnan(r4.errors.weight[l][c])) {
+        EXPECT_GT(r4.errors.weight[l][c], r16.errors.weight[l][c]) << l << " " << r4.errors.matrices[c];
+        EXPECT_EQ(full.errors.weight[l][c], 0);
+      }
+    EXPECT_GT(r4.errors.output[l], r16.errors.output[l]);
+  }
+
   // A run trained against a grid is measured as that grid.
   auto qat = doc;
   qat["stage"] = "sft";

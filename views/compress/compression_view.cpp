@@ -215,7 +215,10 @@ void CompressionView::start_next() {
   const auto& run = runs_[members_[mi].place.index];
   current_ = QString("run %1 of %2, %3").arg(total_ - pending_.size() + 1).arg(total_).arg(QString::fromStdString(run.name));
   progress_->setFormat(QString(current_).replace('%', "%%"));
-  QStringList args{"compress-report", QString::fromStdString(run.run_dir)};
+  // Every run on the lineage root's evaluation prompts, so the rows compare.
+  const auto& root = runs_[members_.front().place.index];
+  QStringList args{"compress-report", QString::fromStdString(run.run_dir), "--as",
+                   QString::fromStdString(root.run_dir + "/config.json")};
   if (!corpus_->text().trimmed().isEmpty()) args << "--corpus" << corpus_->text().trimmed();
   process_.setProcessChannelMode(QProcess::SeparateChannels);
   process_.start(runner_, args);

@@ -4,7 +4,8 @@
 // grid it trained against): size of the exported weights and how much smaller than the float
 // model, held-out accuracy and loss, sampled tokens/s. Selecting a row shows that variant's
 // per-layer quantization error as a heatmap. Reports are measured by the runner
-// (`r1wb-run compress-report`, one run after another, with progress) and kept in each run
+// (`r1wb-run compress-report`, one run after another, with progress, every run on the lineage
+// root's evaluation prompts) and kept in each run
 // directory, so opening the view again reads them; a damaged report is shown as such, named.
 #pragma once
 #include "core/formats/compression_report.h"

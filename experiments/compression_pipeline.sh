@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One lineage compressed four ways, measured side by side: the teacher of the distillation
+# presets (experiments/distill-teacher.json) as float and post-training quantized to int8,
+# int4-g32, 8da4w and q4_0; its QAT fine-tune (compress-qat.json); its experts pruned to half
+# their width with a recovery fine-tune (compress-pruned.json); and the distilled student
+# (distill-logits.json). Each is measured by `r1wb-run compress-report` on the teacher's held-out
+# prompts (--as), and the tables are printed; the store OUT_DIR/workbench.db holds the runs, so
+# Run > Compare compression on the teacher shows the same in the app.
+#   experiments/compression_pipeline.sh OUT_DIR
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:?usage: experiments/compression_pipeline.sh OUT_DIR}"
+runner="${R1WB_RUN:-$here/build/bin/r1wb-run}"
+mkdir -p "$out" && cd "$out"
+train() {  # train PRESET: into OUT_DIR/<its name>, unless it finished before
+  local name; name="$(basename "$1" .json)"
+  [ -f "$name.done" ] && return
+  local start=$(date +%s)
+  "$runner" train "$1" --run-dir "$name" --store workbench.db --no-stream
+  echo "== $name trained in $(( $(date +%s) - start )) s"
+  touch "$name.done"
+}
+for p in distill-teacher compress-qat compress-pruned distill-logits; do train "$here/experiments/$p.json"; done
+for run in distill-teacher compress-qat compress-pruned distill-logits; do
+  echo "== $run"
+  "$runner" compress-report "$run" --as distill-teacher/config.json --grids int8,int4,8da4w,q4_0 --n 512
+done
