@@ -41,7 +41,8 @@ const char* kCompressUsage =
     "its rank-R truncated SVD, stored as two factors); a run trained quantization-aware as its\n"
     "own grid.\n"
     "For each: the bytes of its exported weights, held-out accuracy and reference loss on --n of\n"
-    "the run's evaluation prompts (default 256, one greedy sample each; with --as those of the\n"
+    "the run's evaluation prompts (default 256, one greedy sample each of up to the task's longest\n"
+    "answer or rl.max_new_tokens, whichever is more; with --as those of the\n"
     "experiment file CONFIG, so every run of a lineage is measured on its root's prompts) or, for\n"
     "a text run, the\n"
     "loss on --corpus (its first --tokens tokens, default 65536), sampled tokens/s, and per layer\n"
@@ -208,8 +209,17 @@ int cmd_compress_report(const std::vector<std::string>& args) {
                          kCompressUsage);
     EvalOptions eo = eval_options(measured_as);
     eo.prompts = int(ints["n"]), eo.k = 1, eo.sampling.temperature = 0;
+    if (!text) {
+      // A budget the task's longest answer fits in (rl.max_new_tokens is RL's, often shorter),
+      // so accuracy measures the model rather than truncation.
+      const int longest = max_example_tokens(eo.task, std::max(1, eo.max_difficulty));
+      eo.sampling.max_new_tokens =
+          std::max<int>(eo.sampling.max_new_tokens, std::min<int64_t>(longest, e.model.max_seq_len - 24));
+    }
     report.loss_kind = text ? "corpus loss (" + a->options["corpus"] + ", " + std::to_string(ints["tokens"]) + " tokens)"
-                            : "reference loss (" + std::to_string(eo.prompts) + " held-out prompts)";
+                            : "reference loss and greedy accuracy (" + std::to_string(eo.prompts) +
+                                  " held-out prompts, up to " + std::to_string(eo.sampling.max_new_tokens) +
+                                  " new tokens)";
     int64_t parameters = 0;
     for (const auto& p : run.model->named_parameters())
       if (p.key().rfind("mtp_", 0) != 0) parameters += p.value().numel();

@@ -110,6 +110,38 @@ TEST(CompressionView, ShowsTheLineageSideBySideNamesADamagedReportAndMapsTheSele
   EXPECT_TRUE(view.status_label()->text().contains("did not start")) << view.status_label()->text().toStdString();
 }
 
+TEST(CompressionView, ShowsTheCompressionPipelinesReportsAsMeasured) {
+  // The runs and reports experiments/compression_pipeline.sh made (configs and reports kept
+  // as fixtures; their relative init.run and distill.teacher made absolute here).
+  const QString root = test::source_path("tests/views/fixtures/compression-lineage");
+  std::vector<RunRow> runs;
+  int64_t id = 0;
+  for (const char* name : {"distill-teacher", "compress-finetune", "compress-qat", "compress-pruned", "distill-logits"}) {
+    std::ifstream in((root + "/" + name + "/config.json").toStdString());
+    auto config = nlohmann::json::parse(in);
+    if (config["init"]["run"] == "distill-teacher") config["init"]["run"] = (root + "/distill-teacher").toStdString();
+    if (config.contains("distill")) config["distill"]["teacher"] = (root + "/distill-teacher").toStdString();
+    runs.push_back(run_row(++id, root + "/" + name, name, config));
+  }
+  CompressionView view(runs, 0, "/nonexistent/r1wb-run");
+  view.resize(1150, 1250);  // every row in the picture
+  view.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&view));
+  auto* t = view.table();
+  ASSERT_EQ(t->rowCount(), 6 + 6 + 1 + 6 + 6);  // float + 5 grids for each float run, the QAT run's own
+  EXPECT_TRUE(view.status_label()->text().isEmpty()) << view.status_label()->text().toStdString();
+  EXPECT_EQ(t->item(6, 1)->text(), "sft");
+  EXPECT_EQ(t->item(12, 1)->text(), "QAT int4-g32");
+  EXPECT_EQ(t->item(13, 1)->text(), "pruned (experts 128 wide)");
+  EXPECT_EQ(t->item(19, 1)->text(), "distilled (forward_kl)");
+  EXPECT_EQ(t->item(2, 2)->text(), "int4-g32 PTQ");
+  EXPECT_EQ(t->item(2, 5)->text(), "5.80x");  // 7,483,904 / 1,290,752 bytes
+  t->setCurrentCell(2, 2);
+  ASSERT_EQ(view.heatmap()->errors().weight.size(), 4u);
+  QTest::qWait(100);
+  view.grab().save(test::screenshot_path("compression-view-pipeline.png"));
+}
+
 TEST(CompressionView, MeasuresARealLineageMadeFromTheRunMenuThroughTheRunner) {
   if (!runner_built()) GTEST_SKIP() << "r1wb-run is not built";
   QTemporaryDir dir;

@@ -79,7 +79,7 @@ CompressionView::CompressionView(std::vector<RunRow> runs, size_t selected, QStr
   scroll->setWidget(heatmap_);
   scroll->setWidgetResizable(true);
   split->addWidget(scroll);
-  split->setSizes({380, 340});
+  split->setSizes({460, 300});
   layout->addWidget(split, 1);
   connect(measure_missing_, &QPushButton::clicked, this, [this] { measure(false); });
   connect(measure_all_, &QPushButton::clicked, this, [this] { measure(true); });
