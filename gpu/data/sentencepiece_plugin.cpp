@@ -35,6 +35,14 @@ class SentencePieceBpe : public Tokenizer {
   int64_t document_end() const override { return sp_.eos_id(); }
   int64_t vocab_size() const override { return sp_.GetPieceSize(); }
   uint32_t fingerprint() const override { return fingerprint_; }
+  float score(int64_t id) const override { return sp_.GetScore(int(id)); }
+  TokenKind kind(int64_t id) const override {
+    if (sp_.IsUnknown(int(id))) return TokenKind::Unknown;
+    if (sp_.IsControl(int(id))) return TokenKind::Control;
+    if (sp_.IsByte(int(id))) return TokenKind::Byte;
+    if (sp_.IsUnused(int(id))) return TokenKind::Unused;
+    return TokenKind::Normal;
+  }
 
  private:
   sentencepiece::SentencePieceProcessor sp_;

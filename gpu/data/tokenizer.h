@@ -18,6 +18,9 @@ namespace r1wb::gpu {
 //! Receives progress lines of long preparations (tokenizer training, corpus tokenizing).
 using Log = std::function<void(const std::string&)>;
 
+//! What a vocabulary entry is (SentencePiece's types; exports write them for llama.cpp).
+enum class TokenKind { Normal, Unknown, Control, Byte, Unused };
+
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
@@ -30,6 +33,9 @@ class Tokenizer {
   virtual int64_t vocab_size() const = 0;
   //! A fingerprint of the vocabulary, so caches of token ids know when they are stale.
   virtual uint32_t fingerprint() const = 0;
+  //! The piece's score (bpe: its merge priority, higher merges first; byte: 0).
+  virtual float score(int64_t) const { return 0; }
+  virtual TokenKind kind(int64_t) const { return TokenKind::Normal; }
 };
 
 class ByteTokenizer : public Tokenizer {

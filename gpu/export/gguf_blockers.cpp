@@ -10,9 +10,7 @@ std::vector<std::string> runtime_blockers(const Experiment& e) {
   auto block = [&](const std::string& field, const std::string& value, const std::string& why) {
     out.push_back(field + ": " + value + ": " + why);
   };
-  if (m.tokenizer != TokenizerKind::Byte)
-    block("model.tokenizer", "bpe", "the run's SentencePiece vocabulary is not exported yet; byte exports");
-  else if (m.vocab_size != 256)
+  if (m.tokenizer == TokenizerKind::Byte && m.vocab_size != 256)
     block("model.vocab_size", std::to_string(m.vocab_size), "a byte vocabulary has 256 tokens; 256 exports");
   if (a.sliding_window > 0)
     block("model.attention.sliding_window", std::to_string(a.sliding_window),

@@ -33,7 +33,10 @@ GgufExport export_gguf(TransformerLM& model, const Experiment& e, const Tokenize
     write_llama(weights, e, type, embeddings, out.file, out.notes);
   else
     write_deepseek2(weights, e, type, embeddings, out.file, out.notes);
-  add_byte_vocabulary(out.file, tokenizer);
+  if (e.model.tokenizer == TokenizerKind::Bpe)
+    add_sentencepiece_vocabulary(out.file, tokenizer, e.model.vocab_size);
+  else
+    add_byte_vocabulary(out.file, tokenizer);
   for (auto& note : weights.leftovers()) out.notes.push_back(std::move(note));
   return out;
 }

@@ -110,6 +110,44 @@ void add_byte_vocabulary(gguf::File& f, const Tokenizer& tokenizer) {
   md.emplace_back("tokenizer.ggml.add_eos_token", Value::boolean(false));
 }
 
+void add_sentencepiece_vocabulary(gguf::File& f, const Tokenizer& tokenizer, int64_t rows) {
+  using gguf::Value;
+  std::vector<std::string> tokens;
+  std::vector<float> scores;
+  std::vector<int32_t> types;
+  int64_t bos = -1, unk = -1;
+  for (int64_t id = 0; id < rows; ++id) {
+    if (id >= tokenizer.vocab_size()) {
+      tokens.push_back("<r1wb_unused_" + std::to_string(id) + ">"), scores.push_back(0), types.push_back(5);
+      continue;
+    }
+    tokens.push_back(tokenizer.piece(id));
+    scores.push_back(tokenizer.score(id));
+    switch (tokenizer.kind(id)) {  // llama.cpp's llama_token_type
+      case TokenKind::Normal: types.push_back(1); break;
+      case TokenKind::Unknown: types.push_back(2), unk = id; break;
+      case TokenKind::Control:
+        types.push_back(3);
+        if (id != tokenizer.document_end() && bos < 0) bos = id;
+        break;
+      case TokenKind::Byte: types.push_back(6); break;
+      case TokenKind::Unused: types.push_back(5); break;
+    }
+  }
+  auto& md = f.metadata;
+  md.emplace_back("tokenizer.ggml.model", Value::string("llama"));
+  md.emplace_back("tokenizer.ggml.pre", Value::string("default"));
+  md.emplace_back("tokenizer.ggml.tokens", Value::strings_array(tokens));
+  md.emplace_back("tokenizer.ggml.scores", Value::f32_array(scores));
+  md.emplace_back("tokenizer.ggml.token_type", Value::i32_array(types));
+  md.emplace_back("tokenizer.ggml.bos_token_id", Value::u32(uint32_t(bos >= 0 ? bos : tokenizer.document_end())));
+  md.emplace_back("tokenizer.ggml.eos_token_id", Value::u32(uint32_t(tokenizer.document_end())));
+  if (unk >= 0) md.emplace_back("tokenizer.ggml.unknown_token_id", Value::u32(uint32_t(unk)));
+  md.emplace_back("tokenizer.ggml.add_bos_token", Value::boolean(false));
+  md.emplace_back("tokenizer.ggml.add_eos_token", Value::boolean(false));
+  md.emplace_back("tokenizer.ggml.add_space_prefix", Value::boolean(false));
+}
+
 torch::Tensor tensor_of(const gguf::File& f, const std::string& name) {
   const auto* t = f.tensor(name);
   if (!t) throw gguf::Error("gguf: tensor " + name + " is missing");

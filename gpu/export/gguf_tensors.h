@@ -46,6 +46,11 @@ class ModelWeights {
 
 //! tokenizer.ggml.* for the byte vocabulary (GPT-2's byte-to-unicode characters, id = byte).
 void add_byte_vocabulary(gguf::File& f, const Tokenizer& tokenizer);
+//! tokenizer.ggml.* for a SentencePiece BPE vocabulary as llama.cpp's SPM tokenizer ("llama")
+//! reads it: the pieces with their scores and types, no space prefix (the engine trains without
+//! SentencePiece's dummy prefix), <s>, </s> and <unk> by their ids; a model with more rows than
+//! pieces gets unused entries for the rest.
+void add_sentencepiece_vocabulary(gguf::File& f, const Tokenizer& tokenizer, int64_t rows);
 //! GPT-2's printable stand-in for each byte (bytes_to_unicode), as UTF-8.
 std::vector<std::string> gpt2_byte_tokens();
 
