@@ -13,14 +13,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: experiments/compression_pipeline.sh OUT_DIR}"
 runner="${R1WB_RUN:-$here/build/bin/r1wb-run}"
 mkdir -p "$out" && cd "$out"
-train() {  # train PRESET: into OUT_DIR/<its name>, unless it finished before
-  local name; name="$(basename "$1" .json)"
-  [ -f "$name.done" ] && return
-  local start=$(date +%s)
-  "$runner" train "$1" --run-dir "$name" --store workbench.db --no-stream
-  echo "== $name trained in $(( $(date +%s) - start )) s"
-  touch "$name.done"
-}
+source "$here/experiments/train_once.sh"  # train PRESET: into OUT_DIR/<its name>, once
 runs=(distill-teacher compress-finetune compress-qat compress-pruned distill-logits)
 for p in "${runs[@]}"; do train "$here/experiments/$p.json"; done
 for run in "${runs[@]}"; do

@@ -17,14 +17,7 @@ presets=("$@")
                                      "$here/experiments/distill-r1.json")
 for i in "${!presets[@]}"; do presets[$i]="$(realpath "${presets[$i]}")"; done
 mkdir -p "$out" && cd "$out"
-train() {  # train PRESET: into OUT_DIR/<its name>, unless it finished before
-  local name; name="$(basename "$1" .json)"
-  [ -f "$name.done" ] && return
-  local start=$(date +%s)
-  "$runner" train "$1" --run-dir "$name" --store workbench.db --no-stream
-  echo "== $name trained in $(( $(date +%s) - start )) s"
-  touch "$name.done"
-}
+source "$here/experiments/train_once.sh"  # train PRESET: into OUT_DIR/<its name>, once
 train "$here/experiments/distill-teacher.json"
 for p in "${presets[@]}"; do train "$p"; done
 echo "== held-out, as distill-scratch evaluates (the same 512 prompts x 4 samples):"
