@@ -174,7 +174,7 @@ SafetensorsExport export_safetensors(TransformerLM& model, const Experiment& e, 
 
 void load_safetensors(const safetensors::File& f, TransformerLM& model, const Experiment& e) {
   const auto& m = e.model;
-  const int64_t H = m.n_heads, G = kv_heads(m), hd = m.d_model / m.n_heads;
+  const int64_t H = m.n_heads, hd = m.d_model / m.n_heads;
   const int64_t ffn = m.ffn == FfnKind::Moe ? m.moe.expert_hidden : m.ffn_hidden;
   std::map<std::string, torch::Tensor> w;
   w["embed.weight"] = read_plain(f, "model.embed_tokens.weight");
@@ -206,7 +206,6 @@ void load_safetensors(const safetensors::File& f, TransformerLM& model, const Ex
       w[b + "mlp.w_down.weight"] = read_matrix(f, l + "mlp.down_proj.weight", ffn);
     }
   }
-  (void)G;
   try {
     load_weights(model, w);
   } catch (const std::exception& x) {
