@@ -267,6 +267,7 @@ struct QuantConfig {
   ActivationQuant activations = ActivationQuant::None;  //!< int8 per token (dynamic); q8_0 as llama.cpp's kernels
   int start_step = 0;                       //!< fake quantization from the step after this one on
   bool experts = true;                      //!< the MoE experts' 3-D weights too (torchao's QAT leaves them out)
+  bool learned_steps = false;               //!< int8 / int4: trainable scales (LSQ) instead of max|w| / hi
   bool any() const { return weights != WeightQuant::None || activations != ActivationQuant::None; }
 };
 

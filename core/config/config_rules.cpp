@@ -192,6 +192,10 @@ void check_quant(const Experiment& e, std::vector<ConfigError>& list) {
     for (const auto& [field, width] : quantized_inputs(e.model))
       if (width % 32 != 0)
         err.add("quant.activations", "q8_0 needs inputs in blocks of 32, but " + field + " is " + num(width));
+  if (q.learned_steps && q.weights != WeightQuant::Int8 && q.weights != WeightQuant::Int4)
+    err.add("quant.learned_steps", std::string("true with quant.weights ") + name_of(q.weights) +
+                                       " (learned steps are built for int8 and int4 weights: a q8_0 / q4_0 GGUF "
+                                       "export derives each block's scale from its values)");
   if (q.any() && q.start_step >= e.train.steps)
     err.add("quant.start_step", num(q.start_step) + " leaves no quantized step (train.steps is " +
                                     num(e.train.steps) + ")");

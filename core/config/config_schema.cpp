@@ -392,6 +392,10 @@ std::vector<FieldSpec> build_schema() {
             "in blocks of 32, as llama.cpp's CPU kernels quantize the input of a q8_0 or q4_0 matmul."),
       field(R1WB_FIELD(quant.start_step), 0, 1e9,
             "Fake quantization starts after this many steps (the float model trains first); 0: from the start."),
+      field(R1WB_FIELD(quant.learned_steps),
+            "int8 and int4 weights: learned step sizes (LSQ): each scale is a trained parameter, starting at "
+            "max|w| / 127 or / 7 when fake quantization starts, instead of following max|w|. A quantized "
+            "export stores the learned scales."),
       field(R1WB_FIELD(quant.experts), "Quantize the MoE experts' weights too (torchao's QAT leaves 3-D expert "
                                        "weights out, and most of an MoE's parameters are there)."),
       field(R1WB_FIELD(distill.teacher),

@@ -64,9 +64,18 @@ const char* kQuantUsage =
     "--quant none|int8|int4|q8_0|q4_0 runs the model's block matrices rounded to that grid (post-\n"
     "training quantization of a float run, round to nearest; none runs a quantization-aware run in\n"
     "float); --quant-group N sets int4's group (default the run's quant.group_size); --quant-acts\n"
-    "none|int8|q8_0 rounds their inputs too. Default: as the run trained.\n";
+    "none|int8|q8_0 rounds their inputs too; --quant-steps learned|max: a run that learned its steps\n"
+    "(quant.learned_steps) runs its own grid on them unless max asks for max|w| scales. Default: as\n"
+    "the run trained.\n";
+
+bool has_quant_options(const Args& a) {
+  for (const char* name : {"quant", "quant-acts", "quant-group", "quant-steps"})
+    if (a.options.count(name)) return true;
+  return false;
+}
 
 std::optional<QuantConfig> quant_options(const Args& a, QuantConfig q, std::string& error) {
+  const QuantConfig base = q;
   if (const auto it = a.options.find("quant"); it != a.options.end()) {
     const auto grid = parse_enum<WeightQuant>(it->second);
     if (!grid) {
@@ -92,6 +101,21 @@ std::optional<QuantConfig> quant_options(const Args& a, QuantConfig q, std::stri
     }
     q.activations = *grid;
     q.start_step = 0;
+  }
+  // Learned steps belong to the grid they learned on.
+  const bool same_grid = q.weights == base.weights && (q.weights != WeightQuant::Int4 || q.group_size == base.group_size);
+  q.learned_steps = base.learned_steps && same_grid;
+  if (const auto it = a.options.find("quant-steps"); it != a.options.end()) {
+    if (it->second == "max") {
+      q.learned_steps = false;
+    } else if (it->second != "learned") {
+      error = "--quant-steps: '" + it->second + "' is not one of learned, max";
+      return std::nullopt;
+    } else if (!q.learned_steps) {
+      error = "--quant-steps: learned, but the run learned no steps for " + std::string(name_of(q.weights)) +
+              (q.weights == WeightQuant::Int4 ? " in groups of " + std::to_string(q.group_size) : "");
+      return std::nullopt;
+    }
   }
   return q;
 }

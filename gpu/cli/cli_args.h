@@ -47,6 +47,8 @@ std::optional<int> read_int_options(const Args& a, std::initializer_list<IntOpti
 //! int8, q8_0) over `base` (a run's own quant section): how a command runs the model, e.g. a
 //! float model as post-training quantization rounds it. nullopt with `error` set for a bad grid.
 std::optional<QuantConfig> quant_options(const Args& a, QuantConfig base, std::string& error);
+//! Whether any of the options quant_options reads is given.
+bool has_quant_options(const Args& a);
 //! Usage lines of the two options, for the commands' help.
 extern const char* kQuantUsage;
 

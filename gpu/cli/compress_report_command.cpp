@@ -12,6 +12,7 @@
 #include "gpu/data/token_cache.h"
 #include "gpu/quant/fake_quant.h"
 #include "gpu/quant/layer_errors.h"
+#include "gpu/quant/learned_steps.h"
 #include "gpu/quant/low_rank.h"
 #include "gpu/quant/quantized_size.h"
 #include "gpu/rl/evaluation.h"
@@ -55,7 +56,11 @@ struct Grid {
   QuantConfig q;
   int rank = 0;
   bool any() const { return q.any() || rank > 0; }
-  MatrixCompression compression() const { return rank > 0 ? low_rank(rank) : quantization(q); }
+  //! The hooks that run `model` compressed (a run's own grid with its learned steps, if it has them).
+  MatrixCompression compression(TransformerLM& model) const {
+    if (rank > 0) return {low_rank_hooks(rank), true};
+    return {q.any() ? quant_hooks(model, q) : MatmulHooks{}, q.experts};
+  }
   std::string describe() const {
     return rank > 0 ? "rank-" + std::to_string(rank) + " factors of every block matrix (truncated SVD)"
                     : gpu::describe(q);
@@ -222,7 +227,7 @@ int cmd_compress_report(const std::vector<std::string>& args) {
                                   " new tokens)";
     int64_t parameters = 0;
     for (const auto& p : run.model->named_parameters())
-      if (p.key().rfind("mtp_", 0) != 0) parameters += p.value().numel();
+      if (is_exported_weight(p.key())) parameters += p.value().numel();
     const auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; i < variants.size(); ++i) {
       const auto& grid = variants[i];
@@ -233,7 +238,7 @@ int cmd_compress_report(const std::vector<std::string>& args) {
       CompressionVariant v;
       v.name = name, v.quant = grid.describe(), v.trained = trained[i], v.parameters = parameters;
       v.bytes = grid.rank > 0 ? low_rank_weight_bytes(run.model, grid.rank) : quantized_weight_bytes(run.model, grid.q);
-      const auto compression = grid.compression();
+      const auto compression = grid.compression(run.model);
       if (grid.any()) v.errors = measure_layer_errors(run.model, compression, probe);
       run.model->set_matmul_hooks(compression.hooks, compression.experts);
       if (text) {

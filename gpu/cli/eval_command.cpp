@@ -64,7 +64,7 @@ int cmd_eval(const std::vector<std::string>& args) {
   std::string err;
   auto a = parse_args(args,
                       {"step", "as", "task", "n", "k", "difficulty", "temperature", "max-new", "seed", "run-dir", "quant",
-                       "quant-acts", "quant-group"},
+                       "quant-acts", "quant-group", "quant-steps"},
                       {"json"}, err);
   if (!a) return usage_error(err, kEvalUsage);
   if (a->positional.size() != 1) return usage_error("eval takes one RUN_DIR", kEvalUsage);
@@ -83,7 +83,7 @@ int cmd_eval(const std::vector<std::string>& args) {
     std::string quant_error;
     const auto quant = quant_options(*a, run.experiment.quant, quant_error);
     if (!quant) return usage_error(quant_error, kEvalUsage);
-    if (a->options.count("quant") || a->options.count("quant-acts") || a->options.count("quant-group"))
+    if (has_quant_options(*a))
       run_quantized(run, *quant);
     Experiment e = run.experiment;
     if (a->options.count("as")) {

@@ -32,7 +32,7 @@ int cmd_logprobs(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"text", "step", "export", "quant", "quant-acts", "quant-group"}, {}, err);
+  auto a = parse_args(args, {"text", "step", "export", "quant", "quant-acts", "quant-group", "quant-steps"}, {}, err);
   if (!a) return usage_error(err, kLogprobsUsage);
   if (a->positional.size() != 1) return usage_error("logprobs takes one RUN_DIR", kLogprobsUsage);
   if (!a->options.count("text") || a->options["text"].empty())
@@ -47,7 +47,7 @@ int cmd_logprobs(const std::vector<std::string>& args) {
     std::string quant_error;
     const auto quant = quant_options(*a, run.experiment.quant, quant_error);
     if (!quant) return usage_error(quant_error, kLogprobsUsage);
-    if (a->options.count("quant") || a->options.count("quant-acts") || a->options.count("quant-group"))
+    if (has_quant_options(*a))
       run_quantized(run, *quant);
     std::string weights = "checkpoint";
     if (a->options.count("export")) {

@@ -33,7 +33,7 @@ int cmd_perplexity(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"corpus", "step", "tokens", "window", "quant", "quant-acts", "quant-group"}, {"json"}, err);
+  auto a = parse_args(args, {"corpus", "step", "tokens", "window", "quant", "quant-acts", "quant-group", "quant-steps"}, {"json"}, err);
   if (!a) return usage_error(err, kPerplexityUsage);
   if (a->positional.size() != 1) return usage_error("perplexity takes one RUN_DIR", kPerplexityUsage);
   if (!a->options.count("corpus")) return usage_error("--corpus PATH is required", kPerplexityUsage);
@@ -48,7 +48,7 @@ int cmd_perplexity(const std::vector<std::string>& args) {
     std::string quant_error;
     const auto quant = quant_options(*a, run.experiment.quant, quant_error);
     if (!quant) return usage_error(quant_error, kPerplexityUsage);
-    if (a->options.count("quant") || a->options.count("quant-acts") || a->options.count("quant-group"))
+    if (has_quant_options(*a))
       run_quantized(run, *quant);
     const int64_t window = ints["window"] > 0 ? ints["window"] : run.experiment.model.max_seq_len;
     if (window > run.experiment.model.max_seq_len)

@@ -1,5 +1,7 @@
 #include "gpu/export/gguf_tensors.h"
 
+#include "gpu/quant/learned_steps.h"
+
 #include <stdexcept>
 
 namespace r1wb::gpu {
@@ -62,7 +64,7 @@ const torch::Tensor& ModelWeights::take(const std::string& name) {
 }
 
 std::vector<std::string> ModelWeights::leftovers() const {
-  bool mtp = false, value_head = false, projection = false;
+  bool mtp = false, value_head = false, projection = false, steps = false;
   for (const auto& [name, t] : all_) {
     if (taken_.count(name)) continue;
     if (name.rfind("mtp_", 0) == 0) {
@@ -71,6 +73,8 @@ std::vector<std::string> ModelWeights::leftovers() const {
       value_head = true;
     } else if (name.rfind("distill_projection", 0) == 0) {
       projection = true;
+    } else if (name.rfind(kLearnedStepsModule, 0) == 0) {
+      steps = steps || name != learned_steps_started_key();
     } else if (name.size() > 11 && name.compare(name.size() - 11, 11, "expert_bias") == 0) {
       if (t.abs().max().item<double>() > 0)
         throw std::logic_error("export: " + name + " is not zero and the architecture has no place for it");
@@ -82,6 +86,9 @@ std::vector<std::string> ModelWeights::leftovers() const {
   if (mtp) notes.push_back("the multi-token-prediction module is left out: llama.cpp predicts one token");
   if (value_head) notes.push_back("PPO's value head is left out: it is not part of the language model");
   if (projection) notes.push_back("distillation's hidden-state projection is left out: it is not part of the model");
+  if (steps)
+    notes.push_back("the learned quantization steps are left out: this export rounds the float weights to its own "
+                    "type (a safetensors export of the grid they learned stores them as its scales)");
   return notes;
 }
 

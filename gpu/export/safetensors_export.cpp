@@ -3,6 +3,7 @@
 #include "gpu/export/gguf_llama.h"
 #include "gpu/export/gguf_tensors.h"
 #include "gpu/quant/fake_quant.h"
+#include "gpu/quant/learned_steps.h"
 
 #include <cstring>
 #include <map>
@@ -38,11 +39,13 @@ torch::Tensor values(const safetensors::Tensor& t) {
   return out;
 }
 
-//! Adds the tensors of one block matrix `w` ([out, in]) under `key` as `type`.
+//! Adds the tensors of one block matrix `w` ([out, in]) under `key` as `type`: int8 and int4 on
+//! its learned steps `step` ([out, in / group]) when it has them, rounded to nearest otherwise.
 void add_matrix(safetensors::File& f, const std::string& key, const torch::Tensor& w, const std::string& type,
-                int group) {
+                int group, const torch::Tensor& step = {}) {
   if (type == "int8" || type == "int4") {
-    const auto iw = integer_weight(w, type == "int8" ? WeightQuant::Int8 : WeightQuant::Int4, group);
+    const auto grid = type == "int8" ? WeightQuant::Int8 : WeightQuant::Int4;
+    const auto iw = step.defined() ? learned_integer_weight(w, step, grid) : integer_weight(w, grid, group);
     if (type == "int8") {
       f.tensors.push_back(raw(key, iw.q, "I8"));
     } else {
@@ -100,6 +103,13 @@ SafetensorsExport export_safetensors(TransformerLM& model, const Experiment& e, 
   ModelWeights w(model);
   SafetensorsExport out;
   const bool quantized = type == "int8" || type == "int4";
+  // A run that learned its steps on this export's grid is stored on them: no second rounding.
+  const auto& q = e.quant;
+  const bool learned = q.learned_steps && ((type == "int8" && q.weights == WeightQuant::Int8) ||
+                                           (type == "int4" && q.weights == WeightQuant::Int4 && group == q.group_size));
+  auto step = [&](const std::string& key) { return learned ? w.take(learned_step_key(key)) : torch::Tensor(); };
+  auto rows = [](const torch::Tensor& s, int64_t from, int64_t n) { return s.defined() ? s.narrow(0, from, n) : s; };
+  auto expert = [](const torch::Tensor& s, int64_t j) { return s.defined() ? s[j] : s; };
   const std::string plain = quantized ? "f32" : type;  // norms, routers, embedding, head
   auto& f = out.file;
   const int64_t H = m.n_heads, G = kv_heads(m), hd = m.d_model / m.n_heads;
@@ -108,29 +118,39 @@ SafetensorsExport export_safetensors(TransformerLM& model, const Experiment& e, 
     const std::string b = "blocks." + std::to_string(i) + ".", l = "model.layers." + std::to_string(i) + ".";
     add_matrix(f, l + "input_layernorm.weight", w.take(b + "attn_norm.weight"), plain, group);
     const auto& qkv = w.take(b + "attn.qkv.weight");
-    add_matrix(f, l + "self_attn.q_proj.weight", qkv.narrow(0, 0, H * hd), type, group);
-    add_matrix(f, l + "self_attn.k_proj.weight", qkv.narrow(0, H * hd, G * hd), type, group);
-    add_matrix(f, l + "self_attn.v_proj.weight", qkv.narrow(0, (H + G) * hd, G * hd), type, group);
-    add_matrix(f, l + "self_attn.o_proj.weight", w.take(b + "attn.proj.weight"), type, group);
+    const auto qkv_step = step(b + "attn.qkv.weight");
+    add_matrix(f, l + "self_attn.q_proj.weight", qkv.narrow(0, 0, H * hd), type, group, rows(qkv_step, 0, H * hd));
+    add_matrix(f, l + "self_attn.k_proj.weight", qkv.narrow(0, H * hd, G * hd), type, group,
+               rows(qkv_step, H * hd, G * hd));
+    add_matrix(f, l + "self_attn.v_proj.weight", qkv.narrow(0, (H + G) * hd, G * hd), type, group,
+               rows(qkv_step, (H + G) * hd, G * hd));
+    add_matrix(f, l + "self_attn.o_proj.weight", w.take(b + "attn.proj.weight"), type, group,
+               step(b + "attn.proj.weight"));
     add_matrix(f, l + "post_attention_layernorm.weight", w.take(b + "ffn_norm.weight"), plain, group);
     if (m.ffn == FfnKind::Moe) {
       const std::string x = l + "block_sparse_moe.";
       add_matrix(f, x + "gate.weight", w.take(b + "moe.router.weight"), plain, group);
       const auto &gate = w.take(b + "moe.w_gate"), &up = w.take(b + "moe.w_up"), &down = w.take(b + "moe.w_down");
+      const bool experts_learned = learned && q.experts;
+      const auto gate_step = experts_learned ? step(b + "moe.w_gate") : torch::Tensor(),
+                 up_step = experts_learned ? step(b + "moe.w_up") : torch::Tensor(),
+                 down_step = experts_learned ? step(b + "moe.w_down") : torch::Tensor();
       for (int j = 0; j < m.moe.num_experts; ++j) {
         const std::string ex = x + "experts." + std::to_string(j) + ".";
-        add_matrix(f, ex + "w1.weight", gate[j], type, group);
-        add_matrix(f, ex + "w3.weight", up[j], type, group);
-        add_matrix(f, ex + "w2.weight", down[j], type, group);
+        add_matrix(f, ex + "w1.weight", gate[j], type, group, expert(gate_step, j));
+        add_matrix(f, ex + "w3.weight", up[j], type, group, expert(up_step, j));
+        add_matrix(f, ex + "w2.weight", down[j], type, group, expert(down_step, j));
       }
     } else {
-      add_matrix(f, l + "mlp.gate_proj.weight", w.take(b + "mlp.w_gate.weight"), type, group);
-      add_matrix(f, l + "mlp.up_proj.weight", w.take(b + "mlp.w_up.weight"), type, group);
-      add_matrix(f, l + "mlp.down_proj.weight", w.take(b + "mlp.w_down.weight"), type, group);
+      for (const auto& [to, from] : {std::pair{"gate_proj", "w_gate"}, {"up_proj", "w_up"}, {"down_proj", "w_down"}}) {
+        const std::string key = b + "mlp." + from + ".weight";
+        add_matrix(f, l + "mlp." + to + ".weight", w.take(key), type, group, step(key));
+      }
     }
   }
   add_matrix(f, "model.norm.weight", w.take("norm.weight"), plain, group);
   if (!m.tie_embeddings) add_matrix(f, "lm_head.weight", w.take("head.weight"), plain, group);
+  if (learned) w.take(learned_steps_started_key());
   out.notes = w.leftovers();
   f.metadata["format"] = "pt";
 

@@ -7,7 +7,8 @@
 // Types: f32, f16, bf16 for every tensor; int8 and int4 quantize the block matrices (attention
 // q/k/v/o, the FFN or experts' gate/up/down) as quantization-aware training rounds them
 // (fake_quant.h), storing the real integers and scales, norms, routers, embedding and head in
-// f32. The layout (config.json's quantization_config says which):
+// f32; a run that learned its steps on the export's grid (learned_steps.h) is stored on them.
+// The layout (config.json's quantization_config says which):
 //   int8   "<key>"        I8 [out, in]           q in [-127, 127]
 //          "<key>_scale"  F32 [out, 1]           w = q x scale
 //   int4   "<key>"        U8 [out, in / 2]       two values per byte, the even input in the low

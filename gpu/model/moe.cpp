@@ -26,17 +26,18 @@ Routing MoeImpl::route(const torch::Tensor& x, bool statistics) {
 }
 
 torch::Tensor MoeImpl::shared_up(const torch::Tensor& x) {
-  return w_up_shared.defined() ? expert_product(x, w_up_shared) : torch::Tensor();
+  return w_up_shared.defined() ? expert_product(x, w_up_shared, -1) : torch::Tensor();
 }
 
-torch::Tensor MoeImpl::expert_product(const torch::Tensor& x, const torch::Tensor& w) {
-  return quantized() ? linear_with(x, w, hooks) : torch::matmul(x, w.t());
+torch::Tensor MoeImpl::expert_product(const torch::Tensor& x, const torch::Tensor& param, int64_t e) {
+  const auto w = e < 0 ? param : param[e];
+  return quantized() ? linear_with(x, w, {param, e}, hooks) : torch::matmul(x, w.t());
 }
 
 torch::Tensor MoeImpl::expert(int64_t e, const torch::Tensor& x, const torch::Tensor& up) {
-  auto u = up.defined() ? up : expert_product(x, w_up[e]);
-  auto h = F::silu(expert_product(x, w_gate[e])) * u;  // [n, hidden]
-  return expert_product(h, w_down[e]);                 // [n, d_model]
+  auto u = up.defined() ? up : expert_product(x, w_up, e);
+  auto h = F::silu(expert_product(x, w_gate, e)) * u;  // [n, hidden]
+  return expert_product(h, w_down, e);                 // [n, d_model]
 }
 
 MoeImpl::Dispatched MoeImpl::dispatch(const torch::Tensor& x, const Routing& r) {
@@ -93,12 +94,12 @@ torch::Tensor MoeImpl::infer(const torch::Tensor& x) {
   // Every expert on every token, as three matmuls over the experts side by side, the ones
   // not chosen weighted 0: E / k times the FLOPs, a tenth of the operator calls.
   auto gates = torch::zeros({N, E}, r.weights.options()).scatter_add(1, r.experts, r.weights).to(x.scalar_type());
-  auto g = torch::matmul(x, (q ? hooked_weight(w_gate, hooks) : w_gate).view({E * H, D}).t()).view({N, E, H});
+  auto g = torch::matmul(x, (q ? hooked_weight(w_gate, {w_gate}, hooks) : w_gate).view({E * H, D}).t()).view({N, E, H});
   auto u = w_up_shared.defined() ? shared_up(x).unsqueeze(1)
-                                 : torch::matmul(x, (q ? hooked_weight(w_up, hooks) : w_up).view({E * H, D}).t())
+                                 : torch::matmul(x, (q ? hooked_weight(w_up, {w_up}, hooks) : w_up).view({E * H, D}).t())
                                        .view({N, E, H});
   auto h = F::silu(g) * u * gates.unsqueeze(-1);  // [N, E, H]
-  const auto down = q ? hooked_weight(w_down, hooks).transpose(1, 2).reshape({E * H, D})
+  const auto down = q ? hooked_weight(w_down, {w_down}, hooks).transpose(1, 2).reshape({E * H, D})
                   : torch::GradMode::is_enabled() ? w_down.transpose(1, 2).reshape({E * H, D})
                                                   : down_rows();
   auto y = torch::matmul(h.view({N, E * H}), down);  // [N, D]

@@ -94,8 +94,9 @@ class MoeImpl : public torch::nn::Module {
 
   //! Whether the experts' matrices go through the hooks.
   bool quantized() const { return hooks && hooks->active() && hooks_on_experts; }
-  //! x [n, in] times an expert matrix w [out, in] transposed, through the hooks when quantized.
-  torch::Tensor expert_product(const torch::Tensor& x, const torch::Tensor& w);
+  //! x [n, in] times expert `e`'s matrix [out, in] of the stacked `param` transposed (e -1: param
+  //! itself, the shared up-projection), through the hooks when quantized.
+  torch::Tensor expert_product(const torch::Tensor& x, const torch::Tensor& param, int64_t e);
   //! w_down as [experts * hidden, d_model] for infer's dense path, remade only when w_down
   //! changes (its storage or version counter): otherwise a transposed copy every decode step.
   const torch::Tensor& down_rows();

@@ -100,7 +100,7 @@ torch::Tensor straight_through(const torch::Tensor& x, const torch::Tensor& roun
 MatmulHooks fake_quant_hooks(const QuantConfig& q) {
   MatmulHooks h;
   if (q.weights != WeightQuant::None)
-    h.weight = [grid = q.weights, g = q.group_size](const torch::Tensor& w) {
+    h.weight = [grid = q.weights, g = q.group_size](const torch::Tensor& w, const MatrixRef&) {
       return straight_through(w, rounded_weight(w.detach(), grid, g));
     };
   if (q.activations != ActivationQuant::None)
@@ -114,6 +114,7 @@ std::string describe(const QuantConfig& q) {
   std::string s = std::string("weights ") + name_of(q.weights);
   if (q.weights == WeightQuant::Int4) s += " (groups of " + std::to_string(q.group_size) + ")";
   s += std::string(", activations ") + name_of(q.activations);
+  if (q.learned_steps) s += ", learned steps";
   if (!q.experts) s += ", experts float";
   return s;
 }

@@ -1,7 +1,5 @@
 #include "gpu/quant/layer_errors.h"
 
-#include "gpu/quant/fake_quant.h"
-#include "gpu/quant/low_rank.h"
 #include "gpu/quant/quantized_size.h"
 
 #include <algorithm>
@@ -18,15 +16,6 @@ double relative(const torch::Tensor& moved, const torch::Tensor& reference) {
 
 }  // namespace
 
-MatrixCompression quantization(const QuantConfig& q) {
-  return {[grid = q.weights, g = q.group_size](const torch::Tensor& w) { return rounded_weight(w, grid, g); },
-          q.any() ? fake_quant_hooks(q) : MatmulHooks{}, q.experts, q.weights != WeightQuant::None};
-}
-
-MatrixCompression low_rank(int rank) {
-  return {[rank](const torch::Tensor& w) { return low_rank_weight(w, rank); }, low_rank_hooks(rank), true, true};
-}
-
 LayerErrors measure_layer_errors(TransformerLM& model, const MatrixCompression& c, const torch::Tensor& tokens) {
   torch::NoGradGuard no_grad;
   LayerErrors e;
@@ -36,12 +25,12 @@ LayerErrors measure_layer_errors(TransformerLM& model, const MatrixCompression& 
   for (size_t i = 0; i < layers; ++i) {
     for (const auto& item : model->blocks[i]->named_parameters()) {
       const std::string key = "blocks." + std::to_string(i) + "." + item.key();
-      if (!c.weights || !is_block_matrix(key, item.value(), c.experts)) continue;
+      if (!c.hooks.weight || !is_block_matrix(key, item.value(), c.experts)) continue;
       std::string name = item.key();
       if (name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0) name.resize(name.size() - 7);
       if (std::find(e.matrices.begin(), e.matrices.end(), name) == e.matrices.end()) e.matrices.push_back(name);
-      const auto w = item.value().detach().to(torch::kFloat32);
-      per_layer[i].push_back({name, relative(c.weight(w), w)});
+      const auto& w = item.value();
+      per_layer[i].push_back({name, relative(c.hooks.weight(w, {w}), w)});
     }
   }
   for (const auto& cells : per_layer) {

@@ -9,20 +9,15 @@
 #include "core/formats/compression_report.h"
 #include "gpu/model/transformer.h"
 
-#include <functional>
-
 namespace r1wb::gpu {
 
-//! What a compression does to the block matrices: the value of one (for the weight error) and
-//! the hooks that run the model compressed.
+//! What a compression does to the block matrices: the hooks that run the model compressed (their
+//! weight hook, when set, also gives each matrix's compressed value for the weight error; without
+//! one only the inputs are compressed, an activation-only grid).
 struct MatrixCompression {
-  std::function<torch::Tensor(const torch::Tensor&)> weight;
   MatmulHooks hooks;
   bool experts = true;  //!< whether routed experts are compressed too
-  bool weights = true;  //!< false: only the inputs are (an activation-only grid)
 };
-MatrixCompression quantization(const QuantConfig& q);
-MatrixCompression low_rank(int rank);
 
 //! `tokens` [batch, seq] the probe batch. The model runs compressed during the measurement and
 //! without hooks afterwards (in float). No autograd.

@@ -21,7 +21,7 @@ MatmulHooks low_rank_hooks(int rank) {
   using Key = std::tuple<const void*, std::vector<int64_t>>;
   auto cache = std::make_shared<std::map<Key, torch::Tensor>>();
   MatmulHooks h;
-  h.weight = [rank, cache](const torch::Tensor& w) {
+  h.weight = [rank, cache](const torch::Tensor& w, const MatrixRef&) {
     const Key key{w.data_ptr(), w.sizes().vec()};
     auto it = cache->find(key);
     if (it == cache->end()) it = cache->emplace(key, low_rank_weight(w.detach(), rank)).first;

@@ -1,5 +1,7 @@
 #include "gpu/quant/quantized_size.h"
 
+#include "gpu/quant/learned_steps.h"
+
 namespace r1wb::gpu {
 
 bool is_block_matrix(const std::string& name, const torch::Tensor& p, bool experts) {
@@ -10,6 +12,10 @@ bool is_block_matrix(const std::string& name, const torch::Tensor& p, bool exper
   return !routed_expert || experts;
 }
 
+bool is_exported_weight(const std::string& name) {
+  return name.rfind("mtp_", 0) != 0 && name.rfind(kLearnedStepsModule, 0) != 0;
+}
+
 bool is_quantized_matrix(const std::string& name, const torch::Tensor& p, const QuantConfig& q) {
   return q.weights != WeightQuant::None && is_block_matrix(name, p, q.experts);
 }
@@ -18,7 +24,7 @@ int64_t quantized_weight_bytes(TransformerLM& model, const QuantConfig& q) {
   int64_t bytes = 0;
   for (const auto& item : model->named_parameters()) {
     const auto& name = item.key();
-    if (name.rfind("mtp_", 0) == 0) continue;
+    if (!is_exported_weight(name)) continue;
     const auto& p = item.value();
     const int64_t n = p.numel();
     if (!is_quantized_matrix(name, p, q)) {
@@ -44,7 +50,7 @@ namespace r1wb::gpu {
 int64_t low_rank_weight_bytes(TransformerLM& model, int rank) {
   int64_t bytes = 0;
   for (const auto& item : model->named_parameters()) {
-    if (item.key().rfind("mtp_", 0) == 0) continue;
+    if (!is_exported_weight(item.key())) continue;
     const auto& p = item.value();
     if (!is_block_matrix(item.key(), p, true)) {
       bytes += p.numel() * 4;

@@ -14,6 +14,9 @@ namespace r1wb::gpu {
 //! Whether the parameter `name` (the model's key, "blocks.3.moe.w_down") is a block matrix: one
 //! the blocks multiply through the matmul hooks (routed experts only with `experts`).
 bool is_block_matrix(const std::string& name, const torch::Tensor& p, bool experts);
+//! Whether the parameter `name` is one an export writes: not the MTP module (llama.cpp predicts
+//! one token) and not learned quantization steps (written as the scales of their matrices).
+bool is_exported_weight(const std::string& name);
 //! A block matrix quantization `q` rounds (none without a weight grid).
 bool is_quantized_matrix(const std::string& name, const torch::Tensor& p, const QuantConfig& q);
 

@@ -1,5 +1,6 @@
 #include "gpu/train/optimizer.h"
 
+#include "gpu/quant/learned_steps.h"
 #include "gpu/train/lamb.h"
 
 #include <torch/optim/adamw.h>
@@ -19,7 +20,8 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(TransformerLM& model, co
       scaled[k].push_back(p.value());
       continue;
     }
-    const bool is_matrix = p.value().dim() >= 2 && p.key().find("embed") == std::string::npos;
+    const bool is_matrix = p.value().dim() >= 2 && p.key().find("embed") == std::string::npos &&
+                           p.key().rfind(kLearnedStepsModule, 0) != 0;  // quantization steps are scales
     (is_matrix ? decay : no_decay).push_back(p.value());
   }
   for (size_t k = 0; k < scales.size(); ++k)

@@ -1,6 +1,6 @@
 #include "gpu/train/trained_model.h"
 
-#include "gpu/quant/fake_quant.h"
+#include "gpu/quant/learned_steps.h"
 #include "gpu/runtime/device.h"
 #include "gpu/runtime/threads.h"
 #include "gpu/train/checkpoint.h"
@@ -23,6 +23,7 @@ TrainedModel open_trained_model(const std::string& run_dir, std::optional<int64_
   const auto device = training_device(t.experiment.train.device);
   t.tokenizer = open_run_tokenizer(t.experiment, run_dir, log);
   t.model = TransformerLM(t.experiment.model);
+  attach_learned_steps(t.model, t.experiment.quant);  // a checkpoint of a run with them holds them
   t.model->to(device);
   t.step = load_model_weights(run_dir, step, *t.model, device, log);
   t.model->eval();
@@ -31,7 +32,7 @@ TrainedModel open_trained_model(const std::string& run_dir, std::optional<int64_
 }
 
 void run_quantized(TrainedModel& t, const QuantConfig& q) {
-  t.model->set_matmul_hooks(q.any() ? fake_quant_hooks(q) : MatmulHooks{}, q.experts);
+  t.model->set_matmul_hooks(q.any() ? quant_hooks(t.model, q) : MatmulHooks{}, q.experts);
 }
 
 }  // namespace r1wb::gpu

@@ -10,6 +10,7 @@
 #include "gpu/runtime/peak_memory.h"
 #include "gpu/runtime/threads.h"
 #include "gpu/quant/fake_quant.h"
+#include "gpu/quant/learned_steps.h"
 #include "gpu/train/checkpoint.h"
 #include "gpu/train/loss_scaler.h"
 #include "gpu/train/memory_estimate.h"
@@ -61,6 +62,7 @@ Trainer::Trainer(const Experiment& experiment, std::string run_dir, EventSink& s
   if (device_.is_cpu()) check_fits_in_host_memory(e_);  // before the model is allocated
   torch::manual_seed(e_.train.seed);
   model_ = TransformerLM(e_.model);  // initialised on the CPU so every device starts from the same weights
+  attach_learned_steps(model_, e_.quant);  // before the optimizer is made and a checkpoint loads
   model_->set_recompute_layers(e_.train.recompute_layers);
   model_->to(device_);
 }
@@ -107,7 +109,8 @@ void Trainer::quantize_for(int64_t step) {
   const bool on = e_.quant.any() && step > e_.quant.start_step;
   if (on == quantized_) return;
   quantized_ = on;
-  model_->set_matmul_hooks(on ? fake_quant_hooks(e_.quant) : MatmulHooks{}, e_.quant.experts);
+  if (on && e_.quant.learned_steps) start_learned_steps(model_, e_.quant);
+  model_->set_matmul_hooks(on ? quant_hooks(model_, e_.quant) : MatmulHooks{}, e_.quant.experts);
   sink_.log(wire::LogLevel::Info, "quant: fake quantization from step " + std::to_string(step) + " (" +
                                       describe(e_.quant) + ")");
 }

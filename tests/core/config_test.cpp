@@ -211,7 +211,7 @@ TEST(Config, DistillNeedsATeacherAndLossesThatReadIt) {
   EXPECT_TRUE(r.experiment.init.run.empty());
 }
 
-TEST(Config, QuantGridsNeedRowsInWholeBlocksAndAQuantizedStep) {
+TEST(Config, QuantGridsNeedRowsInWholeBlocksAQuantizedStepAndLearnedStepsAnIntegerGrid) {
   EXPECT_EQ(first_error(R"({"quant": {"weights": "q4_0"}, "model": {"d_model": 48, "n_heads": 4}})"),
             "quant.weights: q4_0 needs rows in blocks of 32, but model.d_model is 48");
   EXPECT_EQ(first_error(R"({"quant": {"weights": "int4", "group_size": 64}, "model": {"moe": {"expert_hidden": 96}}})"),
@@ -222,6 +222,12 @@ TEST(Config, QuantGridsNeedRowsInWholeBlocksAndAQuantizedStep) {
   EXPECT_EQ(first_error(R"({"quant": {"weights": "int8", "start_step": 200}})"),
             "quant.start_step: 200 leaves no quantized step (train.steps is 200)");
   EXPECT_EQ(first_error(R"({"quant": {"weights": "int9"}})").rfind("quant.weights: ", 0), 0u);
+  EXPECT_EQ(first_error(R"({"quant": {"weights": "q4_0", "learned_steps": true}})"),
+            "quant.learned_steps: true with quant.weights q4_0 (learned steps are built for int8 and int4 weights: a "
+            "q8_0 / q4_0 GGUF export derives each block's scale from its values)");
+  EXPECT_EQ(first_error(R"({"quant": {"activations": "int8", "learned_steps": true}})").rfind("quant.learned_steps: ", 0),
+            0u);
+  EXPECT_TRUE(parse_experiment(R"({"quant": {"weights": "int4", "learned_steps": true}})").ok());
   auto r = parse_experiment(R"({"quant": {"weights": "q8_0", "activations": "int8", "start_step": 50}})");
   ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
   EXPECT_EQ(r.experiment.quant.weights, WeightQuant::Q8_0);

@@ -79,7 +79,7 @@ TEST(FakeQuant, TheStraightThroughGradientIsTheIdentity) {
   auto w = (torch::randn({4, 32}) * 0.1).requires_grad_();
   auto x = torch::randn({3, 32}).requires_grad_();
   const auto upstream = torch::randn({3, 4});
-  (linear_with(x, w, &hooks) * upstream).sum().backward();
+  (linear_with(x, w, {w}, &hooks) * upstream).sum().backward();
   const auto rounded_w = rounded_weight(w.detach(), WeightQuant::Q4_0, 0);
   const auto rounded_x = rounded_activation(x.detach(), ActivationQuant::Int8);
   EXPECT_TRUE(torch::allclose(w.grad(), upstream.t().matmul(rounded_x), 1e-5, 1e-5));

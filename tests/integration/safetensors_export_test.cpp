@@ -132,6 +132,48 @@ TEST(SafetensorsExport, LlamaAndMixtralFoldersHoldTheCheckpointAndTheQuantizedGr
   EXPECT_NE(err.find(file.string() + ": tensor "), std::string::npos) << err;
 }
 
+TEST(SafetensorsExport, ALearnedStepsRunIsStoredOnItsStepsResumesThemAndRunsAsItTrained) {
+  r1wb::testing::TempDir t;
+  auto doc = r1wb::testing::tiny_moe_doc(20, 5, 10);
+  doc["train"]["warmup_steps"] = 2;
+  doc["quant"] = {{"weights", "int4"}, {"group_size", 32}, {"start_step", 6}, {"learned_steps", true}};
+  const auto run = trained(t.path, "lsq", doc);
+  // Stopped after step 12 and resumed: the steps come back from the checkpoint, not from max|w|.
+  std::ofstream(t.path / "lsq.json") << doc.dump();
+  std::string err;
+  ASSERT_EQ(run_runner({"train", (t.path / "lsq.json").string(), "--run-dir", (t.path / "resumed").string(), "--steps",
+                        "12"},
+                       t.path, &err),
+            0)
+      << err;
+  ASSERT_EQ(run_runner({"train", (t.path / "lsq.json").string(), "--run-dir", (t.path / "resumed").string()}, t.path,
+                       &err),
+            0)
+      << err;
+  const auto own = logprobs(run, t.path, {});
+  EXPECT_EQ(max_difference(logprobs(t.path / "resumed", t.path, {}), own), 0.0) << "resumed = uninterrupted";
+  // The run opens on its learned steps (its own grid named again is the same); rounding its
+  // weights by max|w| is another model; another grid has no learned steps to run on.
+  EXPECT_EQ(max_difference(logprobs(run, t.path, {"--quant", "int4", "--quant-group", "32"}), own), 0.0);
+  EXPECT_GT(max_difference(logprobs(run, t.path, {"--quant-steps", "max"}), own), 1e-4);
+  EXPECT_NE(run_runner({"logprobs", run.string(), "--text", kText, "--quant", "int8", "--quant-steps", "learned"},
+                       t.path, &err),
+            0);
+  EXPECT_NE(err.find("--quant-steps: learned, but the run learned no steps for int8"), std::string::npos) << err;
+  std::string out;
+  ASSERT_EQ(run_runner({"export", run.string(), "--format", "safetensors", "--type", "int4"}, t.path, &err, &out), 0)
+      << err;
+  const auto folder = run / "exports" / "tiny-moe-step20-int4";
+  EXPECT_EQ(max_difference(logprobs(run, t.path, {"--export", folder.string()}), own), 0.0)
+      << "the export holds the integers on the learned steps";
+  const auto file = r1wb::safetensors::read((folder / "model.safetensors").string(), true);
+  for (const auto& tensor : file.tensors) EXPECT_EQ(tensor.name.find("quant_steps"), std::string::npos) << tensor.name;
+  // Another grid rounds the float weights again and says the steps were left out.
+  ASSERT_EQ(run_runner({"export", run.string(), "--format", "safetensors", "--type", "int8"}, t.path, &err, &out), 0)
+      << err;
+  EXPECT_NE((out + err).find("learned quantization steps are left out"), std::string::npos) << out << err;
+}
+
 TEST(SafetensorsExport, AModelOutsideTheLlamaFamilyIsRefusedWithItsFields) {
   r1wb::testing::TempDir t;
   auto doc = r1wb::testing::tiny_moe_doc(2, 0, 1);
