@@ -5,6 +5,7 @@
 // (task runs, the run's own evaluation prompts) or corpus loss (text runs, --corpus), sampled
 // tokens/s, and per layer the weight and block-output error of its grid. Written to
 // <run>/compression/report.json (atomically) for the compression view.
+#include "core/config/config_rules.h"
 #include "core/formats/compression_report.h"
 #include "core/tasks/reasoning_tasks.h"
 #include "gpu/cli/cli_args.h"
@@ -99,6 +100,19 @@ std::string grid_name(const QuantConfig& q) {
   return s;
 }
 
+//! Why the model of `e` cannot run on `g` (a quantization grid's blocks must tile every
+//! quantized matrix's rows: the config rules of a run trained on it), empty when it can.
+std::string grid_problem(const Experiment& e, const Grid& g) {
+  if (g.rank > 0) return {};
+  Experiment on_grid = e;
+  on_grid.quant = g.q;
+  on_grid.quant.start_step = 0;
+  std::vector<ConfigError> errors;
+  for (const auto& rules : section_rules())
+    if (std::string(rules.section) == "quant") rules.check(on_grid, errors);
+  return errors.empty() ? std::string() : errors.front().to_string();
+}
+
 //! Token ids of `text` cut into rows of `len` (at most `rows`): the layer-error probe batch.
 torch::Tensor probe_batch(const Tokenizer& tok, const std::string& text, int64_t len, int64_t rows,
                           torch::Device device) {
@@ -166,13 +180,8 @@ int cmd_compress_report(const std::vector<std::string>& args) {
       return usage_error("--corpus PATH is required for a text run (data.task text): held-out text to measure on",
                          kCompressUsage);
     for (const auto& g : grids)
-      if (g.rank == 0 && (g.q.weights == WeightQuant::Int4 || g.q.weights == WeightQuant::Q4_0 || g.q.weights == WeightQuant::Q8_0)) {
-        const int64_t block = g.q.weights == WeightQuant::Int4 ? g.q.group_size : 32;
-        if (e.model.d_model % block != 0)
-          return usage_error("--grids " + g.name + ": model.d_model " + std::to_string(e.model.d_model) +
-                                 " is not a multiple of its group of " + std::to_string(block),
-                             kCompressUsage);
-      }
+      if (auto problem = grid_problem(e, g); !problem.empty())
+        return usage_error("--grids " + g.name + ": " + problem, kCompressUsage);
     const auto device = run.model->parameters().front().device();
     std::vector<Grid> variants;  // each named as the report shows it
     std::vector<bool> trained;

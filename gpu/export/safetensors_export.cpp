@@ -107,7 +107,7 @@ SafetensorsExport export_safetensors(TransformerLM& model, const Experiment& e, 
   const auto& q = e.quant;
   const bool learned = q.learned_steps && ((type == "int8" && q.weights == WeightQuant::Int8) ||
                                            (type == "int4" && q.weights == WeightQuant::Int4 && group == q.group_size));
-  auto step = [&](const std::string& key) { return learned ? w.take(learned_step_key(key)) : torch::Tensor(); };
+  auto step = [&](const std::string& key) { return learned ? w.take(learned_step_key(key)).exp() : torch::Tensor(); };
   auto rows = [](const torch::Tensor& s, int64_t from, int64_t n) { return s.defined() ? s.narrow(0, from, n) : s; };
   auto expert = [](const torch::Tensor& s, int64_t j) { return s.defined() ? s[j] : s; };
   const std::string plain = quantized ? "f32" : type;  // norms, routers, embedding, head

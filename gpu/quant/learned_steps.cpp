@@ -55,7 +55,7 @@ void attach_learned_steps(TransformerLM& model, const QuantConfig& q) {
     auto shape = p.value().sizes().vec();
     const int64_t in = shape.back();
     shape.back() = q.weights == WeightQuant::Int8 ? 1 : in / q.group_size;
-    module->register_parameter(step_name(p.key()), torch::ones(shape, p.value().options()));
+    module->register_parameter(step_name(p.key()), torch::zeros(shape, p.value().options()));  // ln 1
   }
   module->register_buffer("started", torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32)));
   model->register_module(kLearnedStepsModule, module);
@@ -72,7 +72,7 @@ void start_learned_steps(TransformerLM& model, const QuantConfig& q) {
   for (const auto& p : model->named_parameters()) {
     auto* s = steps.find(step_name(p.key()));
     if (!s) continue;
-    s->copy_((grouped(p.value(), *s).abs().amax(-1) / hi).clamp_min(1e-8));
+    s->copy_((grouped(p.value(), *s).abs().amax(-1) / hi).clamp_min(1e-8).log());
   }
   started.fill_(1);
 }
@@ -82,7 +82,7 @@ torch::Tensor learned_step(TransformerLM& model, const std::string& key) {
   if (!module) return {};
   const auto steps = module->named_parameters(false);
   const auto* s = steps.find(step_name(key));
-  return s ? *s : torch::Tensor();
+  return s ? s->exp() : torch::Tensor();
 }
 
 torch::Tensor learned_rounding(const torch::Tensor& w, const torch::Tensor& s, WeightQuant grid) {
@@ -114,14 +114,16 @@ MatmulHooks quant_hooks(TransformerLM& model, const QuantConfig& q) {
   auto h = fake_quant_hooks(inputs_only);
   // Each matrix's steps, found by the parameter the blocks name (MatrixRef), not by the tensor
   // handed over: an expert's weight is a slice of its stacked parameter.
+  auto module = steps_module(model);
+  if (!module) throw std::logic_error("quant_hooks: quant.learned_steps, but the model has no steps attached");
+  const auto logs = module->named_parameters(false);
   auto steps = std::make_shared<std::map<const void*, torch::Tensor>>();
   for (const auto& p : model->named_parameters())
-    if (auto s = learned_step(model, p.key()); s.defined()) (*steps)[p.value().unsafeGetTensorImpl()] = s;
-  if (steps->empty()) throw std::logic_error("quant_hooks: quant.learned_steps, but the model has no steps attached");
+    if (const auto* s = logs.find(step_name(p.key()))) (*steps)[p.value().unsafeGetTensorImpl()] = *s;
   h.weight = [steps, grid = q.weights](const torch::Tensor& w, const MatrixRef& of) {
     const auto it = steps->find(of.param.unsafeGetTensorImpl());
     if (it == steps->end()) throw std::logic_error("learned steps: a block matrix without steps");
-    return learned_rounding(w, of.expert >= 0 ? it->second[of.expert] : it->second, grid);
+    return learned_rounding(w, (of.expert >= 0 ? it->second[of.expert] : it->second).exp(), grid);
   };
   return h;
 }

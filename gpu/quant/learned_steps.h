@@ -6,7 +6,10 @@
 // step's gradient LSQ's (the rounding residual inside the range, lo or hi outside it) scaled by
 // 1 / sqrt(group x hi), as the paper prescribes. The steps start at the plain grid's scale
 // (max|w| / hi, so quantization starts exactly as rounding to nearest would) when fake
-// quantization switches on, then learn with the model.
+// quantization switches on, then learn with the model. The parameters hold ln(step): Adam moves
+// a parameter by about its learning rate whatever its size, which for steps of 0.01 at a
+// learning rate of 3e-3 is a fifth of the step each update (LSQ's paper trains with SGD); in
+// log space it is a relative change of lr, as the weights' own.
 //
 // They live in the model as the module "quant_steps" (one parameter per matrix, its key with
 // dots as underscores, and a "started" flag), attached before the optimizer is made and before a
@@ -29,12 +32,12 @@ void attach_learned_steps(TransformerLM& model, const QuantConfig& q);
 //! Sets the steps to the plain grid's scales of the current weights, once: a model whose steps
 //! have started (trained, or loaded from a checkpoint that had) keeps them.
 void start_learned_steps(TransformerLM& model, const QuantConfig& q);
-//! The key of the steps of the model parameter `key`: "quant_steps.blocks_0_attn_qkv_weight".
+//! The key of the steps (ln step) of the model parameter `key`: "quant_steps.blocks_0_attn_qkv_weight".
 std::string learned_step_key(const std::string& key);
 //! The key of the flag that says whether the steps have started.
 std::string learned_steps_started_key();
-//! The learned step of the model parameter `key` ("blocks.0.attn.qkv.weight"), undefined when
-//! the model has none for it.
+//! The learned steps of the model parameter `key` ("blocks.0.attn.qkv.weight"): exp of the
+//! parameter, differentiable; undefined when the model has none for it.
 torch::Tensor learned_step(TransformerLM& model, const std::string& key);
 
 //! w [..., out, in] rounded with steps s [..., out, in / group] (LSQ's gradients when either

@@ -1,8 +1,9 @@
 // Learned step sizes (gpu/quant/learned_steps.h): steps start at the plain grid's scales, so a
-// model quantizes exactly as rounding to nearest would until they learn; the step's gradient is
+// model quantizes to the same integers as rounding to nearest until they learn; the step's gradient is
 // LSQ's formula, computed by hand here; a weight that clips gets no gradient; the steps are
 // parameters of the model an optimizer trains (undecayed) and a converted matrix holds the
 // rounding's values bit for bit.
+// (The parameters hold ln step; learned_step gives the steps.)
 #include "gpu/model/transformer.h"
 #include "gpu/quant/fake_quant.h"
 #include "gpu/quant/learned_steps.h"
@@ -53,13 +54,19 @@ TEST(LearnedSteps, StartAtThePlainGridSoAModelQuantizesAsRoundingToNearest) {
       model->set_matmul_hooks(fake_quant_hooks(q));
       const auto plain = model->forward(tokens).logits;
       model->set_matmul_hooks(quant_hooks(model, q));
-      EXPECT_TRUE(torch::equal(model->forward(tokens).logits, plain));
+      // The same integers; the steps within float rounding of ln and exp of the plain scales.
+      const auto w = model->named_parameters()["blocks.1.attn.qkv.weight"];
+      const auto ours = learned_integer_weight(w, learned_step(model, "blocks.1.attn.qkv.weight"), grid);
+      const auto theirs = integer_weight(w, grid, 32);
+      EXPECT_TRUE(torch::equal(ours.q, theirs.q));
+      EXPECT_TRUE(torch::allclose(ours.scale, theirs.scale, 1e-6, 0));
+      EXPECT_LT((model->forward(tokens).logits - plain).abs().max().item<double>(), 1e-5);
       // A changed step changes the model: the hooks read the steps, not max|w|.
-      learned_step(model, "blocks.0.attn.proj.weight").mul_(1.5);
-      EXPECT_FALSE(torch::equal(model->forward(tokens).logits, plain));
+      model->named_parameters()["quant_steps.blocks_0_attn_proj_weight"].add_(std::log(1.5));
+      EXPECT_GT((model->forward(tokens).logits - plain).abs().max().item<double>(), 1e-3);
       // Starting again keeps steps that have started (a resumed run keeps what it learned).
       start_learned_steps(model, q);
-      EXPECT_FALSE(torch::equal(model->forward(tokens).logits, plain));
+      EXPECT_GT((model->forward(tokens).logits - plain).abs().max().item<double>(), 1e-3);
     }
   }
 }
@@ -91,10 +98,10 @@ TEST(LearnedSteps, AreUndecayedParametersOfTheModelAndConvertToTheirRoundingExac
   t.weight_decay = 0.1;
   auto optimizer = make_optimizer(model, t);
   const auto& groups = optimizer->param_groups();
-  const auto step = learned_step(model, "blocks.1.moe.w_gate");
+  const auto log_step = model->named_parameters()["quant_steps.blocks_1_moe_w_gate"];
   auto holds = [&](const torch::optim::OptimizerParamGroup& g) {
     for (const auto& p : g.params())
-      if (p.unsafeGetTensorImpl() == step.unsafeGetTensorImpl()) return true;
+      if (p.unsafeGetTensorImpl() == log_step.unsafeGetTensorImpl()) return true;
     return false;
   };
   EXPECT_FALSE(holds(groups[0])) << "steps are scales: no weight decay";
@@ -102,11 +109,12 @@ TEST(LearnedSteps, AreUndecayedParametersOfTheModelAndConvertToTheirRoundingExac
   // One training step moves the steps.
   model->set_matmul_hooks(quant_hooks(model, q));
   model->train();
-  const auto before = step.detach().clone();
+  const auto before = learned_step(model, "blocks.1.moe.w_gate").detach();
   const auto tokens = torch::randint(0, 256, {2, 12}, torch::kInt64);
   model->forward(tokens).logits.pow(2).mean().backward();
   optimizer->step();
-  EXPECT_GT((step.detach() - before).abs().max().item<double>(), 0);
+  const auto step = learned_step(model, "blocks.1.moe.w_gate").detach();
+  EXPECT_GT((step - before).abs().max().item<double>(), 0);
   // The integers and steps of a converted expert matrix multiply back to the hooks' values.
   torch::NoGradGuard no_grad;
   const auto w = model->named_parameters()["blocks.1.moe.w_gate"];

@@ -161,4 +161,9 @@ TEST(CompressReport, FloatAndPtqVariantsMatchEvalTheirSizesMatchTheExportsAndInt
   // Bad input is refused naming the option.
   EXPECT_EQ(run_runner({"compress-report", run.string(), "--grids", "int3"}, t.path, &err), 2);
   EXPECT_NE(err.find("--grids: 'int3' is not one of"), std::string::npos) << err;
+  // A group that does not tile the rows: the rule a run trained on that grid would break.
+  EXPECT_EQ(run_runner({"compress-report", run.string(), "--grids", "int4", "--group", "128"}, t.path, &err), 2);
+  EXPECT_NE(err.find("--grids int4-g128: quant.group_size: 128 needs rows in blocks of 128, but model.d_model is 64"),
+            std::string::npos)
+      << err;
 }
