@@ -1,8 +1,8 @@
 // A trained model as a Hugging Face checkpoint: model.safetensors with transformers' key names
-// and the config.json of the matching architecture, LlamaForCausalLM for a dense model and
-// MixtralForCausalLM for an MoE (the llama family; which models fit is the GGUF llama
-// exporter's rule, gguf_llama.h, and a model outside it is refused with the same fields).
-// RoPE needs no reordering: transformers' Llama rotates the halves of each head, as the engine.
+// and the config.json of the matching architecture: LlamaForCausalLM for a dense model,
+// MixtralForCausalLM for an MoE in Mixtral's layout (safetensors_llama.h), DeepseekV3ForCausalLM
+// for a DeepSeek-V3 style model (safetensors_deepseek.h); a model that fits none is refused with
+// the fields that block each.
 //
 // Types: f32, f16, bf16 for every tensor; int8 and int4 quantize the block matrices (attention
 // q/k/v/o, the FFN or experts' gate/up/down) as quantization-aware training rounds them
@@ -29,7 +29,7 @@ namespace r1wb::gpu {
 struct SafetensorsExport {
   safetensors::File file;
   nlohmann::json config;           //!< config.json
-  std::string architecture;        //!< "LlamaForCausalLM" or "MixtralForCausalLM"
+  std::string architecture;        //!< "LlamaForCausalLM", "MixtralForCausalLM" or "DeepseekV3ForCausalLM"
   std::vector<std::string> notes;  //!< what was left out
 };
 
