@@ -137,6 +137,16 @@ bool wants_help(const std::vector<std::string>& args) {
          std::find(args.begin(), args.end(), "-h") != args.end();
 }
 
+std::optional<Experiment> experiment_option(const Args& a, const std::string& name) {
+  const auto it = a.options.find(name);
+  if (it == a.options.end()) return std::nullopt;
+  const auto r = load_experiment_file(it->second);
+  if (r.ok()) return r.experiment;
+  std::string why = "--" + name + " " + it->second + " is not a valid experiment:";
+  for (const auto& e : r.errors) why += "\n  " + e.to_string();
+  throw std::invalid_argument(why);
+}
+
 void print_errors(const ConfigResult& r) {
   for (const auto& e : r.errors) std::cerr << "error: " << e.to_string() << "\n";
 }

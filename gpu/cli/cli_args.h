@@ -47,6 +47,10 @@ std::optional<int> read_int_options(const Args& a, std::initializer_list<IntOpti
 //! int8, q8_0) over `base` (a run's own quant section): how a command runs the model, e.g. a
 //! float model as post-training quantization rounds it. nullopt with `error` set for a bad grid.
 std::optional<QuantConfig> quant_options(const Args& a, QuantConfig base, std::string& error);
+//! The experiment in the file the option `name` gives (--as: measure a run on another
+//! experiment's task and prompts), nullopt without the option; throws std::invalid_argument
+//! naming the file and every bad field when it is not a valid experiment.
+std::optional<Experiment> experiment_option(const Args& a, const std::string& name);
 //! Whether any of the options quant_options reads is given.
 bool has_quant_options(const Args& a);
 //! Usage lines of the two options, for the commands' help.

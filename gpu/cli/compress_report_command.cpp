@@ -17,8 +17,8 @@
 #include "gpu/quant/low_rank.h"
 #include "gpu/quant/quantized_size.h"
 #include "gpu/rl/evaluation.h"
-#include "gpu/runtime/device_timer.h"
 #include "gpu/sample/corpus_loss.h"
+#include "gpu/sample/sample_bench.h"
 #include "gpu/sample/sampler.h"
 #include "gpu/train/trained_model.h"
 
@@ -167,14 +167,7 @@ int cmd_compress_report(const std::vector<std::string>& args) {
                                   [](const std::string& line) { std::cerr << "warning: " << line << "\n"; });
     const Experiment& e = run.experiment;
     Experiment measured_as = e;  // whose evaluation prompts and probe text
-    if (a->options.count("as")) {
-      const auto as = load_experiment_file(a->options["as"]);
-      if (!as.ok()) {
-        print_errors(as);
-        return kExitUsage;
-      }
-      measured_as = as.experiment;
-    }
+    if (auto as = experiment_option(*a, "as")) measured_as = *as;
     const bool text = e.data.task == Task::Text;
     if (text && !a->options.count("corpus"))
       return usage_error("--corpus PATH is required for a text run (data.task text): held-out text to measure on",
@@ -262,10 +255,7 @@ int cmd_compress_report(const std::vector<std::string>& args) {
       so.temperature = 0;
       const int batch = 8;
       torch::NoGradGuard no_grad;
-      sample_group(run.model, *run.tokenizer, speed_prompt, batch, so);  // warm-up
-      double ms = 1e30;
-      for (int r = 0; r < 2; ++r)
-        ms = std::min(ms, timed_ms(device, [&] { sample_group(run.model, *run.tokenizer, speed_prompt, batch, so); }));
+      const double ms = best_group_ms(run.model, *run.tokenizer, speed_prompt, batch, so, 2);
       v.tokens_per_s = batch * so.max_new_tokens / (ms / 1000.0);
       report.variants.push_back(std::move(v));
     }

@@ -86,14 +86,7 @@ int cmd_eval(const std::vector<std::string>& args) {
     if (has_quant_options(*a))
       run_quantized(run, *quant);
     Experiment e = run.experiment;
-    if (a->options.count("as")) {
-      const auto as = load_experiment_file(a->options["as"]);
-      if (!as.ok()) {
-        print_errors(as);
-        return kExitUsage;
-      }
-      e = as.experiment;
-    }
+    if (auto as = experiment_option(*a, "as")) e = *as;
     EvalOptions o = eval_options(e);  // the run's own (or --as's), then the options given here
     if (a->options.count("task")) o.task = a->options["task"];
     const auto& tasks = task_names();

@@ -15,6 +15,18 @@
 
 namespace r1wb::gpu {
 
+double best_group_ms(TransformerLM& model, const Tokenizer& tokenizer, const std::string& prompt, int batch,
+                     SamplingOptions o, int repeats) {
+  const auto device = model->parameters().front().device();
+  sample_group(model, tokenizer, prompt, batch, o);
+  double ms = 1e30;
+  for (int i = 0; i < repeats; ++i) {
+    o.seed = uint64_t(i);
+    ms = std::min(ms, timed_ms(device, [&] { sample_group(model, tokenizer, prompt, batch, o); }));
+  }
+  return ms;
+}
+
 SampleBenchResult run_sample_bench(Experiment e, int batch, int new_tokens, int repeats, bool recompute,
                                    const std::string& trace_path) {
   if (auto note = apply_thread_settings(e.train.threads, e.train.blas_threads); !note.empty())
@@ -38,13 +50,7 @@ SampleBenchResult run_sample_bench(Experiment e, int batch, int new_tokens, int 
   r.device = device.str();
   auto best = [&](bool cache) {
     o.use_cache = cache;
-    sample_group(model, bytes, prompt, batch, o);  // warm-up: kernels and the allocator
-    double ms = 1e30;
-    for (int i = 0; i < repeats; ++i) {
-      o.seed = uint64_t(i);
-      ms = std::min(ms, timed_ms(device, [&] { sample_group(model, bytes, prompt, batch, o); }));
-    }
-    return ms;
+    return best_group_ms(model, bytes, prompt, batch, o, repeats);
   };
   r.cached_ms = best(true);
   if (recompute) r.recomputed_ms = best(false);

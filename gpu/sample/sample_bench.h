@@ -5,6 +5,9 @@
 // in one process. The prompt is a task prompt of the experiment's data section.
 #pragma once
 #include "core/config/config.h"
+#include "gpu/data/tokenizer.h"
+#include "gpu/model/transformer.h"
+#include "gpu/sample/sampler.h"
 
 #include <string>
 
@@ -17,6 +20,12 @@ struct SampleBenchResult {
   double recomputed_tokens_per_s() const { return batch * new_tokens / (recomputed_ms / 1000.0); }
   std::string device;
 };
+
+//! The best of `repeats` timed groups of `batch` completions of `prompt` as `o` samples them, in
+//! milliseconds, after one untimed group (kernels, the allocator); repeat i samples with seed i.
+//! What `bench-sample` and the compression report's tokens/s time.
+double best_group_ms(TransformerLM& model, const Tokenizer& tokenizer, const std::string& prompt, int batch,
+                     SamplingOptions o, int repeats);
 
 //! model.max_seq_len is raised to fit prompt + new_tokens when it is shorter (RoPE tables
 //! only). `recompute` false skips the slow baseline. With a trace path, one more cached group
