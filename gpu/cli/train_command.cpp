@@ -44,6 +44,20 @@ const char* kTrainUsage =
     "SIGTERM or SIGINT: finish the step, checkpoint, exit 3. Exit 4: the run finished, but\n"
     "DIR/events.log was damaged before it began (records were lost; the warnings say which).\n";
 
+//! The paths to other runs (a parent, a teacher, a teacher's kept samples) as absolute paths,
+//! resolved against this working directory: the run's config.json is read later from others
+//! (the app's lineage and compression views, compress-report), where a relative path would
+//! name nothing or the wrong run.
+void store_other_runs_absolute(ConfigResult& r) {
+  for (auto [pointer, field] : {std::pair{"/init/run", &r.experiment.init.run},
+                                {"/distill/teacher", &r.experiment.distill.teacher},
+                                {"/distill/dataset", &r.experiment.distill.dataset}}) {
+    if (field->empty() || fs::path(*field).is_absolute()) continue;
+    *field = fs::absolute(*field).lexically_normal().string();
+    r.resolved[nlohmann::json::json_pointer(pointer)] = *field;
+  }
+}
+
 }  // namespace
 
 int cmd_train(const std::vector<std::string>& args) {
@@ -68,6 +82,7 @@ int cmd_train(const std::vector<std::string>& args) {
     print_errors(r);
     return kExitUsage;
   }
+  store_other_runs_absolute(r);
 
   try {
     check_batch_divides(r.experiment.train, int(*world));

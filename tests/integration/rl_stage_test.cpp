@@ -59,10 +59,14 @@ std::map<std::string, std::set<int64_t>> metric_steps(const fs::path& run) {
 TEST(RlStage, StartsFromItsParentLogsRlTelemetryAndEvaluatesHeldOut) {
   r1wb::testing::TempDir t;
   const auto parent = pretrained(t.path);
-  std::ofstream(t.path / "rl.json") << rl_doc(parent).dump();
+  // The parent named relative to the runner's working directory (this test's).
+  std::ofstream(t.path / "rl.json") << rl_doc(fs::relative(parent)).dump();
   std::string err;
   const auto run = t.path / "rl";
   ASSERT_EQ(run_runner({"train", (t.path / "rl.json").string(), "--run-dir", run.string()}, t.path, &err), 0) << err;
+  // The run's config.json names its parent absolutely, so it reads the same from anywhere.
+  std::ifstream config(run / "config.json");
+  EXPECT_EQ(nlohmann::json::parse(config)["init"]["run"], parent.string());
   EXPECT_NE(err.find("eval at step 0:"), std::string::npos) << err;
   EXPECT_NE(err.find("eval at step 4:"), std::string::npos) << err;
   bool started_from = false;
