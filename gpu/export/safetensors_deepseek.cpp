@@ -80,11 +80,8 @@ nlohmann::json hf_deepseek_config(const ModelConfig& m) {
   const auto& moe = m.moe;
   return {{"architectures", {"DeepseekV3ForCausalLM"}},
           {"model_type", "deepseek_v3"},
-          {"hidden_size", m.d_model},
           {"intermediate_size", m.ffn_hidden},
           {"moe_intermediate_size", moe.expert_hidden},
-          {"num_hidden_layers", m.n_layers},
-          {"num_attention_heads", d.H},
           {"num_key_value_heads", d.H},
           {"q_lora_rank", nullptr},
           {"kv_lora_rank", d.rank},
@@ -102,14 +99,7 @@ nlohmann::json hf_deepseek_config(const ModelConfig& m) {
           {"topk_method", "noaux_tc"},
           {"scoring_func", "sigmoid"},
           {"first_k_dense_replace", m.first_k_dense},
-          {"num_nextn_predict_layers", 0},
-          {"hidden_act", "silu"},
-          {"max_position_embeddings", m.max_seq_len},
-          {"rms_norm_eps", m.norm_eps},
-          {"rope_theta", m.rope_theta},
-          {"vocab_size", m.vocab_size},
-          {"tie_word_embeddings", m.tie_embeddings},
-          {"attention_bias", false}};
+          {"num_nextn_predict_layers", 0}};
 }
 
 std::map<std::string, torch::Tensor> read_hf_deepseek(const safetensors::File& f, const ModelConfig& m) {

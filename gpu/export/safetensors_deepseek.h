@@ -22,6 +22,7 @@ namespace r1wb::gpu {
 //! What keeps `e`'s model out of DeepseekV3ForCausalLM, one "field: value: why" line each.
 std::vector<std::string> hf_deepseek_blockers(const Experiment& e);
 void write_hf_deepseek(HfWriter& out, const ModelConfig& m);
+//! config.json's fields of this architecture; the export adds those every layout shares.
 nlohmann::json hf_deepseek_config(const ModelConfig& m);
 std::map<std::string, torch::Tensor> read_hf_deepseek(const safetensors::File& f, const ModelConfig& m);
 

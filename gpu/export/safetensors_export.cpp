@@ -52,6 +52,16 @@ SafetensorsExport export_safetensors(TransformerLM& model, const Experiment& e, 
   out.file.metadata["format"] = "pt";
   out.architecture = out.config["architectures"][0].get<std::string>();
   auto& c = out.config;
+  c.update({{"hidden_size", m.d_model},
+            {"num_hidden_layers", m.n_layers},
+            {"num_attention_heads", m.n_heads},
+            {"hidden_act", "silu"},
+            {"max_position_embeddings", m.max_seq_len},
+            {"rms_norm_eps", m.norm_eps},
+            {"rope_theta", m.rope_theta},
+            {"vocab_size", m.vocab_size},
+            {"tie_word_embeddings", m.tie_embeddings},
+            {"attention_bias", false}});
   c["torch_dtype"] = type == "f16" ? "float16" : type == "bf16" ? "bfloat16" : "float32";
   c["r1wb_tokenizer"] = name_of(m.tokenizer);
   if (writer.quantized())

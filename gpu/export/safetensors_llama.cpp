@@ -45,19 +45,9 @@ nlohmann::json hf_llama_config(const ModelConfig& m) {
   const bool moe = m.ffn == FfnKind::Moe;
   nlohmann::json c = {{"architectures", {moe ? "MixtralForCausalLM" : "LlamaForCausalLM"}},
                       {"model_type", moe ? "mixtral" : "llama"},
-                      {"hidden_size", m.d_model},
                       {"intermediate_size", moe ? m.moe.expert_hidden : m.ffn_hidden},
-                      {"num_hidden_layers", m.n_layers},
-                      {"num_attention_heads", m.n_heads},
                       {"num_key_value_heads", kv_heads(m)},
-                      {"head_dim", m.d_model / m.n_heads},
-                      {"hidden_act", "silu"},
-                      {"max_position_embeddings", m.max_seq_len},
-                      {"rms_norm_eps", m.norm_eps},
-                      {"rope_theta", m.rope_theta},
-                      {"vocab_size", m.vocab_size},
-                      {"tie_word_embeddings", m.tie_embeddings},
-                      {"attention_bias", false}};
+                      {"head_dim", m.d_model / m.n_heads}};
   if (moe) {
     c["num_local_experts"] = m.moe.num_experts;
     c["num_experts_per_tok"] = m.moe.top_k;

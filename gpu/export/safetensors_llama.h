@@ -15,7 +15,8 @@
 namespace r1wb::gpu {
 
 void write_hf_llama(HfWriter& out, const ModelConfig& m);
-//! config.json's architecture fields (architectures, model_type, sizes).
+//! config.json's fields of this architecture (architectures, model_type, its sizes); the export
+//! adds those every layout shares.
 nlohmann::json hf_llama_config(const ModelConfig& m);
 //! The model's weights by name from a file write_hf_llama wrote.
 std::map<std::string, torch::Tensor> read_hf_llama(const safetensors::File& f, const ModelConfig& m);
