@@ -8,7 +8,7 @@ packages=(
   qt6-base-dev qt6-qpa-plugins libqt6opengl6-dev libgl-dev libgl1-mesa-dri
   libimgui-dev
   libtorch-dev libgloo-dev libopenblas0-pthread libsentencepiece-dev
-  libsqlite3-dev sqlite3 libssh2-1-dev libssl-dev openssh-client nlohmann-json3-dev
+  libsqlite3-dev sqlite3 libssh2-1-dev libssl-dev nlohmann-json3-dev
   googletest libgtest-dev
   xvfb xauth fonts-dejavu-core
 )

@@ -1,10 +1,28 @@
 #!/usr/bin/env bash
 # Installs the test-only programs that check what the workbench writes, pinned, into DIR
 # (default build/test-deps): llama.cpp through the npm package node-llama-cpp with only its
-# prebuilt CPU binaries (about 80 MB, no download at run time). The product itself never
-# uses them. Skips what is already there at the pinned version.
+# prebuilt CPU binaries (about 80 MB, no download at run time); and Debian's OpenSSH server
+# and client for the remote-host tests. The product itself never uses them. Skips what is
+# already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# OpenSSH's server and keygen for the remote-host tests (a real sshd on 127.0.0.1 with
+# throwaway keys). Debian starts the ssh service when it installs the server; a policy-rc.d
+# (when none exists) keeps it from starting, so no SSH server is left listening on port 22.
+if ! [ -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+    policy=1
+  fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends openssh-server openssh-client
+  [ -z "$policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
+fi
 dir="${1:-build/test-deps}/llama-cpp"
 version=3.21.1
 manifest="$dir/node_modules/node-llama-cpp/package.json"

@@ -1,0 +1,210 @@
+#include "core/remote/ssh_session.h"
+
+#include <libssh2.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+namespace r1wb::remote {
+namespace {
+
+void init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { libssh2_init(0); });
+}
+
+std::string key_type_name(int type) {
+  switch (type) {
+    case LIBSSH2_HOSTKEY_TYPE_RSA: return "ssh-rsa";
+    case LIBSSH2_HOSTKEY_TYPE_DSS: return "ssh-dss";
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return "ecdsa-sha2-nistp256";
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return "ecdsa-sha2-nistp384";
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return "ecdsa-sha2-nistp521";
+    case LIBSSH2_HOSTKEY_TYPE_ED25519: return "ssh-ed25519";
+    default: return "unknown";
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int connect_tcp(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
+    throw std::runtime_error("ssh " + host + ":" + std::to_string(port) + ": cannot resolve: " + gai_strerror(rc));
+  std::string why = "no address";
+  int fd = -1;
+  for (auto* a = found; a && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd >= 0 && ::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      why = std::strerror(errno);
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  if (fd < 0) throw std::runtime_error("ssh " + host + ":" + std::to_string(port) + ": cannot connect: " + why);
+  return fd;
+}
+
+}  // namespace
+
+struct SshSession::Impl {
+  int fd = -1;
+  LIBSSH2_SESSION* session = nullptr;
+
+  ~Impl() {
+    if (session) {
+      libssh2_session_disconnect(session, "bye");
+      libssh2_session_free(session);
+    }
+    if (fd >= 0) ::close(fd);
+  }
+  std::string last_error() const {
+    char* msg = nullptr;
+    libssh2_session_last_error(session, &msg, nullptr, 0);
+    return msg ? msg : "unknown error";
+  }
+  //! Waits until the socket is ready in the direction libssh2 is blocked on.
+  void wait() const {
+    pollfd p{fd, 0, 0};
+    const int dir = libssh2_session_block_directions(session);
+    if (dir & LIBSSH2_SESSION_BLOCK_INBOUND) p.events |= POLLIN;
+    if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) p.events |= POLLOUT;
+    ::poll(&p, 1, 1000);
+  }
+};
+
+SshSession::SshSession(const SshEndpoint& endpoint, const Prompts& prompts)
+    : endpoint_(endpoint), impl_(std::make_unique<Impl>()) {
+  init_once();
+  const std::string where = endpoint.user + "@" + endpoint.host + ":" + std::to_string(endpoint.port);
+  impl_->fd = connect_tcp(endpoint.host, endpoint.port);
+  impl_->session = libssh2_session_init();
+  if (!impl_->session) throw std::runtime_error("ssh " + where + ": cannot start a session");
+  libssh2_session_set_blocking(impl_->session, 1);
+  if (libssh2_session_handshake(impl_->session, impl_->fd) != 0)
+    throw std::runtime_error("ssh " + where + ": handshake failed: " + impl_->last_error());
+  // The host key before anything of ours is sent.
+  size_t len = 0;
+  int type = 0;
+  const char* key = libssh2_session_hostkey(impl_->session, &len, &type);
+  if (!key) throw std::runtime_error("ssh " + where + ": the host offered no key");
+  const std::string blob(key, len), type_name = key_type_name(type);
+  auto check = check_host_key(read_file(endpoint.known_hosts), endpoint.known_hosts, endpoint.host, endpoint.port,
+                              type_name, blob);
+  if (check.verdict != HostKeyVerdict::Known) throw HostKeyRefused(std::move(check), type_name, blob);
+  // Authentication: the agent's keys, then each identity file (its passphrase asked once).
+  std::vector<std::string> tried;
+  const char* user = endpoint.user.c_str();
+  const auto user_len = unsigned(endpoint.user.size());
+  if (endpoint.use_agent && std::getenv("SSH_AUTH_SOCK")) {
+    if (LIBSSH2_AGENT* agent = libssh2_agent_init(impl_->session)) {
+      if (libssh2_agent_connect(agent) == 0 && libssh2_agent_list_identities(agent) == 0) {
+        libssh2_agent_publickey *id = nullptr, *prev = nullptr;
+        while (libssh2_agent_get_identity(agent, &id, prev) == 0) {
+          if (libssh2_agent_userauth(agent, user, id) == 0) break;
+          tried.push_back(std::string("agent key ") + (id->comment ? id->comment : ""));
+          prev = id;
+        }
+      }
+      libssh2_agent_disconnect(agent);
+      libssh2_agent_free(agent);
+    }
+  }
+  for (const auto& file : endpoint.identity_files) {
+    if (libssh2_userauth_authenticated(impl_->session)) break;
+    int rc = libssh2_userauth_publickey_fromfile_ex(impl_->session, user, user_len, nullptr, file.c_str(), nullptr);
+    if (rc == LIBSSH2_ERROR_FILE && prompts.passphrase) {  // encrypted (or unreadable): ask once
+      if (const auto pass = prompts.passphrase(file))
+        rc = libssh2_userauth_publickey_fromfile_ex(impl_->session, user, user_len, nullptr, file.c_str(),
+                                                    pass->c_str());
+    }
+    if (rc != 0) tried.push_back(file + " (" + impl_->last_error() + ")");
+  }
+  if (!libssh2_userauth_authenticated(impl_->session)) {
+    std::string list;
+    for (const auto& t : tried) list += "\n  " + t;
+    throw std::runtime_error("ssh " + where + ": authentication failed" +
+                             (tried.empty() ? std::string(" (no agent key and no identity file to try)")
+                                            : ", tried:" + list));
+  }
+}
+
+SshSession::~SshSession() = default;
+
+ExecResult SshSession::exec(const std::string& command, const std::string& input) {
+  auto* s = impl_->session;
+  libssh2_session_set_blocking(s, 1);
+  LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(s);
+  if (!ch) throw std::runtime_error("ssh: cannot open a channel: " + impl_->last_error());
+  if (libssh2_channel_exec(ch, command.c_str()) != 0) {
+    const auto why = impl_->last_error();
+    libssh2_channel_free(ch);
+    throw std::runtime_error("ssh: cannot run a command: " + why);
+  }
+  // Non-blocking from here: stdout and stderr are drained side by side, so neither fills its
+  // window while the other is read.
+  libssh2_session_set_blocking(s, 0);
+  ExecResult r;
+  size_t sent = 0;
+  bool eof_sent = false;
+  char buf[32768];
+  for (;;) {
+    bool progress = false;
+    if (sent < input.size()) {
+      const auto n = libssh2_channel_write(ch, input.data() + sent, input.size() - sent);
+      if (n > 0) sent += size_t(n), progress = true;
+      else if (n != LIBSSH2_ERROR_EAGAIN) break;
+    } else if (!eof_sent) {
+      const int rc = libssh2_channel_send_eof(ch);
+      if (rc == 0) eof_sent = true, progress = true;
+      else if (rc != LIBSSH2_ERROR_EAGAIN) eof_sent = true;
+    }
+    for (int stream : {0, SSH_EXTENDED_DATA_STDERR}) {
+      const auto n = libssh2_channel_read_ex(ch, stream, buf, sizeof buf);
+      if (n > 0) (stream == 0 ? r.out : r.err).append(buf, size_t(n)), progress = true;
+    }
+    if (libssh2_channel_eof(ch)) break;
+    if (!progress) impl_->wait();
+  }
+  libssh2_session_set_blocking(s, 1);
+  // What is left after EOF, then the exit status.
+  for (int stream : {0, SSH_EXTENDED_DATA_STDERR})
+    for (ssize_t n; (n = libssh2_channel_read_ex(ch, stream, buf, sizeof buf)) > 0;)
+      (stream == 0 ? r.out : r.err).append(buf, size_t(n));
+  libssh2_channel_close(ch);
+  libssh2_channel_wait_closed(ch);
+  r.exit_status = libssh2_channel_get_exit_status(ch);
+  char* signal = nullptr;
+  size_t signal_len = 0;
+  libssh2_channel_get_exit_signal(ch, &signal, &signal_len, nullptr, nullptr, nullptr, nullptr);
+  if (signal) {
+    r.exit_signal.assign(signal, signal_len);
+    r.exit_status = -1;
+    libssh2_free(s, signal);
+  }
+  libssh2_channel_free(ch);
+  return r;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace r1wb::remote

@@ -1,0 +1,71 @@
+// One SSH connection to a host (libssh2): TCP, handshake, the host key checked against
+// known_hosts before anything is sent (known_hosts.h: an unknown key is refused with its
+// fingerprint until the user trusts it, a changed or revoked one is refused), then public-key
+// authentication from the ssh-agent or the identity files (a passphrase asked once per key
+// through `Prompts`, never in a loop). Commands run on exec channels; what they are given is
+// data: build command lines with shell_quote, never by pasting names into a shell.
+#pragma once
+#include "core/remote/known_hosts.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace r1wb::remote {
+
+struct SshEndpoint {
+  std::string host;  //!< name or address to connect to
+  int port = 22;
+  std::string user;
+  std::vector<std::string> identity_files;  //!< private keys, tried in order after the agent
+  bool use_agent = true;
+  std::string known_hosts;  //!< the file host keys are checked against (~/.ssh/known_hosts)
+};
+
+//! Asks the user for a key's passphrase (nullopt: not given, the key is skipped).
+struct Prompts {
+  std::function<std::optional<std::string>(const std::string& key_file)> passphrase;
+};
+
+//! The host key was not accepted: `check` says whether it was unknown (trust it explicitly with
+//! trust_host_key, then connect again), changed or revoked.
+struct HostKeyRefused : std::runtime_error {
+  HostKeyRefused(HostKeyCheck c, std::string type, std::string blob)
+      : std::runtime_error(c.message), check(std::move(c)), key_type(std::move(type)), key_blob(std::move(blob)) {}
+  HostKeyCheck check;
+  std::string key_type, key_blob;  //!< the key offered (what a trust step writes)
+};
+
+struct ExecResult {
+  int exit_status = -1;  //!< the command's; -1 when it died of a signal (exit_signal says which)
+  std::string exit_signal;
+  std::string out, err;
+};
+
+class SshSession {
+ public:
+  //! Connects and authenticates; throws HostKeyRefused, or std::runtime_error naming the step
+  //! (connect, handshake, authentication: which keys were tried).
+  explicit SshSession(const SshEndpoint& endpoint, const Prompts& prompts = {});
+  ~SshSession();
+  SshSession(const SshSession&) = delete;
+  SshSession& operator=(const SshSession&) = delete;
+
+  //! Runs `command` (a shell command line) on an exec channel, `input` on its stdin, and waits
+  //! for it to end, collecting stdout and stderr.
+  ExecResult exec(const std::string& command, const std::string& input = "");
+  const SshEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  struct Impl;
+  SshEndpoint endpoint_;
+  std::unique_ptr<Impl> impl_;
+};
+
+//! `s` as one shell word: single-quoted, each ' as '\''. Any bytes, newlines included.
+std::string shell_quote(const std::string& s);
+
+}  // namespace r1wb::remote

@@ -1,0 +1,131 @@
+// SSH sessions (core/remote/ssh_session.h) through a real OpenSSH server on 127.0.0.1 with
+// throwaway keys: an unknown host key is refused with the fingerprint ssh-keygen prints until it
+// is trusted, a changed one is refused; commands get their arguments as data (spaces, quotes,
+// `;`, `$(...)`, backquotes, newlines), stdin, stdout, stderr and the exit status; a key the
+// server does not accept fails naming it.
+#include "core/remote/ssh_session.h"
+#include "tests/support/sshd_server.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+using namespace r1wb::remote;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Fixture {
+  fs::path dir = fs::temp_directory_path() / ("r1wb-ssh-" + std::to_string(::getpid()));
+  r1wb::testing::SshdServer sshd{dir};
+  SshEndpoint endpoint() const {
+    SshEndpoint e;
+    e.host = "127.0.0.1";
+    e.port = sshd.port;
+    e.user = sshd.user;
+    e.identity_files = {sshd.user_key.string()};
+    e.use_agent = false;
+    e.known_hosts = (dir / "known_hosts").string();
+    return e;
+  }
+  ~Fixture() { fs::remove_all(dir); }
+};
+
+std::string fingerprint_of(const fs::path& pub) {
+  FILE* p = ::popen(("ssh-keygen -lf '" + pub.string() + "'").c_str(), "r");
+  char buf[512] = {};
+  std::fgets(buf, sizeof buf, p);
+  ::pclose(p);
+  std::istringstream line(buf);
+  std::string bits, fp;
+  line >> bits >> fp;
+  return fp;
+}
+
+}  // namespace
+
+TEST(SshSession, AnUnknownHostKeyIsRefusedWithItsFingerprintUntilTrustedThenCommandsRun) {
+  Fixture f;
+  try {
+    SshSession s(f.endpoint());
+    FAIL() << "connected to an unknown host";
+  } catch (const HostKeyRefused& e) {
+    EXPECT_EQ(e.check.verdict, HostKeyVerdict::Unknown);
+    EXPECT_EQ(e.check.fingerprint, fingerprint_of(f.sshd.host_key.string() + ".pub"));
+    EXPECT_EQ(e.key_type, "ssh-ed25519");
+    trust_host_key(f.endpoint().known_hosts, "127.0.0.1", f.sshd.port, e.key_type, e.key_blob);
+  }
+  SshSession s(f.endpoint());
+  const auto r = s.exec("echo hello; echo oops >&2; exit 3");
+  EXPECT_EQ(r.out, "hello\n");
+  EXPECT_EQ(r.err, "oops\n");
+  EXPECT_EQ(r.exit_status, 3);
+  const std::string big(300000, 'x');
+  EXPECT_EQ(s.exec("cat", big).out, big) << "stdin in, stdout out, past a channel window";
+}
+
+TEST(SshSession, AChangedHostKeyIsRefused) {
+  Fixture f;
+  const auto other = f.dir / "other_host";
+  ASSERT_EQ(std::system(("ssh-keygen -q -t ed25519 -N '' -f '" + other.string() + "'").c_str()), 0);
+  std::ifstream pub(other.string() + ".pub");
+  std::string type, b64;
+  pub >> type >> b64;
+  trust_host_key(f.endpoint().known_hosts, "127.0.0.1", f.sshd.port, type, base64_decode(b64));
+  try {
+    SshSession s(f.endpoint());
+    FAIL() << "connected although the host key changed";
+  } catch (const HostKeyRefused& e) {
+    EXPECT_EQ(e.check.verdict, HostKeyVerdict::Changed);
+    EXPECT_NE(std::string(e.what()).find("CHANGED"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SshSession, ArgumentsReachTheHostAsDataNeverAsShell) {
+  Fixture f;
+  try {
+    SshSession probe(f.endpoint());
+  } catch (const HostKeyRefused& e) {
+    trust_host_key(f.endpoint().known_hosts, "127.0.0.1", f.sshd.port, e.key_type, e.key_blob);
+  }
+  SshSession s(f.endpoint());
+  const auto marker = f.dir / "pwned";
+  const std::vector<std::string> args = {"a b", "it's", "x; touch " + marker.string(), "$(touch " + marker.string() + ")",
+                                         "`touch " + marker.string() + "`", "line1\nline2", "\"quoted\"", ""};
+  std::string cmd = "printf '%s\\0'";
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  const auto r = s.exec(cmd);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  std::vector<std::string> got;
+  for (size_t at = 0; at < r.out.size();) {
+    const auto end = r.out.find('\0', at);
+    got.push_back(r.out.substr(at, end - at));
+    at = end + 1;
+  }
+  EXPECT_EQ(got, args);
+  EXPECT_FALSE(fs::exists(marker)) << "an argument ran as shell";
+}
+
+TEST(SshSession, AKeyTheServerDoesNotAcceptFailsNamingIt) {
+  Fixture f;
+  try {
+    SshSession probe(f.endpoint());
+  } catch (const HostKeyRefused& e) {
+    trust_host_key(f.endpoint().known_hosts, "127.0.0.1", f.sshd.port, e.key_type, e.key_blob);
+  }
+  const auto stranger = f.dir / "stranger";
+  ASSERT_EQ(std::system(("ssh-keygen -q -t ed25519 -N '' -f '" + stranger.string() + "'").c_str()), 0);
+  auto e = f.endpoint();
+  e.identity_files = {stranger.string()};
+  try {
+    SshSession s(e);
+    FAIL() << "authenticated with a key the server does not know";
+  } catch (const HostKeyRefused&) {
+    FAIL() << "the host key was trusted";
+  } catch (const std::runtime_error& err) {
+    EXPECT_NE(std::string(err.what()).find("authentication failed"), std::string::npos) << err.what();
+    EXPECT_NE(std::string(err.what()).find(stranger.string()), std::string::npos) << err.what();
+  }
+}

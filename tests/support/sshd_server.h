@@ -1,0 +1,82 @@
+// A real OpenSSH server for the tests, on 127.0.0.1 only, with throwaway ed25519 keys made by
+// ssh-keygen in the test's directory (recipe: ../shared/ENVIRONMENT.md): the host key, a user
+// key whose public half is the only authorized key, and an sshd_config that allows nothing
+// else. Started on a free port; stopped (its pid file) when the object goes.
+#pragma once
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace r1wb::testing {
+
+class SshdServer {
+ public:
+  explicit SshdServer(const std::filesystem::path& dir) : dir_(dir) {
+    namespace fs = std::filesystem;
+    fs::create_directories(dir_);
+    host_key = dir_ / "host_ed25519";
+    user_key = dir_ / "user_ed25519";
+    for (const auto& k : {host_key, user_key})
+      EXPECT_EQ(std::system(("ssh-keygen -q -t ed25519 -N '' -C r1wb-test -f '" + k.string() + "'").c_str()), 0);
+    fs::copy_file(user_key.string() + ".pub", dir_ / "authorized_keys", fs::copy_options::overwrite_existing);
+    port = free_port();
+    const passwd* pw = ::getpwuid(::getuid());
+    user = pw ? pw->pw_name : "root";
+    std::ofstream(dir_ / "sshd_config") << "Port " << port << "\nListenAddress 127.0.0.1\nHostKey " << host_key.string()
+                                        << "\nAuthorizedKeysFile " << (dir_ / "authorized_keys").string()
+                                        << "\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+                                        << "StrictModes no\nUsePAM no\nPidFile " << (dir_ / "sshd.pid").string()
+                                        << "\nSubsystem sftp internal-sftp\n";
+    std::error_code ec;
+    fs::create_directories("/run/sshd", ec);  // sshd's privilege separation directory
+    const std::string cmd = "/usr/sbin/sshd -f '" + (dir_ / "sshd_config").string() + "' -E '" +
+                            (dir_ / "sshd.log").string() + "'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    for (int i = 0; i < 100 && !listening(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_TRUE(listening()) << "sshd did not start: " << (dir_ / "sshd.log").string();
+  }
+  ~SshdServer() {
+    std::ifstream in(dir_ / "sshd.pid");
+    pid_t pid = 0;
+    if (in >> pid && pid > 0) ::kill(pid, SIGTERM);
+  }
+  int port = 0;
+  std::filesystem::path host_key, user_key;
+  std::string user;
+
+ private:
+  static int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+  }
+  bool listening() const {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(uint16_t(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+  }
+  std::filesystem::path dir_;
+};
+
+}  // namespace r1wb::testing
