@@ -44,11 +44,11 @@ class SshdServer {
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
     for (int i = 0; i < 100 && !listening(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_TRUE(listening()) << "sshd did not start: " << (dir_ / "sshd.log").string();
+    std::ifstream in(dir_ / "sshd.pid");  // read now: the test may remove its directory first
+    in >> pid_;
   }
   ~SshdServer() {
-    std::ifstream in(dir_ / "sshd.pid");
-    pid_t pid = 0;
-    if (in >> pid && pid > 0) ::kill(pid, SIGTERM);
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
   }
   int port = 0;
   std::filesystem::path host_key, user_key;
@@ -77,6 +77,7 @@ class SshdServer {
     return ok;
   }
   std::filesystem::path dir_;
+  pid_t pid_ = 0;
 };
 
 }  // namespace r1wb::testing
