@@ -16,6 +16,7 @@ int cmd_train(const std::vector<std::string>& args);
 int cmd_ingest(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_schema(const std::vector<std::string>& args);
+int cmd_version(const std::vector<std::string>& args);
 int cmd_sample(const std::vector<std::string>& args);
 int cmd_eval(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);

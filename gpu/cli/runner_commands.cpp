@@ -24,6 +24,7 @@ const char* kUsage =
     "  perplexity RUN_DIR --corpus PATH     held-out loss and perplexity on text, in float or quantized\n"
     "  compress-report RUN_DIR [...]        size, held-out quality, speed and per-layer error of float, PTQ, QAT\n"
     "  schema                               print every config key as a Markdown table\n"
+    "  version                              this runner's release, protocol, LibTorch and CUDA devices (JSON)\n"
     "\n"
     "`r1wb-run COMMAND --help` describes a command. Exit codes: 0 done, 1 failure,\n"
     "2 bad usage or invalid experiment, 3 stopped by a signal (resumable), 4 done but data was\n"
@@ -36,7 +37,7 @@ const std::map<std::string, Command>& commands() {
       {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest}, {"bench", cmd_bench},
       {"schema", cmd_schema},     {"sample", cmd_sample}, {"eval", cmd_eval},     {"export", cmd_export},
       {"logprobs", cmd_logprobs},
-      {"perplexity", cmd_perplexity}, {"compress-report", cmd_compress_report},
+      {"perplexity", cmd_perplexity}, {"compress-report", cmd_compress_report}, {"version", cmd_version},
   };
   return table;
 }

@@ -47,8 +47,13 @@ class SshdServer {
     std::ifstream in(dir_ / "sshd.pid");  // read now: the test may remove its directory first
     in >> pid_;
   }
+  //! Stops sshd and waits (up to 3 s) until it has removed its pid file, so the test can
+  //! remove the directory without racing it.
   ~SshdServer() {
-    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 60 && std::filesystem::exists(dir_ / "sshd.pid"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   int port = 0;
   std::filesystem::path host_key, user_key;
