@@ -21,7 +21,8 @@ check() {  # check WHAT DIRS... -- PATTERN
   fi
 }
 check "core/ includes Qt or LibTorch" core -- '#include\s*[<"](Q[A-Za-z]+|torch/|ATen/|c10/|imgui)'
-check "core/ includes another layer" core -- '#include\s*"(gpu|views|app)/'
+check "core/ includes another layer" core -- '#include\s*"(gpu|views|app|ctl)/'
+check "ctl/ includes Qt, LibTorch or a layer other than core" ctl -- '#include\s*([<"](Q[A-Za-z]+|torch/|ATen/|c10/|imgui)|"(gpu|views|app)/)'
 check "gpu/model/ includes the training side" gpu/model -- '#include\s*"gpu/(sample|train|rl|dist|cli)/'
 check "gpu/runtime/ includes a layer above it" gpu/runtime -- '#include\s*"gpu/(model|data|sample|train|rl|dist|cli)/'
 check "gpu/data/ includes the model or the training side" gpu/data -- '#include\s*"gpu/(model|sample|train|rl|dist|cli)/'

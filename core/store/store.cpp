@@ -15,7 +15,7 @@ namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
 constexpr int kSchemaVersion =
-    5;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples
+    6;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples; 6: hosts
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -107,6 +107,15 @@ CREATE VIEW IF NOT EXISTS v_samples AS
 CREATE VIEW IF NOT EXISTS v_metrics AS
   SELECT r.name AS run_name, m.step AS step, m.name AS metric, m.value AS value
   FROM metrics m JOIN runs r ON r.id = m.run_id;
+CREATE TABLE IF NOT EXISTS hosts(
+  name TEXT PRIMARY KEY,
+  ssh_alias TEXT NOT NULL,
+  host TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  identity_file TEXT NOT NULL,
+  workdir TEXT NOT NULL,
+  runner TEXT NOT NULL);
 )sql";
 
 // Prepared statement with RAII and terse binders.
@@ -676,6 +685,36 @@ int64_t Store::count_rows(const std::string& table, int64_t run_id) {
   s.bind(1, run_id);
   s.step();
   return s.i64(0);
+}
+
+void Store::put_host(const HostRow& h) {
+  Stmt s(db_,
+         "INSERT INTO hosts(name, ssh_alias, host, port, user, identity_file, workdir, runner) VALUES(?,?,?,?,?,?,?,?) "
+         "ON CONFLICT(name) DO UPDATE SET ssh_alias = excluded.ssh_alias, host = excluded.host, port = excluded.port, "
+         "user = excluded.user, identity_file = excluded.identity_file, workdir = excluded.workdir, "
+         "runner = excluded.runner");
+  s.bind(1, h.name).bind(2, h.ssh_alias).bind(3, h.host).bind(4, int64_t(h.port)).bind(5, h.user);
+  s.bind(6, h.identity_file).bind(7, h.workdir).bind(8, h.runner).run();
+}
+
+std::vector<HostRow> Store::list_hosts() {
+  Stmt s(db_, "SELECT name, ssh_alias, host, port, user, identity_file, workdir, runner FROM hosts ORDER BY name");
+  std::vector<HostRow> out;
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), int(s.i64(3)), s.text(4), s.text(5), s.text(6), s.text(7)});
+  return out;
+}
+
+std::optional<HostRow> Store::host(const std::string& name) {
+  for (auto& h : list_hosts())
+    if (h.name == name) return h;
+  return std::nullopt;
+}
+
+bool Store::remove_host(const std::string& name) {
+  Stmt s(db_, "DELETE FROM hosts WHERE name = ?");
+  s.bind(1, name).run();
+  return sqlite3_changes(db_) > 0;
 }
 
 }  // namespace r1wb

@@ -95,6 +95,20 @@ struct IngestResult {
   uint64_t last_seq = 0;  //!< after ingest
 };
 
+//! A host runs can go to (r1wb-ctl hosts, the hosts panel): how to reach it and where its
+//! runner and runs live there. With `ssh_alias` the user's ~/.ssh/config says the rest
+//! (core/remote/ssh_config.h), read each time it connects.
+struct HostRow {
+  std::string name;       //!< the workbench's name for it
+  std::string ssh_alias;  //!< a Host of ~/.ssh/config; empty: host, port, user below
+  std::string host;
+  int port = 22;
+  std::string user;
+  std::string identity_file;         //!< empty: the agent and the config's files
+  std::string workdir = "r1wb-runs";  //!< the remote working directory (relative: to the login's home)
+  std::string runner = "r1wb-run";    //!< the node's runner: a path, or a name on its PATH
+};
+
 class Store {
  public:
   //! Opens or creates a store. Throws StoreError for a corrupt or foreign database.
@@ -120,6 +134,11 @@ class Store {
   std::vector<RunRow> find_runs(const RunQuery& query);
   void set_tags(int64_t run_id, const std::vector<std::string>& tags);
   void set_notes(int64_t run_id, const std::string& notes);
+  //! Adds the host or replaces the one of that name.
+  void put_host(const HostRow& host);
+  std::vector<HostRow> list_hosts();  //!< by name
+  std::optional<HostRow> host(const std::string& name);
+  bool remove_host(const std::string& name);  //!< false: no host of that name
   //! The mean of `metric` over each of the `limit` newest completed runs on `host`, with
   //! the run's config: what this machine measured (e.g. perf/tokens_per_s).
   std::vector<std::pair<std::string, double>> recent_metric_means(const std::string& metric, const std::string& host,

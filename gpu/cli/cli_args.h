@@ -1,6 +1,7 @@
-// Argument parsing shared by the r1wb-run commands: positional arguments, `--name value`
-// options and `--flag`s, with usage errors that exit 2.
+// What the r1wb-run commands share on top of core's argument parsing (core/cli/command_args.h):
+// usage errors that exit 2, integer options read at once, the --quant and --as options.
 #pragma once
+#include "core/cli/command_args.h"
 #include "core/config/config.h"
 
 #include <functional>
@@ -12,26 +13,10 @@
 
 namespace r1wb::gpu {
 
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> options;  // --name value
-  std::map<std::string, bool> flags;           // --name
-};
-
-//! Parses args; `with_value` lists the options that take a value. nullopt with `error` set
-//! for an unknown option, a missing value, or an option given twice.
-std::optional<Args> parse_args(const std::vector<std::string>& args, const std::vector<std::string>& with_value,
-                               const std::vector<std::string>& flags, std::string& error);
 //! Prints "r1wb-run: <msg>" and the usage to stderr; returns exit code 2.
 int usage_error(const std::string& msg, const char* usage);
-bool wants_help(const std::vector<std::string>& args);
 //! One "error: <path>: <message>" line per problem, to stderr.
 void print_errors(const ConfigResult& r);
-//! The option `name` as an integer >= min, or `fallback` when absent; nullopt when malformed.
-std::optional<int64_t> int_option(const Args& a, const std::string& name, int64_t fallback, int64_t min);
-//! The option `name` as a finite number in [min, max], or `fallback` when absent; nullopt when
-//! malformed or out of range.
-std::optional<double> double_option(const Args& a, const std::string& name, double fallback, double min, double max);
 
 //! An integer option and its default and lower bound, for read_int_options.
 struct IntOption {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+using namespace r1wb;
 using namespace r1wb::gpu;
 
 TEST(CliArgs, AnOptionGivenTwiceIsAnErrorNamingBothValues) {

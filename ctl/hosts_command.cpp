@@ -1,0 +1,184 @@
+#include "ctl/hosts_command.h"
+
+#include "core/cli/command_args.h"
+#include "core/paths.h"
+#include "core/remote/host_probe.h"
+#include "core/remote/ssh_config.h"
+#include "core/store/store.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace r1wb::ctl {
+namespace {
+
+constexpr int kOk = 0, kFailure = 1, kUsage = 2;
+
+const char* kUsageText =
+    "usage: r1wb-ctl hosts add NAME (--ssh ALIAS | --host HOST [--port N] [--user USER] [--key FILE])\n"
+    "                          [--workdir DIR] [--runner PATH]\n"
+    "       r1wb-ctl hosts list\n"
+    "       r1wb-ctl hosts probe NAME\n"
+    "       r1wb-ctl hosts trust NAME --fingerprint SHA256:...\n"
+    "       r1wb-ctl hosts remove NAME\n"
+    "options of all: --store DB (default the app's store), --known-hosts FILE (default\n"
+    "~/.ssh/known_hosts)\n"
+    "\n"
+    "add: a host by a Host entry of ~/.ssh/config (--ssh; HostName, Port, User, IdentityFile are\n"
+    "read from it at each connection) or by address; --workdir is where its runs live (default\n"
+    "r1wb-runs in the login's home), --runner its r1wb-run (default the one on its PATH).\n"
+    "probe: connects (the host key checked against known_hosts) and prints the host's OS, CPUs,\n"
+    "memory, GPUs, free disk and its runner's release and protocol; exit 1 when it is not ready.\n"
+    "trust: adds the host key to known_hosts when the host offers the fingerprint given (the one\n"
+    "probe printed, compared with `ssh-keygen -lf` of the host's key on the host itself).\n";
+
+int usage(const std::string& msg) {
+  std::cerr << "r1wb-ctl hosts: " << msg << "\n\n" << kUsageText;
+  return kUsage;
+}
+
+std::string home() {
+  const char* h = std::getenv("HOME");
+  return h ? h : "";
+}
+
+//! How to reach `h`: its ssh config entry resolved now, or its own fields.
+remote::SshEndpoint endpoint_of(const HostRow& h, const std::string& known_hosts) {
+  remote::SshEndpoint e;
+  e.known_hosts = known_hosts;
+  if (!h.ssh_alias.empty()) {
+    const auto r = remote::resolve_ssh_host(h.ssh_alias);
+    for (const auto& note : r.notes) std::cerr << "note: " << note << "\n";
+    if (!r.jumps.empty())
+      throw std::runtime_error("host " + h.name + ": ~/.ssh/config gives " + h.ssh_alias +
+                               " a ProxyJump, which this release does not connect through yet");
+    e.host = r.hostname, e.port = r.port, e.user = r.user, e.identity_files = r.identity_files;
+  } else {
+    e.host = h.host, e.port = h.port;
+    e.user = h.user.empty() ? remote::SshConfigEnvironment::system().local_user : h.user;
+    if (!h.identity_file.empty()) e.identity_files = {h.identity_file};
+  }
+  if (e.identity_files.empty())
+    for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) e.identity_files.push_back(home() + "/.ssh/" + name);
+  return e;
+}
+
+void print_probe(const HostRow& h, const remote::HostProbe& p) {
+  std::printf("%s: %s, %d CPUs, %.1f GiB memory, %.1f GiB free in %s\n", h.name.c_str(), p.os.c_str(), p.cpus,
+              double(p.memory_bytes) / (1 << 30), double(p.disk_free_bytes) / (1 << 30), h.workdir.c_str());
+  if (p.gpus.empty()) std::printf("  GPUs: none (no nvidia-smi)\n");
+  for (const auto& g : p.gpus) std::printf("  GPU: %s (driver %s)\n", g.c_str(), p.cuda_driver.c_str());
+  if (!p.runner_version.empty())
+    std::printf("  runner %s: release %s, protocol %s, LibTorch %s, %d CUDA device(s)\n", p.runner_path.c_str(),
+                p.runner_version.c_str(), p.runner_protocol.c_str(), p.runner_libtorch.c_str(), p.runner_cuda_devices);
+  for (const auto& problem : p.problems) std::printf("  problem: %s\n", problem.c_str());
+}
+
+}  // namespace
+
+int cmd_hosts(const std::vector<std::string>& in) {
+  if (wants_help(in) || in.empty()) {
+    std::cout << kUsageText;
+    return in.empty() ? kUsage : kOk;
+  }
+  std::string err;
+  const auto a = parse_args(std::vector<std::string>(in.begin() + 1, in.end()),
+                            {"ssh", "host", "port", "user", "key", "workdir", "runner", "store", "known-hosts",
+                             "fingerprint"},
+                            {}, err);
+  if (!a) return usage(err);
+  const std::string verb = in[0];
+  const auto port = int_option(*a, "port", 22, 1);
+  if (!port || *port > 65535) return usage("--port: '" + a->options.at("port") + "' is not a port number (1-65535)");
+  const std::string store_path = a->options.count("store") ? a->options.at("store") : default_store_path();
+  const std::string known_hosts =
+      a->options.count("known-hosts") ? a->options.at("known-hosts") : home() + "/.ssh/known_hosts";
+  try {
+    Store store(store_path);
+    if (verb == "list") {
+      if (!a->positional.empty()) return usage("list takes no NAME");
+      for (const auto& h : store.list_hosts())
+        std::printf("%-16s %s  workdir %s  runner %s\n", h.name.c_str(),
+                    h.ssh_alias.empty() ? (h.user + "@" + h.host + ":" + std::to_string(h.port)).c_str()
+                                        : ("ssh config " + h.ssh_alias).c_str(),
+                    h.workdir.c_str(), h.runner.c_str());
+      return kOk;
+    }
+    if (a->positional.size() != 1) return usage(verb + " takes one NAME");
+    const std::string name = a->positional[0];
+    if (verb == "add") {
+      HostRow h;
+      h.name = name;
+      if (a->options.count("ssh") == a->options.count("host")) return usage("add takes --ssh ALIAS or --host HOST");
+      if (a->options.count("ssh")) {
+        for (const char* o : {"port", "user", "key"})
+          if (a->options.count(o)) return usage(std::string("--") + o + " comes from ~/.ssh/config with --ssh");
+        h.ssh_alias = a->options.at("ssh");
+      } else {
+        h.host = a->options.at("host");
+        h.port = int(*port);
+        if (a->options.count("user")) h.user = a->options.at("user");
+        if (a->options.count("key")) h.identity_file = a->options.at("key");
+      }
+      if (a->options.count("workdir")) h.workdir = a->options.at("workdir");
+      if (a->options.count("runner")) h.runner = a->options.at("runner");
+      store.put_host(h);
+      std::printf("host %s added; `r1wb-ctl hosts probe %s` checks it\n", name.c_str(), name.c_str());
+      return kOk;
+    }
+    const auto h = store.host(name);
+    if (!h) {
+      std::cerr << "error: no host " << name << " in " << store_path << " (r1wb-ctl hosts list)\n";
+      return kFailure;
+    }
+    if (verb == "remove") {
+      store.remove_host(name);
+      std::printf("host %s removed (its runs and their files stay where they are)\n", name.c_str());
+      return kOk;
+    }
+    const auto endpoint = endpoint_of(*h, known_hosts);
+    if (verb == "probe") {
+      try {
+        remote::SshSession ssh(endpoint);
+        const auto p = remote::probe_host(ssh, h->runner, h->workdir);
+        print_probe(*h, p);
+        return p.problems.empty() ? kOk : kFailure;
+      } catch (const remote::HostKeyRefused& refused) {
+        std::cerr << "error: " << refused.what() << "\n";
+        if (refused.check.verdict == remote::HostKeyVerdict::Unknown)
+          std::cerr << "then: r1wb-ctl hosts trust " << name << " --fingerprint " << refused.check.fingerprint << "\n";
+        return kFailure;
+      }
+    }
+    if (verb == "trust") {
+      if (!a->options.count("fingerprint"))
+        return usage("trust needs --fingerprint SHA256:... (the one probe printed, checked on the host)");
+      const std::string wanted = a->options.at("fingerprint");
+      try {
+        remote::SshSession ssh(endpoint);
+        std::printf("%s is known already (%s)\n", name.c_str(), known_hosts.c_str());
+        return kOk;
+      } catch (const remote::HostKeyRefused& refused) {
+        if (refused.check.verdict != remote::HostKeyVerdict::Unknown) {
+          std::cerr << "error: " << refused.what() << "\n";
+          return kFailure;
+        }
+        if (refused.check.fingerprint != wanted) {
+          std::cerr << "error: " << endpoint.host << " offers " << refused.check.fingerprint << ", not " << wanted
+                    << ": nothing trusted\n";
+          return kFailure;
+        }
+        remote::trust_host_key(known_hosts, endpoint.host, endpoint.port, refused.key_type, refused.key_blob);
+        std::printf("trusted the %s key %s of %s (added to %s)\n", refused.key_type.c_str(), wanted.c_str(),
+                    endpoint.host.c_str(), known_hosts.c_str());
+        return kOk;
+      }
+    }
+    return usage("unknown verb '" + verb + "'");
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kFailure;
+  }
+}
+
+}  // namespace r1wb::ctl
