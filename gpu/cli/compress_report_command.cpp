@@ -90,14 +90,18 @@ std::optional<Grid> parse_grid(const std::string& s, int group) {
   return g;
 }
 
-//! The name a run's own quantization goes by ("int4-g32", "8da4w-g32", "q8_0 + int8 activations").
+//! The name a run's own quantization goes by ("int4-g32", "8da4w-g32", "q8_0 + int8 activations",
+//! "int4-g32 learned steps").
 std::string grid_name(const QuantConfig& q) {
-  if (q.weights == WeightQuant::Int4 && q.activations == ActivationQuant::Int8)
-    return "8da4w-g" + std::to_string(q.group_size);
-  std::string s = name_of(q.weights);
-  if (q.weights == WeightQuant::Int4) s += "-g" + std::to_string(q.group_size);
-  if (q.activations != ActivationQuant::None) s += std::string(" + ") + name_of(q.activations) + " activations";
-  return s;
+  std::string s;
+  if (q.weights == WeightQuant::Int4 && q.activations == ActivationQuant::Int8) {
+    s = "8da4w-g" + std::to_string(q.group_size);
+  } else {
+    s = name_of(q.weights);
+    if (q.weights == WeightQuant::Int4) s += "-g" + std::to_string(q.group_size);
+    if (q.activations != ActivationQuant::None) s += std::string(" + ") + name_of(q.activations) + " activations";
+  }
+  return q.learned_steps ? s + " learned steps" : s;
 }
 
 //! Why the model of `e` cannot run on `g` (a quantization grid's blocks must tile every

@@ -157,6 +157,14 @@ TEST(CompressReport, FloatAndPtqVariantsMatchEvalTheirSizesMatchTheExportsAndInt
   EXPECT_TRUE(q.variants[0].trained);
   EXPECT_EQ(q.variants[0].bytes, i4.bytes);
   EXPECT_FALSE(q.variants[0].errors.empty());
+  // With learned steps: named so, measured on its steps (another model than rounding by max|w|).
+  qat["quant"]["learned_steps"] = true;
+  const auto lrun = trained(t.path, "lsq", qat);
+  ASSERT_EQ(run_runner({"compress-report", lrun.string(), "--n", "16"}, t.path, &err), 0) << err;
+  const auto l = r1wb::read_compression_report(r1wb::compression_report_path(lrun.string()));
+  ASSERT_EQ(l.variants.size(), 1u);
+  EXPECT_EQ(l.variants[0].name, "int4-g32 learned steps (trained)");
+  EXPECT_EQ(l.variants[0].bytes, i4.bytes) << "the learned steps are the scales an int4 export stores";
 
   // Bad input is refused naming the option.
   EXPECT_EQ(run_runner({"compress-report", run.string(), "--grids", "int3"}, t.path, &err), 2);
