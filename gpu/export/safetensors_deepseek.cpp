@@ -41,7 +41,6 @@ std::vector<std::string> hf_deepseek_blockers(const Experiment& e) {
 void write_hf_deepseek(HfWriter& out, const ModelConfig& m) {
   auto& w = out.weights();
   const Dims d(m);
-  out.plain("model.embed_tokens.weight", "embed.weight");
   for (int i = 0; i < m.n_layers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".", l = "model.layers." + std::to_string(i) + ".";
     const std::string a = l + "self_attn.";
@@ -71,8 +70,6 @@ void write_hf_deepseek(HfWriter& out, const ModelConfig& m) {
       out.matrix(l + "mlp.shared_experts." + to + ".weight", b + "moe.shared." + from + ".weight");
     }
   }
-  out.plain("model.norm.weight", "norm.weight");
-  if (!m.tie_embeddings) out.plain("lm_head.weight", "head.weight");
 }
 
 nlohmann::json hf_deepseek_config(const ModelConfig& m) {
@@ -106,9 +103,6 @@ std::map<std::string, torch::Tensor> read_hf_deepseek(const safetensors::File& f
   const Dims d(m);
   const int64_t D = m.d_model;
   std::map<std::string, torch::Tensor> w;
-  w["embed.weight"] = read_plain(f, "model.embed_tokens.weight");
-  w["norm.weight"] = read_plain(f, "model.norm.weight");
-  if (!m.tie_embeddings) w["head.weight"] = read_plain(f, "lm_head.weight");
   for (int i = 0; i < m.n_layers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".", l = "model.layers." + std::to_string(i) + ".";
     const std::string a = l + "self_attn.";

@@ -21,6 +21,7 @@ namespace r1wb::gpu {
 
 //! What keeps `e`'s model out of DeepseekV3ForCausalLM, one "field: value: why" line each.
 std::vector<std::string> hf_deepseek_blockers(const Experiment& e);
+//! The blocks' tensors (the embedding, final norm and head are the export's own).
 void write_hf_deepseek(HfWriter& out, const ModelConfig& m);
 //! config.json's fields of this architecture; the export adds those every layout shares.
 nlohmann::json hf_deepseek_config(const ModelConfig& m);

@@ -40,6 +40,10 @@ SafetensorsExport export_safetensors(TransformerLM& model, const Experiment& e, 
   ModelWeights w(model);
   SafetensorsExport out;
   HfWriter writer(w, out.file, e, type, group);
+  // What every layout holds under the same keys: the embedding, the final norm, an untied head.
+  writer.plain("model.embed_tokens.weight", "embed.weight");
+  writer.plain("model.norm.weight", "norm.weight");
+  if (!m.tie_embeddings) writer.plain("lm_head.weight", "head.weight");
   if (deepseek) {
     write_hf_deepseek(writer, m);
     out.config = hf_deepseek_config(m);
@@ -81,7 +85,11 @@ SafetensorsExport export_safetensors(TransformerLM& model, const Experiment& e, 
 
 void load_safetensors(const safetensors::File& f, TransformerLM& model, const Experiment& e) {
   try {
-    load_weights(model, is_deepseek(e.model) ? read_hf_deepseek(f, e.model) : read_hf_llama(f, e.model));
+    auto w = is_deepseek(e.model) ? read_hf_deepseek(f, e.model) : read_hf_llama(f, e.model);
+    w["embed.weight"] = read_plain(f, "model.embed_tokens.weight");
+    w["norm.weight"] = read_plain(f, "model.norm.weight");
+    if (!e.model.tie_embeddings) w["head.weight"] = read_plain(f, "lm_head.weight");
+    load_weights(model, w);
   } catch (const safetensors::Error&) {
     throw;
   } catch (const std::exception& x) {

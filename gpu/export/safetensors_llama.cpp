@@ -10,7 +10,6 @@ int64_t kv_heads(const ModelConfig& m) { return m.attention.n_kv_heads > 0 ? m.a
 void write_hf_llama(HfWriter& out, const ModelConfig& m) {
   auto& w = out.weights();
   const int64_t H = m.n_heads, G = kv_heads(m), hd = m.d_model / m.n_heads;
-  out.plain("model.embed_tokens.weight", "embed.weight");
   for (int i = 0; i < m.n_layers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".", l = "model.layers." + std::to_string(i) + ".";
     out.plain(l + "input_layernorm.weight", b + "attn_norm.weight");
@@ -37,8 +36,6 @@ void write_hf_llama(HfWriter& out, const ModelConfig& m) {
         out.matrix(l + "mlp." + to + ".weight", b + "mlp." + from + ".weight");
     }
   }
-  out.plain("model.norm.weight", "norm.weight");
-  if (!m.tie_embeddings) out.plain("lm_head.weight", "head.weight");
 }
 
 nlohmann::json hf_llama_config(const ModelConfig& m) {
@@ -60,9 +57,6 @@ std::map<std::string, torch::Tensor> read_hf_llama(const safetensors::File& f, c
   const int64_t H = m.n_heads, hd = m.d_model / m.n_heads;
   const int64_t ffn = m.ffn == FfnKind::Moe ? m.moe.expert_hidden : m.ffn_hidden;
   std::map<std::string, torch::Tensor> w;
-  w["embed.weight"] = read_plain(f, "model.embed_tokens.weight");
-  w["norm.weight"] = read_plain(f, "model.norm.weight");
-  if (!m.tie_embeddings) w["head.weight"] = read_plain(f, "lm_head.weight");
   for (int i = 0; i < m.n_layers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".", l = "model.layers." + std::to_string(i) + ".";
     w[b + "attn_norm.weight"] = read_plain(f, l + "input_layernorm.weight");

@@ -14,6 +14,7 @@
 
 namespace r1wb::gpu {
 
+//! The blocks' tensors (the embedding, final norm and head are the export's own).
 void write_hf_llama(HfWriter& out, const ModelConfig& m);
 //! config.json's fields of this architecture (architectures, model_type, its sizes); the export
 //! adds those every layout shares.

@@ -30,6 +30,14 @@ struct Fixture {
     e.known_hosts = (dir / "known_hosts").string();
     return e;
   }
+  //! Connects once and trusts the key the server offers (what a user's trust step does).
+  void trust_host() const {
+    try {
+      SshSession first(endpoint());
+    } catch (const HostKeyRefused& e) {
+      trust_host_key(endpoint().known_hosts, "127.0.0.1", sshd.port, e.key_type, e.key_blob);
+    }
+  }
   ~Fixture() { fs::remove_all(dir); }
 };
 
@@ -85,11 +93,7 @@ TEST(SshSession, AChangedHostKeyIsRefused) {
 
 TEST(SshSession, ArgumentsReachTheHostAsDataNeverAsShell) {
   Fixture f;
-  try {
-    SshSession probe(f.endpoint());
-  } catch (const HostKeyRefused& e) {
-    trust_host_key(f.endpoint().known_hosts, "127.0.0.1", f.sshd.port, e.key_type, e.key_blob);
-  }
+  f.trust_host();
   SshSession s(f.endpoint());
   const auto marker = f.dir / "pwned";
   const std::vector<std::string> args = {"a b", "it's", "x; touch " + marker.string(), "$(touch " + marker.string() + ")",
@@ -110,11 +114,7 @@ TEST(SshSession, ArgumentsReachTheHostAsDataNeverAsShell) {
 
 TEST(SshSession, AKeyTheServerDoesNotAcceptFailsNamingIt) {
   Fixture f;
-  try {
-    SshSession probe(f.endpoint());
-  } catch (const HostKeyRefused& e) {
-    trust_host_key(f.endpoint().known_hosts, "127.0.0.1", f.sshd.port, e.key_type, e.key_blob);
-  }
+  f.trust_host();
   const auto stranger = f.dir / "stranger";
   ASSERT_EQ(std::system(("ssh-keygen -q -t ed25519 -N '' -f '" + stranger.string() + "'").c_str()), 0);
   auto e = f.endpoint();
