@@ -1,6 +1,8 @@
 #include "ctl/hosts_command.h"
+#include "ctl/exit_codes.h"
 
 #include "core/cli/command_args.h"
+#include "core/jobs/host_endpoint.h"
 #include "core/paths.h"
 #include "core/remote/host_probe.h"
 #include "core/remote/ssh_config.h"
@@ -12,9 +14,7 @@
 namespace r1wb::ctl {
 namespace {
 
-constexpr int kOk = 0, kFailure = 1, kUsage = 2;
-
-const char* kUsageText =
+const char* kHostsUsage =
     "usage: r1wb-ctl hosts add NAME (--ssh ALIAS | --host HOST [--port N] [--user USER] [--key FILE])\n"
     "                          [--workdir DIR] [--runner PATH]\n"
     "       r1wb-ctl hosts list\n"
@@ -32,35 +32,9 @@ const char* kUsageText =
     "trust: adds the host key to known_hosts when the host offers the fingerprint given (the one\n"
     "probe printed, compared with `ssh-keygen -lf` of the host's key on the host itself).\n";
 
-int usage(const std::string& msg) {
-  std::cerr << "r1wb-ctl hosts: " << msg << "\n\n" << kUsageText;
+int hosts_usage(const std::string& msg) {
+  std::cerr << "r1wb-ctl hosts: " << msg << "\n\n" << kHostsUsage;
   return kUsage;
-}
-
-std::string home() {
-  const char* h = std::getenv("HOME");
-  return h ? h : "";
-}
-
-//! How to reach `h`: its ssh config entry resolved now, or its own fields.
-remote::SshEndpoint endpoint_of(const HostRow& h, const std::string& known_hosts) {
-  remote::SshEndpoint e;
-  e.known_hosts = known_hosts;
-  if (!h.ssh_alias.empty()) {
-    const auto r = remote::resolve_ssh_host(h.ssh_alias);
-    for (const auto& note : r.notes) std::cerr << "note: " << note << "\n";
-    if (!r.jumps.empty())
-      throw std::runtime_error("host " + h.name + ": ~/.ssh/config gives " + h.ssh_alias +
-                               " a ProxyJump, which this release does not connect through yet");
-    e.host = r.hostname, e.port = r.port, e.user = r.user, e.identity_files = r.identity_files;
-  } else {
-    e.host = h.host, e.port = h.port;
-    e.user = h.user.empty() ? remote::SshConfigEnvironment::system().local_user : h.user;
-    if (!h.identity_file.empty()) e.identity_files = {h.identity_file};
-  }
-  if (e.identity_files.empty())
-    for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) e.identity_files.push_back(home() + "/.ssh/" + name);
-  return e;
 }
 
 void print_probe(const HostRow& h, const remote::HostProbe& p) {
@@ -78,7 +52,7 @@ void print_probe(const HostRow& h, const remote::HostProbe& p) {
 
 int cmd_hosts(const std::vector<std::string>& in) {
   if (wants_help(in) || in.empty()) {
-    std::cout << kUsageText;
+    std::cout << kHostsUsage;
     return in.empty() ? kUsage : kOk;
   }
   std::string err;
@@ -86,17 +60,17 @@ int cmd_hosts(const std::vector<std::string>& in) {
                             {"ssh", "host", "port", "user", "key", "workdir", "runner", "store", "known-hosts",
                              "fingerprint"},
                             {}, err);
-  if (!a) return usage(err);
+  if (!a) return hosts_usage(err);
   const std::string verb = in[0];
   const auto port = int_option(*a, "port", 22, 1);
-  if (!port || *port > 65535) return usage("--port: '" + a->options.at("port") + "' is not a port number (1-65535)");
+  if (!port || *port > 65535) return hosts_usage("--port: '" + a->options.at("port") + "' is not a port number (1-65535)");
   const std::string store_path = a->options.count("store") ? a->options.at("store") : default_store_path();
   const std::string known_hosts =
-      a->options.count("known-hosts") ? a->options.at("known-hosts") : home() + "/.ssh/known_hosts";
+      a->options.count("known-hosts") ? a->options.at("known-hosts") : default_known_hosts();
   try {
     Store store(store_path);
     if (verb == "list") {
-      if (!a->positional.empty()) return usage("list takes no NAME");
+      if (!a->positional.empty()) return hosts_usage("list takes no NAME");
       for (const auto& h : store.list_hosts())
         std::printf("%-16s %s  workdir %s  runner %s\n", h.name.c_str(),
                     h.ssh_alias.empty() ? (h.user + "@" + h.host + ":" + std::to_string(h.port)).c_str()
@@ -104,15 +78,15 @@ int cmd_hosts(const std::vector<std::string>& in) {
                     h.workdir.c_str(), h.runner.c_str());
       return kOk;
     }
-    if (a->positional.size() != 1) return usage(verb + " takes one NAME");
+    if (a->positional.size() != 1) return hosts_usage(verb + " takes one NAME");
     const std::string name = a->positional[0];
     if (verb == "add") {
       HostRow h;
       h.name = name;
-      if (a->options.count("ssh") == a->options.count("host")) return usage("add takes --ssh ALIAS or --host HOST");
+      if (a->options.count("ssh") == a->options.count("host")) return hosts_usage("add takes --ssh ALIAS or --host HOST");
       if (a->options.count("ssh")) {
         for (const char* o : {"port", "user", "key"})
-          if (a->options.count(o)) return usage(std::string("--") + o + " comes from ~/.ssh/config with --ssh");
+          if (a->options.count(o)) return hosts_usage(std::string("--") + o + " comes from ~/.ssh/config with --ssh");
         h.ssh_alias = a->options.at("ssh");
       } else {
         h.host = a->options.at("host");
@@ -136,7 +110,9 @@ int cmd_hosts(const std::vector<std::string>& in) {
       std::printf("host %s removed (its runs and their files stay where they are)\n", name.c_str());
       return kOk;
     }
-    const auto endpoint = endpoint_of(*h, known_hosts);
+    std::vector<std::string> notes;
+    const auto endpoint = endpoint_of(*h, known_hosts, &notes);
+    for (const auto& note : notes) std::cerr << "note: " << note << "\n";
     if (verb == "probe") {
       try {
         remote::SshSession ssh(endpoint);
@@ -152,7 +128,7 @@ int cmd_hosts(const std::vector<std::string>& in) {
     }
     if (verb == "trust") {
       if (!a->options.count("fingerprint"))
-        return usage("trust needs --fingerprint SHA256:... (the one probe printed, checked on the host)");
+        return hosts_usage("trust needs --fingerprint SHA256:... (the one probe printed, checked on the host)");
       const std::string wanted = a->options.at("fingerprint");
       try {
         remote::SshSession ssh(endpoint);
@@ -174,7 +150,7 @@ int cmd_hosts(const std::vector<std::string>& in) {
         return kOk;
       }
     }
-    return usage("unknown verb '" + verb + "'");
+    return hosts_usage("unknown verb '" + verb + "'");
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kFailure;

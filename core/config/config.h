@@ -136,6 +136,8 @@ struct ModelConfig {
   double mtp_weight = 0;  //!< multi-token prediction: weight lambda of the one MTP module's loss; 0 is off
   AttentionConfig attention;
   MoeConfig moe;
+  //! Key/value heads of the mha attention: n_kv_heads, or n_heads when that is 0.
+  int kv_heads() const { return attention.n_kv_heads > 0 ? attention.n_kv_heads : n_heads; }
 };
 
 struct DataConfig {

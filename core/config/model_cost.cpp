@@ -10,7 +10,7 @@ namespace r1wb {
 ModelCost model_cost(const ModelConfig& c, int seq_len) {
   const int64_t D = c.d_model;
   const auto& a = c.attention;
-  const int64_t hd = D / c.n_heads, kv_heads = a.n_kv_heads > 0 ? a.n_kv_heads : c.n_heads;
+  const int64_t hd = D / c.n_heads, kv_heads = c.kv_heads();
   const int64_t attn =
       a.kind == AttentionKind::Mla
           ? D * c.n_heads * (hd + a.rope_head_dim) + D * (a.kv_lora_rank + a.rope_head_dim) + a.kv_lora_rank +

@@ -12,7 +12,7 @@
 namespace r1wb {
 namespace {
 
-constexpr const char* kFormat = "r1wb-compression-report";
+constexpr const char* kReportFormat = "r1wb-compression-report";
 constexpr int kVersion = 1;
 
 using nlohmann::json;
@@ -122,14 +122,14 @@ json to_json(const CompressionReport& r) {
                         {"tokens_per_s", v.tokens_per_s},
                         {"errors", errors}});
   }
-  return {{"format", kFormat},     {"version", kVersion},     {"run_dir", r.run_dir},
+  return {{"format", kReportFormat},     {"version", kVersion},     {"run_dir", r.run_dir},
           {"experiment", r.experiment}, {"device", r.device}, {"step", r.step},
           {"loss_kind", r.loss_kind}, {"variants", variants}};
 }
 
 CompressionReport compression_report_from_json(const json& doc, const std::string& what) {
   Fields f(doc, "", what);
-  if (f.text("format") != kFormat) f.fail("format", std::string("\"") + kFormat + "\"");
+  if (f.text("format") != kReportFormat) f.fail("format", std::string("\"") + kReportFormat + "\"");
   if (f.count("version") != kVersion) f.fail("version", std::to_string(kVersion) + " (a newer workbench wrote it?)");
   CompressionReport r;
   r.run_dir = f.text("run_dir"), r.experiment = f.text("experiment"), r.device = f.text("device");

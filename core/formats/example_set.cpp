@@ -10,7 +10,7 @@
 namespace r1wb {
 namespace {
 
-constexpr const char* kFormat = "r1wb.example_set";
+constexpr const char* kExampleSetFormat = "r1wb.example_set";
 
 std::runtime_error fault(const std::string& path, const std::string& what) {
   return std::runtime_error(path + ": " + what);
@@ -28,7 +28,7 @@ void write_example_set(const std::string& path, const ExampleSet& set) {
   std::string body;
   for (const auto& ex : set.examples)
     body += nlohmann::json{{"prompt", ex.prompt}, {"completion", ex.completion}}.dump() + "\n";
-  const nlohmann::json header{{"format", kFormat},
+  const nlohmann::json header{{"format", kExampleSetFormat},
                               {"version", 1},
                               {"examples", set.examples.size()},
                               {"crc32", checksum(set.source, body)},
@@ -49,11 +49,11 @@ ExampleSet read_example_set(const std::string& path) {
     header = nlohmann::json::parse(text.substr(0, eol));
   } catch (const std::exception&) {
     throw fault(path, "line 1 is not an example set's header (expected a JSON object with format \"" +
-                          std::string(kFormat) + "\")");
+                          std::string(kExampleSetFormat) + "\")");
   }
-  if (!header.is_object() || header.value("format", "") != kFormat || !header.contains("examples") ||
+  if (!header.is_object() || header.value("format", "") != kExampleSetFormat || !header.contains("examples") ||
       !header["examples"].is_number_unsigned() || !header.contains("crc32") || !header["crc32"].is_number_unsigned())
-    throw fault(path, "line 1 is not an example set's header (expected format \"" + std::string(kFormat) +
+    throw fault(path, "line 1 is not an example set's header (expected format \"" + std::string(kExampleSetFormat) +
                           "\", examples and crc32)");
   if (header.value("version", 0) != 1)
     throw fault(path, "version " + header["version"].dump() + " is not one this build reads (expected 1)");

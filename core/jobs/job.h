@@ -30,6 +30,11 @@ class Job {
   virtual std::optional<int> poll_exit() = 0;
   //! Where the runner's stderr goes, for failure messages.
   virtual std::string stderr_path() const = 0;
+  //! False while the link to a remote runner is down: the runner goes on, the job reconnects and
+  //! backfills; the run shows "unreachable", never failed or stopped for it.
+  virtual bool reachable() const { return true; }
+  //! Why it is unreachable and when the next try is; empty while reachable.
+  virtual std::string link_note() const { return {}; }
 };
 
 }  // namespace r1wb

@@ -18,6 +18,10 @@ namespace r1wb {
 
 JobFactory local_job_factory() {
   return [](const JobSpec& spec) -> std::unique_ptr<Job> {
+    if (!spec.target_host.empty())
+      throw std::runtime_error("the run belongs to host " + spec.target_host + ", not to this machine");
+    if (spec.attach_after)
+      throw std::runtime_error("a local run cannot be attached to: its runner ended with the app that started it");
     return std::make_unique<LocalJob>(
         std::vector<std::string>{spec.runner_path, "train", spec.config_path, "--run-dir", spec.run_dir},
         spec.stderr_path);

@@ -24,18 +24,34 @@ int64_t RunController::prepare(Store& store, const RunLaunch& l) {
     out << l.config_json << "\n";
     if (!out.flush()) throw std::runtime_error("cannot write " + config_path);
   }
-  return store.create_run(name, l.experiment_name, l.config_json, run_dir, host_name());
+  const int64_t id = store.create_run(name, l.experiment_name, l.config_json, run_dir, host_name());
+  if (!l.target_host.empty())
+    store.set_remote(id, l.target_host, (fs::path(l.remote_workdir.empty() ? "." : l.remote_workdir) / name).string());
+  return id;
 }
 
 void RunController::resume(int64_t run_id, const std::string& runner_path) {
+  start_job(run_id, runner_path, std::nullopt);
+}
+
+void RunController::attach(int64_t run_id) {
+  const auto row = store_.run(run_id);
+  if (!row) throw std::runtime_error("run " + std::to_string(run_id) + " is not in the store");
+  start_job(run_id, "", row->last_seq);
+}
+
+void RunController::start_job(int64_t run_id, const std::string& runner_path, std::optional<uint64_t> attach_after) {
   const auto row = store_.run(run_id);
   if (!row) throw std::runtime_error("run " + std::to_string(run_id) + " is not in the store");
   if (!fs::exists(fs::path(row->run_dir) / "config.json"))
     throw std::runtime_error("the run directory " + row->run_dir + " (or its config.json) is gone");
   run_id_ = run_id;
   run_dir_ = row->run_dir;
-  const JobSpec spec{runner_path, run_dir_, (fs::path(run_dir_) / "config.json").string(),
-                     (fs::path(run_dir_) / "runner.log").string()};
+  JobSpec spec{runner_path, run_dir_, (fs::path(run_dir_) / "config.json").string(),
+               (fs::path(run_dir_) / "runner.log").string()};
+  spec.target_host = row->target_host;
+  spec.remote_dir = row->remote_dir;
+  spec.attach_after = attach_after;
   try {
     job_ = jobs_(spec);
   } catch (const std::exception& e) {
@@ -66,6 +82,7 @@ void RunController::ingest_batch(std::vector<wire::Record>& batch) {
 size_t RunController::pump() {
   if (!job_ || finished_) return 0;
   size_t applied = 0;
+  track_link();
   std::string bytes = job_->read_available();
   if (!bytes.empty()) {
     decoder_.feed(bytes.data(), bytes.size());
@@ -83,8 +100,24 @@ size_t RunController::pump() {
   return applied;
 }
 
+void RunController::track_link() {
+  const bool reachable = job_->reachable();
+  if (reachable == reachable_) return;
+  reachable_ = reachable;
+  const auto row = store_.run(run_id_);
+  if (!row || is_terminal(row->status)) return;
+  if (!reachable)
+    store_.set_status(run_id_, RunStatus::Unreachable, job_->link_note());
+  else if (row->status == RunStatus::Unreachable)
+    store_.set_status(run_id_, RunStatus::Running);
+}
+
 void RunController::stop() {
   if (job_ && !finished_) job_->request_stop();
+}
+
+void RunController::kill() {
+  if (job_ && !finished_) job_->kill();
 }
 
 void RunController::probe_now() {
@@ -93,6 +126,7 @@ void RunController::probe_now() {
 
 void RunController::finalise(int code) {
   finished_ = true;
+  exit_code_ = code;
   auto row = store_.run(run_id_);
   if (!row) return;
   const auto log = fs::path(run_dir_) / "events.log";

@@ -12,6 +12,7 @@
 #include "core/wire/event_protocol.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace r1wb {
@@ -21,6 +22,8 @@ struct RunLaunch {
   std::string runs_root;    //!< run directories are created under it
   std::string experiment_name;
   std::string config_json;  //!< resolved, validated experiment
+  std::string target_host;  //!< a stored host to run on (its name); empty: this machine
+  std::string remote_workdir;  //!< that host's working directory: the run goes to <it>/<run name>
 };
 
 class RunController {
@@ -35,23 +38,34 @@ class RunController {
   //! runner on the run directory and its config.json. Throws when the run or its directory
   //! is gone, or the job cannot start (the run is then marked failed).
   void resume(int64_t run_id, const std::string& runner_path);
+  //! Follows a run whose runner is running already (detached on a host: after the app or its
+  //! connection went away), from the last seq the store holds. Throws as resume() does.
+  void attach(int64_t run_id);
   //! Reads and ingests whatever has arrived; returns records applied. Finalises the run
   //! when the process has ended.
   size_t pump();
   //! Graceful stop: the runner checkpoints and exits.
   void stop();
+  //! Ends the runner at once (SIGKILL to its process group, remotely through the follow).
+  void kill();
   //! Asks the runner to probe routing and attention after its current step.
   void probe_now();
   bool active() const { return job_ != nullptr && !finished_; }
   bool finished() const { return finished_; }
+  //! The runner's exit code, once finished.
+  std::optional<int> exit_code() const { return exit_code_; }
   int64_t run_id() const { return run_id_; }
   int stream_fd() const { return job_ ? job_->stream_fd() : -1; }
+  //! The job running the run; null before resume() or attach().
+  Job* job() const { return job_.get(); }
   //! Protocol or ingest problem seen on the stream, if any.
   const std::string& stream_error() const { return stream_error_; }
   //! What the stream's reader said once and went on (record kinds of a newer runner skipped).
   const std::string& stream_note() const { return stream_note_; }
 
  private:
+  void start_job(int64_t run_id, const std::string& runner_path, std::optional<uint64_t> attach_after);
+  void track_link();
   void ingest_batch(std::vector<wire::Record>& batch);
   void finalise(int code);
   Store& store_;
@@ -61,6 +75,8 @@ class RunController {
   int64_t run_id_ = 0;
   std::string run_dir_;
   bool finished_ = false;
+  bool reachable_ = true;
+  std::optional<int> exit_code_;
   uint64_t resend_asked_after_ = UINT64_MAX;  // the seq of the last ResendAfter sent
   uint64_t highest_seen_ = 0;                 // the highest seq the stream carried
   std::string stream_error_, stream_note_;

@@ -2,6 +2,8 @@
 
 #include <libssh2.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -93,9 +95,19 @@ SshSession::SshSession(const SshEndpoint& endpoint, const Prompts& prompts)
   init_once();
   const std::string where = endpoint.user + "@" + endpoint.host + ":" + std::to_string(endpoint.port);
   impl_->fd = connect_tcp(endpoint.host, endpoint.port);
+  // A dead link (no reset, no reply) ends the socket after about 25 s of silence, or 30 s of
+  // unacknowledged data, instead of hanging a read forever.
+  const int on = 1, idle = 10, interval = 5, count = 3;
+  const unsigned user_timeout_ms = 30000;
+  ::setsockopt(impl_->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(impl_->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(impl_->fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(impl_->fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+  ::setsockopt(impl_->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
   impl_->session = libssh2_session_init();
   if (!impl_->session) throw std::runtime_error("ssh " + where + ": cannot start a session");
   libssh2_session_set_blocking(impl_->session, 1);
+  libssh2_session_set_timeout(impl_->session, 20000);  // no blocking call waits longer
   if (libssh2_session_handshake(impl_->session, impl_->fd) != 0)
     throw std::runtime_error("ssh " + where + ": handshake failed: " + impl_->last_error());
   // The host key before anything of ours is sent.
@@ -142,6 +154,8 @@ SshSession::SshSession(const SshEndpoint& endpoint, const Prompts& prompts)
                              (tried.empty() ? std::string(" (no agent key and no identity file to try)")
                                             : ", tried:" + list));
   }
+  // Keepalives only now: one sent during the key exchange breaks it.
+  libssh2_keepalive_config(impl_->session, 1, 5);
 }
 
 SshSession::~SshSession() = default;
@@ -199,6 +213,92 @@ ExecResult SshSession::exec(const std::string& command, const std::string& input
   }
   libssh2_channel_free(ch);
   return r;
+}
+
+std::unique_ptr<SshChannel> SshSession::open_channel(const std::string& command) {
+  auto* s = impl_->session;
+  libssh2_session_set_blocking(s, 1);
+  LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(s);
+  if (!ch) throw SshBroken("ssh: cannot open a channel: " + impl_->last_error());
+  if (libssh2_channel_exec(ch, command.c_str()) != 0) {
+    const auto why = impl_->last_error();
+    libssh2_channel_free(ch);
+    throw SshBroken("ssh: cannot run a command: " + why);
+  }
+  return std::unique_ptr<SshChannel>(new SshChannel(*this, ch));
+}
+
+int SshSession::socket_fd() const { return impl_->fd; }
+
+void SshSession::keepalive() {
+  libssh2_session_set_blocking(impl_->session, 0);
+  int next = 0;
+  const int rc = libssh2_keepalive_send(impl_->session, &next);
+  libssh2_session_set_blocking(impl_->session, 1);
+  if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) throw SshBroken("ssh: keepalive failed: " + impl_->last_error());
+}
+
+void SshSession::sever() { ::shutdown(impl_->fd, SHUT_RDWR); }
+
+SshChannel::~SshChannel() {
+  auto* ch = static_cast<LIBSSH2_CHANNEL*>(channel_);
+  libssh2_session_set_blocking(session_.impl_->session, 0);  // never wait on a dead link here
+  libssh2_channel_free(ch);
+  libssh2_session_set_blocking(session_.impl_->session, 1);
+}
+
+std::string SshChannel::read_available() {
+  auto* ch = static_cast<LIBSSH2_CHANNEL*>(channel_);
+  auto* s = session_.impl_->session;
+  libssh2_session_set_blocking(s, 0);
+  struct Restore {
+    LIBSSH2_SESSION* s;
+    ~Restore() { libssh2_session_set_blocking(s, 1); }
+  } restore{s};
+  auto broken = [&](ssize_t rc) {
+    return rc < 0 && rc != LIBSSH2_ERROR_EAGAIN;
+  };
+  while (!pending_.empty()) {
+    const ssize_t n = libssh2_channel_write(ch, pending_.data(), pending_.size());
+    if (broken(n)) throw SshBroken("ssh: writing to the channel failed: " + session_.impl_->last_error());
+    if (n <= 0) break;
+    pending_.erase(0, size_t(n));
+  }
+  std::string out;
+  char buf[65536];
+  for (int stream : {0, SSH_EXTENDED_DATA_STDERR}) {
+    for (;;) {
+      const ssize_t n = libssh2_channel_read_ex(ch, stream, buf, sizeof buf);
+      if (broken(n)) throw SshBroken("ssh: reading the channel failed: " + session_.impl_->last_error());
+      if (n <= 0) break;
+      (stream == 0 ? out : err_).append(buf, size_t(n));
+    }
+  }
+  if (libssh2_channel_eof(ch)) eof_ = true;
+  return out;
+}
+
+std::optional<int> SshChannel::exit_status() {
+  if (exit_) return exit_;
+  if (!eof_) return std::nullopt;
+  auto* ch = static_cast<LIBSSH2_CHANNEL*>(channel_);
+  auto* s = session_.impl_->session;
+  libssh2_session_set_blocking(s, 0);
+  int rc = close_sent_ ? 0 : libssh2_channel_close(ch);
+  if (rc == 0) close_sent_ = true, rc = libssh2_channel_wait_closed(ch);
+  libssh2_session_set_blocking(s, 1);
+  if (rc == LIBSSH2_ERROR_EAGAIN) return std::nullopt;
+  if (rc != 0) throw SshBroken("ssh: closing the channel failed: " + session_.impl_->last_error());
+  exit_ = libssh2_channel_get_exit_status(ch);
+  char* signal = nullptr;
+  size_t signal_len = 0;
+  libssh2_channel_get_exit_signal(ch, &signal, &signal_len, nullptr, nullptr, nullptr, nullptr);
+  if (signal) {
+    exit_signal_.assign(signal, signal_len);
+    exit_ = -1;
+    libssh2_free(s, signal);
+  }
+  return exit_;
 }
 
 std::string shell_quote(const std::string& s) {

@@ -39,11 +39,18 @@ struct HostKeyRefused : std::runtime_error {
   std::string key_type, key_blob;  //!< the key offered (what a trust step writes)
 };
 
+//! The connection failed under a channel (reset, timed out, closed by the server).
+struct SshBroken : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct ExecResult {
   int exit_status = -1;  //!< the command's; -1 when it died of a signal (exit_signal says which)
   std::string exit_signal;
   std::string out, err;
 };
+
+class SshChannel;
 
 class SshSession {
  public:
@@ -57,12 +64,53 @@ class SshSession {
   //! Runs `command` (a shell command line) on an exec channel, `input` on its stdin, and waits
   //! for it to end, collecting stdout and stderr.
   ExecResult exec(const std::string& command, const std::string& input = "");
+  //! Starts `command` on an exec channel that stays open: its stdout read as it comes, its stdin
+  //! written (SshChannel). Throws SshBroken when the connection is gone.
+  std::unique_ptr<SshChannel> open_channel(const std::string& command);
+  //! The TCP socket: readable when something arrived for one of the channels.
+  int socket_fd() const;
+  //! Sends an SSH keepalive when one is due (every 5 s of silence); throws SshBroken when the
+  //! connection is gone. The kernel's TCP keepalive (on from the start) ends a silently dead link.
+  void keepalive();
+  //! Ends the connection at once, as a network failure would (for tests of reconnection).
+  void sever();
   const SshEndpoint& endpoint() const { return endpoint_; }
 
  private:
+  friend class SshChannel;
   struct Impl;
   SshEndpoint endpoint_;
   std::unique_ptr<Impl> impl_;
+};
+
+//! A command running on the host over one channel of a session, read and written without
+//! blocking. The session must outlive it.
+class SshChannel {
+ public:
+  ~SshChannel();
+  SshChannel(const SshChannel&) = delete;
+  SshChannel& operator=(const SshChannel&) = delete;
+  //! The stdout bytes there now (stderr is kept aside, stderr()); also sends what write()
+  //! queued. Throws SshBroken when the connection failed.
+  std::string read_available();
+  //! Queues bytes for the command's stdin.
+  void write(const std::string& bytes) { pending_ += bytes; }
+  //! The command's stdout ended (it exited, or closed it).
+  bool eof() const { return eof_; }
+  //! After eof(): the exit status; -1 when a signal ended it (exit_signal() says which).
+  //! nullopt before the server sent it.
+  std::optional<int> exit_status();
+  const std::string& exit_signal() const { return exit_signal_; }
+  const std::string& stderr_text() const { return err_; }
+
+ private:
+  friend class SshSession;
+  SshChannel(SshSession& session, void* channel) : session_(session), channel_(channel) {}
+  SshSession& session_;
+  void* channel_;  // LIBSSH2_CHANNEL
+  std::string pending_, err_, exit_signal_;
+  bool eof_ = false, close_sent_ = false;
+  std::optional<int> exit_;
 };
 
 //! `s` as one shell word: single-quoted, each ' as '\''. Any bytes, newlines included.

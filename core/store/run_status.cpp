@@ -6,10 +6,11 @@
 namespace r1wb {
 namespace {
 
-constexpr std::array<std::pair<RunStatus, const char*>, 6> kNames{{
+constexpr std::array<std::pair<RunStatus, const char*>, 7> kNames{{
     {RunStatus::Created, "created"},
     {RunStatus::Queued, "queued"},
     {RunStatus::Running, "running"},
+    {RunStatus::Unreachable, "unreachable"},
     {RunStatus::Completed, "completed"},
     {RunStatus::Stopped, "stopped"},
     {RunStatus::Failed, "failed"},

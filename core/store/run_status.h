@@ -12,6 +12,7 @@ enum class RunStatus {
   Created,    //!< row, run directory and config.json exist; never started
   Queued,     //!< waiting in the run queue for a slot
   Running,    //!< a runner reported RunStarted and has not ended
+  Unreachable,  //!< running on a host whose link is down: never stopped for it, backfilled when back
   Completed,  //!< reached train.steps
   Stopped,    //!< stopped on request (resumable)
   Failed,     //!< ended with an error, or the runner died without saying why

@@ -15,7 +15,8 @@ namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
 constexpr int kSchemaVersion =
-    6;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples; 6: hosts
+    7;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples; 6: hosts;
+        // 7: runs.target_host and runs.remote_dir (where a remote run lives)
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -35,7 +36,9 @@ CREATE TABLE IF NOT EXISTS runs(
   last_seq INTEGER NOT NULL DEFAULT 0,
   tags TEXT NOT NULL DEFAULT '[]',
   notes TEXT NOT NULL DEFAULT '',
-  uid TEXT NOT NULL DEFAULT '');
+  uid TEXT NOT NULL DEFAULT '',
+  target_host TEXT NOT NULL DEFAULT '',
+  remote_dir TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS runs_by_dir ON runs(run_dir);
 CREATE INDEX IF NOT EXISTS runs_by_uid ON runs(uid);
 CREATE TABLE IF NOT EXISTS metrics(
@@ -181,7 +184,7 @@ class Stmt {
 
 constexpr const char* kRunColumns =
     "id, name, experiment, status, config, run_dir, host, message, created_at, started_at, finished_at, "
-    "last_step, total_steps, last_seq, tags, notes, uid";
+    "last_step, total_steps, last_seq, tags, notes, uid, target_host, remote_dir";
 
 RunRow read_run(Stmt& s) {
   RunRow r;
@@ -205,6 +208,8 @@ RunRow read_run(Stmt& s) {
       if (t.is_string()) r.tags.push_back(t.get<std::string>());
   r.notes = s.text(15);
   r.uid = s.text(16);
+  r.target_host = s.text(17);
+  r.remote_dir = s.text(18);
   return r;
 }
 
@@ -267,6 +272,10 @@ void Store::init_schema() {
       exec("ALTER TABLE snapshots ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';");
     if (n_objects > 0 && version < 4)  // schema 3 told runs apart by directory only
       exec("ALTER TABLE runs ADD COLUMN uid TEXT NOT NULL DEFAULT '';");
+    if (n_objects > 0 && version < 7)  // schema 6 ran every run on this machine
+      exec(
+          "ALTER TABLE runs ADD COLUMN target_host TEXT NOT NULL DEFAULT '';"
+          "ALTER TABLE runs ADD COLUMN remote_dir TEXT NOT NULL DEFAULT '';");
     exec(kSchema);
     exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
     exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
@@ -375,6 +384,11 @@ std::vector<RunRow> Store::find_runs(const RunQuery& q) {
 void Store::set_tags(int64_t run_id, const std::vector<std::string>& tags) {
   Stmt s(db_, "UPDATE runs SET tags = ? WHERE id = ?");
   s.bind(1, nlohmann::json(tags).dump()).bind(2, run_id).run();
+}
+
+void Store::set_remote(int64_t run_id, const std::string& target_host, const std::string& remote_dir) {
+  Stmt s(db_, "UPDATE runs SET target_host = ?, remote_dir = ? WHERE id = ?");
+  s.bind(1, target_host).bind(2, remote_dir).bind(3, run_id).run();
 }
 
 void Store::set_notes(int64_t run_id, const std::string& notes) {

@@ -44,6 +44,8 @@ struct RunRow {
   std::vector<std::string> tags;
   std::string notes;
   std::string uid;  //!< the run id its log's RunStarted carries (wire::RunStarted::run_uid); empty until heard
+  std::string target_host;  //!< the HostRow it runs on; empty: this machine
+  std::string remote_dir;   //!< its run directory on that host (run_dir holds the local copy of config.json)
 };
 
 //! One metric of a run in a results table: its last value, extremes and last step.
@@ -134,6 +136,8 @@ class Store {
   std::vector<RunRow> find_runs(const RunQuery& query);
   void set_tags(int64_t run_id, const std::vector<std::string>& tags);
   void set_notes(int64_t run_id, const std::string& notes);
+  //! Where a remote run lives: the host (a HostRow's name) and its run directory there.
+  void set_remote(int64_t run_id, const std::string& target_host, const std::string& remote_dir);
   //! Adds the host or replaces the one of that name.
   void put_host(const HostRow& host);
   std::vector<HostRow> list_hosts();  //!< by name

@@ -39,7 +39,7 @@ std::optional<Request> RequestDecoder::next() {
     }
     buf_.erase(0, sizeof(RequestMessage));
     offset_ += sizeof(RequestMessage);
-    if (kind >= uint16_t(RequestKind::ResendAfter) && kind <= uint16_t(RequestKind::ProbeNow))
+    if (kind >= uint16_t(RequestKind::ResendAfter) && kind <= uint16_t(RequestKind::Kill))
       return Request{static_cast<RequestKind>(kind), argument};
     ++skipped_;
   }

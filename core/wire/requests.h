@@ -6,6 +6,8 @@
 //                  the store's idempotent ingest drops what it already holds, so no duplicate)
 //   Stop           finish the step, checkpoint, exit (what SIGTERM does locally)
 //   ProbeNow       run the routing and attention probes after the current step
+//   Kill           end the runner at once (its process group): what a job's kill() sends when
+//                  it cannot signal the runner itself (a detached runner on a host)
 // A request is one fixed 16-byte message. Kinds this build does not know are skipped, so a
 // newer GUI can talk to an older runner.
 #pragma once
@@ -15,7 +17,7 @@
 
 namespace r1wb::wire {
 
-enum class RequestKind : uint16_t { ResendAfter = 1, Stop = 2, ProbeNow = 3 };
+enum class RequestKind : uint16_t { ResendAfter = 1, Stop = 2, ProbeNow = 3, Kill = 4 };
 
 constexpr uint32_t kRequestMagic = 0x51523152;  //!< "R1RQ" little-endian
 

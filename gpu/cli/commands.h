@@ -23,5 +23,7 @@ int cmd_export(const std::vector<std::string>& args);
 int cmd_logprobs(const std::vector<std::string>& args);
 int cmd_perplexity(const std::vector<std::string>& args);
 int cmd_compress_report(const std::vector<std::string>& args);
+int cmd_start(const std::vector<std::string>& args);
+int cmd_follow(const std::vector<std::string>& args);
 
 }  // namespace r1wb::gpu

@@ -1,5 +1,7 @@
 #include "gpu/cli/request_listener.h"
 
+#include <csignal>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -57,6 +59,10 @@ bool RequestListener::serve_available() {
           stop_ = true;
           break;
         case wire::RequestKind::ProbeNow: probe_ = true; break;
+        case wire::RequestKind::Kill:
+          std::fprintf(stderr, "killed through the request channel\n");
+          ::kill(::getpid(), SIGKILL);
+          break;
       }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "warning: request %d not served: %s\n", int(r->kind), e.what());

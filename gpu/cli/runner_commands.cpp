@@ -14,6 +14,8 @@ const char* kUsage =
     "usage: r1wb-run COMMAND [ARGS]\n"
     "  validate CONFIG                      check an experiment; errors name the field path\n"
     "  train CONFIG --run-dir DIR [...]     train, writing DIR/events.log; resumes if DIR has a checkpoint\n"
+    "  start RUN_DIR [...]                  train RUN_DIR/config.json detached: it outlives this terminal\n"
+    "  follow RUN_DIR [--after SEQ]         the event stream of a started run, live, until it ends\n"
     "  ingest DIR --store DB                load DIR/events.log into a store (idempotent)\n"
     "  bench CONFIG [--steps N]             time training steps: tokens/s, model FLOP/s, step parts\n"
     "  bench CONFIG --mode sample           time the sampler: tokens/s with the KV cache and without\n"
@@ -38,6 +40,7 @@ const std::map<std::string, Command>& commands() {
       {"schema", cmd_schema},     {"sample", cmd_sample}, {"eval", cmd_eval},     {"export", cmd_export},
       {"logprobs", cmd_logprobs},
       {"perplexity", cmd_perplexity}, {"compress-report", cmd_compress_report}, {"version", cmd_version},
+      {"start", cmd_start}, {"follow", cmd_follow},
   };
   return table;
 }

@@ -26,6 +26,8 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
+std::atomic<bool> g_probe{false};  // SIGUSR2 or a ProbeNow request: probes after this step
+extern "C" void on_probe_signal(int) { g_probe.store(true); }
 
 const char* kTrainUsage =
     "usage: r1wb-run train CONFIG --run-dir DIR [--steps N] [--store DB] [--nproc N]\n"
@@ -41,6 +43,7 @@ const char* kTrainUsage =
     "  --nproc N       data parallel over N processes on this machine (c10d Gloo): each takes\n"
     "                  train.batch_size / N rows of every micro-batch; rank 0 writes the run\n"
     "                  (ranks 1..N-1 log to DIR/ranks/rank-R.log)\n"
+    "SIGUSR2: probe routing and attention after the current step.\n"
     "SIGTERM or SIGINT: finish the step, checkpoint, exit 3. Exit 4: the run finished, but\n"
     "DIR/events.log was damaged before it began (records were lost; the warnings say which).\n";
 
@@ -123,6 +126,7 @@ int cmd_train(const std::vector<std::string>& args) {
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGUSR2, on_probe_signal);
 
   std::unique_ptr<EventSink> sink;
   std::vector<pid_t> ranks;
@@ -144,10 +148,9 @@ int cmd_train(const std::vector<std::string>& args) {
       sink->log(wire::LogLevel::Warning, text);
     }
     // Requests (resend, stop, probe) come on stdin when a job started this runner.
-    std::atomic<bool> probe{false};
     std::unique_ptr<RequestListener> requests;
     if (!worker && carries_requests(STDIN_FILENO))
-      requests = std::make_unique<RequestListener>(STDIN_FILENO, sink->writer(), g_stop, probe);
+      requests = std::make_unique<RequestListener>(STDIN_FILENO, sink->writer(), g_stop, g_probe);
     std::unique_ptr<DataParallel> dp;
     if (*world > 1) dp = std::make_unique<DataParallel>(int(*rank), int(*world), rendezvous_path(run_dir));
     Trainer trainer(r.experiment, run_dir, *sink, resolved, make_stage_objective(r.experiment, run_dir));
@@ -155,7 +158,7 @@ int cmd_train(const std::vector<std::string>& args) {
     opts.stop_after_step = stop_after;
     opts.stop_requested = &g_stop;
     opts.progress = !worker;
-    opts.probe_requested = &probe;
+    opts.probe_requested = &g_probe;
     opts.ranks = dp.get();
     auto res = trainer.run(opts);
     std::cerr << "run " << status_name(res.state) << " at step " << res.last_step << ": loss " << res.last_loss << ", "

@@ -3,11 +3,6 @@
 #include "gpu/export/gguf_blockers.h"
 
 namespace r1wb::gpu {
-namespace {
-
-int64_t kv_heads(const ModelConfig& m) { return m.attention.n_kv_heads > 0 ? m.attention.n_kv_heads : m.n_heads; }
-
-}  // namespace
 
 std::vector<std::string> llama_blockers(const Experiment& e) {
   const auto& m = e.model;
@@ -45,7 +40,7 @@ void write_llama(ModelWeights& w, const Experiment& e, ggml::Type type, ggml::Ty
                  std::vector<std::string>& notes) {
   using gguf::Value;
   const auto& m = e.model;
-  const int64_t H = m.n_heads, G = kv_heads(m), hd = m.d_model / m.n_heads;
+  const int64_t H = m.n_heads, G = m.kv_heads(), hd = m.d_model / m.n_heads;
   auto add = [&](const std::string& name, const torch::Tensor& t, ggml::Type as) {
     f.tensors.push_back(gguf_tensor(name, t, as, notes));
   };
@@ -93,7 +88,7 @@ void write_llama(ModelWeights& w, const Experiment& e, ggml::Type type, ggml::Ty
 }
 
 std::map<std::string, torch::Tensor> read_llama(const gguf::File& f, const ModelConfig& m) {
-  const int64_t H = m.n_heads, G = kv_heads(m), hd = m.d_model / m.n_heads;
+  const int64_t H = m.n_heads, G = m.kv_heads(), hd = m.d_model / m.n_heads;
   std::map<std::string, torch::Tensor> w;
   w["embed.weight"] = tensor_of(f, "token_embd.weight");
   w["norm.weight"] = tensor_of(f, "output_norm.weight");

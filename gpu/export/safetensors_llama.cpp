@@ -1,15 +1,10 @@
 #include "gpu/export/safetensors_llama.h"
 
 namespace r1wb::gpu {
-namespace {
-
-int64_t kv_heads(const ModelConfig& m) { return m.attention.n_kv_heads > 0 ? m.attention.n_kv_heads : m.n_heads; }
-
-}  // namespace
 
 void write_hf_llama(HfWriter& out, const ModelConfig& m) {
   auto& w = out.weights();
-  const int64_t H = m.n_heads, G = kv_heads(m), hd = m.d_model / m.n_heads;
+  const int64_t H = m.n_heads, G = m.kv_heads(), hd = m.d_model / m.n_heads;
   for (int i = 0; i < m.n_layers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".", l = "model.layers." + std::to_string(i) + ".";
     out.plain(l + "input_layernorm.weight", b + "attn_norm.weight");
@@ -43,7 +38,7 @@ nlohmann::json hf_llama_config(const ModelConfig& m) {
   nlohmann::json c = {{"architectures", {moe ? "MixtralForCausalLM" : "LlamaForCausalLM"}},
                       {"model_type", moe ? "mixtral" : "llama"},
                       {"intermediate_size", moe ? m.moe.expert_hidden : m.ffn_hidden},
-                      {"num_key_value_heads", kv_heads(m)},
+                      {"num_key_value_heads", m.kv_heads()},
                       {"head_dim", m.d_model / m.n_heads}};
   if (moe) {
     c["num_local_experts"] = m.moe.num_experts;

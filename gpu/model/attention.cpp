@@ -12,7 +12,7 @@ namespace r1wb::gpu {
 
 CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
     : cfg_(c.attention), n_heads_(c.n_heads),
-      n_kv_heads_(c.attention.n_kv_heads > 0 ? c.attention.n_kv_heads : c.n_heads), head_dim_(c.d_model / c.n_heads),
+      n_kv_heads_(c.kv_heads()), head_dim_(c.d_model / c.n_heads),
       rope_(c.d_model / c.n_heads, c.max_seq_len, c.rope_theta) {
   const int64_t out = (n_heads_ + 2 * n_kv_heads_) * head_dim_;
   qkv = register_module("qkv", init_linear(c.d_model, out));

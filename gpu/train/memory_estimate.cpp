@@ -22,7 +22,7 @@ int64_t attention_parameters(const ModelConfig& m) {
     const int64_t r = m.attention.kv_lora_rank, rope = m.attention.rope_head_dim;
     return d * h * (hd + rope) + d * (r + rope) + r + r * h * 2 * hd + h * hd * d;
   }
-  const int64_t kv = m.attention.n_kv_heads > 0 ? m.attention.n_kv_heads : h;
+  const int64_t kv = m.kv_heads();
   return d * (h + 2 * kv) * hd + d * d;
 }
 

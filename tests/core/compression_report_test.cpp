@@ -11,6 +11,7 @@
 #include <random>
 
 using namespace r1wb;
+using r1wb::testing::slurp;
 
 namespace {
 
@@ -29,11 +30,6 @@ CompressionReport sample_report() {
   q.errors.output = {0.05, 0.07};
   r.variants = {f, q};
   return r;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ gguf::Tensor tensor_of(const std::string& name, std::vector<int64_t> dims, Type 
 }
 
 //! A small file with every value kind and one tensor of each type.
-gguf::File sample_file() {
+gguf::File sample_gguf() {
   gguf::File f;
   f.metadata = {{"general.architecture", gguf::Value::string("llama")},
                 {"llama.block_count", gguf::Value::u32(2)},
@@ -114,7 +114,7 @@ TEST(GgmlBlocks, RefusesCountsThatAreNotWholeBlocks) {
 }
 
 TEST(Gguf, RoundTripsEveryValueAndTensorTypeInLlamaCppsLayout) {
-  const auto f = sample_file();
+  const auto f = sample_gguf();
   const auto bytes = gguf::encode(f);
   EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 4), "GGUF");
   EXPECT_EQ(bytes[4], 3);
@@ -139,7 +139,7 @@ TEST(Gguf, RoundTripsEveryValueAndTensorTypeInLlamaCppsLayout) {
 }
 
 TEST(Gguf, AByteFlippedAnywhereOrTheFileCutIsRefusedNamingTheFile) {
-  const auto bytes = gguf::encode(sample_file());
+  const auto bytes = gguf::encode(sample_gguf());
   std::mt19937_64 rng(11);
   int flips = 0, cuts = 0;
   for (int trial = 0; trial < 2000; ++trial) {
@@ -165,7 +165,7 @@ TEST(Gguf, AByteFlippedAnywhereOrTheFileCutIsRefusedNamingTheFile) {
 }
 
 TEST(Gguf, AFileFromElsewhereReadsWithoutChecksumsButOursRequireThem) {
-  auto bytes = gguf::encode(sample_file());
+  auto bytes = gguf::encode(sample_gguf());
   // Renaming the checksum key (same length) makes it a file without our checksums.
   const std::string key = "r1wb.header_crc32";
   auto at = std::search(bytes.begin(), bytes.end(), key.begin(), key.end());

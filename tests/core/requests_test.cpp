@@ -9,10 +9,10 @@ using namespace r1wb::wire;
 
 TEST(Requests, EveryKindRoundTripsThroughAChunkedStream) {
   const std::vector<Request> sent{
-      {RequestKind::ResendAfter, 123456789012ull}, {RequestKind::Stop, 0}, {RequestKind::ProbeNow, 0}};
+      {RequestKind::ResendAfter, 123456789012ull}, {RequestKind::Stop, 0}, {RequestKind::ProbeNow, 0}, {RequestKind::Kill, 0}};
   std::string bytes;
   for (const auto& r : sent) bytes += encode_request(r);
-  ASSERT_EQ(bytes.size(), 3 * sizeof(RequestMessage));
+  ASSERT_EQ(bytes.size(), sent.size() * sizeof(RequestMessage));
   RequestDecoder d;
   std::vector<Request> got;
   for (size_t i = 0; i < bytes.size(); i += 5) {  // 5-byte chunks split every message

@@ -13,7 +13,7 @@ using namespace r1wb;
 
 namespace {
 
-safetensors::File sample_file() {
+safetensors::File sample_safetensors() {
   safetensors::File f;
   f.metadata["format"] = "pt";
   std::mt19937 rng(7);
@@ -34,7 +34,7 @@ safetensors::File sample_file() {
 }  // namespace
 
 TEST(Safetensors, ReadsBackTensorForTensorWhereTheSpecPutsThem) {
-  const auto f = sample_file();
+  const auto f = sample_safetensors();
   const auto bytes = safetensors::encode(f);
   const auto back = safetensors::decode(bytes, "mem", true);
   EXPECT_EQ(back.metadata, f.metadata);
@@ -57,7 +57,7 @@ TEST(Safetensors, ReadsBackTensorForTensorWhereTheSpecPutsThem) {
 }
 
 TEST(Safetensors, AByteChangedAnywhereOrTheFileCutIsRefusedNamingTheFile) {
-  const auto bytes = safetensors::encode(sample_file());
+  const auto bytes = safetensors::encode(sample_safetensors());
   std::mt19937_64 rng(20261206);
   for (int trial = 0; trial < 1500; ++trial) {
     auto damaged = bytes;

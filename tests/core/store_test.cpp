@@ -235,7 +235,8 @@ TEST(Store, SchemaTwoStoreGainsSnapshotRowLabels) {
     s.ingest(id, {{1, wire::Snapshot{1, "moe/expert_load", 1, 2, {0.5f, 0.5f}, {}}}});
     ASSERT_EQ(sqlite3_exec(s.handle(),
                            "DROP INDEX runs_by_uid; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE snapshots DROP "
-                           "COLUMN labels; PRAGMA user_version=2;",
+                           "COLUMN labels; ALTER TABLE runs DROP COLUMN target_host; "
+                           "ALTER TABLE runs DROP COLUMN remote_dir; PRAGMA user_version=2;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
   }

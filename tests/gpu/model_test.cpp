@@ -1,5 +1,6 @@
 // Pins the model: expert loads sum to 1 per layer, attention is causal, checkpoint keys do
 // not drift, parameter counts match model_cost.
+#include "tests/gpu/seeded.h"
 #include "core/config/config.h"
 #include "gpu/model/transformer.h"
 
@@ -17,14 +18,10 @@ Experiment tiny() {
   return r.experiment;
 }
 
-class Seeded : public ::testing::Test {
- protected:
-  void SetUp() override { torch::manual_seed(0); }
-};
 
 }  // namespace
 
-using Transformer = Seeded;
+using Transformer = r1wb::testing::Seeded;
 
 TEST_F(Transformer, ExpertLoadsSumToOnePerMoeLayerAndAuxLossIsAboutOne) {
   auto e = tiny();

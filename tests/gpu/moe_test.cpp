@@ -2,6 +2,7 @@
 // one token and one expert at a time (forward and gradients) for every router setting, the
 // capacity limit drops exactly the pairs the definition drops, and the aux-loss-free bias
 // moves by gamma * sign(mean_load - load_i); infer(), the decode path, equals forward.
+#include "tests/gpu/seeded.h"
 #include "gpu/model/moe.h"
 #include "core/config/config.h"
 
@@ -86,11 +87,7 @@ Moe layer_of(const Case& tc) {
   return moe;
 }
 
-class Seeded : public ::testing::Test {
- protected:
-  void SetUp() override { torch::manual_seed(0); }
-};
-using MoeDispatch = Seeded;
+using MoeDispatch = r1wb::testing::Seeded;
 
 }  // namespace
 

@@ -19,16 +19,9 @@
 
 namespace fs = std::filesystem;
 using r1wb::testing::run_runner;
+using r1wb::testing::trained;
 
 namespace {
-
-fs::path trained(const fs::path& dir, const std::string& name, const nlohmann::json& doc) {
-  std::ofstream(dir / (name + ".json")) << doc.dump();
-  std::string err;
-  EXPECT_EQ(run_runner({"train", (dir / (name + ".json")).string(), "--run-dir", (dir / name).string()}, dir, &err), 0)
-      << err;
-  return dir / name;
-}
 
 //! `r1wb-run eval RUN --n 16 --k 1 --temperature 0 --json EXTRA...` read through a pipe.
 nlohmann::json eval_json(const fs::path& run, const std::string& extra) {

@@ -22,14 +22,15 @@
 namespace fs = std::filesystem;
 using r1wb::testing::run_runner;
 
+using r1wb::testing::preset_path;
+
 namespace {
 
-std::string preset(const std::string& name) { return std::string(R1WB_SOURCE_DIR) + "/experiments/" + name; }
 
 //! {accuracy, loss} of `run` evaluated as the baseline preset evaluates.
 std::pair<double, double> held_out(const fs::path& run, const fs::path& dir) {
   std::string err, out;
-  EXPECT_EQ(run_runner({"eval", run.string(), "--as", preset("distill-scratch.json"), "--json"}, dir, &err, &out), 0)
+  EXPECT_EQ(run_runner({"eval", run.string(), "--as", preset_path("distill-scratch.json"), "--json"}, dir, &err, &out), 0)
       << err;
   const auto j = nlohmann::json::parse(out);
   return {j["accuracy"].get<double>(), j["loss"].get<double>()};
@@ -43,12 +44,12 @@ TEST(DistillLearns, AStudentDistilledFromALargerTeacherBeatsTheSameStudentFromSc
   fs::create_directories(dir);
   // The presets name their teacher "distill-teacher", relative to where they run: here, its
   // run directory in `dir`.
-  std::ifstream in(preset("distill-logits.json"));
+  std::ifstream in(preset_path("distill-logits.json"));
   auto logits = nlohmann::json::parse(in);
   logits["distill"]["teacher"] = (dir / "distill-teacher").string();
   std::ofstream(dir / "distill-logits.json") << logits.dump();
-  for (const auto& [name, config] : {std::pair<std::string, std::string>{"distill-teacher", preset("distill-teacher.json")},
-                                     {"distill-scratch", preset("distill-scratch.json")},
+  for (const auto& [name, config] : {std::pair<std::string, std::string>{"distill-teacher", preset_path("distill-teacher.json")},
+                                     {"distill-scratch", preset_path("distill-scratch.json")},
                                      {"distill-logits", (dir / "distill-logits.json").string()}}) {
     std::string err;
     ASSERT_EQ(run_runner({"train", config, "--run-dir", (dir / name).string(), "--no-stream"}, dir, &err), 0)

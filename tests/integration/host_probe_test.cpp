@@ -6,7 +6,7 @@
 #include "core/remote/host_probe.h"
 #include "core/wire/event_protocol.h"
 #include "tests/integration/run_runner.h"
-#include "tests/support/sshd_server.h"
+#include "tests/support/ssh_test_host.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -20,17 +20,9 @@ namespace fs = std::filesystem;
 TEST(HostProbe, ThisMachineOverSshWithItsRunner) {
   const auto dir = fs::temp_directory_path() / ("r1wb-probe-" + std::to_string(::getpid()));
   {
-    r1wb::testing::SshdServer sshd(dir);
-    SshEndpoint e;
-    e.host = "127.0.0.1", e.port = sshd.port, e.user = sshd.user, e.use_agent = false;
-    e.identity_files = {sshd.user_key.string()};
-    e.known_hosts = (dir / "known_hosts").string();
-    try {
-      SshSession first(e);
-    } catch (const HostKeyRefused& refused) {
-      trust_host_key(e.known_hosts, e.host, e.port, refused.key_type, refused.key_blob);
-    }
-    SshSession ssh(e);
+    r1wb::testing::SshTestHost host(dir);
+    host.trust();
+    SshSession ssh(host.endpoint());
     const auto p = probe_host(ssh, R1WB_RUNNER, (dir / "runs with space's").string());
     EXPECT_EQ(p.cpus, int(::sysconf(_SC_NPROCESSORS_ONLN)));
     EXPECT_GT(p.memory_bytes, int64_t(1) << 30);

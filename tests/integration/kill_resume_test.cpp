@@ -37,7 +37,7 @@ int64_t query(const std::string& db_path, const std::string& sql) {
   return v;
 }
 
-fs::path write_config(const fs::path& dir, int steps) {
+fs::path write_experiment(const fs::path& dir, int steps) {
   auto path = dir / "experiment.json";
   std::ofstream(path) << r1wb::testing::tiny_moe_doc(steps, 20, 1).dump(2);
   return path;
@@ -48,7 +48,7 @@ fs::path write_config(const fs::path& dir, int steps) {
 TEST(KillResume, ResumeAfterKillKeepsEveryStepOnce) {
   TempDir t;
   const int steps = 120;
-  const auto config = write_config(t.path, steps);
+  const auto config = write_experiment(t.path, steps);
   const auto run_dir = t.path / "run";
   const auto live_db = (t.path / "live.db").string();
 
@@ -143,7 +143,7 @@ TEST(RunnerCli, BadUsageExits2WithHelp) {
 
 TEST(RunnerCli, SigtermCheckpointsAndExits3ThenResumes) {
   TempDir t;
-  const auto config = write_config(t.path, 400);
+  const auto config = write_experiment(t.path, 400);
   const auto run_dir = t.path / "run";
   LocalJob job({R1WB_RUNNER, "train", config.string(), "--run-dir", run_dir.string()}, (t.path / "e.txt").string());
   wire::StreamDecoder dec;

@@ -24,10 +24,9 @@
 
 namespace fs = std::filesystem;
 using r1wb::testing::run_runner;
+using r1wb::testing::kProbeText;
 
 namespace {
-
-const char* kText = "12+34=<think>2+4=6 c0;1+3=4 c0;</think><answer>46</answer>";
 
 struct Logprobs {
   std::vector<int64_t> tokens;
@@ -122,7 +121,7 @@ class LlamaCppExport : public ::testing::Test {
     return out;
   }
   static Logprobs engine(const std::string& name, const fs::path& export_file = {},
-                         const std::vector<std::string>& extra = {}, const std::string& text = kText) {
+                         const std::vector<std::string>& extra = {}, const std::string& text = kProbeText) {
     std::vector<std::string> args = {"logprobs", (dir_ / name).string(), "--text", text};
     if (!export_file.empty()) args.insert(args.end(), {"--export", export_file.string()});
     args.insert(args.end(), extra.begin(), extra.end());
@@ -130,7 +129,7 @@ class LlamaCppExport : public ::testing::Test {
     EXPECT_EQ(run_runner(args, dir_, &err, &out), 0) << err;
     return parse(out);
   }
-  static Logprobs llama_cpp(const fs::path& gguf, const std::string& text = kText) {
+  static Logprobs llama_cpp(const fs::path& gguf, const std::string& text = kProbeText) {
     const fs::path consumer = R1WB_TEST_DEPS "/llama-cpp";
     EXPECT_TRUE(fs::exists(consumer / "node_modules/node-llama-cpp"))
         << "llama.cpp is missing: scripts/install-test-consumers.sh installs it (scripts/test.sh runs it)";
@@ -167,7 +166,7 @@ TEST_F(LlamaCppExport, F32ExportsRunInLlamaCppWithTheEnginesTokensAndLogProbs) {
 TEST_F(LlamaCppExport, ABpeRunsSentencePieceVocabularyTokenizesInLlamaCppAsInTheEngine) {
   // Spaces, a character the vocabulary lacks (byte fallback) and the task's own text.
   const auto file = exported("bpe", "f32");
-  for (const std::string text : {std::string(kText), std::string("7 + 5 = 12, c1; caf\u00e9 </answer>")}) {
+  for (const std::string text : {std::string(kProbeText), std::string("7 + 5 = 12, c1; caf\u00e9 </answer>")}) {
     SCOPED_TRACE(text);
     const auto ours = engine("bpe", {}, {}, text), theirs = llama_cpp(file, text);
     ASSERT_EQ(theirs.tokens, ours.tokens) << "llama.cpp's SPM tokenizer splits the text as SentencePiece does";
@@ -270,14 +269,14 @@ TEST_F(LlamaCppExport, AQuantizationAwareRunExportsOnItsGridWithoutASecondRoundi
   const auto theirs = llama_cpp(file);
   ASSERT_EQ(theirs.tokens, fake.tokens);
   const double diff = max_difference(fake, theirs);
-  std::vector<std::string> rounded_inputs = {"logprobs", (dir_ / "qat").string(), "--text", kText, "--quant-acts", "q8_0"};
+  std::vector<std::string> rounded_inputs = {"logprobs", (dir_ / "qat").string(), "--text", kProbeText, "--quant-acts", "q8_0"};
   ASSERT_EQ(run_runner(rounded_inputs, dir_, &err, &out), 0) << err;
   const double emulated = max_difference(parse(out), theirs);
   std::printf("q4_0 QAT run: engine vs llama.cpp %.2e, %.2e with the inputs rounded as llama.cpp's\n", diff, emulated);
   EXPECT_LT(diff, 5e-2);
   EXPECT_LT(emulated, 1e-4);
   // Run as float, the same weights give other log-probs: the quantization is real.
-  std::vector<std::string> args = {"logprobs", (dir_ / "qat").string(), "--text", kText, "--quant", "none"};
+  std::vector<std::string> args = {"logprobs", (dir_ / "qat").string(), "--text", kProbeText, "--quant", "none"};
   ASSERT_EQ(run_runner(args, dir_, &err, &out), 0) << err;
   EXPECT_GT(max_difference(fake, parse(out)), 1e-3);
 }

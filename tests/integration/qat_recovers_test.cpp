@@ -20,9 +20,10 @@
 namespace fs = std::filesystem;
 using r1wb::testing::run_runner;
 
+using r1wb::testing::preset_path;
+
 namespace {
 
-std::string preset(const std::string& name) { return std::string(R1WB_SOURCE_DIR) + "/experiments/" + name; }
 
 double held_out_loss(const fs::path& run, const fs::path& dir, std::vector<std::string> quant = {}) {
   std::vector<std::string> args = {"perplexity", run.string(), "--corpus", (dir / "corpus" / "heldout").string(),
@@ -49,7 +50,7 @@ TEST(QatRecovers, QuantizationAwareFineTunesCloseMoreThanAQuarterOfTheGapRoundin
     fs::create_symlink(headers[i], dir / "corpus" / (i % 8 == 3 ? "heldout" : "train") / headers[i].filename());
   // The presets name their corpus and parent relative to where they run: here, `dir`.
   const auto at = [&](const std::string& name) {
-    std::ifstream in(preset(name + ".json"));
+    std::ifstream in(preset_path(name + ".json"));
     auto doc = nlohmann::json::parse(in);
     doc["data"]["corpus"] = (dir / "corpus" / "train").string();
     if (doc.contains("init")) doc["init"]["run"] = (dir / "qat-code-base").string();

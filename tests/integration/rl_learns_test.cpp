@@ -20,8 +20,8 @@ using r1wb::testing::run_runner;
 
 namespace {
 
-nlohmann::json preset(const std::string& name) {
-  std::ifstream in(std::string(R1WB_SOURCE_DIR) + "/experiments/" + name);
+nlohmann::json preset_doc(const std::string& name) {
+  std::ifstream in(r1wb::testing::preset_path(name));
   return nlohmann::json::parse(in);
 }
 
@@ -41,7 +41,7 @@ class RlLearns : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("r1wb-rl-learns-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "base.json") << preset("rl-base.json").dump();
+    std::ofstream(dir_ / "base.json") << preset_doc("rl-base.json").dump();
     std::string err;
     base_ok_ = run_runner({"train", (dir_ / "base.json").string(), "--run-dir", base().string()}, dir_, &err) == 0;
     if (!base_ok_) std::fprintf(stderr, "rl-base failed: %s\n", err.c_str());
@@ -51,7 +51,7 @@ class RlLearns : public ::testing::Test {
 
   //! Trains `name` (an rl preset) for 50 steps from the base; returns {before, after}.
   static std::pair<double, double> fifty_steps_of(const std::string& name) {
-    auto rl = preset(name);
+    auto rl = preset_doc(name);
     const int64_t from = rl["init"].value("step", int64_t(-1));
     rl["init"]["run"] = base().string();
     rl["train"]["steps"] = 50;

@@ -46,7 +46,7 @@ nlohmann::json rl_doc(const fs::path& parent) {
 }
 
 //! metric name -> steps it was logged at.
-std::map<std::string, std::set<int64_t>> metric_steps(const fs::path& run) {
+std::map<std::string, std::set<int64_t>> metric_steps_by_name(const fs::path& run) {
   std::map<std::string, std::set<int64_t>> out;
   for (const auto& r : r1wb::read_event_log((run / "events.log").string()).records)
     if (const auto* m = std::get_if<r1wb::wire::Metrics>(&r.payload))
@@ -85,7 +85,7 @@ TEST(RlStage, StartsFromItsParentLogsRlTelemetryAndEvaluatesHeldOut) {
       EXPECT_EQ(ro->samples[0].tokens.size(), ro->samples[0].logprobs.size());
     }
   EXPECT_EQ(rollout_records, 1u);
-  const auto steps = metric_steps(run);
+  const auto steps = metric_steps_by_name(run);
   namespace tm = r1wb::telemetry;
   for (const char* name : {tm::kReward, tm::kRewardStd, tm::kFracRewardZeroStd, tm::kMeanLength, tm::kMinLength,
                            tm::kMaxLength, tm::kClippedRatio, tm::kKl, tm::kEntropy, tm::kClipLow, tm::kClipHigh,
@@ -139,7 +139,7 @@ TEST(EvalCommand, PrintsHeldOutFiguresAndWritesThemAsEvents) {
   ASSERT_EQ(run_runner({"eval", run.string(), "--n", "6", "--max-new", "20", "--run-dir", run.string()}, t.path, &err),
             0)
       << err;
-  EXPECT_EQ(metric_steps(run).at("eval/accuracy"), (std::set<int64_t>{10}));
+  EXPECT_EQ(metric_steps_by_name(run).at("eval/accuracy"), (std::set<int64_t>{10}));
   EXPECT_EQ(run_runner({"eval", run.string(), "--task", "poetry"}, t.path, &err), 2);
   EXPECT_NE(err.find("--task: 'poetry' is not a task with a verifier"), std::string::npos) << err;
   EXPECT_EQ(run_runner({"eval", run.string(), "--difficulty", "3-1"}, t.path, &err), 2);

@@ -2,6 +2,9 @@
 #pragma once
 #include "core/jobs/local_job.h"
 
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -34,5 +37,22 @@ inline int run_runner(const std::vector<std::string>& args, const std::filesyste
   }
   return *code;
 }
+
+//! Trains `doc` (written to DIR/NAME.json) into the run directory DIR/NAME; returns it.
+inline std::filesystem::path trained(const std::filesystem::path& dir, const std::string& name,
+                                     const nlohmann::json& doc) {
+  std::ofstream(dir / (name + ".json")) << doc.dump();
+  std::string err;
+  EXPECT_EQ(run_runner({"train", (dir / (name + ".json")).string(), "--run-dir", (dir / name).string()}, dir, &err), 0)
+      << err;
+  return dir / name;
+}
+
+//! An experiment shipped in experiments/, by file name.
+inline std::string preset_path(const std::string& file) { return std::string(R1WB_SOURCE_DIR) + "/experiments/" + file; }
+
+//! The text whose next-token log-probs the export tests compare (a completion of the addition
+//! task, with its reasoning and answer tags).
+constexpr const char* kProbeText = "12+34=<think>2+4=6 c0;1+3=4 c0;</think><answer>46</answer>";
 
 }  // namespace r1wb::testing

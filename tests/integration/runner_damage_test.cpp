@@ -26,7 +26,7 @@ using r1wb::testing::run_runner;
 
 namespace {
 
-fs::path write_config(const fs::path& dir, int steps, const std::function<void(nlohmann::json&)>& edit = {}) {
+fs::path write_small_batch_config(const fs::path& dir, int steps, const std::function<void(nlohmann::json&)>& edit = {}) {
   auto doc = r1wb::testing::tiny_moe_doc(steps, 10, 1);
   doc["train"]["warmup_steps"] = 2;
   doc["train"]["batch_size"] = 4;
@@ -66,7 +66,7 @@ uint64_t offset_of_step(const fs::path& log, int64_t step) {
 
 TEST(RunnerDamage, ResumingOverAMidLogDamageKeepsTheRecordsAfterItAndExits4) {
   r1wb::testing::TempDir t;
-  const auto cfg = write_config(t.path, 30);
+  const auto cfg = write_small_batch_config(t.path, 30);
   const auto dir = t.path / "run", log = dir / "events.log";
   std::string err;
   ASSERT_EQ(run_runner({"train", cfg.string(), "--run-dir", dir.string(), "--steps", "20"}, t.path, &err), 0) << err;
@@ -98,7 +98,7 @@ TEST(RunnerDamage, ResumingOverAMidLogDamageKeepsTheRecordsAfterItAndExits4) {
 
 TEST(RunnerDamage, IngestRecoversEveryIntactRecordAfterDamageAtSeededOffsets) {
   r1wb::testing::TempDir t;
-  const auto cfg = write_config(t.path, 12);
+  const auto cfg = write_small_batch_config(t.path, 12);
   const auto pristine = t.path / "pristine";
   std::string err, out;
   ASSERT_EQ(run_runner({"train", cfg.string(), "--run-dir", pristine.string()}, t.path, &err), 0) << err;
@@ -125,7 +125,7 @@ TEST(RunnerDamage, IngestRecoversEveryIntactRecordAfterDamageAtSeededOffsets) {
 
 TEST(RunnerDamage, ARunTrainedAgainInAnEmptiedDirectoryIsANewRunInTheStore) {
   r1wb::testing::TempDir t;
-  const auto cfg = write_config(t.path, 20);
+  const auto cfg = write_small_batch_config(t.path, 20);
   const auto dir = t.path / "run";
   const auto db = (t.path / "store.db").string();
   std::string err, out;
@@ -148,7 +148,7 @@ TEST(RunnerDamage, AConfigThatCannotFitFailsAtOnceWithTheEstimate) {
   r1wb::testing::TempDir t;
   // The reported vocabulary at a batch no machine holds the logits of (825 GiB), so the
   // outcome does not depend on the machine the test runs on.
-  const auto cfg = write_config(t.path, 5, [](nlohmann::json& d) {
+  const auto cfg = write_small_batch_config(t.path, 5, [](nlohmann::json& d) {
     d["model"]["vocab_size"] = 1048576;
     d["train"]["batch_size"] = 1024;
   });
@@ -161,7 +161,7 @@ TEST(RunnerDamage, AConfigThatCannotFitFailsAtOnceWithTheEstimate) {
 
 TEST(RunnerDamage, ThreadsBeyondTheCoresAreCappedWithAWarning) {
   r1wb::testing::TempDir t;
-  const auto cfg = write_config(t.path, 2, [](nlohmann::json& d) { d["train"]["threads"] = 1024; });
+  const auto cfg = write_small_batch_config(t.path, 2, [](nlohmann::json& d) { d["train"]["threads"] = 1024; });
   std::string err;
   EXPECT_EQ(run_runner({"train", cfg.string(), "--run-dir", (t.path / "run").string()}, t.path, &err), 0) << err;
   EXPECT_NE(err.find("train.threads 1024 capped to this machine's " +
@@ -172,7 +172,7 @@ TEST(RunnerDamage, ThreadsBeyondTheCoresAreCappedWithAWarning) {
 
 TEST(RunnerDamage, UpdatesThatMakeWeightsNonFiniteFailTheRunWithoutANanCheckpoint) {
   r1wb::testing::TempDir t;
-  const auto cfg = write_config(t.path, 30, [](nlohmann::json& d) {
+  const auto cfg = write_small_batch_config(t.path, 30, [](nlohmann::json& d) {
     d["train"]["eps"] = 0.0;
     d["train"]["beta2"] = 0.0;
     d["train"]["max_skipped_steps"] = 5;

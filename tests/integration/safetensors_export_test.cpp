@@ -23,14 +23,14 @@
 
 namespace fs = std::filesystem;
 using r1wb::testing::run_runner;
+using r1wb::testing::kProbeText;
+using r1wb::testing::trained;
 
 namespace {
 
-const char* kText = "12+34=<think>2+4=6 c0;1+3=4 c0;</think><answer>46</answer>";
-
-//! `r1wb-run logprobs RUN --text kText EXTRA...`'s rows (its stdout read through a pipe).
+//! `r1wb-run logprobs RUN --text kProbeText EXTRA...`'s rows (its stdout read through a pipe).
 std::vector<std::vector<double>> logprobs(const fs::path& run, const fs::path&, std::vector<std::string> extra) {
-  std::string cmd = std::string(R1WB_RUNNER) + " logprobs '" + run.string() + "' --text '" + kText + "'";
+  std::string cmd = std::string(R1WB_RUNNER) + " logprobs '" + run.string() + "' --text '" + kProbeText + "'";
   for (const auto& e : extra) cmd += " '" + e + "'";
   std::string out;
   FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
@@ -52,14 +52,6 @@ double max_difference(const std::vector<std::vector<double>>& a, const std::vect
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
     for (size_t j = 0; j < a[i].size(); ++j) d = std::max(d, std::abs(a[i][j] - b[i][j]));
   return d;
-}
-
-fs::path trained(const fs::path& dir, const std::string& name, nlohmann::json doc) {
-  std::ofstream(dir / (name + ".json")) << doc.dump();
-  std::string err;
-  EXPECT_EQ(run_runner({"train", (dir / (name + ".json")).string(), "--run-dir", (dir / name).string()}, dir, &err), 0)
-      << err;
-  return dir / name;
 }
 
 }  // namespace
@@ -159,7 +151,7 @@ TEST(SafetensorsExport, LlamaMixtralAndDeepseekV3FoldersHoldTheCheckpointAndTheQ
     f.seekp(-100, std::ios::end);
     f.put('\x7f');
   }
-  EXPECT_NE(run_runner({"logprobs", (t.path / "moe").string(), "--text", kText, "--export",
+  EXPECT_NE(run_runner({"logprobs", (t.path / "moe").string(), "--text", kProbeText, "--export",
                         file.parent_path().string()},
                        t.path, &err),
             0);
@@ -190,7 +182,7 @@ TEST(SafetensorsExport, ALearnedStepsRunIsStoredOnItsStepsResumesThemAndRunsAsIt
   // weights by max|w| is another model; another grid has no learned steps to run on.
   EXPECT_EQ(max_difference(logprobs(run, t.path, {"--quant", "int4", "--quant-group", "32"}), own), 0.0);
   EXPECT_GT(max_difference(logprobs(run, t.path, {"--quant-steps", "max"}), own), 1e-4);
-  EXPECT_NE(run_runner({"logprobs", run.string(), "--text", kText, "--quant", "int8", "--quant-steps", "learned"},
+  EXPECT_NE(run_runner({"logprobs", run.string(), "--text", kProbeText, "--quant", "int8", "--quant-steps", "learned"},
                        t.path, &err),
             0);
   EXPECT_NE(err.find("--quant-steps: learned, but the run learned no steps for int8"), std::string::npos) << err;

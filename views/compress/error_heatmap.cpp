@@ -10,7 +10,7 @@
 namespace r1wb::views {
 namespace {
 
-constexpr int kLeft = 70, kTop = 64, kCellW = 84, kCellH = 26, kBottom = 40;
+constexpr int kMapLeft = 70, kMapTop = 64, kCellW = 84, kCellH = 26, kMapBottom = 40;
 
 //! Low error dark blue, high error bright yellow-red (a perceptual ramp in a few stops).
 QColor ramp(double t) {
@@ -53,13 +53,13 @@ double ErrorHeatmap::value(int layer, int column) const {
 }
 
 QSize ErrorHeatmap::sizeHint() const {
-  return {kLeft + columns() * kCellW + 20, kTop + int(errors_.weight.size()) * kCellH + kBottom};
+  return {kMapLeft + columns() * kCellW + 20, kMapTop + int(errors_.weight.size()) * kCellH + kMapBottom};
 }
 
 QRect ErrorHeatmap::cell_rect(int layer, int column) const {
   // The output column stands a little apart from the weight columns.
   const int gap = column == int(errors_.matrices.size()) ? 10 : 0;
-  return {kLeft + column * kCellW + gap, kTop + layer * kCellH, kCellW - 2, kCellH - 2};
+  return {kMapLeft + column * kCellW + gap, kMapTop + layer * kCellH, kCellW - 2, kCellH - 2};
 }
 
 std::pair<int, int> ErrorHeatmap::cell_at(QPoint p) const {
@@ -86,12 +86,12 @@ void ErrorHeatmap::paintEvent(QPaintEvent*) {
   for (int c = 0; c < columns(); ++c) {
     const auto r = cell_rect(0, c);
     const QString name = c < int(errors_.matrices.size()) ? QString::fromStdString(errors_.matrices[c]) : "block output";
-    p.drawText(QRect(r.x(), kTop - 22, r.width(), 20), Qt::AlignCenter,
+    p.drawText(QRect(r.x(), kMapTop - 22, r.width(), 20), Qt::AlignCenter,
                p.fontMetrics().elidedText(name, Qt::ElideLeft, r.width()));
   }
   for (int l = 0; l < int(errors_.weight.size()); ++l) {
     p.setPen(text);
-    p.drawText(QRect(8, kTop + l * kCellH, kLeft - 14, kCellH - 2), Qt::AlignRight | Qt::AlignVCenter,
+    p.drawText(QRect(8, kMapTop + l * kCellH, kMapLeft - 14, kCellH - 2), Qt::AlignRight | Qt::AlignVCenter,
                QString("layer %1").arg(l));
     for (int c = 0; c < columns(); ++c) {
       const auto r = cell_rect(l, c);
@@ -108,11 +108,11 @@ void ErrorHeatmap::paintEvent(QPaintEvent*) {
     }
   }
   // The scale.
-  const int y = kTop + int(errors_.weight.size()) * kCellH + 12, w = std::min(240, columns() * kCellW);
-  for (int i = 0; i < w; ++i) p.fillRect(kLeft + i, y, 1, 12, ramp(double(i) / (w - 1)));
+  const int y = kMapTop + int(errors_.weight.size()) * kCellH + 12, w = std::min(240, columns() * kCellW);
+  for (int i = 0; i < w; ++i) p.fillRect(kMapLeft + i, y, 1, 12, ramp(double(i) / (w - 1)));
   p.setPen(text);
-  p.drawText(QRect(kLeft - 64, y - 3, 60, 18), Qt::AlignRight | Qt::AlignVCenter, percent(lo_));
-  p.drawText(QRect(kLeft + w + 6, y - 3, 80, 18), Qt::AlignLeft | Qt::AlignVCenter, percent(hi_));
+  p.drawText(QRect(kMapLeft - 64, y - 3, 60, 18), Qt::AlignRight | Qt::AlignVCenter, percent(lo_));
+  p.drawText(QRect(kMapLeft + w + 6, y - 3, 80, 18), Qt::AlignLeft | Qt::AlignVCenter, percent(hi_));
 }
 
 bool ErrorHeatmap::event(QEvent* e) {

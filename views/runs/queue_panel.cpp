@@ -11,7 +11,7 @@
 
 namespace r1wb::views {
 namespace {
-constexpr int kIdRole = Qt::UserRole;
+constexpr int kQueuedRunRole = Qt::UserRole;
 }
 
 QueuePanel::QueuePanel(QWidget* parent) : QWidget(parent) {
@@ -43,22 +43,22 @@ QueuePanel::QueuePanel(QWidget* parent) : QWidget(parent) {
   connect(concurrency_, &QSpinBox::valueChanged, this, &QueuePanel::concurrency_changed);
   connect(list_, &QTreeWidget::itemSelectionChanged, this, [this] { stop_->setEnabled(list_->currentItem()); });
   connect(stop_, &QPushButton::clicked, this, [this] {
-    if (auto* item = list_->currentItem()) emit stop_requested(item->data(0, kIdRole).toLongLong());
+    if (auto* item = list_->currentItem()) emit stop_requested(item->data(0, kQueuedRunRole).toLongLong());
   });
 }
 
 int QueuePanel::entry_count() const { return list_->topLevelItemCount(); }
 
 void QueuePanel::set_entries(const std::vector<QueueEntry>& entries) {
-  const int64_t keep = list_->currentItem() ? list_->currentItem()->data(0, kIdRole).toLongLong() : 0;
+  const int64_t keep = list_->currentItem() ? list_->currentItem()->data(0, kQueuedRunRole).toLongLong() : 0;
   bool same = list_->topLevelItemCount() == int(entries.size());
   for (int i = 0; same && i < int(entries.size()); ++i)
-    same = list_->topLevelItem(i)->data(0, kIdRole).toLongLong() == entries[size_t(i)].run_id;
+    same = list_->topLevelItem(i)->data(0, kQueuedRunRole).toLongLong() == entries[size_t(i)].run_id;
   if (!same) list_->clear();
   for (int i = 0; i < int(entries.size()); ++i) {
     const QueueEntry& e = entries[size_t(i)];
     QTreeWidgetItem* item = same ? list_->topLevelItem(i) : new QTreeWidgetItem(list_);
-    item->setData(0, kIdRole, qlonglong(e.run_id));
+    item->setData(0, kQueuedRunRole, qlonglong(e.run_id));
     item->setText(0, e.name);
     item->setText(2, e.detail);
     auto* bar = qobject_cast<QProgressBar*>(list_->itemWidget(item, 1));

@@ -11,7 +11,7 @@
 namespace r1wb::views {
 namespace {
 
-constexpr int kIdRole = Qt::UserRole;
+constexpr int kRunRowIdRole = Qt::UserRole;
 
 QString time_text(double unix_seconds) {
   if (unix_seconds <= 0) return QStringLiteral("\u2014");
@@ -79,12 +79,12 @@ void RunList::set_runs(const std::vector<RunRow>& runs, const std::map<int64_t, 
   // the view neither flickers nor loses its scroll position.
   bool same = topLevelItemCount() == int(runs.size());
   for (int i = 0; same && i < int(runs.size()); ++i)
-    same = topLevelItem(i)->data(Name, kIdRole).toLongLong() == runs[size_t(i)].id;
+    same = topLevelItem(i)->data(Name, kRunRowIdRole).toLongLong() == runs[size_t(i)].id;
   if (!same) clear();
   for (int i = 0; i < int(runs.size()); ++i) {
     const RunRow& r = runs[size_t(i)];
     QTreeWidgetItem* item = same ? topLevelItem(i) : new QTreeWidgetItem(this);
-    item->setData(Name, kIdRole, qlonglong(r.id));
+    item->setData(Name, kRunRowIdRole, qlonglong(r.id));
     item->setText(Name, QString::fromStdString(r.name));
     item->setText(Experiment, QString::fromStdString(r.experiment));
     // The run this one continues (a later stage's init.run); its directory when not listed.
@@ -139,21 +139,21 @@ void RunList::select_runs(const std::vector<int64_t>& run_ids) {
 
 int64_t RunList::selected_run() const {
   if (const QTreeWidgetItem* item = currentItem(); item && item->isSelected())
-    return item->data(Name, kIdRole).toLongLong();
+    return item->data(Name, kRunRowIdRole).toLongLong();
   const auto items = selectedItems();
-  return items.isEmpty() ? 0 : items.front()->data(Name, kIdRole).toLongLong();
+  return items.isEmpty() ? 0 : items.front()->data(Name, kRunRowIdRole).toLongLong();
 }
 
 std::vector<int64_t> RunList::selected_runs() const {
   std::vector<int64_t> ids;
   for (int i = 0; i < topLevelItemCount(); ++i)
-    if (topLevelItem(i)->isSelected()) ids.push_back(topLevelItem(i)->data(Name, kIdRole).toLongLong());
+    if (topLevelItem(i)->isSelected()) ids.push_back(topLevelItem(i)->data(Name, kRunRowIdRole).toLongLong());
   return ids;
 }
 
 int RunList::row_of(int64_t run_id) const {
   for (int i = 0; i < topLevelItemCount(); ++i)
-    if (topLevelItem(i)->data(Name, kIdRole).toLongLong() == run_id) return i;
+    if (topLevelItem(i)->data(Name, kRunRowIdRole).toLongLong() == run_id) return i;
   return -1;
 }
 

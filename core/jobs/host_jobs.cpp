@@ -1,0 +1,25 @@
+#include "core/jobs/host_jobs.h"
+
+#include "core/jobs/host_endpoint.h"
+#include "core/jobs/ssh_job.h"
+
+#include <stdexcept>
+
+namespace r1wb {
+
+JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, remote::Prompts prompts) {
+  auto ssh = ssh_job_factory(
+      [&store, known_hosts](const std::string& name) {
+        const auto h = store.host(name);
+        if (!h) throw std::runtime_error("the run belongs to host " + name + ", which is not in the store any more");
+        SshTarget t;
+        t.endpoint = endpoint_of(*h, known_hosts);
+        t.runner = h->runner;
+        return t;
+      },
+      std::move(prompts));
+  auto local = local_job_factory();
+  return [ssh, local](const JobSpec& spec) { return spec.target_host.empty() ? local(spec) : ssh(spec); };
+}
+
+}  // namespace r1wb

@@ -1,0 +1,212 @@
+#include "core/jobs/ssh_job.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace r1wb {
+namespace fs = std::filesystem;
+using remote::shell_quote;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+//! Asks the user at the first connect and remembers the answers; a reconnect (on a background
+//! thread) only replays them, so a passphrase is never asked twice and never in a loop.
+std::pair<remote::Prompts, remote::Prompts> memoised(const remote::Prompts& user) {
+  auto answers = std::make_shared<std::map<std::string, std::optional<std::string>>>();
+  remote::Prompts first{[answers, user](const std::string& key) {
+    auto a = user.passphrase ? user.passphrase(key) : std::nullopt;
+    (*answers)[key] = a;
+    return a;
+  }};
+  remote::Prompts replay{[answers](const std::string& key) -> std::optional<std::string> {
+    const auto it = answers->find(key);
+    return it == answers->end() ? std::nullopt : it->second;
+  }};
+  return {first, replay};
+}
+
+}  // namespace
+
+SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
+    : target_(std::move(target)), stderr_path_(spec.stderr_path) {
+  if (target_.remote_dir.empty()) throw std::runtime_error("the run has no directory on host " + spec.target_host);
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  auto [first, replay] = memoised(prompts);
+  prompts_ = replay;
+  auto session = std::make_unique<remote::SshSession>(target_.endpoint, first);
+  const std::string where = target_.endpoint.user + "@" + target_.endpoint.host;
+  const std::string dir = shell_quote(target_.remote_dir);
+  if (!spec.attach_after) {
+    // Upload the experiment (to a partial name, renamed when complete), then start it detached.
+    const auto up = session->exec("mkdir -p -- " + dir + " && cat > " + dir + "/config.json.partial && mv -f -- " +
+                                      dir + "/config.json.partial " + dir + "/config.json",
+                                  read_file(spec.config_path));
+    if (up.exit_status != 0)
+      throw std::runtime_error("cannot upload the experiment to " + where + ":" + target_.remote_dir + ": " + up.err);
+    const auto started = session->exec(shell_quote(target_.runner) + " start " + dir);
+    if (started.exit_status != 0)
+      throw std::runtime_error("cannot start the runner on " + where + " (" + target_.runner + " start " +
+                               target_.remote_dir + "): " + (started.err.empty() ? started.out : started.err));
+  }
+  last_seq_ = spec.attach_after.value_or(0);
+  attach(std::move(session));
+  open_follow();
+  out_ = wire::encode_stream_header();  // the stream the controller reads is one stream throughout
+}
+
+SshJob::~SshJob() {
+  follow_.reset();  // detach: the runner goes on
+  session_.reset();
+  if (connecting_.valid()) connecting_.wait();
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void SshJob::attach(std::unique_ptr<remote::SshSession> session) {
+  session_ = std::move(session);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = session_->socket_fd();
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, session_->socket_fd(), &ev);
+}
+
+void SshJob::open_follow() {
+  splitter_ = wire::RecordSplitter();
+  follow_ = session_->open_channel("exec " + shell_quote(target_.runner) + " follow " +
+                                   shell_quote(target_.remote_dir) + " --after " + std::to_string(last_seq_));
+}
+
+void SshJob::lost(const std::string& why) {
+  follow_.reset();
+  if (session_) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, session_->socket_fd(), nullptr);
+    session_.reset();
+  }
+  if (why_unreachable_.empty()) unreachable_since_ = Clock::now();
+  why_unreachable_ = why;
+  next_try_ = Clock::now() + backoff_;
+  backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, std::chrono::seconds(15));
+}
+
+void SshJob::try_reconnect() {
+  if (!connecting_.valid()) {
+    if (Clock::now() < next_try_) return;
+    connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = prompts_] {
+      return std::make_unique<remote::SshSession>(e, p);
+    });
+    return;
+  }
+  if (connecting_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  try {
+    attach(connecting_.get());
+    open_follow();
+    ++reconnects_;
+    backoff_ = std::chrono::milliseconds(250);
+    why_unreachable_.clear();
+  } catch (const std::exception& e) {
+    lost(e.what());
+  }
+}
+
+std::string SshJob::read_available() {
+  if (closed_) return std::exchange(out_, std::string());
+  if (!session_) try_reconnect();
+  if (session_ && follow_) {
+    try {
+      session_->keepalive();
+      if (!pending_requests_.empty()) follow_->write(std::exchange(pending_requests_, std::string()));
+      const std::string bytes = follow_->read_available();
+      splitter_.feed(bytes.data(), bytes.size());
+      out_ += splitter_.take(last_seq_);
+      if (splitter_.status() == wire::DecodeStatus::VersionMismatch) {
+        std::ofstream(stderr_path_, std::ios::app) << "the runner on " << target_.endpoint.host
+                                                   << " speaks another event protocol: " << splitter_.error() << "\n";
+        finish(1);
+      } else if (splitter_.status() == wire::DecodeStatus::Corrupt) {
+        lost("the stream from the node is damaged (" + splitter_.error() + ")");
+      } else if (follow_->eof()) {
+        if (const auto code = follow_->exit_status()) {
+          if (*code < 0 || !follow_->exit_signal().empty()) {  // the follow was killed, not the runner
+            open_follow();
+            ++reconnects_;
+          } else {
+            finish(*code);
+          }
+        }
+      }
+    } catch (const remote::SshBroken& e) {
+      lost(e.what());
+    }
+  }
+  return std::exchange(out_, std::string());
+}
+
+bool SshJob::send(const wire::Request& request) {
+  if (closed_) return false;
+  if (request.kind == wire::RequestKind::ResendAfter) {
+    // Follow again from there: a fresh channel starts exactly after the seq asked for, where
+    // a resend on the open one would interleave with records already on their way.
+    last_seq_ = std::min(last_seq_, request.argument);
+    if (session_) {
+      try {
+        open_follow();
+      } catch (const remote::SshBroken& e) {
+        lost(e.what());
+      }
+    }
+    return true;
+  }
+  const std::string bytes = wire::encode_request(request);
+  if (follow_)
+    follow_->write(bytes);
+  else
+    pending_requests_ += bytes;  // sent once the link is back
+  return true;
+}
+
+void SshJob::finish(int code) {
+  closed_ = true;
+  exit_ = code;
+  // The node's runner.log tail, where the controller looks for the runner's last words.
+  std::ofstream log(stderr_path_, std::ios::app);
+  if (follow_ && !follow_->stderr_text().empty()) log << follow_->stderr_text();
+  try {
+    const auto tail = session_->exec("tail -n 40 -- " + shell_quote(target_.remote_dir) + "/runner.log");
+    if (tail.exit_status == 0) log << tail.out;
+  } catch (const std::exception&) {
+  }
+  follow_.reset();
+}
+
+void SshJob::sever() {
+  if (session_) session_->sever();
+}
+
+std::string SshJob::link_note() const {
+  if (session_) return {};
+  const auto down = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - unreachable_since_).count();
+  const auto next = std::chrono::duration_cast<std::chrono::milliseconds>(next_try_ - Clock::now()).count();
+  return target_.endpoint.host + " unreachable for " + std::to_string(down) + " s (" + why_unreachable_ + ")" +
+         (connecting_.valid() ? "; reconnecting" : "; next try in " + std::to_string(std::max<long>(0, next)) + " ms");
+}
+
+JobFactory ssh_job_factory(std::function<SshTarget(const std::string& host)> hosts, remote::Prompts prompts) {
+  return [hosts = std::move(hosts), prompts](const JobSpec& spec) -> std::unique_ptr<Job> {
+    SshTarget t = hosts(spec.target_host);
+    t.remote_dir = spec.remote_dir;
+    return std::make_unique<SshJob>(std::move(t), spec, prompts);
+  };
+}
+
+}  // namespace r1wb

@@ -1,0 +1,83 @@
+// A runner on a host over SSH, detached there so it outlives the connection (detached_runner.h):
+// the job uploads config.json, runs `r1wb-run start` on the node, and reads the stream from an
+// exec channel running `r1wb-run follow --after SEQ` (run_follow.h), whose stdin carries the
+// requests. When the link breaks (reset, timeout, the follow channel killed) the job reports
+// unreachable, keeps the runner going, reconnects with backoff (0.25 s doubling to 15 s; the
+// passphrases given at the first connect are reused, never asked in a loop) and follows again
+// after the last record it passed on. It passes on whole records only, so the stream the run
+// controller reads has no gap, no duplicate and no torn record across any number of breaks.
+// Destroying the job detaches: the runner goes on, and a later job attaches (JobSpec::attach_after).
+#pragma once
+#include "core/jobs/job.h"
+#include "core/jobs/job_factory.h"
+#include "core/remote/ssh_session.h"
+#include "core/wire/record_splitter.h"
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace r1wb {
+
+struct SshTarget {
+  remote::SshEndpoint endpoint;
+  std::string runner = "r1wb-run";  //!< the node's runner: a path, or a name on its PATH
+  std::string remote_dir;           //!< the run directory on the node (relative: to the login's home)
+};
+
+class SshJob : public Job {
+ public:
+  //! Connects; unless spec.attach_after is set, uploads spec.config_path and starts the runner.
+  //! Throws HostKeyRefused or std::runtime_error (what failed, with the node's words).
+  SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts = {});
+  ~SshJob() override;
+
+  int stream_fd() const override { return epoll_fd_; }  //!< stable across reconnects
+  std::string read_available() override;
+  bool stream_closed() const override { return closed_; }
+  bool send(const wire::Request& request) override;
+  void request_stop() override { send({wire::RequestKind::Stop, 0}); }
+  void kill() override { send({wire::RequestKind::Kill, 0}); }
+  std::optional<int> poll_exit() override { return closed_ ? exit_ : std::nullopt; }
+  std::string stderr_path() const override { return stderr_path_; }
+  bool reachable() const override { return session_ != nullptr; }
+  std::string link_note() const override;
+
+  //! Cuts the connection as a network failure would (tests of reconnection).
+  void sever();
+  //! Times the stream was picked up again after a break.
+  int reconnects() const { return reconnects_; }
+  //! The last seq passed on.
+  uint64_t last_seq() const { return last_seq_; }
+
+ private:
+  void attach(std::unique_ptr<remote::SshSession> session);
+  void open_follow();
+  void lost(const std::string& why);
+  void try_reconnect();
+  void finish(int code);
+  SshTarget target_;
+  remote::Prompts prompts_;  // answers memoised: a reconnect asks nothing again
+  std::string stderr_path_;
+  int epoll_fd_ = -1;
+  std::unique_ptr<remote::SshSession> session_;
+  std::unique_ptr<remote::SshChannel> follow_;
+  std::future<std::unique_ptr<remote::SshSession>> connecting_;
+  wire::RecordSplitter splitter_;
+  std::string out_, pending_requests_;
+  uint64_t last_seq_ = 0;
+  bool closed_ = false;
+  std::optional<int> exit_;
+  int reconnects_ = 0;
+  std::chrono::milliseconds backoff_{250};
+  std::chrono::steady_clock::time_point next_try_, unreachable_since_;
+  std::string why_unreachable_;
+};
+
+//! Jobs for runs on a host: `hosts` names each stored host to its target (endpoint, runner);
+//! spec.target_host picks one, spec.remote_dir is where the run lives there.
+JobFactory ssh_job_factory(std::function<SshTarget(const std::string& host)> hosts, remote::Prompts prompts = {});
+
+}  // namespace r1wb

@@ -1,0 +1,199 @@
+#include "ctl/runs_command.h"
+#include "ctl/exit_codes.h"
+
+#include "core/cli/command_args.h"
+#include "core/config/config.h"
+#include "core/jobs/host_endpoint.h"
+#include "core/jobs/host_jobs.h"
+#include "core/jobs/run_controller.h"
+#include "core/paths.h"
+#include "core/store/store.h"
+
+#include <poll.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace r1wb::ctl {
+namespace {
+
+const char* kRunsUsage =
+    "usage: r1wb-ctl run CONFIG --host NAME     start an experiment on a stored host, follow it\n"
+    "                        [--runs-dir DIR]   (where its local run directory goes; default the app's)\n"
+    "       r1wb-ctl attach RUN                 follow a running remote run (backfills what was missed)\n"
+    "       r1wb-ctl stop RUN                   checkpoint and stop it (resumable), follow it to the end\n"
+    "       r1wb-ctl kill RUN                   end it at once (its whole process group)\n"
+    "RUN: a run's name or id. Options of all: --store DB (default the app's store), --known-hosts\n"
+    "FILE (default ~/.ssh/known_hosts), --quiet (no progress lines).\n"
+    "\n"
+    "The runner on the host is detached from the connection: Ctrl-C, a dropped link or a closed\n"
+    "laptop never stops it (the run shows 'unreachable' while the link is down, and the stream\n"
+    "picks up after the last record the store holds, with no gap and no duplicate). Exit codes\n"
+    "are the runner's: 0 done, 1 failed, 3 stopped (resumable), 4 done but records were lost;\n"
+    "2 bad usage, 130 detached by Ctrl-C.\n";
+
+std::atomic<bool> g_detach{false};
+extern "C" void on_interrupt(int) { g_detach.store(true); }
+
+int runs_usage(const std::string& msg) {
+  std::cerr << "r1wb-ctl: " << msg << "\n\n" << kRunsUsage;
+  return kUsage;
+}
+
+struct Common {
+  std::string store_path, known_hosts;
+  bool quiet = false;
+};
+
+std::optional<Args> parse(const std::vector<std::string>& in, std::vector<std::string> with_value, Common& c,
+                          std::string& err) {
+  with_value.insert(with_value.end(), {"store", "known-hosts"});
+  auto a = parse_args(in, with_value, {"quiet"}, err);
+  if (!a) return a;
+  c.store_path = a->options.count("store") ? a->options.at("store") : default_store_path();
+  c.known_hosts = a->options.count("known-hosts") ? a->options.at("known-hosts") : default_known_hosts();
+  c.quiet = a->flags.count("quiet") > 0;
+  return a;
+}
+
+std::optional<RunRow> find_run(Store& store, const std::string& key) {
+  for (const auto& r : store.list_runs())
+    if (r.name == key || std::to_string(r.id) == key) return r;
+  return std::nullopt;
+}
+
+//! The runner's exit code for how an ended run ended, as the store has it.
+int exit_code_of(const RunRow& r) {
+  switch (r.status) {
+    case RunStatus::Completed: return kOk;
+    case RunStatus::Stopped: return 3;
+    default: return kFailure;
+  }
+}
+
+//! Pumps until the run ends (its exit code) or Ctrl-C detaches (130), printing progress.
+int follow(Store& store, RunController& c, const Common& common) {
+  g_detach = false;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  int64_t printed_step = -2;
+  RunStatus printed_status = RunStatus::Created;
+  while (!c.finished()) {
+    pollfd p{c.stream_fd(), POLLIN, 0};
+    ::poll(&p, c.stream_fd() >= 0 ? 1 : 0, 100);
+    c.pump();
+    if (g_detach) {
+      const auto r = store.run(c.run_id());
+      std::fprintf(stderr, "detached from %s: it goes on on %s; `r1wb-ctl attach %s` follows it again\n",
+                   r->name.c_str(), r->target_host.c_str(), r->name.c_str());
+      return kDetached;
+    }
+    const auto r = store.run(c.run_id());
+    if (!common.quiet && r && (r->last_step != printed_step || r->status != printed_status)) {
+      if (r->status != printed_status && r->status == RunStatus::Unreachable)
+        std::fprintf(stderr, "%s: unreachable (%s); the runner goes on, reconnecting\n", r->name.c_str(),
+                     r->message.c_str());
+      else if (printed_status == RunStatus::Unreachable && r->status == RunStatus::Running)
+        std::fprintf(stderr, "%s: reconnected\n", r->name.c_str());
+      if (r->last_step != printed_step && r->last_step >= 0)
+        std::fprintf(stderr, "%s: step %lld/%lld\n", r->name.c_str(), (long long)r->last_step,
+                     (long long)r->total_steps);
+      printed_step = r->last_step, printed_status = r->status;
+    }
+  }
+  const auto r = store.run(c.run_id());
+  if (!c.stream_error().empty()) std::fprintf(stderr, "stream: %s\n", c.stream_error().c_str());
+  std::fprintf(stderr, "%s: %s%s%s\n", r->name.c_str(), status_name(r->status), r->message.empty() ? "" : ": ",
+               r->message.c_str());
+  return c.exit_code().value_or(exit_code_of(*r));
+}
+
+//! attach, stop and kill: a run of the store, followed after `act` was asked of it.
+int on_existing_run(const std::vector<std::string>& in, const char* verb, void (RunController::*act)()) {
+  Common common;
+  std::string err;
+  const auto a = parse(in, {}, common, err);
+  if (!a) return runs_usage(err);
+  if (a->positional.size() != 1) return runs_usage(std::string(verb) + " takes one RUN");
+  try {
+    Store store(common.store_path);
+    const auto run = find_run(store, a->positional[0]);
+    if (!run) {
+      std::cerr << "error: no run " << a->positional[0] << " in " << common.store_path << "\n";
+      return kFailure;
+    }
+    if (run->target_host.empty()) {
+      std::cerr << "error: " << run->name << " ran on this machine, not on a host; the app controls it\n";
+      return kFailure;
+    }
+    if (is_terminal(run->status)) {
+      std::printf("%s: %s already\n", run->name.c_str(), status_name(run->status));
+      return exit_code_of(*run);
+    }
+    RunController c(store, any_host_job_factory(store, common.known_hosts));
+    c.attach(run->id);
+    if (act) (c.*act)();
+    return follow(store, c, common);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kFailure;
+  }
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& in) {
+  if (wants_help(in)) return std::cout << kRunsUsage, kOk;
+  Common common;
+  std::string err;
+  const auto a = parse(in, {"host", "runs-dir"}, common, err);
+  if (!a) return runs_usage(err);
+  if (a->positional.size() != 1) return runs_usage("run takes one CONFIG");
+  if (!a->options.count("host")) return runs_usage("run takes --host NAME (r1wb-ctl hosts list)");
+  const auto config = load_experiment_file(a->positional[0]);
+  if (!config.ok()) {
+    for (const auto& e : config.errors) std::cerr << "error: " << a->positional[0] << ": " << e.to_string() << "\n";
+    return kUsage;
+  }
+  try {
+    Store store(common.store_path);
+    const auto host = store.host(a->options.at("host"));
+    if (!host) {
+      std::cerr << "error: no host " << a->options.at("host") << " in " << common.store_path
+                << " (r1wb-ctl hosts add)\n";
+      return kFailure;
+    }
+    RunLaunch launch;
+    launch.runs_root = a->options.count("runs-dir") ? a->options.at("runs-dir") : default_runs_dir();
+    launch.experiment_name = config.experiment.name;
+    launch.config_json = config.resolved.dump(2);
+    launch.target_host = host->name;
+    launch.remote_workdir = host->workdir;
+    const int64_t id = RunController::prepare(store, launch);
+    const auto row = store.run(id);
+    std::fprintf(stderr, "%s: starting on %s in %s\n", row->name.c_str(), host->name.c_str(), row->remote_dir.c_str());
+    RunController c(store, any_host_job_factory(store, common.known_hosts));
+    c.resume(id, host->runner);
+    return follow(store, c, common);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kFailure;
+  }
+}
+
+int cmd_attach(const std::vector<std::string>& in) {
+  if (wants_help(in)) return std::cout << kRunsUsage, kOk;
+  return on_existing_run(in, "attach", nullptr);
+}
+int cmd_stop(const std::vector<std::string>& in) {
+  if (wants_help(in)) return std::cout << kRunsUsage, kOk;
+  return on_existing_run(in, "stop", &RunController::stop);
+}
+int cmd_kill(const std::vector<std::string>& in) {
+  if (wants_help(in)) return std::cout << kRunsUsage, kOk;
+  return on_existing_run(in, "kill", &RunController::kill);
+}
+
+}  // namespace r1wb::ctl

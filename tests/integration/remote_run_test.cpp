@@ -1,0 +1,187 @@
+// Remote runs through a real OpenSSH server on 127.0.0.1, with the real runner as the node's:
+// the runner is detached on the node, so breaking the link never stops it. Ten breaks of three
+// kinds during one streaming run (the client's socket cut, the node's follow process killed,
+// the app's job layer thrown away and attached again) leave every record of the node's log in
+// the store exactly once, and the run completes. Stop checkpoints on the node and resume goes on
+// from there; kill ends the runner's group; names with shell metacharacters reach the node as data.
+#include "core/jobs/host_jobs.h"
+#include "core/jobs/run_controller.h"
+#include "core/jobs/ssh_job.h"
+#include "core/wire/event_log.h"
+#include "tests/support/ssh_test_host.h"
+#include "tests/support/test_dirs.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace r1wb;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct RemoteFixture {
+  fs::path dir = fs::temp_directory_path() / ("r1wb-remote-" + std::to_string(::getpid()));
+  r1wb::testing::SshTestHost node{dir / "sshd"};
+  Store store{(dir / "workbench.db").string()};
+  std::string workdir;
+  explicit RemoteFixture(const std::string& workdir_name = "node-runs") : workdir((dir / workdir_name).string()) {
+    node.trust();
+    store.put_host(node.host_row("lab", workdir, R1WB_RUNNER));
+  }
+  ~RemoteFixture() { fs::remove_all(dir); }
+  JobFactory jobs() { return any_host_job_factory(store, node.known_hosts()); }
+  int64_t prepare(const nlohmann::json& doc, const std::string& name = "tiny-moe") {
+    RunLaunch l;
+    l.runner_path = R1WB_RUNNER;
+    l.runs_root = (dir / "local").string();
+    l.experiment_name = name;
+    l.config_json = doc.dump();
+    l.target_host = "lab";
+    l.remote_workdir = workdir;
+    return RunController::prepare(store, l);
+  }
+  RunRow row(int64_t id) { return *store.run(id); }
+};
+
+//! Pumps until `done` or the deadline; false on the deadline.
+template <class Done>
+bool pump_until(RunController& c, Done done, std::chrono::seconds limit = std::chrono::seconds(120)) {
+  const auto deadline = Clock::now() + limit;
+  while (!done() && Clock::now() < deadline) {
+    c.pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST(RemoteRun, TenBreaksDuringAStreamingRunLeaveEveryRecordOnceAndTheRunNeverStops) {
+  RemoteFixture f;
+  const int steps = 150;
+  auto doc = r1wb::testing::tiny_moe_doc(steps, 50, 1);
+  const int64_t id = f.prepare(doc);
+  auto c = std::make_unique<RunController>(f.store, f.jobs());
+  c->resume(id, R1WB_RUNNER);
+  int breaks = 0, reconnects = 0, restarts = 0, unreachable_seen = 0;
+  int64_t step_at_break = -1;
+  while (!c->finished()) {
+    // Let the run move on by two steps since the last break (and be back on the link) first.
+    ASSERT_TRUE(pump_until(*c, [&] { return c->finished() || (c->job()->reachable() && f.row(id).last_step >= step_at_break + 2); }))
+        << "the run did not move on after break " << breaks;
+    if (c->finished() || breaks == 10) {
+      pump_until(*c, [&] { return c->finished(); }, std::chrono::seconds(300));
+      break;
+    }
+    ASSERT_LT(f.row(id).last_step, steps - 5) << "the run outran the breaks; give it more steps";
+    step_at_break = f.row(id).last_step;
+    switch (breaks % 3) {
+      case 0: {  // the network under the client fails
+        dynamic_cast<SshJob&>(*c->job()).sever();
+        pump_until(*c, [&] { return f.row(id).status == RunStatus::Unreachable; }, std::chrono::seconds(10));
+        if (f.row(id).status == RunStatus::Unreachable) ++unreachable_seen;
+        break;
+      }
+      case 1:  // the node's end of the stream dies
+        // "[f]" so the pattern does not match the shell that runs pkill
+        EXPECT_EQ(std::system(("pkill -KILL -f -- '[f]ollow " + f.workdir + "'").c_str()), 0);
+        break;
+      case 2:  // the app's job layer restarts and attaches again
+        reconnects += dynamic_cast<SshJob&>(*c->job()).reconnects();
+        c = std::make_unique<RunController>(f.store, f.jobs());
+        c->attach(id);
+        ++restarts;
+        break;
+    }
+    ++breaks;
+  }
+  reconnects += dynamic_cast<SshJob&>(*c->job()).reconnects();
+  ASSERT_TRUE(c->finished());
+  EXPECT_EQ(breaks, 10);
+  EXPECT_EQ(c->exit_code(), 0);
+  const auto row = f.row(id);
+  EXPECT_EQ(row.status, RunStatus::Completed) << row.message;
+  EXPECT_EQ(unreachable_seen, 4) << "each cut link showed as unreachable";
+  EXPECT_EQ(reconnects, 7) << "4 cut links and 3 killed follows picked up again";
+  EXPECT_EQ(restarts, 3);
+  // The store holds the node's log exactly: every seq once (ingest is by seq: a gap would stop
+  // last_seq short, a duplicate would be counted as skipped, never stored twice).
+  const auto log = read_event_log((fs::path(row.remote_dir) / "events.log").string());
+  ASSERT_TRUE(log.clean()) << log.error;
+  EXPECT_EQ(row.last_seq, log.records.back().seq);
+  EXPECT_EQ(f.store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps);
+  size_t log_records = 0, run_started = 0;
+  for (const auto& r : log.records) {
+    log_records += std::holds_alternative<wire::Log>(r.payload);
+    run_started += std::holds_alternative<wire::RunStarted>(r.payload);
+  }
+  EXPECT_EQ(size_t(f.store.count_rows("logs", id)), log_records);
+  EXPECT_EQ(run_started, 1u) << "the runner was never restarted: it never stopped";
+  std::ifstream exit_file(fs::path(row.remote_dir) / "runner.exit");
+  int code = -1;
+  exit_file >> code;
+  EXPECT_EQ(code, 0);
+  std::printf("[ remote  ] %d breaks (%d cut links, %d killed follows, %d restarts), %d reconnects, %llu records\n",
+              breaks, unreachable_seen, breaks - unreachable_seen - restarts, restarts, reconnects,
+              (unsigned long long)row.last_seq);
+}
+
+TEST(RemoteRun, StopCheckpointsOnTheNodeResumeGoesOnFromThereAndKillEndsTheGroup) {
+  RemoteFixture f;
+  const int steps = 60;
+  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 10, 1));
+  {
+    RunController c(f.store, f.jobs());
+    c.resume(id, R1WB_RUNNER);
+    ASSERT_TRUE(pump_until(c, [&] { return f.row(id).last_step >= 12; }));
+    c.stop();
+    ASSERT_TRUE(pump_until(c, [&] { return c.finished(); }));
+    EXPECT_EQ(c.exit_code(), 3);
+    EXPECT_EQ(f.row(id).status, RunStatus::Stopped) << f.row(id).message;
+  }
+  const auto stopped_at = f.row(id).last_step;
+  EXPECT_LT(stopped_at, steps - 1);
+  EXPECT_GT(f.store.count_rows("checkpoints", id), 0);
+  EXPECT_FALSE(fs::is_empty(fs::path(f.row(id).remote_dir) / "checkpoints")) << "the stop wrote a checkpoint on the node";
+  {
+    RunController c(f.store, f.jobs());
+    c.resume(id, R1WB_RUNNER);  // the same run, on the node, from its newest checkpoint
+    ASSERT_TRUE(pump_until(c, [&] { return c.finished(); }));
+    EXPECT_EQ(c.exit_code(), 0);
+  }
+  EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
+  EXPECT_EQ(f.store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps) << "every step once across the stop";
+
+  const int64_t killed = f.prepare(r1wb::testing::tiny_moe_doc(400, 100, 1));
+  RunController c(f.store, f.jobs());
+  c.resume(killed, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until(c, [&] { return f.row(killed).last_step >= 3; }));
+  c.kill();
+  ASSERT_TRUE(pump_until(c, [&] { return c.finished(); }, std::chrono::seconds(30)));
+  EXPECT_EQ(c.exit_code(), 128 + SIGKILL);
+  EXPECT_EQ(f.row(killed).status, RunStatus::Failed);
+  EXPECT_NE(f.row(killed).message.find("exited with code 137"), std::string::npos) << f.row(killed).message;
+}
+
+TEST(RemoteRun, NamesWithShellMetacharactersReachTheNodeAsData) {
+  const std::string nasty = "it's \"q\"; $(touch pwned) `touch pwned2` & x";
+  RemoteFixture f("node runs " + nasty);
+  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(24, 100, 1), "exp " + nasty);
+  RunController c(f.store, f.jobs());
+  c.resume(id, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until(c, [&] { return c.finished(); }));
+  EXPECT_EQ(c.exit_code(), 0) << f.row(id).message;
+  const auto remote = fs::path(f.row(id).remote_dir);
+  EXPECT_EQ(remote.filename().string(), "exp " + nasty + "-1");
+  EXPECT_TRUE(fs::exists(remote / "events.log"));
+  for (const auto& e : fs::recursive_directory_iterator(f.dir))
+    EXPECT_EQ(e.path().filename().string().rfind("pwned", 0), std::string::npos) << e.path();
+  const char* home = std::getenv("HOME");
+  EXPECT_FALSE(fs::exists(fs::path(home ? home : "/") / "pwned"));
+}
