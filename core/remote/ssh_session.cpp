@@ -1,5 +1,7 @@
 #include "core/remote/ssh_session.h"
 
+#include "core/remote/ssh_session_impl.h"
+
 #include <libssh2.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -64,31 +66,6 @@ int connect_tcp(const std::string& host, int port) {
 
 }  // namespace
 
-struct SshSession::Impl {
-  int fd = -1;
-  LIBSSH2_SESSION* session = nullptr;
-
-  ~Impl() {
-    if (session) {
-      libssh2_session_disconnect(session, "bye");
-      libssh2_session_free(session);
-    }
-    if (fd >= 0) ::close(fd);
-  }
-  std::string last_error() const {
-    char* msg = nullptr;
-    libssh2_session_last_error(session, &msg, nullptr, 0);
-    return msg ? msg : "unknown error";
-  }
-  //! Waits until the socket is ready in the direction libssh2 is blocked on.
-  void wait() const {
-    pollfd p{fd, 0, 0};
-    const int dir = libssh2_session_block_directions(session);
-    if (dir & LIBSSH2_SESSION_BLOCK_INBOUND) p.events |= POLLIN;
-    if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) p.events |= POLLOUT;
-    ::poll(&p, 1, 1000);
-  }
-};
 
 SshSession::SshSession(const SshEndpoint& endpoint, const Prompts& prompts)
     : endpoint_(endpoint), impl_(std::make_unique<Impl>()) {

@@ -75,10 +75,12 @@ class SshSession {
   //! Ends the connection at once, as a network failure would (for tests of reconnection).
   void sever();
   const SshEndpoint& endpoint() const { return endpoint_; }
+  //! The libssh2 state, for the parts of the session in other files (ssh_session_impl.h).
+  struct Impl;
+  Impl& impl() { return *impl_; }
 
  private:
   friend class SshChannel;
-  struct Impl;
   SshEndpoint endpoint_;
   std::unique_ptr<Impl> impl_;
 };
