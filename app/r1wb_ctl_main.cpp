@@ -12,11 +12,13 @@ int main(int argc, char** argv) {
   using Command = int (*)(const std::vector<std::string>&);
   const std::pair<const char*, Command> commands[] = {{"hosts", r1wb::ctl::cmd_hosts},   {"run", r1wb::ctl::cmd_run},
                                                       {"attach", r1wb::ctl::cmd_attach}, {"stop", r1wb::ctl::cmd_stop},
-                                                      {"kill", r1wb::ctl::cmd_kill},     {"fetch", r1wb::ctl::cmd_fetch}};
+                                                      {"kill", r1wb::ctl::cmd_kill},     {"fetch", r1wb::ctl::cmd_fetch},
+                                                      {"resume", r1wb::ctl::cmd_resume}, {"delete", r1wb::ctl::cmd_delete}};
   for (const auto& [name, command] : commands)
     if (!args.empty() && args[0] == name) return command({args.begin() + 1, args.end()});
   std::cerr << "usage: r1wb-ctl hosts add|list|probe|trust|remove ...   hosts on which runs go\n"
-               "       r1wb-ctl run CONFIG --host NAME | attach RUN | stop RUN | kill RUN | fetch RUN\n"
+               "       r1wb-ctl run CONFIG --host NAME | attach RUN | stop RUN | kill RUN | resume RUN\n"
+               "       r1wb-ctl fetch RUN [--step N] | delete RUN [--yes]\n"
                "`r1wb-ctl COMMAND --help` describes each.\n";
   return args.size() == 1 && (args[0] == "--help" || args[0] == "-h") ? 0 : 2;
 }

@@ -16,7 +16,7 @@ namespace {
 
 const char* kHostsUsage =
     "usage: r1wb-ctl hosts add NAME (--ssh ALIAS | --host HOST [--port N] [--user USER] [--key FILE])\n"
-    "                          [--workdir DIR] [--runner PATH]\n"
+    "                          [--workdir DIR] [--runner PATH] [--max-runs N]\n"
     "       r1wb-ctl hosts list\n"
     "       r1wb-ctl hosts probe NAME\n"
     "       r1wb-ctl hosts trust NAME --fingerprint SHA256:...\n"
@@ -26,7 +26,8 @@ const char* kHostsUsage =
     "\n"
     "add: a host by a Host entry of ~/.ssh/config (--ssh; HostName, Port, User, IdentityFile are\n"
     "read from it at each connection) or by address; --workdir is where its runs live (default\n"
-    "r1wb-runs in the login's home), --runner its r1wb-run (default the one on its PATH).\n"
+    "r1wb-runs in the login's home), --runner its r1wb-run (default the one on its PATH),\n"
+    "--max-runs how many runs the app's queue starts there at once (default 1).\n"
     "probe: connects (the host key checked against known_hosts) and prints the host's OS, CPUs,\n"
     "memory, GPUs, free disk and its runner's release and protocol; exit 1 when it is not ready.\n"
     "trust: adds the host key to known_hosts when the host offers the fingerprint given (the one\n"
@@ -58,12 +59,14 @@ int cmd_hosts(const std::vector<std::string>& in) {
   std::string err;
   const auto a = parse_args(std::vector<std::string>(in.begin() + 1, in.end()),
                             {"ssh", "host", "port", "user", "key", "workdir", "runner", "store", "known-hosts",
-                             "fingerprint"},
+                             "fingerprint", "max-runs"},
                             {}, err);
   if (!a) return hosts_usage(err);
   const std::string verb = in[0];
   const auto port = int_option(*a, "port", 22, 1);
   if (!port || *port > 65535) return hosts_usage("--port: '" + a->options.at("port") + "' is not a port number (1-65535)");
+  const auto max_runs = int_option(*a, "max-runs", 1, 1);
+  if (!max_runs) return hosts_usage("--max-runs: '" + a->options.at("max-runs") + "' is not a count (1 or more)");
   const std::string store_path = a->options.count("store") ? a->options.at("store") : default_store_path();
   const std::string known_hosts =
       a->options.count("known-hosts") ? a->options.at("known-hosts") : default_known_hosts();
@@ -72,10 +75,10 @@ int cmd_hosts(const std::vector<std::string>& in) {
     if (verb == "list") {
       if (!a->positional.empty()) return hosts_usage("list takes no NAME");
       for (const auto& h : store.list_hosts())
-        std::printf("%-16s %s  workdir %s  runner %s\n", h.name.c_str(),
+        std::printf("%-16s %s  workdir %s  runner %s  runs at once %d\n", h.name.c_str(),
                     h.ssh_alias.empty() ? (h.user + "@" + h.host + ":" + std::to_string(h.port)).c_str()
                                         : ("ssh config " + h.ssh_alias).c_str(),
-                    h.workdir.c_str(), h.runner.c_str());
+                    h.workdir.c_str(), h.runner.c_str(), h.max_runs);
       return kOk;
     }
     if (a->positional.size() != 1) return hosts_usage(verb + " takes one NAME");
@@ -96,6 +99,7 @@ int cmd_hosts(const std::vector<std::string>& in) {
       }
       if (a->options.count("workdir")) h.workdir = a->options.at("workdir");
       if (a->options.count("runner")) h.runner = a->options.at("runner");
+      h.max_runs = int(*max_runs);
       store.put_host(h);
       std::printf("host %s added; `r1wb-ctl hosts probe %s` checks it\n", name.c_str(), name.c_str());
       return kOk;

@@ -5,15 +5,18 @@
 #include "core/config/config.h"
 #include "core/jobs/host_endpoint.h"
 #include "core/jobs/host_jobs.h"
+#include "core/jobs/remote_run_dir.h"
 #include "core/jobs/run_controller.h"
 #include "core/paths.h"
 #include "core/store/store.h"
 
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace r1wb::ctl {
@@ -25,6 +28,10 @@ const char* kRunsUsage =
     "       r1wb-ctl attach RUN                 follow a running remote run (backfills what was missed)\n"
     "       r1wb-ctl stop RUN                   checkpoint and stop it (resumable), follow it to the end\n"
     "       r1wb-ctl kill RUN                   end it at once (its whole process group)\n"
+    "       r1wb-ctl resume RUN                 continue a stopped or failed run on its host from its\n"
+    "                                           newest checkpoint there, and follow it\n"
+    "       r1wb-ctl delete RUN [--yes]         remove it from the store and its directory from the host\n"
+    "                                           (asks first unless --yes; refused while it runs)\n"
     "RUN: a run's name or id. Options of all: --store DB (default the app's store), --known-hosts\n"
     "FILE (default ~/.ssh/known_hosts), --quiet (no progress lines).\n"
     "\n"
@@ -110,6 +117,20 @@ int follow(Store& store, RunController& c, const Common& common) {
   return c.exit_code().value_or(exit_code_of(*r));
 }
 
+//! The stored run RUN names (its name or id), with an error printed when there is none or it is local.
+std::optional<RunRow> remote_run(Store& store, const std::string& key, const std::string& store_path) {
+  const auto run = find_run(store, key);
+  if (!run) {
+    std::cerr << "error: no run " << key << " in " << store_path << "\n";
+    return std::nullopt;
+  }
+  if (run->target_host.empty()) {
+    std::cerr << "error: " << run->name << " ran on this machine, not on a host; the app controls it\n";
+    return std::nullopt;
+  }
+  return run;
+}
+
 //! attach, stop and kill: a run of the store, followed after `act` was asked of it.
 int on_existing_run(const std::vector<std::string>& in, const char* verb, void (RunController::*act)()) {
   Common common;
@@ -119,15 +140,8 @@ int on_existing_run(const std::vector<std::string>& in, const char* verb, void (
   if (a->positional.size() != 1) return runs_usage(std::string(verb) + " takes one RUN");
   try {
     Store store(common.store_path);
-    const auto run = find_run(store, a->positional[0]);
-    if (!run) {
-      std::cerr << "error: no run " << a->positional[0] << " in " << common.store_path << "\n";
-      return kFailure;
-    }
-    if (run->target_host.empty()) {
-      std::cerr << "error: " << run->name << " ran on this machine, not on a host; the app controls it\n";
-      return kFailure;
-    }
+    const auto run = remote_run(store, a->positional[0], common.store_path);
+    if (!run) return kFailure;
     if (is_terminal(run->status)) {
       std::printf("%s: %s already\n", run->name.c_str(), status_name(run->status));
       return exit_code_of(*run);
@@ -194,6 +208,81 @@ int cmd_stop(const std::vector<std::string>& in) {
 int cmd_kill(const std::vector<std::string>& in) {
   if (wants_help(in)) return std::cout << kRunsUsage, kOk;
   return on_existing_run(in, "kill", &RunController::kill);
+}
+
+int cmd_resume(const std::vector<std::string>& in) {
+  if (wants_help(in)) return std::cout << kRunsUsage, kOk;
+  Common common;
+  std::string err;
+  const auto a = parse(in, {}, common, err);
+  if (!a) return runs_usage(err);
+  if (a->positional.size() != 1) return runs_usage("resume takes one RUN");
+  try {
+    Store store(common.store_path);
+    const auto run = remote_run(store, a->positional[0], common.store_path);
+    if (!run) return kFailure;
+    if (run->status == RunStatus::Completed || !is_terminal(run->status)) {
+      std::cerr << "error: " << run->name << " is " << status_name(run->status)
+                << (is_terminal(run->status) ? "; nothing to resume" : "; attach to follow it") << "\n";
+      return kFailure;
+    }
+    const auto host = store.host(run->target_host);
+    if (!host) {
+      std::cerr << "error: the run's host " << run->target_host << " is not in the store any more\n";
+      return kFailure;
+    }
+    RunController c(store, any_host_job_factory(store, common.known_hosts));
+    c.resume(run->id, host->runner);
+    return follow(store, c, common);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kFailure;
+  }
+}
+
+int cmd_delete(const std::vector<std::string>& in) {
+  if (wants_help(in)) return std::cout << kRunsUsage, kOk;
+  Common common;
+  std::string err;
+  auto with_yes = in;
+  const bool yes = std::find(with_yes.begin(), with_yes.end(), "--yes") != with_yes.end();
+  with_yes.erase(std::remove(with_yes.begin(), with_yes.end(), "--yes"), with_yes.end());
+  const auto a = parse(with_yes, {}, common, err);
+  if (!a) return runs_usage(err);
+  if (a->positional.size() != 1) return runs_usage("delete takes one RUN");
+  try {
+    Store store(common.store_path);
+    const auto run = remote_run(store, a->positional[0], common.store_path);
+    if (!run) return kFailure;
+    if (!is_terminal(run->status)) {
+      std::cerr << "error: " << run->name << " is " << status_name(run->status) << "; stop or kill it first\n";
+      return kFailure;
+    }
+    if (!yes) {
+      std::fprintf(stderr, "Delete %s from the store, and %s:%s with its checkpoints? [y/N] ", run->name.c_str(),
+                   run->target_host.c_str(), run->remote_dir.c_str());
+      std::string answer;
+      if (!std::getline(std::cin, answer) || (answer != "y" && answer != "yes")) {
+        std::fprintf(stderr, "nothing deleted\n");
+        return kFailure;
+      }
+    }
+    const auto host = store.host(run->target_host);
+    if (!host) {
+      std::cerr << "error: the run's host " << run->target_host << " is not in the store any more\n";
+      return kFailure;
+    }
+    remote::SshSession ssh(endpoint_of(*host, common.known_hosts));
+    delete_remote_run_dir(ssh, run->remote_dir);  // first: a refusal there keeps the store's rows
+    store.delete_run(run->id);
+    std::error_code ec;
+    std::filesystem::remove_all(run->run_dir, ec);
+    std::printf("deleted %s and %s:%s\n", run->name.c_str(), run->target_host.c_str(), run->remote_dir.c_str());
+    return kOk;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kFailure;
+  }
 }
 
 }  // namespace r1wb::ctl

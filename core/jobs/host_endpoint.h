@@ -12,7 +12,7 @@ namespace r1wb {
 
 //! ~/.ssh/known_hosts of $HOME.
 std::string default_known_hosts();
-//! Throws std::runtime_error for what this release cannot connect through (a ProxyJump).
+//! ProxyJump hops become the endpoint's jumps, each resolved through the same config.
 //! What resolution said once and went on (an unsupported option, say) is added to `notes`.
 remote::SshEndpoint endpoint_of(const HostRow& h, const std::string& known_hosts, std::vector<std::string>* notes = nullptr);
 

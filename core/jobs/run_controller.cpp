@@ -47,8 +47,11 @@ void RunController::start_job(int64_t run_id, const std::string& runner_path, st
     throw std::runtime_error("the run directory " + row->run_dir + " (or its config.json) is gone");
   run_id_ = run_id;
   run_dir_ = row->run_dir;
-  JobSpec spec{runner_path, run_dir_, (fs::path(run_dir_) / "config.json").string(),
-               (fs::path(run_dir_) / "runner.log").string()};
+  JobSpec spec;
+  spec.runner_path = runner_path;
+  spec.run_dir = run_dir_;
+  spec.config_path = (fs::path(run_dir_) / "config.json").string();
+  spec.stderr_path = (fs::path(run_dir_) / "runner.log").string();
   spec.target_host = row->target_host;
   spec.remote_dir = row->remote_dir;
   spec.attach_after = attach_after;

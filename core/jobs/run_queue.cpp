@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 namespace r1wb {
 RunQueue::RunQueue(Store& store, std::string runner_path, std::string runs_root, int max_concurrent, JobFactory jobs)
@@ -12,6 +13,22 @@ RunQueue::RunQueue(Store& store, std::string runner_path, std::string runs_root,
   auto left = store_.find_runs(parse_run_query("status:queued").query);
   std::reverse(left.begin(), left.end());  // find_runs is newest first; the queue is oldest first
   for (const auto& r : left) queue_.push_back(r.id);
+  attach_remote_runs();
+}
+
+void RunQueue::attach_remote_runs() {
+  for (const auto& r : store_.list_runs()) {
+    if (r.target_host.empty() || (r.status != RunStatus::Running && r.status != RunStatus::Unreachable)) continue;
+    auto controller = std::make_unique<RunController>(store_, jobs_);
+    try {
+      controller->attach(r.id);
+    } catch (const std::exception& e) {
+      attach_failures_.emplace_back(r.id, e.what());  // the run stays as it was: it may still be going
+      continue;
+    }
+    active_[r.id].controller = std::move(controller);
+    active_[r.id].target_host = r.target_host;
+  }
 }
 
 RunQueue::~RunQueue() = default;
@@ -19,8 +36,19 @@ RunQueue::~RunQueue() = default;
 void RunQueue::set_max_concurrent(int n) { max_concurrent_ = std::max(1, n); }
 
 int64_t RunQueue::enqueue(const std::string& experiment_name, const std::string& config_json,
-                          const std::vector<std::string>& tags) {
-  const int64_t id = RunController::prepare(store_, {runner_path_, runs_root_, experiment_name, config_json});
+                          const std::vector<std::string>& tags, const std::string& target_host) {
+  RunLaunch launch;
+  launch.runner_path = runner_path_;
+  launch.runs_root = runs_root_;
+  launch.experiment_name = experiment_name;
+  launch.config_json = config_json;
+  if (!target_host.empty()) {
+    const auto host = store_.host(target_host);
+    if (!host) throw std::runtime_error("no host " + target_host + " in the store");
+    launch.target_host = host->name;
+    launch.remote_workdir = host->workdir;
+  }
+  const int64_t id = RunController::prepare(store_, launch);
   if (!tags.empty()) store_.set_tags(id, tags);
   store_.set_status(id, RunStatus::Queued);
   queue_.push_back(id);
@@ -53,20 +81,37 @@ const ProgressEstimate* RunQueue::progress(int64_t run_id) const {
   return it == active_.end() ? nullptr : &it->second.progress;
 }
 
+bool RunQueue::slot_free(const std::string& target_host) {
+  int running = 0;
+  for (const auto& [id, a] : active_) running += a.target_host == target_host;
+  if (target_host.empty()) return running < max_concurrent_;
+  const auto host = store_.host(target_host);
+  return running < (host ? std::max(1, host->max_runs) : 1);
+}
+
 QueueEvents RunQueue::fill_slots() {
   QueueEvents ev;
-  while (!paused_ && !queue_.empty() && int(active_.size()) < max_concurrent_) {
-    const int64_t id = queue_.front();
-    queue_.pop_front();
+  for (auto it = queue_.begin(); !paused_ && it != queue_.end();) {
+    const int64_t id = *it;
+    const auto row = store_.run(id);
+    const std::string target = row ? row->target_host : "";
+    if (!slot_free(target)) {
+      ++it;  // it waits for its place; runs behind it for other places go ahead
+      continue;
+    }
+    it = queue_.erase(it);
     auto controller = std::make_unique<RunController>(store_, jobs_);
     try {
-      controller->resume(id, runner_path_);  // the run dir and config.json were written at enqueue
+      // The run dir and config.json were written at enqueue; a host runs its own runner.
+      const auto host = target.empty() ? std::nullopt : store_.host(target);
+      controller->resume(id, host ? host->runner : runner_path_);
     } catch (const std::exception& e) {
       store_.set_status(id, RunStatus::Failed, std::string("could not start: ") + e.what());
       ev.ended.push_back(id);
       continue;
     }
     active_[id].controller = std::move(controller);
+    active_[id].target_host = target;
     ev.started.push_back(id);
   }
   return ev;

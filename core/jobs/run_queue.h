@@ -3,10 +3,14 @@
 // A queued run exists before it starts: its row (status "queued"), run directory and
 // config.json are written at enqueue, so the browser lists it, a crash of the workbench
 // loses nothing, and a later session adopts the queue it left (oldest first). At most
-// max_concurrent runs execute at once; pump() ingests every active run's stream, finalises
-// the ones that ended and starts queued runs in the freed slots. It never blocks. Runs start
-// through the JobFactory it is given (local processes by default), so the queue works the
-// same over SSH or Slurm, and a test can drive it on a fake job.
+// max_concurrent runs execute at once on this machine, and a stored host's max_runs on it (a
+// queued run waits for a slot where it is to run, and the ones behind it for other places go
+// ahead); pump() ingests every active run's stream, finalises the ones that ended and starts
+// queued runs in the freed slots. It never blocks. Runs start through the JobFactory it is
+// given (local processes by default; host_jobs.h for hosts too), so the queue works the same
+// over SSH or Slurm, and a test can drive it on a fake job. Remote runs still going on their
+// hosts when the queue is made (the app was closed or crashed) are attached again, so restarting
+// the app loses nothing: each backfills what it missed.
 #pragma once
 #include "core/jobs/job_factory.h"
 #include "core/jobs/progress_estimate.h"
@@ -39,9 +43,10 @@ class RunQueue {
   //! the waiting ones queued for the next session).
   void set_paused(bool paused) { paused_ = paused; }
 
-  //! Creates a queued run of a resolved, validated experiment; returns its id.
+  //! Creates a queued run of a resolved, validated experiment, to run on `target_host` (a stored
+  //! host's name; empty: this machine); returns its id. Throws for a host not in the store.
   int64_t enqueue(const std::string& experiment_name, const std::string& config_json,
-                  const std::vector<std::string>& tags = {});
+                  const std::vector<std::string>& tags = {}, const std::string& target_host = "");
   //! Queues an existing stopped or failed run to continue from its checkpoint.
   void enqueue_resume(int64_t run_id);
   //! Starts queued runs while slots are free; returns the ids started. A run that cannot
@@ -57,6 +62,8 @@ class RunQueue {
   bool is_active(int64_t run_id) const { return active_.count(run_id) > 0; }
   bool is_queued(int64_t run_id) const;
   std::vector<int64_t> active_runs() const;
+  //! Remote runs attached at construction that could not be (their host is gone): id and why.
+  const std::vector<std::pair<int64_t, std::string>>& attach_failures() const { return attach_failures_; }
   const std::deque<int64_t>& queued_runs() const { return queue_; }
   bool busy() const { return !active_.empty() || !queue_.empty(); }
   //! The stream descriptor of an active run, or -1.
@@ -68,8 +75,12 @@ class RunQueue {
   struct Active {
     std::unique_ptr<RunController> controller;
     ProgressEstimate progress;
+    std::string target_host;
   };
   void observe_progress(int64_t run_id, Active& a);
+  //! Whether the place `target_host` names has a free slot now.
+  bool slot_free(const std::string& target_host);
+  void attach_remote_runs();
   Store& store_;
   std::string runner_path_, runs_root_;
   JobFactory jobs_;
@@ -77,6 +88,7 @@ class RunQueue {
   bool paused_ = false;
   std::deque<int64_t> queue_;
   std::map<int64_t, Active> active_;
+  std::vector<std::pair<int64_t, std::string>> attach_failures_;
 };
 
 }  // namespace r1wb

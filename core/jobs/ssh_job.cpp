@@ -45,7 +45,18 @@ SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   auto [first, replay] = memoised(prompts);
   prompts_ = replay;
-  auto session = std::make_unique<remote::SshSession>(target_.endpoint, first);
+  last_seq_ = spec.attach_after.value_or(0);
+  out_ = wire::encode_stream_header();  // the stream the controller reads is one stream throughout
+  std::unique_ptr<remote::SshSession> session;
+  try {
+    session = std::make_unique<remote::SshSession>(target_.endpoint, first);
+  } catch (const remote::HostKeyRefused&) {
+    throw;  // never retried on its own: the user decides
+  } catch (const std::exception& e) {
+    if (!spec.attach_after) throw;  // a run that never started is not waited for
+    lost(e.what());                 // a running one is: the host may be back later
+    return;
+  }
   const std::string where = target_.endpoint.user + "@" + target_.endpoint.host;
   const std::string dir = shell_quote(target_.remote_dir);
   if (!spec.attach_after) {
@@ -60,10 +71,8 @@ SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
       throw std::runtime_error("cannot start the runner on " + where + " (" + target_.runner + " start " +
                                target_.remote_dir + "): " + (started.err.empty() ? started.out : started.err));
   }
-  last_seq_ = spec.attach_after.value_or(0);
   attach(std::move(session));
   open_follow();
-  out_ = wire::encode_stream_header();  // the stream the controller reads is one stream throughout
 }
 
 SshJob::~SshJob() {

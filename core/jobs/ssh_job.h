@@ -30,7 +30,8 @@ struct SshTarget {
 class SshJob : public Job {
  public:
   //! Connects; unless spec.attach_after is set, uploads spec.config_path and starts the runner.
-  //! Throws HostKeyRefused or std::runtime_error (what failed, with the node's words).
+  //! Throws HostKeyRefused or std::runtime_error (what failed, with the node's words); a job
+  //! attaching to a running run whose host does not answer starts unreachable and reconnects.
   SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts = {});
   ~SshJob() override;
 

@@ -1,6 +1,7 @@
 #include "core/remote/ssh_session.h"
 
 #include "core/remote/ssh_session_impl.h"
+#include "core/remote/ssh_tunnel.h"
 
 #include <libssh2.h>
 #include <fcntl.h>
@@ -88,7 +89,15 @@ SshSession::SshSession(const SshEndpoint& endpoint, const Prompts& prompts)
     : endpoint_(endpoint), impl_(std::make_unique<Impl>()) {
   init_once();
   const std::string where = endpoint.user + "@" + endpoint.host + ":" + std::to_string(endpoint.port);
-  impl_->fd = connect_tcp(endpoint.host, endpoint.port);
+  if (endpoint.jumps.empty()) {
+    impl_->fd = connect_tcp(endpoint.host, endpoint.port);
+  } else {
+    // Through the last hop, itself reached through the hops before it.
+    SshEndpoint hop = endpoint.jumps.back();
+    hop.jumps.assign(endpoint.jumps.begin(), endpoint.jumps.end() - 1);
+    impl_->tunnel = std::make_shared<SshTunnel>(std::make_unique<SshSession>(hop, prompts), endpoint.host, endpoint.port);
+    impl_->fd = impl_->tunnel->take_local_fd();
+  }
   // A dead link (no reset, no reply) ends the socket after about 25 s of silence, or 30 s of
   // unacknowledged data, instead of hanging a read forever.
   const int on = 1, idle = 10, interval = 5, count = 3;

@@ -23,6 +23,9 @@ struct SshEndpoint {
   std::vector<std::string> identity_files;  //!< private keys, tried in order after the agent
   bool use_agent = true;
   std::string known_hosts;  //!< the file host keys are checked against (~/.ssh/known_hosts)
+  //! ProxyJump: the hosts to go through, outermost first (each checked and authenticated as
+  //! its own endpoint); empty: connect directly.
+  std::vector<SshEndpoint> jumps;
 };
 
 //! Asks the user for a key's passphrase (nullopt: not given, the key is skipped).

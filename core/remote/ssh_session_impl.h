@@ -7,13 +7,19 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 
 namespace r1wb::remote {
 
+class SshTunnel;
+
 struct SshSession::Impl {
   int fd = -1;
   LIBSSH2_SESSION* session = nullptr;
+  //! The last ProxyJump hop this session runs through (it goes after the session: members are
+  //! destroyed after the destructor's body).
+  std::shared_ptr<SshTunnel> tunnel;
 
   ~Impl() {
     if (session) {

@@ -109,6 +109,7 @@ struct HostRow {
   std::string identity_file;         //!< empty: the agent and the config's files
   std::string workdir = "r1wb-runs";  //!< the remote working directory (relative: to the login's home)
   std::string runner = "r1wb-run";    //!< the node's runner: a path, or a name on its PATH
+  int max_runs = 1;                   //!< runs the queue starts there at once
 };
 
 class Store {

@@ -4,12 +4,13 @@
 // `;`, `$(...)`, backquotes, newlines), stdin, stdout, stderr and the exit status; a key the
 // server does not accept fails naming it.
 #include "core/remote/ssh_session.h"
-#include "tests/support/sshd_server.h"
+#include "tests/support/ssh_test_host.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 using namespace r1wb::remote;
@@ -17,27 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Fixture {
-  fs::path dir = fs::temp_directory_path() / ("r1wb-ssh-" + std::to_string(::getpid()));
-  r1wb::testing::SshdServer sshd{dir};
-  SshEndpoint endpoint() const {
-    SshEndpoint e;
-    e.host = "127.0.0.1";
-    e.port = sshd.port;
-    e.user = sshd.user;
-    e.identity_files = {sshd.user_key.string()};
-    e.use_agent = false;
-    e.known_hosts = (dir / "known_hosts").string();
-    return e;
-  }
-  //! Connects once and trusts the key the server offers (what a user's trust step does).
-  void trust_host() const {
-    try {
-      SshSession first(endpoint());
-    } catch (const HostKeyRefused& e) {
-      trust_host_key(endpoint().known_hosts, "127.0.0.1", sshd.port, e.key_type, e.key_blob);
-    }
-  }
+struct Fixture : r1wb::testing::SshTestHost {
+  Fixture() : SshTestHost(fs::temp_directory_path() / ("r1wb-ssh-" + std::to_string(::getpid()))) {}
+  void trust_host() const { trust(); }
   ~Fixture() { fs::remove_all(dir); }
 };
 
@@ -128,4 +111,56 @@ TEST(SshSession, AKeyTheServerDoesNotAcceptFailsNamingIt) {
     EXPECT_NE(std::string(err.what()).find("authentication failed"), std::string::npos) << err.what();
     EXPECT_NE(std::string(err.what()).find(stranger.string()), std::string::npos) << err.what();
   }
+}
+
+namespace {
+
+int accepted_logins(const fs::path& sshd_dir) {
+  std::ifstream log(sshd_dir / "sshd.log");
+  int n = 0;
+  for (std::string line; std::getline(log, line);) n += line.find("Accepted publickey") != std::string::npos;
+  return n;
+}
+
+}  // namespace
+
+TEST(SshSession, ThroughTwoProxyJumpHopsEachWithItsOwnKeyChecked) {
+  const fs::path dir = fs::temp_directory_path() / ("r1wb-jump-" + std::to_string(::getpid()));
+  {
+    r1wb::testing::SshTestHost outer(dir / "outer"), inner(dir / "inner"), target(dir / "target");
+    auto endpoint = [&](const r1wb::testing::SshTestHost& h) {
+      auto e = h.endpoint();
+      e.known_hosts = (dir / "known_hosts").string();
+      return e;
+    };
+    auto e = endpoint(target);
+    e.jumps = {endpoint(outer), endpoint(inner)};
+    // Each hop's key is checked: the outer one is unknown first, and refused naming it.
+    try {
+      SshSession s(e);
+      FAIL() << "connected through an unknown jump host";
+    } catch (const HostKeyRefused& refused) {
+      EXPECT_NE(std::string(refused.what()).find(std::to_string(outer.sshd.port)), std::string::npos) << refused.what();
+      trust_host_key(e.known_hosts, "127.0.0.1", outer.sshd.port, refused.key_type, refused.key_blob);
+    }
+    for (const auto* h : {&inner, &target}) {  // the next hops are reached through the tunnel already
+      try {
+        SshSession s(e);
+        FAIL() << "connected with an unknown key on the way";
+      } catch (const HostKeyRefused& refused) {
+        EXPECT_NE(std::string(refused.what()).find(std::to_string(h->sshd.port)), std::string::npos)
+            << refused.what();
+        trust_host_key(e.known_hosts, "127.0.0.1", h->sshd.port, refused.key_type, refused.key_blob);
+      }
+    }
+    const int outer_before = accepted_logins(dir / "outer"), inner_before = accepted_logins(dir / "inner");
+    SshSession s(e);
+    EXPECT_EQ(accepted_logins(dir / "outer"), outer_before + 1) << "the way went through the outer hop";
+    EXPECT_EQ(accepted_logins(dir / "inner"), inner_before + 1) << "and through the inner one";
+    const std::string big(2000000, 'y');
+    const auto r = s.exec("cat", big);
+    EXPECT_EQ(r.exit_status, 0) << r.err;
+    EXPECT_EQ(r.out, big) << "2 MB both ways through two tunnels";
+  }
+  fs::remove_all(dir);
 }

@@ -1,7 +1,8 @@
-// `r1wb-ctl run|attach|stop` end to end through a real OpenSSH server on 127.0.0.1, with the
+// `r1wb-ctl run|attach|stop|fetch|delete` end to end through a real OpenSSH server on 127.0.0.1, with the
 // real runner as the node's: Ctrl-C detaches `run` (exit 130) and the runner goes on on the node;
 // `attach` backfills what the store missed and follows the run to its end (exit 0, every step
-// once); bad input is a usage error naming what is wrong.
+// once); fetch brings the newest checkpoint home, where eval reads it; delete removes the node's
+// directory with the run; bad input is a usage error naming what is wrong.
 #include "core/jobs/detached_runner.h"
 #include "core/jobs/local_job.h"
 #include "core/store/store.h"
@@ -95,6 +96,12 @@ TEST(CtlRuns, CtrlCDetachesTheRunGoesOnAndAttachBackfillsItToTheEnd) {
     r = ctl(dir, with({"fetch", "tiny-moe-1", "--step", "7"}));
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("no checkpoint at step 7"), std::string::npos) << r.err;
+
+    // Delete takes the node's directory with the run.
+    r = ctl(dir, with({"delete", "tiny-moe-1", "--yes"}));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(fs::exists(run.remote_dir));
+    EXPECT_TRUE(store.list_runs().empty());
 
     // Bad input: what is wrong, exit 2; an unknown run or host, exit 1.
     r = ctl(dir, with({"run", config.string()}));

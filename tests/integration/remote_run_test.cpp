@@ -6,6 +6,7 @@
 // from there; kill ends the runner's group; names with shell metacharacters reach the node as data.
 #include "core/jobs/host_jobs.h"
 #include "core/jobs/run_controller.h"
+#include "core/jobs/run_queue.h"
 #include "core/jobs/ssh_job.h"
 #include "core/wire/event_log.h"
 #include "tests/support/ssh_test_host.h"
@@ -184,4 +185,41 @@ TEST(RemoteRun, NamesWithShellMetacharactersReachTheNodeAsData) {
     EXPECT_EQ(e.path().filename().string().rfind("pwned", 0), std::string::npos) << e.path();
   const char* home = std::getenv("HOME");
   EXPECT_FALSE(fs::exists(fs::path(home ? home : "/") / "pwned"));
+}
+
+TEST(RemoteRun, TheQueueKeepsTheHostsLimitAndANewQueueAttachesTheRunLeftGoing) {
+  RemoteFixture f;
+  auto host = *f.store.host("lab");
+  host.max_runs = 1;
+  f.store.put_host(host);
+  const int steps = 60;
+  const auto doc = r1wb::testing::tiny_moe_doc(steps, 100, 1);
+  int64_t first = 0, second = 0;
+  {
+    RunQueue queue(f.store, R1WB_RUNNER, (f.dir / "local").string(), 4, f.jobs());
+    first = queue.enqueue("tiny-moe", doc.dump(), {}, "lab");
+    second = queue.enqueue("tiny-moe", doc.dump(), {}, "lab");
+    EXPECT_THROW(queue.enqueue("tiny-moe", doc.dump(), {}, "nosuch"), std::runtime_error);
+    const auto ev = queue.fill_slots();
+    EXPECT_EQ(ev.started, std::vector<int64_t>{first}) << "one run at a time on lab";
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (f.row(first).last_step < 5 && Clock::now() < deadline) {
+      queue.pump();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(queue.is_queued(second));
+  }  // the app closes: the queue goes, the run on lab does not
+  EXPECT_EQ(f.row(first).status, RunStatus::Running);
+  RunQueue queue(f.store, R1WB_RUNNER, (f.dir / "local").string(), 4, f.jobs());
+  EXPECT_TRUE(queue.is_active(first)) << "attached again";
+  EXPECT_TRUE(queue.is_queued(second));
+  const auto deadline = Clock::now() + std::chrono::seconds(180);
+  while (queue.busy() && Clock::now() < deadline) {
+    queue.pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (int64_t id : {first, second}) {
+    EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
+    EXPECT_EQ(f.store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps) << "every step once";
+  }
 }

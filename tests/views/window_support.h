@@ -27,6 +27,7 @@ inline WorkbenchOptions temp_options(const QTemporaryDir& dir) {
   o.runner_path = R1WB_RUNNER;
   o.experiment_path = test::source_path("experiments/tiny-moe.json");
   o.settings_path = dir.filePath("settings.ini");
+  o.known_hosts = dir.filePath("known_hosts");  // never the user's own
   return o;
 }
 

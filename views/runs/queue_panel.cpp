@@ -1,5 +1,6 @@
 #include "views/runs/queue_panel.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -27,13 +28,18 @@ QueuePanel::QueuePanel(QWidget* parent) : QWidget(parent) {
   concurrency_->setObjectName("queue_concurrency");
   concurrency_->setRange(1, 64);
   concurrency_->setToolTip("How many runs execute at once; the rest wait in order");
+  target_ = new QComboBox(this);
+  target_->setObjectName("queue_target");
+  target_->setToolTip("Where Run and ablation grids send new runs: this machine, or a host (Hosts tab)");
+  target_->addItem("this machine", QString());
   stop_ = new QPushButton("Stop", this);
   stop_->setToolTip("Running: checkpoint and stop. Waiting: take it off the queue.");
   stop_->setEnabled(false);
   auto* row = new QHBoxLayout;
   row->addWidget(new QLabel("Run at most", this));
   row->addWidget(concurrency_);
-  row->addWidget(new QLabel("at once", this));
+  row->addWidget(new QLabel("at once here; new runs go to", this));
+  row->addWidget(target_);
   row->addStretch(1);
   row->addWidget(stop_);
   auto* layout = new QVBoxLayout(this);
@@ -48,6 +54,17 @@ QueuePanel::QueuePanel(QWidget* parent) : QWidget(parent) {
 }
 
 int QueuePanel::entry_count() const { return list_->topLevelItemCount(); }
+
+QString QueuePanel::target() const { return target_->currentData().toString(); }
+
+void QueuePanel::set_hosts(const QStringList& hosts) {
+  const QString keep = target();
+  target_->clear();
+  target_->addItem("this machine", QString());
+  for (const auto& h : hosts) target_->addItem(h, h);
+  const int at = target_->findData(keep);
+  target_->setCurrentIndex(at >= 0 ? at : 0);
+}
 
 void QueuePanel::set_entries(const std::vector<QueueEntry>& entries) {
   const int64_t keep = list_->currentItem() ? list_->currentItem()->data(0, kQueuedRunRole).toLongLong() : 0;

@@ -1,5 +1,6 @@
 // The queue: runs in progress with a progress bar and ETA, then the runs waiting for a slot
-// in the order they will start, and how many may run at once. Stop asks a running run to
+// in the order they will start, how many may run at once here, and where new runs and grids go
+// (this machine or a stored host, which has its own limit). Stop asks a running run to
 // checkpoint and exit; on a waiting run it takes it off the queue.
 #pragma once
 #include <QWidget>
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+class QComboBox;
 class QPushButton;
 class QSpinBox;
 class QTreeWidget;
@@ -29,6 +31,11 @@ class QueuePanel : public QWidget {
   QSpinBox* concurrency() const { return concurrency_; }
   QTreeWidget* list() const { return list_; }
   QPushButton* stop_button() const { return stop_; }
+  //! Where Run and ablation grids send new runs: "" for this machine, else a host's name.
+  QString target() const;
+  //! The hosts new runs can go to (this machine is always first); keeps the choice if it stays.
+  void set_hosts(const QStringList& hosts);
+  QComboBox* target_box() const { return target_; }
   int entry_count() const;
 
  signals:
@@ -38,6 +45,7 @@ class QueuePanel : public QWidget {
  private:
   QTreeWidget* list_;
   QSpinBox* concurrency_;
+  QComboBox* target_;
   QPushButton* stop_;
 };
 

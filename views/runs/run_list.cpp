@@ -24,6 +24,7 @@ QColor status_colour(RunStatus status) {
   if (status == RunStatus::Completed) return QColor(30, 130, 60);
   if (status == RunStatus::Failed) return QColor(190, 40, 35);
   if (status == RunStatus::Queued) return QColor(150, 110, 20);
+  if (status == RunStatus::Unreachable) return QColor(205, 110, 20);
   return QColor(110, 114, 120);  // created, stopped
 }
 
@@ -102,9 +103,14 @@ void RunList::set_runs(const std::vector<RunRow>& runs, const std::map<int64_t, 
     item->setTextAlignment(Step, Qt::AlignRight | Qt::AlignVCenter);
     item->setText(Started, time_text(r.started_at > 0 ? r.started_at : r.created_at));
     item->setText(Duration, duration_text(r));
-    item->setText(Host, QString::fromStdString(r.host));
+    // Where the run lives: a stored host by its name (the node's own name after it), else the
+    // machine that ran it.
+    item->setText(Host, r.target_host.empty() ? QString::fromStdString(r.host)
+                                              : QString::fromStdString(r.target_host) +
+                                                    (r.host.empty() ? QString() : " (" + QString::fromStdString(r.host) + ")"));
     item->setText(Tags, tags_text(r));
     QString tip = QString::fromStdString(r.run_dir);
+    if (!r.target_host.empty()) tip = QString::fromStdString(r.target_host + ":" + r.remote_dir) + "\n" + tip;
     if (!r.message.empty()) tip += "\n" + QString::fromStdString(r.message);
     if (!r.notes.empty()) tip += "\n\n" + QString::fromStdString(r.notes);
     for (int c = 0; c < ColumnCount; ++c) item->setToolTip(c, tip);

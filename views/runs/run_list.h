@@ -1,5 +1,6 @@
 // The list of runs in the store, newest first: name, experiment, status, step/total with
-// progress and ETA for active runs, start time, duration, host and tags.
+// progress and ETA for active runs, start time, duration, where it runs (a stored host by its
+// name, else the machine) and tags.
 //
 // It is refreshed from Store::list_runs() rows as runs progress and keeps the user's
 // selection (by run id) across refreshes, so a live run can be watched without the list

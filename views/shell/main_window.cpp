@@ -1,5 +1,8 @@
 #include "views/shell/main_window.h"
 
+#include "core/jobs/host_jobs.h"
+#include "views/runs/hosts_panel.h"
+
 #include "core/config/config.h"
 #include "core/config/model_cost.h"
 #include "core/jobs/progress_estimate.h"
@@ -96,7 +99,9 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
     : store_(std::move(store)), options_(options) {
   setWindowTitle("R1 Workbench");
   setWindowIcon(app_icon());
-  queue_ = std::make_unique<RunQueue>(*store_, options_.runner_path.toStdString(), options_.runs_dir.toStdString());
+  // Runs go here or to a stored host; remote runs left going by the last session are attached.
+  queue_ = std::make_unique<RunQueue>(*store_, options_.runner_path.toStdString(), options_.runs_dir.toStdString(), 1,
+                                      any_host_job_factory(*store_, options_.known_hosts.toStdString()));
   context_ = std::make_unique<WorkbenchContext>(*store_, *queue_);
   connect(context_.get(), &WorkbenchContext::store_failed, this,
           [this](const QString& message) { statusBar()->showMessage(message); });
@@ -119,6 +124,14 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
   update_throughput();
   refresh();
   if (run_list_->topLevelItemCount() > 0) run_list_->select_run(context_->runs().front().id);
+  for (const auto& [id, why] : queue_->attach_failures())
+    statusBar()->showMessage(QString("Could not follow %1 on its host again: %2")
+                                 .arg(context_->run_name(id), QString::fromStdString(why)));
+  if (!queue_->active_runs().empty()) QTimer::singleShot(0, this, [this] {
+      QueueEvents ev;
+      ev.started = queue_->active_runs();  // attached remote runs: their streams are watched as new ones
+      handle(ev);
+    });
   if (!queue_->queued_runs().empty()) {  // a queue left by the last session
     statusBar()->showMessage(
         QString("Continuing the queue left by the last session: %1 runs").arg(queue_->queued_runs().size()));
@@ -171,6 +184,13 @@ void MainWindow::connect_signals() {
     queue_->stop(id);
     refresh();
   });
+  auto list_hosts = [this] {
+    QStringList names;
+    for (const auto& h : store_->list_hosts()) names << QString::fromStdString(h.name);
+    queue_panel_->set_hosts(names);
+  };
+  list_hosts();
+  connect(hosts_panel_, &HostsPanel::hosts_changed, this, list_hosts);
   connect(queue_panel_, &QueuePanel::concurrency_changed, this, [this](int n) {
     queue_->set_max_concurrent(n);
     handle(queue_->fill_slots());
@@ -311,11 +331,13 @@ QTabWidget* MainWindow::build_left_tabs() {
   editor_ = new ConfigEditor(this);
   ablation_ = new AblationPanel(this);
   queue_panel_ = new QueuePanel(this);
+  hosts_panel_ = new HostsPanel(*store_, options_.known_hosts, this);
   tabs_ = new QTabWidget(this);
   tabs_->setDocumentMode(true);
   tabs_->addTab(editor_, "Experiment");
   tabs_->addTab(ablation_, "Ablation");
   tabs_->addTab(queue_panel_, "Queue");
+  tabs_->addTab(hosts_panel_, "Hosts");
   return tabs_;
 }
 

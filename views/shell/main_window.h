@@ -54,6 +54,7 @@ class LogView;
 class LogViewer;
 class MetricChart;
 class QueuePanel;
+class HostsPanel;
 class RoutingPanel;
 class CompletionsPanel;
 class RunList;
@@ -111,6 +112,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return tabs_; }
   AblationPanel* ablation() const { return ablation_; }
   QueuePanel* queue_panel() const { return queue_panel_; }
+  HostsPanel* hosts_panel() const { return hosts_panel_; }
   RunNotifier* notifier() const { return notifier_; }
   RunQueue& queue() { return *queue_; }
   //! The store, the queue, the listed runs and the selection the right-hand viewers share.
@@ -239,6 +241,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_ = nullptr;
   AblationPanel* ablation_ = nullptr;
   QueuePanel* queue_panel_ = nullptr;
+  HostsPanel* hosts_panel_ = nullptr;
   RunNotifier* notifier_ = nullptr;
   QLabel* banner_ = nullptr;  // the last notification, inside the window
   QString store_problem_;     // set by open_without_store

@@ -2,6 +2,9 @@
 // their streams, reporting their end, and the selected run's tags, notes and buttons.
 #include "views/shell/main_window.h"
 
+#include "core/jobs/host_endpoint.h"
+#include "core/jobs/remote_run_dir.h"
+
 #include "views/compress/compression_view.h"
 #include "views/runs/export_dialog.h"
 
@@ -17,6 +20,7 @@
 #include "views/shell/run_notifier.h"
 #include "views/shell/workbench_context.h"
 
+#include <QApplication>
 #include <QDateTime>
 #include <algorithm>
 #include <QDir>
@@ -37,7 +41,7 @@ void MainWindow::start_run() {
 void MainWindow::queue_run(const std::string& experiment, const std::string& config_json,
                            const std::vector<std::string>& tags, const QString& failure) {
   try {
-    last_started_ = queue_->enqueue(experiment, config_json, tags);
+    last_started_ = queue_->enqueue(experiment, config_json, tags, queue_panel_->target().toStdString());
   } catch (const std::exception& e) {
     statusBar()->showMessage(failure + e.what());
     return;
@@ -57,7 +61,8 @@ void MainWindow::queue_ablation() {
   try {
     for (const auto& cell : plan.cells)
       ablation_runs_.push_back(
-          queue_->enqueue(cell.config.value("name", std::string("ablation")), cell.config.dump(2), {tag}));
+          queue_->enqueue(cell.config.value("name", std::string("ablation")), cell.config.dump(2), {tag},
+                          queue_panel_->target().toStdString()));
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Queueing the grid stopped: ") + e.what());
   }
@@ -190,20 +195,32 @@ void MainWindow::delete_selected() {
   // Copies: the question below runs an event loop, whose refreshes replace the listed rows.
   const int64_t id = r->id;
   const QString name = QString::fromStdString(r->name), dir = QString::fromStdString(r->run_dir);
+  const std::string target = r->target_host, remote_dir = r->remote_dir;
   auto busy = [&] { return queue_->is_active(id) || queue_->is_queued(id); };
   if (busy()) {
     statusBar()->showMessage("Stop the run before deleting it.");
     return;
   }
+  const QString where = target.empty() ? dir : dir + "\nand on " + QString::fromStdString(target + ": " + remote_dir);
   if (!confirm_(QString("Delete %1 and its run directory?\n%2\n\nIts metrics, checkpoints and logs are removed; "
                         "this cannot be undone.")
-                    .arg(name, dir)))
+                    .arg(name, where)))
     return;
   if (busy()) {  // queued or resumed while the question was open
     statusBar()->showMessage("Stop the run before deleting it.");
     return;
   }
   try {
+    if (!target.empty()) {  // the node's copy first: a refusal there (a live runner) keeps everything
+      const auto host = store_->host(target);
+      if (!host) throw std::runtime_error("its host " + target + " is not in the store any more");
+      QApplication::setOverrideCursor(Qt::WaitCursor);
+      struct Restore {
+        ~Restore() { QApplication::restoreOverrideCursor(); }
+      } restore;
+      remote::SshSession ssh(endpoint_of(*host, options_.known_hosts.toStdString()));
+      delete_remote_run_dir(ssh, remote_dir);
+    }
     store_->delete_run(id);
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Deleting the run failed: ") + e.what());

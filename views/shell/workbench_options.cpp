@@ -1,5 +1,6 @@
 #include "views/shell/workbench_options.h"
 
+#include "core/jobs/host_endpoint.h"
 #include "core/paths.h"
 
 #include <QCommandLineParser>
@@ -26,13 +27,15 @@ ParsedOptions parse_workbench_args(const QStringList& args, const QString& app_d
   const QCommandLineOption store("store", "SQLite store (default: $XDG_DATA_HOME/r1wb/workbench.db).", "DB");
   const QCommandLineOption runs("runs-dir", "Where run directories go (default: $XDG_DATA_HOME/r1wb/runs).", "DIR");
   const QCommandLineOption experiment("experiment", "Experiment JSON opened in the editor.", "FILE");
+  const QCommandLineOption known_hosts("known-hosts", "Host keys remote runs are checked against (default: ~/.ssh/known_hosts).",
+                                       "FILE");
   // Qt's own options, consumed later by QApplication, pass through untouched.
   QCommandLineOption platform("platform", "Qt platform plugin.", "NAME");
   QCommandLineOption style("style", "Qt widget style.", "NAME");
   platform.setFlags(QCommandLineOption::HiddenFromHelp);
   style.setFlags(QCommandLineOption::HiddenFromHelp);
   parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-  parser.addOptions({help, store, runs, experiment, platform, style});
+  parser.addOptions({help, store, runs, experiment, known_hosts, platform, style});
 
   ParsedOptions out;
   if (!parser.parse(args)) {
@@ -52,6 +55,7 @@ ParsedOptions parse_workbench_args(const QStringList& args, const QString& app_d
   o.runs_dir = parser.isSet(runs) ? parser.value(runs) : QString::fromStdString(default_runs_dir());
   o.experiment_path = parser.isSet(experiment) ? parser.value(experiment) : default_experiment_path(app_dir);
   o.runner_path = QDir(app_dir).absoluteFilePath("r1wb-run");
+  o.known_hosts = parser.isSet(known_hosts) ? parser.value(known_hosts) : QString::fromStdString(default_known_hosts());
   return out;
 }
 

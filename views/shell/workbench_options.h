@@ -13,6 +13,7 @@ struct WorkbenchOptions {
   QString runner_path;      //!< the r1wb-run executable
   QString experiment_path;  //!< experiment opened in the editor at start
   QString settings_path;    //!< ini file for the window layout and view choices; empty: QSettings' default
+  QString known_hosts;      //!< host keys checked against (and trusted into): ~/.ssh/known_hosts
 };
 
 struct ParsedOptions {

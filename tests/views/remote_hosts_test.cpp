@@ -1,0 +1,85 @@
+// The Hosts tab and a run on a host, through a real OpenSSH server on 127.0.0.1 and the real
+// runner as the node's: a probe refuses the unknown key and shows its fingerprint, Trust adds it
+// only after the user confirms that fingerprint, the next probe reports the machine; a run sent
+// to the host from the Queue tab's target trains there, streams into the run list (which says
+// where it lives) and ends completed. Screenshots of both for people to look at.
+#include "tests/support/ssh_test_host.h"
+#include "tests/views/window_support.h"
+#include "views/runs/hosts_panel.h"
+#include "views/runs/queue_panel.h"
+#include "views/runs/run_list.h"
+
+#include <QComboBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTreeWidget>
+
+#include <filesystem>
+
+namespace r1wb::views {
+
+TEST(RemoteHosts, ProbeTrustAndARunOnTheHostFromTheQueueTab) {
+  if (!runner_built()) GTEST_SKIP() << "r1wb-run not built";
+  QTemporaryDir dir;
+  r1wb::testing::SshTestHost node(std::filesystem::path(dir.path().toStdString()) / "sshd");
+  WorkbenchOptions o = temp_options(dir);
+  o.known_hosts = QString::fromStdString(node.known_hosts());
+  auto w = open_shown(o);
+  ASSERT_TRUE(w);
+  HostsPanel* hosts = w->hosts_panel();
+  hosts->add(node.host_row("lab", dir.filePath("node runs").toStdString(), R1WB_RUNNER));
+  ASSERT_EQ(hosts->list()->topLevelItemCount(), 1);
+  EXPECT_EQ(w->queue_panel()->target_box()->count(), 2) << "this machine and lab";
+  hosts->list()->setCurrentItem(hosts->list()->topLevelItem(0));
+  // The left tabs (a page's parent is the tab widget's stack).
+  auto* tabs = qobject_cast<QTabWidget*>(hosts->parentWidget()->parentWidget());
+  ASSERT_TRUE(tabs);
+
+  // First probe: the key is unknown; its fingerprint shows and Trust becomes possible.
+  QSignalSpy probed(hosts, &HostsPanel::probed);
+  QTest::mouseClick(hosts->findChild<QPushButton*>("hosts_probe"), Qt::LeftButton);
+  ASSERT_TRUE(probed.wait(20000));
+  EXPECT_FALSE(probed.takeFirst().at(1).toBool());
+  EXPECT_TRUE(hosts->probe_text("lab").contains("SHA256:")) << hosts->probe_text("lab").toStdString();
+  auto* trust = hosts->findChild<QPushButton*>("hosts_trust");
+  EXPECT_TRUE(trust->isEnabled());
+  QString asked;
+  hosts->set_confirm([&](const QString& q) {
+    asked = q;
+    return false;
+  });
+  QTest::mouseClick(trust, Qt::LeftButton);
+  EXPECT_TRUE(asked.contains("SHA256:")) << asked.toStdString();
+  EXPECT_FALSE(std::filesystem::exists(node.known_hosts())) << "declined: nothing trusted";
+  hosts->set_confirm([](const QString&) { return true; });
+  QTest::mouseClick(trust, Qt::LeftButton);  // trusts, then probes again
+  ASSERT_TRUE(probed.wait(20000));
+  EXPECT_TRUE(probed.takeFirst().at(1).toBool()) << hosts->probe_text("lab").toStdString();
+  EXPECT_TRUE(hosts->probe_text("lab").contains("CPUs")) << hosts->probe_text("lab").toStdString();
+  EXPECT_TRUE(hosts->probe_text("lab").contains("runner")) << hosts->probe_text("lab").toStdString();
+  tabs->setCurrentWidget(hosts);
+  QTest::qWait(100);
+  w->grab().save(test::screenshot_path("hosts_tab.png"));
+
+  // A run sent to lab from the Queue tab.
+  w->queue_panel()->target_box()->setCurrentIndex(1);
+  EXPECT_EQ(w->queue_panel()->target(), "lab");
+  w->editor()->set_text(QString::fromStdString(short_run(40).dump(2)));
+  ASSERT_TRUE(w->editor()->run_enabled());
+  QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
+  ASSERT_TRUE(wait_for_run_end(*w, 120000));
+  const auto runs = w->store().list_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].target_host, "lab");
+  EXPECT_EQ(runs[0].status, RunStatus::Completed) << runs[0].message;
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(runs[0].remote_dir) / "events.log"));
+  EXPECT_EQ(w->store().count_metric_points(runs[0].id, "train/loss", int64_t(1) << 40), 8) << "every 5th of 40 steps";
+  w->refresh();
+  EXPECT_TRUE(w->run_list()->cell(0, RunList::Host).startsWith("lab")) << w->run_list()->cell(0, RunList::Host).toStdString();
+  tabs->setCurrentWidget(w->queue_panel());
+  QTest::qWait(100);
+  w->grab().save(test::screenshot_path("remote_run.png"));
+}
+
+}  // namespace r1wb::views
