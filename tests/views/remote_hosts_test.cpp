@@ -10,6 +10,8 @@
 #include "views/runs/run_list.h"
 
 #include <QComboBox>
+#include <QLabel>
+#include <QScrollBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -58,6 +60,7 @@ TEST(RemoteHosts, ProbeTrustAndARunOnTheHostFromTheQueueTab) {
   EXPECT_TRUE(probed.takeFirst().at(1).toBool()) << hosts->probe_text("lab").toStdString();
   EXPECT_TRUE(hosts->probe_text("lab").contains("CPUs")) << hosts->probe_text("lab").toStdString();
   EXPECT_TRUE(hosts->probe_text("lab").contains("runner")) << hosts->probe_text("lab").toStdString();
+  EXPECT_TRUE(hosts->details()->text().contains("CPUs")) << "the selected host's probe in full";
   tabs->setCurrentWidget(hosts);
   QTest::qWait(100);
   w->grab().save(test::screenshot_path("hosts_tab.png"));
@@ -78,6 +81,8 @@ TEST(RemoteHosts, ProbeTrustAndARunOnTheHostFromTheQueueTab) {
   w->refresh();
   EXPECT_TRUE(w->run_list()->cell(0, RunList::Host).startsWith("lab")) << w->run_list()->cell(0, RunList::Host).toStdString();
   tabs->setCurrentWidget(w->queue_panel());
+  w->run_list()->scrollToItem(w->run_list()->topLevelItem(0));
+  w->run_list()->horizontalScrollBar()->setValue(w->run_list()->horizontalScrollBar()->maximum());  // Host shows
   QTest::qWait(100);
   w->grab().save(test::screenshot_path("remote_run.png"));
 }

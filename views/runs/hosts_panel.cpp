@@ -10,6 +10,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPointer>
@@ -60,6 +61,12 @@ HostsPanel::HostsPanel(Store& store, QString known_hosts, QWidget* parent)
   list_->setColumnWidth(Workdir, 130);
   list_->setColumnWidth(Runner, 110);
   list_->setColumnWidth(MaxRuns, 40);
+  details_ = new QLabel(this);
+  details_->setObjectName("hosts_details");
+  details_->setWordWrap(true);
+  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  details_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  details_->setMinimumHeight(72);
   add_ = new QPushButton("Add...", this);
   add_->setToolTip("A host by address, or by a Host entry of ~/.ssh/config");
   remove_ = new QPushButton("Remove", this);
@@ -76,6 +83,7 @@ HostsPanel::HostsPanel(Store& store, QString known_hosts, QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(list_, 1);
+  layout->addWidget(details_);
   layout->addLayout(row);
   confirm_ = [this](const QString& question) {
     return QMessageBox::question(this, "Trust host key", question, QMessageBox::Yes | QMessageBox::Cancel,
@@ -104,6 +112,15 @@ QString HostsPanel::selected() const {
 
 void HostsPanel::update_buttons() {
   const QString name = selected();
+  if (auto* item = list_->currentItem()) {
+    const QString probe = probe_text(name);
+    details_->setText("<b>" + name.toHtmlEscaped() + "</b>  " + item->text(Address).toHtmlEscaped() + "<br>runs in " +
+                      item->text(Workdir).toHtmlEscaped() + " with " + item->text(Runner).toHtmlEscaped() + "<br>" +
+                      (probe.isEmpty() ? QString("not probed yet: Probe connects and asks what it is")
+                                       : probe.toHtmlEscaped()));
+  } else {
+    details_->setText("Add a host by address or by a Host entry of ~/.ssh/config; runs go there from the Queue tab.");
+  }
   remove_->setEnabled(!name.isEmpty());
   const auto it = probes_.find(name);
   const bool probing = it != probes_.end() && it->second->running;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+class QLabel;
 class QPushButton;
 class QTreeWidget;
 
@@ -33,6 +34,7 @@ class HostsPanel : public QWidget {
   bool trust(const QString& name);
 
   QTreeWidget* list() const { return list_; }
+  QLabel* details() const { return details_; }
   //! What the last probe of a host said (one line), empty before one.
   QString probe_text(const QString& name) const;
   //! Asks the user a yes/no question (a dialog; tests answer themselves).
@@ -55,6 +57,7 @@ class HostsPanel : public QWidget {
   Store& store_;
   QString known_hosts_;
   QTreeWidget* list_;
+  QLabel* details_;  // the selected host's last probe in full (the column shows its start)
   QPushButton *add_, *remove_, *probe_, *trust_;
   std::map<QString, std::shared_ptr<Probe>> probes_;
   std::function<bool(const QString&)> confirm_;
