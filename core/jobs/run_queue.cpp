@@ -144,6 +144,19 @@ QueueEvents RunQueue::pump(int64_t run_id) {
   return ev;
 }
 
+std::vector<int64_t> RunQueue::detach_remote() {
+  std::vector<int64_t> ids;
+  for (auto it = active_.begin(); it != active_.end();) {
+    if (it->second.target_host.empty()) {
+      ++it;
+      continue;
+    }
+    ids.push_back(it->first);
+    it = active_.erase(it);  // the controller and its job go; the runner on the host does not
+  }
+  return ids;
+}
+
 bool RunQueue::stop(int64_t run_id) {
   if (auto it = active_.find(run_id); it != active_.end()) {
     it->second.controller->stop();

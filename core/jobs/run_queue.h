@@ -58,6 +58,9 @@ class RunQueue {
   //! An active run: graceful stop (checkpoint, exit). A queued run: removed from the queue
   //! and marked stopped. Returns false when the run is neither.
   bool stop(int64_t run_id);
+  //! Lets go of the active remote runs without stopping them (the app closes: they go on on
+  //! their hosts, and the next queue attaches them again); returns their ids.
+  std::vector<int64_t> detach_remote();
 
   bool is_active(int64_t run_id) const { return active_.count(run_id) > 0; }
   bool is_queued(int64_t run_id) const;

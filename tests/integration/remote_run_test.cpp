@@ -109,7 +109,10 @@ TEST(RemoteRun, TenBreaksDuringAStreamingRunLeaveEveryRecordOnceAndTheRunNeverSt
   const auto row = f.row(id);
   EXPECT_EQ(row.status, RunStatus::Completed) << row.message;
   EXPECT_EQ(unreachable_seen, 4) << "each cut link showed as unreachable";
-  EXPECT_EQ(reconnects, 7) << "4 cut links and 3 killed follows picked up again";
+  // Each cut link was picked up again (the loop waits for it); a killed follow is picked up again
+  // too, unless records already on their way let the run move on and a restart came first.
+  EXPECT_GE(reconnects, 4);
+  EXPECT_LE(reconnects, 7);
   EXPECT_EQ(restarts, 3);
   // The store holds the node's log exactly: every seq once (ingest is by seq: a gap would stop
   // last_seq short, a duplicate would be counted as skipped, never stored twice).

@@ -3,6 +3,7 @@
 // only after the user confirms that fingerprint, the next probe reports the machine; a run sent
 // to the host from the Queue tab's target trains there, streams into the run list (which says
 // where it lives) and ends completed. Screenshots of both for people to look at.
+#include "core/jobs/detached_runner.h"
 #include "tests/support/ssh_test_host.h"
 #include "tests/views/window_support.h"
 #include "views/runs/hosts_panel.h"
@@ -85,6 +86,49 @@ TEST(RemoteHosts, ProbeTrustAndARunOnTheHostFromTheQueueTab) {
   w->run_list()->horizontalScrollBar()->setValue(w->run_list()->horizontalScrollBar()->maximum());  // Host shows
   QTest::qWait(100);
   w->grab().save(test::screenshot_path("remote_run.png"));
+}
+
+}  // namespace r1wb::views
+
+namespace r1wb::views {
+
+TEST(RemoteHosts, ClosingTheAppLeavesTheRunGoingOnTheHostAndTheNextStartFollowsItToTheEnd) {
+  if (!runner_built()) GTEST_SKIP() << "r1wb-run not built";
+  QTemporaryDir dir;
+  r1wb::testing::SshTestHost node(std::filesystem::path(dir.path().toStdString()) / "sshd");
+  node.trust();
+  WorkbenchOptions o = temp_options(dir);
+  o.known_hosts = QString::fromStdString(node.known_hosts());
+  Store(o.store_path.toStdString()).put_host(node.host_row("lab", dir.filePath("node").toStdString(), R1WB_RUNNER));
+  const int steps = 300;
+  int64_t id = 0;
+  {
+    auto w = open_shown(o);
+    ASSERT_TRUE(w);
+    w->queue_panel()->target_box()->setCurrentIndex(1);
+    w->editor()->set_text(QString::fromStdString(short_run(steps).dump(2)));
+    QTest::mouseClick(w->editor()->run_button(), Qt::LeftButton);
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 60000 && (w->store().list_runs().empty() || w->store().list_runs()[0].last_step < 20))
+      QTest::qWait(50);
+    id = w->store().list_runs().at(0).id;
+    t.restart();
+    w->close();  // no stop: the run is on lab
+    EXPECT_LT(t.elapsed(), 3000) << "closing waits for nothing on a host";
+    EXPECT_FALSE(w->isVisible());
+  }
+  Store store(o.store_path.toStdString());
+  const auto left = *store.run(id);
+  EXPECT_EQ(runner_status(left.remote_dir).state, RunnerState::Running) << "the runner goes on without the app";
+  EXPECT_LT(left.last_step, steps);
+  auto w = open_shown(o);
+  ASSERT_TRUE(w);
+  EXPECT_TRUE(w->run_active()) << "the next start follows it again";
+  ASSERT_TRUE(wait_for_run_end(*w, 180000));
+  const auto done = *w->store().run(id);
+  EXPECT_EQ(done.status, RunStatus::Completed) << done.message;
+  EXPECT_EQ(w->store().count_metric_points(id, "train/loss", int64_t(1) << 40), steps / 5) << "backfilled, once each";
 }
 
 }  // namespace r1wb::views

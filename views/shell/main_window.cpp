@@ -511,6 +511,13 @@ void MainWindow::show_run_status() {
 const RunRow* MainWindow::cached_run(int64_t id) const { return context_->run(id); }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
+  // Runs on hosts go on without the app; the next start attaches them again.
+  for (int64_t id : queue_->detach_remote()) {
+    if (auto it = notifiers_.find(id); it != notifiers_.end()) {
+      delete it->second;
+      notifiers_.erase(it);
+    }
+  }
   if (!queue_->active_runs().empty() && !closing_) {
     // Let the runners checkpoint and record their final status; close when they have ended.
     // Waiting runs stay queued in the store for the next session.

@@ -266,7 +266,7 @@ void MainWindow::update_run_buttons() {
   const RunRow* r = cached_run(run_list_->selected_run());
   const bool mine = r && (queue_->is_active(r->id) || queue_->is_queued(r->id));
   resume_button_->setEnabled(r && !mine && r->status != RunStatus::Running && r->status != RunStatus::Completed &&
-                             r->status != RunStatus::Queued);
+                             r->status != RunStatus::Queued && r->status != RunStatus::Unreachable);
   delete_button_->setEnabled(r && !mine);
   duplicate_button_->setEnabled(r != nullptr);
   derive_button_->setEnabled(r != nullptr);
