@@ -12,7 +12,6 @@
 
 #include <poll.h>
 
-#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -55,9 +54,10 @@ struct Common {
 };
 
 std::optional<Args> parse(const std::vector<std::string>& in, std::vector<std::string> with_value, Common& c,
-                          std::string& err) {
+                          std::string& err, std::vector<std::string> flags = {}) {
   with_value.insert(with_value.end(), {"store", "known-hosts"});
-  auto a = parse_args(in, with_value, {"quiet"}, err);
+  flags.push_back("quiet");
+  auto a = parse_args(in, with_value, flags, err);
   if (!a) return a;
   c.store_path = a->options.count("store") ? a->options.at("store") : default_store_path();
   c.known_hosts = a->options.count("known-hosts") ? a->options.at("known-hosts") : default_known_hosts();
@@ -129,6 +129,13 @@ std::optional<RunRow> remote_run(Store& store, const std::string& key, const std
     return std::nullopt;
   }
   return run;
+}
+
+//! The stored host a remote run lives on, with an error printed when it is not in the store.
+std::optional<HostRow> host_of(Store& store, const RunRow& run) {
+  auto host = store.host(run.target_host);
+  if (!host) std::cerr << "error: the run's host " << run.target_host << " is not in the store any more\n";
+  return host;
 }
 
 //! attach, stop and kill: a run of the store, followed after `act` was asked of it.
@@ -226,11 +233,8 @@ int cmd_resume(const std::vector<std::string>& in) {
                 << (is_terminal(run->status) ? "; nothing to resume" : "; attach to follow it") << "\n";
       return kFailure;
     }
-    const auto host = store.host(run->target_host);
-    if (!host) {
-      std::cerr << "error: the run's host " << run->target_host << " is not in the store any more\n";
-      return kFailure;
-    }
+    const auto host = host_of(store, *run);
+    if (!host) return kFailure;
     RunController c(store, any_host_job_factory(store, common.known_hosts));
     c.resume(run->id, host->runner);
     return follow(store, c, common);
@@ -244,10 +248,7 @@ int cmd_delete(const std::vector<std::string>& in) {
   if (wants_help(in)) return std::cout << kRunsUsage, kOk;
   Common common;
   std::string err;
-  auto with_yes = in;
-  const bool yes = std::find(with_yes.begin(), with_yes.end(), "--yes") != with_yes.end();
-  with_yes.erase(std::remove(with_yes.begin(), with_yes.end(), "--yes"), with_yes.end());
-  const auto a = parse(with_yes, {}, common, err);
+  const auto a = parse(in, {}, common, err, {"yes"});
   if (!a) return runs_usage(err);
   if (a->positional.size() != 1) return runs_usage("delete takes one RUN");
   try {
@@ -258,7 +259,7 @@ int cmd_delete(const std::vector<std::string>& in) {
       std::cerr << "error: " << run->name << " is " << status_name(run->status) << "; stop or kill it first\n";
       return kFailure;
     }
-    if (!yes) {
+    if (!a->flags.count("yes")) {
       std::fprintf(stderr, "Delete %s from the store, and %s:%s with its checkpoints? [y/N] ", run->name.c_str(),
                    run->target_host.c_str(), run->remote_dir.c_str());
       std::string answer;
@@ -267,11 +268,8 @@ int cmd_delete(const std::vector<std::string>& in) {
         return kFailure;
       }
     }
-    const auto host = store.host(run->target_host);
-    if (!host) {
-      std::cerr << "error: the run's host " << run->target_host << " is not in the store any more\n";
-      return kFailure;
-    }
+    const auto host = host_of(store, *run);
+    if (!host) return kFailure;
     remote::SshSession ssh(endpoint_of(*host, common.known_hosts));
     delete_remote_run_dir(ssh, run->remote_dir);  // first: a refusal there keeps the store's rows
     store.delete_run(run->id);
