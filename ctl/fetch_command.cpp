@@ -6,6 +6,7 @@
 #include "core/remote/sftp_fetch.h"
 #include "core/store/store.h"
 #include "ctl/exit_codes.h"
+#include "ctl/terminal_prompts.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -67,7 +68,7 @@ int cmd_fetch(const std::vector<std::string>& in) {
       std::cerr << "error: the run's host " << run->target_host << " is not in the store any more\n";
       return kFailure;
     }
-    remote::SshSession ssh(endpoint_of(*host, known_hosts));
+    remote::SshSession ssh(endpoint_of(*host, known_hosts), terminal_prompts());
     const std::string remote_ckpts = run->remote_dir + "/checkpoints";
     // The complete checkpoints there (step-N folders; .damaged and partial ones are not).
     const auto listed = ssh.exec("ls -1 -- " + remote::shell_quote(remote_ckpts));

@@ -1,5 +1,6 @@
 #include "ctl/hosts_command.h"
 #include "ctl/exit_codes.h"
+#include "ctl/terminal_prompts.h"
 
 #include "core/cli/command_args.h"
 #include "core/jobs/host_endpoint.h"
@@ -119,7 +120,7 @@ int cmd_hosts(const std::vector<std::string>& in) {
     for (const auto& note : notes) std::cerr << "note: " << note << "\n";
     if (verb == "probe") {
       try {
-        remote::SshSession ssh(endpoint);
+        remote::SshSession ssh(endpoint, terminal_prompts());
         const auto p = remote::probe_host(ssh, h->runner, h->workdir);
         print_probe(*h, p);
         return p.problems.empty() ? kOk : kFailure;
@@ -135,7 +136,7 @@ int cmd_hosts(const std::vector<std::string>& in) {
         return hosts_usage("trust needs --fingerprint SHA256:... (the one probe printed, checked on the host)");
       const std::string wanted = a->options.at("fingerprint");
       try {
-        remote::SshSession ssh(endpoint);
+        remote::SshSession ssh(endpoint, terminal_prompts());
         std::printf("%s is known already (%s)\n", name.c_str(), known_hosts.c_str());
         return kOk;
       } catch (const remote::HostKeyRefused& refused) {

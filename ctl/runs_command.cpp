@@ -1,5 +1,6 @@
 #include "ctl/runs_command.h"
 #include "ctl/exit_codes.h"
+#include "ctl/terminal_prompts.h"
 
 #include "core/cli/command_args.h"
 #include "core/config/config.h"
@@ -153,7 +154,7 @@ int on_existing_run(const std::vector<std::string>& in, const char* verb, void (
       std::printf("%s: %s already\n", run->name.c_str(), status_name(run->status));
       return exit_code_of(*run);
     }
-    RunController c(store, any_host_job_factory(store, common.known_hosts));
+    RunController c(store, any_host_job_factory(store, common.known_hosts, terminal_prompts()));
     c.attach(run->id);
     if (act) (c.*act)();
     return follow(store, c, common);
@@ -195,7 +196,7 @@ int cmd_run(const std::vector<std::string>& in) {
     const int64_t id = RunController::prepare(store, launch);
     const auto row = store.run(id);
     std::fprintf(stderr, "%s: starting on %s in %s\n", row->name.c_str(), host->name.c_str(), row->remote_dir.c_str());
-    RunController c(store, any_host_job_factory(store, common.known_hosts));
+    RunController c(store, any_host_job_factory(store, common.known_hosts, terminal_prompts()));
     c.resume(id, host->runner);
     return follow(store, c, common);
   } catch (const std::exception& e) {
@@ -235,7 +236,7 @@ int cmd_resume(const std::vector<std::string>& in) {
     }
     const auto host = host_of(store, *run);
     if (!host) return kFailure;
-    RunController c(store, any_host_job_factory(store, common.known_hosts));
+    RunController c(store, any_host_job_factory(store, common.known_hosts, terminal_prompts()));
     c.resume(run->id, host->runner);
     return follow(store, c, common);
   } catch (const std::exception& e) {
@@ -270,7 +271,7 @@ int cmd_delete(const std::vector<std::string>& in) {
     }
     const auto host = host_of(store, *run);
     if (!host) return kFailure;
-    remote::SshSession ssh(endpoint_of(*host, common.known_hosts));
+    remote::SshSession ssh(endpoint_of(*host, common.known_hosts), terminal_prompts());
     delete_remote_run_dir(ssh, run->remote_dir);  // first: a refusal there keeps the store's rows
     store.delete_run(run->id);
     std::error_code ec;

@@ -47,32 +47,29 @@ SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
   prompts_ = replay;
   last_seq_ = spec.attach_after.value_or(0);
   out_ = wire::encode_stream_header();  // the stream the controller reads is one stream throughout
-  std::unique_ptr<remote::SshSession> session;
-  try {
-    session = std::make_unique<remote::SshSession>(target_.endpoint, first);
-  } catch (const remote::HostKeyRefused&) {
-    throw;  // never retried on its own: the user decides
-  } catch (const std::exception& e) {
-    if (!spec.attach_after) throw;  // a run that never started is not waited for
-    lost(e.what());                 // a running one is: the host may be back later
-    return;
-  }
-  const std::string where = target_.endpoint.user + "@" + target_.endpoint.host;
-  const std::string dir = shell_quote(target_.remote_dir);
-  if (!spec.attach_after) {
+  // Connecting, uploading and starting happen on a worker, so the caller (the app's GUI thread)
+  // never waits on the network; read_available() picks the session up when it is there.
+  starting_ = !spec.attach_after;
+  std::string config;
+  if (starting_) config = read_file(spec.config_path);  // a local problem is the caller's, at once
+  connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = first, starting = starting_,
+                                                config = std::move(config), runner = target_.runner,
+                                                remote_dir = target_.remote_dir] {
+    auto session = std::make_unique<remote::SshSession>(e, p);
+    if (!starting) return session;
+    const std::string where = e.user + "@" + e.host, dir = shell_quote(remote_dir);
     // Upload the experiment (to a partial name, renamed when complete), then start it detached.
     const auto up = session->exec("mkdir -p -- " + dir + " && cat > " + dir + "/config.json.partial && mv -f -- " +
                                       dir + "/config.json.partial " + dir + "/config.json",
-                                  read_file(spec.config_path));
+                                  config);
     if (up.exit_status != 0)
-      throw std::runtime_error("cannot upload the experiment to " + where + ":" + target_.remote_dir + ": " + up.err);
-    const auto started = session->exec(shell_quote(target_.runner) + " start " + dir);
+      throw std::runtime_error("cannot upload the experiment to " + where + ":" + remote_dir + ": " + up.err);
+    const auto started = session->exec(shell_quote(runner) + " start " + dir);
     if (started.exit_status != 0)
-      throw std::runtime_error("cannot start the runner on " + where + " (" + target_.runner + " start " +
-                               target_.remote_dir + "): " + (started.err.empty() ? started.out : started.err));
-  }
-  attach(std::move(session));
-  open_follow();
+      throw std::runtime_error("cannot start the runner on " + where + " (" + runner + " start " + remote_dir +
+                               "): " + (started.err.empty() ? started.out : started.err));
+    return session;
+  });
 }
 
 SshJob::~SshJob() {
@@ -120,10 +117,19 @@ void SshJob::try_reconnect() {
   try {
     attach(connecting_.get());
     open_follow();
-    ++reconnects_;
+    if (connected_once_) ++reconnects_;
+    connected_once_ = true;
+    starting_ = false;
     backoff_ = std::chrono::milliseconds(250);
     why_unreachable_.clear();
   } catch (const std::exception& e) {
+    if (starting_) {  // the run never started: nothing to wait for
+      std::ofstream(stderr_path_, std::ios::app) << e.what() << "\n";
+      starting_ = false;
+      closed_ = true;
+      exit_ = 1;
+      return;
+    }
     lost(e.what());
   }
 }

@@ -29,9 +29,11 @@ struct SshTarget {
 
 class SshJob : public Job {
  public:
-  //! Connects; unless spec.attach_after is set, uploads spec.config_path and starts the runner.
-  //! Throws HostKeyRefused or std::runtime_error (what failed, with the node's words); a job
-  //! attaching to a running run whose host does not answer starts unreachable and reconnects.
+  //! Connects on a worker (the caller never waits on the network); unless spec.attach_after is
+  //! set, it then uploads spec.config_path and starts the runner. A start that fails (host key,
+  //! authentication, upload, the node's runner) ends the job with exit code 1, the reason in
+  //! spec.stderr_path; a job attaching to a running run whose host does not answer is unreachable
+  //! and reconnects.
   SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts = {});
   ~SshJob() override;
 
@@ -43,7 +45,9 @@ class SshJob : public Job {
   void kill() override { send({wire::RequestKind::Kill, 0}); }
   std::optional<int> poll_exit() override { return closed_ ? exit_ : std::nullopt; }
   std::string stderr_path() const override { return stderr_path_; }
-  bool reachable() const override { return session_ != nullptr; }
+  //! Until the first connection answered or failed the job counts as reachable: starting is not
+  //! a broken link.
+  bool reachable() const override { return session_ != nullptr || (!connected_once_ && why_unreachable_.empty()); }
   std::string link_note() const override;
 
   //! Cuts the connection as a network failure would (tests of reconnection).
@@ -70,6 +74,8 @@ class SshJob : public Job {
   std::string out_, pending_requests_;
   uint64_t last_seq_ = 0;
   bool closed_ = false;
+  bool starting_ = false;        // the first connection also uploads and starts the runner
+  bool connected_once_ = false;  // reconnects count from the second
   std::optional<int> exit_;
   int reconnects_ = 0;
   std::chrono::milliseconds backoff_{250};

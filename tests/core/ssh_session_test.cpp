@@ -164,3 +164,32 @@ TEST(SshSession, ThroughTwoProxyJumpHopsEachWithItsOwnKeyChecked) {
   }
   fs::remove_all(dir);
 }
+
+TEST(SshSession, APassphraseIsAskedOnceForItsKeyAndAWrongOneIsNotAskedAgain) {
+  Fixture f;
+  f.trust_host();
+  const auto locked = f.dir / "locked_key";
+  ASSERT_EQ(std::system(("ssh-keygen -q -t ed25519 -N 's3cret words' -f '" + locked.string() + "'").c_str()), 0);
+  {
+    std::ifstream pub(locked.string() + ".pub");
+    std::ofstream(f.dir / "authorized_keys", std::ios::app) << pub.rdbuf();
+  }
+  auto e = f.endpoint();
+  e.identity_files = {locked.string()};
+  int asked = 0;
+  Prompts wrong{[&](const std::string& key) -> std::optional<std::string> {
+    ++asked;
+    EXPECT_EQ(key, locked.string());
+    return std::string("not it");
+  }};
+  EXPECT_THROW(SshSession(e, wrong), std::runtime_error);
+  EXPECT_EQ(asked, 1) << "a wrong answer is not asked for again (a one-time code would burn)";
+  asked = 0;
+  Prompts right{[&](const std::string&) -> std::optional<std::string> {
+    ++asked;
+    return std::string("s3cret words");
+  }};
+  SshSession s(e, right);
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(s.exec("echo in").out, "in\n");
+}

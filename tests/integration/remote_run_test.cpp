@@ -226,3 +226,25 @@ TEST(RemoteRun, TheQueueKeepsTheHostsLimitAndANewQueueAttachesTheRunLeftGoing) {
     EXPECT_EQ(f.store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps) << "every step once";
   }
 }
+
+TEST(RemoteRun, AStartThatFailsOnTheNodeFailsTheRunNamingWhy) {
+  RemoteFixture f;
+  f.store.put_host(f.node.host_row("broken", f.workdir, "/nowhere/r1wb-run"));
+  RunLaunch l;
+  l.runs_root = (f.dir / "local").string();
+  l.experiment_name = "tiny-moe";
+  l.config_json = r1wb::testing::tiny_moe_doc(10, 100, 1).dump();
+  l.target_host = "broken";
+  l.remote_workdir = f.workdir;
+  const int64_t id = RunController::prepare(f.store, l);
+  RunController c(f.store, f.jobs());
+  const auto t0 = Clock::now();
+  c.resume(id, "/nowhere/r1wb-run");
+  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(200)) << "starting never waits on the network";
+  ASSERT_TRUE(pump_until(c, [&] { return c.finished(); }, std::chrono::seconds(30)));
+  EXPECT_EQ(c.exit_code(), 1);
+  const auto row = f.row(id);
+  EXPECT_EQ(row.status, RunStatus::Failed);
+  EXPECT_NE(row.message.find("cannot start the runner"), std::string::npos) << row.message;
+  EXPECT_NE(row.message.find("/nowhere/r1wb-run"), std::string::npos) << row.message;
+}

@@ -38,14 +38,18 @@ QueuePanel::QueuePanel(QWidget* parent) : QWidget(parent) {
   auto* row = new QHBoxLayout;
   row->addWidget(new QLabel("Run at most", this));
   row->addWidget(concurrency_);
-  row->addWidget(new QLabel("at once here; new runs go to", this));
-  row->addWidget(target_);
+  row->addWidget(new QLabel("at once here", this));
   row->addStretch(1);
   row->addWidget(stop_);
+  auto* target_row = new QHBoxLayout;
+  target_row->addWidget(new QLabel("New runs go to", this));
+  target_row->addWidget(target_);
+  target_row->addStretch(1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(list_, 1);
   layout->addLayout(row);
+  layout->addLayout(target_row);
   connect(concurrency_, &QSpinBox::valueChanged, this, &QueuePanel::concurrency_changed);
   connect(list_, &QTreeWidget::itemSelectionChanged, this, [this] { stop_->setEnabled(list_->currentItem()); });
   connect(stop_, &QPushButton::clicked, this, [this] {
