@@ -132,8 +132,7 @@ RunnerProcess start_detached(const std::vector<std::string>& argv, const std::st
     ::dup2(null_fd, STDOUT_FILENO);
     ::dup2(log_fd >= 0 ? log_fd : null_fd, STDERR_FILENO);
     close_others(report[1]);
-    if (::chdir(run_dir.c_str()) != 0) {
-    }
+    (void)!::chdir(run_dir.c_str());  // the run directory exists: created above
     supervise(argv, run_dir, report[1]);
   }
   ::close(report[1]);

@@ -7,7 +7,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,11 +32,6 @@ bool write_all(int fd, const std::string& bytes) {
   return true;
 }
 
-bool is_channel(int fd) {
-  struct stat st{};
-  return ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-}
-
 }  // namespace
 
 int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int out_fd, std::ostream& err) {
@@ -47,7 +41,7 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
     return 2;
   }
   const std::string log = (std::filesystem::path(run_dir) / "events.log").string();
-  const bool requests = is_channel(in_fd);
+  const bool requests = wire::carries_requests(in_fd);
   if (requests) ::fcntl(in_fd, F_SETFL, ::fcntl(in_fd, F_GETFL) | O_NONBLOCK);
   wire::RequestDecoder decoder;
   wire::LogFollower follower(log, after_seq);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 
 namespace r1wb {
@@ -21,20 +22,16 @@ std::string read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-//! Asks the user at the first connect and remembers the answers; a reconnect (on a background
-//! thread) only replays them, so a passphrase is never asked twice and never in a loop.
-std::pair<remote::Prompts, remote::Prompts> memoised(const remote::Prompts& user) {
+//! Asks the user once per key and replays the answer from then on, so a reconnect (on the
+//! worker) never asks again and never asks in a loop.
+remote::Prompts memoised(const remote::Prompts& user) {
   auto answers = std::make_shared<std::map<std::string, std::optional<std::string>>>();
-  remote::Prompts first{[answers, user](const std::string& key) {
-    auto a = user.passphrase ? user.passphrase(key) : std::nullopt;
-    (*answers)[key] = a;
-    return a;
+  auto mutex = std::make_shared<std::mutex>();
+  return {[answers, mutex, user](const std::string& key) -> std::optional<std::string> {
+    std::lock_guard lock(*mutex);
+    if (const auto it = answers->find(key); it != answers->end()) return it->second;
+    return (*answers)[key] = user.passphrase ? user.passphrase(key) : std::nullopt;
   }};
-  remote::Prompts replay{[answers](const std::string& key) -> std::optional<std::string> {
-    const auto it = answers->find(key);
-    return it == answers->end() ? std::nullopt : it->second;
-  }};
-  return {first, replay};
 }
 
 }  // namespace
@@ -43,17 +40,19 @@ SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
     : target_(std::move(target)), stderr_path_(spec.stderr_path) {
   if (target_.remote_dir.empty()) throw std::runtime_error("the run has no directory on host " + spec.target_host);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  auto [first, replay] = memoised(prompts);
-  prompts_ = replay;
+  prompts_ = memoised(prompts);
   last_seq_ = spec.attach_after.value_or(0);
   out_ = wire::encode_stream_header();  // the stream the controller reads is one stream throughout
   // Connecting, uploading and starting happen on a worker, so the caller (the app's GUI thread)
   // never waits on the network; read_available() picks the session up when it is there.
   starting_ = !spec.attach_after;
-  std::string config;
-  if (starting_) config = read_file(spec.config_path);  // a local problem is the caller's, at once
-  connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = first, starting = starting_,
-                                                config = std::move(config), runner = target_.runner,
+  if (starting_) config_ = read_file(spec.config_path);  // a local problem is the caller's, at once
+  connect_async();
+}
+
+void SshJob::connect_async() {
+  connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = prompts_, starting = starting_,
+                                                config = config_, runner = target_.runner,
                                                 remote_dir = target_.remote_dir] {
     auto session = std::make_unique<remote::SshSession>(e, p);
     if (!starting) return session;
@@ -108,9 +107,7 @@ void SshJob::lost(const std::string& why) {
 void SshJob::try_reconnect() {
   if (!connecting_.valid()) {
     if (Clock::now() < next_try_) return;
-    connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = prompts_] {
-      return std::make_unique<remote::SshSession>(e, p);
-    });
+    connect_async();
     return;
   }
   if (connecting_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
@@ -120,6 +117,7 @@ void SshJob::try_reconnect() {
     if (connected_once_) ++reconnects_;
     connected_once_ = true;
     starting_ = false;
+    config_.clear();
     backoff_ = std::chrono::milliseconds(250);
     why_unreachable_.clear();
   } catch (const std::exception& e) {

@@ -62,9 +62,12 @@ class SshJob : public Job {
   void open_follow();
   void lost(const std::string& why);
   void try_reconnect();
+  //! Connects on the worker (connecting_), uploading and starting the runner while starting_.
+  void connect_async();
   void finish(int code);
   SshTarget target_;
   remote::Prompts prompts_;  // answers memoised: a reconnect asks nothing again
+  std::string config_;       // the experiment to upload while starting_
   std::string stderr_path_;
   int epoll_fd_ = -1;
   std::unique_ptr<remote::SshSession> session_;

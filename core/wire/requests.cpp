@@ -1,5 +1,7 @@
 #include "core/wire/requests.h"
 
+#include <sys/stat.h>
+
 namespace r1wb::wire {
 namespace {
 
@@ -13,6 +15,11 @@ uint64_t get(const std::string& s, size_t at, int bytes) {
 }
 
 }  // namespace
+
+bool carries_requests(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
 
 std::string encode_request(const Request& r) {
   std::string s;

@@ -37,6 +37,10 @@ struct Request {
 
 std::string encode_request(const Request& r);
 
+//! True when `fd` is a pipe or a socket: a request channel (a job's stdin for the runner, an SSH
+//! channel for `r1wb-run follow`); a terminal or /dev/null carries none.
+bool carries_requests(int fd);
+
 //! Incremental decoder of the request stream.
 class RequestDecoder {
  public:

@@ -4,18 +4,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 
 namespace r1wb::gpu {
-
-bool carries_requests(int fd) {
-  struct stat st {};
-  return ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-}
 
 RequestListener::RequestListener(int fd, EventLogWriter& writer, std::atomic<bool>& stop, std::atomic<bool>& probe)
     : fd_(fd), writer_(writer), stop_(stop), probe_(probe) {

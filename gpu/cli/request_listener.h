@@ -2,8 +2,8 @@
 // requests from stdin while the run trains. ResendAfter writes the event log's records after
 // the given seq to the stream again (between two flushes, so the stream stays in order),
 // Stop sets the same flag as SIGTERM, ProbeNow asks the loop for probes after its step.
-// A runner listens only when stdin is a pipe or a socket (a job started it); from a terminal
-// or </dev/null it does not.
+// A runner listens only when stdin carries requests (wire::carries_requests: a job started it);
+// from a terminal or </dev/null it does not.
 #pragma once
 #include "core/wire/event_log.h"
 #include "core/wire/requests.h"
@@ -12,9 +12,6 @@
 #include <thread>
 
 namespace r1wb::gpu {
-
-//! True when `fd` is a pipe or a socket: the job controller's request channel.
-bool carries_requests(int fd);
 
 class RequestListener {
  public:

@@ -149,7 +149,7 @@ int cmd_train(const std::vector<std::string>& args) {
     }
     // Requests (resend, stop, probe) come on stdin when a job started this runner.
     std::unique_ptr<RequestListener> requests;
-    if (!worker && carries_requests(STDIN_FILENO))
+    if (!worker && wire::carries_requests(STDIN_FILENO))
       requests = std::make_unique<RequestListener>(STDIN_FILENO, sink->writer(), g_stop, g_probe);
     std::unique_ptr<DataParallel> dp;
     if (*world > 1) dp = std::make_unique<DataParallel>(int(*rank), int(*world), rendezvous_path(run_dir));
