@@ -6,6 +6,7 @@
 #include "core/remote/sftp_fetch.h"
 #include "core/store/store.h"
 #include "ctl/exit_codes.h"
+#include "ctl/stored_runs.h"
 #include "ctl/terminal_prompts.h"
 
 #include <algorithm>
@@ -25,10 +26,7 @@ const char* kFetchUsage =
     "SFTP, each file checked against the host's SHA-256; a broken fetch resumes when run again.\n"
     "Then eval, sample, export or a new stage work on the local run directory as on any run.\n";
 
-int fetch_usage(const std::string& msg) {
-  std::cerr << "r1wb-ctl fetch: " << msg << "\n\n" << kFetchUsage;
-  return kUsage;
-}
+int fetch_usage(const std::string& msg) { return usage_error("fetch", msg, kFetchUsage); }
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -52,22 +50,10 @@ int cmd_fetch(const std::vector<std::string>& in) {
   const std::string known_hosts = a->options.count("known-hosts") ? a->options.at("known-hosts") : default_known_hosts();
   try {
     Store store(store_path);
-    std::optional<RunRow> run;
-    for (const auto& r : store.list_runs())
-      if (r.name == a->positional[0] || std::to_string(r.id) == a->positional[0]) run = r;
-    if (!run) {
-      std::cerr << "error: no run " << a->positional[0] << " in " << store_path << "\n";
-      return kFailure;
-    }
-    if (run->target_host.empty()) {
-      std::cerr << "error: " << run->name << " ran on this machine; its checkpoints are in " << run->run_dir << "\n";
-      return kFailure;
-    }
-    const auto host = store.host(run->target_host);
-    if (!host) {
-      std::cerr << "error: the run's host " << run->target_host << " is not in the store any more\n";
-      return kFailure;
-    }
+    const auto run = remote_run(store, a->positional[0], store_path);
+    if (!run) return kFailure;
+    const auto host = host_of(store, *run);
+    if (!host) return kFailure;
     remote::SshSession ssh(endpoint_of(*host, known_hosts), terminal_prompts());
     const std::string remote_ckpts = run->remote_dir + "/checkpoints";
     // The complete checkpoints there (step-N folders; .damaged and partial ones are not).

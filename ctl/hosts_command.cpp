@@ -34,10 +34,7 @@ const char* kHostsUsage =
     "trust: adds the host key to known_hosts when the host offers the fingerprint given (the one\n"
     "probe printed, compared with `ssh-keygen -lf` of the host's key on the host itself).\n";
 
-int hosts_usage(const std::string& msg) {
-  std::cerr << "r1wb-ctl hosts: " << msg << "\n\n" << kHostsUsage;
-  return kUsage;
-}
+int hosts_usage(const std::string& msg) { return usage_error("hosts", msg, kHostsUsage); }
 
 void print_probe(const HostRow& h, const remote::HostProbe& p) {
   std::printf("%s: %s, %d CPUs, %.1f GiB memory, %.1f GiB free in %s\n", h.name.c_str(), p.os.c_str(), p.cpus,
@@ -77,8 +74,7 @@ int cmd_hosts(const std::vector<std::string>& in) {
       if (!a->positional.empty()) return hosts_usage("list takes no NAME");
       for (const auto& h : store.list_hosts())
         std::printf("%-16s %s  workdir %s  runner %s  runs at once %d\n", h.name.c_str(),
-                    h.ssh_alias.empty() ? (h.user + "@" + h.host + ":" + std::to_string(h.port)).c_str()
-                                        : ("ssh config " + h.ssh_alias).c_str(),
+                    address_of(h).c_str(),
                     h.workdir.c_str(), h.runner.c_str(), h.max_runs);
       return kOk;
     }

@@ -1,5 +1,6 @@
 #include "ctl/runs_command.h"
 #include "ctl/exit_codes.h"
+#include "ctl/stored_runs.h"
 #include "ctl/terminal_prompts.h"
 
 #include "core/cli/command_args.h"
@@ -44,10 +45,8 @@ const char* kRunsUsage =
 std::atomic<bool> g_detach{false};
 extern "C" void on_interrupt(int) { g_detach.store(true); }
 
-int runs_usage(const std::string& msg) {
-  std::cerr << "r1wb-ctl: " << msg << "\n\n" << kRunsUsage;
-  return kUsage;
-}
+//! One usage for run, attach, stop, kill, resume and delete.
+int runs_usage(const std::string& msg) { return usage_error("", msg, kRunsUsage); }
 
 struct Common {
   std::string store_path, known_hosts;
@@ -64,12 +63,6 @@ std::optional<Args> parse(const std::vector<std::string>& in, std::vector<std::s
   c.known_hosts = a->options.count("known-hosts") ? a->options.at("known-hosts") : default_known_hosts();
   c.quiet = a->flags.count("quiet") > 0;
   return a;
-}
-
-std::optional<RunRow> find_run(Store& store, const std::string& key) {
-  for (const auto& r : store.list_runs())
-    if (r.name == key || std::to_string(r.id) == key) return r;
-  return std::nullopt;
 }
 
 //! The runner's exit code for how an ended run ended, as the store has it.
@@ -116,27 +109,6 @@ int follow(Store& store, RunController& c, const Common& common) {
   std::fprintf(stderr, "%s: %s%s%s\n", r->name.c_str(), status_name(r->status), r->message.empty() ? "" : ": ",
                r->message.c_str());
   return c.exit_code().value_or(exit_code_of(*r));
-}
-
-//! The stored run RUN names (its name or id), with an error printed when there is none or it is local.
-std::optional<RunRow> remote_run(Store& store, const std::string& key, const std::string& store_path) {
-  const auto run = find_run(store, key);
-  if (!run) {
-    std::cerr << "error: no run " << key << " in " << store_path << "\n";
-    return std::nullopt;
-  }
-  if (run->target_host.empty()) {
-    std::cerr << "error: " << run->name << " ran on this machine, not on a host; the app controls it\n";
-    return std::nullopt;
-  }
-  return run;
-}
-
-//! The stored host a remote run lives on, with an error printed when it is not in the store.
-std::optional<HostRow> host_of(Store& store, const RunRow& run) {
-  auto host = store.host(run.target_host);
-  if (!host) std::cerr << "error: the run's host " << run.target_host << " is not in the store any more\n";
-  return host;
 }
 
 //! attach, stop and kill: a run of the store, followed after `act` was asked of it.

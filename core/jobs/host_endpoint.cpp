@@ -20,6 +20,10 @@ void default_identities(remote::SshEndpoint& e) {
 
 }  // namespace
 
+std::string address_of(const HostRow& h) {
+  return h.ssh_alias.empty() ? h.user + "@" + h.host + ":" + std::to_string(h.port) : "ssh config " + h.ssh_alias;
+}
+
 std::string default_known_hosts() { return home() + "/.ssh/known_hosts"; }
 
 remote::SshEndpoint endpoint_of(const HostRow& h, const std::string& known_hosts, std::vector<std::string>* notes) {

@@ -10,6 +10,8 @@
 
 namespace r1wb {
 
+//! How a host is reached, for lists: "ssh config ALIAS" or "USER@HOST:PORT".
+std::string address_of(const HostRow& h);
 //! ~/.ssh/known_hosts of $HOME.
 std::string default_known_hosts();
 //! ProxyJump hops become the endpoint's jumps, each resolved through the same config.

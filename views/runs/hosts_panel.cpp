@@ -32,11 +32,6 @@ struct HostsPanel::Probe {
 
 namespace {
 
-QString address_of(const HostRow& h) {
-  if (!h.ssh_alias.empty()) return "ssh config " + QString::fromStdString(h.ssh_alias);
-  return QString::fromStdString(h.user + "@" + h.host + ":" + std::to_string(h.port));
-}
-
 QString summary(const remote::HostProbe& p) {
   QString s = QString::fromStdString(p.os) + QString(", %1 CPUs, %2 GiB").arg(p.cpus).arg(double(p.memory_bytes) / (1 << 30), 0, 'f', 1);
   s += p.gpus.empty() ? QString(", no GPU") : QString(", %1 GPU (%2)").arg(p.gpus.size()).arg(QString::fromStdString(p.gpus[0]));
@@ -136,7 +131,7 @@ void HostsPanel::reload() {
     auto* item = new QTreeWidgetItem(list_);
     const QString name = QString::fromStdString(h.name);
     item->setText(Name, name);
-    item->setText(Address, address_of(h));
+    item->setText(Address, QString::fromStdString(address_of(h)));
     item->setText(Workdir, QString::fromStdString(h.workdir));
     item->setText(Runner, QString::fromStdString(h.runner));
     item->setText(MaxRuns, QString::number(h.max_runs));

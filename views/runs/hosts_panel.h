@@ -39,7 +39,7 @@ class HostsPanel : public QWidget {
   QString probe_text(const QString& name) const;
   //! Asks the user a yes/no question (a dialog; tests answer themselves).
   void set_confirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
-  //! Shows the add-host dialog (tests fill HostRow themselves through add()).
+  //! Adds (or replaces) a host and lists it; the Add... dialog ends here.
   void add(const HostRow& h);
 
   enum Column { Name, Address, Workdir, Runner, MaxRuns, State, ColumnCount };
