@@ -98,6 +98,9 @@ int follow(Store& store, RunController& c, const Common& common) {
                      r->message.c_str());
       else if (printed_status == RunStatus::Unreachable && r->status == RunStatus::Running)
         std::fprintf(stderr, "%s: reconnected\n", r->name.c_str());
+      else if (r->status != printed_status && (r->status == RunStatus::Pending || r->status == RunStatus::Preempted))
+        std::fprintf(stderr, "%s: %s%s%s\n", r->name.c_str(), status_name(r->status), r->message.empty() ? "" : ": ",
+                     r->message.c_str());
       if (r->last_step != printed_step && r->last_step >= 0)
         std::fprintf(stderr, "%s: step %lld/%lld\n", r->name.c_str(), (long long)r->last_step,
                      (long long)r->total_steps);

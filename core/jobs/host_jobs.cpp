@@ -15,6 +15,11 @@ JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, re
         SshTarget t;
         t.endpoint = endpoint_of(*h, known_hosts);
         t.runner = h->runner;
+        if (!h->slurm.empty()) {
+          std::string err;
+          t.slurm = slurm::options_from_json(h->slurm, err);
+          if (!t.slurm) throw std::runtime_error("host " + name + "'s Slurm options: " + err);
+        }
         return t;
       },
       std::move(prompts));

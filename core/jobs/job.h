@@ -6,10 +6,19 @@
 #pragma once
 #include "core/wire/requests.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
 namespace r1wb {
+
+//! What the place a run lives says of it beyond the runner's records: a Slurm job pending,
+//! requeued, cancelled (run_follow.h's place lines carry it from the node).
+struct PlaceLine {
+  uint64_t seq = 0;    //!< the last record written before the place said it: older records may follow, no newer
+  std::string status;  //!< a run status name ("pending", "preempted", "cancelled", ...)
+  std::string note;
+};
 
 class Job {
  public:
@@ -35,6 +44,8 @@ class Job {
   virtual bool reachable() const { return true; }
   //! Why it is unreachable and when the next try is; empty while reachable.
   virtual std::string link_note() const { return {}; }
+  //! The place's latest word on the run; nullopt while it said nothing (a local or detached runner).
+  virtual std::optional<PlaceLine> place() const { return std::nullopt; }
 };
 
 }  // namespace r1wb

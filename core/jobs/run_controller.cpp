@@ -55,6 +55,7 @@ void RunController::start_job(int64_t run_id, const std::string& runner_path, st
   spec.target_host = row->target_host;
   spec.remote_dir = row->remote_dir;
   spec.attach_after = attach_after;
+  fresh_start_ = !attach_after;
   try {
     job_ = jobs_(spec);
   } catch (const std::exception& e) {
@@ -66,6 +67,7 @@ void RunController::start_job(int64_t run_id, const std::string& runner_path, st
 
 void RunController::ingest_batch(std::vector<wire::Record>& batch) {
   if (batch.empty()) return;
+  fresh_start_ = false;
   highest_seen_ = std::max(highest_seen_, batch.back().seq);
   const auto res = store_.ingest(run_id_, batch);
   batch.clear();
@@ -93,14 +95,35 @@ size_t RunController::pump() {
     while (auto r = decoder_.next()) batch.push_back(std::move(*r));
     applied = batch.size();
     ingest_batch(batch);
+    track_place();
     if (auto note = decoder_.take_note(); !note.empty() && stream_note_.empty()) stream_note_ = note;
     if (decoder_.status() == wire::DecodeStatus::Corrupt || decoder_.status() == wire::DecodeStatus::VersionMismatch)
       stream_error_ = decoder_.error();
   }
+  else
+    track_place();
   if (job_->stream_closed()) {
     if (auto code = job_->poll_exit()) finalise(*code);
   }
   return applied;
+}
+
+void RunController::track_place() {
+  const auto p = job_->place();
+  if (!p || (place_applied_ && place_applied_->seq == p->seq && place_applied_->status == p->status &&
+             place_applied_->note == p->note))
+    return;
+  place_applied_ = p;
+  const auto status = parse_run_status(p->status);
+  const auto row = store_.run(run_id_);
+  if (!status || !row || row->last_seq > p->seq) return;  // stale: the runner has said more since
+  if (*status == RunStatus::Pending || *status == RunStatus::Preempted) {
+    // Over an ended run only for the start just made (a resubmitted run is pending again).
+    if (!is_terminal(row->status) || fresh_start_) store_.set_status(run_id_, *status, p->note);
+  } else if (*status == RunStatus::Running) {
+    if (row->status == RunStatus::Pending || row->status == RunStatus::Preempted)
+      store_.set_status(run_id_, RunStatus::Running, p->note);
+  }
 }
 
 void RunController::track_link() {
@@ -143,6 +166,19 @@ void RunController::finalise(int code) {
   if (stream_error_.empty() && row->last_seq < highest_seen_)
     stream_error_ = "records " + std::to_string(row->last_seq + 1) + ".." + std::to_string(highest_seen_) +
                     " never arrived in order (the runner did not resend them)";
+  // The place's verdict where the runner had none of its own: Slurm cancelled it or its time ran out.
+  if (const auto p = job_->place(); p && stream_error_.empty() && row->status != RunStatus::Completed) {
+    const auto verdict = parse_run_status(p->status);
+    if (verdict == RunStatus::Cancelled || verdict == RunStatus::TimedOut) {
+      store_.set_status(run_id_, *verdict, p->note);
+      return;
+    }
+    if (verdict == RunStatus::Failed && !is_terminal(row->status)) {
+      const std::string tail = tail_lines(job_->stderr_path(), 8);
+      store_.set_status(run_id_, RunStatus::Failed, p->note + (tail.empty() ? "" : "\n" + tail));
+      return;
+    }
+  }
   if (!is_terminal(row->status) || !stream_error_.empty()) {
     // The runner died without saying why (crash, OOM kill): keep its last words.
     std::string why = "runner exited with code " + std::to_string(code);

@@ -66,6 +66,7 @@ class RunController {
  private:
   void start_job(int64_t run_id, const std::string& runner_path, std::optional<uint64_t> attach_after);
   void track_link();
+  void track_place();
   void ingest_batch(std::vector<wire::Record>& batch);
   void finalise(int code);
   Store& store_;
@@ -76,6 +77,8 @@ class RunController {
   std::string run_dir_;
   bool finished_ = false;
   bool reachable_ = true;
+  bool fresh_start_ = false;  // started (not attached) and no record of this start arrived yet
+  std::optional<PlaceLine> place_applied_;
   std::optional<int> exit_code_;
   uint64_t resend_asked_after_ = UINT64_MAX;  // the seq of the last ResendAfter sent
   uint64_t highest_seen_ = 0;                 // the highest seq the stream carried

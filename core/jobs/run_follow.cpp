@@ -1,6 +1,6 @@
 #include "core/jobs/run_follow.h"
 
-#include "core/jobs/detached_runner.h"
+#include "core/jobs/runner_watch.h"
 #include "core/wire/event_protocol.h"
 #include "core/wire/log_follower.h"
 #include "core/wire/requests.h"
@@ -34,10 +34,34 @@ bool write_all(int fd, const std::string& bytes) {
 
 }  // namespace
 
+std::optional<PlaceLine> parse_place_line(const std::string& line) {
+  const std::string prefix = kPlaceLinePrefix;
+  if (line.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  const size_t a = line.find(' ', prefix.size());
+  if (a == std::string::npos) return std::nullopt;
+  const size_t b = line.find(' ', a + 1);
+  PlaceLine p;
+  try {
+    p.seq = std::stoull(line.substr(prefix.size(), a - prefix.size()));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  p.status = line.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+  if (b != std::string::npos) p.note = line.substr(b + 1);
+  return p;
+}
+
 int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int out_fd, std::ostream& err) {
   std::signal(SIGPIPE, SIG_IGN);
-  if (runner_status(run_dir).state == RunnerState::NeverStarted) {
-    err << "r1wb-run follow: " << run_dir << " has no runner (no runner.pid); start it with r1wb-run start\n";
+  std::unique_ptr<RunnerWatch> watch;
+  try {
+    watch = watch_runner(run_dir);
+  } catch (const std::exception& e) {
+    err << "r1wb-run follow: " << e.what() << "\n";
+    return 2;
+  }
+  if (!watch) {
+    err << "r1wb-run follow: " << run_dir << " has no runner (no runner.pid, no slurm.job); start it with r1wb-run start\n";
     return 2;
   }
   const std::string log = (std::filesystem::path(run_dir) / "events.log").string();
@@ -47,6 +71,7 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
   wire::LogFollower follower(log, after_seq);
   if (!write_all(out_fd, wire::encode_stream_header())) return 0;
   bool requests_open = requests;
+  std::string place_status, place_note;
   for (;;) {
     // Requests first, so a resend is served before more is streamed.
     if (requests_open) {
@@ -57,9 +82,9 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
       while (auto r = decoder.next()) {
         switch (r->kind) {
           case wire::RequestKind::ResendAfter: follower = wire::LogFollower(log, r->argument); break;
-          case wire::RequestKind::Stop: signal_runner(run_dir, SIGTERM); break;
-          case wire::RequestKind::ProbeNow: signal_runner(run_dir, SIGUSR2); break;
-          case wire::RequestKind::Kill: signal_runner(run_dir, SIGKILL, true); break;
+          case wire::RequestKind::Stop: watch->stop(); break;
+          case wire::RequestKind::ProbeNow: watch->probe(); break;
+          case wire::RequestKind::Kill: watch->kill(); break;
         }
       }
       if (!decoder.error().empty()) {
@@ -68,16 +93,20 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
       }
     }
     // The state before the read: a runner seen ended has written its last record already.
-    const RunnerStatus status = runner_status(run_dir);
+    const RunnerLook look = watch->look();
+    if (!look.status.empty() && (look.status != place_status || look.note != place_note)) {
+      place_status = look.status, place_note = look.note;
+      err << kPlaceLinePrefix << follower.last_seq() << " " << look.status << " " << look.note << std::endl;
+    }
     if (!write_all(out_fd, follower.poll())) return 0;
     if (auto note = follower.take_note(); !note.empty()) err << "r1wb-run follow: " << note << "\n";
     if (!follower.error().empty()) {
       err << "r1wb-run follow: " << follower.error() << "\n";
       return 1;
     }
-    if (status.state == RunnerState::Exited) return *status.exit_code;
-    if (status.state == RunnerState::Vanished) {
-      err << "r1wb-run follow: the runner of " << run_dir << " is " << describe(status) << "\n";
+    if (look.state == RunnerLook::State::Ended) return look.exit_code.value_or(1);
+    if (look.state == RunnerLook::State::Vanished) {
+      err << "r1wb-run follow: " << look.note << "\n";
       return 1;
     }
     pollfd p{in_fd, POLLIN, 0};

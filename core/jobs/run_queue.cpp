@@ -18,7 +18,7 @@ RunQueue::RunQueue(Store& store, std::string runner_path, std::string runs_root,
 
 void RunQueue::attach_remote_runs() {
   for (const auto& r : store_.list_runs()) {
-    if (r.target_host.empty() || (r.status != RunStatus::Running && r.status != RunStatus::Unreachable)) continue;
+    if (r.target_host.empty() || !is_live(r.status)) continue;
     auto controller = std::make_unique<RunController>(store_, jobs_);
     try {
       controller->attach(r.id);

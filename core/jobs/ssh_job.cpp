@@ -1,5 +1,8 @@
 #include "core/jobs/ssh_job.h"
 
+#include "core/jobs/run_follow.h"
+#include "core/slurm/slurm_submit.h"
+
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -53,9 +56,13 @@ SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
 void SshJob::connect_async() {
   connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = prompts_, starting = starting_,
                                                 config = config_, runner = target_.runner,
-                                                remote_dir = target_.remote_dir] {
+                                                remote_dir = target_.remote_dir, slurm = target_.slurm] {
     auto session = std::make_unique<remote::SshSession>(e, p);
     if (!starting) return session;
+    if (slurm) {
+      slurm::submit_run(*session, *slurm, runner, remote_dir, config);
+      return session;
+    }
     const std::string where = e.user + "@" + e.host, dir = shell_quote(remote_dir);
     // Upload the experiment (to a partial name, renamed when complete), then start it detached.
     const auto up = session->exec("mkdir -p -- " + dir + " && cat > " + dir + "/config.json.partial && mv -f -- " +
@@ -88,6 +95,7 @@ void SshJob::attach(std::unique_ptr<remote::SshSession> session) {
 
 void SshJob::open_follow() {
   splitter_ = wire::RecordSplitter();
+  follow_err_seen_ = 0;
   follow_ = session_->open_channel("exec " + shell_quote(target_.runner) + " follow " +
                                    shell_quote(target_.remote_dir) + " --after " + std::to_string(last_seq_));
 }
@@ -142,6 +150,7 @@ std::string SshJob::read_available() {
       const std::string bytes = follow_->read_available();
       splitter_.feed(bytes.data(), bytes.size());
       out_ += splitter_.take(last_seq_);
+      read_place_lines();
       if (splitter_.status() == wire::DecodeStatus::VersionMismatch) {
         std::ofstream(stderr_path_, std::ios::app) << "the runner on " << target_.endpoint.host
                                                    << " speaks another event protocol: " << splitter_.error() << "\n";
@@ -188,14 +197,25 @@ bool SshJob::send(const wire::Request& request) {
   return true;
 }
 
+void SshJob::read_place_lines() {
+  const std::string& err = follow_->stderr_text();
+  size_t end;
+  while ((end = err.find('\n', follow_err_seen_)) != std::string::npos) {
+    if (auto p = parse_place_line(err.substr(follow_err_seen_, end - follow_err_seen_))) place_ = std::move(p);
+    follow_err_seen_ = end + 1;
+  }
+}
+
 void SshJob::finish(int code) {
   closed_ = true;
   exit_ = code;
   // The node's runner.log tail, where the controller looks for the runner's last words.
   std::ofstream log(stderr_path_, std::ios::app);
+  if (follow_) read_place_lines();
   if (follow_ && !follow_->stderr_text().empty()) log << follow_->stderr_text();
   try {
-    const auto tail = session_->exec("tail -n 40 -- " + shell_quote(target_.remote_dir) + "/runner.log");
+    const std::string dir = shell_quote(target_.remote_dir);
+    const auto tail = session_->exec(target_.slurm ? "tail -n 40 -- " + dir + "/slurm-*.out" : "tail -n 40 -- " + dir + "/runner.log");
     if (tail.exit_status == 0) log << tail.out;
   } catch (const std::exception&) {
   }

@@ -7,10 +7,13 @@
 // after the last record it passed on. It passes on whole records only, so the stream the run
 // controller reads has no gap, no duplicate and no torn record across any number of breaks.
 // Destroying the job detaches: the runner goes on, and a later job attaches (JobSpec::attach_after).
+// On a Slurm login node the same job submits a batch job instead (slurm_submit.h); the follow's
+// place lines (pending, requeued, cancelled) come out through place().
 #pragma once
 #include "core/jobs/job.h"
 #include "core/jobs/job_factory.h"
 #include "core/remote/ssh_session.h"
+#include "core/slurm/slurm_options.h"
 #include "core/wire/record_splitter.h"
 
 #include <chrono>
@@ -25,6 +28,9 @@ struct SshTarget {
   remote::SshEndpoint endpoint;
   std::string runner = "r1wb-run";  //!< the node's runner: a path, or a name on its PATH
   std::string remote_dir;           //!< the run directory on the node (relative: to the login's home)
+  //! Set: the host is a Slurm login node; the runner is submitted with sbatch (slurm_submit.h)
+  //! instead of started detached, and the follow asks the scheduler whether it runs.
+  std::optional<slurm::SlurmOptions> slurm;
 };
 
 class SshJob : public Job {
@@ -49,6 +55,7 @@ class SshJob : public Job {
   //! a broken link.
   bool reachable() const override { return session_ != nullptr || (!connected_once_ && why_unreachable_.empty()); }
   std::string link_note() const override;
+  std::optional<PlaceLine> place() const override { return place_; }
 
   //! Cuts the connection as a network failure would (tests of reconnection).
   void sever();
@@ -65,6 +72,7 @@ class SshJob : public Job {
   //! Connects on the worker (connecting_), uploading and starting the runner while starting_.
   void connect_async();
   void finish(int code);
+  void read_place_lines();
   SshTarget target_;
   remote::Prompts prompts_;  // answers memoised: a reconnect asks nothing again
   std::string config_;       // the experiment to upload while starting_
@@ -80,6 +88,8 @@ class SshJob : public Job {
   bool starting_ = false;        // the first connection also uploads and starts the runner
   bool connected_once_ = false;  // reconnects count from the second
   std::optional<int> exit_;
+  std::optional<PlaceLine> place_;
+  size_t follow_err_seen_ = 0;  // bytes of the follow's stderr read for place lines
   int reconnects_ = 0;
   std::chrono::milliseconds backoff_{250};
   std::chrono::steady_clock::time_point next_try_, unreachable_since_;

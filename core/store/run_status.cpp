@@ -6,14 +6,18 @@
 namespace r1wb {
 namespace {
 
-constexpr std::array<std::pair<RunStatus, const char*>, 7> kNames{{
+constexpr std::array<std::pair<RunStatus, const char*>, 11> kNames{{
     {RunStatus::Created, "created"},
     {RunStatus::Queued, "queued"},
+    {RunStatus::Pending, "pending"},
     {RunStatus::Running, "running"},
     {RunStatus::Unreachable, "unreachable"},
+    {RunStatus::Preempted, "preempted"},
     {RunStatus::Completed, "completed"},
     {RunStatus::Stopped, "stopped"},
     {RunStatus::Failed, "failed"},
+    {RunStatus::Cancelled, "cancelled"},
+    {RunStatus::TimedOut, "timed-out"},
 }};
 
 }  // namespace
@@ -30,6 +34,13 @@ std::optional<RunStatus> parse_run_status(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_terminal(RunStatus s) { return s == RunStatus::Completed || s == RunStatus::Stopped || s == RunStatus::Failed; }
+bool is_terminal(RunStatus s) {
+  return s == RunStatus::Completed || s == RunStatus::Stopped || s == RunStatus::Failed || s == RunStatus::Cancelled ||
+         s == RunStatus::TimedOut;
+}
+
+bool is_live(RunStatus s) {
+  return s == RunStatus::Running || s == RunStatus::Unreachable || s == RunStatus::Pending || s == RunStatus::Preempted;
+}
 
 }  // namespace r1wb

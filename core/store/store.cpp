@@ -15,8 +15,9 @@ namespace {
 
 constexpr int kApplicationId = 0x52315742;  // "R1WB"
 constexpr int kSchemaVersion =
-    7;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples; 6: hosts;
-        // 7: runs.target_host and runs.remote_dir (where a remote run lives), hosts.max_runs
+    8;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples; 6: hosts;
+        // 7: runs.target_host and runs.remote_dir (where a remote run lives), hosts.max_runs;
+        // 8: hosts.slurm (a Slurm login node's job options)
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -119,7 +120,8 @@ CREATE TABLE IF NOT EXISTS hosts(
   identity_file TEXT NOT NULL,
   workdir TEXT NOT NULL,
   runner TEXT NOT NULL,
-  max_runs INTEGER NOT NULL DEFAULT 1);
+  max_runs INTEGER NOT NULL DEFAULT 1,
+  slurm TEXT NOT NULL DEFAULT '');
 )sql";
 
 // Prepared statement with RAII and terse binders.
@@ -279,6 +281,8 @@ void Store::init_schema() {
           "ALTER TABLE runs ADD COLUMN remote_dir TEXT NOT NULL DEFAULT '';");
       if (version >= 6) exec("ALTER TABLE hosts ADD COLUMN max_runs INTEGER NOT NULL DEFAULT 1;");
     }
+    if (n_objects > 0 && version >= 6 && version < 8)  // schema 7's hosts were plain nodes
+      exec("ALTER TABLE hosts ADD COLUMN slurm TEXT NOT NULL DEFAULT '';");
     exec(kSchema);
     exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
     exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
@@ -706,22 +710,23 @@ int64_t Store::count_rows(const std::string& table, int64_t run_id) {
 
 void Store::put_host(const HostRow& h) {
   Stmt s(db_,
-         "INSERT INTO hosts(name, ssh_alias, host, port, user, identity_file, workdir, runner, max_runs) "
-         "VALUES(?,?,?,?,?,?,?,?,?) "
+         "INSERT INTO hosts(name, ssh_alias, host, port, user, identity_file, workdir, runner, max_runs, slurm) "
+         "VALUES(?,?,?,?,?,?,?,?,?,?) "
          "ON CONFLICT(name) DO UPDATE SET ssh_alias = excluded.ssh_alias, host = excluded.host, port = excluded.port, "
          "user = excluded.user, identity_file = excluded.identity_file, workdir = excluded.workdir, "
-         "runner = excluded.runner, max_runs = excluded.max_runs");
+         "runner = excluded.runner, max_runs = excluded.max_runs, slurm = excluded.slurm");
   s.bind(1, h.name).bind(2, h.ssh_alias).bind(3, h.host).bind(4, int64_t(h.port)).bind(5, h.user);
-  s.bind(6, h.identity_file).bind(7, h.workdir).bind(8, h.runner).bind(9, int64_t(h.max_runs)).run();
+  s.bind(6, h.identity_file).bind(7, h.workdir).bind(8, h.runner).bind(9, int64_t(h.max_runs)).bind(10, h.slurm).run();
 }
 
 std::vector<HostRow> Store::list_hosts() {
   Stmt s(db_,
-         "SELECT name, ssh_alias, host, port, user, identity_file, workdir, runner, max_runs FROM hosts ORDER BY name");
+         "SELECT name, ssh_alias, host, port, user, identity_file, workdir, runner, max_runs, slurm FROM hosts "
+         "ORDER BY name");
   std::vector<HostRow> out;
   while (s.step())
     out.push_back({s.text(0), s.text(1), s.text(2), int(s.i64(3)), s.text(4), s.text(5), s.text(6), s.text(7),
-                   int(s.i64(8))});
+                   int(s.i64(8)), s.text(9)});
   return out;
 }
 

@@ -110,6 +110,9 @@ struct HostRow {
   std::string workdir = "r1wb-runs";  //!< the remote working directory (relative: to the login's home)
   std::string runner = "r1wb-run";    //!< the node's runner: a path, or a name on its PATH
   int max_runs = 1;                   //!< runs the queue starts there at once
+  //! Empty: a plain node (runs start detached there). Else a Slurm login node, and this is the
+  //! SlurmOptions (core/slurm/slurm_options.h) its jobs ask for, as JSON.
+  std::string slurm;
 };
 
 class Store {

@@ -1,6 +1,7 @@
 // `r1wb-run train CONFIG --run-dir DIR`: one rank of a run (or the launcher of --nproc ranks),
 // its event sink, the request listener on stdin, and the trainer.
 #include "core/config/config.h"
+#include "core/slurm/slurm_command.h"
 #include "core/store/store.h"
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +28,8 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
+std::atomic<bool> g_preempt{false};  // SIGUSR1: Slurm's warning before preemption or the time limit
+extern "C" void on_preempt_signal(int) { g_preempt.store(true); }
 std::atomic<bool> g_probe{false};  // SIGUSR2 or a ProbeNow request: probes after this step
 extern "C" void on_probe_signal(int) { g_probe.store(true); }
 
@@ -44,6 +48,8 @@ const char* kTrainUsage =
     "                  train.batch_size / N rows of every micro-batch; rank 0 writes the run\n"
     "                  (ranks 1..N-1 log to DIR/ranks/rank-R.log)\n"
     "SIGUSR2: probe routing and attention after the current step.\n"
+    "SIGUSR1 (Slurm's --signal=B:USR1@N): finish the step, checkpoint, end as preempted and, in a\n"
+    "Slurm job, ask for it to be requeued (scontrol requeue $SLURM_JOB_ID); exit 3.\n"
     "SIGTERM or SIGINT: finish the step, checkpoint, exit 3. Exit 4: the run finished, but\n"
     "DIR/events.log was damaged before it began (records were lost; the warnings say which).\n";
 
@@ -59,6 +65,20 @@ void store_other_runs_absolute(ConfigResult& r) {
     *field = fs::absolute(*field).lexically_normal().string();
     r.resolved[nlohmann::json::json_pointer(pointer)] = *field;
   }
+}
+
+//! After a checkpoint on SIGUSR1: puts this Slurm job back in the queue, where it resumes from
+//! the checkpoint. Slurm ends this process as it requeues; the exit code is for when it does not.
+int requeue_slurm_job() {
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (!job) {
+    std::cerr << "preempted (SIGUSR1) outside a Slurm job: checkpointed; run again to resume\n";
+    return kExitStopped;
+  }
+  std::cerr << "checkpointed on SIGUSR1; requeueing Slurm job " << job << "\n";
+  const auto r = slurm::run_command({"scontrol", "requeue", job}, 60);
+  if (r.exit_code != 0) std::cerr << "error: scontrol requeue " << job << " failed: " << r.err << r.out << "\n";
+  return kExitStopped;
 }
 
 }  // namespace
@@ -127,6 +147,7 @@ int cmd_train(const std::vector<std::string>& args) {
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGUSR2, on_probe_signal);
+  std::signal(SIGUSR1, on_preempt_signal);
 
   std::unique_ptr<EventSink> sink;
   std::vector<pid_t> ranks;
@@ -157,6 +178,7 @@ int cmd_train(const std::vector<std::string>& args) {
     TrainOptions opts;
     opts.stop_after_step = stop_after;
     opts.stop_requested = &g_stop;
+    opts.preempt_requested = &g_preempt;
     opts.progress = !worker;
     opts.probe_requested = &g_probe;
     opts.ranks = dp.get();
@@ -164,6 +186,7 @@ int cmd_train(const std::vector<std::string>& args) {
     std::cerr << "run " << status_name(res.state) << " at step " << res.last_step << ": loss " << res.last_loss << ", "
               << static_cast<long long>(res.tokens_per_s) << " tokens/s\n";
     if (const auto failed = wait_ranks(ranks, run_dir); !failed.empty()) throw std::runtime_error(failed);
+    if (res.state == RunStatus::Preempted) return requeue_slurm_job();
     if (g_stop.load() && res.state == RunStatus::Stopped) return kExitStopped;
     return events.opened().lost_records() ? kExitDataLost : kExitOk;
   } catch (const std::exception& e) {

@@ -222,7 +222,8 @@ TrainResult Trainer::run(const TrainOptions& o) {
           "): the run cannot make progress. Its checkpoints are as they were. Look for an eps of 0, "
           "a learning rate too high, or a damaged optimizer state");
     curriculum.observe_loss(s.loss);
-    bool stopping = o.stop_requested && o.stop_requested->load();
+    bool stopping = (o.preempt_requested && o.preempt_requested->load()) ||
+                    (o.stop_requested && o.stop_requested->load());
     if (ranks) stopping = ranks->any(stopping);  // every rank stops at the same step
     if (step % e_.telemetry.log_every == 0 || step == end || stopping) {
       sink_.emit(telemetry.take(s, tokens, curriculum.phase(), scaler.enabled()));
@@ -246,13 +247,16 @@ TrainResult Trainer::run(const TrainOptions& o) {
     if (stopping) break;
   }
   if (ranks) result.max_weight_difference = report_rank_drift(*ranks, step, runner.last_grad_difference());
-  result.state = step >= t.steps ? RunStatus::Completed : RunStatus::Stopped;
+  const bool preempted = o.preempt_requested && o.preempt_requested->load();
+  result.state = step >= t.steps ? RunStatus::Completed : preempted ? RunStatus::Preempted : RunStatus::Stopped;
   result.last_step = step;
   const double secs = std::chrono::duration<double>(Clock::now() - run_start).count();
   result.tokens_per_s = secs > 0 ? double(telemetry.tokens_seen()) / secs : 0;
   sink_.emit(wire::Status{
       step, status_name(result.state),
-      result.state == RunStatus::Completed ? "" : "stopped at step " + std::to_string(step) + "; run again to resume"});
+      result.state == RunStatus::Completed ? ""
+      : preempted ? "checkpointed at step " + std::to_string(step) + " on Slurm's warning (SIGUSR1); requeued, it resumes there"
+                  : "stopped at step " + std::to_string(step) + "; run again to resume"});
   sink_.flush(true);
   return result;
 }

@@ -21,6 +21,8 @@ namespace r1wb::gpu {
 struct TrainOptions {
   int64_t stop_after_step = -1;                       //!< --steps N; the schedule still spans train.steps
   const std::atomic<bool>* stop_requested = nullptr;  //!< SIGTERM or a Stop request: checkpoint and stop
+  //! SIGUSR1 (Slurm's warning before preemption or the time limit): checkpoint and stop as preempted
+  const std::atomic<bool>* preempt_requested = nullptr;
   std::atomic<bool>* probe_requested = nullptr;       //!< a ProbeNow request: probe after the step, then cleared
   bool progress = false;                              //!< progress line on stderr
   std::function<void(const StepStats&)> on_step;
@@ -28,7 +30,7 @@ struct TrainOptions {
 };
 
 struct TrainResult {
-  RunStatus state = RunStatus::Running;  //!< Completed or Stopped after run()
+  RunStatus state = RunStatus::Running;  //!< Completed, Stopped or Preempted after run()
   int64_t resumed_from = -1;
   int64_t last_step = 0;
   double last_loss = 0;

@@ -13,7 +13,7 @@
 namespace r1wb::testing {
 
 struct SshTestHost {
-  explicit SshTestHost(const std::filesystem::path& d) : dir(d), sshd(d) {}
+  explicit SshTestHost(const std::filesystem::path& d, const std::string& sshd_extra = "") : dir(d), sshd(d, sshd_extra) {}
   std::filesystem::path dir;
   SshdServer sshd;
 

@@ -21,7 +21,8 @@ namespace r1wb::testing {
 
 class SshdServer {
  public:
-  explicit SshdServer(const std::filesystem::path& dir) : dir_(dir) {
+  //! `extra_config`: more sshd_config lines ("SetEnv SLURM_CONF=..." for a test cluster).
+  explicit SshdServer(const std::filesystem::path& dir, const std::string& extra_config = "") : dir_(dir) {
     namespace fs = std::filesystem;
     fs::create_directories(dir_);
     host_key = dir_ / "host_ed25519";
@@ -36,7 +37,8 @@ class SshdServer {
                                         << "\nAuthorizedKeysFile " << (dir_ / "authorized_keys").string()
                                         << "\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
                                         << "StrictModes no\nUsePAM no\nPidFile " << (dir_ / "sshd.pid").string()
-                                        << "\nSubsystem sftp internal-sftp\n";
+                                        << "\nSubsystem sftp internal-sftp\n"
+                                        << extra_config;
     std::error_code ec;
     fs::create_directories("/run/sshd", ec);  // sshd's privilege separation directory
     const std::string cmd = "/usr/sbin/sshd -f '" + (dir_ / "sshd_config").string() + "' -E '" +
@@ -59,7 +61,7 @@ class SshdServer {
   std::filesystem::path host_key, user_key;
   std::string user;
 
- private:
+  //! A TCP port on 127.0.0.1 that nothing listens on now.
   static int free_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
@@ -71,6 +73,8 @@ class SshdServer {
     ::close(fd);
     return ntohs(a.sin_port);
   }
+
+ private:
   bool listening() const {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};

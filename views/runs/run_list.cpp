@@ -24,7 +24,9 @@ QColor status_colour(RunStatus status) {
   if (status == RunStatus::Completed) return QColor(30, 130, 60);
   if (status == RunStatus::Failed) return QColor(190, 40, 35);
   if (status == RunStatus::Queued) return QColor(150, 110, 20);
-  if (status == RunStatus::Unreachable) return QColor(205, 110, 20);
+  if (status == RunStatus::Unreachable || status == RunStatus::Preempted) return QColor(205, 110, 20);
+  if (status == RunStatus::Pending) return QColor(150, 110, 20);
+  if (status == RunStatus::Cancelled || status == RunStatus::TimedOut) return QColor(150, 60, 120);
   return QColor(110, 114, 120);  // created, stopped
 }
 

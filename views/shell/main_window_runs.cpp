@@ -98,7 +98,7 @@ void MainWindow::handle(const QueueEvents& ev) {
 
 void MainWindow::resume_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
-  if (!r || r->status == RunStatus::Running || r->status == RunStatus::Completed || queue_->is_active(r->id) ||
+  if (!r || is_live(r->status) || r->status == RunStatus::Completed || queue_->is_active(r->id) ||
       queue_->is_queued(r->id))
     return;
   if (!QDir(QString::fromStdString(r->run_dir)).exists()) {
@@ -265,8 +265,8 @@ void MainWindow::save_run_annotations() {
 void MainWindow::update_run_buttons() {
   const RunRow* r = cached_run(run_list_->selected_run());
   const bool mine = r && (queue_->is_active(r->id) || queue_->is_queued(r->id));
-  resume_button_->setEnabled(r && !mine && r->status != RunStatus::Running && r->status != RunStatus::Completed &&
-                             r->status != RunStatus::Queued && r->status != RunStatus::Unreachable);
+  resume_button_->setEnabled(r && !mine && !is_live(r->status) && r->status != RunStatus::Completed &&
+                             r->status != RunStatus::Queued);
   delete_button_->setEnabled(r && !mine);
   duplicate_button_->setEnabled(r != nullptr);
   derive_button_->setEnabled(r != nullptr);

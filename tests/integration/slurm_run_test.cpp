@@ -1,0 +1,226 @@
+// Runs on a real one-node Slurm cluster (slurm_test_cluster.h) reached through a real OpenSSH
+// server on 127.0.0.1, with the runner just built as the cluster's: submitted with sbatch from
+// the generated script, followed through the scheduler. A job waiting for resources shows
+// pending and stopping it cancels it; a running one stops with a checkpoint and resubmits from
+// there; kill is Slurm's cancel; a USR1 (Slurm's warning before preemption or the time limit)
+// checkpoints, requeues and resumes to the same final step with every step once; four runs go
+// as one job array; the queue of 100 jobs comes from one squeue call.
+#include "core/jobs/host_jobs.h"
+#include "core/jobs/run_controller.h"
+#include "core/slurm/slurm_queue.h"
+#include "core/slurm/slurm_submit.h"
+#include "core/slurm/slurm_watch.h"
+#include "core/wire/event_log.h"
+#include "tests/support/slurm_test_cluster.h"
+#include "tests/support/ssh_test_host.h"
+#include "tests/support/test_dirs.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+using namespace r1wb;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct SlurmFixture {
+  fs::path dir = fs::temp_directory_path() / ("r1wb-slurm-" + std::to_string(::getpid()));
+  r1wb::testing::SlurmTestCluster cluster{dir / "cluster"};
+  r1wb::testing::SshTestHost login{dir / "sshd", cluster.sshd_line()};
+  Store store{(dir / "workbench.db").string()};
+  std::string workdir = (dir / "cluster runs").string();
+  explicit SlurmFixture(const std::string& options_json = "{}") {
+    login.trust();
+    HostRow h = login.host_row("cluster", workdir, R1WB_RUNNER);
+    h.slurm = options_json;
+    h.max_runs = 8;
+    store.put_host(h);
+  }
+  ~SlurmFixture() { fs::remove_all(dir); }
+  JobFactory jobs() { return any_host_job_factory(store, login.known_hosts()); }
+  int64_t prepare(const nlohmann::json& doc, const std::string& name = "tiny-moe") {
+    RunLaunch l;
+    l.runner_path = R1WB_RUNNER;
+    l.runs_root = (dir / "local").string();
+    l.experiment_name = name;
+    l.config_json = doc.dump();
+    l.target_host = "cluster";
+    l.remote_workdir = workdir;
+    return RunController::prepare(store, l);
+  }
+  RunRow row(int64_t id) { return *store.run(id); }
+  std::string job_id(int64_t id) {
+    return nlohmann::json::parse(r1wb::testing::slurp((fs::path(row(id).remote_dir) / slurm::kJobFile).string()))
+        .at("job_id")
+        .get<std::string>();
+  }
+  std::string scontrol(const std::string& job) {
+    return r1wb::testing::SlurmTestCluster::capture("scontrol show job -o " + job);
+  }
+};
+
+template <class Done>
+bool pump_until(std::vector<RunController*> cs, Done done, std::chrono::seconds limit = std::chrono::seconds(180)) {
+  const auto deadline = Clock::now() + limit;
+  while (!done() && Clock::now() < deadline) {
+    for (auto* c : cs) c->pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+//! Every train/loss step of the run is in the store once, 1..steps.
+void expect_every_step_once(Store& store, int64_t id, int steps) {
+  EXPECT_EQ(store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps);
+}
+
+}  // namespace
+
+TEST(SlurmRun, APendingJobShowsPendingAndStopCancelsItARunningOneStopsWithACheckpointAndResubmitsFromThere) {
+  SlurmFixture f(R"({"cpus_per_task": 2, "stop_grace_s": 30})");  // one job fills the node's two CPUs
+  const int steps = 60;
+  const int64_t a = f.prepare(r1wb::testing::tiny_moe_doc(steps, 10, 1));
+  const int64_t b = f.prepare(r1wb::testing::tiny_moe_doc(steps, 10, 1));
+  RunController ca(f.store, f.jobs()), cb(f.store, f.jobs());
+  ca.resume(a, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until({&ca}, [&] { return f.row(a).last_step >= 1; })) << f.row(a).message;
+  cb.resume(b, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until({&ca, &cb}, [&] { return f.row(b).status == RunStatus::Pending; }, std::chrono::seconds(30)))
+      << status_name(f.row(b).status) << ": " << f.row(b).message;
+  EXPECT_NE(f.row(b).message.find("pending (Resources)"), std::string::npos) << f.row(b).message;
+  const std::string script = r1wb::testing::slurp((fs::path(f.row(a).remote_dir) / "job.sbatch").string());
+  EXPECT_NE(script.find("#SBATCH --cpus-per-task=2\n"), std::string::npos) << script;
+
+  cb.stop();  // never ran: Slurm cancels it
+  ASSERT_TRUE(pump_until({&ca, &cb}, [&] { return cb.finished(); }, std::chrono::seconds(60)));
+  EXPECT_EQ(f.row(b).status, RunStatus::Cancelled) << f.row(b).message;
+  EXPECT_EQ(f.row(b).last_step, -1) << "a cancelled pending job never trained";
+
+  ASSERT_TRUE(pump_until({&ca}, [&] { return f.row(a).last_step >= 8; }));
+  ca.stop();  // TERM to the batch shell: the runner checkpoints and exits 3
+  ASSERT_TRUE(pump_until({&ca}, [&] { return ca.finished(); }, std::chrono::seconds(60)));
+  EXPECT_EQ(ca.exit_code(), 3);
+  const auto stopped = f.row(a);
+  EXPECT_EQ(stopped.status, RunStatus::Stopped) << stopped.message;
+  EXPECT_LT(stopped.last_step, steps);
+  const std::string first_job = f.job_id(a);
+  EXPECT_NE(f.scontrol(first_job).find("ExitCode=3:0"), std::string::npos) << f.scontrol(first_job);
+
+  RunController again(f.store, f.jobs());
+  again.resume(a, R1WB_RUNNER);  // a new job; the runner resumes from the checkpoint
+  ASSERT_TRUE(pump_until({&again}, [&] { return again.finished(); }));
+  EXPECT_NE(f.job_id(a), first_job);
+  EXPECT_EQ(again.exit_code(), 0);
+  EXPECT_EQ(f.row(a).status, RunStatus::Completed) << f.row(a).message;
+  EXPECT_EQ(f.row(a).last_step, steps);
+  expect_every_step_once(f.store, a, steps);
+}
+
+TEST(SlurmRun, AUsr1PreemptionCheckpointsRequeuesAndResumesToTheSameFinalStepWithEveryStepOnce) {
+  SlurmFixture f;
+  const int steps = 80;
+  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 20, 1));
+  RunController c(f.store, f.jobs());
+  c.resume(id, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 12; })) << f.row(id).message;
+  const std::string job = f.job_id(id);
+  EXPECT_NE(r1wb::testing::slurp((fs::path(f.row(id).remote_dir) / "job.sbatch").string()).find("--signal=B:USR1@120"),
+            std::string::npos);
+  // What --signal=B:USR1@N does ahead of a time limit or a preemption, now.
+  ASSERT_EQ(std::system(("scancel --batch --signal=USR1 " + job).c_str()), 0);
+  ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).status == RunStatus::Preempted; }, std::chrono::seconds(60)))
+      << status_name(f.row(id).status);
+  const int64_t preempted_at = f.row(id).last_step;
+  EXPECT_LT(preempted_at, steps);
+  ASSERT_TRUE(pump_until({&c}, [&] { return c.finished(); }, std::chrono::seconds(240))) << f.row(id).message;
+  EXPECT_EQ(c.exit_code(), 0);
+  const auto row = f.row(id);
+  EXPECT_EQ(row.status, RunStatus::Completed) << row.message;
+  EXPECT_EQ(row.last_step, steps) << "an uninterrupted run ends at train.steps";
+  expect_every_step_once(f.store, id, steps);
+  EXPECT_NE(f.scontrol(job).find("Restarts=1"), std::string::npos) << f.scontrol(job);
+  const auto log = read_event_log((fs::path(row.remote_dir) / "events.log").string());
+  ASSERT_TRUE(log.clean()) << log.error;
+  EXPECT_EQ(row.last_seq, log.records.back().seq);
+  int started = 0;
+  for (const auto& r : log.records) started += std::holds_alternative<wire::RunStarted>(r.payload);
+  EXPECT_EQ(started, 2) << "started, then resumed once after the requeue";
+  std::printf("[ slurm   ] preempted at step %lld, requeued, resumed, completed %d/%d steps\n",
+              (long long)preempted_at, int(row.last_step), steps);
+}
+
+TEST(SlurmRun, KillIsSlurmsCancel) {
+  SlurmFixture f;
+  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(400, 100, 1));
+  RunController c(f.store, f.jobs());
+  c.resume(id, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 2; }));
+  c.kill();
+  ASSERT_TRUE(pump_until({&c}, [&] { return c.finished(); }, std::chrono::seconds(60)));
+  EXPECT_EQ(f.row(id).status, RunStatus::Cancelled) << f.row(id).message;
+  EXPECT_NE(f.scontrol(f.job_id(id)).find("JobState=CANCELLED"), std::string::npos);
+}
+
+TEST(SlurmRun, FourRunsGoAsOneJobArrayAndEachCompletes) {
+  SlurmFixture f;
+  const int steps = 20;
+  std::vector<int64_t> ids;
+  std::vector<slurm::ArrayRun> runs;
+  for (int i = 0; i < 4; ++i) {
+    auto doc = r1wb::testing::tiny_moe_doc(steps, 10, 1);
+    doc["train"]["lr"] = 0.001 * (i + 1);
+    ids.push_back(f.prepare(doc, "grid"));
+    runs.push_back({f.row(ids.back()).remote_dir, doc.dump()});
+  }
+  remote::SshSession session(f.login.endpoint());
+  const auto tasks = slurm::submit_array(session, {}, R1WB_RUNNER, "grid", runs);
+  ASSERT_EQ(tasks.size(), 4u);
+  const std::string array_id = tasks[0].substr(0, tasks[0].find('_'));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(tasks[size_t(i)], array_id + "_" + std::to_string(i));
+  std::vector<std::unique_ptr<RunController>> cs;
+  std::vector<RunController*> ptrs;
+  for (auto id : ids) {
+    cs.push_back(std::make_unique<RunController>(f.store, f.jobs()));
+    cs.back()->attach(id);
+    ptrs.push_back(cs.back().get());
+  }
+  ASSERT_TRUE(pump_until(ptrs, [&] {
+    for (auto* c : ptrs)
+      if (!c->finished()) return false;
+    return true;
+  }, std::chrono::seconds(300)));
+  for (size_t i = 0; i < 4; ++i) {
+    const auto row = f.row(ids[i]);
+    EXPECT_EQ(row.status, RunStatus::Completed) << row.name << ": " << row.message;
+    EXPECT_EQ(row.last_step, steps);
+    expect_every_step_once(f.store, ids[i], steps);
+    EXPECT_NE(f.scontrol(tasks[i]).find("JobState=COMPLETED"), std::string::npos) << f.scontrol(tasks[i]);
+    EXPECT_TRUE(fs::exists(fs::path(row.remote_dir) / ("slurm-" + tasks[i] + ".out")));
+  }
+  // Each task trained its own experiment.
+  EXPECT_NE(r1wb::testing::slurp((fs::path(f.row(ids[3]).remote_dir) / "config.json").string()).find("0.004"),
+            std::string::npos);
+}
+
+TEST(SlurmRun, TheQueueOfAHundredJobsComesFromOneSqueueCall) {
+  SlurmFixture f;
+  remote::SshSession session(f.login.endpoint());
+  const auto held = session.exec(
+      "cd /tmp && for i in $(seq 100); do sbatch --hold --parsable --job-name=\"q$i\" --wrap=true >/dev/null || exit 1; "
+      "done");
+  ASSERT_EQ(held.exit_status, 0) << held.err;
+  const auto q = slurm::list_queue(session);
+  EXPECT_EQ(q.user, f.login.sshd.user);
+  ASSERT_EQ(q.jobs.size(), 100u);
+  for (const auto& j : q.jobs) {
+    EXPECT_EQ(slurm::status_of(j), RunStatus::Pending) << j.id << " " << j.state;
+    EXPECT_EQ(j.reason, "JobHeldUser");
+  }
+  EXPECT_EQ(q.jobs.front().name, "q100") << "newest first";
+  std::printf("[ slurm   ] 100 jobs listed in %.3f s (one squeue --json over SSH)\n", q.seconds);
+}
