@@ -7,17 +7,19 @@
 #include "core/paths.h"
 #include "core/remote/host_probe.h"
 #include "core/remote/ssh_config.h"
+#include "core/slurm/slurm_options.h"
 #include "core/store/store.h"
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 namespace r1wb::ctl {
 namespace {
 
 const char* kHostsUsage =
     "usage: r1wb-ctl hosts add NAME (--ssh ALIAS | --host HOST [--port N] [--user USER] [--key FILE])\n"
-    "                          [--workdir DIR] [--runner PATH] [--max-runs N]\n"
+    "                          [--workdir DIR] [--runner PATH] [--max-runs N] [--slurm OPTS]\n"
     "       r1wb-ctl hosts list\n"
     "       r1wb-ctl hosts probe NAME\n"
     "       r1wb-ctl hosts trust NAME --fingerprint SHA256:...\n"
@@ -29,6 +31,11 @@ const char* kHostsUsage =
     "read from it at each connection) or by address; --workdir is where its runs live (default\n"
     "r1wb-runs in the login's home), --runner its r1wb-run (default the one on its PATH),\n"
     "--max-runs how many runs the app's queue starts there at once (default 1).\n"
+    "--slurm makes it a Slurm login node: runs are submitted with sbatch. OPTS is '-' for the\n"
+    "cluster's defaults or 'key=value ...' of partition, account, time, mem, gpus, cpus_per_task,\n"
+    "extra (one more sbatch option, e.g. extra=--qos=high; repeatable), signal_lead_s (USR1 this\n"
+    "long before the time limit: checkpoint and requeue; default 120), stop_grace_s (stop: TERM,\n"
+    "then Slurm's cancel after this; default 60).\n"
     "probe: connects (the host key checked against known_hosts) and prints the host's OS, CPUs,\n"
     "memory, GPUs, free disk and its runner's release and protocol; exit 1 when it is not ready.\n"
     "trust: adds the host key to known_hosts when the host offers the fingerprint given (the one\n"
@@ -57,7 +64,7 @@ int cmd_hosts(const std::vector<std::string>& in) {
   std::string err;
   const auto a = parse_args(std::vector<std::string>(in.begin() + 1, in.end()),
                             {"ssh", "host", "port", "user", "key", "workdir", "runner", "store", "known-hosts",
-                             "fingerprint", "max-runs"},
+                             "fingerprint", "max-runs", "slurm"},
                             {}, err);
   if (!a) return hosts_usage(err);
   const std::string verb = in[0];
@@ -73,9 +80,9 @@ int cmd_hosts(const std::vector<std::string>& in) {
     if (verb == "list") {
       if (!a->positional.empty()) return hosts_usage("list takes no NAME");
       for (const auto& h : store.list_hosts())
-        std::printf("%-16s %s  workdir %s  runner %s  runs at once %d\n", h.name.c_str(),
-                    address_of(h).c_str(),
-                    h.workdir.c_str(), h.runner.c_str(), h.max_runs);
+        std::printf("%-16s %s  workdir %s  runner %s  runs at once %d%s%s\n", h.name.c_str(), address_of(h).c_str(),
+                    h.workdir.c_str(), h.runner.c_str(), h.max_runs, h.slurm.empty() ? "" : "  Slurm ",
+                    h.slurm.c_str());
       return kOk;
     }
     if (a->positional.size() != 1) return hosts_usage(verb + " takes one NAME");
@@ -97,6 +104,14 @@ int cmd_hosts(const std::vector<std::string>& in) {
       if (a->options.count("workdir")) h.workdir = a->options.at("workdir");
       if (a->options.count("runner")) h.runner = a->options.at("runner");
       h.max_runs = int(*max_runs);
+      if (a->options.count("slurm")) {
+        slurm::SlurmOptions o;
+        std::istringstream words(a->options.at("slurm"));
+        for (std::string kv; words >> kv;)
+          if (kv != "-")
+            if (const auto problem = slurm::set_option(o, kv); !problem.empty()) return hosts_usage(problem);
+        h.slurm = slurm::to_json(o);
+      }
       store.put_host(h);
       std::printf("host %s added; `r1wb-ctl hosts probe %s` checks it\n", name.c_str(), name.c_str());
       return kOk;

@@ -10,6 +10,7 @@
 #include "core/jobs/remote_run_dir.h"
 #include "core/jobs/run_controller.h"
 #include "core/paths.h"
+#include "core/slurm/slurm_submit.h"
 #include "core/store/store.h"
 
 #include <poll.h>
@@ -24,8 +25,9 @@ namespace r1wb::ctl {
 namespace {
 
 const char* kRunsUsage =
-    "usage: r1wb-ctl run CONFIG --host NAME     start an experiment on a stored host, follow it\n"
-    "                        [--runs-dir DIR]   (where its local run directory goes; default the app's)\n"
+    "usage: r1wb-ctl run CONFIG... --host NAME  start experiments on a stored host, follow them\n"
+    "                        [--runs-dir DIR]   (where local run directories go; default the app's)\n"
+    "                                           several CONFIGs on a Slurm host go as one job array\n"
     "       r1wb-ctl attach RUN                 follow a running remote run (backfills what was missed)\n"
     "       r1wb-ctl stop RUN                   checkpoint and stop it (resumable), follow it to the end\n"
     "       r1wb-ctl kill RUN                   end it at once (its whole process group)\n"
@@ -40,7 +42,11 @@ const char* kRunsUsage =
     "laptop never stops it (the run shows 'unreachable' while the link is down, and the stream\n"
     "picks up after the last record the store holds, with no gap and no duplicate). Exit codes\n"
     "are the runner's: 0 done, 1 failed, 3 stopped (resumable), 4 done but records were lost;\n"
-    "2 bad usage, 130 detached by Ctrl-C.\n";
+    "2 bad usage, 130 detached by Ctrl-C.\n"
+    "On a Slurm login node (r1wb-ctl hosts add ... --slurm) a run is a batch job: it shows 'pending'\n"
+    "until it gets its allocation and 'preempted' while a requeued job waits (it checkpointed on\n"
+    "Slurm's USR1 and resumes); stop is TERM to the job (checkpoint) and Slurm's cancel after the\n"
+    "host's stop grace; kill is Slurm's cancel. r1wb-ctl queue lists the jobs.\n";
 
 std::atomic<bool> g_detach{false};
 extern "C" void on_interrupt(int) { g_detach.store(true); }
@@ -139,6 +145,74 @@ int on_existing_run(const std::vector<std::string>& in, const char* verb, void (
   }
 }
 
+//! Several experiments on a Slurm host: prepared, submitted as one job array, followed together.
+int run_array(const std::vector<ConfigResult>& configs, const Args& a, const Common& common) {
+  try {
+    Store store(common.store_path);
+    const auto host = store.host(a.options.at("host"));
+    if (!host || host->slurm.empty()) {
+      std::cerr << "error: several CONFIGs go as a job array to a Slurm host; " << a.options.at("host")
+                << (host ? " is a plain node (start them one by one)" : " is not in the store") << "\n";
+      return kFailure;
+    }
+    std::string why;
+    const auto options = slurm::options_from_json(host->slurm, why);
+    if (!options) throw std::runtime_error("host " + host->name + "'s Slurm options: " + why);
+    std::vector<int64_t> ids;
+    std::vector<slurm::ArrayRun> runs;
+    for (const auto& config : configs) {
+      RunLaunch launch;
+      launch.runs_root = a.options.count("runs-dir") ? a.options.at("runs-dir") : default_runs_dir();
+      launch.experiment_name = config.experiment.name;
+      launch.config_json = config.resolved.dump(2);
+      launch.target_host = host->name;
+      launch.remote_workdir = host->workdir;
+      ids.push_back(RunController::prepare(store, launch));
+      runs.push_back({store.run(ids.back())->remote_dir, launch.config_json});
+    }
+    remote::SshSession ssh(endpoint_of(*host, common.known_hosts), terminal_prompts());
+    const auto tasks = slurm::submit_array(ssh, *options, host->runner, configs[0].experiment.name, runs);
+    std::vector<std::unique_ptr<RunController>> controllers;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      store.set_scheduler_job(ids[i], tasks[i]);
+      std::fprintf(stderr, "%s: Slurm job %s on %s\n", store.run(ids[i])->name.c_str(), tasks[i].c_str(),
+                   host->name.c_str());
+      controllers.push_back(std::make_unique<RunController>(store, any_host_job_factory(store, common.known_hosts,
+                                                                                          terminal_prompts())));
+      controllers.back()->attach(ids[i]);
+    }
+    g_detach = false;
+    std::signal(SIGINT, on_interrupt);
+    int worst = kOk;
+    for (size_t left = ids.size(); left > 0;) {
+      ::poll(nullptr, 0, 50);
+      if (g_detach) {
+        std::fprintf(stderr, "detached; the jobs go on (r1wb-ctl queue --host %s, r1wb-ctl attach RUN)\n",
+                     host->name.c_str());
+        return kDetached;
+      }
+      left = 0;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        auto& c = *controllers[i];
+        if (c.finished()) continue;
+        c.pump();
+        if (!c.finished()) {
+          ++left;
+          continue;
+        }
+        const auto r = store.run(ids[i]);
+        std::fprintf(stderr, "%s: %s%s%s\n", r->name.c_str(), status_name(r->status), r->message.empty() ? "" : ": ",
+                     r->message.c_str());
+        worst = std::max(worst, exit_code_of(*r));
+      }
+    }
+    return worst;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kFailure;
+  }
+}
+
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& in) {
@@ -147,13 +221,18 @@ int cmd_run(const std::vector<std::string>& in) {
   std::string err;
   const auto a = parse(in, {"host", "runs-dir"}, common, err);
   if (!a) return runs_usage(err);
-  if (a->positional.size() != 1) return runs_usage("run takes one CONFIG");
+  if (a->positional.empty()) return runs_usage("run takes a CONFIG");
   if (!a->options.count("host")) return runs_usage("run takes --host NAME (r1wb-ctl hosts list)");
-  const auto config = load_experiment_file(a->positional[0]);
-  if (!config.ok()) {
-    for (const auto& e : config.errors) std::cerr << "error: " << a->positional[0] << ": " << e.to_string() << "\n";
-    return kUsage;
+  std::vector<ConfigResult> configs;
+  for (const auto& path : a->positional) {
+    configs.push_back(load_experiment_file(path));
+    if (!configs.back().ok()) {
+      for (const auto& e : configs.back().errors) std::cerr << "error: " << path << ": " << e.to_string() << "\n";
+      return kUsage;
+    }
   }
+  if (configs.size() > 1) return run_array(configs, *a, common);
+  const auto& config = configs[0];
   try {
     Store store(common.store_path);
     const auto host = store.host(a->options.at("host"));

@@ -46,6 +46,8 @@ class Job {
   virtual std::string link_note() const { return {}; }
   //! The place's latest word on the run; nullopt while it said nothing (a local or detached runner).
   virtual std::optional<PlaceLine> place() const { return std::nullopt; }
+  //! The scheduler's job id once this job submitted one ("12"); empty otherwise.
+  virtual std::string scheduler_job() const { return {}; }
 };
 
 }  // namespace r1wb

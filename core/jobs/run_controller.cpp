@@ -109,6 +109,10 @@ size_t RunController::pump() {
 }
 
 void RunController::track_place() {
+  if (const auto job = job_->scheduler_job(); !job.empty() && job != scheduler_job_) {
+    scheduler_job_ = job;
+    store_.set_scheduler_job(run_id_, job);
+  }
   const auto p = job_->place();
   if (!p || (place_applied_ && place_applied_->seq == p->seq && place_applied_->status == p->status &&
              place_applied_->note == p->note))

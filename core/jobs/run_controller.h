@@ -79,6 +79,7 @@ class RunController {
   bool reachable_ = true;
   bool fresh_start_ = false;  // started (not attached) and no record of this start arrived yet
   std::optional<PlaceLine> place_applied_;
+  std::string scheduler_job_;  // the last one stored
   std::optional<int> exit_code_;
   uint64_t resend_asked_after_ = UINT64_MAX;  // the seq of the last ResendAfter sent
   uint64_t highest_seen_ = 0;                 // the highest seq the stream carried

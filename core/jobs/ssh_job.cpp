@@ -57,11 +57,12 @@ void SshJob::connect_async() {
   connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = prompts_, starting = starting_,
                                                 config = config_, runner = target_.runner,
                                                 remote_dir = target_.remote_dir, slurm = target_.slurm] {
-    auto session = std::make_unique<remote::SshSession>(e, p);
-    if (!starting) return session;
+    Connected c{std::make_unique<remote::SshSession>(e, p), ""};
+    auto& session = c.session;
+    if (!starting) return c;
     if (slurm) {
-      slurm::submit_run(*session, *slurm, runner, remote_dir, config);
-      return session;
+      c.job = slurm::submit_run(*session, *slurm, runner, remote_dir, config);
+      return c;
     }
     const std::string where = e.user + "@" + e.host, dir = shell_quote(remote_dir);
     // Upload the experiment (to a partial name, renamed when complete), then start it detached.
@@ -74,7 +75,7 @@ void SshJob::connect_async() {
     if (started.exit_status != 0)
       throw std::runtime_error("cannot start the runner on " + where + " (" + runner + " start " + remote_dir +
                                "): " + (started.err.empty() ? started.out : started.err));
-    return session;
+    return c;
   });
 }
 
@@ -120,7 +121,9 @@ void SshJob::try_reconnect() {
   }
   if (connecting_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
   try {
-    attach(connecting_.get());
+    auto connected = connecting_.get();
+    if (!connected.job.empty()) scheduler_job_ = connected.job;
+    attach(std::move(connected.session));
     open_follow();
     if (connected_once_) ++reconnects_;
     connected_once_ = true;

@@ -56,6 +56,7 @@ class SshJob : public Job {
   bool reachable() const override { return session_ != nullptr || (!connected_once_ && why_unreachable_.empty()); }
   std::string link_note() const override;
   std::optional<PlaceLine> place() const override { return place_; }
+  std::string scheduler_job() const override { return scheduler_job_; }
 
   //! Cuts the connection as a network failure would (tests of reconnection).
   void sever();
@@ -80,7 +81,13 @@ class SshJob : public Job {
   int epoll_fd_ = -1;
   std::unique_ptr<remote::SshSession> session_;
   std::unique_ptr<remote::SshChannel> follow_;
-  std::future<std::unique_ptr<remote::SshSession>> connecting_;
+  //! The connected session, and the Slurm job it submitted while starting (if it did).
+  struct Connected {
+    std::unique_ptr<remote::SshSession> session;
+    std::string job;
+  };
+  std::future<Connected> connecting_;
+  std::string scheduler_job_;
   wire::RecordSplitter splitter_;
   std::string out_, pending_requests_;
   uint64_t last_seq_ = 0;

@@ -17,7 +17,7 @@ constexpr int kApplicationId = 0x52315742;  // "R1WB"
 constexpr int kSchemaVersion =
     8;  // 2: runs.tags (JSON array) and runs.notes; 3: snapshots.labels; 4: runs.uid; 5: samples; 6: hosts;
         // 7: runs.target_host and runs.remote_dir (where a remote run lives), hosts.max_runs;
-        // 8: hosts.slurm (a Slurm login node's job options)
+        // 8: hosts.slurm (a Slurm login node's job options), runs.scheduler_job
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS runs(
   notes TEXT NOT NULL DEFAULT '',
   uid TEXT NOT NULL DEFAULT '',
   target_host TEXT NOT NULL DEFAULT '',
-  remote_dir TEXT NOT NULL DEFAULT '');
+  remote_dir TEXT NOT NULL DEFAULT '',
+  scheduler_job TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS runs_by_dir ON runs(run_dir);
 CREATE INDEX IF NOT EXISTS runs_by_uid ON runs(uid);
 CREATE TABLE IF NOT EXISTS metrics(
@@ -187,7 +188,7 @@ class Stmt {
 
 constexpr const char* kRunColumns =
     "id, name, experiment, status, config, run_dir, host, message, created_at, started_at, finished_at, "
-    "last_step, total_steps, last_seq, tags, notes, uid, target_host, remote_dir";
+    "last_step, total_steps, last_seq, tags, notes, uid, target_host, remote_dir, scheduler_job";
 
 RunRow read_run(Stmt& s) {
   RunRow r;
@@ -213,6 +214,7 @@ RunRow read_run(Stmt& s) {
   r.uid = s.text(16);
   r.target_host = s.text(17);
   r.remote_dir = s.text(18);
+  r.scheduler_job = s.text(19);
   return r;
 }
 
@@ -281,8 +283,10 @@ void Store::init_schema() {
           "ALTER TABLE runs ADD COLUMN remote_dir TEXT NOT NULL DEFAULT '';");
       if (version >= 6) exec("ALTER TABLE hosts ADD COLUMN max_runs INTEGER NOT NULL DEFAULT 1;");
     }
-    if (n_objects > 0 && version >= 6 && version < 8)  // schema 7's hosts were plain nodes
-      exec("ALTER TABLE hosts ADD COLUMN slurm TEXT NOT NULL DEFAULT '';");
+    if (n_objects > 0 && version < 8) {  // schema 7 knew no schedulers
+      if (version >= 6) exec("ALTER TABLE hosts ADD COLUMN slurm TEXT NOT NULL DEFAULT '';");
+      exec("ALTER TABLE runs ADD COLUMN scheduler_job TEXT NOT NULL DEFAULT '';");
+    }
     exec(kSchema);
     exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
     exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
@@ -391,6 +395,11 @@ std::vector<RunRow> Store::find_runs(const RunQuery& q) {
 void Store::set_tags(int64_t run_id, const std::vector<std::string>& tags) {
   Stmt s(db_, "UPDATE runs SET tags = ? WHERE id = ?");
   s.bind(1, nlohmann::json(tags).dump()).bind(2, run_id).run();
+}
+
+void Store::set_scheduler_job(int64_t run_id, const std::string& job) {
+  Stmt s(db_, "UPDATE runs SET scheduler_job = ? WHERE id = ?");
+  s.bind(1, job).bind(2, run_id).run();
 }
 
 void Store::set_remote(int64_t run_id, const std::string& target_host, const std::string& remote_dir) {

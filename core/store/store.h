@@ -46,6 +46,7 @@ struct RunRow {
   std::string uid;  //!< the run id its log's RunStarted carries (wire::RunStarted::run_uid); empty until heard
   std::string target_host;  //!< the HostRow it runs on; empty: this machine
   std::string remote_dir;   //!< its run directory on that host (run_dir holds the local copy of config.json)
+  std::string scheduler_job;  //!< its Slurm job ("12", "40_3" for an array's task); empty: none
 };
 
 //! One metric of a run in a results table: its last value, extremes and last step.
@@ -142,6 +143,8 @@ class Store {
   void set_notes(int64_t run_id, const std::string& notes);
   //! Where a remote run lives: the host (a HostRow's name) and its run directory there.
   void set_remote(int64_t run_id, const std::string& target_host, const std::string& remote_dir);
+  //! The scheduler's job that runs it (the latest: a resubmitted run gets a new one).
+  void set_scheduler_job(int64_t run_id, const std::string& job);
   //! Adds the host or replaces the one of that name.
   void put_host(const HostRow& host);
   std::vector<HostRow> list_hosts();  //!< by name

@@ -129,6 +129,7 @@ TEST(SlurmRun, AUsr1PreemptionCheckpointsRequeuesAndResumesToTheSameFinalStepWit
   c.resume(id, R1WB_RUNNER);
   ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 12; })) << f.row(id).message;
   const std::string job = f.job_id(id);
+  EXPECT_EQ(f.row(id).scheduler_job, job) << "the store knows the run's job";
   EXPECT_NE(r1wb::testing::slurp((fs::path(f.row(id).remote_dir) / "job.sbatch").string()).find("--signal=B:USR1@120"),
             std::string::npos);
   // What --signal=B:USR1@N does ahead of a time limit or a preemption, now.
@@ -223,4 +224,73 @@ TEST(SlurmRun, TheQueueOfAHundredJobsComesFromOneSqueueCall) {
   }
   EXPECT_EQ(q.jobs.front().name, "q100") << "newest first";
   std::printf("[ slurm   ] 100 jobs listed in %.3f s (one squeue --json over SSH)\n", q.seconds);
+}
+
+namespace {
+
+struct Shell {
+  int code = -1;
+  std::string out;
+};
+//! Runs a shell command line, stdout and stderr together.
+Shell shell(const std::string& cmd) {
+  Shell r;
+  if (FILE* p = ::popen((cmd + " 2>&1").c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    const int status = ::pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  return r;
+}
+
+std::string q(const std::string& s) { return remote::shell_quote(s); }
+
+}  // namespace
+
+TEST(SlurmRun, FromATerminalHostsAddSlurmRunsTwoConfigsAsAnArrayAndQueueListsThem) {
+  const auto dir = fs::temp_directory_path() / ("r1wb-ctl-slurm-" + std::to_string(::getpid()));
+  {
+    r1wb::testing::SlurmTestCluster cluster(dir / "cluster");
+    r1wb::testing::SshTestHost login(dir / "sshd", cluster.sshd_line());
+    login.trust();
+    const std::string common = " --store " + q((dir / "workbench.db").string()) + " --known-hosts " + q(login.known_hosts());
+    const std::string ctl = q(R1WB_CTL);
+    auto bad = shell(ctl + " hosts add c --host 127.0.0.1 --slurm 'time=1 day'" + common);
+    EXPECT_EQ(bad.code, 2) << bad.out;
+    EXPECT_NE(bad.out.find("--slurm 'day': expected key=value"), std::string::npos) << bad.out;  // time=1 is a minute
+    bad = shell(ctl + " hosts add c --host 127.0.0.1 --slurm 'gpus=two'" + common);
+    EXPECT_NE(bad.out.find("slurm.gpus: 'two' is not an integer"), std::string::npos) << bad.out;
+    const auto added = shell(ctl + " hosts add cluster --host 127.0.0.1 --port " + std::to_string(login.sshd.port) +
+                             " --user " + q(login.sshd.user) + " --key " + q(login.sshd.user_key.string()) +
+                             " --workdir " + q((dir / "runs").string()) + " --runner " + q(R1WB_RUNNER) +
+                             " --slurm 'cpus_per_task=1 stop_grace_s=20'" + common);
+    ASSERT_EQ(added.code, 0) << added.out;
+    const auto listed = shell(ctl + " hosts list" + common);
+    EXPECT_NE(listed.out.find("Slurm {"), std::string::npos) << listed.out;
+    for (int i = 0; i < 2; ++i) {
+      auto doc = r1wb::testing::tiny_moe_doc(25, 5, 1);
+      doc["name"] = "arr";
+      doc["train"]["lr"] = 0.002 * (i + 1);
+      std::ofstream(dir / ("exp" + std::to_string(i) + ".json")) << doc.dump(2);
+    }
+    const auto ran = shell(ctl + " run " + q((dir / "exp0.json").string()) + " " + q((dir / "exp1.json").string()) +
+                           " --host cluster --quiet --runs-dir " + q((dir / "local").string()) + common);
+    EXPECT_EQ(ran.code, 0) << ran.out;
+    EXPECT_NE(ran.out.find("arr-1: Slurm job 1_0 on cluster"), std::string::npos) << ran.out;
+    EXPECT_NE(ran.out.find("arr-2: Slurm job 1_1 on cluster"), std::string::npos) << ran.out;
+    EXPECT_NE(ran.out.find("arr-1: completed"), std::string::npos) << ran.out;
+    EXPECT_NE(ran.out.find("arr-2: completed"), std::string::npos) << ran.out;
+    const auto queue = shell(ctl + " queue --host cluster" + common);
+    EXPECT_EQ(queue.code, 0) << queue.out;
+    EXPECT_NE(queue.out.find("cluster: 2 job(s) of " + login.sshd.user), std::string::npos) << queue.out;
+    EXPECT_NE(queue.out.find("1_0          completed"), std::string::npos) << queue.out;
+    EXPECT_NE(queue.out.find("arr-2"), std::string::npos) << queue.out;
+    std::printf("%s", queue.out.c_str());
+    const auto none = shell(ctl + " queue --host nowhere" + common);
+    EXPECT_EQ(none.code, 1);
+    EXPECT_NE(none.out.find("no Slurm host nowhere"), std::string::npos) << none.out;
+  }
+  fs::remove_all(dir);
 }
