@@ -98,7 +98,7 @@ TEST(RunQuery, SchemaOneStoreGainsTagsAndNotes) {
                   s.handle(),
                   "ALTER TABLE runs DROP COLUMN notes; ALTER TABLE runs DROP COLUMN tags; "
                   "ALTER TABLE snapshots DROP COLUMN labels; DROP INDEX runs_by_uid; ALTER TABLE runs DROP COLUMN uid; "
-                  "ALTER TABLE runs DROP COLUMN target_host; ALTER TABLE runs DROP COLUMN remote_dir; "
+                  "ALTER TABLE runs DROP COLUMN target_host; ALTER TABLE runs DROP COLUMN remote_dir; ALTER TABLE runs DROP COLUMN scheduler_job; "
                   "PRAGMA user_version=1;",
                   nullptr, nullptr, nullptr),
               SQLITE_OK);

@@ -236,7 +236,7 @@ TEST(Store, SchemaTwoStoreGainsSnapshotRowLabels) {
     ASSERT_EQ(sqlite3_exec(s.handle(),
                            "DROP INDEX runs_by_uid; ALTER TABLE runs DROP COLUMN uid; ALTER TABLE snapshots DROP "
                            "COLUMN labels; ALTER TABLE runs DROP COLUMN target_host; "
-                           "ALTER TABLE runs DROP COLUMN remote_dir; PRAGMA user_version=2;",
+                           "ALTER TABLE runs DROP COLUMN remote_dir; ALTER TABLE runs DROP COLUMN scheduler_job; PRAGMA user_version=2;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
   }
@@ -321,4 +321,34 @@ TEST(Store, SeqsALogReportedLostArePassedOverAndCountedOthersStopAtTheGap) {
   EXPECT_EQ(res.lost, 2u);
   EXPECT_EQ(res.last_seq, 10u);
   EXPECT_EQ(s.metric_points(id, "train/loss", 0).size(), 8u);
+}
+
+TEST(Store, ASchemaSevenStoreGainsSlurmHostsAndSchedulerJobsAndKeepsItsHosts) {
+  r1wb::testing::TempDir t;
+  const std::string db = (t.path / "seven.db").string();
+  int64_t id = 0;
+  {
+    Store s(db);
+    HostRow h;
+    h.name = "gpu1", h.host = "10.0.0.5", h.max_runs = 3;
+    s.put_host(h);
+    id = s.create_run("old-1", "old", "{}", "/runs/old-1", "h");
+    ASSERT_EQ(sqlite3_exec(s.handle(),
+                           "ALTER TABLE hosts DROP COLUMN slurm; ALTER TABLE runs DROP COLUMN scheduler_job; "
+                           "PRAGMA user_version=7;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  Store s(db);
+  const auto old = s.host("gpu1");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->max_runs, 3);
+  EXPECT_EQ(old->slurm, "") << "a host of schema 7 is a plain node";
+  HostRow cluster;
+  cluster.name = "cluster", cluster.host = "login.example", cluster.slurm = R"({"partition":"gpu"})";
+  s.put_host(cluster);
+  EXPECT_EQ(s.host("cluster")->slurm, cluster.slurm);
+  EXPECT_EQ(s.run(id)->scheduler_job, "");
+  s.set_scheduler_job(id, "40_3");
+  EXPECT_EQ(s.run(id)->scheduler_job, "40_3");
 }
