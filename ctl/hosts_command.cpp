@@ -12,7 +12,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 namespace r1wb::ctl {
 namespace {
@@ -54,6 +53,14 @@ void print_probe(const HostRow& h, const remote::HostProbe& p) {
   for (const auto& problem : p.problems) std::printf("  problem: %s\n", problem.c_str());
 }
 
+//! "  Slurm: partition=gpu time=2:00:00" for a login node; empty for a plain node.
+std::string slurm_summary(const HostRow& h) {
+  if (h.slurm.empty()) return "";
+  std::string err;
+  const auto o = slurm::options_from_json(h.slurm, err);
+  return "  Slurm: " + (o ? slurm::to_words(*o) : "unreadable options (" + err + ")");
+}
+
 }  // namespace
 
 int cmd_hosts(const std::vector<std::string>& in) {
@@ -80,9 +87,8 @@ int cmd_hosts(const std::vector<std::string>& in) {
     if (verb == "list") {
       if (!a->positional.empty()) return hosts_usage("list takes no NAME");
       for (const auto& h : store.list_hosts())
-        std::printf("%-16s %s  workdir %s  runner %s  runs at once %d%s%s\n", h.name.c_str(), address_of(h).c_str(),
-                    h.workdir.c_str(), h.runner.c_str(), h.max_runs, h.slurm.empty() ? "" : "  Slurm ",
-                    h.slurm.c_str());
+        std::printf("%-16s %s  workdir %s  runner %s  runs at once %d%s\n", h.name.c_str(), address_of(h).c_str(),
+                    h.workdir.c_str(), h.runner.c_str(), h.max_runs, slurm_summary(h).c_str());
       return kOk;
     }
     if (a->positional.size() != 1) return hosts_usage(verb + " takes one NAME");
@@ -106,10 +112,8 @@ int cmd_hosts(const std::vector<std::string>& in) {
       h.max_runs = int(*max_runs);
       if (a->options.count("slurm")) {
         slurm::SlurmOptions o;
-        std::istringstream words(a->options.at("slurm"));
-        for (std::string kv; words >> kv;)
-          if (kv != "-")
-            if (const auto problem = slurm::set_option(o, kv); !problem.empty()) return hosts_usage(problem);
+        if (const auto problem = slurm::set_options(o, a->options.at("slurm")); !problem.empty())
+          return hosts_usage(problem);
         h.slurm = slurm::to_json(o);
       }
       store.put_host(h);

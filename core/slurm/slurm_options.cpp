@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <regex>
+#include <sstream>
 
 namespace r1wb::slurm {
 
@@ -90,6 +91,32 @@ std::string set_option(SlurmOptions& o, const std::string& key_value) {
   if (err.empty()) err = validate(changed);
   if (err.empty()) o = changed;
   return err;
+}
+
+std::string set_options(SlurmOptions& o, const std::string& words) {
+  SlurmOptions changed = o;
+  std::istringstream in(words);
+  for (std::string kv; in >> kv;)
+    if (kv != "-")
+      if (auto problem = set_option(changed, kv); !problem.empty()) return problem;
+  o = changed;
+  return {};
+}
+
+std::string to_words(const SlurmOptions& o) {
+  const SlurmOptions d;
+  std::string out;
+  const auto add = [&](const std::string& key, const std::string& value) { out += (out.empty() ? "" : " ") + key + "=" + value; };
+  if (o.partition != d.partition) add("partition", o.partition);
+  if (o.account != d.account) add("account", o.account);
+  if (o.time != d.time) add("time", o.time);
+  if (o.mem != d.mem) add("mem", o.mem);
+  if (o.gpus != d.gpus) add("gpus", std::to_string(o.gpus));
+  if (o.cpus_per_task != d.cpus_per_task) add("cpus_per_task", std::to_string(o.cpus_per_task));
+  for (const auto& e : o.extra) add("extra", e);
+  if (o.signal_lead_s != d.signal_lead_s) add("signal_lead_s", std::to_string(o.signal_lead_s));
+  if (o.stop_grace_s != d.stop_grace_s) add("stop_grace_s", std::to_string(o.stop_grace_s));
+  return out.empty() ? "-" : out;
 }
 
 }  // namespace r1wb::slurm

@@ -31,5 +31,12 @@ std::string validate(const SlurmOptions& o);
 //! Sets one field from "key=value" (keys as the struct's fields, "extra" appends); returns the
 //! problem, or empty.
 std::string set_option(SlurmOptions& o, const std::string& key_value);
+//! Sets each "key=value" of a space-separated list ("-" alone: the defaults), as the app's
+//! host dialog and `r1wb-ctl hosts add --slurm` take them; the options change only when every
+//! word is good. Returns the first problem, or empty.
+std::string set_options(SlurmOptions& o, const std::string& words);
+//! The options that differ from the defaults as set_options reads them ("partition=gpu gpus=1"),
+//! "-" when none do.
+std::string to_words(const SlurmOptions& o);
 
 }  // namespace r1wb::slurm

@@ -90,6 +90,13 @@ TEST(SlurmOptions, EveryBadValueIsRefusedNamingTheFieldAndTheValue) {
   const auto back = options_from_json(to_json(o), err);
   ASSERT_TRUE(back) << err;
   EXPECT_EQ(to_json(*back), to_json(o));
+  EXPECT_EQ(to_words(o), "partition=gpu time=2:00:00 mem=4000M gpus=1 extra=--qos=high stop_grace_s=30");
+  SlurmOptions words;
+  EXPECT_EQ(set_options(words, to_words(o)), "");
+  EXPECT_EQ(to_json(words), to_json(o)) << "the words read back as the same options";
+  EXPECT_NE(set_options(words, "gpus=3 mem=lots").find("slurm.mem"), std::string::npos);
+  EXPECT_EQ(words.gpus, 1) << "a list with a bad word changes nothing";
+  EXPECT_EQ(to_words(SlurmOptions{}), "-");
   EXPECT_FALSE(options_from_json("{\"gpus\": \"x\"}", err));
   EXPECT_NE(err.find("slurm"), std::string::npos);
 }

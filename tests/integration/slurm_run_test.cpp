@@ -268,7 +268,7 @@ TEST(SlurmRun, FromATerminalHostsAddSlurmRunsTwoConfigsAsAnArrayAndQueueListsThe
                              " --slurm 'cpus_per_task=1 stop_grace_s=20'" + common);
     ASSERT_EQ(added.code, 0) << added.out;
     const auto listed = shell(ctl + " hosts list" + common);
-    EXPECT_NE(listed.out.find("Slurm {"), std::string::npos) << listed.out;
+    EXPECT_NE(listed.out.find("Slurm: cpus_per_task=1 stop_grace_s=20"), std::string::npos) << listed.out;
     for (int i = 0; i < 2; ++i) {
       auto doc = r1wb::testing::tiny_moe_doc(25, 5, 1);
       doc["name"] = "arr";

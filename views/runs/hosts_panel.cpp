@@ -3,6 +3,7 @@
 #include "core/jobs/host_endpoint.h"
 #include "core/remote/host_probe.h"
 #include "core/remote/known_hosts.h"
+#include "core/slurm/slurm_options.h"
 
 #include <QCoreApplication>
 #include <QDialog>
@@ -31,6 +32,14 @@ struct HostsPanel::Probe {
 };
 
 namespace {
+
+//! "Slurm login node (partition=gpu ...)", or "" for a plain node.
+QString slurm_text(const HostRow& h) {
+  if (h.slurm.empty()) return {};
+  std::string err;
+  const auto o = slurm::options_from_json(h.slurm, err);
+  return "Slurm login node (" + QString::fromStdString(o ? slurm::to_words(*o) : "unreadable options: " + err) + ")";
+}
 
 QString summary(const remote::HostProbe& p) {
   QString s = QString::fromStdString(p.os) + QString(", %1 CPUs, %2 GiB").arg(p.cpus).arg(double(p.memory_bytes) / (1 << 30), 0, 'f', 1);
@@ -109,7 +118,10 @@ void HostsPanel::update_buttons() {
   const QString name = selected();
   if (auto* item = list_->currentItem()) {
     const QString probe = probe_text(name);
-    details_->setText("<b>" + name.toHtmlEscaped() + "</b>  " + item->text(Address).toHtmlEscaped() + "<br>runs in " +
+    const QString slurm = item->data(Address, Qt::UserRole).toString();
+    details_->setText("<b>" + name.toHtmlEscaped() + "</b>  " + item->text(Address).toHtmlEscaped() +
+                      (slurm.isEmpty() ? QString() : "<br>" + slurm.toHtmlEscaped() + ": runs are submitted with sbatch") +
+                      "<br>runs in " +
                       item->text(Workdir).toHtmlEscaped() + " with " + item->text(Runner).toHtmlEscaped() + "<br>" +
                       (probe.isEmpty() ? QString("not probed yet: Probe connects and asks what it is")
                                        : probe.toHtmlEscaped()));
@@ -131,7 +143,8 @@ void HostsPanel::reload() {
     auto* item = new QTreeWidgetItem(list_);
     const QString name = QString::fromStdString(h.name);
     item->setText(Name, name);
-    item->setText(Address, QString::fromStdString(address_of(h)));
+    item->setText(Address, QString::fromStdString(address_of(h)) + (h.slurm.empty() ? "" : "  [Slurm]"));
+    item->setData(Address, Qt::UserRole, slurm_text(h));
     item->setText(Workdir, QString::fromStdString(h.workdir));
     item->setText(Runner, QString::fromStdString(h.runner));
     item->setText(MaxRuns, QString::number(h.max_runs));
@@ -243,11 +256,21 @@ void HostsPanel::show_add_dialog() {
   auto* runs = new QSpinBox(&dialog);
   runs->setRange(1, 64);
   form->addRow("Runs at once", runs);
+  auto* slurm_words = field("Slurm options", "(empty: a plain node; '-' or partition=gpu time=4:00:00 gpus=1: Slurm)");
+  slurm_words->setObjectName("hosts_slurm_options");
+  slurm_words->setToolTip("A Slurm login node: runs are submitted with sbatch. Keys: partition, account, time, mem, "
+                          "gpus, cpus_per_task, extra (one more sbatch option), signal_lead_s, stop_grace_s");
+  slurm::SlurmOptions slurm_options;
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
   form->addRow(buttons);
   connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
     if (name->text().trimmed().isEmpty() || (alias->text().isEmpty() == address->text().isEmpty())) {
       QMessageBox::warning(&dialog, "Add a host", "Give a name, and either a ~/.ssh/config Host or an address.");
+      return;
+    }
+    slurm_options = {};
+    if (const auto problem = slurm::set_options(slurm_options, slurm_words->text().toStdString()); !problem.empty()) {
+      QMessageBox::warning(&dialog, "Add a host", "Slurm options: " + QString::fromStdString(problem));
       return;
     }
     dialog.accept();
@@ -264,6 +287,7 @@ void HostsPanel::show_add_dialog() {
   if (!workdir->text().trimmed().isEmpty()) h.workdir = workdir->text().trimmed().toStdString();
   if (!runner->text().trimmed().isEmpty()) h.runner = runner->text().trimmed().toStdString();
   h.max_runs = runs->value();
+  if (!slurm_words->text().trimmed().isEmpty()) h.slurm = slurm::to_json(slurm_options);
   add(h);
 }
 

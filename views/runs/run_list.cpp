@@ -1,5 +1,7 @@
 #include "views/runs/run_list.h"
 
+#include "views/runs/status_colour.h"
+
 #include "core/jobs/progress_estimate.h"
 #include "core/store/run_lineage.h"
 
@@ -17,17 +19,6 @@ QString time_text(double unix_seconds) {
   if (unix_seconds <= 0) return QStringLiteral("\u2014");
   const QDateTime t = QDateTime::fromMSecsSinceEpoch(qint64(unix_seconds * 1000.0));
   return t.date() == QDate::currentDate() ? t.toString("HH:mm:ss") : t.toString("yyyy-MM-dd HH:mm");
-}
-
-QColor status_colour(RunStatus status) {
-  if (status == RunStatus::Running) return QColor(31, 102, 170);
-  if (status == RunStatus::Completed) return QColor(30, 130, 60);
-  if (status == RunStatus::Failed) return QColor(190, 40, 35);
-  if (status == RunStatus::Queued) return QColor(150, 110, 20);
-  if (status == RunStatus::Unreachable || status == RunStatus::Preempted) return QColor(205, 110, 20);
-  if (status == RunStatus::Pending) return QColor(150, 110, 20);
-  if (status == RunStatus::Cancelled || status == RunStatus::TimedOut) return QColor(150, 60, 120);
-  return QColor(110, 114, 120);  // created, stopped
 }
 
 QString step_text(const RunRow& r) {

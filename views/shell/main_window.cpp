@@ -1,6 +1,7 @@
 #include "views/shell/main_window.h"
 
 #include "core/jobs/host_jobs.h"
+#include "views/runs/cluster_panel.h"
 #include "views/runs/hosts_panel.h"
 
 #include "core/config/config.h"
@@ -191,6 +192,7 @@ void MainWindow::connect_signals() {
   };
   list_hosts();
   connect(hosts_panel_, &HostsPanel::hosts_changed, this, list_hosts);
+  connect(hosts_panel_, &HostsPanel::hosts_changed, cluster_panel_, &ClusterPanel::reload_hosts);
   connect(queue_panel_, &QueuePanel::concurrency_changed, this, [this](int n) {
     queue_->set_max_concurrent(n);
     handle(queue_->fill_slots());
@@ -332,12 +334,14 @@ QTabWidget* MainWindow::build_left_tabs() {
   ablation_ = new AblationPanel(this);
   queue_panel_ = new QueuePanel(this);
   hosts_panel_ = new HostsPanel(*store_, options_.known_hosts, this);
+  cluster_panel_ = new ClusterPanel(*store_, options_.known_hosts, this);
   tabs_ = new QTabWidget(this);
   tabs_->setDocumentMode(true);
   tabs_->addTab(editor_, "Experiment");
   tabs_->addTab(ablation_, "Ablation");
   tabs_->addTab(queue_panel_, "Queue");
   tabs_->addTab(hosts_panel_, "Hosts");
+  tabs_->addTab(cluster_panel_, "Cluster");
   return tabs_;
 }
 

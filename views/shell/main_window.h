@@ -55,6 +55,7 @@ class LogViewer;
 class MetricChart;
 class QueuePanel;
 class HostsPanel;
+class ClusterPanel;
 class RoutingPanel;
 class CompletionsPanel;
 class RunList;
@@ -113,6 +114,7 @@ class MainWindow : public QMainWindow {
   AblationPanel* ablation() const { return ablation_; }
   QueuePanel* queue_panel() const { return queue_panel_; }
   HostsPanel* hosts_panel() const { return hosts_panel_; }
+  ClusterPanel* cluster_panel() const { return cluster_panel_; }
   RunNotifier* notifier() const { return notifier_; }
   RunQueue& queue() { return *queue_; }
   //! The store, the queue, the listed runs and the selection the right-hand viewers share.
@@ -242,6 +244,7 @@ class MainWindow : public QMainWindow {
   AblationPanel* ablation_ = nullptr;
   QueuePanel* queue_panel_ = nullptr;
   HostsPanel* hosts_panel_ = nullptr;
+  ClusterPanel* cluster_panel_ = nullptr;
   RunNotifier* notifier_ = nullptr;
   QLabel* banner_ = nullptr;  // the last notification, inside the window
   QString store_problem_;     // set by open_without_store
