@@ -9,6 +9,7 @@
 #include "core/jobs/run_queue.h"
 #include "core/jobs/ssh_job.h"
 #include "core/wire/event_log.h"
+#include "tests/integration/host_runs.h"
 #include "tests/support/ssh_test_host.h"
 #include "tests/support/test_dirs.h"
 
@@ -26,28 +27,13 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct RemoteFixture {
-  fs::path dir = fs::temp_directory_path() / ("r1wb-remote-" + std::to_string(::getpid()));
+struct RemoteFixture : r1wb::testing::HostRuns {
   r1wb::testing::SshTestHost node{dir / "sshd"};
-  Store store{(dir / "workbench.db").string()};
-  std::string workdir;
-  explicit RemoteFixture(const std::string& workdir_name = "node-runs") : workdir((dir / workdir_name).string()) {
+  explicit RemoteFixture(const std::string& workdir_name = "node-runs") : HostRuns("r1wb-remote-", "lab", workdir_name) {
     node.trust();
+    known_hosts = node.known_hosts();
     store.put_host(node.host_row("lab", workdir, R1WB_RUNNER));
   }
-  ~RemoteFixture() { fs::remove_all(dir); }
-  JobFactory jobs() { return any_host_job_factory(store, node.known_hosts()); }
-  int64_t prepare(const nlohmann::json& doc, const std::string& name = "tiny-moe") {
-    RunLaunch l;
-    l.runner_path = R1WB_RUNNER;
-    l.runs_root = (dir / "local").string();
-    l.experiment_name = name;
-    l.config_json = doc.dump();
-    l.target_host = "lab";
-    l.remote_workdir = workdir;
-    return RunController::prepare(store, l);
-  }
-  RunRow row(int64_t id) { return *store.run(id); }
 };
 
 //! Pumps until `done` or the deadline; false on the deadline.

@@ -11,6 +11,7 @@
 #include "core/slurm/slurm_submit.h"
 #include "core/slurm/slurm_watch.h"
 #include "core/wire/event_log.h"
+#include "tests/integration/host_runs.h"
 #include "tests/support/slurm_test_cluster.h"
 #include "tests/support/ssh_test_host.h"
 #include "tests/support/test_dirs.h"
@@ -28,32 +29,17 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct SlurmFixture {
-  fs::path dir = fs::temp_directory_path() / ("r1wb-slurm-" + std::to_string(::getpid()));
+struct SlurmFixture : r1wb::testing::HostRuns {
   r1wb::testing::SlurmTestCluster cluster{dir / "cluster"};
   r1wb::testing::SshTestHost login{dir / "sshd", cluster.sshd_line()};
-  Store store{(dir / "workbench.db").string()};
-  std::string workdir = (dir / "cluster runs").string();
-  explicit SlurmFixture(const std::string& options_json = "{}") {
+  explicit SlurmFixture(const std::string& options_json = "{}") : HostRuns("r1wb-slurm-", "cluster", "cluster runs") {
     login.trust();
+    known_hosts = login.known_hosts();
     HostRow h = login.host_row("cluster", workdir, R1WB_RUNNER);
     h.slurm = options_json;
     h.max_runs = 8;
     store.put_host(h);
   }
-  ~SlurmFixture() { fs::remove_all(dir); }
-  JobFactory jobs() { return any_host_job_factory(store, login.known_hosts()); }
-  int64_t prepare(const nlohmann::json& doc, const std::string& name = "tiny-moe") {
-    RunLaunch l;
-    l.runner_path = R1WB_RUNNER;
-    l.runs_root = (dir / "local").string();
-    l.experiment_name = name;
-    l.config_json = doc.dump();
-    l.target_host = "cluster";
-    l.remote_workdir = workdir;
-    return RunController::prepare(store, l);
-  }
-  RunRow row(int64_t id) { return *store.run(id); }
   std::string job_id(int64_t id) {
     return nlohmann::json::parse(r1wb::testing::slurp((fs::path(row(id).remote_dir) / slurm::kJobFile).string()))
         .at("job_id")

@@ -46,8 +46,13 @@ class SshdServer {
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
     for (int i = 0; i < 100 && !listening(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_TRUE(listening()) << "sshd did not start: " << (dir_ / "sshd.log").string();
-    std::ifstream in(dir_ / "sshd.pid");  // read now: the test may remove its directory first
-    in >> pid_;
+    // Read now (the test may remove its directory first), once sshd has written it: it may
+    // listen before it does, and a pid never read is a server never stopped.
+    for (int i = 0; i < 100 && pid_ <= 0; ++i) {
+      std::ifstream in(dir_ / "sshd.pid");
+      if (!(in >> pid_)) pid_ = 0, std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GT(pid_, 0) << "sshd wrote no pid file";
   }
   //! Stops sshd and waits (up to 3 s) until it has removed its pid file, so the test can
   //! remove the directory without racing it.
