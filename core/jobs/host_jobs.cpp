@@ -7,22 +7,40 @@
 
 namespace r1wb {
 
+namespace {
+
+//! How a stored host is reached and what runs there.
+SshTarget target_of(Store& store, const std::string& known_hosts, const std::string& name) {
+  const auto h = store.host(name);
+  if (!h) throw std::runtime_error("the run belongs to host " + name + ", which is not in the store any more");
+  SshTarget t;
+  t.endpoint = endpoint_of(*h, known_hosts);
+  t.runner = h->runner;
+  if (!h->slurm.empty()) {
+    std::string err;
+    t.slurm = slurm::options_from_json(h->slurm, err);
+    if (!t.slurm) throw std::runtime_error("host " + name + "'s Slurm options: " + err);
+  }
+  return t;
+}
+
+}  // namespace
+
+ArraySubmitter any_host_array_submitter(Store& store, const std::string& known_hosts, remote::Prompts prompts) {
+  return [&store, known_hosts, prompts](const std::string& host, const std::string& name,
+                                        std::vector<slurm::ArrayRun> runs) -> ArraySubmit {
+    const SshTarget t = target_of(store, known_hosts, host);
+    if (!t.slurm) throw std::runtime_error(host + " is not a Slurm login node: a job array needs one");
+    return [t, prompts, name, runs = std::move(runs)] {
+      remote::SshSession ssh(t.endpoint, prompts);
+      return slurm::submit_array(ssh, *t.slurm, t.runner, name, runs);
+    };
+  };
+}
+
 JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, remote::Prompts prompts) {
-  auto ssh = ssh_job_factory(
-      [&store, known_hosts](const std::string& name) {
-        const auto h = store.host(name);
-        if (!h) throw std::runtime_error("the run belongs to host " + name + ", which is not in the store any more");
-        SshTarget t;
-        t.endpoint = endpoint_of(*h, known_hosts);
-        t.runner = h->runner;
-        if (!h->slurm.empty()) {
-          std::string err;
-          t.slurm = slurm::options_from_json(h->slurm, err);
-          if (!t.slurm) throw std::runtime_error("host " + name + "'s Slurm options: " + err);
-        }
-        return t;
-      },
-      std::move(prompts));
+  auto ssh = ssh_job_factory([&store, known_hosts](const std::string& name) { return target_of(store, known_hosts, name); },
+                             std::move(prompts));
   auto local = local_job_factory();
   return [ssh, local](const JobSpec& spec) { return spec.target_host.empty() ? local(spec) : ssh(spec); };
 }

@@ -5,12 +5,25 @@
 #pragma once
 #include "core/jobs/job_factory.h"
 #include "core/remote/ssh_session.h"
+#include "core/slurm/slurm_submit.h"
 #include "core/store/store.h"
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace r1wb {
 
 JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, remote::Prompts prompts = {});
+
+//! The network half of a job array's submission (connect, upload, sbatch), for a worker thread;
+//! it returns each run's task id ("12_0", ...) or throws the reason.
+using ArraySubmit = std::function<std::vector<std::string>()>;
+//! Resolves a Slurm host (on the caller's thread: the store is read here) and returns the work
+//! that submits `runs` there as one job array named `name`. Throws when the host is not a Slurm
+//! login node in the store.
+using ArraySubmitter =
+    std::function<ArraySubmit(const std::string& host, const std::string& name, std::vector<slurm::ArrayRun> runs)>;
+ArraySubmitter any_host_array_submitter(Store& store, const std::string& known_hosts, remote::Prompts prompts = {});
 
 }  // namespace r1wb

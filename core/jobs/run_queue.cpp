@@ -55,6 +55,73 @@ int64_t RunQueue::enqueue(const std::string& experiment_name, const std::string&
   return id;
 }
 
+std::vector<int64_t> RunQueue::enqueue_array(const std::vector<std::pair<std::string, std::string>>& experiments,
+                                             const std::vector<std::string>& tags, const std::string& target_host) {
+  if (!submit_array_) throw std::runtime_error("this queue submits no job arrays");
+  const auto host = store_.host(target_host);
+  if (!host || host->slurm.empty()) throw std::runtime_error(target_host + " is not a Slurm login node in the store");
+  if (experiments.empty()) return {};
+  std::vector<int64_t> ids;
+  std::vector<slurm::ArrayRun> runs;
+  for (const auto& [name, config] : experiments) {
+    RunLaunch launch;
+    launch.runner_path = runner_path_;
+    launch.runs_root = runs_root_;
+    launch.experiment_name = name;
+    launch.config_json = config;
+    launch.target_host = host->name;
+    launch.remote_workdir = host->workdir;
+    ids.push_back(RunController::prepare(store_, launch));
+    if (!tags.empty()) store_.set_tags(ids.back(), tags);
+    runs.push_back({store_.run(ids.back())->remote_dir, config});
+  }
+  ArraySubmit work;
+  try {
+    work = submit_array_(host->name, experiments[0].first, std::move(runs));
+  } catch (const std::exception& e) {
+    for (int64_t id : ids) store_.set_status(id, RunStatus::Failed, std::string("could not submit: ") + e.what());
+    throw;
+  }
+  for (int64_t id : ids)
+    store_.set_status(id, RunStatus::Pending,
+                      "submitting with " + std::to_string(ids.size() - 1) + " others as one Slurm job array");
+  arrays_.push_back({ids, host->name, std::async(std::launch::async, std::move(work))});
+  return ids;
+}
+
+void RunQueue::take_submitted_arrays(QueueEvents& ev) {
+  for (auto it = arrays_.begin(); it != arrays_.end();) {
+    if (it->tasks.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      ++it;
+      continue;
+    }
+    try {
+      const auto tasks = it->tasks.get();
+      for (size_t i = 0; i < it->ids.size(); ++i) {
+        const int64_t id = it->ids[i];
+        store_.set_scheduler_job(id, tasks.at(i));
+        auto controller = std::make_unique<RunController>(store_, jobs_);
+        try {
+          controller->attach(id);
+        } catch (const std::exception& e) {
+          store_.set_status(id, RunStatus::Failed, std::string("could not follow: ") + e.what());
+          ev.ended.push_back(id);
+          continue;
+        }
+        active_[id].controller = std::move(controller);
+        active_[id].target_host = it->target_host;
+        ev.started.push_back(id);
+      }
+    } catch (const std::exception& e) {
+      for (int64_t id : it->ids) {
+        store_.set_status(id, RunStatus::Failed, std::string("the job array was not submitted: ") + e.what());
+        ev.ended.push_back(id);
+      }
+    }
+    it = arrays_.erase(it);
+  }
+}
+
 void RunQueue::enqueue_resume(int64_t run_id) {
   if (is_active(run_id) || is_queued(run_id)) return;
   store_.set_status(run_id, RunStatus::Queued, "waiting to resume");
@@ -91,6 +158,7 @@ bool RunQueue::slot_free(const std::string& target_host) {
 
 QueueEvents RunQueue::fill_slots() {
   QueueEvents ev;
+  take_submitted_arrays(ev);
   for (auto it = queue_.begin(); !paused_ && it != queue_.end();) {
     const int64_t id = *it;
     const auto row = store_.run(id);

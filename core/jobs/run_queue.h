@@ -12,12 +12,14 @@
 // hosts when the queue is made (the app was closed or crashed) are attached again, so restarting
 // the app loses nothing: each backfills what it missed.
 #pragma once
+#include "core/jobs/host_jobs.h"
 #include "core/jobs/job_factory.h"
 #include "core/jobs/progress_estimate.h"
 #include "core/jobs/run_controller.h"
 #include "core/store/store.h"
 
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +49,14 @@ class RunQueue {
   //! host's name; empty: this machine); returns its id. Throws for a host not in the store.
   int64_t enqueue(const std::string& experiment_name, const std::string& config_json,
                   const std::vector<std::string>& tags = {}, const std::string& target_host = "");
+  //! Experiments (name, resolved config) for a Slurm host as one job array: created now (pending,
+  //! outside the host's run limit: Slurm queues them), submitted on a worker through the
+  //! submitter (set_array_submitter), and followed once the cluster answered; each is failed,
+  //! naming why, when the submission was not. Throws when no submitter is set or the host is
+  //! not a Slurm login node.
+  std::vector<int64_t> enqueue_array(const std::vector<std::pair<std::string, std::string>>& experiments,
+                                     const std::vector<std::string>& tags, const std::string& target_host);
+  void set_array_submitter(ArraySubmitter s) { submit_array_ = std::move(s); }
   //! Queues an existing stopped or failed run to continue from its checkpoint.
   void enqueue_resume(int64_t run_id);
   //! Starts queued runs while slots are free; returns the ids started. A run that cannot
@@ -68,7 +78,7 @@ class RunQueue {
   //! Remote runs attached at construction that could not be (their host is gone): id and why.
   const std::vector<std::pair<int64_t, std::string>>& attach_failures() const { return attach_failures_; }
   const std::deque<int64_t>& queued_runs() const { return queue_; }
-  bool busy() const { return !active_.empty() || !queue_.empty(); }
+  bool busy() const { return !active_.empty() || !queue_.empty() || !arrays_.empty(); }
   //! The stream descriptor of an active run, or -1.
   int stream_fd(int64_t run_id) const;
   //! Progress of an active run as measured since its launch.
@@ -87,6 +97,14 @@ class RunQueue {
   Store& store_;
   std::string runner_path_, runs_root_;
   JobFactory jobs_;
+  ArraySubmitter submit_array_;
+  struct ArrayInFlight {
+    std::vector<int64_t> ids;
+    std::string target_host;
+    std::future<std::vector<std::string>> tasks;
+  };
+  std::vector<ArrayInFlight> arrays_;
+  void take_submitted_arrays(QueueEvents& ev);
   int max_concurrent_;
   bool paused_ = false;
   std::deque<int64_t> queue_;

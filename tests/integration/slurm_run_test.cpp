@@ -3,10 +3,11 @@
 // the generated script, followed through the scheduler. A job waiting for resources shows
 // pending and stopping it cancels it; a running one stops with a checkpoint and resubmits from
 // there; kill is Slurm's cancel; a USR1 (Slurm's warning before preemption or the time limit)
-// checkpoints, requeues and resumes to the same final step with every step once; four runs go
-// as one job array; the queue of 100 jobs comes from one squeue call.
+// checkpoints, requeues and resumes to the same final step with every step once; a grid of four
+// from the run queue goes as one job array; the queue of 100 jobs comes from one squeue call.
 #include "core/jobs/host_jobs.h"
 #include "core/jobs/run_controller.h"
+#include "core/jobs/run_queue.h"
 #include "core/slurm/slurm_queue.h"
 #include "core/slurm/slurm_submit.h"
 #include "core/slurm/slurm_watch.h"
@@ -153,45 +154,49 @@ TEST(SlurmRun, KillIsSlurmsCancel) {
   EXPECT_NE(f.scontrol(f.job_id(id)).find("JobState=CANCELLED"), std::string::npos);
 }
 
-TEST(SlurmRun, FourRunsGoAsOneJobArrayAndEachCompletes) {
+TEST(SlurmRun, AGridOfFourFromTheQueueGoesAsOneJobArrayAndEachCompletes) {
   SlurmFixture f;
   const int steps = 20;
-  std::vector<int64_t> ids;
-  std::vector<slurm::ArrayRun> runs;
+  RunQueue queue(f.store, R1WB_RUNNER, (f.dir / "local").string(), 1, f.jobs());
+  queue.set_array_submitter(any_host_array_submitter(f.store, f.known_hosts));
+  std::vector<std::pair<std::string, std::string>> grid;
   for (int i = 0; i < 4; ++i) {
     auto doc = r1wb::testing::tiny_moe_doc(steps, 10, 1);
     doc["train"]["lr"] = 0.001 * (i + 1);
-    ids.push_back(f.prepare(doc, "grid"));
-    runs.push_back({f.row(ids.back()).remote_dir, doc.dump()});
+    grid.emplace_back("grid", doc.dump());
   }
-  remote::SshSession session(f.login.endpoint());
-  const auto tasks = slurm::submit_array(session, {}, R1WB_RUNNER, "grid", runs);
-  ASSERT_EQ(tasks.size(), 4u);
-  const std::string array_id = tasks[0].substr(0, tasks[0].find('_'));
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(tasks[size_t(i)], array_id + "_" + std::to_string(i));
-  std::vector<std::unique_ptr<RunController>> cs;
-  std::vector<RunController*> ptrs;
-  for (auto id : ids) {
-    cs.push_back(std::make_unique<RunController>(f.store, f.jobs()));
-    cs.back()->attach(id);
-    ptrs.push_back(cs.back().get());
+  const auto t0 = Clock::now();
+  const auto ids = queue.enqueue_array(grid, {"ablation-x"}, "cluster");
+  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(500)) << "submitting happens on a worker";
+  ASSERT_EQ(ids.size(), 4u);
+  for (auto id : ids) EXPECT_EQ(f.row(id).status, RunStatus::Pending) << f.row(id).message;
+  const auto deadline = Clock::now() + std::chrono::seconds(300);
+  while (queue.busy() && Clock::now() < deadline) {
+    queue.pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_TRUE(pump_until(ptrs, [&] {
-    for (auto* c : ptrs)
-      if (!c->finished()) return false;
-    return true;
-  }, std::chrono::seconds(300)));
+  ASSERT_FALSE(queue.busy());
+  std::string array_id;
   for (size_t i = 0; i < 4; ++i) {
     const auto row = f.row(ids[i]);
     EXPECT_EQ(row.status, RunStatus::Completed) << row.name << ": " << row.message;
     EXPECT_EQ(row.last_step, steps);
     expect_every_step_once(f.store, ids[i], steps);
-    EXPECT_NE(f.scontrol(tasks[i]).find("JobState=COMPLETED"), std::string::npos) << f.scontrol(tasks[i]);
-    EXPECT_TRUE(fs::exists(fs::path(row.remote_dir) / ("slurm-" + tasks[i] + ".out")));
+    if (i == 0) array_id = row.scheduler_job.substr(0, row.scheduler_job.find('_'));
+    EXPECT_EQ(row.scheduler_job, array_id + "_" + std::to_string(i)) << "task " << i << " of one array";
+    EXPECT_EQ(f.job_id(ids[i]), row.scheduler_job);
+    EXPECT_NE(f.scontrol(row.scheduler_job).find("JobState=COMPLETED"), std::string::npos) << f.scontrol(row.scheduler_job);
+    EXPECT_TRUE(fs::exists(fs::path(row.remote_dir) / ("slurm-" + row.scheduler_job + ".out")));
+    EXPECT_EQ(row.tags, std::vector<std::string>{"ablation-x"});
   }
   // Each task trained its own experiment.
   EXPECT_NE(r1wb::testing::slurp((fs::path(f.row(ids[3]).remote_dir) / "config.json").string()).find("0.004"),
             std::string::npos);
+
+  // A plain node takes no array.
+  HostRow plain = f.login.host_row("plain", f.workdir, R1WB_RUNNER);
+  f.store.put_host(plain);
+  EXPECT_THROW(queue.enqueue_array(grid, {}, "plain"), std::runtime_error);
 }
 
 TEST(SlurmRun, TheQueueOfAHundredJobsComesFromOneSqueueCall) {

@@ -2,7 +2,7 @@
 // 127.0.0.1: a login node added with Slurm options in the Hosts tab, a run sent there from the
 // Queue tab goes as a batch job and ends completed in the run list, and the Cluster tab lists
 // the user's jobs (the run's, named to its run, and three held ones, pending for JobHeldUser)
-// from one squeue. A screenshot of the Cluster tab for people to look at.
+// from one squeue; Fetch brings the run's checkpoint home. A screenshot of the Cluster tab.
 #include "tests/support/slurm_test_cluster.h"
 #include "tests/support/ssh_test_host.h"
 #include "tests/views/window_support.h"
@@ -11,6 +11,8 @@
 #include "views/runs/queue_panel.h"
 
 #include <QComboBox>
+#include <QElapsedTimer>
+#include <QStatusBar>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -18,6 +20,8 @@
 #include <QTreeWidget>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace r1wb::views {
 
@@ -57,6 +61,23 @@ TEST(ClusterQueue, ARunOnASlurmHostFromTheQueueTabAndTheClusterTabListsTheJobs) 
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, RunStatus::Completed) << runs[0].message;
   EXPECT_EQ(runs[0].scheduler_job, "4") << "three held jobs came first";
+
+  // Fetch brings the run's newest checkpoint home, off the GUI thread.
+  w->refresh();
+  w->run_list()->select_runs({runs[0].id});
+  ASSERT_TRUE(w->fetch_button()->isEnabled()) << "a remote run can be fetched";
+  QTest::mouseClick(w->fetch_button(), Qt::LeftButton);
+  const auto fetched = std::filesystem::path(runs[0].run_dir) / "checkpoints" / "step-30";
+  QElapsedTimer t;
+  t.start();
+  while (t.elapsed() < 30000 && !w->statusBar()->currentMessage().contains("fetched into")) QTest::qWait(50);
+  EXPECT_TRUE(w->statusBar()->currentMessage().contains("step 30 fetched into")) << w->statusBar()->currentMessage().toStdString();
+  EXPECT_TRUE(std::filesystem::exists(fetched / "model.pt"));
+  const auto bytes = [](const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(fetched / "model.pt"), bytes(std::filesystem::path(runs[0].remote_dir) / "checkpoints" / "step-30" / "model.pt"));
 
   auto* tabs = qobject_cast<QTabWidget*>(panel->parentWidget()->parentWidget());
   ASSERT_TRUE(tabs);

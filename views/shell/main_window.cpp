@@ -1,6 +1,7 @@
 #include "views/shell/main_window.h"
 
 #include "core/jobs/host_jobs.h"
+#include "views/runs/checkpoint_fetcher.h"
 #include "views/runs/cluster_panel.h"
 #include "views/runs/hosts_panel.h"
 
@@ -103,6 +104,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
   // Runs go here or to a stored host; remote runs left going by the last session are attached.
   queue_ = std::make_unique<RunQueue>(*store_, options_.runner_path.toStdString(), options_.runs_dir.toStdString(), 1,
                                       any_host_job_factory(*store_, options_.known_hosts.toStdString()));
+  queue_->set_array_submitter(any_host_array_submitter(*store_, options_.known_hosts.toStdString()));
   context_ = std::make_unique<WorkbenchContext>(*store_, *queue_);
   connect(context_.get(), &WorkbenchContext::store_failed, this,
           [this](const QString& message) { statusBar()->showMessage(message); });
@@ -203,6 +205,12 @@ void MainWindow::connect_signals() {
     banner_->setStyleSheet(failure ? "color: #c0392b;" : "color: #1e823c;");
   });
   connect(delete_button_, &QPushButton::clicked, this, &MainWindow::delete_selected);
+  connect(fetch_button_, &QPushButton::clicked, this, &MainWindow::fetch_selected);
+  connect(fetcher_, &CheckpointFetcher::progress, this, [this](int64_t, const QString& text) { statusBar()->showMessage(text); });
+  connect(fetcher_, &CheckpointFetcher::finished, this, [this](int64_t, bool, const QString& text) {
+    statusBar()->showMessage(text);
+    update_run_buttons();
+  });
   confirm_ = [this](const QString& question) {
     return QMessageBox::question(this, "Delete run", question, QMessageBox::Yes | QMessageBox::Cancel,
                                  QMessageBox::Cancel) == QMessageBox::Yes;
@@ -302,9 +310,15 @@ QWidget* MainWindow::build_run_browser() {
   derive_button_ =
       button("Derive",
              "Edit a new experiment starting from the selected run's config; the editor lists what you change", this);
+  fetch_button_ = button("Fetch",
+                         "Copy the selected remote run's newest checkpoint into its local run directory over SFTP "
+                         "(SHA-256 checked); then Export, eval and Continue as... use it",
+                         this);
+  fetcher_ = new CheckpointFetcher(this);
   auto* run_buttons = new QHBoxLayout;
   run_buttons->addStretch(1);
-  for (QPushButton* b : {derive_button_, duplicate_button_, resume_button_, delete_button_}) run_buttons->addWidget(b);
+  for (QPushButton* b : {derive_button_, duplicate_button_, resume_button_, fetch_button_, delete_button_})
+    run_buttons->addWidget(b);
   search_box_ = line_edit("run_search", "Search: words  status:failed  tag:baseline  model.moe.top_k>=2  train.lr<1e-3",
                           "Words match name, experiment, tags and notes; status:, tag: and config-field comparisons "
                           "(=, !=, <, <=, >, >=) filter in the store. Ctrl+F",

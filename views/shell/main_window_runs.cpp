@@ -6,6 +6,7 @@
 #include "core/jobs/remote_run_dir.h"
 
 #include "views/compress/compression_view.h"
+#include "views/runs/checkpoint_fetcher.h"
 #include "views/runs/export_dialog.h"
 
 #include "core/store/run_lineage.h"
@@ -58,17 +59,27 @@ void MainWindow::queue_ablation() {
   const std::string tag = "ablation-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss").toStdString();
   ablation_runs_.clear();
   ablation_axes_ = ablation_->axis_paths();
+  const std::string target = queue_panel_->target().toStdString();
+  const auto host = target.empty() ? std::nullopt : store_->host(target);
+  const bool array = host && !host->slurm.empty() && plan.cells.size() > 1;  // Slurm queues the grid itself
+  QString done = QString("Queued %1 runs, tagged %2");
   try {
-    for (const auto& cell : plan.cells)
-      ablation_runs_.push_back(
-          queue_->enqueue(cell.config.value("name", std::string("ablation")), cell.config.dump(2), {tag},
-                          queue_panel_->target().toStdString()));
+    if (array) {
+      std::vector<std::pair<std::string, std::string>> experiments;
+      for (const auto& cell : plan.cells)
+        experiments.emplace_back(cell.config.value("name", std::string("ablation")), cell.config.dump(2));
+      ablation_runs_ = queue_->enqueue_array(experiments, {tag}, target);
+      done = QString("Submitting %1 runs to ") + QString::fromStdString(target) + " as one Slurm job array, tagged %2";
+    } else {
+      for (const auto& cell : plan.cells)
+        ablation_runs_.push_back(
+            queue_->enqueue(cell.config.value("name", std::string("ablation")), cell.config.dump(2), {tag}, target));
+    }
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Queueing the grid stopped: ") + e.what());
   }
   if (!ablation_runs_.empty()) last_started_ = ablation_runs_.back();
-  statusBar()->showMessage(
-      QString("Queued %1 runs, tagged %2").arg(ablation_runs_.size()).arg(QString::fromStdString(tag)), 8000);
+  statusBar()->showMessage(done.arg(ablation_runs_.size()).arg(QString::fromStdString(tag)), 8000);
   handle(queue_->fill_slots());
   refresh();
   run_list_->select_runs(ablation_runs_);  // the chart overlays the whole grid as it trains
@@ -109,6 +120,24 @@ void MainWindow::resume_selected() {
   queue_->enqueue_resume(r->id);
   handle(queue_->fill_slots());
   refresh();
+}
+
+void MainWindow::fetch_selected() {
+  const RunRow* r = cached_run(run_list_->selected_run());
+  if (!r || r->target_host.empty()) return;
+  const auto host = store_->host(r->target_host);
+  if (!host) {
+    statusBar()->showMessage("Cannot fetch: the run's host " + QString::fromStdString(r->target_host) +
+                             " is not in the store any more (Hosts tab)");
+    return;
+  }
+  try {
+    if (fetcher_->fetch(*r, endpoint_of(*host, options_.known_hosts.toStdString())))
+      statusBar()->showMessage(QString::fromStdString(r->name) + ": connecting to " + QString::fromStdString(host->name) + "...");
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Cannot fetch: ") + e.what());
+  }
+  update_run_buttons();
 }
 
 void MainWindow::duplicate_selected() {
@@ -268,6 +297,7 @@ void MainWindow::update_run_buttons() {
   resume_button_->setEnabled(r && !mine && !is_live(r->status) && r->status != RunStatus::Completed &&
                              r->status != RunStatus::Queued);
   delete_button_->setEnabled(r && !mine);
+  fetch_button_->setEnabled(r && !r->target_host.empty() && !fetcher_->busy(r->id));
   duplicate_button_->setEnabled(r != nullptr);
   derive_button_->setEnabled(r != nullptr);
   editor_->set_stop_enabled(mine);
