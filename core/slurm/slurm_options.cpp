@@ -10,7 +10,8 @@ namespace r1wb::slurm {
 std::string to_json(const SlurmOptions& o) {
   return nlohmann::json{{"partition", o.partition}, {"account", o.account},         {"time", o.time},
                         {"mem", o.mem},             {"gpus", o.gpus},               {"cpus_per_task", o.cpus_per_task},
-                        {"extra", o.extra},         {"signal_lead_s", o.signal_lead_s}, {"stop_grace_s", o.stop_grace_s}}
+                        {"extra", o.extra},         {"signal_lead_s", o.signal_lead_s}, {"stop_grace_s", o.stop_grace_s},
+                        {"nodes", o.nodes},         {"tasks_per_node", o.tasks_per_node}}
       .dump();
 }
 
@@ -28,6 +29,8 @@ std::optional<SlurmOptions> options_from_json(const std::string& text, std::stri
     o.extra = j.value("extra", std::vector<std::string>{});
     o.signal_lead_s = j.value("signal_lead_s", 120);
     o.stop_grace_s = j.value("stop_grace_s", 60);
+    o.nodes = j.value("nodes", 1);
+    o.tasks_per_node = j.value("tasks_per_node", 1);
   } catch (const std::exception& e) {
     error = std::string("slurm: ") + e.what();
     return std::nullopt;
@@ -50,6 +53,9 @@ std::string validate(const SlurmOptions& o) {
   if (o.gpus < 0 || o.gpus > 64) return bad("gpus", std::to_string(o.gpus), "a GPU count from 0 to 64");
   if (o.cpus_per_task < 0 || o.cpus_per_task > 1024)
     return bad("cpus_per_task", std::to_string(o.cpus_per_task), "a CPU count from 0 to 1024");
+  if (o.nodes < 1 || o.nodes > 4096) return bad("nodes", std::to_string(o.nodes), "a node count from 1 to 4096");
+  if (o.tasks_per_node < 1 || o.tasks_per_node > 256)
+    return bad("tasks_per_node", std::to_string(o.tasks_per_node), "a count of ranks per node from 1 to 256");
   if (o.signal_lead_s < 10 || o.signal_lead_s > 65535)
     return bad("signal_lead_s", std::to_string(o.signal_lead_s), "10 to 65535 seconds (Slurm's --signal@ range)");
   if (o.stop_grace_s < 1 || o.stop_grace_s > 86400)
@@ -85,9 +91,12 @@ std::string set_option(SlurmOptions& o, const std::string& key_value) {
   else if (key == "cpus_per_task") err = integer(changed.cpus_per_task);
   else if (key == "signal_lead_s") err = integer(changed.signal_lead_s);
   else if (key == "stop_grace_s") err = integer(changed.stop_grace_s);
+  else if (key == "nodes") err = integer(changed.nodes);
+  else if (key == "tasks_per_node") err = integer(changed.tasks_per_node);
   else
     return "--slurm: unknown key '" + key +
-           "' (expected partition, account, time, mem, gpus, cpus_per_task, extra, signal_lead_s, stop_grace_s)";
+           "' (expected partition, account, time, mem, gpus, cpus_per_task, nodes, tasks_per_node, extra, "
+           "signal_lead_s, stop_grace_s)";
   if (err.empty()) err = validate(changed);
   if (err.empty()) o = changed;
   return err;
@@ -113,6 +122,8 @@ std::string to_words(const SlurmOptions& o) {
   if (o.mem != d.mem) add("mem", o.mem);
   if (o.gpus != d.gpus) add("gpus", std::to_string(o.gpus));
   if (o.cpus_per_task != d.cpus_per_task) add("cpus_per_task", std::to_string(o.cpus_per_task));
+  if (o.nodes != d.nodes) add("nodes", std::to_string(o.nodes));
+  if (o.tasks_per_node != d.tasks_per_node) add("tasks_per_node", std::to_string(o.tasks_per_node));
   for (const auto& e : o.extra) add("extra", e);
   if (o.signal_lead_s != d.signal_lead_s) add("signal_lead_s", std::to_string(o.signal_lead_s));
   if (o.stop_grace_s != d.stop_grace_s) add("stop_grace_s", std::to_string(o.stop_grace_s));

@@ -16,6 +16,10 @@ struct SlurmOptions {
   std::string mem;   //!< memory per node: "16G", "4000M"; empty: the cluster's default
   int gpus = 0;      //!< GPUs per node (--gres=gpu:N)
   int cpus_per_task = 0;  //!< 0: the cluster's default
+  //! Data parallel over nodes x tasks_per_node ranks (srun, c10d through a TCP store on the
+  //! first node); 1 x 1 runs the runner alone.
+  int nodes = 1;
+  int tasks_per_node = 1;
   std::vector<std::string> extra;  //!< more #SBATCH options, each one "--name[=value]" ("--qos=high")
   int signal_lead_s = 120;  //!< USR1 this long before the time limit (and on preemption): checkpoint, requeue
   int stop_grace_s = 60;    //!< stop: TERM to the batch shell, Slurm's cancel after this many seconds

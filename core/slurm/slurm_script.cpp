@@ -31,6 +31,8 @@ std::string batch_script(const SlurmOptions& o, const BatchJob& job) {
   if (!o.mem.empty()) s << "#SBATCH --mem=" << o.mem << "\n";
   if (o.gpus > 0) s << "#SBATCH --gres=gpu:" << o.gpus << "\n";
   if (o.cpus_per_task > 0) s << "#SBATCH --cpus-per-task=" << o.cpus_per_task << "\n";
+  const bool ranks = o.nodes * o.tasks_per_node > 1;
+  if (ranks) s << "#SBATCH --nodes=" << o.nodes << "\n#SBATCH --ntasks-per-node=" << o.tasks_per_node << "\n";
   for (const auto& e : o.extra) s << "#SBATCH " << e << "\n";
   s << "# Written by R1 Workbench. The runner replaces this shell (exec), so Slurm's signals reach it:\n"
        "# USR1 (the time limit or preemption is near): checkpoint, then scontrol requeue; TERM: checkpoint, stop.\n";
@@ -40,7 +42,11 @@ std::string batch_script(const SlurmOptions& o, const BatchJob& job) {
   s << "cd -- \"${dirs[${SLURM_ARRAY_TASK_ID:-0}]}\" || exit 1\n";
   if (array)  // the runner's own output beside its run, as a plain job's is
     s << "exec >>\"slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out\" 2>&1\n";
-  s << "exec " << remote::shell_quote(job.runner) << " train config.json --run-dir \"$PWD\" --no-stream\n";
+  if (ranks)  // srun starts a rank per task and passes Slurm's signals on to each
+    s << "exec srun --kill-on-bad-exit=1 " << remote::shell_quote(job.runner)
+      << " train config.json --run-dir \"$PWD\" --no-stream --slurm-ranks\n";
+  else
+    s << "exec " << remote::shell_quote(job.runner) << " train config.json --run-dir \"$PWD\" --no-stream\n";
   return s.str();
 }
 

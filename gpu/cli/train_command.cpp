@@ -19,6 +19,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <iostream>
 
 namespace fs = std::filesystem;
@@ -44,6 +45,9 @@ const char* kTrainUsage =
     "  --steps N       stop after global step N (the schedule still spans train.steps);\n"
     "                  run again without it to continue\n"
     "  --store DB      also ingest every record into the SQLite store DB as it is written\n"
+    "  --slurm-ranks   one task of `srun` in a Slurm allocation: rank $SLURM_PROCID of\n"
+    "                  $SLURM_NTASKS, meeting at a TCP store rank 0 serves on the node srun\n"
+    "                  ran on ($SLURM_LAUNCH_NODE_IPADDR, port 29500 + job id mod 10000)\n"
     "  --nproc N       data parallel over N processes on this machine (c10d Gloo): each takes\n"
     "                  train.batch_size / N rows of every micro-batch; rank 0 writes the run\n"
     "                  (ranks 1..N-1 log to DIR/ranks/rank-R.log)\n"
@@ -65,6 +69,30 @@ void store_other_runs_absolute(ConfigResult& r) {
     *field = fs::absolute(*field).lexically_normal().string();
     r.resolved[nlohmann::json::json_pointer(pointer)] = *field;
   }
+}
+
+struct SlurmRanks {
+  int64_t rank = 0, world = 1;
+  std::string host;
+  int port = 0;
+};
+
+//! This task's place in its srun step, from Slurm's environment; nullopt with `why` outside one.
+std::optional<SlurmRanks> slurm_ranks_from_env(std::string& why) {
+  const char *procid = std::getenv("SLURM_PROCID"), *ntasks = std::getenv("SLURM_NTASKS"),
+             *host = std::getenv("SLURM_LAUNCH_NODE_IPADDR"), *job = std::getenv("SLURM_JOB_ID");
+  if (!procid || !ntasks || !host || !job) {
+    why = "SLURM_PROCID, SLURM_NTASKS, SLURM_LAUNCH_NODE_IPADDR and SLURM_JOB_ID must be set (run it under srun)";
+    return std::nullopt;
+  }
+  SlurmRanks r;
+  r.rank = std::atoll(procid), r.world = std::atoll(ntasks), r.host = host;
+  r.port = 29500 + int(std::atoll(job) % 10000);
+  if (r.world < 1 || r.rank < 0 || r.rank >= r.world) {
+    why = std::string("SLURM_PROCID ") + procid + " of SLURM_NTASKS " + ntasks + " is no rank";
+    return std::nullopt;
+  }
+  return r;
 }
 
 //! After a checkpoint on SIGUSR1: puts this Slurm job back in the queue, where it resumes from
@@ -89,7 +117,8 @@ int cmd_train(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string err;
-  auto a = parse_args(args, {"run-dir", "steps", "store", "nproc", "rank", "world"}, {"stream", "no-stream"}, err);
+  auto a = parse_args(args, {"run-dir", "steps", "store", "nproc", "rank", "world"}, {"stream", "no-stream", "slurm-ranks"},
+                      err);
   if (!a) return usage_error(err, kTrainUsage);
   if (a->positional.size() != 1) return usage_error("train takes one CONFIG file", kTrainUsage);
   if (!a->options.count("run-dir")) return usage_error("train needs --run-dir DIR", kTrainUsage);
@@ -98,7 +127,14 @@ int cmd_train(const std::vector<std::string>& args) {
   const int64_t stop_after = *steps;
   const auto nproc = int_option(*a, "nproc", 1, 1);
   if (!nproc) return usage_error("--nproc: '" + a->options["nproc"] + "' is not a positive integer", kTrainUsage);
-  const auto rank = int_option(*a, "rank", 0, 0), world = int_option(*a, "world", *nproc, 1);
+  auto rank = int_option(*a, "rank", 0, 0), world = int_option(*a, "world", *nproc, 1);
+  std::optional<SlurmRanks> slurm_ranks;
+  if (a->flags.count("slurm-ranks")) {
+    std::string why;
+    slurm_ranks = slurm_ranks_from_env(why);
+    if (!slurm_ranks) return usage_error("--slurm-ranks: " + why, kTrainUsage);
+    rank = slurm_ranks->rank, world = slurm_ranks->world;
+  }
   if (!rank || !world || *rank >= *world) return usage_error("--rank/--world: expected 0 <= rank < world", kTrainUsage);
   auto r = load_experiment_file(a->positional[0]);
   if (!r.ok()) {
@@ -173,7 +209,9 @@ int cmd_train(const std::vector<std::string>& args) {
     if (!worker && wire::carries_requests(STDIN_FILENO))
       requests = std::make_unique<RequestListener>(STDIN_FILENO, sink->writer(), g_stop, g_probe);
     std::unique_ptr<DataParallel> dp;
-    if (*world > 1) dp = std::make_unique<DataParallel>(int(*rank), int(*world), rendezvous_path(run_dir));
+    if (*world > 1)
+      dp = slurm_ranks ? std::make_unique<DataParallel>(int(*rank), int(*world), slurm_ranks->host, slurm_ranks->port)
+                       : std::make_unique<DataParallel>(int(*rank), int(*world), rendezvous_path(run_dir));
     Trainer trainer(r.experiment, run_dir, *sink, resolved, make_stage_objective(r.experiment, run_dir));
     TrainOptions opts;
     opts.stop_after_step = stop_after;
@@ -186,7 +224,7 @@ int cmd_train(const std::vector<std::string>& args) {
     std::cerr << "run " << status_name(res.state) << " at step " << res.last_step << ": loss " << res.last_loss << ", "
               << static_cast<long long>(res.tokens_per_s) << " tokens/s\n";
     if (const auto failed = wait_ranks(ranks, run_dir); !failed.empty()) throw std::runtime_error(failed);
-    if (res.state == RunStatus::Preempted) return requeue_slurm_job();
+    if (res.state == RunStatus::Preempted) return worker ? kExitStopped : requeue_slurm_job();
     if (g_stop.load() && res.state == RunStatus::Stopped) return kExitStopped;
     return events.opened().lost_records() ? kExitDataLost : kExitOk;
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 namespace r1wb::gpu {
 namespace {
@@ -15,12 +16,26 @@ torch::Tensor flatten(const std::vector<torch::Tensor>& tensors) {
 }  // namespace
 
 struct DataParallel::Group {
-  c10::intrusive_ptr<c10d::FileStore> store;
+  c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
 };
 
+DataParallel::DataParallel(int rank, int world, const std::string& host, int port) : rank_(rank), world_(world) {
+  c10d::TCPStoreOptions opts;
+  opts.port = uint16_t(port);
+  opts.isServer = rank == 0;
+  opts.numWorkers = size_t(world);
+  opts.waitWorkers = true;
+  opts.timeout = std::chrono::minutes(5);
+  c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(host, opts);
+  auto options = c10d::ProcessGroupGloo::Options::create();
+  options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+  group_ =
+      std::make_unique<Group>(Group{store, c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options)});
+}
+
 DataParallel::DataParallel(int rank, int world, const std::string& rendezvous_file) : rank_(rank), world_(world) {
-  auto store = c10::make_intrusive<c10d::FileStore>(rendezvous_file, world);
+  c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::FileStore>(rendezvous_file, world);
   auto options = c10d::ProcessGroupGloo::Options::create();
   options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
   group_ =

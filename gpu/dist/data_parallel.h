@@ -3,7 +3,8 @@
 // global batch, trains on its share of the rows, and the ranks sum their gradients with one
 // all-reduce per step. Losses are normalised by the global batch's token count before
 // backward, so the summed gradient is the 1-process gradient of the same global batch.
-// Ranks meet through a FileStore in the run directory (one machine; remote nodes later).
+// Ranks meet through a FileStore in the run directory (one machine), or a TCPStore that rank 0
+// serves on its node (the nodes of a Slurm allocation: `r1wb-run train --slurm-ranks`).
 #pragma once
 #include "gpu/train/rank_group.h"
 
@@ -20,6 +21,9 @@ class DataParallel : public RankGroup {
  public:
   //! Joins the group of `world` ranks meeting at `rendezvous_file`; blocks until all arrive.
   DataParallel(int rank, int world, const std::string& rendezvous_file);
+  //! Joins through a TCP store on host:port (rank 0 serves it there); each rank's Gloo device is
+  //! its node's own address, so ranks on several nodes reach each other.
+  DataParallel(int rank, int world, const std::string& host, int port);
   ~DataParallel() override;
   int rank() const override { return rank_; }
   int world() const override { return world_; }

@@ -47,6 +47,21 @@ TEST(SlurmScript, CarriesTheOptionsAndRunsTheRunnerInTheRunDirectoryWithNamesAsD
                      "\n--no-stream\n");
 }
 
+TEST(SlurmScript, SeveralRanksGoThroughSrunOneRankPerTask) {
+  SlurmOptions o;
+  EXPECT_EQ(set_options(o, "nodes=2 tasks_per_node=4"), "");
+  const std::string script = batch_script(o, {"dp", "r1wb-run", {"."}});
+  EXPECT_NE(script.find("#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=4\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("exec srun --kill-on-bad-exit=1 'r1wb-run' train config.json --run-dir \"$PWD\" --no-stream "
+                        "--slurm-ranks\n"),
+            std::string::npos)
+      << script;
+  const std::string alone = batch_script({}, {"one", "r1wb-run", {"."}});
+  EXPECT_EQ(alone.find("srun"), std::string::npos);
+  EXPECT_EQ(alone.find("--nodes"), std::string::npos);
+  EXPECT_NE(set_option(o, "nodes=0").find("slurm.nodes: '0'"), std::string::npos);
+}
+
 TEST(SlurmScript, AnArrayRunsTheDirectoryOfItsTask) {
   TempDir tmp;
   const auto runner = tmp.path / "runner";

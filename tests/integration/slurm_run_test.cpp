@@ -142,6 +142,34 @@ TEST(SlurmRun, AUsr1PreemptionCheckpointsRequeuesAndResumesToTheSameFinalStepWit
               (long long)preempted_at, int(row.last_step), steps);
 }
 
+TEST(SlurmRun, TwoRanksThroughSrunTrainAsOneAndAPreemptionRequeuesBoth) {
+  SlurmFixture f(R"({"tasks_per_node": 2, "cpus_per_task": 1})");
+  const int steps = 60;
+  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 20, 1));
+  RunController c(f.store, f.jobs());
+  c.resume(id, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 10 || c.finished(); })) << f.row(id).message;
+  ASSERT_FALSE(c.finished()) << f.row(id).message;
+  const std::string job = f.job_id(id);
+  const std::string script = r1wb::testing::slurp((fs::path(f.row(id).remote_dir) / "job.sbatch").string());
+  EXPECT_NE(script.find("#SBATCH --ntasks-per-node=2\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("exec srun --kill-on-bad-exit=1 "), std::string::npos) << script;
+  ASSERT_EQ(std::system(("scancel --batch --signal=USR1 " + job).c_str()), 0);  // srun passes it to both ranks
+  ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).status == RunStatus::Preempted; }, std::chrono::seconds(60)))
+      << status_name(f.row(id).status) << ": " << f.row(id).message;
+  ASSERT_TRUE(pump_until({&c}, [&] { return c.finished(); }, std::chrono::seconds(240))) << f.row(id).message;
+  const auto row = f.row(id);
+  EXPECT_EQ(row.status, RunStatus::Completed) << row.message;
+  EXPECT_EQ(row.last_step, steps);
+  expect_every_step_once(f.store, id, steps);
+  EXPECT_NE(f.scontrol(job).find("Restarts=1"), std::string::npos) << "rank 0 alone asked for the requeue";
+  // The two ranks summed their gradients: identical weights at the end.
+  const auto drift = f.store.metric_points(id, "dp/max_weight_diff", 0);
+  ASSERT_FALSE(drift.empty()) << "a data-parallel run reports its ranks' drift";
+  EXPECT_EQ(drift.back().value, 0.0);
+  EXPECT_TRUE(fs::exists(fs::path(row.remote_dir) / "ranks" / "rank-1")) << "rank 1 ran beside rank 0";
+}
+
 TEST(SlurmRun, KillIsSlurmsCancel) {
   SlurmFixture f;
   const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(400, 100, 1));
