@@ -6,6 +6,7 @@
 #include "core/jobs/host_endpoint.h"
 #include "core/paths.h"
 #include "core/remote/host_probe.h"
+#include "core/remote/runner_install.h"
 #include "core/remote/ssh_config.h"
 #include "core/slurm/slurm_options.h"
 #include "core/store/store.h"
@@ -22,6 +23,7 @@ const char* kHostsUsage =
     "       r1wb-ctl hosts list\n"
     "       r1wb-ctl hosts probe NAME\n"
     "       r1wb-ctl hosts trust NAME --fingerprint SHA256:...\n"
+    "       r1wb-ctl hosts install NAME --checkout DIR [--prefix DIR]\n"
     "       r1wb-ctl hosts remove NAME\n"
     "options of all: --store DB (default the app's store), --known-hosts FILE (default\n"
     "~/.ssh/known_hosts)\n"
@@ -38,7 +40,10 @@ const char* kHostsUsage =
     "probe: connects (the host key checked against known_hosts) and prints the host's OS, CPUs,\n"
     "memory, GPUs, free disk and its runner's release and protocol; exit 1 when it is not ready.\n"
     "trust: adds the host key to known_hosts when the host offers the fingerprint given (the one\n"
-    "probe printed, compared with `ssh-keygen -lf` of the host's key on the host itself).\n";
+    "probe printed, compared with `ssh-keygen -lf` of the host's key on the host itself).\n"
+    "install: builds and installs the runner on the host from its checkout of this release\n"
+    "(--checkout, e.g. ~/r1-workbench) with scripts/install-runner.sh into --prefix (default\n"
+    "~/.local), its output shown as it comes; then the host's runner is PREFIX/bin/r1wb-run.\n";
 
 int hosts_usage(const std::string& msg) { return usage_error("hosts", msg, kHostsUsage); }
 
@@ -71,7 +76,7 @@ int cmd_hosts(const std::vector<std::string>& in) {
   std::string err;
   const auto a = parse_args(std::vector<std::string>(in.begin() + 1, in.end()),
                             {"ssh", "host", "port", "user", "key", "workdir", "runner", "store", "known-hosts",
-                             "fingerprint", "max-runs", "slurm"},
+                             "fingerprint", "max-runs", "slurm", "checkout", "prefix"},
                             {}, err);
   if (!a) return hosts_usage(err);
   const std::string verb = in[0];
@@ -133,6 +138,26 @@ int cmd_hosts(const std::vector<std::string>& in) {
     std::vector<std::string> notes;
     const auto endpoint = endpoint_of(*h, known_hosts, &notes);
     for (const auto& note : notes) std::cerr << "note: " << note << "\n";
+    if (verb == "install") {
+      if (!a->options.count("checkout"))
+        return hosts_usage("install needs --checkout DIR (a checkout of this release on the host)");
+      const std::string prefix = a->options.count("prefix") ? a->options.at("prefix") : "~/.local";
+      remote::SshSession ssh(endpoint, terminal_prompts());
+      const int code = remote::install_runner(ssh, a->options.at("checkout"), prefix, [](const std::string& out) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        std::fflush(stdout);
+      });
+      if (code != 0) {
+        std::cerr << "error: the install on " << name << " ended with " << code << " (its output is above)\n";
+        return kFailure;
+      }
+      HostRow updated = *h;
+      updated.runner = remote::installed_runner(ssh, prefix);
+      store.put_host(updated);
+      std::printf("host %s: runner %s; `r1wb-ctl hosts probe %s` checks it\n", name.c_str(), updated.runner.c_str(),
+                  name.c_str());
+      return kOk;
+    }
     if (verb == "probe") {
       try {
         remote::SshSession ssh(endpoint, terminal_prompts());

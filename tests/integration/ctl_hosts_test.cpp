@@ -2,7 +2,10 @@
 // store is listed; its first probe refuses the unknown key and prints its fingerprint and the
 // trust command; trust with another fingerprint trusts nothing; trust with the printed one adds
 // the key, after which probe reports the machine and its runner; bad input is a usage error.
+// `hosts install` runs the host's checkout's install script with its output shown and points the
+// host at the runner it installed (a stub script stands in for the minutes-long build).
 #include "tests/support/sshd_server.h"
+#include "tests/support/stub_checkout.h"
 
 #include <gtest/gtest.h>
 
@@ -75,6 +78,43 @@ TEST(CtlHosts, AddListProbeRefusesTheUnknownKeyTrustTheFingerprintProbeAgain) {
     EXPECT_NE(r.out.find("no host nosuch"), std::string::npos) << r.out;
     EXPECT_EQ(ctl("remove lab" + common).code, 0);
     EXPECT_EQ(ctl("list" + common).out, "");
+  }
+  fs::remove_all(dir);
+}
+
+TEST(CtlHosts, InstallBuildsTheRunnerFromTheHostsCheckoutShowsItsOutputAndPointsTheHostAtIt) {
+  const auto dir = fs::temp_directory_path() / ("r1wb-ctl-install-" + std::to_string(::getpid()));
+  {
+    r1wb::testing::SshdServer sshd(dir / "sshd");
+    const std::string common = " --store '" + (dir / "workbench.db").string() + "' --known-hosts '" +
+                               (dir / "known_hosts").string() + "'";
+    ASSERT_EQ(ctl("add lab --host 127.0.0.1 --port " + std::to_string(sshd.port) + " --user " + sshd.user + " --key '" +
+                  sshd.user_key.string() + "' --runner no-runner-yet" + common)
+                  .code,
+              0);
+    const auto probed = ctl("probe lab" + common);  // trusts the key the way a user would
+    const auto at = probed.out.find("--fingerprint ");
+    ASSERT_NE(at, std::string::npos) << probed.out;
+    ASSERT_EQ(ctl("trust lab " + probed.out.substr(at, probed.out.find('\n', at) - at) + common).code, 0);
+    const auto checkout = dir / "the checkout", prefix = dir / "pre fix";
+    r1wb::testing::write_stub_checkout(dir / "broken checkout", R1WB_RUNNER, 3);
+    auto r = ctl("install lab --checkout '" + (dir / "broken checkout").string() + "' --prefix '" + prefix.string() +
+                 "'" + common);
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("error: no LibTorch found"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ended with 3"), std::string::npos) << r.out;
+    EXPECT_NE(ctl("list" + common).out.find("runner no-runner-yet"), std::string::npos) << "a failed install changes nothing";
+    r1wb::testing::write_stub_checkout(checkout, R1WB_RUNNER);
+    r = ctl("install lab --checkout '" + checkout.string() + "' --prefix '" + prefix.string() + "'" + common);
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("[3/3] compiling"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("runner " + (prefix / "bin" / "r1wb-run").string()), std::string::npos) << r.out;
+    r = ctl("probe lab" + common);
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("protocol"), std::string::npos) << "the installed runner answers the probe: " << r.out;
+    r = ctl("install lab" + common);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.out.find("install needs --checkout DIR"), std::string::npos) << r.out;
   }
   fs::remove_all(dir);
 }

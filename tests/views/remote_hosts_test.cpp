@@ -5,13 +5,17 @@
 // where it lives) and ends completed. Screenshots of both for people to look at.
 #include "core/jobs/detached_runner.h"
 #include "tests/support/ssh_test_host.h"
+#include "tests/support/stub_checkout.h"
 #include "tests/views/window_support.h"
 #include "views/runs/hosts_panel.h"
 #include "views/runs/queue_panel.h"
 #include "views/runs/run_list.h"
+#include "views/runs/runner_install_dialog.h"
 
 #include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QScrollBar>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -133,6 +137,50 @@ TEST(RemoteHosts, ClosingTheAppLeavesTheRunGoingOnTheHostAndTheNextStartFollowsI
   const auto done = *w->store().run(id);
   EXPECT_EQ(done.status, RunStatus::Completed) << done.message;
   EXPECT_EQ(w->store().count_metric_points(id, "train/loss", int64_t(1) << 40), steps / 5) << "backfilled, once each";
+}
+
+}  // namespace r1wb::views
+
+namespace r1wb::views {
+
+TEST(RemoteHosts, InstallRunnerShowsTheHostsBuildOutputAndTheNextProbeFindsTheRunner) {
+  if (!runner_built()) GTEST_SKIP() << "r1wb-run not built";
+  QTemporaryDir dir;
+  const std::filesystem::path root = dir.path().toStdString();
+  r1wb::testing::SshTestHost node(root / "sshd");
+  node.trust();
+  WorkbenchOptions o = temp_options(dir);
+  o.known_hosts = QString::fromStdString(node.known_hosts());
+  auto w = open_shown(o);
+  ASSERT_TRUE(w);
+  HostsPanel* hosts = w->hosts_panel();
+  hosts->add(node.host_row("lab", dir.filePath("node").toStdString(), "no-runner-yet"));
+  r1wb::testing::write_stub_checkout(root / "broken checkout", R1WB_RUNNER, 3);
+  r1wb::testing::write_stub_checkout(root / "checkout", R1WB_RUNNER);
+  RunnerInstallDialog* d = hosts->install_runner("lab");
+  ASSERT_TRUE(d);
+  d->prefix()->setText(QString::fromStdString((root / "pre fix").string()));
+  d->checkout()->setText(QString::fromStdString((root / "broken checkout").string()));
+  QSignalSpy done(d, &RunnerInstallDialog::finished_install);
+  QTest::mouseClick(d->findChild<QPushButton*>("install_start"), Qt::LeftButton);
+  ASSERT_TRUE(done.wait(20000));
+  EXPECT_FALSE(done.takeFirst().at(0).toBool());
+  EXPECT_TRUE(d->output()->toPlainText().contains("error: no LibTorch found")) << d->output()->toPlainText().toStdString();
+  EXPECT_TRUE(d->status()->text().contains("ended with 3")) << d->status()->text().toStdString();
+  EXPECT_EQ(w->store().host("lab")->runner, "no-runner-yet") << "a failed install changes nothing";
+
+  d->checkout()->setText(QString::fromStdString((root / "checkout").string()));
+  QSignalSpy probed(hosts, &HostsPanel::probed);
+  QTest::mouseClick(d->findChild<QPushButton*>("install_start"), Qt::LeftButton);
+  ASSERT_TRUE(done.wait(20000));
+  EXPECT_TRUE(done.takeFirst().at(0).toBool()) << d->status()->text().toStdString();
+  EXPECT_TRUE(d->output()->toPlainText().contains("[3/3] compiling")) << d->output()->toPlainText().toStdString();
+  EXPECT_EQ(w->store().host("lab")->runner, (root / "pre fix" / "bin" / "r1wb-run").string());
+  ASSERT_TRUE(probed.wait(20000)) << "the host is probed again";
+  EXPECT_TRUE(probed.takeFirst().at(1).toBool()) << hosts->probe_text("lab").toStdString();
+  EXPECT_TRUE(hosts->probe_text("lab").contains("runner")) << hosts->probe_text("lab").toStdString();
+  QTest::qWait(100);
+  d->grab().save(test::screenshot_path("install_runner.png"));
 }
 
 }  // namespace r1wb::views

@@ -4,6 +4,7 @@
 #include "core/remote/host_probe.h"
 #include "core/remote/known_hosts.h"
 #include "core/slurm/slurm_options.h"
+#include "views/runs/runner_install_dialog.h"
 
 #include <QCoreApplication>
 #include <QDialog>
@@ -81,8 +82,11 @@ HostsPanel::HostsPanel(Store& store, QString known_hosts, QWidget* parent)
   trust_ = new QPushButton("Trust key...", this);
   trust_->setObjectName("hosts_trust");
   trust_->setToolTip("Add the key the last probe was offered to known_hosts, after you compared its fingerprint");
+  install_ = new QPushButton("Install runner...", this);
+  install_->setObjectName("hosts_install");
+  install_->setToolTip("Build and install r1wb-run on the host from its checkout of this release, output shown");
   auto* row = new QHBoxLayout;
-  for (auto* b : {add_, remove_, probe_, trust_}) row->addWidget(b);
+  for (auto* b : {add_, remove_, probe_, trust_, install_}) row->addWidget(b);
   row->addStretch(1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -102,6 +106,7 @@ HostsPanel::HostsPanel(Store& store, QString known_hosts, QWidget* parent)
     emit hosts_changed();
   });
   connect(probe_, &QPushButton::clicked, this, [this] { probe(selected()); });
+  connect(install_, &QPushButton::clicked, this, [this] { install_runner(selected()); });
   connect(trust_, &QPushButton::clicked, this, [this] {
     if (trust(selected())) probe(selected());
   });
@@ -129,6 +134,7 @@ void HostsPanel::update_buttons() {
     details_->setText("Add a host by address or by a Host entry of ~/.ssh/config; runs go there from the Queue tab.");
   }
   remove_->setEnabled(!name.isEmpty());
+  install_->setEnabled(!name.isEmpty());
   const auto it = probes_.find(name);
   const bool probing = it != probes_.end() && it->second->running;
   probe_->setEnabled(!name.isEmpty() && !probing);
@@ -224,6 +230,31 @@ bool HostsPanel::trust(const QString& name) {
   it->second->text = "key trusted: " + QString::fromStdString(refused.check.fingerprint);
   reload();
   return true;
+}
+
+RunnerInstallDialog* HostsPanel::install_runner(const QString& name) {
+  const auto host = store_.host(name.toStdString());
+  if (!host) return nullptr;
+  remote::SshEndpoint endpoint;
+  try {
+    endpoint = endpoint_of(*host, known_hosts_.toStdString());
+  } catch (const std::exception& e) {
+    details_->setText(name.toHtmlEscaped() + ": " + QString(e.what()).toHtmlEscaped());
+    return nullptr;
+  }
+  auto* dialog = new RunnerInstallDialog(name, endpoint, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &RunnerInstallDialog::finished_install, this, [this, name](bool ok, const QString& runner) {
+    if (!ok) return;
+    if (auto h = store_.host(name.toStdString())) {
+      h->runner = runner.toStdString();
+      store_.put_host(*h);
+      reload();
+      probe(name);
+    }
+  });
+  dialog->show();
+  return dialog;
 }
 
 void HostsPanel::add(const HostRow& h) {

@@ -19,6 +19,8 @@ class QTreeWidget;
 
 namespace r1wb::views {
 
+class RunnerInstallDialog;
+
 class HostsPanel : public QWidget {
   Q_OBJECT
  public:
@@ -41,6 +43,9 @@ class HostsPanel : public QWidget {
   void set_confirm(std::function<bool(const QString&)> confirm) { confirm_ = std::move(confirm); }
   //! Adds (or replaces) a host and lists it; the Add... dialog ends here.
   void add(const HostRow& h);
+  //! Opens the install dialog for a host (not modal); on success the host's runner becomes the
+  //! installed one and the host is probed again. Null when the host is not in the store.
+  RunnerInstallDialog* install_runner(const QString& name);
 
   enum Column { Name, Address, Workdir, Runner, MaxRuns, State, ColumnCount };
 
@@ -58,7 +63,7 @@ class HostsPanel : public QWidget {
   QString known_hosts_;
   QTreeWidget* list_;
   QLabel* details_;  // the selected host's last probe in full (the column shows its start)
-  QPushButton *add_, *remove_, *probe_, *trust_;
+  QPushButton *add_, *remove_, *probe_, *trust_, *install_;
   std::map<QString, std::shared_ptr<Probe>> probes_;
   std::function<bool(const QString&)> confirm_;
 };
