@@ -10,6 +10,7 @@
 #include "views/runs/hosts_panel.h"
 #include "views/runs/queue_panel.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QStatusBar>
@@ -65,8 +66,8 @@ TEST(ClusterQueue, ARunOnASlurmHostFromTheQueueTabAndTheClusterTabListsTheJobs) 
   // Fetch brings the run's newest checkpoint home, off the GUI thread.
   w->refresh();
   w->run_list()->select_runs({runs[0].id});
-  ASSERT_TRUE(w->fetch_button()->isEnabled()) << "a remote run can be fetched";
-  QTest::mouseClick(w->fetch_button(), Qt::LeftButton);
+  ASSERT_TRUE(w->action("fetch")->isEnabled()) << "a remote run can be fetched";
+  w->action("fetch")->trigger();
   const auto fetched = std::filesystem::path(runs[0].run_dir) / "checkpoints" / "step-30";
   QElapsedTimer t;
   t.start();

@@ -85,14 +85,18 @@ HostsPanel::HostsPanel(Store& store, QString known_hosts, QWidget* parent)
   install_ = new QPushButton("Install runner...", this);
   install_->setObjectName("hosts_install");
   install_->setToolTip("Build and install r1wb-run on the host from its checkout of this release, output shown");
-  auto* row = new QHBoxLayout;
-  for (auto* b : {add_, remove_, probe_, trust_, install_}) row->addWidget(b);
+  auto* row = new QHBoxLayout;  // the host's own actions beside the list's, so the tab stays narrow
+  for (auto* b : {add_, remove_, probe_}) row->addWidget(b);
   row->addStretch(1);
+  auto* row2 = new QHBoxLayout;
+  for (auto* b : {trust_, install_}) row2->addWidget(b);
+  row2->addStretch(1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(list_, 1);
   layout->addWidget(details_);
   layout->addLayout(row);
+  layout->addLayout(row2);
   confirm_ = [this](const QString& question) {
     return QMessageBox::question(this, "Trust host key", question, QMessageBox::Yes | QMessageBox::Cancel,
                                  QMessageBox::Cancel) == QMessageBox::Yes;

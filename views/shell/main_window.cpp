@@ -205,7 +205,6 @@ void MainWindow::connect_signals() {
     banner_->setStyleSheet(failure ? "color: #c0392b;" : "color: #1e823c;");
   });
   connect(delete_button_, &QPushButton::clicked, this, &MainWindow::delete_selected);
-  connect(fetch_button_, &QPushButton::clicked, this, &MainWindow::fetch_selected);
   connect(fetcher_, &CheckpointFetcher::progress, this, [this](int64_t, const QString& text) { statusBar()->showMessage(text); });
   connect(fetcher_, &CheckpointFetcher::finished, this, [this](int64_t, bool, const QString& text) {
     statusBar()->showMessage(text);
@@ -310,15 +309,10 @@ QWidget* MainWindow::build_run_browser() {
   derive_button_ =
       button("Derive",
              "Edit a new experiment starting from the selected run's config; the editor lists what you change", this);
-  fetch_button_ = button("Fetch",
-                         "Copy the selected remote run's newest checkpoint into its local run directory over SFTP "
-                         "(SHA-256 checked); then Export, eval and Continue as... use it",
-                         this);
   fetcher_ = new CheckpointFetcher(this);
   auto* run_buttons = new QHBoxLayout;
   run_buttons->addStretch(1);
-  for (QPushButton* b : {derive_button_, duplicate_button_, resume_button_, fetch_button_, delete_button_})
-    run_buttons->addWidget(b);
+  for (QPushButton* b : {derive_button_, duplicate_button_, resume_button_, delete_button_}) run_buttons->addWidget(b);
   search_box_ = line_edit("run_search", "Search: words  status:failed  tag:baseline  model.moe.top_k>=2  train.lr<1e-3",
                           "Words match name, experiment, tags and notes; status:, tag: and config-field comparisons "
                           "(=, !=, <, <=, >, >=) filter in the store. Ctrl+F",

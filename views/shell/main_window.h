@@ -105,7 +105,6 @@ class MainWindow : public QMainWindow {
   QPushButton* delete_button() const { return delete_button_; }
   QPushButton* duplicate_button() const { return duplicate_button_; }
   QPushButton* derive_button() const { return derive_button_; }
-  QPushButton* fetch_button() const { return fetch_button_; }
   //! The run browser's search line (run_query.h's language) and its error line.
   QLineEdit* search_box() const { return search_box_; }
   QLabel* search_errors() const { return search_errors_; }
@@ -232,7 +231,6 @@ class MainWindow : public QMainWindow {
   void update_run_buttons();
   QPushButton *resume_button_ = nullptr, *delete_button_ = nullptr, *duplicate_button_ = nullptr;
   QPushButton* derive_button_ = nullptr;  // a new experiment from the selected run's config
-  QPushButton* fetch_button_ = nullptr;   // a remote run's checkpoint home
   CheckpointFetcher* fetcher_ = nullptr;
   //! Gives the editor's cost line this machine's measured throughput.
   void update_throughput();

@@ -53,6 +53,9 @@ void MainWindow::build_menus() {
   add(run, "quantize", "&Quantize the selected run (QAT fine-tune)", QKeySequence(), [this] { quantize_selected(); });
   add(run, "prune", "&Prune the selected run's FFNs (magnitude, with recovery)", QKeySequence(),
       [this] { prune_selected(); });
+  add(run, "fetch", "&Fetch the selected run's checkpoint from its host", QKeySequence(), [this] { fetch_selected(); })
+      ->setToolTip("Copy the selected remote run's newest checkpoint into its local run directory over SFTP (SHA-256 "
+                   "checked); then Export, eval and Continue use it");
   add(run, "export", "E&xport the selected run...", QKeySequence("Ctrl+E"), [this] { export_selected(); });
   add(run, "compression", "Compare the compression of the selected run's lineage...", QKeySequence("Ctrl+Shift+E"),
       [this] { compare_compression_of_selected(); });

@@ -297,7 +297,7 @@ void MainWindow::update_run_buttons() {
   resume_button_->setEnabled(r && !mine && !is_live(r->status) && r->status != RunStatus::Completed &&
                              r->status != RunStatus::Queued);
   delete_button_->setEnabled(r && !mine);
-  fetch_button_->setEnabled(r && !r->target_host.empty() && !fetcher_->busy(r->id));
+  if (QAction* fetch = action("fetch")) fetch->setEnabled(r && !r->target_host.empty() && !fetcher_->busy(r->id));
   duplicate_button_->setEnabled(r != nullptr);
   derive_button_->setEnabled(r != nullptr);
   editor_->set_stop_enabled(mine);
