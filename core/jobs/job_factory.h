@@ -23,6 +23,9 @@ struct JobSpec {
   //! Set: the runner is running already (detached, on a host) and the job follows its stream
   //! after this seq instead of starting it.
   std::optional<uint64_t> attach_after;
+  //! The last seq the store holds of the run (a resumed run's log has these already): a started
+  //! remote job streams what comes after it, so what the place says is never older than the store.
+  uint64_t stored_seq = 0;
 };
 
 //! Starts a job; throws std::runtime_error with the reason when it cannot.

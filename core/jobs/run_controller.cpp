@@ -55,6 +55,7 @@ void RunController::start_job(int64_t run_id, const std::string& runner_path, st
   spec.target_host = row->target_host;
   spec.remote_dir = row->remote_dir;
   spec.attach_after = attach_after;
+  spec.stored_seq = row->last_seq;
   fresh_start_ = !attach_after;
   try {
     job_ = jobs_(spec);

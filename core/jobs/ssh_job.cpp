@@ -44,7 +44,7 @@ SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
   if (target_.remote_dir.empty()) throw std::runtime_error("the run has no directory on host " + spec.target_host);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   prompts_ = memoised(prompts);
-  last_seq_ = spec.attach_after.value_or(0);
+  last_seq_ = spec.attach_after.value_or(spec.stored_seq);
   out_ = wire::encode_stream_header();  // the stream the controller reads is one stream throughout
   // Connecting, uploading and starting happen on a worker, so the caller (the app's GUI thread)
   // never waits on the network; read_available() picks the session up when it is there.

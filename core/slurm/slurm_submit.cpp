@@ -31,13 +31,20 @@ void refuse_live_job(remote::SshSession& s, const std::string& dir) {
     return;  // unreadable: nothing to protect
   }
   const auto shown = s.exec("scontrol show job -o " + shell_quote(id));
-  const auto info = shown.exit_status == 0 ? parse_scontrol_line(shown.out) : std::nullopt;
+  if (shown.exit_status != 0) {
+    if (shown.err.find("Invalid job id") != std::string::npos) return;  // purged: long over
+    // The controller did not answer: the job may be running; a second runner would share the directory.
+    throw std::runtime_error("cannot tell whether Slurm job " + id + " of " + dir + " still runs (" + shown.err +
+                             "); not submitted again");
+  }
+  const auto info = parse_scontrol_line(shown.out);
   if (info && phase_of(*info) != Phase::Ended)
     throw std::runtime_error("the run in " + dir + " is still " + describe(*info) + "; stop it before resubmitting");
 }
 
-std::string sbatch(remote::SshSession& s, const std::string& dir, const std::string& where) {
-  const auto r = s.exec("cd -- " + shell_quote(dir) + " && sbatch --parsable job.sbatch");
+std::string sbatch(remote::SshSession& s, const std::string& dir, const std::string& script,
+                   const std::string& where) {
+  const auto r = s.exec("cd -- " + shell_quote(dir) + " && sbatch --parsable " + shell_quote(script));
   if (r.exit_status != 0)
     throw std::runtime_error("sbatch refused the job on " + where + ": " + (r.err.empty() ? r.out : r.err));
   std::string id = r.out.substr(0, r.out.find_first_of(";\n"));
@@ -48,6 +55,20 @@ std::string sbatch(remote::SshSession& s, const std::string& dir, const std::str
 
 void record_job(remote::SshSession& s, const std::string& dir, const std::string& id, int stop_grace_s) {
   upload(s, dir, kJobFile, nlohmann::json{{"job_id", id}, {"stop_grace_s", stop_grace_s}}.dump() + "\n");
+}
+
+//! A job nobody could follow is cancelled rather than left running untracked.
+template <class Record>
+void record_or_cancel(remote::SshSession& s, const std::string& id, Record record) {
+  try {
+    record();
+  } catch (const std::exception& e) {
+    try {
+      s.exec("scancel " + shell_quote(id));
+    } catch (const std::exception&) {
+    }
+    throw std::runtime_error(std::string(e.what()) + "; Slurm job " + id + " was cancelled, since nothing could follow it");
+  }
 }
 
 }  // namespace
@@ -62,8 +83,8 @@ std::string submit_run(remote::SshSession& s, const SlurmOptions& o, const std::
   refuse_live_job(s, dir);
   upload(s, dir, "config.json", config_json);
   upload(s, dir, "job.sbatch", script);
-  const std::string id = sbatch(s, dir, s.endpoint().host);
-  record_job(s, dir, id, o.stop_grace_s);
+  const std::string id = sbatch(s, dir, "job.sbatch", s.endpoint().host);
+  record_or_cancel(s, id, [&] { record_job(s, dir, id, o.stop_grace_s); });
   return id;
 }
 
@@ -85,13 +106,15 @@ std::vector<std::string> submit_array(remote::SshSession& s, const SlurmOptions&
     upload(s, r.remote_dir, "config.json", r.config_json);
   }
   const std::string array_dir = parent.empty() ? "." : parent.string();
-  upload(s, array_dir, "job.sbatch", script);
-  const std::string id = sbatch(s, array_dir, s.endpoint().host);
+  // Named after its first run (a unique name), so two grids submitted at once never share a script.
+  const std::string script_name = "array-" + job.run_dirs[0] + ".sbatch";
+  upload(s, array_dir, script_name, script);
+  const std::string id = sbatch(s, array_dir, script_name, s.endpoint().host);
   std::vector<std::string> tasks;
-  for (size_t i = 0; i < runs.size(); ++i) {
-    tasks.push_back(id + "_" + std::to_string(i));
-    record_job(s, runs[i].remote_dir, tasks.back(), o.stop_grace_s);
-  }
+  for (size_t i = 0; i < runs.size(); ++i) tasks.push_back(id + "_" + std::to_string(i));
+  record_or_cancel(s, id, [&] {
+    for (size_t i = 0; i < runs.size(); ++i) record_job(s, runs[i].remote_dir, tasks[i], o.stop_grace_s);
+  });
   return tasks;
 }
 

@@ -224,7 +224,10 @@ int cmd_train(const std::vector<std::string>& args) {
     std::cerr << "run " << status_name(res.state) << " at step " << res.last_step << ": loss " << res.last_loss << ", "
               << static_cast<long long>(res.tokens_per_s) << " tokens/s\n";
     if (const auto failed = wait_ranks(ranks, run_dir); !failed.empty()) throw std::runtime_error(failed);
-    if (res.state == RunStatus::Preempted) return worker ? kExitStopped : requeue_slurm_job();
+    // Rank 0 speaks for the run; a worker's 3 would make srun (--kill-on-bad-exit) end rank 0
+    // while it writes the checkpoint or asks for the requeue.
+    if (worker && (res.state == RunStatus::Preempted || res.state == RunStatus::Stopped)) return kExitOk;
+    if (res.state == RunStatus::Preempted) return requeue_slurm_job();
     if (g_stop.load() && res.state == RunStatus::Stopped) return kExitStopped;
     return events.opened().lost_records() ? kExitDataLost : kExitOk;
   } catch (const std::exception& e) {
