@@ -123,8 +123,11 @@ void RunController::track_place() {
   const auto row = store_.run(run_id_);
   if (!status || !row || row->last_seq > p->seq) return;  // stale: the runner has said more since
   if (*status == RunStatus::Pending || *status == RunStatus::Preempted) {
-    // Over an ended run only for the start just made (a resubmitted run is pending again).
-    if (!is_terminal(row->status) || fresh_start_) store_.set_status(run_id_, *status, p->note);
+    // Over an ended run only for the start just made (a resubmitted run is pending again), or
+    // over a stopped one that Slurm itself requeued (preemption, `scontrol requeue`: the runner
+    // checkpointed on TERM and the job will run again).
+    if (!is_terminal(row->status) || fresh_start_ || row->status == RunStatus::Stopped)
+      store_.set_status(run_id_, *status, p->note);
   } else if (*status == RunStatus::Running) {
     if (row->status == RunStatus::Pending || row->status == RunStatus::Preempted)
       store_.set_status(run_id_, RunStatus::Running, p->note);

@@ -170,6 +170,25 @@ TEST(SlurmRun, TwoRanksThroughSrunTrainAsOneAndAPreemptionRequeuesBoth) {
   EXPECT_TRUE(fs::exists(fs::path(row.remote_dir) / "ranks" / "rank-1")) << "rank 1 ran beside rank 0";
 }
 
+TEST(SlurmRun, ARequeueBySlurmItselfIsFollowedThroughToTheResumedRunsEnd) {
+  SlurmFixture f;
+  const int steps = 80;
+  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 20, 1));
+  RunController c(f.store, f.jobs());
+  c.resume(id, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 12; })) << f.row(id).message;
+  // What a preemption with PreemptMode=REQUEUE does: Slurm ends the job (TERM: the runner
+  // checkpoints and writes "stopped") and queues it again.
+  ASSERT_EQ(std::system(("scontrol requeue " + f.job_id(id)).c_str()), 0);
+  ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).status == RunStatus::Preempted; }, std::chrono::seconds(60)))
+      << status_name(f.row(id).status) << ": " << f.row(id).message;
+  EXPECT_FALSE(c.finished()) << "the follow goes on through the requeue";
+  ASSERT_TRUE(pump_until({&c}, [&] { return c.finished(); }, std::chrono::seconds(240))) << f.row(id).message;
+  EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
+  EXPECT_EQ(f.row(id).last_step, steps);
+  expect_every_step_once(f.store, id, steps);
+}
+
 TEST(SlurmRun, KillIsSlurmsCancel) {
   SlurmFixture f;
   const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(400, 100, 1));
