@@ -41,6 +41,12 @@ struct SlurmFixture : r1wb::testing::HostRuns {
     h.max_runs = 8;
     store.put_host(h);
   }
+  //! Prepares a run of `doc` on the cluster and starts it through `c`.
+  int64_t start(RunController& c, const nlohmann::json& doc) {
+    const int64_t id = prepare(doc);
+    c.resume(id, R1WB_RUNNER);
+    return id;
+  }
   std::string job_id(int64_t id) {
     return nlohmann::json::parse(r1wb::testing::slurp((fs::path(row(id).remote_dir) / slurm::kJobFile).string()))
         .at("job_id")
@@ -111,9 +117,8 @@ TEST(SlurmRun, APendingJobShowsPendingAndStopCancelsItARunningOneStopsWithACheck
 TEST(SlurmRun, AUsr1PreemptionCheckpointsRequeuesAndResumesToTheSameFinalStepWithEveryStepOnce) {
   SlurmFixture f;
   const int steps = 80;
-  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 20, 1));
   RunController c(f.store, f.jobs());
-  c.resume(id, R1WB_RUNNER);
+  const int64_t id = f.start(c, r1wb::testing::tiny_moe_doc(steps, 20, 1));
   ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 12; })) << f.row(id).message;
   const std::string job = f.job_id(id);
   EXPECT_EQ(f.row(id).scheduler_job, job) << "the store knows the run's job";
@@ -145,9 +150,8 @@ TEST(SlurmRun, AUsr1PreemptionCheckpointsRequeuesAndResumesToTheSameFinalStepWit
 TEST(SlurmRun, TwoRanksThroughSrunTrainAsOneAndAPreemptionRequeuesBoth) {
   SlurmFixture f(R"({"tasks_per_node": 2, "cpus_per_task": 1})");
   const int steps = 60;
-  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 20, 1));
   RunController c(f.store, f.jobs());
-  c.resume(id, R1WB_RUNNER);
+  const int64_t id = f.start(c, r1wb::testing::tiny_moe_doc(steps, 20, 1));
   ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 10 || c.finished(); })) << f.row(id).message;
   ASSERT_FALSE(c.finished()) << f.row(id).message;
   const std::string job = f.job_id(id);
@@ -173,9 +177,8 @@ TEST(SlurmRun, TwoRanksThroughSrunTrainAsOneAndAPreemptionRequeuesBoth) {
 TEST(SlurmRun, ARequeueBySlurmItselfIsFollowedThroughToTheResumedRunsEnd) {
   SlurmFixture f;
   const int steps = 80;
-  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 20, 1));
   RunController c(f.store, f.jobs());
-  c.resume(id, R1WB_RUNNER);
+  const int64_t id = f.start(c, r1wb::testing::tiny_moe_doc(steps, 20, 1));
   ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 12; })) << f.row(id).message;
   // What a preemption with PreemptMode=REQUEUE does: Slurm ends the job (TERM: the runner
   // checkpoints and writes "stopped") and queues it again.
@@ -191,9 +194,8 @@ TEST(SlurmRun, ARequeueBySlurmItselfIsFollowedThroughToTheResumedRunsEnd) {
 
 TEST(SlurmRun, KillIsSlurmsCancel) {
   SlurmFixture f;
-  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(400, 100, 1));
   RunController c(f.store, f.jobs());
-  c.resume(id, R1WB_RUNNER);
+  const int64_t id = f.start(c, r1wb::testing::tiny_moe_doc(400, 100, 1));
   ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 2; }));
   c.kill();
   ASSERT_TRUE(pump_until({&c}, [&] { return c.finished(); }, std::chrono::seconds(60)));
