@@ -1,6 +1,6 @@
 #include "core/slurm/slurm_watch.h"
 
-#include "core/slurm/slurm_command.h"
+#include "core/run_command.h"
 #include "core/wire/event_log.h"
 
 #include <nlohmann/json.hpp>

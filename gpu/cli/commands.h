@@ -21,6 +21,7 @@ int cmd_sample(const std::vector<std::string>& args);
 int cmd_eval(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_logprobs(const std::vector<std::string>& args);
+int cmd_llama_check(const std::vector<std::string>& args);
 int cmd_perplexity(const std::vector<std::string>& args);
 int cmd_compress_report(const std::vector<std::string>& args);
 int cmd_start(const std::vector<std::string>& args);

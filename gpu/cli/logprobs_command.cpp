@@ -3,13 +3,10 @@
 // holds: the engine's side of every comparison with another runtime (llama.cpp).
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
-#include "gpu/export/gguf_export.h"
-#include "gpu/export/safetensors_export.h"
-#include "gpu/train/trained_model.h"
+#include "gpu/cli/engine_logprobs.h"
 
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <iostream>
 
 namespace r1wb::gpu {
@@ -50,29 +47,11 @@ int cmd_logprobs(const std::vector<std::string>& args) {
     if (has_quant_options(*a))
       run_quantized(run, *quant);
     std::string weights = "checkpoint";
-    if (a->options.count("export")) {
-      weights = a->options["export"];
-      if (std::filesystem::is_directory(weights))  // a safetensors export folder
-        load_safetensors(safetensors::read((std::filesystem::path(weights) / "model.safetensors").string(), true),
-                         run.model, run.experiment);
-      else
-        load_gguf(gguf::read(weights, true), run.model, run.experiment);
-    }
-    const auto ids = run.tokenizer->encode(a->options["text"]);
-    if (int64_t(ids.size()) > run.experiment.model.max_seq_len)
-      throw std::invalid_argument("--text: " + std::to_string(ids.size()) + " tokens, model.max_seq_len is " +
-                                  std::to_string(run.experiment.model.max_seq_len));
-    torch::NoGradGuard no_grad;
-    run.model->eval();
-    const auto device = run.model->parameters().front().device();
-    const auto tokens = torch::tensor(ids, torch::kInt64).view({1, -1}).to(device);
-    const auto logp = torch::log_softmax(run.model->forward(tokens).logits.to(torch::kFloat32), -1)[0].to(torch::kCPU);
-    nlohmann::json out = {{"run_dir", run_dir}, {"step", run.step}, {"weights", weights}, {"tokens", ids}};
+    if (a->options.count("export")) load_export_weights(run, weights = a->options["export"]);
+    const auto l = engine_logprobs(run, a->options["text"]);
+    nlohmann::json out = {{"run_dir", run_dir}, {"step", run.step}, {"weights", weights}, {"tokens", l.tokens}};
     auto& rows = out["next_logprobs"] = nlohmann::json::array();
-    for (int64_t t = 0; t < logp.size(0); ++t) {
-      const auto row = logp[t].contiguous();
-      rows.push_back(std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel()));
-    }
+    for (const auto& row : l.rows) rows.push_back(std::vector<float>(row.begin(), row.end()));
     std::cout << out.dump() << "\n";
     return kExitOk;
   });

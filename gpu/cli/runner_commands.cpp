@@ -23,6 +23,7 @@ const char* kUsage =
     "  eval RUN_DIR [--task NAME] [...]     held-out accuracy, pass@k, format rate, mean length\n"
     "  export RUN_DIR [--type T] [...]      a checkpoint as GGUF for llama.cpp (f32, f16, bf16, q8_0, q4_0)\n"
     "  logprobs RUN_DIR --text TEXT [...]   next-token log-probs at every position, of a checkpoint or an export\n"
+    "  llama-check RUN_DIR --export FILE    a GGUF export loaded by llama.cpp, its log-probs against the engine's\n"
     "  perplexity RUN_DIR --corpus PATH     held-out loss and perplexity on text, in float or quantized\n"
     "  compress-report RUN_DIR [...]        size, held-out quality, speed and per-layer error of float, PTQ, QAT\n"
     "  schema                               print every config key as a Markdown table\n"
@@ -38,7 +39,7 @@ const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       {"validate", cmd_validate}, {"train", cmd_train},   {"ingest", cmd_ingest}, {"bench", cmd_bench},
       {"schema", cmd_schema},     {"sample", cmd_sample}, {"eval", cmd_eval},     {"export", cmd_export},
-      {"logprobs", cmd_logprobs},
+      {"logprobs", cmd_logprobs},       {"llama-check", cmd_llama_check},
       {"perplexity", cmd_perplexity}, {"compress-report", cmd_compress_report}, {"version", cmd_version},
       {"start", cmd_start}, {"follow", cmd_follow},
   };

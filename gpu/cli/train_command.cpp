@@ -1,7 +1,7 @@
 // `r1wb-run train CONFIG --run-dir DIR`: one rank of a run (or the launcher of --nproc ranks),
 // its event sink, the request listener on stdin, and the trainer.
 #include "core/config/config.h"
-#include "core/slurm/slurm_command.h"
+#include "core/run_command.h"
 #include "core/store/store.h"
 #include "gpu/cli/cli_args.h"
 #include "gpu/cli/commands.h"
@@ -104,7 +104,7 @@ int requeue_slurm_job() {
     return kExitStopped;
   }
   std::cerr << "checkpointed on SIGUSR1; requeueing Slurm job " << job << "\n";
-  const auto r = slurm::run_command({"scontrol", "requeue", job}, 60);
+  const auto r = run_command({"scontrol", "requeue", job}, 60);
   if (r.exit_code != 0) std::cerr << "error: scontrol requeue " << job << " failed: " << r.err << r.out << "\n";
   return kExitStopped;
 }

@@ -1,5 +1,5 @@
-// Exports checked by their real consumer. An unmodified llama.cpp (tests/llama_cpp/logprobs.mjs
-// through npm's node-llama-cpp, installed by scripts/install-test-consumers.sh) loads each
+// Exports checked by their real consumer. An unmodified llama.cpp (core/formats/llama_cpp_logprobs.h:
+// npm's node-llama-cpp, installed by scripts/install-test-consumers.sh) loads each
 // exported model, tokenizes the probe text to the engine's tokens, and gives the engine's
 // next-token log-probs (`r1wb-run logprobs`): within 1e-3 for f32 exports; for f16, bf16, q8_0
 // and q4_0 against the engine's own evaluation of the same stored weights (`logprobs --export`,
@@ -9,6 +9,7 @@
 // style one (MLA, sigmoid gating with the selection bias, scaled weights, two expert groups, a
 // shared expert, a leading dense block).
 #include "core/formats/gguf.h"
+#include "core/formats/llama_cpp_logprobs.h"
 #include "tests/integration/run_runner.h"
 #include "tests/support/test_dirs.h"
 
@@ -28,51 +29,12 @@ using r1wb::testing::kProbeText;
 
 namespace {
 
-struct Logprobs {
-  std::vector<int64_t> tokens;
-  std::vector<std::vector<double>> rows;  // NaN where llama.cpp gave probability 0
-};
+using Logprobs = r1wb::NextLogprobs;
 
-Logprobs parse(const std::string& text) {
-  const auto j = nlohmann::json::parse(text);
-  Logprobs l;
-  l.tokens = j["tokens"].get<std::vector<int64_t>>();
-  for (const auto& row : j["next_logprobs"]) {
-    std::vector<double> r;
-    for (const auto& v : row) r.push_back(v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>());
-    l.rows.push_back(std::move(r));
-  }
-  return l;
-}
+Logprobs parse(const std::string& text) { return r1wb::parse_next_logprobs(text); }
 
-//! Runs a command line, returns its stdout; records the exit code.
-std::string shell(const std::string& cmd, int* code) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  *code = WEXITSTATUS(::pclose(p));
-  return out;
-}
-
-std::string quoted(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-//! Largest |engine - llama.cpp| over the entries the engine gives more than e^-20 (the tail
-//! below is float noise in either); a missing llama.cpp entry there counts as infinite.
 double max_difference(const Logprobs& engine, const Logprobs& other) {
-  double worst = 0;
-  for (size_t t = 0; t < engine.rows.size(); ++t)
-    for (size_t v = 0; v < engine.rows[t].size(); ++v) {
-      if (engine.rows[t][v] < -20) continue;
-      const double o = v < other.rows[t].size() ? other.rows[t][v] : std::nan("");
-      worst = std::max(worst, std::isnan(o) ? INFINITY : std::fabs(engine.rows[t][v] - o));
-    }
-  return worst;
+  return r1wb::max_logprob_difference(engine, other);
 }
 
 class LlamaCppExport : public ::testing::Test {
@@ -131,17 +93,15 @@ class LlamaCppExport : public ::testing::Test {
   }
   static Logprobs llama_cpp(const fs::path& gguf, const std::string& text = kProbeText) {
     const fs::path consumer = R1WB_TEST_DEPS "/llama-cpp";
-    EXPECT_TRUE(fs::exists(consumer / "node_modules/node-llama-cpp"))
-        << "llama.cpp is missing: scripts/install-test-consumers.sh installs it (scripts/test.sh runs it)";
-    fs::copy_file(R1WB_SOURCE_DIR "/tests/llama_cpp/logprobs.mjs", consumer / "logprobs.mjs",
-                  fs::copy_options::overwrite_existing);
-    int code = 0;
-    const auto out = shell("node " + quoted((consumer / "logprobs.mjs").string()) + " " + quoted(gguf.string()) + " " +
-                               quoted(text) + " 64 2>" + quoted((dir_ / "node-stderr.txt").string()),
-                           &code);
-    std::ifstream err(dir_ / "node-stderr.txt");
-    EXPECT_EQ(code, 0) << std::string((std::istreambuf_iterator<char>(err)), {});
-    return code == 0 ? parse(out) : Logprobs{};
+    std::string why_not;
+    EXPECT_EQ(r1wb::find_llama_cpp(consumer.string(), why_not), consumer.string())
+        << why_not << " (scripts/install-test-consumers.sh installs it; scripts/test.sh runs that)";
+    try {
+      return r1wb::llama_cpp_logprobs(consumer.string(), gguf.string(), text, 64);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+      return {};
+    }
   }
 
   static inline fs::path dir_;
@@ -156,11 +116,57 @@ TEST_F(LlamaCppExport, F32ExportsRunInLlamaCppWithTheEnginesTokensAndLogProbs) {
     ASSERT_EQ(theirs.rows.size(), ours.rows.size());
     const double diff = max_difference(ours, theirs);
     std::printf("%s f32: largest next-token log-prob difference, engine vs llama.cpp: %.2e\n", name.c_str(), diff);
-    EXPECT_LT(diff, 1e-3);
+    EXPECT_LT(diff, r1wb::llama_cpp_bound("f32"));
     // The engine reading its own export back gives the checkpoint's figures: every tensor
     // round-trips through the GGUF writer and reader (and the RoPE row reordering).
     EXPECT_LT(max_difference(ours, engine(name, file)), 1e-5);
   }
+}
+
+TEST_F(LlamaCppExport, LlamaCheckGivesTheVerdictTheExportDialogShows) {
+  // `r1wb-run llama-check`: the comparison above as a product command (what the export dialog
+  // runs after a GGUF export), its verdict as JSON.
+  const std::string consumer = R1WB_TEST_DEPS "/llama-cpp";
+  const auto check = [&](const std::string& name, const fs::path& file, const std::string& llama_dir,
+                         std::string* err) {
+    std::string out;
+    const int code = run_runner({"llama-check", (dir_ / name).string(), "--export", file.string(), "--json",
+                                 "--llama-cpp", llama_dir},
+                                dir_, err, &out);
+    return std::pair{code, out.empty() ? nlohmann::json() : nlohmann::json::parse(out)};
+  };
+  std::string err;
+  for (const auto& [name, type] : {std::pair{std::string("dense"), std::string("f32")},
+                                   std::pair{std::string("moe"), std::string("q4_0")},
+                                   std::pair{std::string("v3"), std::string("q8_0")}}) {
+    SCOPED_TRACE(name + " " + type);
+    const auto [code, v] = check(name, exported(name, type), consumer, &err);
+    EXPECT_EQ(code, 0) << err << v.dump();
+    EXPECT_EQ(v.value("verdict", ""), "passed") << v.dump();
+    EXPECT_EQ(v.value("type", ""), type);
+    EXPECT_EQ(v.value("bound", 0.0), r1wb::llama_cpp_bound(type));
+    EXPECT_LT(v.value("max_difference", 1.0), v.value("bound", 0.0));
+    EXPECT_GT(v.value("tokens", 0), 10);
+    std::printf("llama-check %s %s: %s\n", name.c_str(), type.c_str(), v.value("message", "").c_str());
+  }
+  // No llama.cpp where it looks: not run, exit 1, and the command that installs it.
+  const auto empty = dir_ / "no-llama";
+  fs::create_directories(empty);
+  const auto [code, v] = check("dense", exported("dense", "f32"), empty.string(), &err);
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(v.value("verdict", ""), "not-run") << v.dump();
+  EXPECT_NE(v.value("message", "").find("npm install --prefix"), std::string::npos) << v.dump();
+  // A damaged file is refused before anything runs it, naming the file.
+  const auto damaged = dir_ / "damaged.gguf";
+  fs::copy_file(exported("dense", "f32"), damaged, fs::copy_options::overwrite_existing);
+  {
+    std::fstream f(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(std::streamoff(fs::file_size(damaged) / 2));
+    f.put('\x5a');
+  }
+  const auto [damaged_code, none] = check("dense", damaged, consumer, &err);
+  EXPECT_EQ(damaged_code, 1);
+  EXPECT_NE(err.find("damaged.gguf"), std::string::npos) << err;
 }
 
 TEST_F(LlamaCppExport, ABpeRunsSentencePieceVocabularyTokenizesInLlamaCppAsInTheEngine) {
@@ -181,11 +187,12 @@ TEST_F(LlamaCppExport, ABpeRunsSentencePieceVocabularyTokenizesInLlamaCppAsInThe
 TEST_F(LlamaCppExport, QuantizedExportsMatchTheEnginesEvaluationOfTheSameWeights) {
   // llama.cpp rounds the input of every q8_0 / q4_0 matmul to q8_0 blocks, and of f16 / bf16
   // ones to that type, which the engine on the dequantized weights does not: hence the bounds.
-  const std::vector<std::pair<std::string, double>> bounds = {
-      {"f16", 1e-2}, {"bf16", 5e-2}, {"q8_0", 5e-2}, {"q4_0", 5e-2}};
+  // The bounds are the product's (r1wb::llama_cpp_bound, what `r1wb-run llama-check` holds an
+  // export to).
   for (const std::string name : {"moe", "dense", "v3"}) {
     const auto float_model = engine(name);
-    for (const auto& [type, bound] : bounds) {
+    for (const std::string type : {"f16", "bf16", "q8_0", "q4_0"}) {
+      const double bound = r1wb::llama_cpp_bound(type);
       SCOPED_TRACE(name + " " + type);
       const auto file = exported(name, type);
       const auto same_weights = engine(name, file), theirs = llama_cpp(file);

@@ -1,4 +1,4 @@
-#include "core/slurm/slurm_command.h"
+#include "core/run_command.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 
 extern char** environ;
 
-namespace r1wb::slurm {
+namespace r1wb {
 
 CommandResult run_command(const std::vector<std::string>& argv, double timeout_s) {
   CommandResult r;
@@ -71,4 +71,4 @@ CommandResult run_command(const std::vector<std::string>& argv, double timeout_s
   return r;
 }
 
-}  // namespace r1wb::slurm
+}  // namespace r1wb

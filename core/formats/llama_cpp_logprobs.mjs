@@ -1,11 +1,11 @@
-// llama.cpp's side of the export checks: loads a GGUF with an unmodified llama.cpp (the npm
-// package node-llama-cpp, pinned by scripts/install-test-consumers.sh; CPU, F32 KV cache, no
-// flash attention: its CPU kernel rounds through f16, 2e-3 in log-prob against 4e-6 without),
-// tokenizes TEXT without adding anything and prints one JSON object: the tokens, and after
-// each the log-probability of every vocabulary entry as the next token (null where llama.cpp
-// gives probability 0). On a failed load llama.cpp's own log lines go to stderr (the
-// JavaScript error only says the load failed) and the exit code is 3.
-//   node logprobs.mjs MODEL.gguf TEXT CONTEXT_SIZE
+// llama.cpp's side of the export checks (core/formats/llama_cpp_logprobs.h writes this file, compiled
+// into the program, beside a node-llama-cpp install): loads a GGUF with an unmodified llama.cpp
+// (CPU, F32 KV cache, no flash attention: its CPU kernel rounds through f16, 2e-3 in log-prob
+// against 4e-6 without), tokenizes TEXT without adding anything and prints one JSON object: the
+// tokens, and after each the log-probability of every vocabulary entry as the next token (null
+// where llama.cpp gives probability 0). On a failed load llama.cpp's own log lines go to stderr
+// (the JavaScript error only says the load failed) and the exit code is 3.
+//   node r1wb-logprobs.mjs MODEL.gguf TEXT CONTEXT_SIZE
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 
 const [modelPath, text, contextArg] = process.argv.slice(2);
