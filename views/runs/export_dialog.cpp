@@ -1,6 +1,9 @@
 #include "views/runs/export_dialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QDir>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -38,6 +41,11 @@ ExportDialog::ExportDialog(const RunRow& run, QString runner_path, QString store
   step_->setValue(-1);
   step_->setSpecialValueText("newest intact checkpoint");
   form->addRow("Checkpoint", step_);
+  check_ = new QCheckBox("then check it with llama.cpp");
+  check_->setChecked(true);
+  check_->setToolTip("r1wb-run llama-check: llama.cpp loads the GGUF file and its next-token log-probs are compared "
+                     "with the engine's on the same weights");
+  form->addRow("", check_);
   layout->addLayout(form);
   export_ = new QPushButton("Export");
   export_->setDefault(true);
@@ -52,6 +60,10 @@ ExportDialog::ExportDialog(const RunRow& run, QString runner_path, QString store
   result_->setWordWrap(true);
   result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(result_);
+  verdict_ = new QLabel;
+  verdict_->setWordWrap(true);
+  verdict_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(verdict_);
   output_ = new QPlainTextEdit;
   output_->setReadOnly(true);
   output_->setMaximumBlockCount(2000);
@@ -70,18 +82,18 @@ ExportDialog::ExportDialog(const RunRow& run, QString runner_path, QString store
   connect(&process_, &QProcess::finished, this, &ExportDialog::finished);
   connect(&process_, &QProcess::readyReadStandardOutput, this,
           [this] { output_->appendPlainText(QString::fromUtf8(process_.readAllStandardOutput()).trimmed()); });
-  connect(&process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
-    if (e != QProcess::FailedToStart) return;
-    result_->setText("<span style='color:#c0392b'>The runner did not start (" + runner_ + "): " +
-                     process_.errorString().toHtmlEscaped() + "</span>");
-    export_->setEnabled(true);
-    ticker_.stop();
-    progress_->setRange(0, 1);
-    progress_->setFormat("");
-  });
+  connect(&checker_, &QProcess::finished, this, &ExportDialog::check_finished);
+  for (auto* p : {&process_, &checker_})
+    connect(p, &QProcess::errorOccurred, this, [this, p](QProcess::ProcessError e) {
+      if (e != QProcess::FailedToStart) return;
+      (p == &process_ ? result_ : verdict_)
+          ->setText("<span style='color:#c0392b'>The runner did not start (" + runner_ +
+                    "): " + p->errorString().toHtmlEscaped() + "</span>");
+      set_idle();
+    });
   ticker_.setInterval(200);
   connect(&ticker_, &QTimer::timeout, this,
-          [this] { progress_->setFormat(QString("exporting... %1 s").arg(clock_.elapsed() / 1000.0, 0, 'f', 1)); });
+          [this] { progress_->setFormat(QString("%1... %2 s").arg(busy_what_).arg(clock_.elapsed() / 1000.0, 0, 'f', 1)); });
 }
 
 void ExportDialog::fill_types() {
@@ -92,6 +104,7 @@ void ExportDialog::fill_types() {
   for (const auto& t : types) type_->addItem(t);
   type_->setToolTip(gguf ? "q8_0 and q4_0 are ggml's blocks of 32 values with one fp16 scale"
                          : "int8: one scale per output channel; int4: one scale per group of inputs");
+  check_->setEnabled(gguf);
 }
 
 void ExportDialog::start() {
@@ -100,20 +113,30 @@ void ExportDialog::start() {
   if (step_->value() >= 0) args << "--step" << QString::number(step_->value());
   output_->clear();
   result_->clear();
+  verdict_->clear();
   output_->appendPlainText("r1wb-run " + args.join(' '));
-  export_->setEnabled(false);
-  progress_->setRange(0, 0);  // busy: an export has no step count to show
-  clock_.start();
-  ticker_.start();
+  set_busy("exporting");
   process_.start(runner_, args);
 }
 
-void ExportDialog::finished(int code, QProcess::ExitStatus status) {
+void ExportDialog::set_busy(const QString& what) {
+  busy_what_ = what;
+  export_->setEnabled(false);
+  progress_->setRange(0, 0);  // busy: neither an export nor the check has a step count to show
+  clock_.start();
+  ticker_.start();
+}
+
+void ExportDialog::set_idle() {
   ticker_.stop();
   progress_->setRange(0, 1);
   progress_->setValue(1);
   progress_->setFormat(QString("%1 s").arg(clock_.elapsed() / 1000.0, 0, 'f', 1));
   export_->setEnabled(true);
+}
+
+void ExportDialog::finished(int code, QProcess::ExitStatus status) {
+  set_idle();
   const QString err = QString::fromUtf8(process_.readAllStandardError()).trimmed();
   if (status != QProcess::NormalExit || code != 0) {
     result_->setText("<span style='color:#c0392b'>Not exported: " + err.toHtmlEscaped().replace("\n", "<br>") +
@@ -136,7 +159,35 @@ void ExportDialog::finished(int code, QProcess::ExitStatus status) {
                    ")</span>");
   list_exports();
   emit exported(path);
+  if (check_->isEnabled() && check_->isChecked() && info.isFile()) start_check(path);
 }
+
+void ExportDialog::start_check(const QString& path) {
+  QStringList args{"llama-check", QString::fromStdString(run_.run_dir), "--export", path, "--json"};
+  if (step_->value() >= 0) args << "--step" << QString::number(step_->value());
+  output_->appendPlainText("r1wb-run " + args.join(' '));
+  verdict_->setText("<span style='color:#7f8c8d'>Checking with llama.cpp...</span>");
+  set_busy("checking with llama.cpp");
+  checker_.start(runner_, args);
+}
+
+void ExportDialog::check_finished(int code, QProcess::ExitStatus status) {
+  set_idle();
+  const QString err = QString::fromUtf8(checker_.readAllStandardError()).trimmed();
+  const auto v = QJsonDocument::fromJson(checker_.readAllStandardOutput()).object();
+  const QString verdict = v.value("verdict").toString(), message = v.value("message").toString();
+  if (!err.isEmpty()) output_->appendPlainText(err);
+  QString colour = "#c0392b", text = message;
+  if (status != QProcess::NormalExit || verdict.isEmpty())
+    text = "llama.cpp check did not finish (exit " + QString::number(code) + "): " + err;
+  else if (verdict == "passed")
+    colour = "#1e8449";
+  else if (verdict == "not-run")
+    colour = "#7f8c8d";
+  verdict_->setText("<span style='color:" + colour + "'>" + text.toHtmlEscaped().replace("\n", "<br>") + "</span>");
+}
+
+QString ExportDialog::check_text() const { return verdict_->text(); }
 
 QString ExportDialog::result_text() const { return result_->text(); }
 

@@ -5,7 +5,10 @@
 // size and the exporter's notes, or the runner's error (a model a format cannot hold is
 // refused with its fields). The export lands in the run's exports/ folder and in the store
 // (the runner appends an Export record and ingests it with --store); the dialog lists the
-// run's earlier exports from the store.
+// run's earlier exports from the store. A GGUF export is then checked by its real consumer
+// (`r1wb-run llama-check`: llama.cpp loads it, its log-probs against the engine's on the same
+// weights) and the verdict shown: passed, failed with the figure, or not run and how to install
+// llama.cpp (the product does not ship it).
 #pragma once
 #include "core/store/store.h"
 
@@ -14,6 +17,7 @@
 #include <QProcess>
 #include <QTimer>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPlainTextEdit;
@@ -31,9 +35,14 @@ class ExportDialog : public QDialog {
   QComboBox* type_box() const { return type_; }
   QSpinBox* step_box() const { return step_; }
   QPushButton* export_button() const { return export_; }
+  QCheckBox* check_box() const { return check_; }
   //! The last export's outcome in words (the file and size, or the error).
   QString result_text() const;
-  bool busy() const { return process_.state() != QProcess::NotRunning; }
+  //! The llama.cpp check's verdict on the last GGUF export ("" before one).
+  QString check_text() const;
+  bool busy() const {
+    return process_.state() != QProcess::NotRunning || checker_.state() != QProcess::NotRunning;
+  }
 
  signals:
   void exported(const QString& path);
@@ -42,6 +51,10 @@ class ExportDialog : public QDialog {
   void fill_types();
   void start();
   void finished(int code, QProcess::ExitStatus status);
+  void start_check(const QString& path);
+  void check_finished(int code, QProcess::ExitStatus status);
+  void set_busy(const QString& what);
+  void set_idle();
   void list_exports();
 
   RunRow run_;
@@ -49,10 +62,12 @@ class ExportDialog : public QDialog {
   QComboBox *format_, *type_;
   QSpinBox* step_;
   QPushButton* export_;
+  QCheckBox* check_;
   QProgressBar* progress_;
-  QLabel *result_, *earlier_;
+  QLabel *result_, *verdict_, *earlier_;
   QPlainTextEdit* output_;
-  QProcess process_;
+  QProcess process_, checker_;
+  QString busy_what_;
   QElapsedTimer clock_;
   QTimer ticker_;
 };
