@@ -202,3 +202,35 @@ TEST_F(DistillStage, ATeacherThatSolvesNothingOrTokenizesOtherwiseIsRefusedNamin
             std::string::npos)
       << err;
 }
+
+TEST_F(DistillStage, LogitDistillationOverTwoRanksMatchesOneProcessOnTheSameGlobalBatch) {
+  // `--nproc 2`: each rank's teacher scores its half of the global batch; the divergence, the
+  // hidden-state projection's gradients and the student's are all-reduced like any run's.
+  auto doc = student(dir_ / "teacher", 8);
+  doc["distill"]["loss"] = "forward_kl";
+  doc["distill"]["temperature"] = 2.0;
+  doc["distill"]["ce_weight"] = 0.5;
+  doc["distill"]["hidden_weight"] = 1;
+  std::ofstream(dir_ / "dp.json") << doc.dump();
+  std::string err;
+  ASSERT_EQ(run_runner({"train", (dir_ / "dp.json").string(), "--run-dir", (dir_ / "dp-one").string()}, dir_, &err), 0)
+      << err;
+  ASSERT_EQ(run_runner({"train", (dir_ / "dp.json").string(), "--run-dir", (dir_ / "dp-two").string(), "--nproc", "2"},
+                       dir_, &err),
+            0)
+      << err;
+  const auto one = metrics_of(dir_ / "dp-one"), two = metrics_of(dir_ / "dp-two");
+  double worst = 0;
+  for (const char* name : {rt::kDistillDivergence, rt::kDistillCe, rt::kDistillHidden, "train/loss"}) {
+    SCOPED_TRACE(name);
+    ASSERT_EQ(one.at(name).size(), 8u);
+    ASSERT_EQ(two.count(name) ? two.at(name).size() : 0u, 8u);
+    for (const auto& [step, v] : one.at(name)) worst = std::max(worst, std::abs(v - two.at(name).at(step)));
+  }
+  std::printf("[ info ] distillation, 1 vs 2 processes: largest difference of divergence, CE, hidden, loss: %.2e\n",
+              worst);
+  EXPECT_LE(worst, 1e-4);
+  ASSERT_TRUE(two.count("dp/max_weight_diff"));
+  EXPECT_EQ(two.at("dp/max_weight_diff").rbegin()->second, 0.0) << "student and projection identical across ranks";
+  EXPECT_TRUE(fs::exists(dir_ / "dp-two" / "checkpoints" / "step-8"));
+}
