@@ -136,13 +136,17 @@ void RunController::track_place() {
 
 void RunController::track_link() {
   const bool reachable = job_->reachable();
-  if (reachable == reachable_) return;
+  // While the link is down its note (for how long, why the last try failed, when the next
+  // is) is rewritten every 2 s, so the run browser says why now, not why at the first break.
+  const auto now = std::chrono::steady_clock::now();
+  if (reachable == reachable_ && (reachable || now - link_noted_ < std::chrono::seconds(2))) return;
   reachable_ = reachable;
+  link_noted_ = now;
   const auto row = store_.run(run_id_);
   if (!row || is_terminal(row->status)) return;
-  if (!reachable)
+  if (!reachable && (row->status != RunStatus::Unreachable || row->message != job_->link_note()))
     store_.set_status(run_id_, RunStatus::Unreachable, job_->link_note());
-  else if (row->status == RunStatus::Unreachable)
+  else if (reachable && row->status == RunStatus::Unreachable)
     store_.set_status(run_id_, RunStatus::Running);
 }
 

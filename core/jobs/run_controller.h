@@ -11,6 +11,7 @@
 #include "core/store/store.h"
 #include "core/wire/event_protocol.h"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,7 @@ class RunController {
   std::string run_dir_;
   bool finished_ = false;
   bool reachable_ = true;
+  std::chrono::steady_clock::time_point link_noted_{};  // when track_link last wrote the note
   bool fresh_start_ = false;  // started (not attached) and no record of this start arrived yet
   std::optional<PlaceLine> place_applied_;
   std::string scheduler_job_;  // the last one stored

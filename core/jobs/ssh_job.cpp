@@ -26,15 +26,19 @@ std::string read_file(const std::string& path) {
 }
 
 //! Asks the user once per key and replays the answer from then on, so a reconnect (on the
-//! worker) never asks again and never asks in a loop.
+//! worker) never asks again and never asks in a loop. A host's keyboard-interactive questions
+//! (a one-time code) pass through: connect_async puts them to the user on the job's first
+//! connection only.
 remote::Prompts memoised(const remote::Prompts& user) {
   auto answers = std::make_shared<std::map<std::string, std::optional<std::string>>>();
   auto mutex = std::make_shared<std::mutex>();
-  return {[answers, mutex, user](const std::string& key) -> std::optional<std::string> {
+  remote::Prompts p = user;
+  p.passphrase = [answers, mutex, user](const std::string& key) -> std::optional<std::string> {
     std::lock_guard lock(*mutex);
     if (const auto it = answers->find(key); it != answers->end()) return it->second;
     return (*answers)[key] = user.passphrase ? user.passphrase(key) : std::nullopt;
-  }};
+  };
+  return p;
 }
 
 }  // namespace
@@ -54,10 +58,24 @@ SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
 }
 
 void SshJob::connect_async() {
-  connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = prompts_, starting = starting_,
+  // A one-time code is asked on the first connection only: a reconnect cannot replay one, and
+  // asking at every backoff would be the loop that burns them. Without the question the host
+  // refuses, and the run shows unreachable saying why (attach again to enter a new code).
+  auto prompts = prompts_;
+  const bool withheld = asked_once_ && prompts.keyboard_interactive;
+  if (withheld) prompts.keyboard_interactive = nullptr;
+  asked_once_ = true;
+  connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = std::move(prompts), starting = starting_,
                                                 config = config_, runner = target_.runner,
-                                                remote_dir = target_.remote_dir, slurm = target_.slurm] {
-    Connected c{std::make_unique<remote::SshSession>(e, p), ""};
+                                                remote_dir = target_.remote_dir, slurm = target_.slurm, withheld] {
+    Connected c;
+    try {
+      c.session = std::make_unique<remote::SshSession>(e, p);
+    } catch (const std::exception& err) {
+      const std::string what = err.what();
+      if (!withheld || what.find("keyboard-interactive") == std::string::npos) throw;
+      throw std::runtime_error(what + "; a reconnect asks no one-time code: attach the run again to enter one");
+    }
     auto& session = c.session;
     if (!starting) return c;
     if (slurm) {

@@ -76,6 +76,7 @@ class SshJob : public Job {
   void read_place_lines();
   SshTarget target_;
   remote::Prompts prompts_;  // answers memoised: a reconnect asks nothing again
+  bool asked_once_ = false;  // a connection that could ask a one-time code was made (see connect_async)
   std::string config_;       // the experiment to upload while starting_
   std::string stderr_path_;
   int epoll_fd_ = -1;

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -82,8 +84,40 @@ int connect_tcp(const std::string& host, int port) {
   return fd;
 }
 
-}  // namespace
+//! What the keyboard-interactive callback (a C function) reaches through the session's
+//! abstract pointer.
+struct KbdExchange {
+  const Prompts* prompts = nullptr;
+  int rounds = 0;
+  bool unanswered = false;  //!< the user gave no answer (or nothing can ask): the host refuses
+};
 
+void kbd_callback(const char* name, int name_len, const char* instruction, int instruction_len, int num_prompts,
+                  const LIBSSH2_USERAUTH_KBDINT_PROMPT* prompts, LIBSSH2_USERAUTH_KBDINT_RESPONSE* responses,
+                  void** abstract) {
+  auto* x = static_cast<KbdExchange*>(*abstract);
+  if (num_prompts <= 0) return;  // an instruction-only round answers nothing
+  ++x->rounds;
+  std::vector<KbdPrompt> asked;
+  for (int i = 0; i < num_prompts; ++i)
+    asked.push_back({std::string(reinterpret_cast<const char*>(prompts[i].text), prompts[i].length),
+                     prompts[i].echo != 0});
+  std::optional<std::vector<std::string>> answers;
+  if (!x->unanswered)
+    answers = x->prompts->keyboard_interactive(std::string(name ? name : "", size_t(std::max(name_len, 0))),
+                                               std::string(instruction ? instruction : "",
+                                                           size_t(std::max(instruction_len, 0))),
+                                               asked);
+  if (!answers || answers->size() != asked.size()) x->unanswered = true;
+  for (int i = 0; i < num_prompts; ++i) {
+    const std::string a = x->unanswered ? std::string() : (*answers)[size_t(i)];
+    responses[i].text = static_cast<char*>(std::malloc(a.size() + 1));  // libssh2 frees it
+    std::memcpy(responses[i].text, a.c_str(), a.size() + 1);
+    responses[i].length = unsigned(a.size());
+  }
+}
+
+}  // namespace
 
 SshSession::SshSession(const SshEndpoint& endpoint, const Prompts& prompts)
     : endpoint_(endpoint), impl_(std::make_unique<Impl>()) {
@@ -149,6 +183,35 @@ SshSession::SshSession(const SshEndpoint& endpoint, const Prompts& prompts)
                                                     pass->c_str());
     }
     if (rc != 0) tried.push_back(file + " (" + impl_->last_error() + ")");
+  }
+  // Keyboard-interactive when the host still wants it (a second factor after the key, or its
+  // only method): one exchange, never repeated on a refusal.
+  if (!libssh2_userauth_authenticated(impl_->session)) {
+    const char* methods = libssh2_userauth_list(impl_->session, user, user_len);
+    // A host that no longer offers publickey took one of the keys as the first factor (libssh2
+    // reports that partial success as a refused key) and wants a second.
+    if (methods && !std::strstr(methods, "publickey") && !tried.empty()) {
+      tried.clear();
+      tried.push_back("public key: accepted as the first factor; the host asks for " + std::string(methods));
+    }
+    if (methods && std::strstr(methods, "keyboard-interactive") && !prompts.keyboard_interactive) {
+      tried.push_back("keyboard-interactive (the host asks questions, a one-time code, and nothing here can answer "
+                      "them: nothing was sent)");
+    } else if (methods && std::strstr(methods, "keyboard-interactive")) {
+      KbdExchange x{&prompts};
+      void** abstract = libssh2_session_abstract(impl_->session);
+      void* before = *abstract;
+      *abstract = &x;
+      const int rc = libssh2_userauth_keyboard_interactive_ex(impl_->session, user, user_len, kbd_callback);
+      *abstract = before;
+      if (rc != 0) {
+        const std::string asked = std::to_string(x.rounds) + (x.rounds == 1 ? " round" : " rounds");
+        tried.push_back(x.unanswered ? "keyboard-interactive (" + asked +
+                                           " of questions, not answered; nothing was retried)"
+                                     : "keyboard-interactive (" + asked + " answered, refused by the host; not "
+                                       "retried, so no one-time code is spent twice: connect again for a new one)");
+      }
+    }
   }
   if (!libssh2_userauth_authenticated(impl_->session)) {
     std::string list;

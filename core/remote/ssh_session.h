@@ -2,7 +2,11 @@
 // known_hosts before anything is sent (known_hosts.h: an unknown key is refused with its
 // fingerprint until the user trusts it, a changed or revoked one is refused), then public-key
 // authentication from the ssh-agent or the identity files (a passphrase asked once per key
-// through `Prompts`, never in a loop). Commands run on exec channels; what they are given is
+// through `Prompts`, never in a loop), then keyboard-interactive when the host asks for it
+// (a one-time code after the key, as AuthenticationMethods publickey,keyboard-interactive
+// demands): one exchange per connection, each of the host's questions put to the user once; a
+// refused answer ends the connection with the host's verdict instead of asking again, so no
+// one-time code is ever burnt by a retry. Commands run on exec channels; what they are given is
 // data: build command lines with shell_quote, never by pasting names into a shell.
 #pragma once
 #include "core/remote/known_hosts.h"
@@ -28,9 +32,22 @@ struct SshEndpoint {
   std::vector<SshEndpoint> jumps;
 };
 
-//! Asks the user for a key's passphrase (nullopt: not given, the key is skipped).
+//! One question of a keyboard-interactive exchange ("Verification code: "); echo says whether
+//! the answer may be shown as typed.
+struct KbdPrompt {
+  std::string text;
+  bool echo = false;
+};
+
+//! Asks the user (nullopt: not given).
 struct Prompts {
+  //! A key's passphrase (not given: the key is skipped).
   std::function<std::optional<std::string>(const std::string& key_file)> passphrase;
+  //! The answers to one round of a host's keyboard-interactive questions, one per prompt, with
+  //! the host's name and instruction for that round (not given: authentication ends refused).
+  std::function<std::optional<std::vector<std::string>>(const std::string& name, const std::string& instruction,
+                                                        const std::vector<KbdPrompt>& prompts)>
+      keyboard_interactive;
 };
 
 //! The host key was not accepted: `check` says whether it was unknown (trust it explicitly with

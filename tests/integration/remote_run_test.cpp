@@ -11,12 +11,14 @@
 #include "core/wire/event_log.h"
 #include "tests/integration/host_runs.h"
 #include "tests/support/ssh_test_host.h"
+#include "tests/support/two_factor_host.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -26,6 +28,26 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+//! A node that asks a one-time code after the key (tests/support/two_factor_host.h), and jobs
+//! whose prompts answer it with the code `next_code` holds, counting the questions.
+struct TwoFactorFixture : r1wb::testing::HostRuns {
+  r1wb::testing::TwoFactorHost node{dir / "sshd"};
+  int asked = 0;
+  std::string next_code;
+  TwoFactorFixture() : HostRuns("r1wb-remote-2fa-", "lab", "node-runs") {
+    known_hosts = node.known_hosts();
+    store.put_host(node.host_row("lab", workdir, R1WB_RUNNER));
+  }
+  JobFactory jobs() {
+    remote::Prompts p;
+    p.keyboard_interactive = [this](const std::string&, const std::string&, const std::vector<remote::KbdPrompt>& q) {
+      asked += int(q.size());
+      return std::optional<std::vector<std::string>>(std::vector<std::string>(q.size(), next_code));
+    };
+    return any_host_job_factory(store, known_hosts, p);
+  }
+};
 
 struct RemoteFixture : r1wb::testing::HostRuns {
   r1wb::testing::SshTestHost node{dir / "sshd"};
@@ -233,4 +255,42 @@ TEST(RemoteRun, AStartThatFailsOnTheNodeFailsTheRunNamingWhy) {
   EXPECT_EQ(row.status, RunStatus::Failed);
   EXPECT_NE(row.message.find("cannot start the runner"), std::string::npos) << row.message;
   EXPECT_NE(row.message.find("/nowhere/r1wb-run"), std::string::npos) << row.message;
+}
+
+TEST(RemoteRun, OnATwoFactorHostTheCodeIsAskedOnceACutLinkWaitsUnreachableAndAttachingAgainAsksANewOne) {
+  ASSERT_TRUE(r1wb::testing::pam_service_installed()) << "scripts/install-test-consumers.sh writes its PAM service";
+  TwoFactorFixture f;
+  const int steps = 80;
+  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 20, 1));
+  const auto first_code = r1wb::testing::totp(f.node.key, std::time(nullptr));
+  f.next_code = first_code;
+  auto c = std::make_unique<RunController>(f.store, f.jobs());
+  c->resume(id, R1WB_RUNNER);
+  ASSERT_TRUE(pump_until(*c, [&] { return f.row(id).last_step >= 5; })) << f.row(id).message;
+  EXPECT_EQ(f.asked, 1) << "one code for the connection that started the run";
+  // The link breaks: the job reconnects with its backoff, but a one-time code cannot be replayed
+  // and is not asked again, so the run waits unreachable, saying why, and is never stopped.
+  dynamic_cast<SshJob&>(*c->job()).sever();
+  ASSERT_TRUE(pump_until(
+      *c, [&] { return f.row(id).message.find("keyboard-interactive") != std::string::npos; },
+      std::chrono::seconds(30)))
+      << f.row(id).message;
+  EXPECT_EQ(f.row(id).status, RunStatus::Unreachable);
+  std::printf("[ 2fa     ] after the cut: %s\n", f.row(id).message.c_str());
+  EXPECT_NE(f.row(id).message.find("attach the run again to enter one"), std::string::npos);
+  pump_until(*c, [] { return false; }, std::chrono::seconds(3));  // more backoff rounds
+  EXPECT_EQ(f.asked, 1) << "no question at any reconnect";
+  // The run went on on the node meanwhile; attaching again (the app's Attach, r1wb-ctl attach)
+  // asks one new code and backfills everything to the end.
+  const auto node_exit = fs::path(f.row(id).remote_dir) / "runner.exit";
+  for (int i = 0; i < 600 && !fs::exists(node_exit); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(node_exit)) << "the run was stopped by the broken link";
+  f.next_code = r1wb::testing::totp(f.node.key, std::time(nullptr));
+  if (f.next_code == first_code) f.next_code = r1wb::testing::totp(f.node.key, std::time(nullptr) + 30);
+  c = std::make_unique<RunController>(f.store, f.jobs());
+  c->attach(id);
+  ASSERT_TRUE(pump_until(*c, [&] { return c->finished(); })) << f.row(id).message;
+  EXPECT_EQ(f.asked, 2);
+  EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
+  EXPECT_EQ(f.store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps) << "every step once";
 }

@@ -13,7 +13,9 @@
 namespace r1wb::testing {
 
 struct SshTestHost {
-  explicit SshTestHost(const std::filesystem::path& d, const std::string& sshd_extra = "") : dir(d), sshd(d, sshd_extra) {}
+  explicit SshTestHost(const std::filesystem::path& d, const std::string& sshd_extra = "",
+                       const std::string& pam_service = "")
+      : dir(d), sshd(d, sshd_extra, pam_service) {}
   std::filesystem::path dir;
   SshdServer sshd;
 

@@ -1,7 +1,10 @@
 // A real OpenSSH server for the tests, on 127.0.0.1 only, with throwaway ed25519 keys made by
 // ssh-keygen in the test's directory (recipe: ../shared/ENVIRONMENT.md): the host key, a user
 // key whose public half is the only authorized key, and an sshd_config that allows nothing
-// else. Started on a free port; stopped (its pid file) when the object goes.
+// else. Started on a free port; stopped (its pid file) when the object goes. With a PAM service
+// name it also asks a one-time code after the key (AuthenticationMethods publickey,
+// keyboard-interactive): sshd is started through a link of that name (its PAM service is the
+// name it runs as), whose /etc/pam.d file scripts/install-test-consumers.sh writes.
 #pragma once
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -22,7 +25,10 @@ namespace r1wb::testing {
 class SshdServer {
  public:
   //! `extra_config`: more sshd_config lines ("SetEnv SLURM_CONF=..." for a test cluster).
-  explicit SshdServer(const std::filesystem::path& dir, const std::string& extra_config = "") : dir_(dir) {
+  //! `pam_service`: ask keyboard-interactive through that PAM service after the key.
+  explicit SshdServer(const std::filesystem::path& dir, const std::string& extra_config = "",
+                      const std::string& pam_service = "")
+      : dir_(dir) {
     namespace fs = std::filesystem;
     fs::create_directories(dir_);
     host_key = dir_ / "host_ed25519";
@@ -35,13 +41,22 @@ class SshdServer {
     user = pw ? pw->pw_name : "root";
     std::ofstream(dir_ / "sshd_config") << "Port " << port << "\nListenAddress 127.0.0.1\nHostKey " << host_key.string()
                                         << "\nAuthorizedKeysFile " << (dir_ / "authorized_keys").string()
-                                        << "\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-                                        << "StrictModes no\nUsePAM no\nPidFile " << (dir_ / "sshd.pid").string()
+                                        << "\nPasswordAuthentication no\n"
+                                        << (pam_service.empty() ? "KbdInteractiveAuthentication no\nUsePAM no\n"
+                                                                : "KbdInteractiveAuthentication yes\nUsePAM yes\n"
+                                                                  "AuthenticationMethods publickey,keyboard-interactive\n"
+                                                                  "PermitRootLogin yes\n")
+                                        << "StrictModes no\nPidFile " << (dir_ / "sshd.pid").string()
                                         << "\nSubsystem sftp internal-sftp\n"
                                         << extra_config;
     std::error_code ec;
     fs::create_directories("/run/sshd", ec);  // sshd's privilege separation directory
-    const std::string cmd = "/usr/sbin/sshd -f '" + (dir_ / "sshd_config").string() + "' -E '" +
+    std::string program = "/usr/sbin/sshd";
+    if (!pam_service.empty()) {
+      program = (dir_ / pam_service).string();
+      fs::create_symlink("/usr/sbin/sshd", program, ec);
+    }
+    const std::string cmd = program + " -f '" + (dir_ / "sshd_config").string() + "' -E '" +
                             (dir_ / "sshd.log").string() + "'";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
     for (int i = 0; i < 100 && !listening(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
