@@ -2,10 +2,12 @@
 // runner as the node's: a probe refuses the unknown key and shows its fingerprint, Trust adds it
 // only after the user confirms that fingerprint, the next probe reports the machine; a run sent
 // to the host from the Queue tab's target trains there, streams into the run list (which says
-// where it lives) and ends completed. Screenshots of both for people to look at.
+// where it lives) and ends completed; a host that asks a one-time code after the key asks it in
+// a dialog, once. Screenshots of each for people to look at.
 #include "core/jobs/detached_runner.h"
 #include "tests/support/ssh_test_host.h"
 #include "tests/support/stub_checkout.h"
+#include "tests/support/two_factor_host.h"
 #include "tests/views/window_support.h"
 #include "views/runs/hosts_panel.h"
 #include "views/runs/queue_panel.h"
@@ -13,6 +15,8 @@
 #include "views/runs/runner_install_dialog.h"
 
 #include <QComboBox>
+#include <QInputDialog>
+#include <QTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -97,6 +101,45 @@ TEST(RemoteHosts, ProbeTrustAndARunOnTheHostFromTheQueueTab) {
 }  // namespace r1wb::views
 
 namespace r1wb::views {
+
+TEST(RemoteHosts, AHostAskingAOneTimeCodeAsksItInADialogOnceAndTheProbeGoesThrough) {
+  ASSERT_TRUE(r1wb::testing::pam_service_installed()) << "scripts/install-test-consumers.sh writes its PAM service";
+  QTemporaryDir dir;
+  r1wb::testing::TwoFactorHost node(std::filesystem::path(dir.path().toStdString()) / "sshd");
+  WorkbenchOptions o = temp_options(dir);
+  o.known_hosts = QString::fromStdString(node.known_hosts());
+  auto w = open_shown(o);
+  ASSERT_TRUE(w);
+  HostsPanel* hosts = w->hosts_panel();
+  hosts->add(node.host_row("lab", dir.filePath("node").toStdString(), R1WB_RUNNER));
+  hosts->list()->setCurrentItem(hosts->list()->topLevelItem(0));
+  // The dialog runs its own event loop (the probe's worker waits for it): answer it from a timer.
+  int dialogs = 0;
+  QString label;
+  bool hidden = false;
+  QTimer answer;
+  answer.setInterval(50);
+  QObject::connect(&answer, &QTimer::timeout, [&] {
+    auto* d = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+    if (!d || !d->isVisible()) return;
+    ++dialogs;
+    label = d->labelText();
+    hidden = d->textEchoMode() == QLineEdit::Password;
+    d->setTextValue(QString::fromStdString(r1wb::testing::totp(node.key, std::time(nullptr))));
+    d->grab().save(test::screenshot_path("one-time-code.png"));
+    d->accept();
+  });
+  answer.start();
+  QSignalSpy probed(hosts, &HostsPanel::probed);
+  QTest::mouseClick(hosts->findChild<QPushButton*>("hosts_probe"), Qt::LeftButton);
+  ASSERT_TRUE(probed.wait(30000));
+  answer.stop();
+  EXPECT_TRUE(probed.takeFirst().at(1).toBool()) << hosts->probe_text("lab").toStdString();
+  EXPECT_TRUE(hosts->probe_text("lab").contains("CPUs")) << hosts->probe_text("lab").toStdString();
+  EXPECT_EQ(dialogs, 1);
+  EXPECT_TRUE(label.contains("Verification code")) << label.toStdString();
+  EXPECT_TRUE(hidden) << "the host said not to echo the code";
+}
 
 TEST(RemoteHosts, ClosingTheAppLeavesTheRunGoingOnTheHostAndTheNextStartFollowsItToTheEnd) {
   if (!runner_built()) GTEST_SKIP() << "r1wb-run not built";

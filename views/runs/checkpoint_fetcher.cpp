@@ -1,4 +1,5 @@
 #include "views/runs/checkpoint_fetcher.h"
+#include "views/runs/ssh_prompts.h"
 
 #include "core/jobs/checkpoint_fetch.h"
 
@@ -19,7 +20,7 @@ bool CheckpointFetcher::fetch(const RunRow& run, const remote::SshEndpoint& endp
     const QString name = QString::fromStdString(run.name);
     auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
     try {
-      remote::SshSession ssh(endpoint);
+      remote::SshSession ssh(endpoint, ssh_prompts());
       const auto f = fetch_checkpoint(ssh, run, std::nullopt, [&](const std::string& file, const remote::FetchProgress& p) {
         if (std::chrono::steady_clock::now() - last < std::chrono::milliseconds(200) && p.done < p.total) return;
         last = std::chrono::steady_clock::now();

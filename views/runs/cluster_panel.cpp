@@ -1,4 +1,5 @@
 #include "views/runs/cluster_panel.h"
+#include "views/runs/ssh_prompts.h"
 
 #include "views/runs/status_colour.h"
 
@@ -101,7 +102,7 @@ void ClusterPanel::refresh() {
   std::thread([self, endpoint, name] {
     auto l = std::make_shared<Listing>();
     try {
-      remote::SshSession ssh(endpoint);
+      remote::SshSession ssh(endpoint, ssh_prompts());
       l->queue = slurm::list_queue(ssh);
       l->ok = true;
     } catch (const std::exception& e) {

@@ -1,4 +1,5 @@
 #include "views/runs/hosts_panel.h"
+#include "views/runs/ssh_prompts.h"
 
 #include "core/jobs/host_endpoint.h"
 #include "core/remote/host_probe.h"
@@ -192,7 +193,7 @@ void HostsPanel::probe(const QString& name) {
   std::thread([self, state, endpoint, name, runner = host->runner, workdir = host->workdir] {
     auto result = std::make_shared<Probe>();
     try {
-      remote::SshSession ssh(endpoint);
+      remote::SshSession ssh(endpoint, ssh_prompts());
       const auto p = remote::probe_host(ssh, runner, workdir);
       result->ready = p.problems.empty();
       result->text = summary(p);

@@ -1,4 +1,5 @@
 #include "views/runs/runner_install_dialog.h"
+#include "views/runs/ssh_prompts.h"
 
 #include "core/remote/runner_install.h"
 
@@ -65,7 +66,7 @@ void RunnerInstallDialog::start() {
     QString verdict, runner;
     bool ok = false;
     try {
-      remote::SshSession ssh(endpoint);
+      remote::SshSession ssh(endpoint, ssh_prompts());
       post([](RunnerInstallDialog& d) { d.status_->setText("Building on the host..."); });
       const int code = remote::install_runner(
           ssh, checkout, prefix,

@@ -1,4 +1,5 @@
 #include "views/shell/main_window.h"
+#include "views/runs/ssh_prompts.h"
 
 #include "core/jobs/host_jobs.h"
 #include "views/runs/checkpoint_fetcher.h"
@@ -99,12 +100,13 @@ std::unique_ptr<MainWindow> MainWindow::open(const WorkbenchOptions& options, QS
 
 MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& options)
     : store_(std::move(store)), options_(options) {
+  open_ssh_prompts();
   setWindowTitle("R1 Workbench");
   setWindowIcon(app_icon());
   // Runs go here or to a stored host; remote runs left going by the last session are attached.
   queue_ = std::make_unique<RunQueue>(*store_, options_.runner_path.toStdString(), options_.runs_dir.toStdString(), 1,
-                                      any_host_job_factory(*store_, options_.known_hosts.toStdString()));
-  queue_->set_array_submitter(any_host_array_submitter(*store_, options_.known_hosts.toStdString()));
+                                      any_host_job_factory(*store_, options_.known_hosts.toStdString(), ssh_prompts()));
+  queue_->set_array_submitter(any_host_array_submitter(*store_, options_.known_hosts.toStdString(), ssh_prompts()));
   context_ = std::make_unique<WorkbenchContext>(*store_, *queue_);
   connect(context_.get(), &WorkbenchContext::store_failed, this,
           [this](const QString& message) { statusBar()->showMessage(message); });
@@ -267,6 +269,7 @@ void MainWindow::place_on_first_start() {
 }
 
 MainWindow::~MainWindow() {
+  close_ssh_prompts();  // a worker waiting on a question is answered before the queue joins it
   for (auto& [id, n] : notifiers_) delete n;  // before the queue closes the descriptors they watch
   notifiers_.clear();
   // Forced close: runners die with the queue; say so rather than leave "running". Waiting

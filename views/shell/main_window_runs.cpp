@@ -1,6 +1,7 @@
 // MainWindow's run control: queueing runs (Run, Duplicate, Resume, ablation grids), watching
 // their streams, reporting their end, and the selected run's tags, notes and buttons.
 #include "views/shell/main_window.h"
+#include "views/runs/ssh_prompts.h"
 
 #include "core/jobs/host_endpoint.h"
 #include "core/jobs/remote_run_dir.h"
@@ -247,7 +248,7 @@ void MainWindow::delete_selected() {
       struct Restore {
         ~Restore() { QApplication::restoreOverrideCursor(); }
       } restore;
-      remote::SshSession ssh(endpoint_of(*host, options_.known_hosts.toStdString()));
+      remote::SshSession ssh(endpoint_of(*host, options_.known_hosts.toStdString()), ssh_prompts());
       delete_remote_run_dir(ssh, remote_dir);
     }
     store_->delete_run(id);
