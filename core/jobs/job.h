@@ -44,6 +44,9 @@ class Job {
   virtual bool reachable() const { return true; }
   //! Why it is unreachable and when the next try is; empty while reachable.
   virtual std::string link_note() const { return {}; }
+  //! The user asks to reconnect now: try at once, and ask the host's questions (a one-time code)
+  //! again, which an automatic reconnect never does. Nothing for a job without a link.
+  virtual void reconnect_now() {}
   //! The place's latest word on the run; nullopt while it said nothing (a local or detached runner).
   virtual std::optional<PlaceLine> place() const { return std::nullopt; }
   //! The scheduler's job id once this job submitted one ("12"); empty otherwise.

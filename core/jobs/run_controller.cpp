@@ -158,6 +158,10 @@ void RunController::kill() {
   if (job_ && !finished_) job_->kill();
 }
 
+void RunController::reconnect_now() {
+  if (job_ && !finished_) job_->reconnect_now();
+}
+
 void RunController::probe_now() {
   if (job_ && !finished_) job_->send({wire::RequestKind::ProbeNow, 0});
 }

@@ -51,6 +51,8 @@ class RunController {
   void kill();
   //! Asks the runner to probe routing and attention after its current step.
   void probe_now();
+  //! The link of an unreachable remote run is tried again now, asking the host's questions.
+  void reconnect_now();
   bool active() const { return job_ != nullptr && !finished_; }
   bool finished() const { return finished_; }
   //! The runner's exit code, once finished.

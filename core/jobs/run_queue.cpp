@@ -225,6 +225,13 @@ std::vector<int64_t> RunQueue::detach_remote() {
   return ids;
 }
 
+bool RunQueue::reconnect_now(int64_t run_id) {
+  const auto it = active_.find(run_id);
+  if (it == active_.end()) return false;
+  it->second.controller->reconnect_now();
+  return true;
+}
+
 bool RunQueue::stop(int64_t run_id) {
   if (auto it = active_.find(run_id); it != active_.end()) {
     it->second.controller->stop();

@@ -68,6 +68,9 @@ class RunQueue {
   //! An active run: graceful stop (checkpoint, exit). A queued run: removed from the queue
   //! and marked stopped. Returns false when the run is neither.
   bool stop(int64_t run_id);
+  //! An active run whose link is down: tries it again now, asking the host's questions (a
+  //! one-time code). False when the run is not active.
+  bool reconnect_now(int64_t run_id);
   //! Lets go of the active remote runs without stopping them (the app closes: they go on on
   //! their hosts, and the next queue attaches them again); returns their ids.
   std::vector<int64_t> detach_remote();

@@ -62,9 +62,10 @@ void SshJob::connect_async() {
   // asking at every backoff would be the loop that burns them. Without the question the host
   // refuses, and the run shows unreachable saying why (attach again to enter a new code).
   auto prompts = prompts_;
-  const bool withheld = asked_once_ && prompts.keyboard_interactive;
+  const bool withheld = asked_once_ && !ask_next_ && prompts.keyboard_interactive;
   if (withheld) prompts.keyboard_interactive = nullptr;
   asked_once_ = true;
+  ask_next_ = false;
   connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = std::move(prompts), starting = starting_,
                                                 config = config_, runner = target_.runner,
                                                 remote_dir = target_.remote_dir, slurm = target_.slurm, withheld] {
@@ -74,7 +75,8 @@ void SshJob::connect_async() {
     } catch (const std::exception& err) {
       const std::string what = err.what();
       if (!withheld || what.find("keyboard-interactive") == std::string::npos) throw;
-      throw std::runtime_error(what + "; a reconnect asks no one-time code: attach the run again to enter one");
+      throw std::runtime_error(what + "; a reconnect asks no one-time code: reconnect the run (Run menu, r1wb-ctl "
+                                      "attach) to enter one");
     }
     auto& session = c.session;
     if (!starting) return c;
@@ -127,7 +129,7 @@ void SshJob::lost(const std::string& why) {
   }
   if (why_unreachable_.empty()) unreachable_since_ = Clock::now();
   why_unreachable_ = why;
-  next_try_ = Clock::now() + backoff_;
+  next_try_ = Clock::now() + (ask_next_ ? std::chrono::milliseconds(0) : backoff_);
   backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, std::chrono::seconds(15));
 }
 
@@ -241,6 +243,13 @@ void SshJob::finish(int code) {
   } catch (const std::exception&) {
   }
   follow_.reset();
+}
+
+void SshJob::reconnect_now() {
+  if (session_ || closed_) return;
+  ask_next_ = true;
+  backoff_ = std::chrono::milliseconds(250);
+  next_try_ = Clock::now();
 }
 
 void SshJob::sever() {

@@ -55,6 +55,7 @@ class SshJob : public Job {
   //! a broken link.
   bool reachable() const override { return session_ != nullptr || (!connected_once_ && why_unreachable_.empty()); }
   std::string link_note() const override;
+  void reconnect_now() override;
   std::optional<PlaceLine> place() const override { return place_; }
   std::string scheduler_job() const override { return scheduler_job_; }
 
@@ -77,6 +78,7 @@ class SshJob : public Job {
   SshTarget target_;
   remote::Prompts prompts_;  // answers memoised: a reconnect asks nothing again
   bool asked_once_ = false;  // a connection that could ask a one-time code was made (see connect_async)
+  bool ask_next_ = false;    // the user asked to reconnect: the next connection may ask again
   std::string config_;       // the experiment to upload while starting_
   std::string stderr_path_;
   int epoll_fd_ = -1;

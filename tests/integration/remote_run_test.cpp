@@ -19,6 +19,7 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -257,13 +258,22 @@ TEST(RemoteRun, AStartThatFailsOnTheNodeFailsTheRunNamingWhy) {
   EXPECT_NE(row.message.find("/nowhere/r1wb-run"), std::string::npos) << row.message;
 }
 
-TEST(RemoteRun, OnATwoFactorHostTheCodeIsAskedOnceACutLinkWaitsUnreachableAndAttachingAgainAsksANewOne) {
+TEST(RemoteRun, OnATwoFactorHostACutLinkWaitsUnreachableWithoutAskingUntilTheUserReconnectsOrAttaches) {
   ASSERT_TRUE(r1wb::testing::pam_service_installed()) << "scripts/install-test-consumers.sh writes its PAM service";
   TwoFactorFixture f;
-  const int steps = 80;
-  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 20, 1));
-  const auto first_code = r1wb::testing::totp(f.node.key, std::time(nullptr));
-  f.next_code = first_code;
+  const int steps = 300;
+  const int64_t id = f.prepare(r1wb::testing::tiny_moe_doc(steps, 100, 1));
+  // A code the host accepts now (its window is the 30 s before, now, and the 30 s after) and
+  // has not seen: a used one is refused.
+  std::set<std::string> used;
+  const auto fresh_code = [&] {
+    for (int w : {0, 1, -1}) {
+      const auto code = r1wb::testing::totp(f.node.key, std::time(nullptr) + 30 * w);
+      if (used.insert(code).second) return code;
+    }
+    return std::string("none left");
+  };
+  f.next_code = fresh_code();
   auto c = std::make_unique<RunController>(f.store, f.jobs());
   c->resume(id, R1WB_RUNNER);
   ASSERT_TRUE(pump_until(*c, [&] { return f.row(id).last_step >= 5; })) << f.row(id).message;
@@ -277,20 +287,24 @@ TEST(RemoteRun, OnATwoFactorHostTheCodeIsAskedOnceACutLinkWaitsUnreachableAndAtt
       << f.row(id).message;
   EXPECT_EQ(f.row(id).status, RunStatus::Unreachable);
   std::printf("[ 2fa     ] after the cut: %s\n", f.row(id).message.c_str());
-  EXPECT_NE(f.row(id).message.find("attach the run again to enter one"), std::string::npos);
+  EXPECT_NE(f.row(id).message.find("reconnect the run (Run menu, r1wb-ctl attach) to enter one"), std::string::npos);
   pump_until(*c, [] { return false; }, std::chrono::seconds(3));  // more backoff rounds
   EXPECT_EQ(f.asked, 1) << "no question at any reconnect";
-  // The run went on on the node meanwhile; attaching again (the app's Attach, r1wb-ctl attach)
-  // asks one new code and backfills everything to the end.
-  const auto node_exit = fs::path(f.row(id).remote_dir) / "runner.exit";
-  for (int i = 0; i < 600 && !fs::exists(node_exit); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_TRUE(fs::exists(node_exit)) << "the run was stopped by the broken link";
-  f.next_code = r1wb::testing::totp(f.node.key, std::time(nullptr));
-  if (f.next_code == first_code) f.next_code = r1wb::testing::totp(f.node.key, std::time(nullptr) + 30);
+  // The user reconnects (the app's Run > Reconnect): one new code, and the stream goes on.
+  f.next_code = fresh_code();
+  c->reconnect_now();
+  ASSERT_TRUE(pump_until(*c, [&] { return c->job()->reachable() && f.row(id).status == RunStatus::Running; }))
+      << f.row(id).message;
+  EXPECT_EQ(f.asked, 2);
+  // Cut again; this time the app is restarted (r1wb-ctl attach, the next app start): the new
+  // job asks one new code and backfills to the end.
+  dynamic_cast<SshJob&>(*c->job()).sever();
+  pump_until(*c, [&] { return f.row(id).status == RunStatus::Unreachable; }, std::chrono::seconds(10));
+  f.next_code = fresh_code();
   c = std::make_unique<RunController>(f.store, f.jobs());
   c->attach(id);
   ASSERT_TRUE(pump_until(*c, [&] { return c->finished(); })) << f.row(id).message;
-  EXPECT_EQ(f.asked, 2);
+  EXPECT_EQ(f.asked, 3);
   EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
   EXPECT_EQ(f.store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps) << "every step once";
 }

@@ -228,6 +228,7 @@ class MainWindow : public QMainWindow {
   void delete_selected();
   //! The selected remote run's newest checkpoint into its local run directory (a worker thread).
   void fetch_selected();
+  void reconnect_selected();
   void update_run_buttons();
   QPushButton *resume_button_ = nullptr, *delete_button_ = nullptr, *duplicate_button_ = nullptr;
   QPushButton* derive_button_ = nullptr;  // a new experiment from the selected run's config

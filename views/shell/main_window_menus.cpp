@@ -53,6 +53,9 @@ void MainWindow::build_menus() {
   add(run, "quantize", "&Quantize the selected run (QAT fine-tune)", QKeySequence(), [this] { quantize_selected(); });
   add(run, "prune", "&Prune the selected run's FFNs (magnitude, with recovery)", QKeySequence(),
       [this] { prune_selected(); });
+  add(run, "reconnect", "Reco&nnect the selected run to its host", QKeySequence(), [this] { reconnect_selected(); })
+      ->setToolTip("Try an unreachable remote run's link now, asking the host's questions (a one-time code) again, "
+                   "which automatic reconnects never do");
   add(run, "fetch", "&Fetch the selected run's checkpoint from its host", QKeySequence(), [this] { fetch_selected(); })
       ->setToolTip("Copy the selected remote run's newest checkpoint into its local run directory over SFTP (SHA-256 "
                    "checked); then Export, eval and Continue use it");

@@ -123,6 +123,12 @@ void MainWindow::resume_selected() {
   refresh();
 }
 
+void MainWindow::reconnect_selected() {
+  const int64_t id = run_list_->selected_run();
+  if (!queue_->reconnect_now(id)) return;
+  statusBar()->showMessage("Reconnecting: the host may ask a one-time code.");
+}
+
 void MainWindow::fetch_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r || r->target_host.empty()) return;
@@ -299,6 +305,8 @@ void MainWindow::update_run_buttons() {
                              r->status != RunStatus::Queued);
   delete_button_->setEnabled(r && !mine);
   if (QAction* fetch = action("fetch")) fetch->setEnabled(r && !r->target_host.empty() && !fetcher_->busy(r->id));
+  if (QAction* reconnect = action("reconnect"))
+    reconnect->setEnabled(r && queue_->is_active(r->id) && r->status == RunStatus::Unreachable);
   duplicate_button_->setEnabled(r != nullptr);
   derive_button_->setEnabled(r != nullptr);
   editor_->set_stop_enabled(mine);
