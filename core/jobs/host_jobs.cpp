@@ -1,6 +1,7 @@
 #include "core/jobs/host_jobs.h"
 
 #include "core/jobs/host_endpoint.h"
+#include "core/jobs/run_inputs.h"
 #include "core/jobs/ssh_job.h"
 
 #include <stdexcept>
@@ -31,8 +32,9 @@ ArraySubmitter any_host_array_submitter(Store& store, const std::string& known_h
                                         std::vector<slurm::ArrayRun> runs) -> ArraySubmit {
     const SshTarget t = target_of(store, known_hosts, host);
     if (!t.slurm) throw std::runtime_error(host + " is not a Slurm login node: a job array needs one");
-    return [t, prompts, name, runs = std::move(runs)] {
+    return [t, prompts, name, runs = std::move(runs)]() mutable {
       remote::SshSession ssh(t.endpoint, prompts);
+      for (auto& r : runs) r.config_json = upload_run_inputs(ssh, r.remote_dir, r.config_json);  // once per content
       return slurm::submit_array(ssh, *t.slurm, t.runner, name, runs);
     };
   };

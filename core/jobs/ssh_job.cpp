@@ -1,6 +1,7 @@
 #include "core/jobs/ssh_job.h"
 
 #include "core/jobs/run_follow.h"
+#include "core/jobs/run_inputs.h"
 #include "core/slurm/slurm_submit.h"
 
 #include <sys/epoll.h>
@@ -80,15 +81,18 @@ void SshJob::connect_async() {
     }
     auto& session = c.session;
     if (!starting) return c;
+    // The data the experiment reads from this machine first (once per content), then the
+    // experiment naming the copies.
+    const std::string sent = upload_run_inputs(*session, remote_dir, config);
     if (slurm) {
-      c.job = slurm::submit_run(*session, *slurm, runner, remote_dir, config);
+      c.job = slurm::submit_run(*session, *slurm, runner, remote_dir, sent);
       return c;
     }
     const std::string where = e.user + "@" + e.host, dir = shell_quote(remote_dir);
     // Upload the experiment (to a partial name, renamed when complete), then start it detached.
     const auto up = session->exec("mkdir -p -- " + dir + " && cat > " + dir + "/config.json.partial && mv -f -- " +
                                       dir + "/config.json.partial " + dir + "/config.json",
-                                  config);
+                                  sent);
     if (up.exit_status != 0)
       throw std::runtime_error("cannot upload the experiment to " + where + ":" + remote_dir + ": " + up.err);
     const auto started = session->exec(shell_quote(runner) + " start " + dir);

@@ -1,5 +1,6 @@
 // A runner on a host over SSH, detached there so it outlives the connection (detached_runner.h):
-// the job uploads config.json, runs `r1wb-run start` on the node, and reads the stream from an
+// the job sends the data the experiment reads from this machine (run_inputs.h) and config.json,
+// runs `r1wb-run start` on the node, and reads the stream from an
 // exec channel running `r1wb-run follow --after SEQ` (run_follow.h), whose stdin carries the
 // requests. When the link breaks (reset, timeout, the follow channel killed) the job reports
 // unreachable, keeps the runner going, reconnects with backoff (0.25 s doubling to 15 s; the

@@ -15,6 +15,7 @@
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -307,4 +308,49 @@ TEST(RemoteRun, OnATwoFactorHostACutLinkWaitsUnreachableWithoutAskingUntilTheUse
   EXPECT_EQ(f.asked, 3);
   EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
   EXPECT_EQ(f.store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps) << "every step once";
+}
+
+TEST(RemoteRun, ALocalCorpusIsSentOnceByContentAndTheNodeTrainsOnTheCopy) {
+  RemoteFixture f;
+  // A corpus folder on this machine, its names full of shell metacharacters.
+  const auto corpus = f.dir / "my corpus; $(touch pwned)";
+  fs::create_directories(corpus / "sub 'dir'");
+  std::string text;
+  for (int i = 0; i < 400; ++i) text += "the quick brown fox " + std::to_string(i) + " jumps over the lazy dog.\n\n";
+  std::ofstream(corpus / "a \"quoted\" file.txt") << text;
+  std::ofstream(corpus / "sub 'dir'" / "b.txt") << text.substr(0, 5000);
+  auto doc = r1wb::testing::tiny_moe_doc(30, 0, 5);
+  doc["data"] = {{"task", "text"}, {"corpus", corpus.string()}, {"packing", "pack"}, {"seq_len", 32}};
+  const auto run = [&] {
+    const int64_t id = f.prepare(doc, "text");
+    RunController c(f.store, f.jobs());
+    c.resume(id, R1WB_RUNNER);
+    EXPECT_TRUE(pump_until(c, [&] { return c.finished(); })) << f.row(id).message;
+    EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
+    return nlohmann::json::parse(std::ifstream(fs::path(f.row(id).remote_dir) / "config.json"));
+  };
+  const auto first = run(), second = run();
+  const std::string copy = first["data"]["corpus"];
+  std::printf("[ inputs  ] the node's config names %s\n", copy.c_str());
+  EXPECT_EQ(copy.rfind(f.workdir + "/.r1wb-inputs/", 0), 0u) << copy;
+  EXPECT_EQ(second["data"]["corpus"], copy) << "the same content, the same copy";
+  EXPECT_TRUE(fs::exists(fs::path(copy).parent_path() / ".complete"));
+  for (const auto& rel : {fs::path("a \"quoted\" file.txt"), fs::path("sub 'dir'") / "b.txt"}) {
+    std::ifstream a(corpus / rel), b(fs::path(copy) / rel);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(a), {}), std::string(std::istreambuf_iterator<char>(b), {}))
+        << rel;
+  }
+  auto folders = [&] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(fs::path(f.workdir) / ".r1wb-inputs")) n += e.is_directory();
+    return n;
+  };
+  EXPECT_EQ(folders(), 1) << "a second run over the same corpus sends nothing";
+  EXPECT_FALSE(fs::exists(f.dir / "pwned")) << "names reach the node as data";
+  EXPECT_FALSE(fs::exists(fs::current_path() / "pwned"));
+  // The local config keeps the local path; a changed corpus is a new copy.
+  std::ofstream(corpus / "sub 'dir'" / "b.txt", std::ios::app) << "one more line\n";
+  const auto third = run();
+  EXPECT_NE(third["data"]["corpus"], copy);
+  EXPECT_EQ(folders(), 2);
 }
