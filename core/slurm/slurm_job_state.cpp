@@ -78,6 +78,7 @@ std::optional<JobInfo> parse_scontrol_line(const std::string& line) {
   j.work_dir = get("WorkDir");
   std::sscanf(get("ExitCode").c_str(), "%d:%d", &j.exit_code, &j.exit_signal);
   j.restarts = std::atoi(get("Restarts").c_str());
+  j.requeue = get("Requeue") == "1";
   j.elapsed_s = std::max<int64_t>(0, parse_duration(get("RunTime")));
   j.time_limit_s = parse_duration(get("TimeLimit"));
   return j;
@@ -127,8 +128,11 @@ std::vector<JobInfo> parse_squeue_json(const std::string& text_in, int64_t now) 
   return out;
 }
 
+bool about_to_requeue(const JobInfo& j) { return j.requeue && (j.state == "NODE_FAIL" || j.state == "PREEMPTED"); }
+
 Phase phase_of(const JobInfo& j) {
   const std::string& s = j.state;
+  if (about_to_requeue(j)) return Phase::Waiting;
   if (s == "PENDING" || s == "REQUEUED" || s == "REQUEUE_HOLD" || s == "REQUEUE_FED" || s == "RESV_DEL_HOLD" ||
       s == "CONFIGURING" || s == "RESIZING" || s == "SUSPENDED" || s == "STOPPED" || s == "SPECIAL_EXIT")
     return Phase::Waiting;
@@ -138,7 +142,9 @@ Phase phase_of(const JobInfo& j) {
 
 RunStatus status_of(const JobInfo& j) {
   switch (phase_of(j)) {
-    case Phase::Waiting: return j.restarts > 0 || j.state.rfind("REQUEUE", 0) == 0 ? RunStatus::Preempted : RunStatus::Pending;
+    case Phase::Waiting:
+      return j.restarts > 0 || j.state.rfind("REQUEUE", 0) == 0 || about_to_requeue(j) ? RunStatus::Preempted
+                                                                                      : RunStatus::Pending;
     case Phase::Running: return RunStatus::Running;
     case Phase::Ended: break;
   }
@@ -163,6 +169,7 @@ std::string format_duration(int64_t s) {
 std::string describe(const JobInfo& j) {
   const std::string job = "Slurm job " + j.id;
   const std::string why = j.reason.empty() || j.reason == "None" ? "" : " (" + j.reason + ")";
+  if (about_to_requeue(j)) return job + " ended as " + j.state + "; requeueable, waiting for Slurm to queue it again";
   switch (status_of(j)) {
     case RunStatus::Pending: return job + " pending" + why;
     case RunStatus::Preempted:

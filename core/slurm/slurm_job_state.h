@@ -18,6 +18,7 @@ struct JobInfo {
   int exit_code = 0;    //!< the batch shell's (the runner's) exit code
   int exit_signal = 0;  //!< the signal that ended it, 0 if none
   int restarts = 0;     //!< times requeued
+  bool requeue = false;  //!< requeueable (scontrol's Requeue=1): a node failure or preemption queues it again
   int64_t elapsed_s = 0;
   int64_t time_limit_s = -1;  //!< -1: none
 };
@@ -30,7 +31,11 @@ std::optional<JobInfo> parse_scontrol_line(const std::string& line);
 std::vector<JobInfo> parse_squeue_json(const std::string& text, int64_t now);
 
 enum class Phase { Waiting, Running, Ended };
+//! A requeueable job seen as NODE_FAIL or PREEMPTED is waiting: Slurm is about to queue it
+//! again (SlurmWatch gives up on that after a grace period, should it not).
 Phase phase_of(const JobInfo& j);
+//! NODE_FAIL or PREEMPTED on a requeueable job: the moment before Slurm queues it again.
+bool about_to_requeue(const JobInfo& j);
 //! The run's state for the job's: PENDING is pending (preempted once it was requeued), RUNNING
 //! running, COMPLETED completed, CANCELLED cancelled, TIMEOUT timed out, the rest failed.
 RunStatus status_of(const JobInfo& j);

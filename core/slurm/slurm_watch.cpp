@@ -31,14 +31,27 @@ RunnerLook SlurmWatch::ask() {
   RunnerLook l;
   if (r.exit_code == 0) {
     if (const auto info = parse_scontrol_line(r.out)) {
-      const RunStatus status = status_of(*info);
+      RunStatus status = status_of(*info);
+      Phase phase = phase_of(*info);
+      // Requeueable and NODE_FAIL / PREEMPTED: Slurm queues it again at once, normally; should it
+      // not (requeue disabled cluster-wide), the job has ended after all.
+      if (!about_to_requeue(*info)) {
+        requeue_seen_.reset();
+      } else if (!requeue_seen_) {
+        requeue_seen_ = Clock::now();
+      } else if (Clock::now() - *requeue_seen_ > kRequeueWait) {
+        phase = Phase::Ended, status = RunStatus::Failed;
+      }
       l.status = status_name(status);
-      switch (phase_of(*info)) {
+      switch (phase) {
         case Phase::Waiting: l.state = RunnerLook::State::Waiting; break;
         case Phase::Running: l.state = RunnerLook::State::Running; break;
         case Phase::Ended: l.state = RunnerLook::State::Ended, l.exit_code = exit_code_of(*info); break;
       }
-      l.note = status == RunStatus::Running ? "Slurm job " + job_id_ + " running on " + info->nodes : describe(*info);
+      l.note = status == RunStatus::Running ? "Slurm job " + job_id_ + " running on " + info->nodes
+               : phase == Phase::Ended && about_to_requeue(*info)
+                   ? "Slurm job " + job_id_ + " ended as " + info->state + " and was not queued again"
+                   : describe(*info);
       return l;
     }
   }

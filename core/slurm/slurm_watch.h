@@ -31,6 +31,9 @@ class SlurmWatch : public RunnerWatch {
   std::string run_dir_, job_id_;
   int stop_grace_s_ = 60;
   std::optional<std::chrono::steady_clock::time_point> stop_sent_;
+  //! When the job was first seen requeueable in NODE_FAIL / PREEMPTED (about_to_requeue).
+  std::optional<std::chrono::steady_clock::time_point> requeue_seen_;
+  static constexpr std::chrono::seconds kRequeueWait{120};
   bool cancelled_ = false;
   RunnerLook last_;
   std::chrono::steady_clock::time_point next_ask_{};

@@ -126,6 +126,7 @@ TEST(SlurmJobState, ReadsScontrolLinesWithSpacesInValues) {
   EXPECT_EQ(j->user, "ana");
   EXPECT_EQ(j->work_dir, "/home/ana/my runs/x");
   EXPECT_EQ(j->restarts, 2);
+  EXPECT_TRUE(j->requeue);
   EXPECT_EQ(j->elapsed_s, 65);
   EXPECT_EQ(j->time_limit_s, 86400);
   EXPECT_EQ(j->nodes, "");
@@ -136,6 +137,7 @@ TEST(SlurmJobState, ReadsScontrolLinesWithSpacesInValues) {
     int restarts;
     RunStatus status;
     Phase phase;
+    bool requeue = false;
   };
   for (const Case c : {Case{"PENDING", 0, RunStatus::Pending, Phase::Waiting},
                        Case{"RUNNING", 1, RunStatus::Running, Phase::Running},
@@ -145,12 +147,20 @@ TEST(SlurmJobState, ReadsScontrolLinesWithSpacesInValues) {
                        Case{"TIMEOUT", 0, RunStatus::TimedOut, Phase::Ended},
                        Case{"NODE_FAIL", 0, RunStatus::Failed, Phase::Ended},
                        Case{"OUT_OF_MEMORY", 0, RunStatus::Failed, Phase::Ended},
-                       Case{"REQUEUE_HOLD", 1, RunStatus::Preempted, Phase::Waiting}}) {
+                       Case{"REQUEUE_HOLD", 1, RunStatus::Preempted, Phase::Waiting},
+                       // Requeueable: the moment before Slurm queues it again, not the run's end.
+                       Case{"NODE_FAIL", 0, RunStatus::Preempted, Phase::Waiting, true},
+                       Case{"PREEMPTED", 0, RunStatus::Preempted, Phase::Waiting, true},
+                       Case{"PREEMPTED", 0, RunStatus::Preempted, Phase::Ended, false},
+                       Case{"FAILED", 0, RunStatus::Failed, Phase::Ended, true}}) {
     JobInfo i;
-    i.state = c.state, i.restarts = c.restarts;
-    EXPECT_EQ(status_of(i), c.status) << c.state;
-    EXPECT_EQ(phase_of(i), c.phase) << c.state;
+    i.state = c.state, i.restarts = c.restarts, i.requeue = c.requeue;
+    EXPECT_EQ(status_of(i), c.status) << c.state << " requeue " << c.requeue;
+    EXPECT_EQ(phase_of(i), c.phase) << c.state << " requeue " << c.requeue;
   }
+  JobInfo failed_node;
+  failed_node.id = "7", failed_node.state = "NODE_FAIL", failed_node.requeue = true;
+  EXPECT_NE(describe(failed_node).find("requeueable, waiting for Slurm to queue it again"), std::string::npos);
   JobInfo killed;
   killed.state = "FAILED", killed.exit_signal = 9;
   EXPECT_EQ(exit_code_of(killed), 137);

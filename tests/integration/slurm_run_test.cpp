@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 using namespace r1wb;
@@ -190,6 +191,32 @@ TEST(SlurmRun, ARequeueBySlurmItselfIsFollowedThroughToTheResumedRunsEnd) {
   EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
   EXPECT_EQ(f.row(id).last_step, steps);
   expect_every_step_once(f.store, id, steps);
+}
+
+TEST(SlurmRun, ANodeFailureRequeuesTheJobAndTheRunResumesInsteadOfEnding) {
+  SlurmFixture f;
+  const int steps = 80;
+  RunController c(f.store, f.jobs());
+  const int64_t id = f.start(c, r1wb::testing::tiny_moe_doc(steps, 10, 1));
+  ASSERT_TRUE(pump_until({&c}, [&] { return f.row(id).last_step >= 22; })) << f.row(id).message;
+  // The node fails under the job: Slurm ends it (TERM: the runner checkpoints) and, the job
+  // being requeueable, queues it again; the node returns to service (ReturnToService=2) and the
+  // job runs again from the checkpoint. The run is never taken for ended on the way.
+  ASSERT_EQ(std::system("scontrol update NodeName=localhost State=DOWN Reason=r1wb-test"), 0);
+  std::set<std::string> seen;
+  ASSERT_TRUE(pump_until({&c}, [&] {
+    if (!c.finished()) seen.insert(std::string(status_name(f.row(id).status)));
+    return c.finished();
+  }, std::chrono::seconds(240))) << f.row(id).message;
+  std::printf("[ slurm   ] after the node failed the run went through:");
+  for (const auto& s : seen) std::printf(" %s", s.c_str());
+  std::printf("\n");
+  EXPECT_TRUE(seen.count("preempted")) << "requeued: shown as preempted";
+  EXPECT_FALSE(seen.count("failed") || seen.count("cancelled")) << "never shown as ended before it was";
+  EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
+  EXPECT_EQ(f.row(id).last_step, steps);
+  expect_every_step_once(f.store, id, steps);
+  EXPECT_NE(f.scontrol(f.job_id(id)).find("Restarts=1"), std::string::npos) << f.scontrol(f.job_id(id));
 }
 
 TEST(SlurmRun, KillIsSlurmsCancel) {
