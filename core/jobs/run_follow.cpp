@@ -1,6 +1,8 @@
 #include "core/jobs/run_follow.h"
 
 #include "core/jobs/runner_watch.h"
+#include "core/store/run_status.h"
+#include "core/wire/event_log.h"
 #include "core/wire/event_protocol.h"
 #include "core/wire/log_follower.h"
 #include "core/wire/requests.h"
@@ -15,6 +17,25 @@
 
 namespace r1wb {
 namespace {
+
+//! Whether the log leaves nothing to wait for: its last status record says the run ended
+//! (completed, stopped, failed...), or it has none (the runner never began: a job cancelled
+//! while pending).
+bool log_is_done(const std::string& log) {
+  if (!std::filesystem::exists(log)) return true;
+  EventLogContents l;
+  try {
+    l = read_event_log(log);
+  } catch (const std::exception&) {
+    return false;  // not readable this moment: read on until the linger ends
+  }
+  for (auto it = l.records.rbegin(); it != l.records.rend(); ++it)
+    if (const auto* s = std::get_if<wire::Status>(&it->payload)) {
+      const auto state = parse_run_status(s->state);
+      return state && is_terminal(*state);
+    }
+  return true;
+}
 
 bool write_all(int fd, const std::string& bytes) {
   size_t done = 0;
@@ -72,6 +93,8 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
   if (!write_all(out_fd, wire::encode_stream_header())) return 0;
   bool requests_open = requests;
   std::string place_status, place_note;
+  std::optional<std::chrono::steady_clock::time_point> ended_seen;
+  std::chrono::steady_clock::time_point next_log_check{};
   for (;;) {
     // Requests first, so a resend is served before more is streamed.
     if (requests_open) {
@@ -104,7 +127,20 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
       err << "r1wb-run follow: " << follower.error() << "\n";
       return 1;
     }
-    if (look.state == RunnerLook::State::Ended) return look.exit_code.value_or(1);
+    if (look.state == RunnerLook::State::Ended) {
+      // Where the log arrives through a shared filesystem, read on until it says the run ended
+      // (its last status is terminal, or it never began) or the linger is over: a lagging cache
+      // must not cut the stream short of the final records.
+      const auto now = std::chrono::steady_clock::now();
+      if (!ended_seen) ended_seen = now;
+      if (now - *ended_seen >= watch->end_linger()) return look.exit_code.value_or(1);
+      if (now >= next_log_check) {
+        if (log_is_done(log)) return look.exit_code.value_or(1);
+        next_log_check = now + std::chrono::seconds(1);
+      }
+    } else {
+      ended_seen.reset();
+    }
     if (look.state == RunnerLook::State::Vanished) {
       err << "r1wb-run follow: " << look.note << "\n";
       return 1;

@@ -5,6 +5,7 @@
 // back, or be cancelled without its runner ever writing a word. The run directory says which:
 // a slurm.job file makes it a Slurm job.
 #pragma once
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,10 @@ class RunnerWatch {
   virtual void stop() = 0;   //!< checkpoint and exit
   virtual void probe() = 0;  //!< probe routing and attention after this step
   virtual void kill() = 0;   //!< end it at once
+  //! How long after the runner is seen ended its last records may still be on their way to
+  //! this machine's view of the log: 0 where the runner writes on this machine; a Slurm job
+  //! writes on a compute node, through a shared filesystem whose caches lag (NFS).
+  virtual std::chrono::seconds end_linger() const { return std::chrono::seconds(0); }
 };
 
 //! The watch for run_dir's runner; nullptr when it never had one (no runner.pid, no slurm.job).

@@ -25,6 +25,9 @@ class SlurmWatch : public RunnerWatch {
   void stop() override;
   void probe() override;
   void kill() override;
+  //! The job's node writes the log through a shared filesystem: its last records may reach the
+  //! login node's view up to this long after Slurm says the job ended.
+  std::chrono::seconds end_linger() const override { return std::chrono::seconds(30); }
 
  private:
   RunnerLook ask();

@@ -1,16 +1,23 @@
 // The Slurm pieces that need no cluster: the batch script (run under bash with a stand-in
 // runner, so what would run is asserted, not the text), option checks, and reading scontrol's
-// and squeue's output (22.05's layout and 23.02+'s), and the follow's place lines.
+// and squeue's output (22.05's layout and 23.02+'s), the follow's place lines, and the follow of
+// an ended job reading on while a shared filesystem's view of the log lags (a stand-in scontrol).
 #include "core/jobs/run_follow.h"
 #include "core/slurm/slurm_job_state.h"
 #include "core/slurm/slurm_script.h"
+#include "core/slurm/slurm_watch.h"
+#include "core/wire/event_log.h"
 #include "tests/support/test_dirs.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 namespace r1wb::slurm {
 namespace {
@@ -210,6 +217,66 @@ TEST(PlaceLine, RoundTripsWhatTheFollowWrites) {
   EXPECT_EQ(p->note, "Slurm job 7 pending (Resources)");
   EXPECT_FALSE(parse_place_line("r1wb-run follow: something else"));
   EXPECT_FALSE(parse_place_line(std::string(kPlaceLinePrefix) + "x pending"));
+}
+
+}  // namespace
+}  // namespace r1wb::slurm
+
+namespace r1wb::slurm {
+namespace {
+
+TEST(SlurmFollow, AJobSlurmCallsEndedIsReadOnUntilTheLogSaysTheRunEndedAsASharedFilesystemLags) {
+  TempDir t;
+  const auto run = t.path / "run";
+  fs::create_directories(run);
+  std::ofstream(run / kJobFile) << R"({"job_id": "77", "stop_grace_s": 60})";
+  // A stand-in scontrol: the job has ended (the compute node wrote its last records already).
+  const auto bin = t.path / "bin";
+  fs::create_directories(bin);
+  std::ofstream(bin / "scontrol") << "#!/bin/sh\necho 'JobId=77 JobName=r1wb-x UserId=u(1) JobState=COMPLETED "
+                                     "Reason=None Requeue=1 Restarts=0 ExitCode=0:0 RunTime=00:00:05 "
+                                     "TimeLimit=UNLIMITED Partition=debug NodeList=n1 WorkDir=/tmp'\n";
+  fs::permissions(bin / "scontrol", fs::perms::owner_all);
+  const std::string old_path = std::getenv("PATH");
+  ::setenv("PATH", (bin.string() + ":" + old_path).c_str(), 1);
+  const auto log = (run / "events.log").string();
+  {
+    EventLogWriter w(log);
+    w.append(wire::Status{0, "running", ""});
+    for (int i = 1; i <= 3; ++i) w.append(wire::Metrics{i, 0.0, {{"train/loss", 1.0}}});
+    w.flush();
+  }
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  std::ostringstream err;
+  int code = -1;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread follower([&] {
+    code = follow_run(run.string(), 0, -1, out[1], err);
+    ::close(out[1]);
+  });
+  // The last records reach this machine's view of the log 1.5 s after Slurm said "ended".
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  {
+    EventLogWriter w(log);
+    w.append(wire::Metrics{4, 0.0, {{"train/loss", 1.0}}});
+    w.append(wire::Status{4, "completed", ""});
+    w.flush();
+  }
+  std::string stream;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) stream.append(buf, size_t(n));
+  follower.join();
+  ::close(out[0]);
+  ::setenv("PATH", old_path.c_str(), 1);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(code, 0) << err.str();
+  wire::StreamDecoder d;
+  d.feed(stream.data(), stream.size());
+  std::vector<uint64_t> seqs;
+  while (auto r = d.next()) seqs.push_back(r->seq);
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6})) << "the late records are in the stream";
+  EXPECT_LT(took, 10.0) << "done once the log said so, not after the whole linger";
 }
 
 }  // namespace
