@@ -155,23 +155,13 @@ int run_array(const std::vector<ConfigResult>& configs, const Args& a, const Com
                 << (host ? " is a plain node (start them one by one)" : " is not in the store") << "\n";
       return kFailure;
     }
-    std::string why;
-    const auto options = slurm::options_from_json(host->slurm, why);
-    if (!options) throw std::runtime_error("host " + host->name + "'s Slurm options: " + why);
-    std::vector<int64_t> ids;
-    std::vector<slurm::ArrayRun> runs;
-    for (const auto& config : configs) {
-      RunLaunch launch;
-      launch.runs_root = a.options.count("runs-dir") ? a.options.at("runs-dir") : default_runs_dir();
-      launch.experiment_name = config.experiment.name;
-      launch.config_json = config.resolved.dump(2);
-      launch.target_host = host->name;
-      launch.remote_workdir = host->workdir;
-      ids.push_back(RunController::prepare(store, launch));
-      runs.push_back({store.run(ids.back())->remote_dir, launch.config_json});
-    }
-    remote::SshSession ssh(endpoint_of(*host, common.known_hosts), terminal_prompts());
-    const auto tasks = slurm::submit_array(ssh, *options, host->runner, configs[0].experiment.name, runs);
+    std::vector<std::pair<std::string, std::string>> experiments;
+    for (const auto& config : configs) experiments.emplace_back(config.experiment.name, config.resolved.dump(2));
+    const auto runs_root = a.options.count("runs-dir") ? a.options.at("runs-dir") : default_runs_dir();
+    auto [ids, runs] = prepare_array(store, *host, runs_root, "", experiments);
+    // The same submission as the app's (the data the runs read sent first, then sbatch).
+    const auto submit = any_host_array_submitter(store, common.known_hosts, terminal_prompts());
+    const auto tasks = submit(host->name, configs[0].experiment.name, std::move(runs))();
     std::vector<std::unique_ptr<RunController>> controllers;
     for (size_t i = 0; i < ids.size(); ++i) {
       store.set_scheduler_job(ids[i], tasks[i]);

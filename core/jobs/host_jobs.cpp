@@ -1,6 +1,7 @@
 #include "core/jobs/host_jobs.h"
 
 #include "core/jobs/host_endpoint.h"
+#include "core/jobs/run_controller.h"
 #include "core/jobs/run_inputs.h"
 #include "core/jobs/ssh_job.h"
 
@@ -38,6 +39,26 @@ ArraySubmitter any_host_array_submitter(Store& store, const std::string& known_h
       return slurm::submit_array(ssh, *t.slurm, t.runner, name, runs);
     };
   };
+}
+
+PreparedArray prepare_array(Store& store, const HostRow& host, const std::string& runs_root,
+                            const std::string& runner_path,
+                            const std::vector<std::pair<std::string, std::string>>& experiments,
+                            const std::vector<std::string>& tags) {
+  PreparedArray a;
+  for (const auto& [name, config] : experiments) {
+    RunLaunch launch;
+    launch.runner_path = runner_path;
+    launch.runs_root = runs_root;
+    launch.experiment_name = name;
+    launch.config_json = config;
+    launch.target_host = host.name;
+    launch.remote_workdir = host.workdir;
+    a.ids.push_back(RunController::prepare(store, launch));
+    if (!tags.empty()) store.set_tags(a.ids.back(), tags);
+    a.runs.push_back({store.run(a.ids.back())->remote_dir, config});
+  }
+  return a;
 }
 
 JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, remote::Prompts prompts) {

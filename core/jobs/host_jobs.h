@@ -26,4 +26,17 @@ using ArraySubmitter =
     std::function<ArraySubmit(const std::string& host, const std::string& name, std::vector<slurm::ArrayRun> runs)>;
 ArraySubmitter any_host_array_submitter(Store& store, const std::string& known_hosts, remote::Prompts prompts = {});
 
+//! Runs prepared for one job array on a Slurm host: their store ids and what the array runs.
+struct PreparedArray {
+  std::vector<int64_t> ids;
+  std::vector<slurm::ArrayRun> runs;
+};
+//! Prepares each (experiment name, resolved config) as a run on `host` (RunController::prepare:
+//! a local run directory, the store row, the remote directory under the host's workdir), tagged
+//! with `tags`: what the app's queue and r1wb-ctl both do before submitting an array.
+PreparedArray prepare_array(Store& store, const HostRow& host, const std::string& runs_root,
+                            const std::string& runner_path,
+                            const std::vector<std::pair<std::string, std::string>>& experiments,
+                            const std::vector<std::string>& tags = {});
+
 }  // namespace r1wb

@@ -93,7 +93,8 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
   if (!write_all(out_fd, wire::encode_stream_header())) return 0;
   bool requests_open = requests;
   std::string place_status, place_note;
-  std::optional<std::chrono::steady_clock::time_point> ended_seen;
+  bool ended = false;  // seen ended; since ended_seen
+  std::chrono::steady_clock::time_point ended_seen{};
   std::chrono::steady_clock::time_point next_log_check{};
   for (;;) {
     // Requests first, so a resend is served before more is streamed.
@@ -115,7 +116,8 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
         requests_open = false;
       }
     }
-    // The state before the read: a runner seen ended has written its last record already.
+    // The state before the read: a runner seen ended has written its last record already (to
+    // this machine's view of the log, after the linger below where that view lags).
     const RunnerLook look = watch->look();
     if (!look.status.empty() && (look.status != place_status || look.note != place_note)) {
       place_status = look.status, place_note = look.note;
@@ -132,14 +134,14 @@ int follow_run(const std::string& run_dir, uint64_t after_seq, int in_fd, int ou
       // (its last status is terminal, or it never began) or the linger is over: a lagging cache
       // must not cut the stream short of the final records.
       const auto now = std::chrono::steady_clock::now();
-      if (!ended_seen) ended_seen = now;
-      if (now - *ended_seen >= watch->end_linger()) return look.exit_code.value_or(1);
+      if (!ended) ended = true, ended_seen = now;
+      if (now - ended_seen >= watch->end_linger()) return look.exit_code.value_or(1);
       if (now >= next_log_check) {
         if (log_is_done(log)) return look.exit_code.value_or(1);
         next_log_check = now + std::chrono::seconds(1);
       }
     } else {
-      ended_seen.reset();
+      ended = false;
     }
     if (look.state == RunnerLook::State::Vanished) {
       err << "r1wb-run follow: " << look.note << "\n";

@@ -61,20 +61,7 @@ std::vector<int64_t> RunQueue::enqueue_array(const std::vector<std::pair<std::st
   const auto host = store_.host(target_host);
   if (!host || host->slurm.empty()) throw std::runtime_error(target_host + " is not a Slurm login node in the store");
   if (experiments.empty()) return {};
-  std::vector<int64_t> ids;
-  std::vector<slurm::ArrayRun> runs;
-  for (const auto& [name, config] : experiments) {
-    RunLaunch launch;
-    launch.runner_path = runner_path_;
-    launch.runs_root = runs_root_;
-    launch.experiment_name = name;
-    launch.config_json = config;
-    launch.target_host = host->name;
-    launch.remote_workdir = host->workdir;
-    ids.push_back(RunController::prepare(store_, launch));
-    if (!tags.empty()) store_.set_tags(ids.back(), tags);
-    runs.push_back({store_.run(ids.back())->remote_dir, config});
-  }
+  auto [ids, runs] = prepare_array(store_, *host, runs_root_, runner_path_, experiments, tags);
   ArraySubmit work;
   try {
     work = submit_array_(host->name, experiments[0].first, std::move(runs));
