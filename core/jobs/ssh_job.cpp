@@ -44,8 +44,8 @@ remote::Prompts memoised(const remote::Prompts& user) {
 
 }  // namespace
 
-SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts)
-    : target_(std::move(target)), stderr_path_(spec.stderr_path) {
+SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts, std::shared_ptr<remote::SshPool> pool)
+    : target_(std::move(target)), stderr_path_(spec.stderr_path), pool_(std::move(pool)) {
   if (target_.remote_dir.empty()) throw std::runtime_error("the run has no directory on host " + spec.target_host);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   prompts_ = memoised(prompts);
@@ -69,10 +69,11 @@ void SshJob::connect_async() {
   ask_next_ = false;
   connecting_ = std::async(std::launch::async, [e = target_.endpoint, p = std::move(prompts), starting = starting_,
                                                 config = config_, runner = target_.runner,
-                                                remote_dir = target_.remote_dir, slurm = target_.slurm, withheld] {
+                                                remote_dir = target_.remote_dir, slurm = target_.slurm, withheld,
+                                                pool = pool_] {
     Connected c;
     try {
-      c.session = std::make_unique<remote::SshSession>(e, p);
+      c.session = pool ? pool->session(e, p) : std::make_shared<remote::SshSession>(e, p);
     } catch (const std::exception& err) {
       const std::string what = err.what();
       if (!withheld || what.find("keyboard-interactive") == std::string::npos) throw;
@@ -110,7 +111,7 @@ SshJob::~SshJob() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-void SshJob::attach(std::unique_ptr<remote::SshSession> session) {
+void SshJob::attach(std::shared_ptr<remote::SshSession> session) {
   session_ = std::move(session);
   epoll_event ev{};
   ev.events = EPOLLIN;
@@ -269,10 +270,11 @@ std::string SshJob::link_note() const {
 }
 
 JobFactory ssh_job_factory(std::function<SshTarget(const std::string& host)> hosts, remote::Prompts prompts) {
-  return [hosts = std::move(hosts), prompts](const JobSpec& spec) -> std::unique_ptr<Job> {
+  auto pool = std::make_shared<remote::SshPool>();  // the factory's runs share a connection per host
+  return [hosts = std::move(hosts), prompts, pool](const JobSpec& spec) -> std::unique_ptr<Job> {
     SshTarget t = hosts(spec.target_host);
     t.remote_dir = spec.remote_dir;
-    return std::make_unique<SshJob>(std::move(t), spec, prompts);
+    return std::make_unique<SshJob>(std::move(t), spec, prompts, pool);
   };
 }
 

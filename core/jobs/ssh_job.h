@@ -13,6 +13,7 @@
 #pragma once
 #include "core/jobs/job.h"
 #include "core/jobs/job_factory.h"
+#include "core/remote/ssh_pool.h"
 #include "core/remote/ssh_session.h"
 #include "core/slurm/slurm_options.h"
 #include "core/wire/record_splitter.h"
@@ -41,7 +42,9 @@ class SshJob : public Job {
   //! authentication, upload, the node's runner) ends the job with exit code 1, the reason in
   //! spec.stderr_path; a job attaching to a running run whose host does not answer is unreachable
   //! and reconnects.
-  SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts = {});
+  //! With a pool, the job streams over the connection the pool shares among its host's runs.
+  SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts = {},
+         std::shared_ptr<remote::SshPool> pool = nullptr);
   ~SshJob() override;
 
   int stream_fd() const override { return epoll_fd_; }  //!< stable across reconnects
@@ -68,7 +71,7 @@ class SshJob : public Job {
   uint64_t last_seq() const { return last_seq_; }
 
  private:
-  void attach(std::unique_ptr<remote::SshSession> session);
+  void attach(std::shared_ptr<remote::SshSession> session);
   void open_follow();
   void lost(const std::string& why);
   void try_reconnect();
@@ -83,11 +86,12 @@ class SshJob : public Job {
   std::string config_;       // the experiment to upload while starting_
   std::string stderr_path_;
   int epoll_fd_ = -1;
-  std::unique_ptr<remote::SshSession> session_;
+  std::shared_ptr<remote::SshPool> pool_;
+  std::shared_ptr<remote::SshSession> session_;
   std::unique_ptr<remote::SshChannel> follow_;
   //! The connected session, and the Slurm job it submitted while starting (if it did).
   struct Connected {
-    std::unique_ptr<remote::SshSession> session;
+    std::shared_ptr<remote::SshSession> session;
     std::string job;
   };
   std::future<Connected> connecting_;
@@ -108,7 +112,8 @@ class SshJob : public Job {
 };
 
 //! Jobs for runs on a host: `hosts` names each stored host to its target (endpoint, runner);
-//! spec.target_host picks one, spec.remote_dir is where the run lives there.
+//! spec.target_host picks one, spec.remote_dir is where the run lives there. The factory's jobs
+//! share one connection per host (ssh_pool.h).
 JobFactory ssh_job_factory(std::function<SshTarget(const std::string& host)> hosts, remote::Prompts prompts = {});
 
 }  // namespace r1wb

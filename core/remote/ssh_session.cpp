@@ -228,39 +228,52 @@ SshSession::~SshSession() = default;
 
 ExecResult SshSession::exec(const std::string& command, const std::string& input) {
   auto* s = impl_->session;
-  libssh2_session_set_blocking(s, 1);
-  LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(s);
-  if (!ch) throw std::runtime_error("ssh: cannot open a channel: " + impl_->last_error());
-  if (libssh2_channel_exec(ch, command.c_str()) != 0) {
-    const auto why = impl_->last_error();
-    libssh2_channel_free(ch);
-    throw std::runtime_error("ssh: cannot run a command: " + why);
+  LIBSSH2_CHANNEL* ch = nullptr;
+  {
+    std::lock_guard hold(impl_->lock);
+    libssh2_session_set_blocking(s, 1);
+    ch = libssh2_channel_open_session(s);
+    if (!ch) {
+      impl_->broken = true;
+      throw std::runtime_error("ssh: cannot open a channel: " + impl_->last_error());
+    }
+    if (libssh2_channel_exec(ch, command.c_str()) != 0) {
+      const auto why = impl_->last_error();
+      libssh2_channel_free(ch);
+      throw std::runtime_error("ssh: cannot run a command: " + why);
+    }
   }
   // Non-blocking from here: stdout and stderr are drained side by side, so neither fills its
-  // window while the other is read.
-  libssh2_session_set_blocking(s, 0);
+  // window while the other is read; the lock is let go while waiting.
   ExecResult r;
   size_t sent = 0;
   bool eof_sent = false;
   char buf[32768];
   for (;;) {
-    bool progress = false;
-    if (sent < input.size()) {
-      const auto n = libssh2_channel_write(ch, input.data() + sent, input.size() - sent);
-      if (n > 0) sent += size_t(n), progress = true;
-      else if (n != LIBSSH2_ERROR_EAGAIN) break;
-    } else if (!eof_sent) {
-      const int rc = libssh2_channel_send_eof(ch);
-      if (rc == 0) eof_sent = true, progress = true;
-      else if (rc != LIBSSH2_ERROR_EAGAIN) eof_sent = true;
+    bool progress = false, eof = false;
+    {
+      std::lock_guard hold(impl_->lock);
+      libssh2_session_set_blocking(s, 0);
+      if (sent < input.size()) {
+        const auto n = libssh2_channel_write(ch, input.data() + sent, input.size() - sent);
+        if (n > 0) sent += size_t(n), progress = true;
+        else if (n != LIBSSH2_ERROR_EAGAIN) eof = true;
+      } else if (!eof_sent) {
+        const int rc = libssh2_channel_send_eof(ch);
+        if (rc == 0) eof_sent = true, progress = true;
+        else if (rc != LIBSSH2_ERROR_EAGAIN) eof_sent = true;
+      }
+      for (int stream : {0, SSH_EXTENDED_DATA_STDERR}) {
+        const auto n = libssh2_channel_read_ex(ch, stream, buf, sizeof buf);
+        if (n > 0) (stream == 0 ? r.out : r.err).append(buf, size_t(n)), progress = true;
+      }
+      eof = eof || libssh2_channel_eof(ch);
+      libssh2_session_set_blocking(s, 1);
     }
-    for (int stream : {0, SSH_EXTENDED_DATA_STDERR}) {
-      const auto n = libssh2_channel_read_ex(ch, stream, buf, sizeof buf);
-      if (n > 0) (stream == 0 ? r.out : r.err).append(buf, size_t(n)), progress = true;
-    }
-    if (libssh2_channel_eof(ch)) break;
+    if (eof) break;
     if (!progress) impl_->wait();
   }
+  std::lock_guard hold(impl_->lock);
   libssh2_session_set_blocking(s, 1);
   // What is left after EOF, then the exit status.
   for (int stream : {0, SSH_EXTENDED_DATA_STDERR})
@@ -283,12 +296,17 @@ ExecResult SshSession::exec(const std::string& command, const std::string& input
 
 std::unique_ptr<SshChannel> SshSession::open_channel(const std::string& command) {
   auto* s = impl_->session;
+  std::lock_guard hold(impl_->lock);
   libssh2_session_set_blocking(s, 1);
   LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(s);
-  if (!ch) throw SshBroken("ssh: cannot open a channel: " + impl_->last_error());
+  if (!ch) {
+    impl_->broken = true;
+    throw SshBroken("ssh: cannot open a channel: " + impl_->last_error());
+  }
   if (libssh2_channel_exec(ch, command.c_str()) != 0) {
     const auto why = impl_->last_error();
     libssh2_channel_free(ch);
+    impl_->broken = true;
     throw SshBroken("ssh: cannot run a command: " + why);
   }
   return std::unique_ptr<SshChannel>(new SshChannel(*this, ch));
@@ -297,17 +315,28 @@ std::unique_ptr<SshChannel> SshSession::open_channel(const std::string& command)
 int SshSession::socket_fd() const { return impl_->fd; }
 
 void SshSession::keepalive() {
+  std::unique_lock hold(impl_->lock, std::try_to_lock);
+  if (!hold) return;  // another run's call is on the link: it is alive enough
   libssh2_session_set_blocking(impl_->session, 0);
   int next = 0;
   const int rc = libssh2_keepalive_send(impl_->session, &next);
   libssh2_session_set_blocking(impl_->session, 1);
-  if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) throw SshBroken("ssh: keepalive failed: " + impl_->last_error());
+  if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) {
+    impl_->broken = true;
+    throw SshBroken("ssh: keepalive failed: " + impl_->last_error());
+  }
 }
 
-void SshSession::sever() { ::shutdown(impl_->fd, SHUT_RDWR); }
+void SshSession::sever() {
+  impl_->broken = true;
+  ::shutdown(impl_->fd, SHUT_RDWR);
+}
+
+bool SshSession::broken() const { return impl_->broken; }
 
 SshChannel::~SshChannel() {
   auto* ch = static_cast<LIBSSH2_CHANNEL*>(channel_);
+  std::lock_guard hold(session_.impl_->lock);
   libssh2_session_set_blocking(session_.impl_->session, 0);  // never wait on a dead link here
   libssh2_channel_free(ch);
   libssh2_session_set_blocking(session_.impl_->session, 1);
@@ -316,13 +345,19 @@ SshChannel::~SshChannel() {
 std::string SshChannel::read_available() {
   auto* ch = static_cast<LIBSSH2_CHANNEL*>(channel_);
   auto* s = session_.impl_->session;
+  // Never waits: another thread's call on a shared connection (a start's upload) may block on
+  // the network for a while, and this is the GUI thread's pump; what arrived stays buffered.
+  std::unique_lock hold(session_.impl_->lock, std::try_to_lock);
+  if (!hold) return {};
   libssh2_session_set_blocking(s, 0);
   struct Restore {
     LIBSSH2_SESSION* s;
     ~Restore() { libssh2_session_set_blocking(s, 1); }
   } restore{s};
   auto broken = [&](ssize_t rc) {
-    return rc < 0 && rc != LIBSSH2_ERROR_EAGAIN;
+    const bool b = rc < 0 && rc != LIBSSH2_ERROR_EAGAIN;
+    if (b) session_.impl_->broken = true;
+    return b;
   };
   while (!pending_.empty()) {
     const ssize_t n = libssh2_channel_write(ch, pending_.data(), pending_.size());
@@ -349,12 +384,17 @@ std::optional<int> SshChannel::exit_status() {
   if (!eof_) return std::nullopt;
   auto* ch = static_cast<LIBSSH2_CHANNEL*>(channel_);
   auto* s = session_.impl_->session;
+  std::unique_lock hold(session_.impl_->lock, std::try_to_lock);
+  if (!hold) return std::nullopt;  // asked again at the next pump
   libssh2_session_set_blocking(s, 0);
   int rc = close_sent_ ? 0 : libssh2_channel_close(ch);
   if (rc == 0) close_sent_ = true, rc = libssh2_channel_wait_closed(ch);
   libssh2_session_set_blocking(s, 1);
   if (rc == LIBSSH2_ERROR_EAGAIN) return std::nullopt;
-  if (rc != 0) throw SshBroken("ssh: closing the channel failed: " + session_.impl_->last_error());
+  if (rc != 0) {
+    session_.impl_->broken = true;
+    throw SshBroken("ssh: closing the channel failed: " + session_.impl_->last_error());
+  }
   exit_ = libssh2_channel_get_exit_status(ch);
   char* signal = nullptr;
   size_t signal_len = 0;

@@ -7,7 +7,9 @@
 // demands): one exchange per connection, each of the host's questions put to the user once; a
 // refused answer ends the connection with the host's verdict instead of asking again, so no
 // one-time code is ever burnt by a retry. Commands run on exec channels; what they are given is
-// data: build command lines with shell_quote, never by pasting names into a shell.
+// data: build command lines with shell_quote, never by pasting names into a shell. A session
+// may be shared between threads (ssh_pool.h): each call takes its lock only around libssh2
+// itself, never while it waits on the network.
 #pragma once
 #include "core/remote/known_hosts.h"
 
@@ -94,6 +96,8 @@ class SshSession {
   void keepalive();
   //! Ends the connection at once, as a network failure would (for tests of reconnection).
   void sever();
+  //! A call found the link broken (or sever() ended it): a pool hands it out no more.
+  bool broken() const;
   const SshEndpoint& endpoint() const { return endpoint_; }
   //! The libssh2 state, for the parts of the session in other files (ssh_session_impl.h).
   struct Impl;
@@ -113,7 +117,8 @@ class SshChannel {
   SshChannel(const SshChannel&) = delete;
   SshChannel& operator=(const SshChannel&) = delete;
   //! The stdout bytes there now (stderr is kept aside, stderr()); also sends what write()
-  //! queued. Throws SshBroken when the connection failed.
+  //! queued. Never waits: "" while another thread's call holds a shared connection. Throws
+  //! SshBroken when the connection failed.
   std::string read_available();
   //! Queues bytes for the command's stdin.
   void write(const std::string& bytes) { pending_ += bytes; }

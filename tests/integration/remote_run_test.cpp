@@ -354,3 +354,52 @@ TEST(RemoteRun, ALocalCorpusIsSentOnceByContentAndTheNodeTrainsOnTheCopy) {
   EXPECT_NE(third["data"]["corpus"], copy);
   EXPECT_EQ(folders(), 2);
 }
+
+TEST(RemoteRun, ThreeRunsOnOneHostStreamOverOneConnectionAndACutOneIsMadeAgainOnceForAll) {
+  RemoteFixture f;
+  // sshd logs each login; the trust step before made none (it stopped at the host key).
+  const auto logins = [&] {
+    std::ifstream log(f.dir / "sshd" / "sshd.log");
+    int n = 0;
+    for (std::string line; std::getline(log, line);) n += line.find("Accepted publickey") != std::string::npos;
+    return n;
+  };
+  const int steps = 120;
+  const auto jobs = f.jobs();  // one factory, as the app's queue has: its runs share connections
+  std::vector<std::unique_ptr<RunController>> cs;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(f.prepare(r1wb::testing::tiny_moe_doc(steps, 40, 1)));
+    cs.push_back(std::make_unique<RunController>(f.store, jobs));
+    cs.back()->resume(ids.back(), R1WB_RUNNER);
+  }
+  const auto pump_all = [&](auto done, std::chrono::seconds limit) {
+    const auto deadline = Clock::now() + limit;
+    while (!done() && Clock::now() < deadline) {
+      for (auto& c : cs) c->pump();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return done();
+  };
+  const auto all = [&](auto pred) {
+    for (size_t i = 0; i < cs.size(); ++i)
+      if (!pred(i)) return false;
+    return true;
+  };
+  ASSERT_TRUE(pump_all([&] { return all([&](size_t i) { return f.row(ids[i]).last_step >= 5; }); },
+                       std::chrono::seconds(120)));
+  EXPECT_EQ(logins(), 1) << "three runs, one connection";
+  // The connection breaks under all three; the first to reconnect makes the new one, the others
+  // share it.
+  dynamic_cast<SshJob&>(*cs[0]->job()).sever();
+  ASSERT_TRUE(pump_all([&] { return all([&](size_t i) { return !cs[i]->job()->reachable(); }); },
+                       std::chrono::seconds(10)))
+      << "one cut reaches every run on the connection";
+  ASSERT_TRUE(pump_all([&] { return all([&](size_t i) { return cs[i]->finished(); }); }, std::chrono::seconds(240)));
+  std::printf("[ pool    ] 3 runs, %d logins (one before the cut, one after)\n", logins());
+  EXPECT_EQ(logins(), 2);
+  for (int64_t id : ids) {
+    EXPECT_EQ(f.row(id).status, RunStatus::Completed) << f.row(id).message;
+    EXPECT_EQ(f.store.count_metric_points(id, "train/loss", int64_t(1) << 40), steps) << "every step once";
+  }
+}

@@ -1,0 +1,41 @@
+// One SSH connection per host, shared by the remote runs that stream from it: a grid of runs
+// on one node opens one connection (one login, one one-time code on a two-factor host, one
+// slot of the server's MaxStartups) with a channel per run, instead of one connection each.
+// OpenSSH allows 10 channels per connection (MaxSessions), so a connection takes at most
+// kRunsPerConnection runs and the next run opens another. A broken connection is never handed
+// out again: the first run to reconnect makes the new one and the others share it. Sessions
+// share safely across threads (ssh_session.h takes its lock around libssh2 only).
+#pragma once
+#include "core/remote/ssh_session.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace r1wb::remote {
+
+class SshPool {
+ public:
+  //! Runs (their follow channel, and a passing exec) one connection carries.
+  static constexpr long kRunsPerConnection = 8;
+
+  //! A live connection to `endpoint` with room for one more run, or a new one made with
+  //! `prompts` (connecting and authenticating: callers for the same host meanwhile wait for it
+  //! and share it). Throws as SshSession's constructor does.
+  std::shared_ptr<SshSession> session(const SshEndpoint& endpoint, const Prompts& prompts);
+  //! Connections made so far (for tests and the status bar).
+  int connections_made() const;
+
+ private:
+  struct Host {
+    std::mutex connecting;  // one connection made at a time per host
+    std::vector<std::weak_ptr<SshSession>> sessions;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Host>> hosts_;
+  int made_ = 0;
+};
+
+}  // namespace r1wb::remote
