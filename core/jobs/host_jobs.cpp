@@ -61,9 +61,10 @@ PreparedArray prepare_array(Store& store, const HostRow& host, const std::string
   return a;
 }
 
-JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, remote::Prompts prompts) {
+JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, remote::Prompts prompts,
+                                std::shared_ptr<remote::SshPool> pool) {
   auto ssh = ssh_job_factory([&store, known_hosts](const std::string& name) { return target_of(store, known_hosts, name); },
-                             std::move(prompts));
+                             std::move(prompts), std::move(pool));
   auto local = local_job_factory();
   return [ssh, local](const JobSpec& spec) { return spec.target_host.empty() ? local(spec) : ssh(spec); };
 }

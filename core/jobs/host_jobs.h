@@ -4,6 +4,7 @@
 // job submits with sbatch.
 #pragma once
 #include "core/jobs/job_factory.h"
+#include "core/remote/ssh_pool.h"
 #include "core/remote/ssh_session.h"
 #include "core/slurm/slurm_submit.h"
 #include "core/store/store.h"
@@ -14,7 +15,9 @@
 
 namespace r1wb {
 
-JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, remote::Prompts prompts = {});
+//! `pool`: the connections to share (the app's, which its panels use too); none: the factory's own.
+JobFactory any_host_job_factory(Store& store, const std::string& known_hosts, remote::Prompts prompts = {},
+                                std::shared_ptr<remote::SshPool> pool = nullptr);
 
 //! The network half of a job array's submission (connect, upload, sbatch), for a worker thread;
 //! it returns each run's task id ("12_0", ...) or throws the reason.

@@ -269,8 +269,9 @@ std::string SshJob::link_note() const {
          (connecting_.valid() ? "; reconnecting" : "; next try in " + std::to_string(std::max<long>(0, next)) + " ms");
 }
 
-JobFactory ssh_job_factory(std::function<SshTarget(const std::string& host)> hosts, remote::Prompts prompts) {
-  auto pool = std::make_shared<remote::SshPool>();  // the factory's runs share a connection per host
+JobFactory ssh_job_factory(std::function<SshTarget(const std::string& host)> hosts, remote::Prompts prompts,
+                           std::shared_ptr<remote::SshPool> pool) {
+  if (!pool) pool = std::make_shared<remote::SshPool>();  // the factory's runs share a connection per host
   return [hosts = std::move(hosts), prompts, pool](const JobSpec& spec) -> std::unique_ptr<Job> {
     SshTarget t = hosts(spec.target_host);
     t.remote_dir = spec.remote_dir;

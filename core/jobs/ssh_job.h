@@ -113,7 +113,8 @@ class SshJob : public Job {
 
 //! Jobs for runs on a host: `hosts` names each stored host to its target (endpoint, runner);
 //! spec.target_host picks one, spec.remote_dir is where the run lives there. The factory's jobs
-//! share one connection per host (ssh_pool.h).
-JobFactory ssh_job_factory(std::function<SshTarget(const std::string& host)> hosts, remote::Prompts prompts = {});
+//! share one connection per host (ssh_pool.h): `pool`'s, or one of the factory's own.
+JobFactory ssh_job_factory(std::function<SshTarget(const std::string& host)> hosts, remote::Prompts prompts = {},
+                           std::shared_ptr<remote::SshPool> pool = nullptr);
 
 }  // namespace r1wb

@@ -10,6 +10,17 @@ std::string key_of(const SshEndpoint& e) {
   return k;
 }
 
+//! Whether an idle connection still carries a command (the server may have dropped it).
+bool answers(SshSession& s) {
+  try {
+    return s.exec(":").exit_status == 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+constexpr std::chrono::seconds kCheckIdle{30};  // idle longer than this: checked before it is handed out
+
 }  // namespace
 
 std::shared_ptr<SshSession> SshPool::session(const SshEndpoint& endpoint, const Prompts& prompts) {
@@ -21,23 +32,27 @@ std::shared_ptr<SshSession> SshPool::session(const SshEndpoint& endpoint, const 
     host = h;
   }
   std::lock_guard connecting(host->connecting);
+  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
     auto& list = host->sessions;
     for (auto it = list.begin(); it != list.end();) {
-      auto s = it->lock();
-      if (!s || s->broken()) {
+      const long users = it->session.use_count() - 1;  // the pool's own reference is not a user
+      if (it->session->broken() || (users == 0 && now - it->last_handed > kPersist) ||
+          (users == 0 && now - it->last_handed > kCheckIdle && !answers(*it->session))) {
         it = list.erase(it);
         continue;
       }
-      // Each run holds one reference while connected; this call's is not counted.
-      if (s.use_count() - 1 < kRunsPerConnection) return s;
+      if (users < kRunsPerConnection) {
+        it->last_handed = now;
+        return it->session;
+      }
       ++it;
     }
   }
   auto made = std::make_shared<SshSession>(endpoint, prompts);  // outside mutex_: it may ask the user
   std::lock_guard lock(mutex_);
-  host->sessions.push_back(made);
+  host->sessions.push_back({made, now});
   ++made_;
   return made;
 }

@@ -3,7 +3,7 @@
 // only after the user confirms that fingerprint, the next probe reports the machine; a run sent
 // to the host from the Queue tab's target trains there, streams into the run list (which says
 // where it lives) and ends completed; a host that asks a one-time code after the key asks it in
-// a dialog, once. Screenshots of each for people to look at.
+// a dialog, once for the app's connection to it. Screenshots of each for people to look at.
 #include "core/jobs/detached_runner.h"
 #include "tests/support/ssh_test_host.h"
 #include "tests/support/stub_checkout.h"
@@ -139,6 +139,13 @@ TEST(RemoteHosts, AHostAskingAOneTimeCodeAsksItInADialogOnceAndTheProbeGoesThrou
   EXPECT_EQ(dialogs, 1);
   EXPECT_TRUE(label.contains("Verification code")) << label.toStdString();
   EXPECT_TRUE(hidden) << "the host said not to echo the code";
+  // Probing again goes over the app's connection to the host: no second code.
+  answer.start();
+  QTest::mouseClick(hosts->findChild<QPushButton*>("hosts_probe"), Qt::LeftButton);
+  ASSERT_TRUE(probed.wait(30000));
+  answer.stop();
+  EXPECT_TRUE(probed.takeFirst().at(1).toBool()) << hosts->probe_text("lab").toStdString();
+  EXPECT_EQ(dialogs, 1) << "one code per connection, and the app keeps one per host";
 }
 
 TEST(RemoteHosts, ClosingTheAppLeavesTheRunGoingOnTheHostAndTheNextStartFollowsItToTheEnd) {

@@ -102,7 +102,8 @@ void ClusterPanel::refresh() {
   std::thread([self, endpoint, name] {
     auto l = std::make_shared<Listing>();
     try {
-      remote::SshSession ssh(endpoint, ssh_prompts());
+      const auto session = app_ssh_pool()->session(endpoint, ssh_prompts());
+      auto& ssh = *session;
       l->queue = slurm::list_queue(ssh);
       l->ok = true;
     } catch (const std::exception& e) {

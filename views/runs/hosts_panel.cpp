@@ -193,7 +193,8 @@ void HostsPanel::probe(const QString& name) {
   std::thread([self, state, endpoint, name, runner = host->runner, workdir = host->workdir] {
     auto result = std::make_shared<Probe>();
     try {
-      remote::SshSession ssh(endpoint, ssh_prompts());
+      const auto session = app_ssh_pool()->session(endpoint, ssh_prompts());
+      auto& ssh = *session;
       const auto p = remote::probe_host(ssh, runner, workdir);
       result->ready = p.problems.empty();
       result->text = summary(p);

@@ -66,7 +66,8 @@ void RunnerInstallDialog::start() {
     QString verdict, runner;
     bool ok = false;
     try {
-      remote::SshSession ssh(endpoint, ssh_prompts());
+      const auto session = app_ssh_pool()->session(endpoint, ssh_prompts());
+      auto& ssh = *session;
       post([](RunnerInstallDialog& d) { d.status_->setText("Building on the host..."); });
       const int code = remote::install_runner(
           ssh, checkout, prefix,

@@ -98,6 +98,11 @@ const remote::Prompts& ssh_prompts() {
   return prompts;
 }
 
+const std::shared_ptr<remote::SshPool>& app_ssh_pool() {
+  static const auto pool = std::make_shared<remote::SshPool>();
+  return pool;
+}
+
 void close_ssh_prompts() {
   std::lock_guard lock(mutex);
   closed = true;

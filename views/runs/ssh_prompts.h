@@ -1,4 +1,4 @@
-// How the app answers what an SSH host asks: a key's passphrase (asked once per key for the
+// How the app reaches hosts and answers what an SSH host asks: a key's passphrase (asked once per key for the
 // whole app session, then replayed) and a host's keyboard-interactive questions (a one-time
 // code: asked each time a connection needs one; core/remote never retries a refused answer and
 // a remote run's job asks only on its first connection). SSH connections are made on worker
@@ -7,7 +7,10 @@
 // waiting and later question "not given", so no worker waits on a dialog that will never come
 // while the window joins it; open_ssh_prompts() (a window made) asks again.
 #pragma once
+#include "core/remote/ssh_pool.h"
 #include "core/remote/ssh_session.h"
+
+#include <memory>
 
 namespace r1wb::views {
 
@@ -17,5 +20,10 @@ const remote::Prompts& ssh_prompts();
 void close_ssh_prompts();
 //! Questions are asked again.
 void open_ssh_prompts();
+
+//! The app's connections, one per host, shared by its remote runs and its panels (probe,
+//! cluster queue, install, delete): a two-factor host asks its code once, not at every refresh.
+//! A fetch opens its own (a bulk SFTP transfer is better off alone).
+const std::shared_ptr<remote::SshPool>& app_ssh_pool();
 
 }  // namespace r1wb::views

@@ -105,7 +105,8 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& opt
   setWindowIcon(app_icon());
   // Runs go here or to a stored host; remote runs left going by the last session are attached.
   queue_ = std::make_unique<RunQueue>(*store_, options_.runner_path.toStdString(), options_.runs_dir.toStdString(), 1,
-                                      any_host_job_factory(*store_, options_.known_hosts.toStdString(), ssh_prompts()));
+                                      any_host_job_factory(*store_, options_.known_hosts.toStdString(), ssh_prompts(),
+                                                           app_ssh_pool()));
   queue_->set_array_submitter(any_host_array_submitter(*store_, options_.known_hosts.toStdString(), ssh_prompts()));
   context_ = std::make_unique<WorkbenchContext>(*store_, *queue_);
   connect(context_.get(), &WorkbenchContext::store_failed, this,

@@ -254,8 +254,8 @@ void MainWindow::delete_selected() {
       struct Restore {
         ~Restore() { QApplication::restoreOverrideCursor(); }
       } restore;
-      remote::SshSession ssh(endpoint_of(*host, options_.known_hosts.toStdString()), ssh_prompts());
-      delete_remote_run_dir(ssh, remote_dir);
+      const auto ssh = app_ssh_pool()->session(endpoint_of(*host, options_.known_hosts.toStdString()), ssh_prompts());
+      delete_remote_run_dir(*ssh, remote_dir);
     }
     store_->delete_run(id);
   } catch (const std::exception& e) {
