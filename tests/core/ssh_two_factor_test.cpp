@@ -38,15 +38,17 @@ struct Asked {
   }
 };
 
+//! The two-factor host in the test's own directory, removed after.
+struct Host : TwoFactorHost {
+  Host() : TwoFactorHost(fs::temp_directory_path() / ("r1wb-2fa-" + std::to_string(::getpid()))) {}
+  ~Host() { fs::remove_all(dir); }
+};
+
 }  // namespace
 
 TEST(SshTwoFactor, TheKeyThenOneCodeConnectsAskingOneQuestionWithoutEcho) {
   ASSERT_TRUE(pam_service_installed()) << "scripts/install-test-consumers.sh writes /etc/pam.d/" << kPamService;
-  TwoFactorHost h(fs::temp_directory_path() / ("r1wb-2fa-" + std::to_string(::getpid())));
-  struct Cleanup {
-    fs::path d;
-    ~Cleanup() { fs::remove_all(d); }
-  } cleanup{h.dir};
+  Host h;
   Asked asked;
   SshSession s(h.endpoint(), asked.answering(totp(h.key, std::time(nullptr))));
   EXPECT_EQ(s.exec("echo in").out, "in\n");
@@ -58,11 +60,7 @@ TEST(SshTwoFactor, TheKeyThenOneCodeConnectsAskingOneQuestionWithoutEcho) {
 
 TEST(SshTwoFactor, AWrongCodeIsRefusedAfterOneQuestionAndNeverRetried) {
   ASSERT_TRUE(pam_service_installed()) << "scripts/install-test-consumers.sh writes /etc/pam.d/" << kPamService;
-  TwoFactorHost h(fs::temp_directory_path() / ("r1wb-2fa-" + std::to_string(::getpid())));
-  struct Cleanup {
-    fs::path d;
-    ~Cleanup() { fs::remove_all(d); }
-  } cleanup{h.dir};
+  Host h;
   // A code none of the windows the host accepts gives.
   std::set<std::string> valid;
   for (int w = -4; w <= 4; ++w) valid.insert(totp(h.key, std::time(nullptr) + 30 * w));
@@ -87,11 +85,7 @@ TEST(SshTwoFactor, AWrongCodeIsRefusedAfterOneQuestionAndNeverRetried) {
 
 TEST(SshTwoFactor, ACodeUsedOnceIsRefusedTheSecondTimeAfterOneQuestion) {
   ASSERT_TRUE(pam_service_installed()) << "scripts/install-test-consumers.sh writes /etc/pam.d/" << kPamService;
-  TwoFactorHost h(fs::temp_directory_path() / ("r1wb-2fa-" + std::to_string(::getpid())));
-  struct Cleanup {
-    fs::path d;
-    ~Cleanup() { fs::remove_all(d); }
-  } cleanup{h.dir};
+  Host h;
   const auto code = totp(h.key, std::time(nullptr));
   Asked first, second;
   { SshSession s(h.endpoint(), first.answering(code)); }
