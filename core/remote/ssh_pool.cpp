@@ -57,6 +57,18 @@ std::shared_ptr<SshSession> SshPool::session(const SshEndpoint& endpoint, const 
   return made;
 }
 
+void SshPool::close_all() {
+  std::map<std::string, std::shared_ptr<Host>> going;
+  {
+    std::lock_guard lock(mutex_);
+    going.swap(hosts_);
+  }
+  for (auto& [key, host] : going) {
+    std::lock_guard connecting(host->connecting);
+    host->sessions.clear();
+  }
+}
+
 int SshPool::connections_made() const {
   std::lock_guard lock(mutex_);
   return made_;

@@ -32,6 +32,9 @@ class SshPool {
   std::shared_ptr<SshSession> session(const SshEndpoint& endpoint, const Prompts& prompts);
   //! Connections made so far (for tests and the status bar).
   int connections_made() const;
+  //! Lets go of every kept connection (they close once their last user lets go): the app does
+  //! this as its window goes, while libssh2 and OpenSSL are still whole.
+  void close_all();
 
  private:
   struct Kept {

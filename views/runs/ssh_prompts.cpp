@@ -99,8 +99,10 @@ const remote::Prompts& ssh_prompts() {
 }
 
 const std::shared_ptr<remote::SshPool>& app_ssh_pool() {
-  static const auto pool = std::make_shared<remote::SshPool>();
-  return pool;
+  // Never destroyed: at exit OpenSSL may be cleaned up before a static's destructor would free
+  // its sessions; the window lets go of them first (close_all), the OS closes what is left.
+  static const auto* pool = new std::shared_ptr<remote::SshPool>(std::make_shared<remote::SshPool>());
+  return *pool;
 }
 
 void close_ssh_prompts() {

@@ -281,6 +281,7 @@ MainWindow::~MainWindow() {
     } catch (const std::exception&) {}
   }
   queue_.reset();
+  app_ssh_pool()->close_all();  // the connections close now, while libssh2 and OpenSSL are whole
 }
 
 void MainWindow::build_ui() {
