@@ -3,31 +3,16 @@
 #include "core/remote/sftp_fetch.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
 
 namespace r1wb {
 namespace {
-
-std::string sha256_hex(const std::string& text) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx.get(), text.data(), text.size());
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned n = 0;
-  EVP_DigestFinal_ex(ctx.get(), d, &n);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) out += hex[d[i] >> 4], out += hex[d[i] & 15];
-  return out;
-}
 
 //! The files of an input, relative to it ("" for a single file), in path order.
 std::vector<std::string> files_of(const RunInput& in) {
@@ -69,7 +54,7 @@ std::string input_digest(const RunInput& in) {
   if (!in.folder) return remote::sha256_of_file(in.local_path);
   std::string listing;
   for (const auto& f : files_of(in)) listing += f + '\n' + remote::sha256_of_file((fs::path(in.local_path) / f).string()) + '\n';
-  return sha256_hex(listing);
+  return remote::sha256_of_text(listing);
 }
 
 std::string upload_run_inputs(remote::SshSession& ssh, const std::string& remote_run_dir, const std::string& config_json,

@@ -43,6 +43,16 @@ std::string sha256_of_file(const std::string& path) {
   return hex(digest, n);
 }
 
+std::string sha256_of_text(const std::string& bytes) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &n);
+  return hex(digest, n);
+}
+
 FetchResult sftp_fetch(SshSession& ssh, const std::string& remote_path, const std::string& local_path,
                        const std::function<void(const FetchProgress&)>& progress) {
   auto& impl = ssh.impl();

@@ -33,5 +33,7 @@ FetchResult sftp_fetch(SshSession& ssh, const std::string& remote_path, const st
 
 //! The SHA-256 of a local file, hex.
 std::string sha256_of_file(const std::string& path);
+//! The SHA-256 of bytes in memory, hex.
+std::string sha256_of_text(const std::string& bytes);
 
 }  // namespace r1wb::remote
