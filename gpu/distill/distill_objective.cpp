@@ -225,6 +225,12 @@ void DistillObjective::after_step(const StepStats& s, int64_t end, EventSink& si
 }
 
 void DistillObjective::run_eval(int64_t step, EventSink& sink, bool with_teacher) {
+  if (e_.data.task == Task::Text) {  // no prompts to answer: held-out text is `r1wb-run perplexity`'s
+    if (with_teacher)
+      sink.log(wire::LogLevel::Info, "distill: data.task \"text\" has no task to evaluate; measure held-out text "
+                                     "with r1wb-run perplexity RUN_DIR --corpus DIR");
+    return;
+  }
   auto report = [&](const char* who, const EvalResult& r) {
     char line[256];
     std::snprintf(line, sizeof line,

@@ -15,7 +15,7 @@
 // plus the student's MoE balance losses and MTP loss as in pretraining. The teacher runs
 // without autograd, on the student's device. Held-out evaluation (evaluation.h, the rl
 // section's eval fields) runs before the first step (the teacher's too, as distill/teacher_*),
-// every rl.eval_every steps and at the end.
+// every rl.eval_every steps and at the end; a text corpus has no task to evaluate (perplexity measures it).
 #pragma once
 #include "gpu/data/synthetic_data.h"
 #include "gpu/rl/evaluation.h"

@@ -203,6 +203,40 @@ TEST_F(DistillStage, ATeacherThatSolvesNothingOrTokenizesOtherwiseIsRefusedNamin
       << err;
 }
 
+TEST_F(DistillStage, OnATextCorpusTheStudentTrainsQuantizedFromTheTeachersLogitsWithNoTaskToEvaluate) {
+  // A text teacher and a student of the same byte tokenizer: distillation on a corpus has no
+  // prompts to answer, so no task evaluation runs (it used to stop the run before its first step).
+  const fs::path corpus = dir_ / "corpus.txt";
+  {
+    std::ofstream out(corpus);
+    for (int i = 0; i < 400; ++i)
+      out << "line " << i << ": the quick brown fox jumps over " << (i * 7919) % 1000 << " lazy dogs.\n";
+  }
+  auto teacher = r1wb::testing::tiny_moe_doc(20, 0, 5);
+  teacher["data"] = {{"task", "text"}, {"corpus", corpus.string()}, {"packing", "pack"}, {"seq_len", 32}};
+  train(teacher, "text-teacher");
+  auto doc = student(dir_ / "text-teacher", 6);
+  doc["data"] = teacher["data"];
+  doc["distill"]["loss"] = "forward_kl";
+  doc["distill"]["temperature"] = 2;
+  doc["quant"] = {{"weights", "int4"}, {"group_size", 32}};
+  std::string err;
+  ASSERT_EQ(run(doc, "text-student", &err), 0) << err;
+  const auto m = metrics_of(dir_ / "text-student");
+  ASSERT_TRUE(m.count(rt::kDistillDivergence));
+  EXPECT_EQ(m.at(rt::kDistillDivergence).size(), 6u);
+  EXPECT_FALSE(m.count(rt::kEvalAccuracy));
+  EXPECT_TRUE(logged(dir_ / "text-student", "data.task \"text\" has no task to evaluate"));
+  EXPECT_TRUE(logged(dir_ / "text-student", "quant: fake quantization from step 1 (weights int4 (groups of 32)"));
+  // Its checkpoint is measured the way a text run is: perplexity on the corpus.
+  std::string out;
+  EXPECT_EQ(run_runner({"perplexity", (dir_ / "text-student").string(), "--corpus", corpus.string(), "--json"}, dir_,
+                       &err, &out),
+            0)
+      << err;
+  EXPECT_NE(out.find("\"loss\""), std::string::npos) << out;
+}
+
 TEST_F(DistillStage, LogitDistillationOverTwoRanksMatchesOneProcessOnTheSameGlobalBatch) {
   // `--nproc 2`: each rank's teacher scores its half of the global batch; the divergence, the
   // hidden-state projection's gradients and the student's are all-reduced like any run's.
