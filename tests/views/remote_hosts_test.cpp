@@ -23,6 +23,7 @@
 #include <QScrollBar>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTreeWidget>
 
@@ -96,6 +97,21 @@ TEST(RemoteHosts, ProbeTrustAndARunOnTheHostFromTheQueueTab) {
   w->run_list()->horizontalScrollBar()->setValue(w->run_list()->horizontalScrollBar()->maximum());  // Host shows
   QTest::qWait(100);
   w->grab().save(test::screenshot_path("remote_run.png"));
+
+  // Delete: the node's directory goes on a worker while the window stays usable (a slow host
+  // or a one-time code must not freeze it), then the store's row and the local directory.
+  const std::filesystem::path node_dir = runs[0].remote_dir, local_dir = runs[0].run_dir;
+  EXPECT_TRUE(std::filesystem::exists(local_dir)) << local_dir;
+  w->run_list()->select_run(runs[0].id);
+  w->set_confirm([](const QString&) { return true; });
+  QTest::mouseClick(w->delete_button(), Qt::LeftButton);
+  EXPECT_TRUE(w->statusBar()->currentMessage().startsWith("Deleting ")) << w->statusBar()->currentMessage().toStdString();
+  EXPECT_FALSE(w->delete_button()->isEnabled()) << "not twice while the node's copy is being removed";
+  for (int i = 0; i < 200 && !w->store().list_runs().empty(); ++i) QTest::qWait(100);
+  EXPECT_TRUE(w->store().list_runs().empty()) << w->statusBar()->currentMessage().toStdString();
+  EXPECT_FALSE(std::filesystem::exists(node_dir)) << node_dir;
+  EXPECT_FALSE(std::filesystem::exists(local_dir)) << local_dir;
+  EXPECT_TRUE(w->statusBar()->currentMessage().startsWith("Deleted ")) << w->statusBar()->currentMessage().toStdString();
 }
 
 }  // namespace r1wb::views

@@ -24,6 +24,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -224,8 +225,13 @@ class MainWindow : public QMainWindow {
   QSplitter *left_split_ = nullptr, *right_split_ = nullptr, *main_split_ = nullptr;
   //! Continues the selected stopped or failed run from its newest checkpoint.
   void resume_selected();
-  //! Deletes the selected run (not the one running) and its run directory, after confirm_.
+  //! Deletes the selected run (not the one running) and its run directory, after confirm_. A
+  //! remote run's node directory goes first, on a worker (the host may be slow or ask a code):
+  //! the window stays usable and the run can be neither resumed nor deleted again meanwhile.
   void delete_selected();
+  //! The store's row, the viewers' caches and the local run directory, once the node's copy is gone.
+  void finish_delete(int64_t id, const QString& name, const QString& dir);
+  std::set<int64_t> deleting_;  // runs whose node directory is being removed
   //! The selected remote run's newest checkpoint into its local run directory (a worker thread).
   void fetch_selected();
   void reconnect_selected();

@@ -27,10 +27,13 @@
 #include <algorithm>
 #include <QDir>
 #include <QLineEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QSocketNotifier>
 #include <QStatusBar>
 #include <QTimer>
+
+#include <thread>
 
 namespace r1wb::views {
 
@@ -111,7 +114,7 @@ void MainWindow::handle(const QueueEvents& ev) {
 void MainWindow::resume_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
   if (!r || is_live(r->status) || r->status == RunStatus::Completed || queue_->is_active(r->id) ||
-      queue_->is_queued(r->id))
+      queue_->is_queued(r->id) || deleting_.count(r->id))
     return;
   if (!QDir(QString::fromStdString(r->run_dir)).exists()) {
     statusBar()->showMessage("Cannot resume the run: its directory " + QString::fromStdString(r->run_dir) +
@@ -227,7 +230,7 @@ void MainWindow::compare_compression_of_selected() {
 
 void MainWindow::delete_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
-  if (!r) return;
+  if (!r || deleting_.count(r->id)) return;
   // Copies: the question below runs an event loop, whose refreshes replace the listed rows.
   const int64_t id = r->id;
   const QString name = QString::fromStdString(r->name), dir = QString::fromStdString(r->run_dir);
@@ -242,21 +245,49 @@ void MainWindow::delete_selected() {
                         "this cannot be undone.")
                     .arg(name, where)))
     return;
-  if (busy()) {  // queued or resumed while the question was open
+  if (busy() || deleting_.count(id)) {  // queued, resumed or deleted while the question was open
     statusBar()->showMessage("Stop the run before deleting it.");
     return;
   }
+  if (target.empty()) return finish_delete(id, name, dir);
+  // The node's copy first: a refusal there (a live runner, a host gone) keeps everything.
+  remote::SshEndpoint endpoint;
   try {
-    if (!target.empty()) {  // the node's copy first: a refusal there (a live runner) keeps everything
-      const auto host = store_->host(target);
-      if (!host) throw std::runtime_error("its host " + target + " is not in the store any more");
-      QApplication::setOverrideCursor(Qt::WaitCursor);
-      struct Restore {
-        ~Restore() { QApplication::restoreOverrideCursor(); }
-      } restore;
-      const auto ssh = app_ssh_pool()->session(endpoint_of(*host, options_.known_hosts.toStdString()), ssh_prompts());
+    const auto host = store_->host(target);
+    if (!host) throw std::runtime_error("its host " + target + " is not in the store any more");
+    endpoint = endpoint_of(*host, options_.known_hosts.toStdString());
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Deleting the run failed: ") + e.what());
+    return;
+  }
+  deleting_.insert(id);
+  update_run_buttons();
+  statusBar()->showMessage("Deleting " + name + ": removing " + QString::fromStdString(remote_dir) + " on " +
+                           QString::fromStdString(target) + "...");
+  QPointer<MainWindow> self(this);
+  std::thread([self, endpoint, remote_dir, id, name, dir] {
+    std::string error;
+    try {
+      const auto ssh = app_ssh_pool()->session(endpoint, ssh_prompts());
       delete_remote_run_dir(*ssh, remote_dir);
+    } catch (const std::exception& e) {
+      error = e.what();
     }
+    QMetaObject::invokeMethod(
+        qApp,
+        [self, id, name, dir, error] {
+          if (!self) return;
+          self->deleting_.erase(id);
+          if (error.empty()) return self->finish_delete(id, name, dir);
+          self->statusBar()->showMessage("Deleting " + name + " failed: " + QString::fromStdString(error));
+          self->update_run_buttons();
+        },
+        Qt::QueuedConnection);
+  }).detach();
+}
+
+void MainWindow::finish_delete(int64_t id, const QString& name, const QString& dir) {
+  try {
     store_->delete_run(id);
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Deleting the run failed: ") + e.what());
@@ -301,9 +332,10 @@ void MainWindow::save_run_annotations() {
 void MainWindow::update_run_buttons() {
   const RunRow* r = cached_run(run_list_->selected_run());
   const bool mine = r && (queue_->is_active(r->id) || queue_->is_queued(r->id));
-  resume_button_->setEnabled(r && !mine && !is_live(r->status) && r->status != RunStatus::Completed &&
+  const bool deleting = r && deleting_.count(r->id);
+  resume_button_->setEnabled(r && !mine && !deleting && !is_live(r->status) && r->status != RunStatus::Completed &&
                              r->status != RunStatus::Queued);
-  delete_button_->setEnabled(r && !mine);
+  delete_button_->setEnabled(r && !mine && !deleting);
   if (QAction* fetch = action("fetch")) fetch->setEnabled(r && !r->target_host.empty() && !fetcher_->busy(r->id));
   if (QAction* reconnect = action("reconnect"))
     reconnect->setEnabled(r && queue_->is_active(r->id) && r->status == RunStatus::Unreachable);
