@@ -1,5 +1,6 @@
 #include "core/formats/llama_cpp_logprobs.h"
 
+#include "core/file_bytes.h"
 #include "core/formats/atomic_file.h"
 #include "core/formats/llama_cpp_script.h"
 #include "core/paths.h"
@@ -7,7 +8,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -28,11 +28,6 @@ bool node_on_path() {
   while (std::getline(dirs, d, ':'))
     if (!d.empty() && ::access((fs::path(d) / "node").c_str(), X_OK) == 0) return true;
   return false;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 }  // namespace
@@ -60,7 +55,7 @@ std::string find_llama_cpp(const std::string& explicit_dir, std::string& why_not
 NextLogprobs llama_cpp_logprobs(const std::string& llama_cpp_dir, const std::string& gguf_path,
                                 const std::string& text, int context_size) {
   const auto script = fs::path(llama_cpp_dir) / "r1wb-logprobs.mjs";
-  if (read_file(script) != kLlamaCppLogprobsScript) {
+  if (read_file_or_empty(script.string()) != kLlamaCppLogprobsScript) {
     const std::string body = kLlamaCppLogprobsScript;
     write_file_atomically(script.string(), std::vector<uint8_t>(body.begin(), body.end()));
   }

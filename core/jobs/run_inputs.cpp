@@ -1,12 +1,12 @@
 #include "core/jobs/run_inputs.h"
 
+#include "core/file_bytes.h"
 #include "core/remote/sftp_fetch.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -22,12 +22,6 @@ std::vector<std::string> files_of(const RunInput& in) {
     if (e.is_regular_file()) files.push_back(fs::relative(e.path(), in.local_path).string());
   std::sort(files.begin(), files.end());
   return files;
-}
-
-std::string read_whole(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + p.string());
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::string text_at(const nlohmann::json& j, const char* pointer) {
@@ -76,7 +70,7 @@ std::string upload_run_inputs(remote::SshSession& ssh, const std::string& remote
         const auto q = remote::shell_quote(remote_file.string()), qp = remote::shell_quote(remote_file.string() + ".partial");
         const auto up = ssh.exec("mkdir -p -- " + remote::shell_quote(remote_file.parent_path().string()) + " && cat > " +
                                      qp + " && mv -f -- " + qp + " " + q,
-                                 read_whole(files[i].empty() ? fs::path(in.local_path) : fs::path(in.local_path) / files[i]));
+                                 read_file_bytes((files[i].empty() ? fs::path(in.local_path) : fs::path(in.local_path) / files[i]).string()));
         if (up.exit_status != 0)
           throw std::runtime_error("cannot send " + in.field + " (" + in.local_path + ") to " + remote_file.string() +
                                    ": " + up.err);

@@ -1,5 +1,6 @@
 #include "core/jobs/ssh_job.h"
 
+#include "core/file_bytes.h"
 #include "core/jobs/run_follow.h"
 #include "core/jobs/run_inputs.h"
 #include "core/slurm/slurm_submit.h"
@@ -19,12 +20,6 @@ using remote::shell_quote;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 //! Asks the user once per key and replays the answer from then on, so a reconnect (on the
 //! worker) never asks again and never asks in a loop. A host's keyboard-interactive questions
@@ -54,7 +49,7 @@ SshJob::SshJob(SshTarget target, const JobSpec& spec, remote::Prompts prompts, s
   // Connecting, uploading and starting happen on a worker, so the caller (the app's GUI thread)
   // never waits on the network; read_available() picks the session up when it is there.
   starting_ = !spec.attach_after;
-  if (starting_) config_ = read_file(spec.config_path);  // a local problem is the caller's, at once
+  if (starting_) config_ = read_file_bytes(spec.config_path);  // a local problem is the caller's, at once
   connect_async();
 }
 

@@ -25,6 +25,9 @@ struct FetchResult {
   std::string sha256;         //!< hex, as sha256sum prints it
 };
 
+//! `ssh` must be a session of its own, not one of an SshPool's: the transfer switches the whole
+//! session to blocking mode and takes no lock, where a pooled session's channels read without
+//! waiting (a bulk transfer is better off on its own connection anyway).
 //! Throws std::runtime_error naming the file (no such remote file, a write error, a digest
 //! mismatch), or SshBroken when the connection fails (DEST.partial stays, to resume from).
 //! `progress` may throw to abandon the fetch (the partial stays too).

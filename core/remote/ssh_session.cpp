@@ -1,5 +1,6 @@
 #include "core/remote/ssh_session.h"
 
+#include "core/file_bytes.h"
 #include "core/remote/ssh_session_impl.h"
 #include "core/remote/ssh_tunnel.h"
 
@@ -16,9 +17,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 namespace r1wb::remote {
 namespace {
@@ -38,13 +37,6 @@ std::string key_type_name(int type) {
     case LIBSSH2_HOSTKEY_TYPE_ED25519: return "ssh-ed25519";
     default: return "unknown";
   }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 int connect_tcp(const std::string& host, int port) {
@@ -153,7 +145,7 @@ SshSession::SshSession(const SshEndpoint& endpoint, const Prompts& prompts)
   const char* key = libssh2_session_hostkey(impl_->session, &len, &type);
   if (!key) throw std::runtime_error("ssh " + where + ": the host offered no key");
   const std::string blob(key, len), type_name = key_type_name(type);
-  auto check = check_host_key(read_file(endpoint.known_hosts), endpoint.known_hosts, endpoint.host, endpoint.port,
+  auto check = check_host_key(read_file_or_empty(endpoint.known_hosts), endpoint.known_hosts, endpoint.host, endpoint.port,
                               type_name, blob);
   if (check.verdict != HostKeyVerdict::Known) throw HostKeyRefused(std::move(check), type_name, blob);
   // Authentication: the agent's keys, then each identity file (its passphrase asked once).
