@@ -1,10 +1,11 @@
-// Runs on a real one-node Slurm cluster (slurm_test_cluster.h) reached through a real OpenSSH
-// server on 127.0.0.1, with the runner just built as the cluster's: submitted with sbatch from
-// the generated script, followed through the scheduler. A job waiting for resources shows
+// Runs on a real Slurm cluster (slurm_test_cluster.h: one node, or two) reached through a real
+// OpenSSH server on 127.0.0.1, with the runner just built as the cluster's: submitted with sbatch
+// from the generated script, followed through the scheduler. A job waiting for resources shows
 // pending and stopping it cancels it; a running one stops with a checkpoint and resubmits from
 // there; kill is Slurm's cancel; a USR1 (Slurm's warning before preemption or the time limit)
-// checkpoints, requeues and resumes to the same final step with every step once; a grid of four
-// from the run queue goes as one job array; the queue of 100 jobs comes from one squeue call.
+// checkpoints, requeues and resumes to the same final step with every step once; two nodes'
+// ranks train as one; a grid of four from the run queue goes as one job array; the queue of 100
+// jobs comes from one squeue call.
 #include "core/jobs/host_jobs.h"
 #include "core/jobs/run_controller.h"
 #include "core/jobs/run_queue.h"
@@ -32,9 +33,10 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 struct SlurmFixture : r1wb::testing::HostRuns {
-  r1wb::testing::SlurmTestCluster cluster{dir / "cluster"};
+  r1wb::testing::SlurmTestCluster cluster;
   r1wb::testing::SshTestHost login{dir / "sshd", cluster.sshd_line()};
-  explicit SlurmFixture(const std::string& options_json = "{}") : HostRuns("r1wb-slurm-", "cluster", "cluster runs") {
+  explicit SlurmFixture(const std::string& options_json = "{}", int nodes = 1)
+      : HostRuns("r1wb-slurm-", "cluster", "cluster runs"), cluster(dir / "cluster", nodes) {
     login.trust();
     known_hosts = login.known_hosts();
     HostRow h = login.host_row("cluster", workdir, R1WB_RUNNER);
@@ -172,6 +174,35 @@ TEST(SlurmRun, TwoRanksThroughSrunTrainAsOneAndAPreemptionRequeuesBoth) {
   const auto drift = f.store.metric_points(id, "dp/max_weight_diff", 0);
   ASSERT_FALSE(drift.empty()) << "a data-parallel run reports its ranks' drift";
   EXPECT_EQ(drift.back().value, 0.0);
+  EXPECT_TRUE(fs::exists(fs::path(row.remote_dir) / "ranks" / "rank-1")) << "rank 1 ran beside rank 0";
+}
+
+TEST(SlurmRun, AnAllocationOfTwoNodesTrainsAsOneWithARankOnEachNode) {
+  // Two slurmds on this machine stand for two nodes (slurm_test_cluster.h): the allocation
+  // spans both, srun starts rank 1 through the second node's slurmd, and the ranks meet at
+  // the TCP store rank 0 serves at the batch node's address.
+  SlurmFixture f(R"({"nodes": 2, "tasks_per_node": 1, "cpus_per_task": 1})", 2);
+  const int steps = 40;
+  RunController c(f.store, f.jobs());
+  const int64_t id = f.start(c, r1wb::testing::tiny_moe_doc(steps, 20, 1));
+  ASSERT_TRUE(pump_until(
+      {&c}, [&] { return c.finished(); }, std::chrono::seconds(240)))
+      << f.row(id).message;
+  const auto row = f.row(id);
+  EXPECT_EQ(row.status, RunStatus::Completed) << row.message;
+  expect_every_step_once(f.store, id, steps);
+  const std::string job = f.job_id(id);
+  const std::string script = r1wb::testing::slurp((fs::path(row.remote_dir) / "job.sbatch").string());
+  EXPECT_NE(script.find("#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n"), std::string::npos) << script;
+  EXPECT_NE(f.scontrol(job).find("NodeList=node[1-2]"), std::string::npos) << f.scontrol(job);
+  // Each node's slurmd launched a task of the job's srun step.
+  for (const char* node : {"node1", "node2"}) {
+    const auto log = r1wb::testing::slurp((f.dir / "cluster" / (std::string("slurmd") + node + ".log")).string());
+    EXPECT_NE(log.find("launch task StepId=" + job + ".0"), std::string::npos) << node << ":\n" << log;
+  }
+  const auto drift = f.store.metric_points(id, "dp/max_weight_diff", 0);
+  ASSERT_FALSE(drift.empty()) << "a data-parallel run reports its ranks' drift";
+  EXPECT_EQ(drift.back().value, 0.0) << "the ranks summed their gradients";
   EXPECT_TRUE(fs::exists(fs::path(row.remote_dir) / "ranks" / "rank-1")) << "rank 1 ran beside rank 0";
 }
 
