@@ -1,11 +1,12 @@
 // The science of quantization-aware training, on the CI machine, with the presets as they ship
 // (experiments/qat_finetune_pipeline.sh, seed 0): a byte-level LM on libstdc++'s headers
-// (qat-code-base, 600 steps) fine-tuned for 150 steps three ways: in float (the control),
-// with int4-g32 fake quantization and with int4-g32 learned steps. Rounding the control to
-// int4-g32 (PTQ) opens a held-out loss gap; each QAT run, evaluated on the grid it trained on,
-// must close more than a quarter of it. Measured on the EPYC (README): 58 % and 44 % for seed
-// 0, 58-98 % and 44-80 % over seeds 0-2; with a 1200-step base and 300-step fine-tunes 64-84 %
-// and 68-86 % (mean 75 % both, torchao's 68 % on average but not per seed, hence no 68 % pin).
+// (qat-code-base, 600 steps) fine-tuned for 150 steps with a cosine to zero, in float (the
+// control) and with int4-g32 fake quantization, in three batch orders (data.seed 1234, the
+// preset's, then 1 and 2), and once with int4-g32 learned steps. Rounding each control to
+// int4-g32 (PTQ) opens a held-out loss gap; QAT, evaluated on the grid it trained on, must close
+// at least torchao's 68 % of it on average over the three orders, and more than a quarter in
+// each. One order alone is not a measurement: at this size the trajectory of a fine-tune moves
+// the held-out loss by a good part of the gap (the README's table: 68-84 % per order and seed).
 // A separate CTest entry (qat_recovers), so it runs beside the other integration tests.
 #include "tests/integration/run_runner.h"
 
@@ -18,12 +19,10 @@
 #include <unistd.h>
 
 namespace fs = std::filesystem;
+using r1wb::testing::preset_path;
 using r1wb::testing::run_runner;
 
-using r1wb::testing::preset_path;
-
 namespace {
-
 
 double held_out_loss(const fs::path& run, const fs::path& dir, std::vector<std::string> quant = {}) {
   std::vector<std::string> args = {"perplexity", run.string(), "--corpus", (dir / "corpus" / "heldout").string(),
@@ -36,7 +35,7 @@ double held_out_loss(const fs::path& run, const fs::path& dir, std::vector<std::
 
 }  // namespace
 
-TEST(QatRecovers, QuantizationAwareFineTunesCloseMoreThanAQuarterOfTheGapRoundingOpens) {
+TEST(QatRecovers, QuantizationAwareFineTunesCloseTorchaosShareOfTheGapRoundingOpens) {
   const auto dir = fs::temp_directory_path() / ("r1wb-qat-recovers-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "corpus" / "train");
@@ -49,29 +48,45 @@ TEST(QatRecovers, QuantizationAwareFineTunesCloseMoreThanAQuarterOfTheGapRoundin
   for (size_t i = 0; i < headers.size(); ++i)
     fs::create_symlink(headers[i], dir / "corpus" / (i % 8 == 3 ? "heldout" : "train") / headers[i].filename());
   // The presets name their corpus and parent relative to where they run: here, `dir`.
-  const auto at = [&](const std::string& name) {
-    std::ifstream in(preset_path(name + ".json"));
+  // data_seed < 0 keeps the preset's own.
+  const auto train = [&](const std::string& preset, const std::string& name, int data_seed) {
+    std::ifstream in(preset_path(preset + ".json"));
     auto doc = nlohmann::json::parse(in);
     doc["data"]["corpus"] = (dir / "corpus" / "train").string();
+    if (data_seed >= 0) doc["data"]["seed"] = data_seed;
     if (doc.contains("init")) doc["init"]["run"] = (dir / "qat-code-base").string();
-    std::ofstream(dir / (name + ".json")) << doc.dump();
-    return (dir / (name + ".json")).string();
-  };
-  for (const std::string name : {"qat-code-base", "qat-code-finetune", "qat-code-int4", "qat-code-lsq"}) {
+    const auto config = (dir / (name + ".json")).string();
+    std::ofstream(config) << doc.dump();
     std::string err;
-    ASSERT_EQ(run_runner({"train", at(name), "--run-dir", (dir / name).string(), "--no-stream"}, dir, &err), 0)
+    EXPECT_EQ(run_runner({"train", config, "--run-dir", (dir / name).string(), "--no-stream"}, dir, &err), 0)
         << name << ": " << err;
+  };
+  train("qat-code-base", "qat-code-base", -1);
+  double sum = 0;
+  int orders = 0;
+  for (const int data_seed : {-1, 1, 2}) {
+    const std::string tag = data_seed < 0 ? "" : "-d" + std::to_string(data_seed);
+    train("qat-code-finetune", "control" + tag, data_seed);
+    train("qat-code-int4", "qat" + tag, data_seed);
+    const double control = held_out_loss(dir / ("control" + tag), dir);
+    const double ptq = held_out_loss(dir / ("control" + tag), dir, {"--quant", "int4", "--quant-group", "32"});
+    const double qat = held_out_loss(dir / ("qat" + tag), dir);
+    const double gap = ptq - control, recovered = (ptq - qat) / gap;
+    std::printf("order %s: held-out loss control %.4f, int4-g32 PTQ %.4f (gap %.4f), QAT %.4f (recovered %.0f %%)\n",
+                data_seed < 0 ? "1234" : std::to_string(data_seed).c_str(), control, ptq, gap, qat, 100 * recovered);
+    ASSERT_GT(gap, 0.002) << "rounding to int4-g32 should cost this model something";
+    EXPECT_GT(recovered, 0.25);
+    sum += recovered;
+    ++orders;
+    if (data_seed < 0) {  // learned steps, in the preset's order
+      train("qat-code-lsq", "lsq", -1);
+      const double lsq = held_out_loss(dir / "lsq", dir);
+      std::printf("  learned steps %.4f (recovered %.0f %%)\n", lsq, 100 * (ptq - lsq) / gap);
+      EXPECT_GT((ptq - lsq) / gap, 0.25);
+    }
   }
-  const double control = held_out_loss(dir / "qat-code-finetune", dir);
-  const double ptq = held_out_loss(dir / "qat-code-finetune", dir, {"--quant", "int4", "--quant-group", "32"});
-  const double qat = held_out_loss(dir / "qat-code-int4", dir);
-  const double lsq = held_out_loss(dir / "qat-code-lsq", dir);
-  const double gap = ptq - control;
-  std::printf("held-out loss: control %.4f, int4-g32 PTQ %.4f (gap %.4f), QAT %.4f (recovered %.0f %%), "
-              "learned steps %.4f (recovered %.0f %%)\n",
-              control, ptq, gap, qat, 100 * (ptq - qat) / gap, lsq, 100 * (ptq - lsq) / gap);
-  ASSERT_GT(gap, 0.002) << "rounding to int4-g32 should cost this model something";
-  EXPECT_GT((ptq - qat) / gap, 0.25);
-  EXPECT_GT((ptq - lsq) / gap, 0.25);
+  std::printf("QAT recovered %.0f %% of the int4-g32 gap on average over %d batch orders\n", 100 * sum / orders,
+              orders);
+  EXPECT_GE(sum / orders, 0.68) << "torchao's recovery on Llama-3-8B (wikitext)";
   fs::remove_all(dir);
 }
