@@ -72,11 +72,11 @@ std::vector<uint8_t> encode(const File& f) {
   const size_t at = text.find(std::string("\"") + kHeaderCrc + "\":\"") + std::strlen(kHeaderCrc) + 4;
   text.replace(at, 8, hex8(crc32(text.data(), text.size())));
   while (text.size() % 8 != 0) text += ' ';  // the data starts 8-aligned, as the reference writer pads
-  std::vector<uint8_t> out(8);
   const uint64_t n = text.size();
+  std::vector<uint8_t> out(size_t(8 + n + offset));  // the length, the header, the tensors' bytes
   for (int i = 0; i < 8; ++i) out[size_t(i)] = uint8_t(n >> (8 * i));
-  out.insert(out.end(), text.begin(), text.end());
-  for (const auto& t : f.tensors) out.insert(out.end(), t.data.begin(), t.data.end());
+  auto at_byte = std::copy(text.begin(), text.end(), out.begin() + 8);
+  for (const auto& t : f.tensors) at_byte = std::copy(t.data.begin(), t.data.end(), at_byte);
   return out;
 }
 

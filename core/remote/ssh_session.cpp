@@ -241,23 +241,38 @@ ExecResult SshSession::exec(const std::string& command, const std::string& input
   size_t sent = 0;
   bool eof_sent = false;
   char buf[32768];
+  // A failed read, or a write that failed on the socket, is the link gone: without this the
+  // loop would wait for an end of output that never comes.
+  auto link_lost = [](ssize_t rc, bool reading) {
+    if (rc >= 0 || rc == LIBSSH2_ERROR_EAGAIN) return false;
+    return reading || rc == LIBSSH2_ERROR_SOCKET_SEND || rc == LIBSSH2_ERROR_SOCKET_RECV ||
+           rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT;
+  };
   for (;;) {
-    bool progress = false, eof = false;
+    bool progress = false, eof = false, lost = false;
     {
       std::lock_guard hold(impl_->lock);
       libssh2_session_set_blocking(s, 0);
       if (sent < input.size()) {
         const auto n = libssh2_channel_write(ch, input.data() + sent, input.size() - sent);
         if (n > 0) sent += size_t(n), progress = true;
-        else if (n != LIBSSH2_ERROR_EAGAIN) eof = true;
+        else if (n != LIBSSH2_ERROR_EAGAIN) eof = true, lost = link_lost(n, false);
       } else if (!eof_sent) {
         const int rc = libssh2_channel_send_eof(ch);
         if (rc == 0) eof_sent = true, progress = true;
-        else if (rc != LIBSSH2_ERROR_EAGAIN) eof_sent = true;
+        else if (rc != LIBSSH2_ERROR_EAGAIN) eof_sent = true, lost = link_lost(rc, false);
       }
       for (int stream : {0, SSH_EXTENDED_DATA_STDERR}) {
         const auto n = libssh2_channel_read_ex(ch, stream, buf, sizeof buf);
         if (n > 0) (stream == 0 ? r.out : r.err).append(buf, size_t(n)), progress = true;
+        lost = lost || link_lost(n, true);
+      }
+      if (lost) {
+        impl_->broken = true;
+        const auto why = impl_->last_error();
+        libssh2_channel_free(ch);  // non-blocking still: never waits on the dead link
+        libssh2_session_set_blocking(s, 1);
+        throw SshBroken("ssh: the connection broke while a command ran: " + why);
       }
       eof = eof || libssh2_channel_eof(ch);
       libssh2_session_set_blocking(s, 1);

@@ -84,7 +84,7 @@ class SshSession {
   SshSession& operator=(const SshSession&) = delete;
 
   //! Runs `command` (a shell command line) on an exec channel, `input` on its stdin, and waits
-  //! for it to end, collecting stdout and stderr.
+  //! for it to end, collecting stdout and stderr. Throws SshBroken when the link breaks meanwhile.
   ExecResult exec(const std::string& command, const std::string& input = "");
   //! Starts `command` on an exec channel that stays open: its stdout read as it comes, its stdin
   //! written (SshChannel). Throws SshBroken when the connection is gone.

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 using namespace r1wb::remote;
 namespace fs = std::filesystem;
@@ -93,6 +94,22 @@ TEST(SshSession, ArgumentsReachTheHostAsDataNeverAsShell) {
   }
   EXPECT_EQ(got, args);
   EXPECT_FALSE(fs::exists(marker)) << "an argument ran as shell";
+}
+
+TEST(SshSession, ACommandWhoseConnectionBreaksEndsWithTheBreakInsteadOfWaitingOnIt) {
+  Fixture f;
+  f.trust_host();
+  SshSession s(f.endpoint());
+  std::thread cut([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    s.sever();  // as a network failure would, while the command runs
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(s.exec("sleep 20; echo done"), SshBroken);
+  cut.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 5) << "exec waited on a dead connection";
+  EXPECT_TRUE(s.broken());
 }
 
 TEST(SshSession, AKeyTheServerDoesNotAcceptFailsNamingIt) {
