@@ -65,12 +65,15 @@ EventLogContents read_event_log(const std::string& path) {
   out.file_bytes = bytes.size();
   wire::StreamDecoder dec;
   dec.feed(bytes.data(), bytes.size());
-  std::optional<size_t> open_damage;  // index of the damage the next intact record ends
+  // Index of the damage the next intact record ends; kNone when none is open (a plain index,
+  // not an optional: GCC 12 warns of the optional as maybe uninitialized).
+  constexpr size_t kNone = size_t(-1);
+  size_t open_damage = kNone;
   for (;;) {
     for (uint64_t record_at = dec.good_offset(); auto r = dec.next(); record_at = dec.good_offset()) {
       const uint64_t prev = out.records.empty() ? 0 : out.records.back().seq;
-      if (open_damage) out.damage[*open_damage].resumes_at_seq = r->seq;
-      open_damage.reset();
+      if (open_damage != kNone) out.damage[open_damage].resumes_at_seq = r->seq;
+      open_damage = kNone;
       if (r->seq != prev + 1) {
         // Whole records cut out (or pasted in) leave intact framing: the seqs tell.
         LogDamage d;
@@ -111,8 +114,8 @@ EventLogContents read_event_log(const std::string& path) {
     const auto skipped = d.kind == LogDamage::Kind::Version ? std::nullopt : dec.resync();
     if (skipped) d.kind = LogDamage::Kind::Corrupt;  // intact records follow: not a crash's tail
     d.bytes = skipped ? *skipped : out.file_bytes - at;
-    if (open_damage) {  // a false start inside the stretch: one stretch, the first words
-      auto& prev = out.damage[*open_damage];
+    if (open_damage != kNone) {  // a false start inside the stretch: one stretch, the first words
+      auto& prev = out.damage[open_damage];
       prev.bytes = at + d.bytes - prev.offset;
       if (!skipped) prev.kind = d.kind == LogDamage::Kind::Torn ? LogDamage::Kind::Corrupt : d.kind;
     } else {

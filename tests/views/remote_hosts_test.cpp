@@ -107,11 +107,16 @@ TEST(RemoteHosts, ProbeTrustAndARunOnTheHostFromTheQueueTab) {
   QTest::mouseClick(w->delete_button(), Qt::LeftButton);
   EXPECT_TRUE(w->statusBar()->currentMessage().startsWith("Deleting ")) << w->statusBar()->currentMessage().toStdString();
   EXPECT_FALSE(w->delete_button()->isEnabled()) << "not twice while the node's copy is being removed";
+  // Closing now waits for it: the row must not outlive its node directory in the store.
+  w->close();
+  EXPECT_TRUE(w->isVisible()) << "closed with the node's directory half removed";
   for (int i = 0; i < 200 && !w->store().list_runs().empty(); ++i) QTest::qWait(100);
   EXPECT_TRUE(w->store().list_runs().empty()) << w->statusBar()->currentMessage().toStdString();
   EXPECT_FALSE(std::filesystem::exists(node_dir)) << node_dir;
   EXPECT_FALSE(std::filesystem::exists(local_dir)) << local_dir;
   EXPECT_TRUE(w->statusBar()->currentMessage().startsWith("Deleted ")) << w->statusBar()->currentMessage().toStdString();
+  for (int i = 0; i < 50 && w->isVisible(); ++i) QTest::qWait(100);
+  EXPECT_FALSE(w->isVisible()) << "then the window closes";
 }
 
 }  // namespace r1wb::views

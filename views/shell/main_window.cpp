@@ -98,8 +98,13 @@ std::unique_ptr<MainWindow> MainWindow::open(const WorkbenchOptions& options, QS
   return std::unique_ptr<MainWindow>(new MainWindow(std::move(store), options));
 }
 
+namespace {
+int open_windows = 0;  // Open store makes a second window before the first goes
+}  // namespace
+
 MainWindow::MainWindow(std::unique_ptr<Store> store, const WorkbenchOptions& options)
     : store_(std::move(store)), options_(options) {
+  ++open_windows;
   open_ssh_prompts();
   setWindowTitle("R1 Workbench");
   setWindowIcon(app_icon());
@@ -281,6 +286,10 @@ MainWindow::~MainWindow() {
     } catch (const std::exception&) {}
   }
   queue_.reset();
+  if (--open_windows > 0) {
+    open_ssh_prompts();  // the other window's connections and questions go on
+    return;
+  }
   app_ssh_pool()->close_all();  // the connections close now, while libssh2 and OpenSSL are whole
 }
 
@@ -543,6 +552,12 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     queue_->set_paused(true);
     statusBar()->showMessage("Stopping the runs before closing...");
     QTimer::singleShot(15000, this, &QWidget::close);  // a runner that ignores the stop
+    e->ignore();
+    return;
+  }
+  if (!deleting_.empty()) {  // a run's node directory is being removed: its row goes when that ends
+    closing_ = true;
+    statusBar()->showMessage("Closing when the run's directory on its host has been removed...");
     e->ignore();
     return;
   }

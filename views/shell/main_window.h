@@ -227,7 +227,8 @@ class MainWindow : public QMainWindow {
   void resume_selected();
   //! Deletes the selected run (not the one running) and its run directory, after confirm_. A
   //! remote run's node directory goes first, on a worker (the host may be slow or ask a code):
-  //! the window stays usable and the run can be neither resumed nor deleted again meanwhile.
+  //! the window stays usable, the run can be neither resumed, fetched nor deleted again meanwhile,
+  //! and closing the window waits for it (the store's row goes only once the node's copy has).
   void delete_selected();
   //! The store's row, the viewers' caches and the local run directory, once the node's copy is gone.
   void finish_delete(int64_t id, const QString& name, const QString& dir);

@@ -134,7 +134,7 @@ void MainWindow::reconnect_selected() {
 
 void MainWindow::fetch_selected() {
   const RunRow* r = cached_run(run_list_->selected_run());
-  if (!r || r->target_host.empty()) return;
+  if (!r || r->target_host.empty() || deleting_.count(r->id)) return;
   const auto host = store_->host(r->target_host);
   if (!host) {
     statusBar()->showMessage("Cannot fetch: the run's host " + QString::fromStdString(r->target_host) +
@@ -240,12 +240,17 @@ void MainWindow::delete_selected() {
     statusBar()->showMessage("Stop the run before deleting it.");
     return;
   }
+  if (fetcher_->busy(id)) {
+    statusBar()->showMessage("A checkpoint of the run is being fetched; delete it when the fetch has ended.");
+    return;
+  }
   const QString where = target.empty() ? dir : dir + "\nand on " + QString::fromStdString(target + ": " + remote_dir);
   if (!confirm_(QString("Delete %1 and its run directory?\n%2\n\nIts metrics, checkpoints and logs are removed; "
                         "this cannot be undone.")
                     .arg(name, where)))
     return;
-  if (busy() || deleting_.count(id)) {  // queued, resumed or deleted while the question was open
+  if (deleting_.count(id)) return;  // deleted while the question was open
+  if (busy()) {  // queued or resumed while the question was open
     statusBar()->showMessage("Stop the run before deleting it.");
     return;
   }
@@ -278,9 +283,13 @@ void MainWindow::delete_selected() {
         [self, id, name, dir, error] {
           if (!self) return;
           self->deleting_.erase(id);
-          if (error.empty()) return self->finish_delete(id, name, dir);
-          self->statusBar()->showMessage("Deleting " + name + " failed: " + QString::fromStdString(error));
-          self->update_run_buttons();
+          if (error.empty()) {
+            self->finish_delete(id, name, dir);
+          } else {
+            self->statusBar()->showMessage("Deleting " + name + " failed: " + QString::fromStdString(error));
+            self->update_run_buttons();
+          }
+          if (self->closing_ && self->deleting_.empty()) QTimer::singleShot(0, self.data(), &QWidget::close);
         },
         Qt::QueuedConnection);
   }).detach();
@@ -291,6 +300,7 @@ void MainWindow::finish_delete(int64_t id, const QString& name, const QString& d
     store_->delete_run(id);
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Deleting the run failed: ") + e.what());
+    update_run_buttons();
     return;
   }
   context_->run_removed(id);  // the viewers drop what they cached of it
@@ -336,7 +346,8 @@ void MainWindow::update_run_buttons() {
   resume_button_->setEnabled(r && !mine && !deleting && !is_live(r->status) && r->status != RunStatus::Completed &&
                              r->status != RunStatus::Queued);
   delete_button_->setEnabled(r && !mine && !deleting);
-  if (QAction* fetch = action("fetch")) fetch->setEnabled(r && !r->target_host.empty() && !fetcher_->busy(r->id));
+  if (QAction* fetch = action("fetch"))
+    fetch->setEnabled(r && !r->target_host.empty() && !fetcher_->busy(r->id) && !deleting);
   if (QAction* reconnect = action("reconnect"))
     reconnect->setEnabled(r && queue_->is_active(r->id) && r->status == RunStatus::Unreachable);
   duplicate_button_->setEnabled(r != nullptr);
